@@ -1,0 +1,65 @@
+/**
+ * Stable error codes shared by the daemon, the clients and the CLI, and the exit code each maps
+ * to (DESIGN.md §4: 1 failed, 2 bad usage or input, 3 unavailable / unknown outcome).
+ * Every code is listed in docs/errors.md.
+ */
+
+/** Exit code of a command that failed with a given error code. */
+export const EXIT_CODES = {
+  // 1: the command failed
+  FAILED: 1,
+  CAS_MISMATCH: 1,
+  NOT_LEADER: 3,
+  VIOLATION: 1,
+  CLUSTER_EXISTS: 1,
+  CLUSTER_NOT_FOUND: 1,
+  NODE_NOT_FOUND: 1,
+  CORRUPT: 1,
+  STORAGE_FULL: 1,
+  STORAGE_IO: 1,
+  CONF_CHANGE_PENDING: 1,
+  TRANSFER_IN_PROGRESS: 1,
+  UNSAFE_CHANGE: 1,
+  SPAWN_FAILED: 1,
+  // 2: bad usage or input
+  BAD_USAGE: 2,
+  BAD_INPUT: 2,
+  BAD_REQUEST: 2,
+  PAYLOAD_TOO_LARGE: 2,
+  UNKNOWN_TYPE: 2,
+  UNSUPPORTED_VERSION: 2,
+  NEEDS_CONFIRMATION: 2,
+  // 3: unavailable or timed out: the outcome is unknown
+  NO_QUORUM: 3,
+  NO_LEADER: 3,
+  TIMEOUT: 3,
+  UNAVAILABLE: 3,
+  UNKNOWN_OUTCOME: 3,
+  UNAUTHORIZED: 3,
+  UNDECIDED: 3,
+  SHUTTING_DOWN: 3,
+} as const
+
+export type ErrorCode = keyof typeof EXIT_CODES
+
+/** An error with a stable code. `exitCode` follows {@link EXIT_CODES}. */
+export class RaftctlError extends Error {
+  readonly code: ErrorCode
+  readonly details?: Record<string, unknown>
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message)
+    this.name = 'RaftctlError'
+    this.code = code
+    this.details = details
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code]
+  }
+}
+
+/** True when `code` is a known error code. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(EXIT_CODES, code)
+}

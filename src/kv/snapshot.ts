@@ -1,0 +1,147 @@
+/**
+ * The KV snapshot format, versioned and checksummed. Everything is big-endian; `str` is a
+ * uint32 byte length then UTF-8; `u53` is a safe integer as two uint32 halves (high, low).
+ *
+ * ```
+ * magic "RKVS" (4 bytes) · u16 version = 1 · u53 appliedIndex
+ * u32 keyCount    · keyCount × (str key · str value)             in store iteration order
+ * u32 sessionCount · sessionCount × (str clientId · u53 seq · u53 lastIndex ·
+ *                                     u32 length · result bytes)  least recently used first
+ * u32 crc32 (IEEE) of every preceding byte
+ * ```
+ * Decoding validates everything and throws {@link KvError} `CORRUPT`: size, magic, version,
+ * checksum, UTF-8, empty or duplicate keys and client ids, seq ≥ 1, session indexes strictly
+ * increasing and ≤ appliedIndex, each cached result decodable, no trailing bytes.
+ */
+import {ByteReader, ByteWriter, utf8Length} from './bytes.js'
+import {decodeResult} from './commands.js'
+import {crc32} from './crc32.js'
+import {KvError} from './errors.js'
+import type {KvLimits} from './limits.js'
+import {SessionTable, type SessionRecord} from './sessions.js'
+import {KvStore} from './store.js'
+
+/** Current snapshot format version. */
+export const KV_SNAPSHOT_VERSION = 1
+
+/** The four magic bytes "RKVS" that start every snapshot. */
+export const KV_SNAPSHOT_MAGIC: Uint8Array = Uint8Array.of(0x52, 0x4b, 0x56, 0x53)
+
+/** magic + version + appliedIndex + two counts + crc. */
+const MIN_SNAPSHOT_BYTES = 4 + 2 + 8 + 4 + 4 + 4
+
+/** The whole replicated state, as held by the state machine. */
+export interface KvState {
+  readonly appliedIndex: number
+  readonly store: KvStore
+  readonly sessions: SessionTable
+}
+
+/** Serialize `state`. Deterministic: equal states give byte-identical output. */
+export function encodeSnapshot(state: KvState): Uint8Array {
+  const entries = [...state.store.entries()].map(([key, value]) => ({key, value, keyBytes: utf8Length(key), valueBytes: utf8Length(value)}))
+  const sessions = [...state.sessions.records()].map((record) => ({record, idBytes: utf8Length(record.clientId)}))
+  let size = MIN_SNAPSHOT_BYTES
+  for (const entry of entries) size += 8 + entry.keyBytes + entry.valueBytes
+  for (const session of sessions) size += 4 + session.idBytes + 16 + 4 + session.record.result.length
+  const writer = new ByteWriter(size)
+  writer.raw(KV_SNAPSHOT_MAGIC)
+  writer.u16(KV_SNAPSHOT_VERSION)
+  writer.u53(state.appliedIndex)
+  writer.u32(entries.length)
+  for (const entry of entries) {
+    writer.string(entry.key, entry.keyBytes)
+    writer.string(entry.value, entry.valueBytes)
+  }
+  writer.u32(sessions.length)
+  for (const {record, idBytes} of sessions) writeSession(writer, record, idBytes)
+  writer.u32(crc32(writer.bytes, 0, writer.offset))
+  return writer.bytes
+}
+
+function writeSession(writer: ByteWriter, record: SessionRecord, idBytes: number): void {
+  writer.string(record.clientId, idBytes)
+  writer.u53(record.seq)
+  writer.u53(record.lastIndex)
+  writer.lengthPrefixed(record.result)
+}
+
+/**
+ * Parse and validate a snapshot into a fresh state with `limits`. Sessions beyond
+ * `limits.maxSessions` (a snapshot taken with a larger limit) are evicted oldest first.
+ * Throws {@link KvError} `CORRUPT` on any malformed input.
+ */
+export function decodeSnapshot(data: Uint8Array, limits: KvLimits): KvState {
+  checkFrame(data)
+  const reader = new ByteReader(data.subarray(0, data.length - 4), 'CORRUPT')
+  reader.raw(4 + 2, 'header')
+  const appliedIndex = reader.u53('appliedIndex')
+  const store = readStore(reader, limits)
+  const sessions = readSessions(reader, limits, appliedIndex)
+  reader.end('snapshot')
+  return {appliedIndex, store, sessions}
+}
+
+/** Size, magic, version and checksum, checked before anything is parsed. */
+function checkFrame(data: Uint8Array): void {
+  if (!(data instanceof Uint8Array)) throw corrupt('snapshot must be a Uint8Array')
+  if (data.length < MIN_SNAPSHOT_BYTES) throw corrupt(`snapshot is ${data.length} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`)
+  if (!KV_SNAPSHOT_MAGIC.every((byte, i) => data[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+  const version = view.getUint16(4)
+  if (version !== KV_SNAPSHOT_VERSION) throw corrupt(`unsupported KV snapshot version ${version}`)
+  const stored = view.getUint32(data.length - 4)
+  const actual = crc32(data, 0, data.length - 4)
+  if (stored !== actual) throw corrupt(`checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(actual)}`)
+}
+
+function readStore(reader: ByteReader, limits: KvLimits): KvStore {
+  const store = new KvStore(limits)
+  const count = reader.u32('key count')
+  for (let i = 0; i < count; i++) {
+    const key = reader.string(`key #${i}`)
+    if (key.length === 0) reader.fail(`key #${i} is empty`)
+    const value = reader.string(`value #${i}`)
+    if (!store.load(key, value)) reader.fail(`duplicate key #${i}`)
+  }
+  return store
+}
+
+function readSessions(reader: ByteReader, limits: KvLimits, appliedIndex: number): SessionTable {
+  const sessions = new SessionTable(limits.maxSessions)
+  const count = reader.u32('session count')
+  for (let i = 0; i < count; i++) {
+    const record = readSession(reader, i, appliedIndex)
+    if (!sessions.load(record)) reader.fail(`session #${i} is a duplicate or out of last-use order`)
+  }
+  sessions.evictOverflow()
+  return sessions
+}
+
+function readSession(reader: ByteReader, i: number, appliedIndex: number): SessionRecord {
+  const clientId = reader.string(`session #${i} clientId`)
+  if (clientId.length === 0) reader.fail(`session #${i} has an empty clientId`)
+  const seq = reader.u53(`session #${i} seq`)
+  if (seq < 1) reader.fail(`session #${i} seq must be at least 1`)
+  const lastIndex = reader.u53(`session #${i} lastIndex`)
+  if (lastIndex < 1 || lastIndex > appliedIndex) reader.fail(`session #${i} lastIndex ${lastIndex} is outside 1..${appliedIndex}`)
+  const result = reader.lengthPrefixed(`session #${i} result`)
+  checkResult(reader, result, i)
+  return {clientId, seq, lastIndex, result}
+}
+
+function checkResult(reader: ByteReader, result: Uint8Array, i: number): void {
+  try {
+    decodeResult(result)
+  } catch (error) {
+    reader.fail(`session #${i} result is malformed: ${(error as Error).message}`)
+  }
+}
+
+function corrupt(message: string): KvError {
+  return new KvError('CORRUPT', message)
+}
+
+function hex(value: number): string {
+  return value.toString(16).padStart(8, '0')
+}

@@ -1,0 +1,138 @@
+/**
+ * KvStateMachine: the replicated key-value state machine the replica driver applies committed
+ * entries to. Structurally implements the `StateMachine` port of src/replica/ports.ts (this
+ * folder may not import it). Pure and deterministic: no clock, randomness, timers, I/O or
+ * async; the same entries in the same order give the same results and byte-identical
+ * snapshots on every node (given the same limits).
+ */
+import {decodeCommand, encodeResult, errorResult, type KvCommand} from './commands.js'
+import {KvError} from './errors.js'
+import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
+import {SessionTable} from './sessions.js'
+import {decodeSnapshot, encodeSnapshot, type KvState} from './snapshot.js'
+import {KvStore} from './store.js'
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * The key-value state machine.
+ *
+ * - `apply(index, data)`: `data` is an {@link encodeCommand} command; the return value an
+ *   {@link encodeResult} result. Never throws for malformed `data` (error result `BAD_REQUEST`
+ *   or `PAYLOAD_TOO_LARGE`). An empty `data` is the leader's no-op: returns an empty array.
+ * - Writes carrying a session are applied at most once per (clientId, seq); see docs/kv.md.
+ * - `read(key)` serves local reads (after ReadIndex, the driver's job).
+ */
+export class KvStateMachine {
+  /** The limits in force (defaults filled in). Must be equal on every node. */
+  readonly limits: KvLimits
+  private store: KvStore
+  private sessions: SessionTable
+  private applied = 0
+
+  /** Throws a RangeError when an option is not a positive integer. */
+  constructor(options: KvOptions = {}) {
+    this.limits = resolveLimits(options)
+    this.store = new KvStore(this.limits)
+    this.sessions = new SessionTable(this.limits.maxSessions)
+  }
+
+  /** Index of the last entry applied (or of the restored snapshot); 0 initially. */
+  get appliedIndex(): number {
+    return this.applied
+  }
+
+  /** Number of keys. */
+  get size(): number {
+    return this.store.size
+  }
+
+  /** Number of client sessions kept (≤ `limits.maxSessions`). */
+  get sessionCount(): number {
+    return this.sessions.size
+  }
+
+  /** UTF-8 bytes of all keys and values (what `maxDataBytes` limits). */
+  get dataBytes(): number {
+    return this.store.dataBytes
+  }
+
+  /** Approximate memory of the state, for metrics: data bytes plus sessions' ids and cached results. */
+  get approximateBytes(): number {
+    return this.store.dataBytes + this.sessions.approximateBytes
+  }
+
+  /** The current value of `key`, or null when absent. Changes nothing. */
+  read(key: string): string | null {
+    return this.store.get(key)
+  }
+
+  /**
+   * Apply the command of the log entry at `index` and return the encoded result (the caller
+   * owns the returned array). `index` must be a safe integer greater than `appliedIndex` (gaps
+   * are allowed: entries such as membership changes are not given to the state machine);
+   * otherwise this throws a RangeError, a driver bug, and changes nothing.
+   */
+  apply(index: number, data: Uint8Array): Uint8Array {
+    this.checkIndex(index)
+    this.applied = index
+    if (data.length === 0) return EMPTY
+    const command = this.decode(data)
+    if (command instanceof Uint8Array) return command
+    return this.applyCommand(index, command)
+  }
+
+  /** Serialize the whole state, sessions included, in the format of docs/kv.md. */
+  snapshot(): Uint8Array {
+    return encodeSnapshot(this.state())
+  }
+
+  /**
+   * Replace the whole state with a snapshot's. Validates everything first and throws
+   * {@link KvError} `CORRUPT` on malformed input, leaving the current state unchanged.
+   */
+  restore(data: Uint8Array): void {
+    const state = decodeSnapshot(data, this.limits)
+    this.store = state.store
+    this.sessions = state.sessions
+    this.applied = state.appliedIndex
+  }
+
+  private state(): KvState {
+    return {appliedIndex: this.applied, store: this.store, sessions: this.sessions}
+  }
+
+  private checkIndex(index: number): void {
+    if (!Number.isSafeInteger(index) || index <= this.applied) {
+      throw new RangeError(`apply index ${String(index)} must be an integer greater than the applied index ${this.applied}`)
+    }
+  }
+
+  /** The decoded command, or the encoded error result when `data` is malformed. */
+  private decode(data: Uint8Array): KvCommand | Uint8Array {
+    try {
+      return decodeCommand(data, this.limits)
+    } catch (error) {
+      const code = error instanceof KvError && error.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST'
+      return encodeResult(errorResult(code, error instanceof Error ? error.message : 'malformed command'))
+    }
+  }
+
+  private applyCommand(index: number, command: KvCommand): Uint8Array {
+    if (command.op === 'get' || command.session === undefined) return encodeResult(this.store.execute(command))
+    const session = command.session
+    const check = this.sessions.lookup(session)
+    switch (check.kind) {
+      case 'duplicate':
+        this.sessions.touch(session.clientId, index)
+        return check.result.slice()
+      case 'rejected':
+        return encodeResult(check.result)
+      case 'new': {
+        const result = encodeResult(this.store.execute(command))
+        this.sessions.record(session, index, result)
+        return result.slice()
+      }
+    }
+  }
+}

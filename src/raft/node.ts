@@ -1,0 +1,1006 @@
+/**
+ * RaftNode: the pure, deterministic Raft state machine. Inputs are `tick`, `step` (a message),
+ * `propose`, `proposeConfChange`, `readIndex`, `campaign`, `transferLeader`, `stepDown`; outputs
+ * are collected into a Ready (see README.md). No I/O, no clock, no timers, no async: time is
+ * ticks and randomness comes from the injected Rng.
+ */
+import {resolveOptions, type RaftOptions, type ResolvedRaftOptions} from './config.js'
+import {RaftLog} from './log.js'
+import {Progress, type ProgressState} from './progress.js'
+import {committedIndex, hasQuorum, tallyVotes} from './quorum.js'
+import type {Cause, ProposeResult, RaftErrorCode, RaftEvent, RaftRejection, ReadState, Ready, RequestResult, Role} from './ready.js'
+import {
+  decodeConfChange,
+  encodeConfChange,
+  type AppendRequest,
+  type AppendResponse,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Heartbeat,
+  type HeartbeatResponse,
+  type Message,
+  type NodeId,
+  type Snapshot,
+  type SnapshotRequest,
+  type TimeoutNow,
+  type VoteRequest,
+  type VoteResponse,
+} from './types.js'
+
+/** What a node starts from: its durable state, or an empty log and an initial membership. */
+export interface RaftInit {
+  readonly hardState?: HardState
+  /** Latest durable snapshot (its meta.conf is the membership at its index). */
+  readonly snapshot?: Snapshot | null
+  /** Durable entries after the snapshot. */
+  readonly entries?: readonly Entry[]
+  /** Membership when the log and snapshot hold none (a brand-new cluster). */
+  readonly initialConf?: ConfState
+}
+
+/** Per-follower replication as reported by {@link RaftNode.status}. */
+export interface ProgressStatus {
+  readonly id: NodeId
+  readonly match: number
+  readonly next: number
+  readonly state: ProgressState
+  readonly recentActive: boolean
+  readonly ticksSinceContact: number
+  readonly inflight: number
+}
+
+/** A read-only picture of the node for status displays. */
+export interface RaftStatus {
+  readonly id: NodeId
+  readonly role: Role
+  readonly term: number
+  readonly vote: NodeId | null
+  readonly leader: NodeId | null
+  readonly commitIndex: number
+  readonly appliedIndex: number
+  readonly lastIndex: number
+  readonly lastTerm: number
+  readonly firstIndex: number
+  readonly snapshotIndex: number
+  readonly conf: ConfState
+  readonly voter: boolean
+  readonly electionElapsed: number
+  readonly electionTimeout: number
+  readonly transferee: NodeId | null
+  readonly progress: readonly ProgressStatus[]
+}
+
+interface PendingRead {
+  readonly id: number
+  readonly index: number
+  readonly round: number
+}
+
+const EMPTY = new Uint8Array(0)
+
+/** The Raft consensus core for one node. Not thread-safe; owned by one driver. */
+export class RaftNode {
+  readonly id: NodeId
+  private readonly o: ResolvedRaftOptions
+  private readonly log: RaftLog
+
+  // --- hard state (persisted before dependent messages leave) ---
+  /** Current term. Never decreases. */
+  private term = 0
+  /** Vote in `term`; at most one per term. */
+  private vote: NodeId | null = null
+
+  // --- soft state ---
+  private role: Role = 'follower'
+  private leader: NodeId | null = null
+  /** Membership: the latest config entry in the log (committed or not, dissertation §4.1). */
+  private conf: ConfState
+  /** Index of the config entry `conf` comes from (or the snapshot index). */
+  private confIndex: number
+  /** Ticks since the last election timeout reset (followers: since contact with a leader). */
+  private electionElapsed = 0
+  private heartbeatElapsed = 0
+  /** Current randomized election timeout in [T, 2T). */
+  private randomizedTimeout: number
+  /** Votes received in the current (pre-)election. */
+  private readonly votes = new Map<NodeId, boolean>()
+  /** Leader only: replication progress of every member including self. */
+  private readonly progress = new Map<NodeId, Progress>()
+  /** Leader only: target of a leadership transfer in progress. */
+  private transferee: NodeId | null = null
+  /** Leader only: highest config entry index proposed (only one change may be pending). */
+  private pendingConfIndex = 0
+  /** Leader only: heartbeat round counter for ReadIndex. */
+  private round = 0
+  /** Leader only: reads waiting for a quorum to acknowledge their round. */
+  private pendingReads: PendingRead[] = []
+  /** Leader only: reads waiting for the first commit in this term. */
+  private readsBeforeCommit: number[] = []
+  /** Leader only: a heartbeat round is owed to pending reads (sent at the next Ready). */
+  private readRoundOwed = false
+  /** Leader only: new entries are owed to followers (batched until the next Ready). */
+  private appendOwed = false
+
+  // --- outputs collected until the next Ready ---
+  private msgs: Message[] = []
+  private msgsAfterPersist: Message[] = []
+  private readStates: ReadState[] = []
+  private events: RaftEvent[] = []
+  private prevHardState: HardState
+  /** What the last Ready handed out, acknowledged by advance(). */
+  private inReady: {lastEntry: number; applied: number; snapshot: boolean} | null = null
+
+  /**
+   * @param options core options (see {@link RaftOptions})
+   * @param init durable state to recover from; a brand-new node passes `initialConf`.
+   */
+  constructor(options: RaftOptions, init: RaftInit = {}) {
+    this.o = resolveOptions(options)
+    this.id = options.id
+    const snapshot: Snapshot = init.snapshot ?? {
+      meta: {index: 0, term: 0, conf: {voters: [], learners: []}},
+      data: EMPTY,
+    }
+    const hs = init.hardState ?? {term: 0, vote: null, commit: 0}
+    const bootstrap = isBlank(hs, snapshot, init.entries) && init.initialConf !== undefined
+    const entries = bootstrap ? bootstrapEntries(init.initialConf!) : init.entries ?? []
+    this.log = new RaftLog(snapshot, entries, bootstrap ? entries.length : hs.commit, this.o.bugs)
+    this.term = bootstrap ? 1 : hs.term
+    this.vote = this.o.bugs.forgetVoteOnRestart ? null : hs.vote
+    this.conf = {voters: [], learners: []}
+    this.confIndex = 0
+    this.recomputeConf()
+    this.prevHardState = bootstrap ? hs : this.hardState()
+    if (bootstrap) this.log.stableIndex = 0
+    this.randomizedTimeout = this.drawTimeout()
+  }
+
+  // ===================================================================== inputs
+
+  /** Advance logical time by one tick: election timeouts, heartbeats, CheckQuorum. */
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader()
+    else this.tickElection()
+  }
+
+  /** Process one message from a peer. Messages not addressed to this node are ignored. */
+  step(m: Message): void {
+    if (m.to !== this.id || m.from === this.id) return
+    if (!this.stepTerm(m)) return
+    switch (m.type) {
+      case 'vote': return this.handleVote(m)
+      case 'voteResp': return this.handleVoteResponse(m)
+      case 'append': return this.handleAppend(m)
+      case 'appendResp': return this.handleAppendResponse(m)
+      case 'heartbeat': return this.handleHeartbeat(m)
+      case 'heartbeatResp': return this.handleHeartbeatResponse(m)
+      case 'snapshot': return this.handleSnapshot(m)
+      case 'timeoutNow': return this.handleTimeoutNow(m)
+    }
+  }
+
+  /** Append a state-machine command (leader only). Empty `data` is reserved for the no-op. */
+  propose(data: Uint8Array): ProposeResult {
+    const refusal = this.checkProposal(data.length)
+    if (refusal) return refusal
+    return this.appendAsLeader('normal', data)
+  }
+
+  /**
+   * Append a membership change (leader only). Refused while another change is uncommitted or
+   * before the leader has committed an entry of its own term (the single-server change fix).
+   */
+  proposeConfChange(change: ConfChange): ProposeResult {
+    const refusal = this.checkProposal(0) ?? this.checkConfChange(change)
+    if (refusal) return refusal
+    const result = this.appendAsLeader('config', encodeConfChange(change))
+    if (result.ok) this.pendingConfIndex = result.index
+    return result
+  }
+
+  /**
+   * Ask for a linearizable read (leader only). When leadership is confirmed by a heartbeat
+   * round, a ReadState `{id, index}` appears in a Ready: serve the read once applied >= index.
+   */
+  readIndex(id: number): RequestResult {
+    if (this.role !== 'leader') return this.reject('NOT_LEADER', 'not the leader')
+    if (this.log.term(this.log.committed) !== this.term) {
+      this.readsBeforeCommit.push(id)
+      return {ok: true}
+    }
+    this.registerRead(id)
+    return {ok: true}
+  }
+
+  /** Start an election now (operator "trigger an election"). Refused on non-voters. */
+  campaign(): RequestResult {
+    if (!this.isVoter()) return this.reject('NOT_VOTER', `${this.id} is not a voter`)
+    if (this.role === 'leader') return {ok: true}
+    this.startElection('manual', false)
+    return {ok: true}
+  }
+
+  /**
+   * Hand leadership to `to` (dissertation §3.10): stop taking proposals, bring `to` up to date,
+   * send TimeoutNow. Aborted after an election timeout if `to` has not taken over.
+   */
+  transferLeader(to: NodeId): RequestResult {
+    if (this.role !== 'leader') return this.reject('NOT_LEADER', 'not the leader')
+    if (to === this.id) return {ok: true}
+    if (!this.conf.voters.includes(to)) return this.reject('NOT_VOTER', `${to} is not a voter`)
+    if (this.transferee === to) return {ok: true}
+    this.transferee = to
+    this.electionElapsed = 0
+    this.event({type: 'transferStarted', to, term: this.term})
+    const pr = this.progress.get(to)!
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(to)
+    else this.sendAppend(to)
+    return {ok: true}
+  }
+
+  /** Leader steps down by transferring to the most caught-up voter (or, alone, refuses). */
+  stepDown(): RequestResult {
+    if (this.role !== 'leader') return this.reject('NOT_LEADER', 'not the leader')
+    const target = this.mostCaughtUpFollower()
+    if (target === null) return this.reject('NO_QUORUM', 'no other voter to hand leadership to')
+    return this.transferLeader(target)
+  }
+
+  /** The voter (other than self) with the highest match index, or null. */
+  mostCaughtUpFollower(): NodeId | null {
+    let best: NodeId | null = null
+    let bestMatch = -1
+    for (const id of this.conf.voters) {
+      if (id === this.id) continue
+      const match = this.progress.get(id)?.match ?? 0
+      if (match > bestMatch) {
+        best = id
+        bestMatch = match
+      }
+    }
+    return best
+  }
+
+  /**
+   * Adopt a snapshot of the local state machine taken at `snapshot.meta.index` (<= applied) and
+   * drop in-memory entries up to `compactTo` (default: the snapshot index).
+   */
+  compact(snapshot: Snapshot, compactTo: number = snapshot.meta.index): void {
+    this.log.compact(snapshot, compactTo)
+  }
+
+  /** Tell the core a peer is unreachable (its queue overflowed): fall back to probing. */
+  reportUnreachable(peer: NodeId): void {
+    const pr = this.progress.get(peer)
+    if (this.role === 'leader' && pr && pr.state === 'replicate') pr.becomeProbe()
+  }
+
+  // ===================================================================== Ready
+
+  /** True when a Ready holds work (the driver then calls ready(), handles it, and advance()). */
+  hasReady(): boolean {
+    return (
+      this.appendOwed ||
+      this.readRoundOwed ||
+      this.msgs.length > 0 ||
+      this.msgsAfterPersist.length > 0 ||
+      this.readStates.length > 0 ||
+      this.events.length > 0 ||
+      this.log.pendingSnapshot !== null ||
+      this.log.stableIndex < this.log.lastIndex() ||
+      this.log.applied < this.log.committed ||
+      !sameHardState(this.hardState(), this.prevHardState)
+    )
+  }
+
+  /** Collect the pending work. Call advance() once it is handled, before any other input. */
+  ready(): Ready {
+    this.flushOwed()
+    const hs = this.hardState()
+    const entries = this.log.unstableEntries()
+    const committedEntries = this.log.nextCommittedEntries(this.o.maxApplyBytes)
+    const rd: Ready = {
+      hardState: sameHardState(hs, this.prevHardState) ? null : hs,
+      snapshot: this.log.pendingSnapshot,
+      entries,
+      messages: this.msgs,
+      messagesAfterPersist: this.msgsAfterPersist,
+      committedEntries,
+      readStates: this.readStates,
+      events: this.events,
+    }
+    this.inReady = {
+      lastEntry: entries.length > 0 ? entries[entries.length - 1]!.index : this.log.stableIndex,
+      applied: committedEntries.length > 0 ? committedEntries[committedEntries.length - 1]!.index : this.log.applied,
+      snapshot: this.log.pendingSnapshot !== null,
+    }
+    this.prevHardState = hs
+    this.msgs = []
+    this.msgsAfterPersist = []
+    this.readStates = []
+    this.events = []
+    return rd
+  }
+
+  /** The last Ready has been persisted, sent and applied. */
+  advance(): void {
+    const done = this.inReady
+    if (done === null) return
+    this.inReady = null
+    if (done.snapshot) this.log.pendingSnapshot = null
+    this.log.stableIndex = Math.max(this.log.stableIndex, Math.min(done.lastEntry, this.log.lastIndex()))
+    this.log.applied = Math.max(this.log.applied, done.applied)
+    if (this.role === 'leader') {
+      const self = this.progress.get(this.id)
+      if (self && self.maybeUpdate(this.log.stableIndex)) this.maybeCommitAndBroadcast()
+      this.maybeLeaveRemoved()
+    }
+  }
+
+  // ===================================================================== status
+
+  /** A snapshot of the node's state for status displays (safe to call at any time). */
+  status(): RaftStatus {
+    const progress: ProgressStatus[] = []
+    if (this.role === 'leader') {
+      for (const [id, pr] of this.progress) {
+        progress.push({
+          id,
+          match: pr.match,
+          next: pr.next,
+          state: pr.state,
+          recentActive: id === this.id || pr.recentActive,
+          ticksSinceContact: id === this.id ? 0 : pr.ticksSinceContact,
+          inflight: pr.inflight.length,
+        })
+      }
+    }
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commitIndex: this.log.committed,
+      appliedIndex: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      lastTerm: this.log.lastTerm(),
+      firstIndex: this.log.firstIndex(),
+      snapshotIndex: this.log.snapshotIndex,
+      conf: this.conf,
+      voter: this.isVoter(),
+      electionElapsed: this.electionElapsed,
+      electionTimeout: this.randomizedTimeout,
+      transferee: this.transferee,
+      progress,
+    }
+  }
+
+  /** The durable hard state as of now. */
+  hardState(): HardState {
+    return {term: this.term, vote: this.vote, commit: this.log.committed}
+  }
+
+  /** The entry at `index` if held in memory (for checkers and tests). */
+  entryAt(index: number): Entry | undefined {
+    return this.log.entry(index)
+  }
+
+  /** Term of the entry at `index` if known. */
+  termAt(index: number): number | undefined {
+    return this.log.term(index)
+  }
+
+  /** The latest snapshot held (for sending to followers and for checkers). */
+  latestSnapshot(): Snapshot {
+    return this.log.snapshot
+  }
+
+  // ===================================================================== ticks
+
+  private tickElection(): void {
+    this.electionElapsed++
+    if (this.isVoter() && this.electionElapsed >= this.randomizedTimeout) {
+      this.electionElapsed = 0
+      this.startElection('timeout', false)
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++
+    this.electionElapsed++
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue
+      pr.ticksSinceContact++
+      if (pr.state === 'snapshot' && ++pr.snapshotTicks >= this.o.electionTicks) pr.becomeProbe()
+    }
+    if (this.electionElapsed >= this.o.electionTicks) {
+      this.electionElapsed = 0
+      if (this.o.checkQuorum && !this.maybeKeepLeadership()) return
+      if (this.transferee !== null) this.abortTransfer()
+    }
+    if (this.heartbeatElapsed >= this.o.heartbeatTicks) {
+      this.heartbeatElapsed = 0
+      this.bcastHeartbeat()
+    }
+  }
+
+  /** CheckQuorum: step down unless a majority was heard from in the last election timeout. */
+  private maybeKeepLeadership(): boolean {
+    const active = (id: NodeId): boolean => id === this.id || this.progress.get(id)?.recentActive === true
+    const ok = hasQuorum(this.conf.voters, active)
+    for (const [id, pr] of this.progress) if (id !== this.id) pr.recentActive = false
+    if (!ok) this.becomeFollower(this.term, null, 'checkQuorum')
+    return ok
+  }
+
+  private abortTransfer(): void {
+    const to = this.transferee!
+    this.transferee = null
+    this.event({type: 'transferAborted', to, term: this.term})
+  }
+
+  // ===================================================================== roles
+
+  private becomeFollower(term: number, leader: NodeId | null, cause: Cause): void {
+    const from = this.role
+    if (term !== this.term) {
+      this.term = term
+      this.vote = null
+    }
+    this.role = 'follower'
+    this.resetElectionState()
+    this.setLeader(leader)
+    if (from !== 'follower') this.event({type: 'roleChanged', from, to: 'follower', term: this.term, cause})
+  }
+
+  private becomePreCandidate(cause: Cause): void {
+    const from = this.role
+    this.role = 'precandidate'
+    this.resetElectionState()
+    this.setLeader(null)
+    if (from !== 'precandidate') this.event({type: 'roleChanged', from, to: 'precandidate', term: this.term, cause})
+  }
+
+  private becomeCandidate(cause: Cause): void {
+    const from = this.role
+    this.term++
+    this.vote = this.id
+    this.role = 'candidate'
+    this.resetElectionState()
+    this.setLeader(null)
+    this.event({type: 'roleChanged', from, to: 'candidate', term: this.term, cause})
+  }
+
+  private becomeLeader(): void {
+    const from = this.role
+    this.role = 'leader'
+    this.resetElectionState()
+    this.setLeader(this.id)
+    this.progress.clear()
+    for (const id of this.members()) this.addProgress(id)
+    this.round = 0
+    this.pendingReads = []
+    this.readsBeforeCommit = []
+    this.pendingConfIndex = this.log.lastIndex()
+    this.event({type: 'roleChanged', from, to: 'leader', term: this.term, cause: 'won'})
+    // §5.4.2 / §8: the leader's no-op, so entries of earlier terms commit by counting this one.
+    this.appendAsLeader('normal', EMPTY)
+  }
+
+  private resetElectionState(): void {
+    this.electionElapsed = 0
+    this.heartbeatElapsed = 0
+    this.randomizedTimeout = this.drawTimeout()
+    this.votes.clear()
+    this.transferee = null
+    this.appendOwed = false
+    this.readRoundOwed = false
+    if (this.role !== 'leader') {
+      this.progress.clear()
+      this.pendingReads = []
+      this.readsBeforeCommit = []
+    }
+  }
+
+  private setLeader(leader: NodeId | null): void {
+    if (this.leader !== leader) {
+      this.leader = leader
+      this.event({type: 'leaderChanged', leader, term: this.term})
+    }
+  }
+
+  private drawTimeout(): number {
+    return this.o.electionTicks + this.o.rng.int(this.o.electionTicks)
+  }
+
+  // ===================================================================== elections
+
+  /** Begin a pre-vote (when enabled and not a transfer) or a real election. */
+  private startElection(cause: Cause, transfer: boolean): void {
+    if (this.o.preVote && !transfer) {
+      this.becomePreCandidate(cause)
+      this.event({type: 'electionStarted', term: this.term + 1, pre: true, cause})
+      this.requestVotes(true, false)
+    } else {
+      this.becomeCandidate(cause)
+      this.event({type: 'electionStarted', term: this.term, pre: false, cause})
+      this.requestVotes(false, transfer)
+    }
+  }
+
+  private requestVotes(pre: boolean, transfer: boolean): void {
+    this.votes.set(this.id, true)
+    if (this.checkVotes(pre)) return
+    const term = pre ? this.term + 1 : this.term
+    for (const id of this.conf.voters) {
+      if (id === this.id) continue
+      this.send({
+        type: 'vote', from: this.id, to: id, term,
+        lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), pre, transfer,
+      })
+    }
+  }
+
+  /** Tally; act on a decision. Returns true when the election is decided. */
+  private checkVotes(pre: boolean): boolean {
+    const result = tallyVotes(this.conf.voters, this.votes)
+    if (result === 'won') {
+      if (pre) this.startElection('won', true)
+      else this.becomeLeader()
+      return true
+    }
+    if (result === 'lost') {
+      this.becomeFollower(this.term, null, 'lost')
+      return true
+    }
+    return false
+  }
+
+  /** A leader was heard from within the minimum election timeout (leader lease, §6 / §9.6). */
+  private inLease(): boolean {
+    return this.o.checkQuorum && this.leader !== null && this.electionElapsed < this.o.electionTicks
+  }
+
+  // ===================================================================== term rules
+
+  /**
+   * Apply the term rules common to every message (§5.1). Returns false if the message must be
+   * dropped (stale, or a vote request ignored under the leader lease).
+   */
+  private stepTerm(m: Message): boolean {
+    if (m.term > this.term) {
+      if (m.type === 'vote') {
+        if (!m.transfer && this.inLease()) return false
+        if (m.pre) return true // a pre-vote never changes our term
+        this.becomeFollower(m.term, null, 'higherTerm')
+        return true
+      }
+      if (m.type === 'voteResp' && m.pre && m.granted) return true
+      const leader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' ? m.from : null
+      this.becomeFollower(m.term, leader, 'higherTerm')
+      return true
+    }
+    if (m.term < this.term) {
+      this.answerStale(m)
+      return false
+    }
+    return true
+  }
+
+  /** Tell a node with a stale term about ours, so a stale leader or candidate steps down. */
+  private answerStale(m: Message): void {
+    if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success: false, index: 0, hintIndex: 0, hintTerm: 0})
+    } else if (m.type === 'vote') {
+      this.send({type: 'voteResp', from: this.id, to: m.from, term: this.term, granted: false, pre: m.pre})
+    }
+  }
+
+  // ===================================================================== handlers
+
+  private handleVote(m: VoteRequest): void {
+    const upToDate = this.log.isUpToDate(m.lastIndex, m.lastTerm)
+    const canVote = this.vote === m.from || (this.vote === null && this.leader === null) || (m.pre && m.term > this.term)
+    const granted = canVote && upToDate
+    // A grant carries the requested term (a pre-vote's is one ahead of ours); a refusal carries ours.
+    this.send({type: 'voteResp', from: this.id, to: m.from, term: granted ? m.term : this.term, granted, pre: m.pre})
+    if (granted && !m.pre) {
+      this.vote = m.from
+      this.electionElapsed = 0
+    }
+  }
+
+  private handleVoteResponse(m: VoteResponse): void {
+    const expected: Role = m.pre ? 'precandidate' : 'candidate'
+    if (this.role !== expected) return
+    this.votes.set(m.from, m.granted)
+    this.checkVotes(m.pre)
+  }
+
+  private handleAppend(m: AppendRequest): void {
+    this.followLeader(m.from)
+    const reply = (success: boolean, index: number, hintIndex = 0, hintTerm = 0): void =>
+      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success, index, hintIndex, hintTerm})
+    if (m.prevIndex < this.log.committed) return reply(true, this.log.committed)
+    if (!this.log.matchTerm(m.prevIndex, m.prevTerm)) {
+      const hint = this.log.findConflictByTerm(Math.min(m.prevIndex, this.log.lastIndex()), m.prevTerm)
+      return reply(false, m.prevIndex, hint, this.log.term(hint) ?? 0)
+    }
+    const {changedFrom, truncated} = this.log.appendFollower(m.prevIndex, m.entries)
+    if (changedFrom > 0) this.afterLogChange(changedFrom, truncated, m.entries)
+    const lastNew = m.prevIndex + m.entries.length
+    this.log.commitTo(Math.min(m.commit, lastNew))
+    reply(true, lastNew)
+  }
+
+  private handleHeartbeat(m: Heartbeat): void {
+    this.followLeader(m.from)
+    if (m.commit <= this.log.lastIndex()) this.log.commitTo(m.commit)
+    this.send({type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round})
+  }
+
+  private handleSnapshot(m: SnapshotRequest): void {
+    this.followLeader(m.from)
+    const meta = m.snapshot.meta
+    const reply = (index: number): void =>
+      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success: true, index, hintIndex: 0, hintTerm: 0})
+    if (meta.index <= this.log.committed) return reply(this.log.committed)
+    if (this.log.matchTerm(meta.index, meta.term)) {
+      // We already hold the entry: just fast-forward the commit index.
+      this.log.commitTo(meta.index)
+      return reply(meta.index)
+    }
+    this.log.restore(m.snapshot)
+    this.conf = meta.conf
+    this.confIndex = meta.index
+    this.event({type: 'confChanged', conf: this.conf, index: meta.index})
+    reply(meta.index)
+  }
+
+  private handleTimeoutNow(_m: TimeoutNow): void {
+    if (!this.isVoter() || this.role === 'leader') return
+    this.startElection('transfer', true)
+  }
+
+  private handleAppendResponse(m: AppendResponse): void {
+    if (this.role !== 'leader') return
+    const pr = this.progress.get(m.from)
+    if (!pr) return
+    this.markActive(pr)
+    if (!m.success) return this.handleAppendRejection(m.from, pr, m)
+    const wasPaused = pr.isPaused()
+    if (pr.maybeUpdate(m.index)) {
+      if (pr.state === 'probe' || (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot)) pr.becomeReplicate()
+      this.maybeCommitAndBroadcast()
+      if (this.transferee === m.from && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from)
+      this.maybeSendNews(m.from)
+    } else if (wasPaused) {
+      this.maybeSendNews(m.from)
+    }
+  }
+
+  private handleAppendRejection(from: NodeId, pr: Progress, m: AppendResponse): void {
+    if (m.index === 0 && m.hintIndex === 0) return // a stale-term answer carries no log information
+    let probeFrom = m.hintIndex
+    if (m.hintTerm > 0) probeFrom = this.log.findConflictByTerm(m.hintIndex, m.hintTerm)
+    if (pr.maybeDecrease(m.index, probeFrom + 1)) {
+      if (pr.state === 'replicate') pr.becomeProbe()
+      this.sendAppend(from)
+    }
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponse): void {
+    if (this.role !== 'leader') return
+    const pr = this.progress.get(m.from)
+    if (!pr) return
+    this.markActive(pr)
+    if (m.round > pr.ackedRound) pr.ackedRound = m.round
+    this.releaseConfirmedReads()
+    if (pr.match < this.log.lastIndex()) this.resumeLagging(m.from, pr)
+  }
+
+  /** A heartbeat answered but the follower is behind: unpause, and re-probe if stalled. */
+  private resumeLagging(id: NodeId, pr: Progress): void {
+    if (pr.state === 'probe') pr.probeSent = false
+    else if (pr.state === 'replicate') {
+      if (++pr.stalledHeartbeats >= 3) pr.becomeProbe()
+      else if (pr.isPaused()) pr.freeFirstInflight()
+    }
+    this.maybeSendAppend(id)
+  }
+
+  private markActive(pr: Progress): void {
+    pr.recentActive = true
+    pr.ticksSinceContact = 0
+  }
+
+  /** Adopt `leader` for this term and reset the election timer. */
+  private followLeader(leader: NodeId): void {
+    if (this.role !== 'follower') this.becomeFollower(this.term, leader, 'higherTerm')
+    this.setLeader(leader)
+    this.electionElapsed = 0
+  }
+
+  // ===================================================================== replication
+
+  private appendAsLeader(type: 'normal' | 'config', data: Uint8Array): ProposeResult {
+    const index = this.log.lastIndex() + 1
+    const entry: Entry = {term: this.term, index, type, data}
+    this.log.appendNew([entry])
+    if (type === 'config') this.applyConfChange(entry)
+    if (this.o.batchAppends) this.appendOwed = true
+    else this.bcastAppend()
+    return {ok: true, index, term: this.term}
+  }
+
+  private checkProposal(bytes: number): RaftRejection | null {
+    if (this.role !== 'leader') return this.reject('NOT_LEADER', 'not the leader')
+    if (this.transferee !== null) return this.reject('TRANSFER_IN_PROGRESS', `leadership is being transferred to ${this.transferee}`)
+    if (bytes > this.o.maxProposalBytes) return this.reject('PAYLOAD_TOO_LARGE', `proposal of ${bytes} bytes exceeds maxProposalBytes ${this.o.maxProposalBytes}`)
+    if (this.log.lastIndex() - this.log.committed >= this.o.maxUncommittedEntries) {
+      return this.reject('NO_QUORUM', `${this.o.maxUncommittedEntries} entries await commit (maxUncommittedEntries)`)
+    }
+    return null
+  }
+
+  /** Send new entries (or a newer commit index) to every follower that can take them. */
+  private bcastAppend(): void {
+    for (const id of this.progress.keys()) if (id !== this.id) this.maybeSendNews(id)
+  }
+
+  private bcastHeartbeat(): void {
+    this.round++
+    for (const [id, pr] of this.progress) {
+      if (id === this.id) continue
+      const commit = Math.min(pr.match, this.log.committed)
+      this.send({type: 'heartbeat', from: this.id, to: id, term: this.term, commit, round: this.round})
+    }
+    this.releaseConfirmedReads()
+  }
+
+  /** Send an append (or a snapshot) to `to` if its progress is not paused. */
+  private maybeSendAppend(to: NodeId): void {
+    const pr = this.progress.get(to)
+    if (!pr || pr.isPaused()) return
+    this.sendAppend(to)
+  }
+
+  private sendAppend(to: NodeId): void {
+    const pr = this.progress.get(to)!
+    const prevIndex = pr.next - 1
+    const prevTerm = this.log.term(prevIndex)
+    // Entries from `next` were compacted away: only a snapshot can bring this follower up.
+    if (prevTerm === undefined || pr.next < this.log.firstIndex()) return this.sendSnapshot(to, pr)
+    const entries = pr.next <= this.log.lastIndex() ? this.log.slice(pr.next, this.log.lastIndex(), this.o.maxAppendBytes) : []
+    this.send({type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed})
+    pr.sentEntries(prevIndex + entries.length, entries.length)
+    pr.commitSent = this.log.committed
+  }
+
+  /** Send to `to` only if it has entries to receive or has not been told the commit index. */
+  private maybeSendNews(to: NodeId): void {
+    const pr = this.progress.get(to)
+    if (!pr || pr.isPaused()) return
+    if (pr.next <= this.log.lastIndex() || pr.commitSent < this.log.committed) this.sendAppend(to)
+  }
+
+  private sendSnapshot(to: NodeId, pr: Progress): void {
+    const snapshot = this.log.snapshot
+    this.send({type: 'snapshot', from: this.id, to, term: this.term, snapshot})
+    pr.becomeSnapshot(snapshot.meta.index)
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({type: 'timeoutNow', from: this.id, to, term: this.term})
+  }
+
+  /** Commit the highest index a majority holds, but only by counting entries of this term (§5.4.2). */
+  private maybeCommitAndBroadcast(): void {
+    const index = committedIndex(this.conf.voters, (id) => this.progress.get(id)?.match ?? 0)
+    if (index <= this.log.committed) return
+    if (this.log.term(index) !== this.term && !this.o.bugs.commitPreviousTerm) return
+    const firstInTerm = this.log.term(this.log.committed) !== this.term
+    this.log.commitTo(index)
+    if (firstInTerm) this.releaseReadsBeforeCommit()
+    this.maybeLeaveRemoved()
+    // Tell followers the new commit index promptly (batched into the next Ready).
+    if (this.o.batchAppends) this.appendOwed = true
+    else this.bcastAppend()
+  }
+
+  /** Send what was owed during this batch: one append per follower, one read round. */
+  private flushOwed(): void {
+    if (this.appendOwed) {
+      this.appendOwed = false
+      if (this.role === 'leader') this.bcastAppend()
+    }
+    if (this.readRoundOwed) {
+      this.readRoundOwed = false
+      if (this.role === 'leader') this.bcastHeartbeat()
+    }
+  }
+
+  // ===================================================================== ReadIndex
+
+  private registerRead(id: number): void {
+    if (this.conf.voters.length === 1 && this.conf.voters[0] === this.id) {
+      this.readStates.push({id, index: this.log.committed})
+      return
+    }
+    // The read is confirmed by the next heartbeat round (sent at the next Ready).
+    this.pendingReads.push({id, index: this.log.committed, round: this.round + 1})
+    this.readRoundOwed = true
+  }
+
+  private releaseReadsBeforeCommit(): void {
+    const ids = this.readsBeforeCommit
+    this.readsBeforeCommit = []
+    for (const id of ids) this.registerRead(id)
+  }
+
+  /** Release, in order, every read whose round a quorum has acknowledged. */
+  private releaseConfirmedReads(): void {
+    if (this.pendingReads.length === 0) return
+    const acked = (id: NodeId): number => (id === this.id ? this.round : this.progress.get(id)?.ackedRound ?? 0)
+    const confirmedRound = committedIndex(this.conf.voters, acked)
+    let n = 0
+    while (n < this.pendingReads.length && this.pendingReads[n]!.round <= confirmedRound) {
+      const r = this.pendingReads[n]!
+      this.readStates.push({id: r.id, index: r.index})
+      n++
+    }
+    if (n > 0) this.pendingReads.splice(0, n)
+  }
+
+  // ===================================================================== membership
+
+  private isVoter(): boolean {
+    return this.conf.voters.includes(this.id)
+  }
+
+  private members(): NodeId[] {
+    return [...this.conf.voters, ...this.conf.learners]
+  }
+
+  private addProgress(id: NodeId): void {
+    const pr = new Progress(this.log.lastIndex() + 1, this.o.maxInflight)
+    if (id === this.id) pr.match = this.log.stableIndex
+    this.progress.set(id, pr)
+  }
+
+  private checkConfChange(change: ConfChange): RaftRejection | null {
+    if (this.log.term(this.log.committed) !== this.term) {
+      return this.reject('CONF_CHANGE_PENDING', 'the leader has not yet committed an entry of its term; retry shortly')
+    }
+    if (this.pendingConfIndex > this.log.committed) {
+      return this.reject('CONF_CHANGE_PENDING', `a membership change at index ${this.pendingConfIndex} is not yet committed`)
+    }
+    const {voters, learners} = this.conf
+    const n = change.node
+    switch (change.type) {
+      case 'addLearner':
+        if (voters.includes(n) || learners.includes(n)) return this.reject('BAD_REQUEST', `${n} is already a member`)
+        return null
+      case 'addVoter':
+        if (voters.includes(n)) return this.reject('BAD_REQUEST', `${n} is already a voter`)
+        return null
+      case 'promote':
+        if (!learners.includes(n)) return this.reject('NODE_NOT_FOUND', `${n} is not a learner`)
+        return null
+      case 'remove':
+        if (!voters.includes(n) && !learners.includes(n)) return this.reject('NODE_NOT_FOUND', `${n} is not a member`)
+        if (voters.length === 1 && voters[0] === n) return this.reject('BAD_REQUEST', 'cannot remove the last voter')
+        return null
+    }
+  }
+
+  /** Adopt the membership of a config entry as soon as it is in the log (dissertation §4.1). */
+  private applyConfChange(entry: Entry): void {
+    this.conf = nextConf(this.conf, decodeConfChange(entry.data))
+    this.confIndex = entry.index
+    this.event({type: 'confChanged', conf: this.conf, index: entry.index})
+    if (this.role === 'leader') this.syncProgressWithConf()
+  }
+
+  private syncProgressWithConf(): void {
+    const members = new Set(this.members())
+    for (const id of [...this.progress.keys()]) if (!members.has(id)) this.progress.delete(id)
+    for (const id of members) if (!this.progress.has(id)) this.addProgress(id)
+    if (this.transferee !== null && !this.conf.voters.includes(this.transferee)) this.transferee = null
+    this.maybeCommitAndBroadcast()
+  }
+
+  /** After a follower's log changed from `from`: recompute membership if a config entry moved. */
+  private afterLogChange(from: number, truncated: boolean, entries: readonly Entry[]): void {
+    if (truncated && from <= this.confIndex) {
+      this.recomputeConf()
+      this.event({type: 'confChanged', conf: this.conf, index: this.confIndex})
+      return
+    }
+    for (const e of entries) if (e.index >= from && e.type === 'config') this.applyConfChange(e)
+  }
+
+  /** Membership from the snapshot plus every config entry in the log after it. */
+  private recomputeConf(): void {
+    this.conf = this.confAt(this.log.lastIndex())
+    let index = this.log.snapshotIndex
+    for (let i = this.log.lastIndex(); i > this.log.snapshotIndex; i--) {
+      if (this.log.entry(i)?.type === 'config') {
+        index = i
+        break
+      }
+    }
+    this.confIndex = index
+  }
+
+  /** Membership as of `index` (between the snapshot index and the last index). */
+  confAt(index: number): ConfState {
+    let conf = this.log.snapshot.meta.conf
+    for (let i = Math.max(this.log.firstIndex(), this.log.snapshotIndex + 1); i <= index; i++) {
+      const e = this.log.entry(i)
+      if (e?.type === 'config') conf = nextConf(conf, decodeConfChange(e.data))
+    }
+    return conf
+  }
+
+  /** A leader removed from the configuration steps down once the removal is committed. */
+  private maybeLeaveRemoved(): void {
+    if (this.role === 'leader' && !this.isVoter() && this.log.committed >= this.confIndex) {
+      this.becomeFollower(this.term, null, 'removed')
+    }
+  }
+
+  // ===================================================================== outputs
+
+  private send(m: Message): void {
+    const immediate = this.role === 'leader' && m.from === this.id &&
+      (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeoutNow')
+    if (immediate) this.msgs.push(m)
+    else this.msgsAfterPersist.push(m)
+  }
+
+  private event(e: RaftEvent): void {
+    this.events.push(e)
+  }
+
+  private reject(code: RaftErrorCode, message: string): RaftRejection {
+    return {ok: false, code, message, leader: this.leader}
+  }
+}
+
+/** Membership after applying one change. */
+export function nextConf(conf: ConfState, change: ConfChange): ConfState {
+  const voters = conf.voters.filter((id) => id !== change.node)
+  const learners = conf.learners.filter((id) => id !== change.node)
+  switch (change.type) {
+    case 'addLearner': learners.push(change.node); break
+    case 'addVoter':
+    case 'promote': voters.push(change.node); break
+    case 'remove': break
+  }
+  return {voters, learners}
+}
+
+/** True for a node that has never stored anything. */
+function isBlank(hs: HardState, snapshot: Snapshot, entries: readonly Entry[] | undefined): boolean {
+  return hs.term === 0 && hs.commit === 0 && snapshot.meta.index === 0 && (entries?.length ?? 0) === 0
+}
+
+/**
+ * The log every founding member of a new cluster starts with: one config entry per initial
+ * member at term 1, committed by construction (all founders write the same entries).
+ */
+export function bootstrapEntries(conf: ConfState): Entry[] {
+  const changes: ConfChange[] = [
+    ...conf.voters.map((node): ConfChange => ({type: 'addVoter', node})),
+    ...conf.learners.map((node): ConfChange => ({type: 'addLearner', node})),
+  ]
+  return changes.map((change, i) => ({term: 1, index: i + 1, type: 'config', data: encodeConfChange(change)}))
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit
+}

@@ -1,0 +1,78 @@
+/**
+ * What the core hands to its driver after processing inputs (see README.md "The Ready
+ * contract"), and the results and events the core reports.
+ */
+import type {ConfState, Entry, HardState, Message, NodeId, Snapshot} from './types.js'
+
+/** A node's role. `learner` is reported by status for non-voting members that follow. */
+export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader'
+
+/** Why an election started or a role changed. */
+export type Cause =
+  | 'timeout' // election timeout: no leader heard from
+  | 'transfer' // leader transfer (TimeoutNow)
+  | 'manual' // operator campaign / step-down
+  | 'checkQuorum' // leader lost contact with a majority
+  | 'higherTerm' // saw a higher term
+  | 'won' // won the election
+  | 'lost' // lost the election (a majority refused)
+  | 'removed' // removed from the configuration
+  | 'restart' // started up
+
+/** Something an operator or a dashboard wants to see. */
+export type RaftEvent =
+  | {readonly type: 'roleChanged'; readonly from: Role; readonly to: Role; readonly term: number; readonly cause: Cause}
+  | {readonly type: 'leaderChanged'; readonly leader: NodeId | null; readonly term: number}
+  | {readonly type: 'electionStarted'; readonly term: number; readonly pre: boolean; readonly cause: Cause}
+  | {readonly type: 'confChanged'; readonly conf: ConfState; readonly index: number}
+  | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
+  | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
+
+/** A linearizable read whose index is confirmed: serve it once applied >= index. */
+export interface ReadState {
+  readonly id: number
+  readonly index: number
+}
+
+/**
+ * One batch of work for the driver. Handle in this order (README.md):
+ * 1. persist `snapshot`, `entries`, `hardState` durably (and restore `snapshot` into the state machine);
+ * 2. send `messages` (may go out before step 1 completes) and `messagesAfterPersist` (only after);
+ * 3. apply `committedEntries`, then serve `readStates` whose index is applied;
+ * 4. call `advance()`.
+ */
+export interface Ready {
+  readonly hardState: HardState | null
+  readonly snapshot: Snapshot | null
+  readonly entries: readonly Entry[]
+  readonly messages: readonly Message[]
+  readonly messagesAfterPersist: readonly Message[]
+  readonly committedEntries: readonly Entry[]
+  readonly readStates: readonly ReadState[]
+  readonly events: readonly RaftEvent[]
+}
+
+/** Stable error codes the core returns (never throws) for rejected requests. */
+export type RaftErrorCode =
+  | 'NOT_LEADER'
+  | 'TRANSFER_IN_PROGRESS'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'NO_QUORUM'
+  | 'CONF_CHANGE_PENDING'
+  | 'BAD_REQUEST'
+  | 'NODE_NOT_FOUND'
+  | 'NOT_VOTER'
+
+/** A request the core refused, with the leader it knows of (for redirects). */
+export interface RaftRejection {
+  readonly ok: false
+  readonly code: RaftErrorCode
+  readonly message: string
+  readonly leader: NodeId | null
+}
+
+/** Result of a proposal: the index and term it was appended at, or a rejection. */
+export type ProposeResult = {readonly ok: true; readonly index: number; readonly term: number} | RaftRejection
+
+/** Result of an operator request (campaign, transfer, step-down, read index). */
+export type RequestResult = {readonly ok: true} | RaftRejection

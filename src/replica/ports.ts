@@ -1,0 +1,73 @@
+/**
+ * The small ports the replica driver runs against. The daemon plugs in file storage, the
+ * WebSocket transport and the KV state machine; the simulator plugs in memory storage, a
+ * simulated network and the same KV state machine. Every port is synchronous: when a method
+ * returns, its effect has happened (for Storage: durably).
+ */
+import type {Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
+
+/** What a node recovers from durable storage at start-up. */
+export interface RecoveredState {
+  readonly hardState: HardState
+  /** The latest durable snapshot, or null. */
+  readonly snapshot: Snapshot | null
+  /** Entries after the snapshot (first index = snapshot index + 1), consecutive. */
+  readonly entries: readonly Entry[]
+}
+
+/** One batch of writes from a Ready. Applied in this order: snapshot, entries, hard state. */
+export interface StorageWrite {
+  /** A snapshot received from the leader: replaces the whole log up to its index. */
+  readonly snapshot?: Snapshot
+  /**
+   * Entries to append. If `entries[0].index` is at or below the last stored index, the stored
+   * suffix from that index on is discarded first (conflict truncation).
+   */
+  readonly entries: readonly Entry[]
+  /** New hard state, when it changed. */
+  readonly hardState?: HardState
+}
+
+/**
+ * Durable storage of one node's log, hard state and snapshots.
+ * Contract: `save` returns only once everything it was given is durable (fsync'd) and
+ * consistent on recovery; it throws a `StorageError` (code `STORAGE_FULL`, `STORAGE_IO`, …)
+ * and leaves previously durable state intact if it cannot.
+ */
+export interface Storage {
+  /** Read everything back, validating it. Throws `StorageError` (code `CORRUPT`, naming file and offset) on corruption. */
+  load(): RecoveredState
+  /** Durably write one Ready's batch (group commit: one sync for the whole batch). */
+  save(write: StorageWrite): void
+  /**
+   * Durably store a snapshot taken locally at `snapshot.meta.index` (≤ applied index) and
+   * discard log entries up to `compactTo` (≤ snapshot index).
+   */
+  saveSnapshot(snapshot: Snapshot, compactTo: number): void
+  /** Release files and handles. */
+  close(): void
+}
+
+/** Outgoing messages. Delivery is best-effort: Raft tolerates loss, duplication and reorder. */
+export interface Network {
+  send(message: Message): void
+}
+
+/** Result of applying one command: opaque bytes returned to the proposer. */
+export type ApplyResult = Uint8Array
+
+/**
+ * The replicated state machine. Deterministic: the same commands in the same order give the
+ * same state and results on every node.
+ */
+export interface StateMachine {
+  /** Apply the command of the entry at `index`. Never throws for a malformed command: returns an error result. */
+  apply(index: number, data: Uint8Array): ApplyResult
+  /** Serialize the whole state (including client sessions). */
+  snapshot(): Uint8Array
+  /** Replace the whole state with a snapshot's. Throws on malformed data. */
+  restore(data: Uint8Array): void
+}
+
+/** Node identity helper re-exported for port users. */
+export type {NodeId}

@@ -1,0 +1,304 @@
+/**
+ * The driver: owns one Raft core and runs its Ready loop in the contract order (persist, send,
+ * apply, advance — src/raft/README.md) against injected ports. The daemon and the simulator run
+ * this same code. Synchronous by design: one Ready is one storage batch (one fsync, group commit).
+ */
+import {RaftNode, type RaftOptions, type RaftEvent, type Ready, type RaftStatus} from '../raft/index.js'
+import type {ConfChange, ConfState, Message, NodeId, Snapshot} from '../raft/types.js'
+import type {ApplyResult, Network, StateMachine, Storage} from './ports.js'
+
+/** How a proposal ended. `unknown` means it may or may not take effect (never "failed"). */
+export type ProposalOutcome =
+  | {readonly ok: true; readonly index: number; readonly result: ApplyResult}
+  | {readonly ok: false; readonly code: string; readonly message: string; readonly leader: NodeId | null; readonly unknown: boolean}
+
+/** How a linearizable read ended: ok means "read the state machine now". */
+export type ReadOutcome =
+  | {readonly ok: true; readonly index: number}
+  | {readonly ok: false; readonly code: string; readonly message: string; readonly leader: NodeId | null}
+
+/** Options of a replica. */
+export interface ReplicaOptions {
+  /** Core options (id, rng, timing, limits). */
+  readonly raft: RaftOptions
+  readonly storage: Storage
+  readonly network: Network
+  readonly stateMachine: StateMachine
+  /** Membership of a brand-new cluster (ignored when storage holds state). */
+  readonly initialConf?: ConfState
+  /** Take a state-machine snapshot every this many applied entries. Default 10000. 0 disables. */
+  readonly snapshotEvery?: number
+  /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. Default 5000. */
+  readonly compactionLag?: number
+  /** Called for every core event (role, leader, elections, membership). */
+  readonly onEvent?: (event: RaftEvent) => void
+  /** Called for every entry applied (for checkers and metrics). */
+  readonly onApplied?: (index: number, term: number, data: Uint8Array, result: ApplyResult | null) => void
+  /** Called after a snapshot from the leader was persisted and restored into the state machine. */
+  readonly onSnapshotInstalled?: (index: number) => void
+}
+
+/** Defaults of {@link ReplicaOptions}. */
+export const REPLICA_DEFAULTS = {snapshotEvery: 10_000, compactionLag: 5_000} as const
+
+interface PendingProposal {
+  readonly term: number
+  readonly cb: (outcome: ProposalOutcome) => void
+}
+
+/** One node's replica: core + storage + network + state machine. */
+export class Replica {
+  readonly core: RaftNode
+  private readonly storage: Storage
+  private readonly network: Network
+  private readonly sm: StateMachine
+  private readonly snapshotEvery: number
+  private readonly compactionLag: number
+  private readonly onEvent?: (event: RaftEvent) => void
+  private readonly onApplied?: ReplicaOptions['onApplied']
+  private readonly onSnapshotInstalled?: ReplicaOptions['onSnapshotInstalled']
+  /**
+   * Proposals by log index, resolved when that index is applied. Several can wait on one index:
+   * a node that lost and regained leadership may have proposed at the same index in two terms,
+   * and either entry may still be the one committed there.
+   */
+  private readonly proposals = new Map<number, PendingProposal[]>()
+  /** Reads waiting for the leader to confirm leadership. */
+  private readonly readsAwaitingConfirm = new Map<number, (o: ReadOutcome) => void>()
+  /** Confirmed reads waiting for the state machine to reach their index, in index order. */
+  private readsAwaitingApply: {index: number; cb: (o: ReadOutcome) => void}[] = []
+  private nextReadId = 1
+  private appliedIndex: number
+  private lastSnapshotIndex: number
+  private processing = false
+  private stopped = false
+
+  constructor(options: ReplicaOptions) {
+    this.storage = options.storage
+    this.network = options.network
+    this.sm = options.stateMachine
+    this.snapshotEvery = options.snapshotEvery ?? REPLICA_DEFAULTS.snapshotEvery
+    this.compactionLag = options.compactionLag ?? REPLICA_DEFAULTS.compactionLag
+    this.onEvent = options.onEvent
+    this.onApplied = options.onApplied
+    this.onSnapshotInstalled = options.onSnapshotInstalled
+    const recovered = this.storage.load()
+    if (recovered.snapshot) this.sm.restore(recovered.snapshot.data)
+    this.core = new RaftNode(options.raft, {
+      hardState: recovered.hardState,
+      snapshot: recovered.snapshot,
+      entries: recovered.entries,
+      initialConf: options.initialConf,
+    })
+    this.appliedIndex = recovered.snapshot?.meta.index ?? 0
+    this.lastSnapshotIndex = this.appliedIndex
+    this.process()
+  }
+
+  get id(): NodeId {
+    return this.core.id
+  }
+
+  /** Index of the last entry applied to the state machine. */
+  get applied(): number {
+    return this.appliedIndex
+  }
+
+  /** Advance logical time by one tick. */
+  tick(): void {
+    if (this.stopped) return
+    this.core.tick()
+    this.process()
+  }
+
+  /** Deliver a message from a peer (processing happens in {@link process}). */
+  receive(message: Message): void {
+    if (this.stopped) return
+    this.core.step(message)
+  }
+
+  /** Deliver a message and process at once (the simulator's path). */
+  deliver(message: Message): void {
+    this.receive(message)
+    this.process()
+  }
+
+  /**
+   * Propose a command. `cb` is called exactly once: ok with the state machine's result when
+   * applied; not ok with `unknown: false` when it definitely did not and will not take effect.
+   */
+  propose(data: Uint8Array, cb: (outcome: ProposalOutcome) => void): void {
+    const r = this.core.propose(data)
+    if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader, unknown: false})
+    this.track(r.index, {term: r.term, cb})
+  }
+
+  private track(index: number, p: PendingProposal): void {
+    const list = this.proposals.get(index)
+    if (list) list.push(p)
+    else this.proposals.set(index, [p])
+  }
+
+  /** Propose a membership change; resolved when applied, like {@link propose}. */
+  proposeConfChange(change: ConfChange, cb: (outcome: ProposalOutcome) => void): void {
+    const r = this.core.proposeConfChange(change)
+    if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader, unknown: false})
+    this.track(r.index, {term: r.term, cb})
+  }
+
+  /** A linearizable read barrier (ReadIndex): `cb` ok means the state machine may be read now. */
+  readBarrier(cb: (outcome: ReadOutcome) => void): void {
+    const id = this.nextReadId++
+    const r = this.core.readIndex(id)
+    if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader})
+    this.readsAwaitingConfirm.set(id, cb)
+  }
+
+  /** Status of the core plus the driver's applied index. */
+  status(): RaftStatus {
+    return {...this.core.status(), appliedIndex: this.appliedIndex}
+  }
+
+  /** Run Ready loops until the core has nothing more to do. Re-entrant calls are ignored. */
+  process(): void {
+    if (this.processing || this.stopped) return
+    this.processing = true
+    try {
+      while (this.core.hasReady()) this.handleReady(this.core.ready())
+    } finally {
+      this.processing = false
+    }
+  }
+
+  /** Stop: no more ticks, messages or Ready processing; fail every waiter as unknown/unavailable. */
+  stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    for (const [, list] of this.proposals) {
+      for (const p of list) p.cb({ok: false, code: 'SHUTTING_DOWN', message: 'node stopped; the write may or may not be applied', leader: null, unknown: true})
+    }
+    this.proposals.clear()
+    this.failReads('SHUTTING_DOWN', 'node stopped')
+  }
+
+  // ------------------------------------------------------------------ the Ready contract
+
+  private handleReady(rd: Ready): void {
+    // 2a. Messages that may go out before persistence (the leader's appends and heartbeats).
+    for (const m of rd.messages) this.network.send(m)
+    // 1. Persist snapshot, entries, hard state — durably — and restore a received snapshot.
+    this.persist(rd)
+    // 2b. Messages that depend on what was just persisted.
+    for (const m of rd.messagesAfterPersist) this.network.send(m)
+    // 3. Apply committed entries, then serve confirmed reads.
+    this.apply(rd)
+    for (const e of rd.events) this.handleEvent(e)
+    for (const rs of rd.readStates) this.confirmRead(rs.id, rs.index)
+    this.serveReads()
+    // 4. Advance.
+    this.core.advance()
+    this.maybeSnapshot()
+  }
+
+  private persist(rd: Ready): void {
+    if (rd.snapshot === null && rd.entries.length === 0 && rd.hardState === null) return
+    this.storage.save({
+      snapshot: rd.snapshot ?? undefined,
+      entries: rd.entries,
+      hardState: rd.hardState ?? undefined,
+    })
+    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot)
+  }
+
+  private installSnapshot(snapshot: Snapshot): void {
+    this.sm.restore(snapshot.data)
+    this.appliedIndex = snapshot.meta.index
+    this.lastSnapshotIndex = snapshot.meta.index
+    // Proposals at or below the snapshot are decided but their results are gone.
+    for (const [index, list] of this.proposals) {
+      if (index > snapshot.meta.index) continue
+      this.proposals.delete(index)
+      for (const p of list) p.cb({ok: false, code: 'UNKNOWN_OUTCOME', message: 'replaced by a snapshot; outcome unknown', leader: null, unknown: true})
+    }
+    this.onSnapshotInstalled?.(snapshot.meta.index)
+  }
+
+  private apply(rd: Ready): void {
+    for (const e of rd.committedEntries) {
+      let result: ApplyResult | null = null
+      if (e.type === 'normal' && e.data.length > 0) result = this.sm.apply(e.index, e.data)
+      this.appliedIndex = e.index
+      this.onApplied?.(e.index, e.term, e.data, result)
+      this.resolveProposal(e.index, e.term, result)
+    }
+  }
+
+  private resolveProposal(index: number, term: number, result: ApplyResult | null): void {
+    const list = this.proposals.get(index)
+    if (!list) return
+    this.proposals.delete(index)
+    for (const p of list) {
+      if (p.term === term) p.cb({ok: true, index, result: result ?? new Uint8Array(0)})
+      // Another entry was committed at this index: ours never will be (committed entries are final).
+      else p.cb({ok: false, code: 'NOT_LEADER', message: 'leadership changed before the write committed; it was not applied', leader: this.core.status().leader, unknown: false})
+    }
+  }
+
+  private handleEvent(e: RaftEvent): void {
+    if (e.type === 'roleChanged' && e.from === 'leader') {
+      // Reads not yet confirmed can no longer be; proposals stay pending (a new leader may commit them).
+      for (const [id, cb] of this.readsAwaitingConfirm) {
+        this.readsAwaitingConfirm.delete(id)
+        cb({ok: false, code: 'NOT_LEADER', message: 'lost leadership before the read was confirmed', leader: null})
+      }
+    }
+    this.onEvent?.(e)
+  }
+
+  private confirmRead(id: number, index: number): void {
+    const cb = this.readsAwaitingConfirm.get(id)
+    if (!cb) return
+    this.readsAwaitingConfirm.delete(id)
+    this.readsAwaitingApply.push({index, cb})
+  }
+
+  private serveReads(): void {
+    if (this.readsAwaitingApply.length === 0) return
+    const ready = this.readsAwaitingApply.filter((r) => r.index <= this.appliedIndex)
+    if (ready.length === 0) return
+    this.readsAwaitingApply = this.readsAwaitingApply.filter((r) => r.index > this.appliedIndex)
+    for (const r of ready) r.cb({ok: true, index: r.index})
+  }
+
+  private failReads(code: string, message: string): void {
+    for (const [, cb] of this.readsAwaitingConfirm) cb({ok: false, code, message, leader: null})
+    this.readsAwaitingConfirm.clear()
+    for (const r of this.readsAwaitingApply) r.cb({ok: false, code, message, leader: null})
+    this.readsAwaitingApply = []
+  }
+
+  /** Snapshot the state machine every `snapshotEvery` applied entries and compact the log. */
+  private maybeSnapshot(): void {
+    if (this.snapshotEvery <= 0 || this.appliedIndex - this.lastSnapshotIndex < this.snapshotEvery) return
+    this.takeSnapshot()
+  }
+
+  /** Snapshot now at the applied index (admin "take a snapshot"). Returns its index. */
+  takeSnapshot(): number {
+    const index = this.appliedIndex
+    if (index <= this.lastSnapshotIndex) return this.lastSnapshotIndex
+    const term = this.core.termAt(index)
+    if (term === undefined) return this.lastSnapshotIndex
+    const snapshot: Snapshot = {meta: {index, term, conf: this.confAt(index)}, data: this.sm.snapshot()}
+    const compactTo = Math.max(0, index - this.compactionLag)
+    this.storage.saveSnapshot(snapshot, compactTo)
+    this.core.compact(snapshot, compactTo)
+    this.lastSnapshotIndex = index
+    return index
+  }
+
+  /** Membership as of `index` (<= applied). */
+  private confAt(index: number): ConfState {
+    return this.core.confAt(index)
+  }
+}
