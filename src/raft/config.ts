@@ -8,10 +8,12 @@ import type {LogBugs} from './log.js'
 
 /** Test-only seams that plant classic Raft bugs (never set outside tests). */
 export interface PlantedBugs extends LogBugs {
-  /** Commit an entry of a previous term by counting replicas (violates Figure 8). */
+  /** Commit an entry of a previous term by counting replicas, and skip the leader's no-op (the Figure 8 bug). */
   commitPreviousTerm?: boolean
   /** Ignore the persisted vote when restarting (allows two votes in one term). */
   forgetVoteOnRestart?: boolean
+  /** Grant votes without the §5.4.1 up-to-date check (a stale log can win). */
+  skipUpToDateCheck?: boolean
 }
 
 /** Options of a Raft core. Only `id` and `rng` are required. */

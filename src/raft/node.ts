@@ -487,7 +487,7 @@ export class RaftNode {
     this.pendingConfIndex = this.log.lastIndex()
     this.event({type: 'roleChanged', from, to: 'leader', term: this.term, cause: 'won'})
     // §5.4.2 / §8: the leader's no-op, so entries of earlier terms commit by counting this one.
-    this.appendAsLeader('normal', EMPTY)
+    if (!this.o.bugs.commitPreviousTerm) this.appendAsLeader('normal', EMPTY)
   }
 
   private resetElectionState(): void {
@@ -602,7 +602,7 @@ export class RaftNode {
   // ===================================================================== handlers
 
   private handleVote(m: VoteRequest): void {
-    const upToDate = this.log.isUpToDate(m.lastIndex, m.lastTerm)
+    const upToDate = this.o.bugs.skipUpToDateCheck || this.log.isUpToDate(m.lastIndex, m.lastTerm)
     const canVote = this.vote === m.from || (this.vote === null && this.leader === null) || (m.pre && m.term > this.term)
     const granted = canVote && upToDate
     // A grant carries the requested term (a pre-vote's is one ahead of ours); a refusal carries ours.

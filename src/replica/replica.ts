@@ -154,6 +154,13 @@ export class Replica {
     this.readsAwaitingConfirm.set(id, cb)
   }
 
+  /** Highest log index a local proposal still waits on (0 if none). */
+  maxPendingIndex(): number {
+    let max = 0
+    for (const index of this.proposals.keys()) if (index > max) max = index
+    return max
+  }
+
   /** Status of the core plus the driver's applied index. */
   status(): RaftStatus {
     return {...this.core.status(), appliedIndex: this.appliedIndex}

@@ -3,7 +3,7 @@
  * simulated network with the chaos fault types, simulated disks that survive crashes, and a
  * seeded workload. One seed decides everything; the invariants are checked after every event.
  */
-import {SeededRng, type PlantedBugs, type RaftEvent} from '../raft/index.js'
+import {SeededRng, type PlantedBugs, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {ConfChange, Message, NodeId} from '../raft/types.js'
 import {Replica} from '../replica/replica.js'
 import {activeFaults, decideFate, type Fault} from '../chaos/faults.js'
@@ -76,7 +76,8 @@ export interface SimStats {
 type SimEvent =
   | {readonly kind: 'tick'; readonly node: NodeId; readonly epoch: number}
   | {readonly kind: 'deliver'; readonly msg: Message}
-  | {readonly kind: 'action'}
+  | {readonly kind: 'client'}
+  | {readonly kind: 'nemesis'}
   | {readonly kind: 'restart'; readonly node: NodeId}
 
 interface SimNode {
@@ -109,7 +110,7 @@ export class Simulation {
   private readonly recent: string[] = []
   private readonly fpCache = new WeakMap<Uint8Array, number>()
   /** Workload mix and fault intensity, drawn from the seed. */
-  private readonly profile: {lossRate: number; dupRate: number; maxDelay: number; actionEvery: number}
+  private readonly profile: {lossRate: number; dupRate: number; maxDelay: number; clientEvery: number; nemesisEvery: number; mix: 'mixed' | 'elections'}
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
     acknowledged: 0, crashes: 0, confChanges: 0, snapshots: 0, virtualMs: 0,
@@ -124,19 +125,23 @@ export class Simulation {
       lossRate: this.rng.float() * 0.15,
       dupRate: this.rng.float() * 0.05,
       maxDelay: 1 + this.rng.int(20),
-      actionEvery: 5 + this.rng.int(40),
+      clientEvery: 2 + this.rng.int(20),
+      nemesisEvery: 60 + this.rng.int(500),
+      mix: this.rng.int(3) === 0 ? 'elections' : 'mixed',
     }
+    if (this.profile.mix === 'elections') this.profile.nemesisEvery = 20 + this.rng.int(100)
     const founders: NodeId[] = []
     for (let i = 0; i < n; i++) founders.push(`n${this.nextNodeNumber++}`)
     for (const id of founders) this.addNode(id, {voters: founders, learners: []})
     this.stats.nodes = n
-    this.log(`start seed=${options.seed} nodes=${n} loss=${this.profile.lossRate.toFixed(3)} dup=${this.profile.dupRate.toFixed(3)} delay<=${this.profile.maxDelay}ms`)
+    this.log(`start seed=${options.seed} nodes=${n} nemesis=${this.profile.mix} loss=${this.profile.lossRate.toFixed(3)} dup=${this.profile.dupRate.toFixed(3)} delay<=${this.profile.maxDelay}ms`)
   }
 
   /** Run the safety phase then the liveness phase. Never throws: violations become the result. */
   run(): SimResult {
     try {
-      this.queue.push(this.profile.actionEvery, {kind: 'action'})
+      this.queue.push(this.profile.clientEvery, {kind: 'client'})
+      this.queue.push(this.profile.nemesisEvery, {kind: 'nemesis'})
       this.runUntil(this.o.safetyMs)
       this.heal()
       this.runLiveness()
@@ -158,7 +163,6 @@ export class Simulation {
       this.steps++
       this.stats.events++
       this.handle(value)
-      if (this.steps % 32 === 0) this.checkAllLogs()
     }
     this.now = end
     this.stats.virtualMs = end
@@ -168,7 +172,8 @@ export class Simulation {
     switch (ev.kind) {
       case 'tick': return this.onTick(ev.node, ev.epoch)
       case 'deliver': return this.onDeliver(ev.msg)
-      case 'action': return this.onAction()
+      case 'client': return this.onClient()
+      case 'nemesis': return this.onNemesis()
       case 'restart': return this.restart(ev.node)
     }
   }
@@ -253,7 +258,7 @@ export class Simulation {
     }
   }
 
-  private crash(node: SimNode, why: string): void {
+  private crash(node: SimNode, why: string, restartAfter = 50 + this.rng.int(800)): void {
     if (node.replica === null) return
     node.replica.stop()
     node.replica = null
@@ -261,7 +266,7 @@ export class Simulation {
     this.stats.crashes++
     this.inv.resetCommit(node.id)
     this.log(`${node.id} crashes (${why})`)
-    if (!this.healed && !node.retired) this.queue.push(this.now + 50 + this.rng.int(1500), {kind: 'restart', node: node.id})
+    if (!this.healed && !node.retired) this.queue.push(this.now + restartAfter, {kind: 'restart', node: node.id})
   }
 
   private restart(id: NodeId): void {
@@ -292,20 +297,42 @@ export class Simulation {
 
   // ------------------------------------------------------------------ workload and faults
 
-  private onAction(): void {
+  /** Client traffic: mostly writes to the leader, some to random nodes. */
+  private onClient(): void {
+    this.actPropose()
+    // Now and then clients go quiet, so new leaders sit with only old entries for a while.
+    const quiet = this.rng.int(40) === 0 ? 100 + this.rng.int(1000) : 0
+    this.queue.push(this.now + 1 + quiet + this.rng.int(this.profile.clientEvery * 2), {kind: 'client'})
+  }
+
+  /** The nemesis: one fault or operator action at a time, at a seed-chosen pace. */
+  private onNemesis(): void {
     this.faults = activeFaults(this.faults, this.now)
+    if (this.profile.mix === 'elections') return this.onElectionNemesis()
     const roll = this.rng.int(100)
-    if (roll < 50) this.actPropose()
-    else if (roll < 58) this.actPartition()
-    else if (roll < 63) this.actNetworkFault()
-    else if (roll < 68) this.actHealPartitions()
-    else if (roll < 75) this.actCrash()
-    else if (roll < 81) this.actConfChange()
-    else if (roll < 85) this.actTransfer()
-    else if (roll < 89) this.actCampaign()
-    else if (roll < 94) this.actSnapshot()
-    else this.actPropose()
-    this.queue.push(this.now + 1 + this.rng.int(this.profile.actionEvery * 2), {kind: 'action'})
+    if (roll < 18) this.actPartition()
+    else if (roll < 30) this.actNetworkFault()
+    else if (roll < 40) this.actHealPartitions()
+    else if (roll < 50) this.actCrash()
+    else if (roll < 56) this.actFlap()
+    else if (roll < 68) this.actConfChange()
+    else if (roll < 76) this.actTransfer()
+    else if (roll < 82) this.actCampaign()
+    else if (roll < 88) this.actStorm()
+    else this.actSnapshot()
+    this.queue.push(this.now + 1 + this.rng.int(this.profile.nemesisEvery * 2), {kind: 'nemesis'})
+  }
+
+  /** A nemesis that contests elections: storms, flaps, kills, delays and partitions. */
+  private onElectionNemesis(): void {
+    const roll = this.rng.int(100)
+    if (roll < 20) this.actStorm()
+    else if (roll < 45) this.actFlap()
+    else if (roll < 60) this.actCrash()
+    else if (roll < 72) this.actNetworkFault()
+    else if (roll < 85) this.actPartition()
+    else this.actHealPartitions()
+    this.queue.push(this.now + 1 + this.rng.int(this.profile.nemesisEvery * 2), {kind: 'nemesis'})
   }
 
   private liveNodes(): SimNode[] {
@@ -327,7 +354,12 @@ export class Simulation {
   }
 
   private actPropose(): void {
-    const target = this.rng.int(4) === 0 ? this.pick(this.liveNodes()) : this.leaderNode() ?? this.pick(this.liveNodes())
+    const roll = this.rng.int(8)
+    // Mostly the newest leader; sometimes any node that believes it leads (a stale leader's
+    // entries are what Figure 8 is about); sometimes any node at all.
+    const target = roll === 0 ? this.pick(this.liveNodes())
+      : roll <= 2 ? this.pick(this.liveNodes().filter((n) => n.replica!.core.status().role === 'leader'))
+        : this.leaderNode()
     if (!target) return
     this.proposeTo(target)
   }
@@ -357,6 +389,8 @@ export class Simulation {
     const oneWay = this.rng.int(3) === 0
     const until = this.now + 100 + this.rng.int(2000)
     const id = `f${++this.faultCounter}`
+    // One partition at a time: a new one replaces the old.
+    this.faults = this.faults.filter((f) => f.kind !== 'partition')
     this.faults.push({kind: 'partition', id, groups, oneWay, until})
     this.log(`partition ${groups.map((g) => g.join(',')).join(oneWay ? ' -/-> ' : ' | ')} until t=${until}`)
   }
@@ -442,6 +476,23 @@ export class Simulation {
     this.guard(leader, (r) => r.process())
   }
 
+  /** Crash a node and bring it back almost at once (messages to it are still in flight). */
+  private actFlap(): void {
+    const node = this.pick(this.liveNodes())
+    if (!node) return
+    this.crash(node, 'flap', 1 + this.rng.int(30))
+  }
+
+  /** Every live voter campaigns at once: contested elections in the same term. */
+  private actStorm(): void {
+    this.log('election storm: every node campaigns')
+    for (const node of this.liveNodes()) {
+      if (node.replica === null) continue
+      node.replica.core.campaign()
+      this.guard(node, (r) => r.process())
+    }
+  }
+
   private actCampaign(): void {
     const node = this.pick(this.liveNodes())
     if (!node) return
@@ -463,7 +514,7 @@ export class Simulation {
   private heal(): void {
     this.healed = true
     this.faults = []
-    this.queue.removeWhere((e) => e.kind === 'action' || e.kind === 'restart')
+    this.queue.removeWhere((e) => e.kind === 'client' || e.kind === 'nemesis' || e.kind === 'restart')
     for (const n of this.nodes.values()) {
       n.disk.cancelTear()
       if (n.replica === null && !n.retired) this.restart(n.id)
@@ -490,7 +541,7 @@ export class Simulation {
         continue
       }
       // Proposals left on former leaders resolve only when their index is applied: fill the log until then.
-      if (finalWrite.state === 'done' && this.pendingProposals > 0) this.proposeTo(leader)
+      if (finalWrite.state === 'done' && this.pendingProposals > 0) this.fillLog(leader)
       if (finalWrite.state === 'done' && this.pendingProposals === 0 && this.converged(leader)) {
         this.log(`liveness: leader ${leader.id}, all members applied ${leader.replica!.applied}`)
         return
@@ -500,6 +551,14 @@ export class Simulation {
     const why = !leader ? 'no leader elected' : finalWrite.state !== 'done' ? 'a write after healing did not commit'
       : this.pendingProposals > 0 ? `${this.pendingProposals} proposals never resolved (${[...this.pendingSet].slice(0, 5).join(' ')})` : 'members did not converge'
     throw new Violation('liveness', `${why} within ${this.o.livenessMs} ms after healing; ${this.describeNodes()}`)
+  }
+
+  /** Propose filler writes until the leader's log reaches the highest index anyone waits on. */
+  private fillLog(leader: SimNode): void {
+    let target = 0
+    for (const n of this.liveNodes()) target = Math.max(target, n.replica!.maxPendingIndex())
+    const last = leader.replica!.core.status().lastIndex
+    for (let i = Math.max(1, Math.min(500, target - last)); i > 0; i--) this.proposeTo(leader)
   }
 
   /** The operator stops nodes that are not members of the leader's committed configuration. */
@@ -588,17 +647,17 @@ export class Simulation {
     const st = node.replica.core.status()
     if (st.role === 'leader') this.inv.checkLeader(node.id, st.term)
     this.inv.checkCommitMonotonic(node.id, st.commitIndex)
-    if (this.pendingCompleteness.delete(node.id) && st.role === 'leader') this.inv.checkLeaderCompleteness(this.view(node))
+    const view = this.view(node, st)
+    if (this.pendingCompleteness.delete(node.id) && st.role === 'leader') this.inv.checkLeaderCompleteness(view)
+    this.inv.checkLogMatching(view)
   }
 
   private checkAllLogs(): void {
-    const views = this.liveNodes().map((n) => this.view(n))
-    this.inv.checkLogMatching(views)
+    for (const n of this.liveNodes()) this.inv.checkLogMatching(this.view(n))
   }
 
-  private view(node: SimNode): NodeView {
+  private view(node: SimNode, st: RaftStatus = node.replica!.core.status()): NodeView {
     const core = node.replica!.core
-    const st = core.status()
     return {
       id: node.id,
       role: st.role,

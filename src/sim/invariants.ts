@@ -109,28 +109,26 @@ export class Invariants {
     }
   }
 
+  /** (index, term) → fingerprint and predecessor term, for every entry ever seen in any log. */
+  private readonly entries = new Map<number, {fp: number; prevTerm: number; node: NodeId}>()
+
   /**
    * Log matching: if two logs hold an entry with the same index and term, they are identical
-   * up to it. Checked by requiring every (index, term) to carry one fingerprint and one
-   * predecessor term across all logs.
+   * up to it. Checked incrementally: every (index, term) must always carry one fingerprint and
+   * one predecessor term, across all logs and all time. Only the node's uncommitted tail (from
+   * its commit index) is scanned: committed entries are covered by state-machine safety.
    */
-  checkLogMatching(nodes: readonly NodeView[]): void {
-    const seen = new Map<string, {fp: number; prevTerm: number | undefined; node: NodeId}>()
-    for (const n of nodes) {
-      for (let i = n.firstIndex; i <= n.lastIndex; i++) {
-        const e = n.entry(i)
-        if (e === undefined) continue
-        const prev = i > n.firstIndex ? n.entry(i - 1)?.term : undefined
-        const key = `${i}:${e.term}`
-        const s = seen.get(key)
-        if (s === undefined) {
-          seen.set(key, {fp: e.fp, prevTerm: prev, node: n.id})
-          continue
-        }
-        const prevDiffers = s.prevTerm !== undefined && prev !== undefined && s.prevTerm !== prev
-        if (s.fp !== e.fp || prevDiffers) {
-          throw new Violation('log-matching', `${s.node} and ${n.id} both hold index ${i} term ${e.term} but their logs differ at or before it`)
-        }
+  checkLogMatching(n: NodeView): void {
+    for (let i = Math.max(n.firstIndex + 1, n.commitIndex); i <= n.lastIndex; i++) {
+      const e = n.entry(i)
+      const prev = n.entry(i - 1)
+      if (e === undefined || prev === undefined) continue
+      const key = i * 1_000_003 + e.term
+      const s = this.entries.get(key)
+      if (s === undefined) {
+        this.entries.set(key, {fp: e.fp, prevTerm: prev.term, node: n.id})
+      } else if (s.fp !== e.fp || s.prevTerm !== prev.term) {
+        throw new Violation('log-matching', `${s.node} and ${n.id} both hold index ${i} term ${e.term} but their logs differ at or before it`)
       }
     }
   }
