@@ -1,0 +1,134 @@
+/**
+ * InboundLink: a receiving connection from one peer, accepted on `/raft` after the server
+ * authenticated it and the transport validated its hello. Every frame is decoded and checked
+ * (binary only, decodable, every message `from` the hello's node and `to` this node) before any
+ * message is delivered; a bad frame closes the connection (1007 undecodable, 1008 policy) and
+ * is counted, it never throws out of a ws event handler.
+ */
+import type {RawData, WebSocket} from 'ws'
+import type {Message, NodeId} from '../raft/types.js'
+import {CodecError, decodeFrame} from './codec.js'
+import type {PeerLimits} from './limits.js'
+import {errorText} from './logger.js'
+import type {TransportLogger} from './logger.js'
+import {CLOSE_CODES} from './protocol.js'
+import type {PeerCounters} from './stats.js'
+
+/** Everything an InboundLink needs from its transport. */
+export interface InboundLinkDeps {
+  readonly self: NodeId
+  readonly limits: PeerLimits
+  readonly logger: TransportLogger
+  readonly now: () => number
+  readonly counters: PeerCounters
+  /** Deliver one validated frame's messages, in order. */
+  readonly deliver: (messages: readonly Message[]) => void
+  /** The connection closed (for whatever reason). */
+  readonly onClose: (link: InboundLink) => void
+}
+
+const CLOSE_FALLBACK_MS = 1000
+
+/** Concatenate whatever ws hands us into one byte array. */
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return data
+}
+
+/** One receiving connection from {@link InboundLink.peer}. */
+export class InboundLink {
+  private missedPongs = 0
+  /** Set once we decided to close: later frames are ignored. */
+  private closing = false
+  private closed = false
+
+  constructor(private readonly ws: WebSocket, readonly peer: NodeId, private readonly deps: InboundLinkDeps) {
+    deps.counters.lastContact = deps.now()
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onFrame(data, isBinary))
+    ws.on('pong', () => this.onPong())
+    ws.on('error', (error: Error) => this.onError(error))
+    ws.on('close', () => this.onClose())
+  }
+
+  /** Called every ping interval: terminate after too many missed pongs, else ping. */
+  tickPing(): void {
+    if (this.closing || this.closed) return
+    if (this.missedPongs >= this.deps.limits.maxMissedPongs) {
+      this.deps.logger.warn('inbound peer missed pongs; terminating', {peer: this.peer})
+      this.closing = true
+      this.ws.terminate()
+      return
+    }
+    this.missedPongs++
+    this.ws.ping()
+  }
+
+  /** Close with a code (e.g. replaced by a newer connection). Later frames are ignored. */
+  close(code: number, reason: string): void {
+    if (this.closing || this.closed) return
+    this.closing = true
+    this.ws.close(code, reason)
+  }
+
+  /** Terminate at once; resolves when the socket is closed. */
+  terminate(): Promise<void> {
+    this.closing = true
+    if (this.closed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const fallback = setTimeout(resolve, CLOSE_FALLBACK_MS).unref()
+      this.ws.once('close', () => {
+        clearTimeout(fallback)
+        resolve()
+      })
+      this.ws.terminate()
+    })
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closing || this.closed) return
+    if (!isBinary) return this.refuse(CLOSE_CODES.POLICY, 'text frames are not accepted')
+    let messages: Message[]
+    try {
+      messages = decodeFrame(toBytes(data), {maxBytes: this.deps.limits.maxPayload})
+    } catch (error) {
+      const code = error instanceof CodecError ? error.code : 'BAD_FRAME'
+      return this.refuse(CLOSE_CODES.INVALID_PAYLOAD, code, errorText(error))
+    }
+    const stray = messages.find((m) => m.from !== this.peer || m.to !== this.deps.self)
+    if (stray !== undefined) return this.refuse(CLOSE_CODES.POLICY, 'message from/to does not match the connection')
+    const {counters} = this.deps
+    counters.framesReceived++
+    counters.received += messages.length
+    counters.lastContact = this.deps.now()
+    this.missedPongs = 0
+    this.deps.deliver(messages)
+  }
+
+  /** Count a refused frame and close the connection with `code`. */
+  private refuse(code: number, reason: string, detail?: string): void {
+    this.deps.counters.malformedFrames++
+    this.deps.counters.lastError = detail ?? reason
+    this.deps.logger.warn('refused frame from peer; closing connection', {peer: this.peer, code, reason, detail})
+    this.close(code, reason)
+  }
+
+  private onPong(): void {
+    this.missedPongs = 0
+    this.deps.counters.lastContact = this.deps.now()
+  }
+
+  /** ws reports protocol errors (oversized frame → 1009, bad opcode, …) here, then closes. */
+  private onError(error: Error): void {
+    this.deps.counters.malformedFrames++
+    this.deps.counters.lastError = errorText(error)
+    this.deps.logger.warn('inbound peer connection error', {peer: this.peer, error: errorText(error)})
+    this.closing = true
+  }
+
+  private onClose(): void {
+    this.closed = true
+    this.closing = true
+    this.deps.onClose(this)
+  }
+}

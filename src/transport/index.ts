@@ -1,0 +1,20 @@
+/**
+ * Public API of the WebSocket transport (DESIGN.md §1 `transport/`): the binary codec, the
+ * node's listening server with authenticated routes, the peer transport implementing the
+ * replica's Network port, and every limit. See docs/transport.md.
+ */
+export {
+  CodecError, decodeFrame, decodeMessage, encodeFrame, encodeMessage, encodeMessages, frameSize, isValidNodeId,
+  FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, TYPE_CODES, WIRE_VERSION,
+} from './codec.js'
+export type {CodecErrorCode, CodecOptions} from './codec.js'
+export * from './limits.js'
+export {silentLogger} from './logger.js'
+export type {LogFields, TransportLogger} from './logger.js'
+export {PeerTransport} from './peers.js'
+export type {PeerTransportOptions} from './peers.js'
+export {backoffDelay, CLOSE_CODES, NODE_HEADER, normalizePeerUrl, RAFT_PATH, TARGET_HEADER} from './protocol.js'
+export type {PeerTlsOptions} from './protocol.js'
+export {DEFAULT_PUBLIC_HTTP_PATHS, NodeServer, requestPath, SECRET_HEADER} from './server.js'
+export type {HttpHandler, NodeServerOptions, RouteOptions, ServerStats, ServerTlsOptions, UpgradeHandler, UpgradeRejection} from './server.js'
+export type {PeerStats, TransportStats} from './stats.js'

@@ -1,0 +1,146 @@
+/**
+ * Every limit of the WebSocket transport as a named constant with its default (DESIGN.md §5:
+ * "every limit is a named option with a documented default"). Protocol limits (node id length,
+ * messages per frame, members per configuration) are fixed: both ends must agree on them.
+ * Operational limits (payload, queues, timers) are per-node options collected in
+ * {@link PeerLimits} / {@link ServerLimits} and resolved with {@link resolvePeerLimits}.
+ * docs/transport.md lists them all.
+ */
+
+/** 1 KiB in bytes. */
+export const KiB = 1024
+/** 1 MiB in bytes. */
+export const MiB = 1024 * KiB
+
+// ---------------------------------------------------------------------------------------------
+// Protocol limits (fixed; changing them changes the wire format's validity rules)
+// ---------------------------------------------------------------------------------------------
+
+/** Longest node id in UTF-8 bytes. Ids are 1..64 bytes of valid UTF-8. */
+export const MAX_NODE_ID_BYTES = 64
+
+/** Most messages one coalesced frame may carry. A frame announcing more is rejected. */
+export const MAX_MESSAGES_PER_FRAME = 65_536
+
+/** Most voters plus learners in one snapshot's configuration. */
+export const MAX_CONF_MEMBERS = 1024
+
+// ---------------------------------------------------------------------------------------------
+// Operational limits (options; these are the defaults)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Largest WebSocket message accepted on `/raft` (ws `maxPayload`) and largest coalesced frame
+ * a sender builds: 64 MiB, because an InstallSnapshot travels whole in one message. A larger
+ * incoming frame closes the connection with code 1009; a larger outgoing message is dropped
+ * and counted (`droppedOversize`), never truncated.
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * MiB
+
+/**
+ * Most messages held per peer between `send()` and the socket write (queued in this turn plus
+ * written to ws but not yet flushed to the kernel). Beyond it, messages are dropped and the
+ * peer is reported unreachable.
+ */
+export const DEFAULT_MAX_QUEUED_MESSAGES = 4096
+
+/**
+ * Most encoded bytes held per peer (same accounting as {@link DEFAULT_MAX_QUEUED_MESSAGES}).
+ * 128 MiB = room for one maximal snapshot plus ordinary traffic. This is the memory bound of
+ * one slow peer.
+ */
+export const DEFAULT_MAX_QUEUED_BYTES = 128 * MiB
+
+/** Interval between liveness pings on every peer connection, in milliseconds. */
+export const DEFAULT_PING_INTERVAL_MS = 1000
+
+/** A connection whose last this-many pings went unanswered is terminated (and redialled). */
+export const DEFAULT_MAX_MISSED_PONGS = 2
+
+/** First reconnect delay after a failure, in milliseconds (before jitter). */
+export const DEFAULT_RECONNECT_MIN_MS = 50
+
+/** Ceiling of the exponential reconnect delay, in milliseconds. */
+export const DEFAULT_RECONNECT_MAX_MS = 2000
+
+/** Time an outbound dial may take (TCP + TLS + HTTP upgrade) before it is aborted, in ms. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000
+
+/**
+ * Largest message accepted on an OUTBOUND peer connection. The remote never sends data on a
+ * connection we dialled (only pongs), so this is small: a misbehaving peer cannot make us
+ * buffer much.
+ */
+export const OUTBOUND_MAX_PAYLOAD_BYTES = 4 * KiB
+
+/** Default ws `maxPayload` of a server route that does not set its own. */
+export const DEFAULT_ROUTE_MAX_PAYLOAD_BYTES = 1 * MiB
+
+/** Most simultaneous TCP connections one NodeServer accepts (`net.Server#maxConnections`). */
+export const DEFAULT_MAX_CONNECTIONS = 1024
+
+/** Time a client has to send complete HTTP request headers (slowloris guard), in ms. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+
+/** Time a client has to send a whole plain HTTP request, in ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+/** Operational limits of a {@link PeerTransport}. Every field has a default above. */
+export interface PeerLimits {
+  /** See {@link DEFAULT_MAX_PAYLOAD_BYTES}. */
+  readonly maxPayload: number
+  /** See {@link DEFAULT_MAX_QUEUED_MESSAGES}. */
+  readonly maxQueuedMessages: number
+  /** See {@link DEFAULT_MAX_QUEUED_BYTES}. */
+  readonly maxQueuedBytes: number
+  /** See {@link DEFAULT_PING_INTERVAL_MS}. */
+  readonly pingIntervalMs: number
+  /** See {@link DEFAULT_MAX_MISSED_PONGS}. */
+  readonly maxMissedPongs: number
+  /** See {@link DEFAULT_RECONNECT_MIN_MS}. */
+  readonly reconnectMinMs: number
+  /** See {@link DEFAULT_RECONNECT_MAX_MS}. */
+  readonly reconnectMaxMs: number
+  /** See {@link DEFAULT_HANDSHAKE_TIMEOUT_MS}. */
+  readonly handshakeTimeoutMs: number
+}
+
+/** The defaults of every {@link PeerLimits} field. */
+export const DEFAULT_PEER_LIMITS: PeerLimits = Object.freeze({
+  maxPayload: DEFAULT_MAX_PAYLOAD_BYTES,
+  maxQueuedMessages: DEFAULT_MAX_QUEUED_MESSAGES,
+  maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
+  pingIntervalMs: DEFAULT_PING_INTERVAL_MS,
+  maxMissedPongs: DEFAULT_MAX_MISSED_PONGS,
+  reconnectMinMs: DEFAULT_RECONNECT_MIN_MS,
+  reconnectMaxMs: DEFAULT_RECONNECT_MAX_MS,
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
+})
+
+/**
+ * Fill in defaults and validate: every limit must be a positive safe integer
+ * (`maxMissedPongs` ≥ 1), `reconnectMinMs ≤ reconnectMaxMs`, and `maxPayload` must leave room
+ * for the frame header. Throws `RangeError` naming the offending option.
+ */
+export function resolvePeerLimits(overrides: Partial<PeerLimits> = {}): PeerLimits {
+  const limits: PeerLimits = {...DEFAULT_PEER_LIMITS, ...stripUndefined(overrides)}
+  for (const [name, value] of Object.entries(limits)) {
+    requirePositiveInteger(name, value)
+  }
+  if (limits.reconnectMinMs > limits.reconnectMaxMs) {
+    throw new RangeError(`reconnectMinMs (${limits.reconnectMinMs}) exceeds reconnectMaxMs (${limits.reconnectMaxMs})`)
+  }
+  if (limits.maxPayload < 64) throw new RangeError(`maxPayload must be at least 64 bytes, got ${limits.maxPayload}`)
+  return Object.freeze(limits)
+}
+
+/** Throw `RangeError` unless `value` is a positive safe integer. */
+export function requirePositiveInteger(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`)
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
