@@ -899,9 +899,10 @@ export class RaftNode {
 
   /** Adopt the membership of a config entry as soon as it is in the log (dissertation §4.1). */
   private applyConfChange(entry: Entry): void {
-    this.conf = nextConf(this.conf, decodeConfChange(entry.data))
+    const change = decodeConfChange(entry.data)
+    this.conf = nextConf(this.conf, change)
     this.confIndex = entry.index
-    this.event({type: 'confChanged', conf: this.conf, index: entry.index})
+    this.event({type: 'confChanged', conf: this.conf, index: entry.index, change})
     if (this.role === 'leader') this.syncProgressWithConf()
   }
 

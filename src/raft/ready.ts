@@ -2,7 +2,7 @@
  * What the core hands to its driver after processing inputs (see README.md "The Ready
  * contract"), and the results and events the core reports.
  */
-import type {ConfState, Entry, HardState, Message, NodeId, Snapshot} from './types.js'
+import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from './types.js'
 
 /** A node's role. `learner` is reported by status for non-voting members that follow. */
 export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader'
@@ -24,7 +24,7 @@ export type RaftEvent =
   | {readonly type: 'roleChanged'; readonly from: Role; readonly to: Role; readonly term: number; readonly cause: Cause}
   | {readonly type: 'leaderChanged'; readonly leader: NodeId | null; readonly term: number}
   | {readonly type: 'electionStarted'; readonly term: number; readonly pre: boolean; readonly cause: Cause}
-  | {readonly type: 'confChanged'; readonly conf: ConfState; readonly index: number}
+  | {readonly type: 'confChanged'; readonly conf: ConfState; readonly index: number; readonly change?: ConfChange}
   | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
   | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
 

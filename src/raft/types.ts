@@ -39,12 +39,15 @@ export interface ConfState {
   readonly learners: readonly NodeId[]
 }
 
-/** One membership change (one server at a time, dissertation §4.1). */
+/**
+ * One membership change (one server at a time, dissertation §4.1). `address` (where the node
+ * listens) rides along for the drivers' address books; the core ignores it.
+ */
 export type ConfChange =
-  | {readonly type: 'addLearner'; readonly node: NodeId}
-  | {readonly type: 'addVoter'; readonly node: NodeId}
-  | {readonly type: 'promote'; readonly node: NodeId}
-  | {readonly type: 'remove'; readonly node: NodeId}
+  | {readonly type: 'addLearner'; readonly node: NodeId; readonly address?: string}
+  | {readonly type: 'addVoter'; readonly node: NodeId; readonly address?: string}
+  | {readonly type: 'promote'; readonly node: NodeId; readonly address?: string}
+  | {readonly type: 'remove'; readonly node: NodeId; readonly address?: string}
 
 /** Metadata of a state-machine snapshot: it reflects every entry up to and including `index`. */
 export interface SnapshotMeta {
@@ -181,10 +184,11 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   } catch {
     throw new Error('BAD_CONF_CHANGE')
   }
-  const v = value as {type?: unknown; node?: unknown}
+  const v = value as {type?: unknown; node?: unknown; address?: unknown}
   const types = ['addLearner', 'addVoter', 'promote', 'remove']
   if (typeof v !== 'object' || v === null || typeof v.node !== 'string' || !types.includes(v.type as string)) {
     throw new Error('BAD_CONF_CHANGE')
   }
-  return {type: v.type, node: v.node} as ConfChange
+  if (v.address !== undefined && typeof v.address !== 'string') throw new Error('BAD_CONF_CHANGE')
+  return (v.address === undefined ? {type: v.type, node: v.node} : {type: v.type, node: v.node, address: v.address}) as ConfChange
 }

@@ -1,0 +1,138 @@
+/**
+ * A daemon's configuration: every option with its documented default, parsed from flags or a
+ * JSON config file, validated before anything starts.
+ */
+import {readFileSync} from 'node:fs'
+import {RaftctlError} from '../admin/errors.js'
+
+/** Everything one node needs to run. */
+export interface DaemonConfig {
+  /** Node id, e.g. `n1` (letters, digits, `-`, `_`; at most 64 characters). */
+  readonly id: string
+  /** Interface to listen on. Default `127.0.0.1`. */
+  readonly host: string
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number
+  /** Address peers and clients use to reach this node (`ws://host:port`). Default: from host and port. */
+  readonly advertise?: string
+  /** Known peers: id → address. */
+  readonly peers: Readonly<Record<string, string>>
+  /** Founding voters of a new cluster; empty for a node that joins an existing one. */
+  readonly initialCluster: readonly string[]
+  /** Data directory (WAL, snapshots, hard state). */
+  readonly dataDir: string
+  /** The cluster secret (read from the secret file). */
+  readonly secret: string
+  /** Milliseconds per Raft tick. Default 10. */
+  readonly tickMs: number
+  /** Election timeout base in ticks (timeouts drawn from [T, 2T)). Default 15. */
+  readonly electionTicks: number
+  /** Heartbeat interval in ticks. Default 3. */
+  readonly heartbeatTicks: number
+  /** Snapshot the state machine every this many applied entries. Default 10000. */
+  readonly snapshotEvery: number
+  /** Entries kept behind a snapshot for slow followers. Default 5000. */
+  readonly compactionLag: number
+  /** WAL segment size in bytes. Default 64 MiB. */
+  readonly segmentBytes: number
+  /** Per-request timeout for client requests (ms). Default 5000. */
+  readonly requestTimeoutMs: number
+  /** TLS: PEM file paths. */
+  readonly tls?: {readonly cert: string; readonly key: string; readonly ca?: string}
+  /** JSON-lines log file; default `<dataDir>/../<id>.log` is chosen by the caller. Absent: stderr. */
+  readonly logFile?: string
+  /** Log level. Default `info`. */
+  readonly logLevel: string
+  /** UNSAFE: skip fsync (like etcd's --unsafe-no-fsync): acknowledged writes can be lost on power failure. */
+  readonly unsafeNoFsync: boolean
+  /** UNSAFE: followers answer linearizable reads from local state without ReadIndex (stale reads). */
+  readonly unsafeFollowerReads: boolean
+  /** Serve /metrics without the secret. Default false. */
+  readonly publicMetrics: boolean
+}
+
+/** Defaults of every optional option. */
+export const DAEMON_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 0,
+  tickMs: 10,
+  electionTicks: 15,
+  heartbeatTicks: 3,
+  snapshotEvery: 10_000,
+  compactionLag: 5_000,
+  segmentBytes: 64 * 1024 * 1024,
+  requestTimeoutMs: 5_000,
+  logLevel: 'info',
+  unsafeNoFsync: false,
+  unsafeFollowerReads: false,
+  publicMetrics: false,
+} as const
+
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+/** Is `id` a valid node id? */
+export function isValidNodeId(id: string): boolean {
+  return ID_PATTERN.test(id)
+}
+
+/** Parse `n1=ws://127.0.0.1:7001,n2=…` into a map. Throws BAD_USAGE naming the bad part. */
+export function parsePeers(text: string): Record<string, string> {
+  const peers: Record<string, string> = {}
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) throw new RaftctlError('BAD_USAGE', `peer "${part}" must look like ID=ws://HOST:PORT`)
+    const id = part.slice(0, eq)
+    const url = normalizeAddress(part.slice(eq + 1))
+    if (!isValidNodeId(id)) throw new RaftctlError('BAD_USAGE', `peer id "${id}" is not a valid node id`)
+    peers[id] = url
+  }
+  return peers
+}
+
+/** Accept `host:port`, `ws://host:port` or `wss://host:port`; return a ws(s) URL without a path. */
+export function normalizeAddress(address: string): string {
+  const withScheme = /^[a-z]+:\/\//i.test(address) ? address : `ws://${address}`
+  let url: URL
+  try {
+    url = new URL(withScheme)
+  } catch {
+    throw new RaftctlError('BAD_USAGE', `address "${address}" is not host:port or ws://host:port`)
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:'
+  if (url.protocol === 'https:') url.protocol = 'wss:'
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new RaftctlError('BAD_USAGE', `address "${address}" must use ws:// or wss://`)
+  if (!url.port) throw new RaftctlError('BAD_USAGE', `address "${address}" needs a port`)
+  return `${url.protocol}//${url.host}`
+}
+
+/** Read the secret file: non-empty, first line, at least 16 characters. */
+export function readSecret(file: string): string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    throw new RaftctlError('BAD_USAGE', `cannot read secret file ${file}: ${(err as Error).message}`)
+  }
+  const secret = text.split('\n')[0]!.trim()
+  if (secret.length < 16) throw new RaftctlError('BAD_USAGE', `secret in ${file} must be at least 16 characters`)
+  return secret
+}
+
+/** Validate a complete config; throws BAD_USAGE naming the first bad option. */
+export function validateConfig(c: DaemonConfig): DaemonConfig {
+  const bad = (msg: string): never => {
+    throw new RaftctlError('BAD_USAGE', msg)
+  }
+  if (!isValidNodeId(c.id)) bad(`--id "${c.id}" must be 1-64 letters, digits, - or _`)
+  if (!Number.isInteger(c.port) || c.port < 0 || c.port > 65535) bad(`--port ${c.port} is not a port`)
+  if (!c.dataDir) bad('--data-dir is required')
+  if (!Number.isInteger(c.tickMs) || c.tickMs < 1) bad('--tick must be at least 1ms')
+  if (!Number.isInteger(c.electionTicks) || c.electionTicks < 2) bad('--election-ticks must be >= 2')
+  if (!Number.isInteger(c.heartbeatTicks) || c.heartbeatTicks < 1 || c.heartbeatTicks >= c.electionTicks) bad('--heartbeat-ticks must be in [1, election-ticks)')
+  if (!Number.isInteger(c.snapshotEvery) || c.snapshotEvery < 0) bad('--snapshot-every must be >= 0')
+  if (!Number.isInteger(c.compactionLag) || c.compactionLag < 0) bad('--compaction-lag must be >= 0')
+  for (const id of c.initialCluster) if (!isValidNodeId(id)) bad(`--initial-cluster member "${id}" is not a valid node id`)
+  if (c.initialCluster.length > 0 && !c.initialCluster.includes(c.id)) bad(`--initial-cluster must include this node (${c.id})`)
+  if (c.tls && (!c.tls.cert || !c.tls.key)) bad('--tls-cert and --tls-key go together')
+  return c
+}

@@ -1,0 +1,302 @@
+/**
+ * FileStorage: the Storage port on local disk. A write-ahead log of segment files holds
+ * entries, hard-state records and snapshot-install records; snapshot files hold state-machine
+ * snapshots. Each `save` is one batch in the WAL, written with one fdatasync (group commit) and
+ * atomic on recovery. See docs/storage.md for the format and the recovery rules.
+ */
+import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
+import type {RecoveredState, Storage, StorageWrite} from '../replica/ports.js'
+import {StorageError} from './errors.js'
+import {fsyncDir, nodeFs, type FsOps} from './fs-ops.js'
+import {IndexedLog} from './indexed-log.js'
+import {EMPTY_HARD_STATE, planLocalSnapshot, planWrite, type LogView, type SnapshotPlan} from './log-rules.js'
+import {
+  entryRecordBytes, putEntryRecord, putSnapshotRecord, putStateRecord, SNAPSHOT_RECORD_BYTES, stateRecordBytes,
+  type SnapshotMark,
+} from './record.js'
+import {recover, storagePaths, type EntryLoc} from './recovery.js'
+import {listSnapshotFiles, writeSnapshotFile} from './snapshot-file.js'
+import type {StorageLogger, StorageStats} from './types.js'
+import {Wal} from './wal.js'
+
+/** Default size at which the WAL rolls to a new segment: 64 MiB. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+
+/** Default largest WAL record (one entry with its data): 64 MiB. Larger entries are refused with a RangeError. */
+export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+/** Default number of snapshot files kept (the newest ones). */
+export const DEFAULT_KEEP_SNAPSHOTS = 2
+
+/**
+ * How writes are made durable.
+ * - `fdatasync` (default): every save is fdatasync'd before it returns; file creations,
+ *   renames and deletions are followed by an fsync of the directory.
+ * - `none`: UNSAFE, no syncs at all (like etcd's `--unsafe-no-fsync`): a power loss or
+ *   kernel crash can lose acknowledged writes and break Raft's guarantees. Benchmarks and
+ *   throw-away test clusters only.
+ */
+export type SyncMode = 'fdatasync' | 'none'
+
+/** Default {@link SyncMode}. */
+export const DEFAULT_SYNC_MODE: SyncMode = 'fdatasync'
+
+/** Options of {@link FileStorage}. */
+export interface FileStorageOptions {
+  /** Data directory; `wal/` and `snapshots/` are created inside it. */
+  readonly dir: string
+  /** Roll to a new WAL segment once the active one holds this many bytes. Default {@link DEFAULT_SEGMENT_BYTES}. */
+  readonly segmentBytes?: number
+  /** Default {@link DEFAULT_SYNC_MODE}. */
+  readonly syncMode?: SyncMode
+  /** Receives warnings (torn tail truncated, …). Default: none. */
+  readonly logger?: StorageLogger
+  /** Largest record accepted (written and read). Default {@link DEFAULT_MAX_RECORD_BYTES}. */
+  readonly maxRecordBytes?: number
+  /** Snapshot files to keep, at least 1. Default {@link DEFAULT_KEEP_SNAPSHOTS}. */
+  readonly keepSnapshots?: number
+  /** File-system calls (test seam for fault injection). Default: node:fs. */
+  readonly fs?: FsOps
+}
+
+interface Resolved {
+  readonly dir: string
+  readonly walDir: string
+  readonly snapDir: string
+  readonly segmentBytes: number
+  readonly sync: boolean
+  readonly logger: StorageLogger
+  readonly maxRecordBytes: number
+  readonly keepSnapshots: number
+  readonly ops: FsOps
+}
+
+interface EncodedBatch {
+  readonly buf: Buffer
+  /** Offset of each entry's record inside `buf`. */
+  readonly entryOffsets: readonly number[]
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`)
+  return v
+}
+
+function resolve(options: FileStorageOptions): Resolved {
+  const syncMode = options.syncMode ?? DEFAULT_SYNC_MODE
+  if (syncMode !== 'fdatasync' && syncMode !== 'none') throw new RangeError(`syncMode must be 'fdatasync' or 'none', got ${String(syncMode)}`)
+  return {
+    dir: options.dir,
+    ...storagePaths(options.dir),
+    segmentBytes: positive('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES),
+    sync: syncMode === 'fdatasync',
+    logger: options.logger ?? (() => {}),
+    maxRecordBytes: positive('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
+    keepSnapshots: positive('keepSnapshots', options.keepSnapshots, DEFAULT_KEEP_SNAPSHOTS),
+    ops: options.fs ?? nodeFs,
+  }
+}
+
+/** Encode one batch: an optional snapshot record, the entries, and the closing STATE record. */
+function encodeBatch(mark: SnapshotMark | undefined, entries: readonly Entry[], hs: HardState, maxRecordBytes: number): EncodedBatch {
+  let total = (mark ? SNAPSHOT_RECORD_BYTES : 0) + stateRecordBytes(hs)
+  for (const e of entries) {
+    const bytes = entryRecordBytes(e)
+    if (bytes - 8 > maxRecordBytes) throw new RangeError(`entry ${e.index} of ${e.data.length} bytes exceeds maxRecordBytes (${maxRecordBytes})`)
+    total += bytes
+  }
+  const buf = Buffer.allocUnsafe(total)
+  let at = mark ? putSnapshotRecord(buf, 0, mark) : 0
+  const entryOffsets: number[] = []
+  for (const e of entries) {
+    entryOffsets.push(at)
+    at = putEntryRecord(buf, at, e)
+  }
+  putStateRecord(buf, at, hs)
+  return {buf, entryOffsets}
+}
+
+function markOf(plan: SnapshotPlan): SnapshotMark {
+  return {index: plan.snapshot.meta.index, term: plan.snapshot.meta.term, keep: plan.keep}
+}
+
+/**
+ * {@link Storage} on local disk. Synchronous by design: one `save` = one batch = one fdatasync.
+ *
+ * Errors: `StorageError` `CORRUPT` from `load` (file and offset named), `STORAGE_FULL` when the
+ * disk is full (the failed save left nothing behind; later saves work once space is back),
+ * `STORAGE_IO` for other I/O failures. A failure that cannot be undone (e.g. a failed fdatasync)
+ * makes every later write throw `STORAGE_IO` until `load()` reopens the store. Contract
+ * violations (gaps, stale snapshots, oversized entries) throw RangeError before writing.
+ */
+export class FileStorage implements Storage, LogView {
+  readonly #o: Resolved
+  #wal: Wal | null = null
+  #log = new IndexedLog<EntryLoc>()
+  #hardState: HardState = EMPTY_HARD_STATE
+  #snapshot: SnapshotMeta | null = null
+  #poisoned: StorageError | null = null
+  #closed = false
+  #syncs = 0
+
+  /** Create a store over `options.dir`. No I/O happens until `load()` (or the first write, which loads implicitly). */
+  constructor(options: FileStorageOptions) {
+    this.#o = resolve(options)
+  }
+
+  /**
+   * (Re)open the directory: validate everything, truncate a torn WAL tail (with a warning),
+   * and return the durable state. Clears a failed state left by an earlier I/O error.
+   */
+  load(): RecoveredState {
+    this.close()
+    const o = this.#o
+    if (!o.sync) o.logger('warn', "syncMode 'none': writes are NOT durable; acknowledged data can be lost on a crash", {dir: o.dir})
+    // Reading never uses a limit below the default, so lowering the option cannot make an existing WAL look corrupt.
+    const readLimit = Math.max(o.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES)
+    const rec = recover({dir: o.dir, walDir: o.walDir, snapDir: o.snapDir, ops: o.ops, maxRecordBytes: readLimit, sync: o.sync, logger: o.logger})
+    this.#wal = new Wal({walDir: o.walDir, ops: o.ops, segmentBytes: o.segmentBytes, sync: o.sync, logger: o.logger}, rec.segments)
+    this.#log = rec.log
+    this.#hardState = rec.state.hardState
+    this.#snapshot = rec.snapshotMeta
+    this.#poisoned = null
+    this.#closed = false
+    this.#syncs = 0
+    if (rec.discardedLog) this.#recordDiscard()
+    o.logger('info', 'storage opened', {dir: o.dir, ...this.stats()})
+    return rec.state
+  }
+
+  /** {@inheritDoc Storage.save} */
+  save(write: StorageWrite): void {
+    const wal = this.#usable()
+    const plan = planWrite(this, write)
+    if (!plan.snapshot && plan.entries.length === 0 && !plan.hardState) return
+    const hs = plan.hardState ?? this.#hardState
+    const batch = encodeBatch(plan.snapshot && markOf(plan.snapshot), plan.entries, hs, this.#o.maxRecordBytes)
+    const written = plan.snapshot?.rewrite ? writeSnapshotFile(this.#o.ops, this.#o.snapDir, plan.snapshot.snapshot, this.#o.sync) : null
+    const next = plan.snapshot && !plan.snapshot.keep ? plan.snapshot.snapshot.meta.index + 1 : this.lastIndex() + 1
+    const place = this.#appendOrUndo(wal, batch.buf, plan.entries[0]?.index, next, written)
+    if (plan.snapshot) this.#applySnapshot(plan.snapshot, plan.snapshot.snapshot.meta.index)
+    plan.entries.forEach((e, k) => this.#log.put(e.index, {term: e.term, seg: place.seg, offset: place.offset + batch.entryOffsets[k]}))
+    this.#hardState = hs
+    this.#syncs++
+    if (plan.snapshot) this.#afterSnapshot()
+  }
+
+  /** {@inheritDoc Storage.saveSnapshot} A snapshot equal (index and term) to the stored one is not rewritten. */
+  saveSnapshot(snapshot: Snapshot, compactTo: number): void {
+    const wal = this.#usable()
+    const plan = planLocalSnapshot(this, snapshot, compactTo)
+    const written = plan.rewrite ? writeSnapshotFile(this.#o.ops, this.#o.snapDir, snapshot, this.#o.sync) : null
+    if (!plan.keep) {
+      const batch = encodeBatch(markOf(plan), [], this.#hardState, this.#o.maxRecordBytes)
+      this.#appendOrUndo(wal, batch.buf, undefined, snapshot.meta.index + 1, written)
+    }
+    this.#applySnapshot(plan, compactTo)
+    this.#syncs++
+    this.#afterSnapshot()
+  }
+
+  /** {@inheritDoc Storage.close} Later writes throw STORAGE_IO until `load()` reopens the store. */
+  close(): void {
+    this.#wal?.close()
+    this.#wal = null
+    this.#closed = true
+  }
+
+  /** Figures for metrics (no I/O). */
+  stats(): StorageStats {
+    return {
+      segments: this.#wal?.segments.length ?? 0,
+      bytes: this.#wal?.bytes ?? 0,
+      firstIndex: this.#log.length > 0 ? this.#log.firstIndex : this.lastIndex() + 1,
+      lastIndex: this.lastIndex(),
+      snapshotIndex: this.#snapshot?.index ?? 0,
+      syncs: this.#syncs,
+    }
+  }
+
+  /** {@inheritDoc LogView.snapshotMeta} */
+  snapshotMeta(): SnapshotMeta | null {
+    return this.#snapshot
+  }
+
+  /** {@inheritDoc LogView.lastIndex} */
+  lastIndex(): number {
+    return this.#log.length > 0 ? this.#log.lastIndex : (this.#snapshot?.index ?? 0)
+  }
+
+  /** {@inheritDoc LogView.termAt} */
+  termAt(index: number): number | undefined {
+    const loc = this.#log.at(index)
+    if (loc) return loc.term
+    if (this.#snapshot && index === this.#snapshot.index) return this.#snapshot.term
+    return index === 0 ? 0 : undefined
+  }
+
+  #usable(): Wal {
+    if (this.#closed) throw new StorageError('STORAGE_IO', `storage ${this.#o.dir} is closed`, {file: this.#o.dir})
+    if (this.#wal === null) this.load()
+    const failure = this.#poisoned ?? this.#wal!.poisoned
+    if (failure) throw failure
+    return this.#wal!
+  }
+
+  /** Append a batch; if it fails, remove the snapshot file written for it (or poison the store if that fails too). */
+  #appendOrUndo(wal: Wal, buf: Buffer, firstEntry: number | undefined, next: number, snapshotPath: string | null): {seg: number; offset: number} {
+    try {
+      return wal.append(buf, firstEntry, next)
+    } catch (err) {
+      if (snapshotPath !== null) this.#removeSnapshotFile(snapshotPath)
+      throw err
+    }
+  }
+
+  #removeSnapshotFile(path: string): void {
+    try {
+      this.#o.ops.unlinkSync(path)
+      if (this.#o.sync) fsyncDir(this.#o.ops, this.#o.snapDir)
+    } catch (err) {
+      this.#poisoned = new StorageError('STORAGE_IO', `could not remove snapshot ${path} after a failed save; reopen the store`, {file: path, cause: err})
+      this.#o.logger('error', 'storage failed: snapshot of a failed save could not be removed', {file: path, error: String(err)})
+    }
+  }
+
+  /** Apply a snapshot to the in-memory log: keep entries above `compactTo`, or discard all. */
+  #applySnapshot(plan: SnapshotPlan, compactTo: number): void {
+    if (plan.rewrite) this.#snapshot = plan.snapshot.meta
+    if (plan.keep) this.#log.dropThrough(compactTo)
+    else this.#log.clear(plan.snapshot.meta.index + 1)
+  }
+
+  /** Delete WAL segments holding no live entry and snapshot files beyond the newest `keepSnapshots`. Best effort. */
+  #afterSnapshot(): void {
+    const wal = this.#wal!
+    const firstLive = this.#log.at(this.#log.firstIndex)
+    const deleted = wal.deleteBefore(firstLive ? firstLive.seg : Number.MAX_SAFE_INTEGER)
+    if (deleted > 0) this.#o.logger('debug', 'compacted the WAL', {deletedSegments: deleted})
+    this.#pruneSnapshots()
+  }
+
+  #pruneSnapshots(): void {
+    const o = this.#o
+    try {
+      const {snapshots} = listSnapshotFiles(o.ops, o.snapDir)
+      const old = snapshots.slice(0, Math.max(0, snapshots.length - o.keepSnapshots))
+      for (const s of old) o.ops.unlinkSync(s.path)
+      if (old.length > 0 && o.sync) fsyncDir(o.ops, o.snapDir)
+    } catch (err) {
+      o.logger('warn', 'could not delete old snapshot files', {dir: o.snapDir, error: String(err)})
+    }
+  }
+
+  /** After recovery discarded the WAL's entries, record that in the WAL so the next replay agrees. */
+  #recordDiscard(): void {
+    const meta = this.#snapshot!
+    const batch = encodeBatch({index: meta.index, term: meta.term, keep: false}, [], this.#hardState, this.#o.maxRecordBytes)
+    this.#wal!.append(batch.buf, undefined, meta.index + 1)
+    this.#afterSnapshot()
+  }
+}

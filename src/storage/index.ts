@@ -1,0 +1,12 @@
+/**
+ * Durable storage for a Raft node: FileStorage (WAL segments, snapshot files) for the daemon,
+ * MemoryStorage for tests and the simulator. Both implement the replica's Storage port.
+ */
+export {StorageError, type StorageErrorCode, type StorageErrorOptions} from './errors.js'
+export {
+  FileStorage, DEFAULT_SEGMENT_BYTES, DEFAULT_MAX_RECORD_BYTES, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_SYNC_MODE,
+  type FileStorageOptions, type SyncMode,
+} from './file-storage.js'
+export {MemoryStorage, type MemoryStorageInit} from './memory.js'
+export {nodeFs, type FsOps} from './fs-ops.js'
+export type {StorageStats, StorageLogger, StorageLogLevel} from './types.js'

@@ -1,0 +1,258 @@
+/**
+ * Start-up recovery of a FileStorage directory: read and validate the newest snapshot, scan
+ * every WAL segment, replay the batches into a log, reconcile the log with the snapshot, and
+ * only then repair a torn tail (so a store found corrupt is left untouched).
+ */
+import {dirname, join} from 'node:path'
+import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
+import type {RecoveredState} from '../replica/ports.js'
+import {corrupt, toStorageError} from './errors.js'
+import {fsyncDir, type FsOps} from './fs-ops.js'
+import {IndexedLog} from './indexed-log.js'
+import {EMPTY_HARD_STATE} from './log-rules.js'
+import {RecordType, SEGMENT_HEADER_BYTES} from './record.js'
+import {listSnapshotFiles, readSnapshotFile} from './snapshot-file.js'
+import type {StorageLogger} from './types.js'
+import {listSegmentFiles, scanSegment, type ScannedSegment, type SegmentRef} from './wal.js'
+
+/** Where an entry's record lives, and its term. */
+export interface EntryLoc {
+  readonly term: number
+  /** Name of the segment holding the record. */
+  readonly seg: number
+  /** Offset of the record in that segment. */
+  readonly offset: number
+}
+
+/** Inputs of {@link recover}. */
+export interface RecoveryContext {
+  /** The data directory holding `walDir` and `snapDir`. */
+  readonly dir: string
+  readonly walDir: string
+  readonly snapDir: string
+  readonly ops: FsOps
+  readonly maxRecordBytes: number
+  readonly sync: boolean
+  readonly logger: StorageLogger
+}
+
+/** Everything recovered. */
+export interface Recovered {
+  readonly state: RecoveredState
+  readonly snapshotMeta: SnapshotMeta | null
+  /** The live log: one location per entry. */
+  readonly log: IndexedLog<EntryLoc>
+  /** Surviving segments in log order with their valid sizes. */
+  readonly segments: Array<SegmentRef & {bytes: number}>
+  /**
+   * True when the WAL's entries were discarded because they do not continue the snapshot: the
+   * caller must append a discarding SNAPSHOT record before anything else, or the next replay
+   * would see a gap.
+   */
+  readonly discardedLog: boolean
+}
+
+interface ReplayItem extends EntryLoc {
+  readonly entry: Entry
+}
+
+/** Create the directories; when syncing, fsync the data directory and its parent so they survive a crash. */
+function ensureDirs(ctx: RecoveryContext): void {
+  for (const dir of [ctx.walDir, ctx.snapDir]) {
+    try {
+      ctx.ops.mkdirSync(dir, {recursive: true})
+    } catch (err) {
+      throw toStorageError(err, 'creating directory', dir)
+    }
+  }
+  if (!ctx.sync) return
+  for (const dir of [ctx.dir, dirname(ctx.dir)]) {
+    try {
+      fsyncDir(ctx.ops, dir)
+    } catch (err) {
+      throw toStorageError(err, 'syncing directory', dir)
+    }
+  }
+}
+
+function removeTemps(ctx: RecoveryContext, temps: readonly string[]): void {
+  for (const temp of temps) {
+    try {
+      ctx.ops.unlinkSync(temp)
+      ctx.logger('info', 'removed an unfinished snapshot file', {file: temp})
+    } catch (err) {
+      ctx.logger('warn', 'could not remove an unfinished snapshot file', {file: temp, error: String(err)})
+    }
+  }
+}
+
+function loadSnapshot(ctx: RecoveryContext): Snapshot | null {
+  const {snapshots, temps} = listSnapshotFiles(ctx.ops, ctx.snapDir)
+  removeTemps(ctx, temps)
+  const newest = snapshots[snapshots.length - 1]
+  return newest ? readSnapshotFile(ctx.ops, newest.path, newest.index) : null
+}
+
+function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean): ScannedSegment {
+  let buf: Buffer
+  try {
+    buf = ctx.ops.readFileSync(ref.path)
+  } catch (err) {
+    throw toStorageError(err, 'reading WAL segment', ref.path)
+  }
+  return scanSegment(buf, ref, isLast, ctx.maxRecordBytes)
+}
+
+function scanAll(ctx: RecoveryContext): ScannedSegment[] {
+  const {segments, strangers} = listSegmentFiles(ctx.ops, ctx.walDir)
+  if (strangers.length > 0) ctx.logger('warn', 'ignoring unknown files in the WAL directory', {dir: ctx.walDir, files: strangers})
+  return segments.map((ref, k) => readSegment(ctx, ref, k === segments.length - 1))
+}
+
+/** Replays batches in order. Entry rules mirror the writer's: no gaps; an index at or below the last restarts the suffix. */
+class Replay {
+  readonly log = new IndexedLog<ReplayItem>()
+  hardState: HardState = EMPTY_HARD_STATE
+  /** After a discarding snapshot record: the index the next entry must have. */
+  #expect: number | undefined
+
+  segment(seg: ScannedSegment): void {
+    for (const batch of seg.batches) {
+      for (const {record, offset} of batch.records) {
+        if (record.type === RecordType.ENTRY) this.#entry(seg, offset, record.entry)
+        else if (record.type === RecordType.STATE) this.hardState = record.hardState
+        else this.#snapshot(record.mark.index, record.mark.keep)
+      }
+    }
+  }
+
+  #entry(seg: ScannedSegment, offset: number, entry: Entry): void {
+    const {index} = entry
+    if (this.#expect !== undefined && index !== this.#expect) {
+      throw corrupt(seg.path, offset, `entry ${index} follows a snapshot that ends at ${this.#expect - 1}`)
+    }
+    if (this.log.length > 0 && index > this.log.lastIndex + 1) {
+      throw corrupt(seg.path, offset, `entry ${index} leaves a gap after entry ${this.log.lastIndex}`)
+    }
+    this.log.put(index, {term: entry.term, seg: seg.name, offset, entry})
+    this.#expect = undefined
+  }
+
+  #snapshot(index: number, keep: boolean): void {
+    if (keep) {
+      this.log.dropThrough(index)
+      this.#expect = undefined
+    } else {
+      this.log.clear(index + 1)
+      this.#expect = index + 1
+    }
+  }
+}
+
+function pathOf(segments: readonly ScannedSegment[], name: number): string {
+  return segments.find((s) => s.name === name)?.path ?? '(unknown segment)'
+}
+
+/**
+ * Make the replayed log agree with the snapshot. A log that conflicts with it or ends before it
+ * is what a crash between writing a snapshot file and its WAL record leaves: it is discarded.
+ * A log that starts after `snapshot index + 1` has lost entries: CORRUPT. Returns true when
+ * the log was discarded (the caller must then record that in the WAL).
+ */
+function reconcile(ctx: RecoveryContext, replay: Replay, meta: SnapshotMeta | null, segments: readonly ScannedSegment[]): boolean {
+  const log = replay.log
+  if (log.length === 0) return false
+  const snapIndex = meta?.index ?? 0
+  const atSnap = log.at(snapIndex)
+  if (log.lastIndex < snapIndex || (atSnap !== undefined && atSnap.term !== meta?.term)) {
+    ctx.logger('warn', 'discarding WAL entries that do not continue the snapshot (interrupted snapshot install)', {snapshotIndex: snapIndex, firstIndex: log.firstIndex, lastIndex: log.lastIndex})
+    log.clear(snapIndex + 1)
+    return true
+  }
+  if (log.firstIndex > snapIndex + 1) {
+    const first = log.at(log.firstIndex)!
+    throw corrupt(pathOf(segments, first.seg), first.offset, `log starts at entry ${log.firstIndex} but the snapshot ends at ${snapIndex}: entries are missing`)
+  }
+  return false
+}
+
+function truncateSegment(ctx: RecoveryContext, seg: ScannedSegment): void {
+  const fd = ctx.ops.openSync(seg.path, 'r+')
+  try {
+    ctx.ops.ftruncateSync(fd, seg.goodEnd)
+    if (ctx.sync) ctx.ops.fdatasyncSync(fd)
+  } finally {
+    ctx.ops.closeSync(fd)
+  }
+}
+
+/**
+ * Cut a torn tail off the last segment, or delete it when no complete batch remains (the active
+ * segment must hold the latest STATE record). Returns false if deleted.
+ */
+function repairTail(ctx: RecoveryContext, seg: ScannedSegment): boolean {
+  const torn = seg.torn ?? {offset: seg.goodEnd, reason: 'no complete batch'}
+  const fields = {file: seg.path, offset: torn.offset, reason: torn.reason, droppedBytes: seg.fileBytes - seg.goodEnd}
+  try {
+    if (seg.batches.length === 0) {
+      ctx.ops.unlinkSync(seg.path)
+      if (ctx.sync) fsyncDir(ctx.ops, ctx.walDir)
+      ctx.logger('warn', 'deleted a WAL segment holding only a torn write', fields)
+      return false
+    }
+    truncateSegment(ctx, seg)
+    ctx.logger('warn', 'truncated a torn tail of the WAL', fields)
+    return true
+  } catch (err) {
+    throw toStorageError(err, 'repairing the torn tail of', seg.path, seg.goodEnd)
+  }
+}
+
+function survivingSegments(ctx: RecoveryContext, scanned: readonly ScannedSegment[]): Array<SegmentRef & {bytes: number}> {
+  const kept: Array<SegmentRef & {bytes: number}> = []
+  scanned.forEach((seg, k) => {
+    const isLast = k === scanned.length - 1
+    if (isLast && (seg.torn || seg.batches.length === 0) && !repairTail(ctx, seg)) return
+    if (!isLast && seg.batches.length === 0) ctx.logger('warn', 'WAL segment holds no records', {file: seg.path})
+    kept.push({name: seg.name, path: seg.path, bytes: Math.max(seg.goodEnd, SEGMENT_HEADER_BYTES)})
+  })
+  return kept
+}
+
+function toLocations(replay: Replay): IndexedLog<EntryLoc> {
+  const log = new IndexedLog<EntryLoc>()
+  log.clear(replay.log.firstIndex)
+  for (let i = replay.log.firstIndex; i <= replay.log.lastIndex; i++) {
+    const {term, seg, offset} = replay.log.at(i)!
+    log.put(i, {term, seg, offset})
+  }
+  return log
+}
+
+/**
+ * Recover a storage directory. Throws StorageError CORRUPT (file and offset named) when a
+ * snapshot or a segment fails validation anywhere but a torn tail, STORAGE_IO when unreadable.
+ */
+export function recover(ctx: RecoveryContext): Recovered {
+  ensureDirs(ctx)
+  const snapshot = loadSnapshot(ctx)
+  const scanned = scanAll(ctx)
+  const replay = new Replay()
+  for (const seg of scanned) replay.segment(seg)
+  const discardedLog = reconcile(ctx, replay, snapshot?.meta ?? null, scanned)
+  const segments = survivingSegments(ctx, scanned)
+  const snapIndex = snapshot?.meta.index ?? 0
+  const entries = replay.log.itemsAfter(snapIndex).map((item) => item.entry)
+  return {
+    state: {hardState: replay.hardState, snapshot, entries},
+    snapshotMeta: snapshot?.meta ?? null,
+    log: toLocations(replay),
+    segments,
+    discardedLog,
+  }
+}
+
+/** Paths of the sub-directories of a storage directory. */
+export function storagePaths(dir: string): {walDir: string; snapDir: string} {
+  return {walDir: join(dir, 'wal'), snapDir: join(dir, 'snapshots')}
+}

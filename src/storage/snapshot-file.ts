@@ -1,0 +1,202 @@
+/**
+ * Snapshot files: `snapshots/<16-hex index>.snap`, written atomically (temp file, fsync,
+ * rename, fsync of the directory) and checksummed.
+ *
+ * Layout: `"RCTSNP" | u16 version | u32 metaLength | meta | data | u32 crc32`, little-endian,
+ * the CRC covering every byte before it. meta: `u64 index | u64 term | u32 voters | (u16 length,
+ * utf-8 id)… | u32 learners | (u16 length, utf-8 id)…`.
+ */
+import {join} from 'node:path'
+import {crc32} from 'node:zlib'
+import type {ConfState, NodeId, Snapshot, SnapshotMeta} from '../raft/types.js'
+import {corrupt, toStorageError} from './errors.js'
+import {fsyncDir, writeFully, type FsOps} from './fs-ops.js'
+import {FormatError, readU64, writeU64} from './record.js'
+
+/** Magic at the start of every snapshot file, followed by a u16 format version. */
+export const SNAPSHOT_MAGIC = 'RCTSNP'
+
+/** Format version of snapshot files. */
+export const SNAPSHOT_VERSION = 1
+
+/** Suffix of snapshot files. */
+export const SNAPSHOT_SUFFIX = '.snap'
+
+/** Suffix of a snapshot being written; leftovers are deleted at start-up. */
+export const TEMP_SUFFIX = '.tmp'
+
+const PREFIX_BYTES = 12
+const NAME_RE = /^([0-9a-f]{16})\.snap$/
+
+/** A snapshot file found in the snapshot directory. */
+export interface SnapshotFileRef {
+  readonly index: number
+  readonly path: string
+}
+
+/** `<16 hex digits>` of an index, the naming scheme of segments and snapshots. */
+export function hex16(n: number): string {
+  return n.toString(16).padStart(16, '0')
+}
+
+/** Snapshot files in `dir`, oldest (lowest index) first, and leftover temp files. */
+export function listSnapshotFiles(ops: FsOps, dir: string): {snapshots: SnapshotFileRef[]; temps: string[]} {
+  const snapshots: SnapshotFileRef[] = []
+  const temps: string[] = []
+  for (const name of ops.readdirSync(dir)) {
+    const m = NAME_RE.exec(name)
+    if (m) snapshots.push({index: parseInt(m[1], 16), path: join(dir, name)})
+    else if (name.endsWith(TEMP_SUFFIX)) temps.push(join(dir, name))
+  }
+  snapshots.sort((a, b) => a.index - b.index)
+  return {snapshots, temps}
+}
+
+function encodeIds(ids: readonly NodeId[]): Buffer[] {
+  const count = Buffer.alloc(4)
+  count.writeUInt32LE(ids.length)
+  return [count, ...ids.flatMap((id) => {
+    const bytes = Buffer.from(id, 'utf8')
+    const len = Buffer.alloc(2)
+    len.writeUInt16LE(bytes.length)
+    return [len, bytes]
+  })]
+}
+
+function encodePrefix(meta: SnapshotMeta): Buffer {
+  const fixed = Buffer.alloc(16)
+  writeU64(fixed, 0, meta.index)
+  writeU64(fixed, 8, meta.term)
+  const body = Buffer.concat([fixed, ...encodeIds(meta.conf.voters), ...encodeIds(meta.conf.learners)])
+  const head = Buffer.alloc(PREFIX_BYTES)
+  head.write(SNAPSHOT_MAGIC, 0, 'ascii')
+  head.writeUInt16LE(SNAPSHOT_VERSION, 6)
+  head.writeUInt32LE(body.length, 8)
+  return Buffer.concat([head, body])
+}
+
+/** The whole file content of `snapshot`, as pieces to write in order. */
+export function encodeSnapshotFile(snapshot: Snapshot): Uint8Array[] {
+  const prefix = encodePrefix(snapshot.meta)
+  const trailer = Buffer.alloc(4)
+  trailer.writeUInt32LE(crc32(snapshot.data, crc32(prefix)))
+  return [prefix, snapshot.data, trailer]
+}
+
+function writePieces(ops: FsOps, path: string, pieces: Uint8Array[], sync: boolean): void {
+  const fd = ops.openSync(path, 'w')
+  try {
+    let at = 0
+    for (const piece of pieces) {
+      writeFully(ops, fd, piece, at)
+      at += piece.length
+    }
+    if (sync) ops.fdatasyncSync(fd)
+  } finally {
+    ops.closeSync(fd)
+  }
+}
+
+function tryUnlink(ops: FsOps, path: string): void {
+  try {
+    ops.unlinkSync(path)
+  } catch {
+    // best effort: a leftover temp file is deleted at the next start-up
+  }
+}
+
+/**
+ * Write `snapshot` atomically into `dir`; returns its path. When `sync`, the file and the
+ * directory are fsync'd before returning. Throws StorageError (STORAGE_FULL / STORAGE_IO); on
+ * failure no file named `*.snap` was created or changed.
+ */
+export function writeSnapshotFile(ops: FsOps, dir: string, snapshot: Snapshot, sync: boolean): string {
+  const path = join(dir, hex16(snapshot.meta.index) + SNAPSHOT_SUFFIX)
+  const temp = path + TEMP_SUFFIX
+  try {
+    writePieces(ops, temp, encodeSnapshotFile(snapshot), sync)
+    ops.renameSync(temp, path)
+  } catch (err) {
+    tryUnlink(ops, temp)
+    throw toStorageError(err, 'writing snapshot', temp)
+  }
+  if (sync) syncDirOrThrow(ops, dir)
+  return path
+}
+
+/** fsync `dir`, wrapping failures as StorageError. */
+export function syncDirOrThrow(ops: FsOps, dir: string): void {
+  try {
+    fsyncDir(ops, dir)
+  } catch (err) {
+    throw toStorageError(err, 'syncing directory', dir)
+  }
+}
+
+class Reader {
+  at: number
+  constructor(readonly buf: Buffer, start: number, readonly end: number) {
+    this.at = start
+  }
+
+  take(n: number): number {
+    if (this.at + n > this.end) throw new FormatError('snapshot metadata is truncated', this.at)
+    const at = this.at
+    this.at += n
+    return at
+  }
+
+  ids(): NodeId[] {
+    const count = this.buf.readUInt32LE(this.take(4))
+    const ids: NodeId[] = []
+    for (let k = 0; k < count; k++) {
+      const len = this.buf.readUInt16LE(this.take(2))
+      const at = this.take(len)
+      ids.push(this.buf.toString('utf8', at, at + len))
+    }
+    return ids
+  }
+}
+
+function decodeMeta(buf: Buffer, metaEnd: number): SnapshotMeta {
+  const r = new Reader(buf, PREFIX_BYTES, metaEnd)
+  const index = readU64(buf, r.take(8))
+  const term = readU64(buf, r.take(8))
+  const conf: ConfState = {voters: r.ids(), learners: r.ids()}
+  if (r.at !== metaEnd) throw new FormatError('trailing bytes in snapshot metadata', r.at)
+  return {index, term, conf}
+}
+
+function checkFrame(buf: Buffer, path: string): number {
+  if (buf.length < PREFIX_BYTES + 4) throw corrupt(path, 0, `file of ${buf.length} bytes is too short for a snapshot`)
+  if (buf.toString('ascii', 0, 6) !== SNAPSHOT_MAGIC) throw corrupt(path, 0, 'not a snapshot file (bad magic)')
+  const version = buf.readUInt16LE(6)
+  if (version !== SNAPSHOT_VERSION) throw corrupt(path, 6, `unsupported snapshot format version ${version}`)
+  const crcAt = buf.length - 4
+  if (crc32(buf.subarray(0, crcAt)) !== buf.readUInt32LE(crcAt)) throw corrupt(path, crcAt, 'snapshot checksum mismatch')
+  const metaEnd = PREFIX_BYTES + buf.readUInt32LE(8)
+  if (metaEnd > crcAt) throw corrupt(path, 8, 'snapshot metadata length runs past the end of the file')
+  return metaEnd
+}
+
+/**
+ * Read and validate the snapshot file at `path`, expected to hold `expectedIndex`. Throws
+ * StorageError CORRUPT naming the file and offset on any mismatch, STORAGE_IO if unreadable.
+ */
+export function readSnapshotFile(ops: FsOps, path: string, expectedIndex: number): Snapshot {
+  let buf: Buffer
+  try {
+    buf = ops.readFileSync(path)
+  } catch (err) {
+    throw toStorageError(err, 'reading snapshot', path)
+  }
+  const metaEnd = checkFrame(buf, path)
+  let meta: SnapshotMeta
+  try {
+    meta = decodeMeta(buf, metaEnd)
+  } catch (err) {
+    throw corrupt(path, err instanceof FormatError ? err.at : PREFIX_BYTES, err instanceof Error ? err.message : String(err))
+  }
+  if (meta.index !== expectedIndex) throw corrupt(path, PREFIX_BYTES, `holds index ${meta.index} but is named for ${expectedIndex}`)
+  return {meta, data: new Uint8Array(buf.subarray(metaEnd, buf.length - 4))}
+}

@@ -1,0 +1,333 @@
+/**
+ * The write-ahead log: segment files `wal/<16-hex first index>.log`, each a header followed by
+ * records grouped in batches (one batch per save, closed by a STATE record). This module scans
+ * segments at start-up (telling a torn tail from corruption) and appends batches afterwards
+ * with one fdatasync each, undoing a failed append so the files stay consistent.
+ */
+import {join} from 'node:path'
+import {corrupt, isFullError, StorageError, toStorageError} from './errors.js'
+import {fsyncDir, writeFully, type FsOps} from './fs-ops.js'
+import {
+  checkSegmentHeader, decodeRecord, FormatError, frameAt, RecordType, SEGMENT_HEADER_BYTES, segmentHeader,
+  validRecordAt, type WalRecord,
+} from './record.js'
+import {hex16} from './snapshot-file.js'
+import type {StorageLogger} from './types.js'
+
+/** Suffix of WAL segment files. */
+export const SEGMENT_SUFFIX = '.log'
+
+const SEGMENT_RE = /^([0-9a-f]{16})\.log$/
+
+/** A segment file: `name` is the index in its file name (the first entry index written to it). */
+export interface SegmentRef {
+  readonly name: number
+  readonly path: string
+}
+
+/** A record and where it starts. */
+export interface PlacedRecord {
+  readonly record: WalRecord
+  readonly offset: number
+}
+
+/** The records of one complete batch (the last is its STATE record). */
+export interface Batch {
+  readonly records: readonly PlacedRecord[]
+}
+
+/** What scanning one segment found. */
+export interface ScannedSegment extends SegmentRef {
+  readonly batches: readonly Batch[]
+  /** End offset of the last complete batch (0 when even the header is torn). */
+  readonly goodEnd: number
+  /** Bytes in the file. */
+  readonly fileBytes: number
+  /** Set when the tail from `offset` on is torn or an incomplete batch (last segment only). */
+  readonly torn?: {readonly offset: number; readonly reason: string}
+}
+
+/** Segment path of `name` in `walDir`. */
+export function segmentPath(walDir: string, name: number): string {
+  return join(walDir, hex16(name) + SEGMENT_SUFFIX)
+}
+
+/** Segment files in `walDir`, in log order, and names of other files found there. */
+export function listSegmentFiles(ops: FsOps, walDir: string): {segments: SegmentRef[]; strangers: string[]} {
+  const segments: SegmentRef[] = []
+  const strangers: string[] = []
+  for (const file of ops.readdirSync(walDir)) {
+    const m = SEGMENT_RE.exec(file)
+    if (m) segments.push({name: parseInt(m[1], 16), path: join(walDir, file)})
+    else strangers.push(file)
+  }
+  segments.sort((a, b) => a.name - b.name)
+  return {segments, strangers}
+}
+
+function firstValidRecordAfter(buf: Buffer, from: number, maxRecordBytes: number): number | undefined {
+  for (let at = from; at + 9 <= buf.length; at++) {
+    if (validRecordAt(buf, at, maxRecordBytes)) return at
+  }
+  return undefined
+}
+
+/** Decide whether a bad record at `at` is a torn tail (returns) or corruption (throws CORRUPT). */
+function classifyBadRecord(buf: Buffer, seg: SegmentRef, at: number, reason: string, isLast: boolean, maxRecordBytes: number): void {
+  if (!isLast) throw corrupt(seg.path, at, `${reason} (not the last segment)`)
+  const next = firstValidRecordAfter(buf, at + 1, maxRecordBytes)
+  if (next !== undefined) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
+}
+
+function scanHeader(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): ScannedSegment | null {
+  const problem = checkSegmentHeader(buf)
+  if (problem === null) return null
+  classifyBadRecord(buf, seg, 0, problem, isLast, maxRecordBytes)
+  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, torn: {offset: 0, reason: problem}}
+}
+
+function decodeAt(seg: SegmentRef, at: number, type: number, payload: Buffer): WalRecord {
+  try {
+    return decodeRecord(type, payload)
+  } catch (err) {
+    const detail = err instanceof FormatError ? err.message : String(err)
+    throw corrupt(seg.path, at, `malformed record: ${detail}`)
+  }
+}
+
+/**
+ * Parse one segment. The last segment may end in a torn record or an incomplete batch (reported
+ * in `torn`, not fixed here); anywhere else, a bad record throws StorageError CORRUPT naming the
+ * file and offset, as does a bad record in the last segment that is followed by a valid one.
+ */
+export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): ScannedSegment {
+  const torn = scanHeader(buf, seg, isLast, maxRecordBytes)
+  if (torn) return torn
+  const batches: Batch[] = []
+  let pending: PlacedRecord[] = []
+  let at = SEGMENT_HEADER_BYTES
+  let goodEnd = at
+  let bad: {offset: number; reason: string} | undefined
+  while (at < buf.length) {
+    const framed = frameAt(buf, at, maxRecordBytes)
+    if (!framed.ok) {
+      classifyBadRecord(buf, seg, at, framed.reason, isLast, maxRecordBytes)
+      bad = {offset: at, reason: framed.reason}
+      break
+    }
+    pending.push({record: decodeAt(seg, at, framed.type, framed.payload), offset: at})
+    at = framed.end
+    if (framed.type === RecordType.STATE) {
+      batches.push({records: pending})
+      pending = []
+      goodEnd = at
+    }
+  }
+  if (pending.length > 0 && !isLast) throw corrupt(seg.path, pending[0].offset, 'incomplete batch at the end of a segment that is not the last')
+  if (pending.length > 0) bad = {offset: pending[0].offset, reason: bad ? `incomplete batch ending in ${bad.reason}` : 'incomplete batch'}
+  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad}
+}
+
+/** Options of a {@link Wal}. */
+export interface WalOptions {
+  readonly walDir: string
+  readonly ops: FsOps
+  /** Roll to a new segment once the active one holds at least this many bytes. */
+  readonly segmentBytes: number
+  /** False for syncMode 'none': no fdatasync / directory fsync at all. */
+  readonly sync: boolean
+  readonly logger: StorageLogger
+}
+
+/** An open segment with its size. */
+interface OpenSegment extends SegmentRef {
+  bytes: number
+}
+
+/** Where a batch was written. */
+export interface Placement {
+  /** Name of the segment holding the batch. */
+  readonly seg: number
+  /** Offset of the batch's first byte in that segment. */
+  readonly offset: number
+}
+
+/**
+ * Appends batches to the active (last) segment, rolling to a new one when it is full. After a
+ * failed append the files are as before it; if that cannot be ensured, `poisoned` is set and
+ * every later append throws STORAGE_IO (reopen the store to recover).
+ */
+export class Wal {
+  readonly #opts: WalOptions
+  readonly #segments: OpenSegment[]
+  #fd: number | null = null
+  #poisoned: StorageError | null = null
+
+  /** `segments` in log order with their valid sizes; the last one is the active segment. */
+  constructor(opts: WalOptions, segments: ReadonlyArray<SegmentRef & {bytes: number}>) {
+    this.#opts = opts
+    this.#segments = segments.map((s) => ({...s}))
+    const active = this.#active()
+    if (active) this.#fd = this.#open(active.path)
+  }
+
+  /** Set once the files may not match what was acknowledged; every append then throws. */
+  get poisoned(): StorageError | null {
+    return this.#poisoned
+  }
+
+  /** Segments in log order (the last one is active). */
+  get segments(): readonly SegmentRef[] {
+    return this.#segments
+  }
+
+  /** Total bytes of all segments. */
+  get bytes(): number {
+    return this.#segments.reduce((n, s) => n + s.bytes, 0)
+  }
+
+  /**
+   * Append one batch durably (one fdatasync; plus a directory fsync when a segment is created).
+   * `firstEntry` is the index of the batch's first entry (undefined when it has none) and
+   * `nextIndex` the index the log continues at; they name a new segment.
+   * Throws StorageError STORAGE_FULL / STORAGE_IO; the segment is then as before the call.
+   */
+  append(batch: Buffer, firstEntry: number | undefined, nextIndex: number): Placement {
+    if (this.#poisoned) throw this.#poisoned
+    const active = this.#active()
+    if (active && !this.#shouldRoll(active, firstEntry)) return this.#appendTo(active, batch)
+    return this.#appendToNew(firstEntry ?? nextIndex, batch)
+  }
+
+  /** Delete whole segments whose name is below `name` (never the active one). Failures are logged, not thrown. */
+  deleteBefore(name: number): number {
+    let deleted = 0
+    while (this.#segments.length > 1 && this.#segments[0].name < name) {
+      const seg = this.#segments[0]
+      try {
+        this.#opts.ops.unlinkSync(seg.path)
+      } catch (err) {
+        this.#opts.logger('warn', 'could not delete WAL segment', {file: seg.path, error: String(err)})
+        break
+      }
+      this.#segments.shift()
+      deleted++
+    }
+    if (deleted > 0) this.#syncDirQuietly()
+    return deleted
+  }
+
+  /** Close the active segment's file. */
+  close(): void {
+    if (this.#fd !== null) this.#opts.ops.closeSync(this.#fd)
+    this.#fd = null
+  }
+
+  #active(): OpenSegment | undefined {
+    return this.#segments[this.#segments.length - 1]
+  }
+
+  #shouldRoll(active: OpenSegment, firstEntry: number | undefined): boolean {
+    return firstEntry !== undefined && active.bytes >= this.#opts.segmentBytes && firstEntry > active.name
+  }
+
+  #open(path: string): number {
+    try {
+      return this.#opts.ops.openSync(path, 'r+')
+    } catch (err) {
+      throw toStorageError(err, 'opening segment', path)
+    }
+  }
+
+  #appendTo(active: OpenSegment, batch: Buffer): Placement {
+    const fd = this.#fd!
+    const offset = active.bytes
+    let syncing = false
+    try {
+      writeFully(this.#opts.ops, fd, batch, offset)
+      syncing = true
+      this.#syncFile(fd)
+    } catch (err) {
+      const failure = toStorageError(err, 'appending to WAL segment', active.path, offset)
+      this.#undoAppend(active, fd, offset, syncing && !isFullError(err) ? err : null)
+      throw failure
+    }
+    active.bytes += batch.length
+    return {seg: active.name, offset}
+  }
+
+  #appendToNew(name: number, batch: Buffer): Placement {
+    const path = segmentPath(this.#opts.walDir, name)
+    let fd: number
+    try {
+      fd = this.#opts.ops.openSync(path, 'w+')
+    } catch (err) {
+      throw toStorageError(err, 'creating WAL segment', path)
+    }
+    let syncing = false
+    try {
+      writeFully(this.#opts.ops, fd, segmentHeader(), 0)
+      writeFully(this.#opts.ops, fd, batch, SEGMENT_HEADER_BYTES)
+      syncing = true
+      this.#syncFile(fd)
+      if (this.#opts.sync) fsyncDir(this.#opts.ops, this.#opts.walDir)
+    } catch (err) {
+      const failure = toStorageError(err, 'writing new WAL segment', path)
+      this.#undoCreate(path, fd, syncing && !isFullError(err) ? err : null)
+      throw failure
+    }
+    if (this.#fd !== null) this.#opts.ops.closeSync(this.#fd)
+    this.#fd = fd
+    this.#segments.push({name, path, bytes: SEGMENT_HEADER_BYTES + batch.length})
+    this.#opts.logger('debug', 'WAL segment created', {file: path})
+    return {seg: name, offset: SEGMENT_HEADER_BYTES}
+  }
+
+  #syncFile(fd: number): void {
+    if (this.#opts.sync) this.#opts.ops.fdatasyncSync(fd)
+  }
+
+  /**
+   * Truncate a failed append away. `syncFailure` is set when fdatasync itself failed for a
+   * reason other than "disk full": the page cache can then no longer be trusted (a retried
+   * fsync may report success for lost pages), so the WAL is poisoned even after the undo.
+   */
+  #undoAppend(active: OpenSegment, fd: number, offset: number, syncFailure: unknown): void {
+    try {
+      this.#opts.ops.ftruncateSync(fd, offset)
+      this.#syncFile(fd)
+    } catch (err) {
+      this.#poison(active.path, offset, err)
+      return
+    }
+    if (syncFailure !== null) this.#poison(active.path, offset, syncFailure)
+  }
+
+  /** Remove a segment whose first batch failed; `syncFailure` as for the append undo above. */
+  #undoCreate(path: string, fd: number, syncFailure: unknown): void {
+    try {
+      this.#opts.ops.closeSync(fd)
+      this.#opts.ops.unlinkSync(path)
+      if (this.#opts.sync) fsyncDir(this.#opts.ops, this.#opts.walDir)
+    } catch (err) {
+      this.#poison(path, 0, err)
+      return
+    }
+    if (syncFailure !== null) this.#poison(path, 0, syncFailure)
+  }
+
+  #poison(file: string, offset: number, cause: unknown): void {
+    const detail = cause instanceof Error ? cause.message : String(cause)
+    this.#poisoned = new StorageError('STORAGE_IO', `WAL unusable after a failed write to ${file} at offset ${offset} (${detail}); reopen the store`, {file, offset, cause})
+    this.#opts.logger('error', 'WAL poisoned: a failed write could not be undone', {file, offset, error: detail})
+  }
+
+  #syncDirQuietly(): void {
+    if (!this.#opts.sync) return
+    try {
+      fsyncDir(this.#opts.ops, this.#opts.walDir)
+    } catch (err) {
+      this.#opts.logger('warn', 'could not sync the WAL directory', {dir: this.#opts.walDir, error: String(err)})
+    }
+  }
+}
