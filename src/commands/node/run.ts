@@ -1,0 +1,63 @@
+/**
+ * `raftctl node run`: one Raft daemon in the foreground (what `cluster start` spawns detached).
+ */
+import {Flags} from '@oclif/core'
+import {BaseCommand} from '../../cli/base.js'
+
+export default class NodeRun extends BaseCommand {
+  static override enableJsonFlag = false
+  static override summary = 'Run one Raft node in the foreground'
+  static override description = `Starts a daemon that recovers its log from --data-dir, listens on --listen for peers
+(/raft), clients (/client) and operators (/admin), all authenticated with the cluster secret,
+and serves GET /health and GET /metrics (Prometheus) on the same port. SIGTERM or SIGINT stop it
+gracefully (exit 0). A new cluster's founders all pass the same --initial-cluster; a node that
+joins an existing cluster passes none and is added with "raftctl member add".`
+
+  static override examples = [
+    {
+      description: 'Three founders on one machine (run each in its own terminal)',
+      command: '<%= config.bin %> <%= command.id %> --id n1 --listen 127.0.0.1:7001 --data-dir ./n1 --secret-file ./secret --initial-cluster n1,n2,n3 --peers n2=127.0.0.1:7002,n3=127.0.0.1:7003',
+    },
+    {
+      description: 'A node on another host, with TLS',
+      command: '<%= config.bin %> <%= command.id %> --id n4 --listen 0.0.0.0:7001 --advertise wss://10.0.0.4:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peers n1=wss://10.0.0.1:7001 --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem',
+    },
+  ]
+
+  static override flags = {
+    config: Flags.string({description: 'JSON file with any of these options (flags override it)'}),
+    id: Flags.string({description: 'node id, e.g. n1'}),
+    listen: Flags.string({description: 'HOST:PORT to listen on (port 0 picks a free port)', default: '127.0.0.1:0'}),
+    advertise: Flags.string({description: 'address peers and clients use (ws://HOST:PORT); default: the listen address'}),
+    peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: ''}),
+    'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: ''}),
+    'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
+    'secret-file': Flags.string({description: 'file holding the cluster secret (first line, at least 16 characters)'}),
+    tick: Flags.string({description: 'duration of one Raft tick', default: '10ms'}),
+    'election-ticks': Flags.integer({description: 'election timeout base T in ticks (timeouts drawn from [T, 2T))', default: 15}),
+    'heartbeat-ticks': Flags.integer({description: 'heartbeat interval in ticks', default: 3}),
+    'snapshot-every': Flags.integer({description: 'snapshot after this many applied entries (0: never)', default: 10000}),
+    'compaction-lag': Flags.integer({description: 'entries kept behind a snapshot for slow followers', default: 5000}),
+    'segment-size': Flags.string({description: 'WAL segment size', default: '64MiB'}),
+    'request-timeout': Flags.string({description: 'per-request timeout for client requests', default: '5s'}),
+    'tls-cert': Flags.string({description: 'PEM certificate: serve wss:// and https://', dependsOn: ['tls-key']}),
+    'tls-key': Flags.string({description: 'PEM private key', dependsOn: ['tls-cert']}),
+    'tls-ca': Flags.string({description: 'PEM CA to verify peers'}),
+    'log-file': Flags.string({description: 'JSON-lines log file (default: stderr)'}),
+    'log-level': Flags.string({description: 'log level', default: 'info', options: ['debug', 'info', 'warn', 'error']}),
+    'pid-file': Flags.string({description: 'write the pid here once listening'}),
+    announce: Flags.boolean({description: 'print one JSON line with the bound address once listening', default: false}),
+    'public-metrics': Flags.boolean({description: 'serve /metrics without the secret', default: false}),
+    'unsafe-no-fsync': Flags.boolean({description: 'UNSAFE: never fsync; acknowledged writes can be lost on a crash', default: false}),
+    'unsafe-follower-reads': Flags.boolean({description: 'UNSAFE: followers serve linearizable reads locally without ReadIndex (stale reads)', default: false}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(NodeRun)
+    const {buildDaemonConfig} = await import('../../daemon/flags.js')
+    const {runDaemon} = await import('../../daemon/main.js')
+    const config = buildDaemonConfig(flags)
+    const code = await runDaemon(config, {pidFile: flags['pid-file'], announce: flags.announce})
+    this.exit(code)
+  }
+}

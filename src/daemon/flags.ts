@@ -1,0 +1,93 @@
+/**
+ * Turns `node run` flags (and an optional JSON config file) into a validated DaemonConfig.
+ */
+import {readFileSync} from 'node:fs'
+import {resolve} from 'node:path'
+import {RaftctlError} from '../admin/errors.js'
+import {parseDuration, parseSize} from '../cli/parse.js'
+import {DAEMON_DEFAULTS, parsePeers, readSecret, validateConfig, type DaemonConfig} from './config.js'
+
+/** The flags of `node run`, as oclif parses them. */
+export interface NodeRunFlags {
+  readonly config?: string
+  readonly id?: string
+  readonly listen: string
+  readonly advertise?: string
+  readonly peers: string
+  readonly 'initial-cluster': string
+  readonly 'data-dir'?: string
+  readonly 'secret-file'?: string
+  readonly tick: string
+  readonly 'election-ticks': number
+  readonly 'heartbeat-ticks': number
+  readonly 'snapshot-every': number
+  readonly 'compaction-lag': number
+  readonly 'segment-size': string
+  readonly 'request-timeout': string
+  readonly 'tls-cert'?: string
+  readonly 'tls-key'?: string
+  readonly 'tls-ca'?: string
+  readonly 'log-file'?: string
+  readonly 'log-level': string
+  readonly 'public-metrics': boolean
+  readonly 'unsafe-no-fsync': boolean
+  readonly 'unsafe-follower-reads': boolean
+}
+
+/** Merge the config file (if any) under the flags, validate, read the secret. */
+export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
+  const file = flags.config ? readConfigFile(flags.config) : {}
+  const pick = <K extends keyof NodeRunFlags>(k: K): NodeRunFlags[K] => (flags[k] ?? (file as Partial<NodeRunFlags>)[k]) as NodeRunFlags[K]
+  const id = pick('id')
+  const dataDir = pick('data-dir')
+  const secretFile = pick('secret-file')
+  if (!id) throw new RaftctlError('BAD_USAGE', '--id is required')
+  if (!dataDir) throw new RaftctlError('BAD_USAGE', '--data-dir is required')
+  if (!secretFile) throw new RaftctlError('BAD_USAGE', '--secret-file is required')
+  const {host, port} = parseListen(pick('listen'))
+  const cert = pick('tls-cert')
+  const key = pick('tls-key')
+  return validateConfig({
+    id,
+    host,
+    port,
+    advertise: pick('advertise'),
+    peers: parsePeers(pick('peers') ?? ''),
+    initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    dataDir: resolve(dataDir),
+    secret: readSecret(secretFile),
+    tickMs: Math.round(parseDuration(pick('tick'))),
+    electionTicks: pick('election-ticks') ?? DAEMON_DEFAULTS.electionTicks,
+    heartbeatTicks: pick('heartbeat-ticks') ?? DAEMON_DEFAULTS.heartbeatTicks,
+    snapshotEvery: pick('snapshot-every') ?? DAEMON_DEFAULTS.snapshotEvery,
+    compactionLag: pick('compaction-lag') ?? DAEMON_DEFAULTS.compactionLag,
+    segmentBytes: parseSize(pick('segment-size')),
+    requestTimeoutMs: Math.round(parseDuration(pick('request-timeout'))),
+    tls: cert && key ? {cert, key, ca: pick('tls-ca')} : undefined,
+    logFile: pick('log-file'),
+    logLevel: pick('log-level') ?? DAEMON_DEFAULTS.logLevel,
+    unsafeNoFsync: pick('unsafe-no-fsync') ?? false,
+    unsafeFollowerReads: pick('unsafe-follower-reads') ?? false,
+    publicMetrics: pick('public-metrics') ?? false,
+  })
+}
+
+/** `HOST:PORT` or `[IPv6]:PORT`. */
+export function parseListen(text: string): {host: string; port: number} {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text.trim())
+  if (!m) throw new RaftctlError('BAD_USAGE', `--listen "${text}" must be HOST:PORT`)
+  const port = Number(m[2])
+  if (port > 65535) throw new RaftctlError('BAD_USAGE', `--listen port ${port} is out of range`)
+  return {host: m[1]!.replace(/^\[|\]$/g, ''), port}
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (err) {
+    throw new RaftctlError('BAD_USAGE', `cannot read config file ${path}: ${(err as Error).message}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new RaftctlError('BAD_USAGE', `config file ${path} must hold a JSON object`)
+  return value as Record<string, unknown>
+}

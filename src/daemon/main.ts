@@ -1,0 +1,45 @@
+/**
+ * Runs one daemon in the foreground until SIGTERM/SIGINT: start the node, write the pid file,
+ * shut down gracefully (stop accepting, flush, exit 0), exit non-zero on a fatal storage error.
+ */
+import {writeFileSync, rmSync} from 'node:fs'
+import {Node} from './node.js'
+import {createLogger} from './logger.js'
+import type {DaemonConfig} from './config.js'
+
+/** Options of the foreground run beyond the node's config. */
+export interface RunOptions {
+  /** Write the pid here once listening; removed on a clean exit. */
+  readonly pidFile?: string
+  /** Print one JSON line `{"ready": true, "id", "address", "port", "pid"}` to stdout once listening. */
+  readonly announce?: boolean
+}
+
+/** Start the node and keep the process alive until a signal; returns the exit code. */
+export async function runDaemon(config: DaemonConfig, options: RunOptions): Promise<number> {
+  const logger = createLogger({file: config.logFile, level: config.logLevel, node: config.id})
+  let node: Node
+  try {
+    node = await Node.start(config, logger)
+  } catch (err) {
+    const e = err as Error & {code?: string}
+    logger.error('failed to start', {code: e.code, error: e.message})
+    logger.flush()
+    throw err
+  }
+  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`)
+  if (options.announce) process.stdout.write(`${JSON.stringify({ready: true, id: node.id, address: node.advertise, port: node.port, pid: process.pid})}\n`)
+  return new Promise<number>((resolve) => {
+    const finish = (code: number): void => {
+      if (options.pidFile && code === 0) rmSync(options.pidFile, {force: true})
+      resolve(code)
+    }
+    const onSignal = (signal: string): void => {
+      logger.info('signal received: shutting down', {signal})
+      void node.stop().then(() => finish(0))
+    }
+    process.once('SIGTERM', () => onSignal('SIGTERM'))
+    process.once('SIGINT', () => onSignal('SIGINT'))
+    node.onFatal = () => finish(1)
+  })
+}

@@ -1,0 +1,166 @@
+/**
+ * The daemon's request handlers: one function per request type of the client and admin
+ * protocol (docs/protocol.md), each turning a validated request into replica calls and a
+ * result, or a ServiceError with a stable code.
+ */
+import {encodeCommand, decodeResult, type KvCommand, type KvOkResult} from '../kv/index.js'
+import type {ErrorCode} from '../admin/errors.js'
+import type {LeaderHint, Members, NodeStatus, RequestOf, RequestType, ResultMap} from '../admin/protocol.js'
+import type {Node} from './node.js'
+import type {ProposalOutcome} from '../replica/replica.js'
+import type {ConfChange} from '../raft/types.js'
+
+/** A request failed with a stable code (and, for redirects, where the leader is). */
+export class ServiceError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly leader?: LeaderHint) {
+    super(message)
+  }
+}
+
+type Handler<T extends RequestType> = (node: Node, req: RequestOf<T>) => Promise<ResultMap[T]>
+
+/** Every request type's handler. */
+export const HANDLERS: {[T in RequestType]: Handler<T>} = {
+  get: handleGet,
+  put: (node, req) => write(node, {op: 'put', key: req.key, value: req.value, session: req.session}).then((r) => ({value: (r as {value: string}).value})),
+  delete: (node, req) => write(node, {op: 'delete', key: req.key, session: req.session}).then((r) => ({deleted: (r as {deleted: boolean}).deleted})),
+  cas: (node, req) => write(node, {op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session})
+    .then((r) => ({swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
+  append: (node, req) => write(node, {op: 'append', key: req.key, value: req.value, session: req.session}).then((r) => ({value: (r as {value: string}).value})),
+  status: async (node) => ({status: node.status()}),
+  members: async (node) => node.members(),
+  'member.add': (node, req) => changeMembers(node, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: node.normalizeAddress(req.address)}),
+  'member.remove': (node, req) => changeMembers(node, {type: 'remove', node: req.node}),
+  'member.promote': (node, req) => changeMembers(node, {type: 'promote', node: req.node}),
+  transfer: handleTransfer,
+  campaign: handleCampaign,
+  stepdown: handleStepDown,
+  snapshot: async (node) => ({index: node.replica.takeSnapshot()}),
+  subscribe: async () => ({}),
+  unsubscribe: async () => ({}),
+  ping: async (node) => ({node: node.id, time: Date.now()}),
+}
+
+// ------------------------------------------------------------------ key-value
+
+async function handleGet(node: Node, req: RequestOf<'get'>): Promise<ResultMap['get']> {
+  const local = req.serializable === true || (node.config.unsafeFollowerReads && node.role() !== 'leader')
+  if (local) {
+    node.metrics.reads.inc({kind: req.serializable ? 'serializable' : 'unsafe', outcome: 'ok'})
+    return {value: node.kv.read(req.key), index: node.replica.applied}
+  }
+  const index = await withTimeout(node, new Promise<number>((resolve, reject) => {
+    node.replica.readBarrier((o) => (o.ok ? resolve(o.index) : reject(notOk(node, o.code, o.message))))
+    node.schedule()
+  }), 'read')
+  node.metrics.reads.inc({kind: 'linearizable', outcome: 'ok'})
+  return {value: node.kv.read(req.key), index}
+}
+
+/** Propose a KV write; resolve with the state machine's result once applied. */
+async function write(node: Node, command: KvCommand): Promise<KvOkResult> {
+  let data: Uint8Array
+  try {
+    data = encodeCommand(command, node.kv.limits)
+  } catch (err) {
+    const e = err as {code?: string; message: string}
+    throw new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message)
+  }
+  const started = performance.now()
+  const outcome = await propose(node, (cb) => node.replica.propose(data, cb))
+  node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
+  const result = decodeResult(outcome.result)
+  if (!result.ok) throw new ServiceError(result.code as ErrorCode, result.message)
+  return result
+}
+
+/** Run a proposal, with the request timeout; map outcomes to results or errors. */
+async function propose(node: Node, start: (cb: (o: ProposalOutcome) => void) => void): Promise<Extract<ProposalOutcome, {ok: true}>> {
+  const outcome = await withTimeout(node, new Promise<ProposalOutcome>((resolve) => {
+    start(resolve)
+    node.schedule()
+  }), 'write')
+  if (outcome.ok) {
+    node.metrics.proposals.inc({outcome: 'ok'})
+    return outcome
+  }
+  node.metrics.proposals.inc({outcome: outcome.unknown ? 'unknown' : 'failed'})
+  if (outcome.unknown) throw new ServiceError(outcome.code === 'SHUTTING_DOWN' ? 'SHUTTING_DOWN' : 'UNKNOWN_OUTCOME', outcome.message)
+  throw notOk(node, outcome.code, outcome.message)
+}
+
+/** Map a core rejection code to a service error, with the leader hint for NOT_LEADER. */
+function notOk(node: Node, code: string, message: string): ServiceError {
+  if (code === 'NOT_LEADER') {
+    const leader = node.leaderHint()
+    return leader ? new ServiceError('NOT_LEADER', message, leader) : new ServiceError('NO_LEADER', 'no leader is known; an election may be in progress')
+  }
+  const known: Record<string, ErrorCode> = {
+    TRANSFER_IN_PROGRESS: 'TRANSFER_IN_PROGRESS',
+    PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+    NO_QUORUM: 'NO_QUORUM',
+    CONF_CHANGE_PENDING: 'CONF_CHANGE_PENDING',
+    BAD_REQUEST: 'BAD_REQUEST',
+    NODE_NOT_FOUND: 'NODE_NOT_FOUND',
+    NOT_VOTER: 'BAD_REQUEST',
+    SHUTTING_DOWN: 'SHUTTING_DOWN',
+  }
+  return new ServiceError(known[code] ?? 'FAILED', message)
+}
+
+/** Race a promise against the request timeout: a timed-out write has an unknown outcome. */
+function withTimeout<T>(node: Node, p: Promise<T>, what: 'read' | 'write' | 'admin'): Promise<T> {
+  const ms = node.config.requestTimeoutMs
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const message = what === 'write'
+        ? `no answer within ${ms} ms; the write may or may not be applied`
+        : `no answer within ${ms} ms`
+      reject(new ServiceError('TIMEOUT', message))
+    }, ms)
+    p.then((v) => {
+      clearTimeout(timer)
+      resolve(v)
+    }, (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+  })
+}
+
+// ------------------------------------------------------------------ membership and leadership
+
+async function changeMembers(node: Node, change: ConfChange): Promise<ResultMap['member.add']> {
+  node.requireLeader()
+  const outcome = await propose(node, (cb) => node.replica.proposeConfChange(change, cb))
+  return {index: outcome.index, members: node.members()}
+}
+
+async function handleTransfer(node: Node, req: RequestOf<'transfer'>): Promise<ResultMap['transfer']> {
+  node.requireLeader()
+  const target = req.to ?? node.replica.core.mostCaughtUpFollower()
+  if (target === null) throw new ServiceError('NO_QUORUM', 'there is no other voter to transfer leadership to')
+  if (target === node.id) return {leader: node.id, term: node.replica.core.status().term}
+  const r = node.replica.core.transferLeader(target)
+  if (!r.ok) throw notOk(node, r.code, r.message)
+  node.schedule()
+  return withTimeout(node, node.waitFor((st) => st.leader === target ? {leader: target, term: st.term} : null, (e) => e.type === 'transferAborted'), 'admin')
+}
+
+async function handleCampaign(node: Node): Promise<ResultMap['campaign']> {
+  const r = node.replica.core.campaign()
+  if (!r.ok) throw notOk(node, r.code, r.message)
+  node.schedule()
+  return {term: node.replica.core.status().term}
+}
+
+async function handleStepDown(node: Node): Promise<ResultMap['stepdown']> {
+  node.requireLeader()
+  const r = node.replica.core.stepDown()
+  if (!r.ok) throw notOk(node, r.code, r.message)
+  node.schedule()
+  return {term: node.replica.core.status().term}
+}
+
+/** Re-exported for the node's status builder. */
+export type {Members, NodeStatus}
