@@ -21,7 +21,7 @@ import {
 import {RaftctlError} from '../admin/errors.js'
 import {normalizeAddress, type DaemonConfig} from './config.js'
 import {DaemonMetrics} from './metrics.js'
-import {HANDLERS, ServiceError} from './services.js'
+import {HANDLERS, ServiceError, type Node as ServiceHost} from './services.js'
 import type {Logger} from './logger.js'
 
 /** raftctl version reported by status. */
@@ -30,7 +30,7 @@ export const VERSION = '0.1.0'
 const PEERS_FILE = 'peers.json'
 
 /** One running node. Create with {@link Node.start}; stop with {@link Node.stop}. */
-export class Node {
+export class Node implements ServiceHost {
   readonly id: NodeId
   readonly metrics = new DaemonMetrics()
   readonly kv: KvStateMachine
@@ -340,7 +340,7 @@ export class Node {
       return
     }
     try {
-      const result = await (HANDLERS[req.type] as (n: Node, r: Request) => Promise<unknown>)(this, req)
+      const result = await (HANDLERS[req.type] as (n: ServiceHost, r: Request) => Promise<unknown>)(this, req)
       if (req.type === 'subscribe') this.subscribers.add(ws)
       if (req.type === 'unsubscribe') this.subscribers.delete(ws)
       send(ws, formatResponse(req.id, result as never))

@@ -5,10 +5,33 @@
  */
 import {encodeCommand, decodeResult, type KvCommand, type KvOkResult} from '../kv/index.js'
 import type {ErrorCode} from '../admin/errors.js'
-import type {LeaderHint, Members, NodeStatus, RequestOf, RequestType, ResultMap} from '../admin/protocol.js'
-import type {Node} from './node.js'
-import type {ProposalOutcome} from '../replica/replica.js'
+import type {AdminEvent, LeaderHint, Members, NodeStatus, RequestOf, RequestType, ResultMap} from '../admin/protocol.js'
+import type {ProposalOutcome, Replica} from '../replica/replica.js'
+import type {RaftStatus} from '../raft/index.js'
 import type {ConfChange} from '../raft/types.js'
+import type {KvStateMachine} from '../kv/index.js'
+import type {DaemonConfig} from './config.js'
+import type {DaemonMetrics} from './metrics.js'
+
+/** What the handlers need from the running node (implemented by src/daemon/node.ts). */
+export interface Node {
+  readonly id: string
+  readonly config: DaemonConfig
+  readonly replica: Replica
+  readonly kv: KvStateMachine
+  readonly metrics: DaemonMetrics
+  /** Process pending work at the end of this event-loop turn. */
+  schedule(): void
+  role(): string
+  leaderHint(): LeaderHint | undefined
+  /** Throws NOT_LEADER / NO_LEADER unless this node leads. */
+  requireLeader(): void
+  members(): Members
+  status(): NodeStatus
+  normalizeAddress(address: string): string
+  /** Resolve when `check` yields a value after a Ready; reject when `abort` matches an event first. */
+  waitFor<T>(check: (st: RaftStatus) => T | null, abort: (e: AdminEvent) => boolean): Promise<T>
+}
 
 /** A request failed with a stable code (and, for redirects, where the leader is). */
 export class ServiceError extends Error {

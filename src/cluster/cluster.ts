@@ -1,0 +1,318 @@
+/**
+ * A local cluster as the CLI drives it: create, start, stop and destroy daemons, read every
+ * node's status (unreachable nodes show as down), membership changes with quorum checks, and
+ * clients pointed at the cluster's nodes.
+ */
+import {existsSync} from 'node:fs'
+import {AdminClient, KvClient} from '../client/index.js'
+import type {NodeStatus} from '../admin/protocol.js'
+import {RaftctlError} from '../admin/errors.js'
+import {
+  ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, findNode, loadManifest,
+  readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
+  type ClusterOptions, type Manifest, type NodeEntry,
+} from './manifest.js'
+import {freePort, isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+
+/** One row of `raftctl status` (DESIGN.md §4 plus extras). */
+export interface NodeRow {
+  readonly id: string
+  readonly role: string
+  readonly term: number | null
+  readonly leader: string | null
+  readonly commitIndex: number | null
+  readonly appliedIndex: number | null
+  readonly lastIndex: number | null
+  readonly voter: boolean | null
+  readonly reachable: boolean
+  readonly pid: number | null
+  readonly address: string
+  /** Entries behind the leader's last index (null when unknown). */
+  readonly lag: number | null
+  /** Milliseconds since the leader last heard from this node (null when unknown). */
+  readonly lastContactMs: number | null
+  /** `ok`, `down`, `paused`, `lagging`, `unreachable`. */
+  readonly health: string
+  /** The full status the node reported, when reachable. */
+  readonly detail?: NodeStatus
+}
+
+/** `raftctl status --json`. */
+export interface ClusterStatus {
+  readonly cluster: string
+  readonly leader: string | null
+  readonly term: number
+  readonly nodes: NodeRow[]
+}
+
+/** Quorum arithmetic for add/remove reports. */
+export interface QuorumInfo {
+  readonly voters: number
+  readonly quorum: number
+  readonly tolerates: number
+}
+
+/** Majority of `n` voters and failures tolerated. */
+export function quorumInfo(voters: number): QuorumInfo {
+  const quorum = Math.floor(voters / 2) + 1
+  return {voters, quorum, tolerates: Math.max(0, voters - quorum)}
+}
+
+/** Time limits of cluster operations (ms). */
+export const CLUSTER_TIMEOUTS = {
+  status: 1500,
+  spawn: 15_000,
+  leader: 20_000,
+  stop: 10_000,
+  catchUp: 60_000,
+} as const
+
+/** A local cluster in RAFTCTL_HOME. */
+export class LocalCluster {
+  readonly paths: ClusterPaths
+
+  constructor(readonly name: string, home?: string) {
+    this.paths = new ClusterPaths(name, home)
+  }
+
+  exists(): boolean {
+    return clusterExists(this.paths)
+  }
+
+  manifest(): Manifest {
+    return loadManifest(this.paths)
+  }
+
+  secret(): string {
+    return readClusterSecret(this.paths)
+  }
+
+  /** Running pid of a node, or null (stale pid files are cleaned up). */
+  pid(id: string): number | null {
+    return runningPid(this.paths, id)
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Create the cluster (first time) with `nodes` founders, then start every node that is not
+   * running. Returns which nodes were started (empty: everything already ran).
+   */
+  async start(nodes: number, options: Partial<ClusterOptions> = {}): Promise<{created: boolean; started: string[]}> {
+    let created = false
+    if (!this.exists()) {
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 15) throw new RaftctlError('BAD_USAGE', '--nodes must be between 1 and 15')
+      const m = createCluster(this.paths, {...CLUSTER_DEFAULTS, ...options})
+      for (let i = 0; i < nodes; i++) addNodeEntry(this.paths, m, '127.0.0.1', await freePort())
+      created = true
+    }
+    const m = this.manifest()
+    const founders = created ? activeNodes(m).map((n) => n.id) : []
+    const started: string[] = []
+    for (const node of activeNodes(m)) {
+      if (this.pid(node.id) !== null) continue
+      await this.spawn(m, node, founders)
+      started.push(node.id)
+    }
+    return {created, started}
+  }
+
+  private async spawn(m: Manifest, node: NodeEntry, initialCluster: readonly string[]): Promise<number> {
+    const child = spawnDaemon(this.paths, m, node, initialCluster)
+    return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
+  }
+
+  /** SIGTERM every running node and wait; SIGKILL after the timeout. Returns per-node outcome. */
+  async stop(ids?: string[]): Promise<{id: string; outcome: 'stopped' | 'killed' | 'not running'}[]> {
+    const m = this.manifest()
+    const targets = ids ?? m.nodes.map((n) => n.id)
+    return Promise.all(targets.map(async (id) => ({id, outcome: await this.stopOne(id)})))
+  }
+
+  private async stopOne(id: string): Promise<'stopped' | 'killed' | 'not running'> {
+    const pid = this.pid(id)
+    if (pid === null) return 'not running'
+    if (isPaused(pid)) signal(pid, 'SIGCONT')
+    signal(pid, 'SIGTERM')
+    if (await waitForExit(pid, CLUSTER_TIMEOUTS.stop)) return 'stopped'
+    signal(pid, 'SIGKILL')
+    await waitForExit(pid, 2000)
+    return 'killed'
+  }
+
+  /** Stop everything (SIGKILL) and delete the cluster folder. */
+  async destroy(): Promise<void> {
+    if (!this.exists()) throw new RaftctlError('CLUSTER_NOT_FOUND', `no cluster "${this.name}" in ${this.paths.home}`)
+    const m = this.manifest()
+    for (const n of m.nodes) {
+      const pid = this.pid(n.id)
+      if (pid === null) continue
+      signal(pid, 'SIGKILL')
+      await waitForExit(pid, 5000)
+    }
+    removeClusterFiles(this.paths)
+  }
+
+  // ------------------------------------------------------------------ node processes
+
+  /** Start one node's daemon (it rejoins with its data dir). */
+  async startNode(id: string): Promise<number> {
+    const m = this.manifest()
+    const node = findNode(m, id)
+    if (node.removed) throw new RaftctlError('NODE_NOT_FOUND', `${id} was removed from the cluster; add a new node instead`)
+    const pid = this.pid(id)
+    if (pid !== null) return pid
+    return this.spawn(m, node, [])
+  }
+
+  /** SIGTERM one node (graceful). */
+  async stopNode(id: string): Promise<'stopped' | 'killed' | 'not running'> {
+    findNode(this.manifest(), id)
+    return this.stopOne(id)
+  }
+
+  /** SIGKILL one node (a crash). */
+  async killNode(id: string): Promise<boolean> {
+    findNode(this.manifest(), id)
+    const pid = this.pid(id)
+    if (pid === null) return false
+    signal(pid, 'SIGKILL')
+    await waitForExit(pid, 5000)
+    return true
+  }
+
+  /** SIGSTOP / SIGCONT one node. */
+  pauseNode(id: string, pause: boolean): number {
+    findNode(this.manifest(), id)
+    const pid = this.pid(id)
+    if (pid === null) throw new RaftctlError('UNAVAILABLE', `${id} is not running`)
+    signal(pid, pause ? 'SIGSTOP' : 'SIGCONT')
+    return pid
+  }
+
+  // ------------------------------------------------------------------ status
+
+  /** Every node's status; unreachable nodes appear as down. */
+  async status(timeoutMs: number = CLUSTER_TIMEOUTS.status): Promise<ClusterStatus> {
+    const m = this.manifest()
+    const secret = this.secret()
+    const nodes = activeNodes(m)
+    const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, timeoutMs)))
+    const leaderStatus = pickLeader(details)
+    const rows = nodes.map((n, i) => this.row(n, details[i] ?? null, leaderStatus))
+    return {cluster: this.name, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
+  }
+
+  private async nodeStatus(n: NodeEntry, secret: string, timeoutMs: number): Promise<NodeStatus | null> {
+    const pid = this.pid(n.id)
+    if (pid === null || isPaused(pid)) return null
+    const client = new AdminClient({url: n.address, secret, timeoutMs})
+    try {
+      return await client.status()
+    } catch {
+      return null
+    } finally {
+      await client.close()
+    }
+  }
+
+  private row(n: NodeEntry, st: NodeStatus | null, leader: NodeStatus | null): NodeRow {
+    const pid = this.pid(n.id)
+    if (st === null) {
+      const health = pid === null ? 'down' : isPaused(pid) ? 'paused' : 'unreachable'
+      return {
+        id: n.id, role: 'down', term: null, leader: null, commitIndex: null, appliedIndex: null, lastIndex: null,
+        voter: leader ? leader.members.voters.some((v) => v.id === n.id) : null, reachable: false, pid, address: n.address,
+        lag: null, lastContactMs: null, health,
+      }
+    }
+    const progress = leader?.progress.find((p) => p.id === n.id)
+    const lag = leader ? Math.max(0, leader.lastIndex - (progress?.match ?? st.lastIndex)) : null
+    const health = lag !== null && lag > 1000 ? 'lagging' : 'ok'
+    return {
+      id: n.id, role: st.role, term: st.term, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
+      lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, address: st.address,
+      lag, lastContactMs: progress ? progress.lastContactMs : null, health, detail: st,
+    }
+  }
+
+  /** Poll until one leader is known by a majority of reachable nodes; returns the status. */
+  async waitForLeader(timeoutMs: number = CLUSTER_TIMEOUTS.leader, accept: (s: ClusterStatus) => boolean = () => true): Promise<ClusterStatus> {
+    const end = Date.now() + timeoutMs
+    let last: ClusterStatus | null = null
+    while (Date.now() < end) {
+      last = await this.status()
+      if (last.leader !== null && accept(last)) return last
+      await sleep(100)
+    }
+    throw new RaftctlError('NO_LEADER', `no leader elected within ${timeoutMs} ms${last ? ` (nodes: ${last.nodes.map((n) => `${n.id}=${n.role}`).join(', ')})` : ''}`)
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  /** An admin client for one node. Close it after use. */
+  admin(id: string, timeoutMs = 5000): AdminClient {
+    const node = findNode(this.manifest(), id)
+    return new AdminClient({url: node.address, secret: this.secret(), timeoutMs})
+  }
+
+  /** Run `fn` with the leader's admin client (NO_LEADER if none). */
+  async withLeader<T>(fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    const st = await this.waitForLeader(timeoutMs)
+    const client = this.admin(st.leader!, timeoutMs)
+    try {
+      return await fn(client, st.leader!)
+    } finally {
+      await client.close()
+    }
+  }
+
+  /** A KV client over every active node. Close it after use. */
+  kv(options: {timeoutMs?: number; clientId?: string} = {}): KvClient {
+    const m = this.manifest()
+    return new KvClient({
+      endpoints: activeNodes(m).map((n) => ({id: n.id, url: n.address})),
+      secret: this.secret(),
+      timeoutMs: options.timeoutMs,
+      clientId: options.clientId,
+    })
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /** Reserve a new node name and port and spawn its daemon (not yet a member). */
+  async spawnNewNode(): Promise<NodeEntry> {
+    const m = this.manifest()
+    const node = addNodeEntry(this.paths, m, '127.0.0.1', await freePort())
+    await this.spawn(m, node, [])
+    return node
+  }
+
+  /** Mark a node removed in the manifest (its name is never reused). */
+  markRemoved(id: string): void {
+    const m = this.manifest()
+    const node = findNode(m, id)
+    node.removed = true
+    saveManifest(this.paths, m)
+  }
+
+  /** Forget a reserved node that never joined (a failed add). */
+  forgetNode(id: string): void {
+    this.markRemoved(id)
+  }
+
+  /** Whether the data dir of a node exists (for tests and destroy checks). */
+  hasData(id: string): boolean {
+    return existsSync(this.paths.dataDir(id))
+  }
+}
+
+function pickLeader(details: (NodeStatus | null)[]): NodeStatus | null {
+  let best: NodeStatus | null = null
+  for (const d of details) if (d && d.role === 'leader' && (!best || d.term > best.term)) best = d
+  return best
+}
+
+function maxTerm(details: (NodeStatus | null)[]): number {
+  return details.reduce((m, d) => Math.max(m, d?.term ?? 0), 0)
+}

@@ -1,0 +1,4 @@
+/** Local clusters: manifest, processes, status, membership. */
+export * from './manifest.js'
+export * from './cluster.js'
+export {freePort, isDaemon, isPaused, runningPid, sleep, RAFTCTL_BIN} from './processes.js'

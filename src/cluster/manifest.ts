@@ -1,0 +1,175 @@
+/**
+ * Local clusters on disk: RAFTCTL_HOME/<cluster>/ holds the manifest, the secret (0600), one
+ * data folder, log file and pid file per node. Folders are 0700. Node names n1, n2, … are
+ * never reused within a cluster.
+ */
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+import {randomBytes} from 'node:crypto'
+import {RaftctlError} from '../admin/errors.js'
+
+/** One node of a local cluster. */
+export interface NodeEntry {
+  readonly id: string
+  readonly host: string
+  readonly port: number
+  /** `ws://host:port`. */
+  readonly address: string
+  /** True once removed from the membership (the name stays reserved). */
+  removed?: boolean
+}
+
+/** Daemon options shared by every node of a local cluster. */
+export interface ClusterOptions {
+  readonly tick: string
+  readonly electionTicks: number
+  readonly heartbeatTicks: number
+  readonly snapshotEvery: number
+  readonly compactionLag: number
+  readonly unsafeFollowerReads?: boolean
+  readonly unsafeNoFsync?: boolean
+}
+
+/** The manifest of a local cluster. */
+export interface Manifest {
+  readonly version: 1
+  readonly name: string
+  readonly createdAt: string
+  /** Number of the next node name (n<next>). */
+  nextNode: number
+  nodes: NodeEntry[]
+  options: ClusterOptions
+}
+
+/** Defaults of {@link ClusterOptions}. */
+export const CLUSTER_DEFAULTS: ClusterOptions = {
+  tick: '10ms',
+  electionTicks: 15,
+  heartbeatTicks: 3,
+  snapshotEvery: 10_000,
+  compactionLag: 5_000,
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+/** RAFTCTL_HOME, default ~/.raftctl. */
+export function raftctlHome(): string {
+  return process.env.RAFTCTL_HOME || join(homedir(), '.raftctl')
+}
+
+/** Paths of one cluster's files. */
+export class ClusterPaths {
+  constructor(readonly name: string, readonly home: string = raftctlHome()) {
+    if (!NAME_PATTERN.test(name)) throw new RaftctlError('BAD_USAGE', `cluster name "${name}" must be 1-64 letters, digits, ".", "_" or "-"`)
+  }
+
+  get dir(): string {
+    return join(this.home, this.name)
+  }
+
+  get manifest(): string {
+    return join(this.dir, 'manifest.json')
+  }
+
+  get secret(): string {
+    return join(this.dir, 'secret')
+  }
+
+  dataDir(id: string): string {
+    return join(this.dir, 'nodes', id)
+  }
+
+  logFile(id: string): string {
+    return join(this.dir, 'logs', `${id}.log`)
+  }
+
+  pidFile(id: string): string {
+    return join(this.dir, 'pids', `${id}.pid`)
+  }
+}
+
+/** True when the cluster's manifest exists. */
+export function clusterExists(paths: ClusterPaths): boolean {
+  return existsSync(paths.manifest)
+}
+
+/** Create the folders, the secret (0600) and an empty manifest. Throws CLUSTER_EXISTS. */
+export function createCluster(paths: ClusterPaths, options: ClusterOptions): Manifest {
+  if (clusterExists(paths)) throw new RaftctlError('CLUSTER_EXISTS', `cluster "${paths.name}" already exists in ${paths.home}`)
+  mkdirSync(paths.home, {recursive: true, mode: 0o700})
+  for (const dir of [paths.dir, join(paths.dir, 'nodes'), join(paths.dir, 'logs'), join(paths.dir, 'pids')]) {
+    mkdirSync(dir, {recursive: true, mode: 0o700})
+    chmodSync(dir, 0o700)
+  }
+  writeFileSync(paths.secret, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
+  chmodSync(paths.secret, 0o600)
+  const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: 1, nodes: [], options}
+  saveManifest(paths, manifest)
+  return manifest
+}
+
+/** Read and validate the manifest. Throws CLUSTER_NOT_FOUND or CORRUPT. */
+export function loadManifest(paths: ClusterPaths): Manifest {
+  if (!clusterExists(paths)) {
+    throw new RaftctlError('CLUSTER_NOT_FOUND', `no cluster "${paths.name}" in ${paths.home} (start one with: raftctl cluster start --cluster ${paths.name})`)
+  }
+  let m: Manifest
+  try {
+    m = JSON.parse(readFileSync(paths.manifest, 'utf8')) as Manifest
+  } catch (err) {
+    throw new RaftctlError('CORRUPT', `manifest ${paths.manifest} is unreadable: ${(err as Error).message}`)
+  }
+  if (m.version !== 1 || !Array.isArray(m.nodes) || typeof m.nextNode !== 'number') {
+    throw new RaftctlError('CORRUPT', `manifest ${paths.manifest} is not a raftctl v1 manifest`)
+  }
+  return m
+}
+
+/** Write the manifest atomically. */
+export function saveManifest(paths: ClusterPaths, m: Manifest): void {
+  const tmp = `${paths.manifest}.tmp`
+  writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`, {mode: 0o600})
+  renameSync(tmp, paths.manifest)
+}
+
+/** Read the cluster secret. */
+export function readClusterSecret(paths: ClusterPaths): string {
+  return readFileSync(paths.secret, 'utf8').trim()
+}
+
+/** Reserve the next node name and record it. */
+export function addNodeEntry(paths: ClusterPaths, m: Manifest, host: string, port: number): NodeEntry {
+  const id = `n${m.nextNode}`
+  m.nextNode++
+  const entry: NodeEntry = {id, host, port, address: `ws://${host}:${port}`}
+  m.nodes.push(entry)
+  saveManifest(paths, m)
+  return entry
+}
+
+/** The live (not removed) nodes. */
+export function activeNodes(m: Manifest): NodeEntry[] {
+  return m.nodes.filter((n) => !n.removed)
+}
+
+/** Find a node or throw NODE_NOT_FOUND listing the known ones. */
+export function findNode(m: Manifest, id: string): NodeEntry {
+  const n = m.nodes.find((x) => x.id === id)
+  if (!n) throw new RaftctlError('NODE_NOT_FOUND', `no node "${id}" in cluster "${m.name}" (nodes: ${activeNodes(m).map((x) => x.id).join(', ') || 'none'})`)
+  return n
+}
+
+/** Names of every cluster in RAFTCTL_HOME. */
+export function listClusters(home: string = raftctlHome()): string[] {
+  if (!existsSync(home)) return []
+  return readdirSync(home, {withFileTypes: true})
+    .filter((d) => d.isDirectory() && existsSync(join(home, d.name, 'manifest.json')))
+    .map((d) => d.name)
+    .sort()
+}
+
+/** Delete the cluster folder entirely. */
+export function removeClusterFiles(paths: ClusterPaths): void {
+  rmSync(paths.dir, {recursive: true, force: true})
+}

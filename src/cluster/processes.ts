@@ -1,0 +1,133 @@
+/**
+ * Daemon processes of a local cluster: free ports, spawning detached `raftctl node run`
+ * daemons with their own log files, pid files with stale-pid detection, signals.
+ */
+import {spawn} from 'node:child_process'
+import {closeSync, existsSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {fileURLToPath} from 'node:url'
+import {RaftctlError} from '../admin/errors.js'
+import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
+
+/** The raftctl entry point that daemons are spawned with. */
+export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+/** A free TCP port on `host` (bound and released at once). */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, host, () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Is `pid` a live raftctl daemon for `id` (not a stale pid reused by another process)? */
+export function isDaemon(pid: number, id: string): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    const i = cmdline.indexOf('--id')
+    return cmdline.includes('run') && i >= 0 && cmdline[i + 1] === id
+  } catch {
+    return true // no /proc: trust the signal check
+  }
+}
+
+/** The daemon's pid if it runs; a stale pid file is removed. */
+export function runningPid(paths: ClusterPaths, id: string): number | null {
+  const file = paths.pidFile(id)
+  if (!existsSync(file)) return null
+  const pid = Number(readFileSync(file, 'utf8').trim())
+  if (Number.isInteger(pid) && pid > 0 && isDaemon(pid, id)) return pid
+  rmSync(file, {force: true})
+  return null
+}
+
+/** Is the process stopped (SIGSTOP)? */
+export function isPaused(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
+    return state === 'T' || state === 't'
+  } catch {
+    return false
+  }
+}
+
+/** Spawn a detached daemon for `node`; returns its pid. The daemon writes its pid file once listening. */
+export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): number {
+  const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
+  const o = m.options
+  const args = [
+    RAFTCTL_BIN, 'node', 'run',
+    '--id', node.id,
+    '--listen', `${node.host}:${node.port}`,
+    '--data-dir', paths.dataDir(node.id),
+    '--secret-file', paths.secret,
+    '--log-file', paths.logFile(node.id),
+    '--pid-file', paths.pidFile(node.id),
+    '--tick', o.tick,
+    '--election-ticks', String(o.electionTicks),
+    '--heartbeat-ticks', String(o.heartbeatTicks),
+    '--snapshot-every', String(o.snapshotEvery),
+    '--compaction-lag', String(o.compactionLag),
+  ]
+  if (peers) args.push('--peers', peers)
+  if (initialCluster.length > 0) args.push('--initial-cluster', initialCluster.join(','))
+  if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
+  if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
+  const out = openSync(paths.logFile(node.id), 'a')
+  try {
+    const child = spawn(process.execPath, args, {detached: true, stdio: ['ignore', out, out], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+    child.unref()
+    if (child.pid === undefined) throw new RaftctlError('SPAWN_FAILED', `could not start ${node.id}`)
+    return child.pid
+  } finally {
+    closeSync(out)
+  }
+}
+
+/** Send `signal` to a pid; false if it is gone. */
+export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Wait until `pid` exits or `timeoutMs` passes; true if it exited. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (!signal(pid, 0)) return true
+    await sleep(25)
+  }
+  return !signal(pid, 0)
+}
+
+/** Wait until the daemon's pid file names a live daemon; returns the pid or throws SPAWN_FAILED. */
+export async function waitForPidFile(paths: ClusterPaths, id: string, childPid: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    const pid = runningPid(paths, id)
+    if (pid !== null) return pid
+    if (!signal(childPid, 0)) break
+    await sleep(25)
+  }
+  throw new RaftctlError('SPAWN_FAILED', `${id} did not start; see its log: ${paths.logFile(id)}`)
+}
+
+/** Promise-based sleep. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
