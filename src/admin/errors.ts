@@ -21,6 +21,8 @@ export const EXIT_CODES = {
   TRANSFER_IN_PROGRESS: 1,
   UNSAFE_CHANGE: 1,
   SPAWN_FAILED: 1,
+  NOT_VOTER: 1,
+  NOT_FOUND: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,
@@ -38,6 +40,10 @@ export const EXIT_CODES = {
   UNAUTHORIZED: 3,
   UNDECIDED: 3,
   SHUTTING_DOWN: 3,
+  OVERLOADED: 3,
+  STALE_SEQUENCE: 3,
+  SESSION_EXPIRED: 3,
+  BAD_RESPONSE: 3,
 } as const
 
 export type ErrorCode = keyof typeof EXIT_CODES
@@ -63,3 +69,19 @@ export class RaftctlError extends Error {
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.prototype.hasOwnProperty.call(EXIT_CODES, code)
 }
+
+/**
+ * Codes that, as the answer to a write, leave its outcome unknown: the write may or may not
+ * have been applied, now or later (history `ok: "unknown"`, exit code 3). Every other code
+ * returned for a write means it was not applied. `SHUTTING_DOWN` is here because a daemon
+ * stopping may have appended the write already. See docs/errors.md.
+ */
+export const OUTCOME_UNKNOWN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TIMEOUT',
+  'UNAVAILABLE',
+  'UNKNOWN_OUTCOME',
+  'SHUTTING_DOWN',
+  'STALE_SEQUENCE',
+  'SESSION_EXPIRED',
+  'BAD_RESPONSE',
+])

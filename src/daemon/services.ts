@@ -125,7 +125,7 @@ function notOk(node: Node, code: string, message: string): ServiceError {
     CONF_CHANGE_PENDING: 'CONF_CHANGE_PENDING',
     BAD_REQUEST: 'BAD_REQUEST',
     NODE_NOT_FOUND: 'NODE_NOT_FOUND',
-    NOT_VOTER: 'BAD_REQUEST',
+    NOT_VOTER: 'NOT_VOTER',
     SHUTTING_DOWN: 'SHUTTING_DOWN',
   }
   return new ServiceError(known[code] ?? 'FAILED', message)

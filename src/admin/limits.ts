@@ -1,0 +1,55 @@
+/**
+ * The named size limits of the client and admin protocol (DESIGN.md §5: every limit is a named
+ * option with a documented default). The byte limits of keys, values and client ids match the
+ * defaults of the key-value state machine (docs/kv.md), so a request that passes here is not
+ * refused by the state machine for size. Fixed protocol constants (node id and address
+ * lengths, list sizes) are not options: every node and client must agree on them.
+ */
+
+/** 1 KiB in bytes. */
+const KiB = 1024
+
+/** Size limits checked by `parseRequest`. All in UTF-8 bytes. */
+export interface ProtocolLimits {
+  /** Longest key. Default 1 KiB (1024), as the state machine's `maxKeyBytes`. */
+  readonly maxKeyBytes: number
+  /** Longest value (`put`, `append`, `cas` value and expected). Default 64 KiB (65536). */
+  readonly maxValueBytes: number
+  /** Longest session client id. Default 128, as the state machine's `maxClientIdBytes`. */
+  readonly maxClientIdBytes: number
+  /** Longest frame (one JSON text). Default 1 MiB (1048576). Also the ws `maxPayload` to use. */
+  readonly maxFrameBytes: number
+}
+
+/** The default of every {@link ProtocolLimits} option. */
+export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = Object.freeze({
+  maxKeyBytes: KiB,
+  maxValueBytes: 64 * KiB,
+  maxClientIdBytes: 128,
+  maxFrameBytes: KiB * KiB,
+})
+
+/** Longest node id in UTF-8 bytes (fixed; the same rule as the peer transport). */
+export const MAX_NODE_ID_BYTES = 64
+
+/** Longest node address (a URL or `host:port`) in UTF-8 bytes (fixed). */
+export const MAX_ADDRESS_BYTES = 2048
+
+/** Most members listed in one configuration, and most items in any list of a message (fixed). */
+export const MAX_LIST_ITEMS = 1024
+
+/**
+ * Defaults filled in and every limit checked: each must be a positive safe integer.
+ * Throws a RangeError naming the first bad option (a programming error, not untrusted input).
+ */
+export function resolveProtocolLimits(options: Partial<ProtocolLimits> = {}): ProtocolLimits {
+  const limits: Record<string, number> = {}
+  for (const name of Object.keys(DEFAULT_PROTOCOL_LIMITS) as (keyof ProtocolLimits)[]) {
+    const value = options[name] ?? DEFAULT_PROTOCOL_LIMITS[name]
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new RangeError(`protocol limit ${name} must be a positive integer, got ${String(value)}`)
+    }
+    limits[name] = value
+  }
+  return Object.freeze(limits as unknown as ProtocolLimits)
+}

@@ -1,0 +1,353 @@
+/**
+ * The types of every message of the client and admin protocol (version 1): request
+ * parameters, results, node status, and the events pushed to subscribers. Documented with
+ * examples in docs/protocol.md. Shapes that mirror the Raft core (`RaftEvent`, `RaftStatus`
+ * in src/raft) are re-declared here because src/admin imports nothing from other folders; a
+ * test checks that the core's types stay assignable to them.
+ */
+import type {ErrorCode} from './errors.js'
+
+/** Version number carried in every frame (`"v": 1`). */
+export const PROTOCOL_VERSION = 1
+
+/** A node id: 1..64 UTF-8 bytes. */
+export type NodeId = string
+
+/** A write session for exactly-once semantics (docs/kv.md): `seq` starts at 1, a retry reuses it. */
+export interface Session {
+  /** Non-empty, at most `maxClientIdBytes` UTF-8 bytes. */
+  readonly clientId: string
+  /** A safe integer >= 1. */
+  readonly seq: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client requests (route /client)
+
+/** `get`: read a key. Linearizable (leader, ReadIndex) unless `serializable`: any node, maybe stale. */
+export interface GetParams {
+  readonly key: string
+  readonly serializable?: boolean
+}
+
+/** `put`: set a key. */
+export interface PutParams {
+  readonly key: string
+  readonly value: string
+  readonly session?: Session
+}
+
+/** `delete`: remove a key (absent is not an error). */
+export interface DeleteParams {
+  readonly key: string
+  readonly session?: Session
+}
+
+/** `cas`: set `value` only if the current value equals `expected` (null: only if absent). */
+export interface CasParams {
+  readonly key: string
+  readonly expected: string | null
+  readonly value: string
+  readonly session?: Session
+}
+
+/** `append`: concatenate `value` to the current value (absent counts as `""`). */
+export interface AppendParams {
+  readonly key: string
+  readonly value: string
+  readonly session?: Session
+}
+
+/** Result of `get`: the value (null: absent) and the log index the read reflects. */
+export interface GetResult {
+  readonly value: string | null
+  readonly index: number
+}
+
+/** Result of `put`: the value written. */
+export interface PutResult {
+  readonly value: string
+}
+
+/** Result of `delete`: whether the key existed. */
+export interface DeleteResult {
+  readonly deleted: boolean
+}
+
+/**
+ * Result of `cas`. A failed comparison is not an error: `swapped: false` and `value` is the
+ * current value (null: absent). When swapped, `value` is the new value.
+ */
+export interface CasResult {
+  readonly swapped: boolean
+  readonly value: string | null
+}
+
+/** Result of `append`: the new value. */
+export interface AppendResult {
+  readonly value: string
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admin requests (route /admin)
+
+/** No parameters. */
+export type NoParams = Readonly<Record<never, never>>
+
+/**
+ * `member.add`: add a node as a voter, or as a learner (non-voting) when `learner` (default
+ * false). The node's id is the field `node`, because `id` is the envelope's request id.
+ */
+export interface MemberAddParams {
+  readonly node: NodeId
+  /** Where the node listens: `ws://host:port`, `wss://host:port` or `host:port`. */
+  readonly address: string
+  readonly learner: boolean
+}
+
+/** `member.remove` / `member.promote`: the node concerned (`node`, since `id` is the request id). */
+export interface MemberParams {
+  readonly node: NodeId
+}
+
+/** `transfer`: hand leadership to `to`, or (absent or null) to the most caught-up voter. */
+export interface TransferParams {
+  readonly to?: NodeId | null
+}
+
+/** One member of the configuration. */
+export interface MemberInfo {
+  readonly id: NodeId
+  /** Its address, or null when this node does not know it. */
+  readonly address: string | null
+}
+
+/** The configuration: voters and learners. */
+export interface Members {
+  readonly voters: readonly MemberInfo[]
+  readonly learners: readonly MemberInfo[]
+}
+
+/** Result of `member.add`, `member.remove`, `member.promote`: the committed change. */
+export interface MemberChangeResult {
+  /** Log index of the configuration entry, committed and applied when this answer is sent. */
+  readonly index: number
+  /** The configuration after the change. */
+  readonly members: Members
+}
+
+/** Result of `transfer`: the new leader, once it has taken over, and its term. */
+export interface TransferResult {
+  readonly leader: NodeId
+  readonly term: number
+}
+
+/** Result of `campaign` and `stepdown`: the node's term after the action. */
+export interface TermResult {
+  readonly term: number
+}
+
+/** Result of `snapshot`: the log index the new snapshot covers. */
+export interface SnapshotResult {
+  readonly index: number
+}
+
+/** Result of `ping`: the node's id and its wall clock (ms since the epoch). */
+export interface PingResult {
+  readonly node: NodeId
+  readonly time: number
+}
+
+/** An empty result (`subscribe`, `unsubscribe`). */
+export type EmptyResult = Readonly<Record<never, never>>
+
+/** Result of `status`. Wrapped in `status` because the envelope already has an `id`. */
+export interface StatusResult {
+  readonly status: NodeStatus
+}
+
+/** A role of the Raft core. */
+export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader'
+
+/** A role as `status` reports it: `learner` for a non-voting member that follows. */
+export type StatusRole = RaftRole | 'learner'
+
+/** Replication state of one follower, as the leader sees it. */
+export type ProgressState = 'probe' | 'replicate' | 'snapshot'
+
+/** Per-member replication progress (reported by the leader, itself included). */
+export interface ProgressInfo {
+  readonly id: NodeId
+  /** Highest index known to be replicated on the member. */
+  readonly match: number
+  /** Next index to send. */
+  readonly next: number
+  readonly state: ProgressState
+  /** Heard from within the last election timeout. */
+  readonly recentActive: boolean
+  /** Milliseconds since the leader last heard from it (0 for the leader itself). */
+  readonly lastContactMs: number
+  /** Append messages in flight to it. */
+  readonly inflight: number
+}
+
+/** A chaos fault as listed by status: at least an `id` and a `kind`; the other fields depend on the kind. */
+export interface FaultInfo {
+  readonly id: string
+  readonly kind: string
+  readonly [field: string]: unknown
+}
+
+/** Everything `status` reports about one node. */
+export interface NodeStatus {
+  readonly id: NodeId
+  readonly role: StatusRole
+  readonly term: number
+  readonly vote: NodeId | null
+  readonly leader: NodeId | null
+  readonly commitIndex: number
+  readonly appliedIndex: number
+  readonly lastIndex: number
+  readonly lastTerm: number
+  readonly firstIndex: number
+  readonly snapshotIndex: number
+  /** True when this node is a voter in its current configuration. */
+  readonly voter: boolean
+  readonly members: Members
+  /** Leader only: every member's replication progress; empty on other roles. */
+  readonly progress: readonly ProgressInfo[]
+  /** Leader only: the target of a leadership transfer in progress, else null. */
+  readonly transferee: NodeId | null
+  /** Milliseconds since the daemon started. */
+  readonly uptimeMs: number
+  /** Process id of the daemon. */
+  readonly pid: number
+  /** The address this node advertises (`ws://host:port`). */
+  readonly address: string
+  /** raftctl version of the daemon. */
+  readonly version: string
+  /** Chaos faults active on this node. */
+  readonly faults: readonly FaultInfo[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (pushed after `subscribe`)
+
+/** Why an election started or a role changed (as `Cause` in src/raft/ready.ts). */
+export type Cause = 'timeout' | 'transfer' | 'manual' | 'checkQuorum' | 'higherTerm' | 'won' | 'lost' | 'removed' | 'restart'
+
+/** Membership as the core reports it: ids only. */
+export interface ConfInfo {
+  readonly voters: readonly NodeId[]
+  readonly learners: readonly NodeId[]
+}
+
+/** Something an operator or a dashboard wants to see (as `RaftEvent` in src/raft/ready.ts). */
+export type AdminEvent =
+  | {readonly type: 'roleChanged'; readonly from: RaftRole; readonly to: RaftRole; readonly term: number; readonly cause: Cause}
+  | {readonly type: 'leaderChanged'; readonly leader: NodeId | null; readonly term: number}
+  | {readonly type: 'electionStarted'; readonly term: number; readonly pre: boolean; readonly cause: Cause}
+  | {readonly type: 'confChanged'; readonly conf: ConfInfo; readonly index: number}
+  | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
+  | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
+
+/** Name of an event. */
+export type AdminEventType = AdminEvent['type']
+
+// ---------------------------------------------------------------------------------------------
+// The maps every request type is keyed in
+
+/**
+ * Parameters of every request type. Adding a type (e.g. `chaos.partition`): add its
+ * parameters here, its result to {@link ResultMap}, and one entry to `REQUEST_SPECS`
+ * (src/admin/specs.ts); the compiler insists on all three.
+ */
+export interface RequestParamsMap {
+  get: GetParams
+  put: PutParams
+  delete: DeleteParams
+  cas: CasParams
+  append: AppendParams
+  status: NoParams
+  members: NoParams
+  'member.add': MemberAddParams
+  'member.remove': MemberParams
+  'member.promote': MemberParams
+  transfer: TransferParams
+  campaign: NoParams
+  stepdown: NoParams
+  snapshot: NoParams
+  subscribe: NoParams
+  unsubscribe: NoParams
+  ping: NoParams
+}
+
+/** Result of every request type. */
+export interface ResultMap {
+  get: GetResult
+  put: PutResult
+  delete: DeleteResult
+  cas: CasResult
+  append: AppendResult
+  status: StatusResult
+  members: Members
+  'member.add': MemberChangeResult
+  'member.remove': MemberChangeResult
+  'member.promote': MemberChangeResult
+  transfer: TransferResult
+  campaign: TermResult
+  stepdown: TermResult
+  snapshot: SnapshotResult
+  subscribe: EmptyResult
+  unsubscribe: EmptyResult
+  ping: PingResult
+}
+
+/** Name of a request type. */
+export type RequestType = keyof RequestParamsMap
+
+/** The key-value request types (route `/client`). */
+export type KvRequestType = 'get' | 'put' | 'delete' | 'cas' | 'append'
+
+/** A parsed request of type `T`: the envelope fields and the parameters, flat. */
+export type RequestOf<T extends RequestType> = {readonly v: typeof PROTOCOL_VERSION; readonly id: number; readonly type: T} & RequestParamsMap[T]
+
+/** Any parsed request, discriminated by `type`. */
+export type Request = {[T in RequestType]: RequestOf<T>}[RequestType]
+
+// ---------------------------------------------------------------------------------------------
+// Errors and envelopes
+
+/** Where the leader is, for redirects. */
+export interface LeaderHint {
+  readonly id: NodeId
+  /** Its address (`ws://host:port`), or null when unknown to the answering node. */
+  readonly address: string | null
+}
+
+/** The `error` of a failed response. */
+export interface ProtocolError {
+  readonly code: ErrorCode
+  readonly message: string
+  /** With `NOT_LEADER` (and optionally other codes): the leader, when the node knows one. */
+  readonly leader?: LeaderHint
+}
+
+/** A successful response frame: the envelope and the result's fields, flat. */
+export type SuccessResponse<T extends RequestType> = {readonly v: typeof PROTOCOL_VERSION; readonly id: number; readonly ok: true} & ResultMap[T]
+
+/** A failed response frame. `id` is null when the request's id could not be read. */
+export interface ErrorResponse {
+  readonly v: typeof PROTOCOL_VERSION
+  readonly id: number | null
+  readonly ok: false
+  readonly error: ProtocolError
+}
+
+/** An event frame pushed to a subscriber. `time`: the node's wall clock, ms since the epoch. */
+export interface EventMessage {
+  readonly v: typeof PROTOCOL_VERSION
+  readonly type: 'event'
+  readonly event: AdminEvent
+  readonly time: number
+}

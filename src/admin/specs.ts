@@ -1,0 +1,170 @@
+/**
+ * The table of every request type: which routes serve it, whether it changes state (so that a
+ * lost answer leaves its outcome unknown), and the schemas of its parameters and its result.
+ * `parseRequest` and `parseResponse` (protocol.ts) are driven entirely by this table, so a new
+ * type (e.g. `chaos.partition`) is one entry here plus its types in messages.ts.
+ */
+import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES} from './limits.js'
+import type {AdminEvent, Cause, MemberInfo, NodeStatus, ProgressInfo, RequestParamsMap, RequestType, ResultMap, Session} from './messages.js'
+import {
+  boolean, constant, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
+  type Schema, type Shape, type ShapeOf,
+} from './schema.js'
+
+/** A WebSocket route of the daemon that serves client or admin requests. */
+export type RouteName = 'client' | 'admin'
+
+/** URL path of each route. */
+export const ROUTE_PATHS: Readonly<Record<RouteName, string>> = Object.freeze({client: '/client', admin: '/admin'})
+
+/**
+ * `read`: changes no replicated state, safe to retry anywhere. `write`: changes state; if the
+ * answer is lost (timeout, closed connection) the outcome is unknown.
+ */
+export type Effect = 'read' | 'write'
+
+/** Everything the protocol knows about one request type. */
+export interface RequestSpec<T extends RequestType> {
+  /** Routes that serve it; on another route it is `UNKNOWN_TYPE`. */
+  readonly routes: readonly RouteName[]
+  readonly effect: Effect
+  /** Checks the parameters (the request's fields other than `v`, `id`, `type`). */
+  readonly params: Schema<RequestParamsMap[T]>
+  /** Checks the result (the success response's fields other than `v`, `id`, `ok`). */
+  readonly result: Schema<ResultMap[T]>
+}
+
+/** The envelope fields of a request, allowed beside its parameters. */
+export const REQUEST_ENVELOPE_FIELDS: readonly string[] = Object.freeze(['v', 'id', 'type'])
+
+// ---------------------------------------------------------------------------------------------
+// Field schemas shared by several types
+
+const safeIndex = integer(0)
+const term = integer(0)
+const nodeId = text({nonEmpty: true, maxBytes: MAX_NODE_ID_BYTES})
+const address = text({nonEmpty: true, maxBytes: MAX_ADDRESS_BYTES})
+const key = text({nonEmpty: true, maxBytes: 'maxKeyBytes'})
+const value = text({maxBytes: 'maxValueBytes'})
+
+const session: Schema<Session> = object({
+  clientId: text({nonEmpty: true, maxBytes: 'maxClientIdBytes'}),
+  seq: integer(1),
+})
+
+/** An object schema for parameters: the envelope fields are allowed beside `shape`. */
+function params<S extends Shape>(shape: S): Schema<ShapeOf<S>> {
+  return object(shape, REQUEST_ENVELOPE_FIELDS)
+}
+
+const noParams = params({})
+const emptyResult = object({})
+
+const memberInfo: Schema<MemberInfo> = object({id: nodeId, address: nullable(address)})
+const members = object({voters: list(memberInfo, MAX_LIST_ITEMS), learners: list(memberInfo, MAX_LIST_ITEMS)})
+const memberChange = object({index: safeIndex, members})
+const termResult = object({term})
+
+const raftRole = oneOf(['follower', 'precandidate', 'candidate', 'leader'])
+const cause: Schema<Cause> = oneOf(['timeout', 'transfer', 'manual', 'checkQuorum', 'higherTerm', 'won', 'lost', 'removed', 'restart'])
+
+const progress: Schema<ProgressInfo> = object({
+  id: nodeId,
+  match: safeIndex,
+  next: safeIndex,
+  state: oneOf(['probe', 'replicate', 'snapshot']),
+  recentActive: boolean(),
+  lastContactMs: number(0),
+  inflight: integer(0),
+})
+
+/** Schema of {@link NodeStatus} (the `status` field of a `status` result). */
+export const nodeStatusSchema: Schema<NodeStatus> = object({
+  id: nodeId,
+  role: oneOf(['follower', 'precandidate', 'candidate', 'leader', 'learner']),
+  term,
+  vote: nullable(nodeId),
+  leader: nullable(nodeId),
+  commitIndex: safeIndex,
+  appliedIndex: safeIndex,
+  lastIndex: safeIndex,
+  lastTerm: term,
+  firstIndex: safeIndex,
+  snapshotIndex: safeIndex,
+  voter: boolean(),
+  members,
+  progress: list(progress, MAX_LIST_ITEMS),
+  transferee: nullable(nodeId),
+  uptimeMs: number(0),
+  pid: integer(0),
+  address: text(),
+  version: text(),
+  faults: list(openObject({id: text(), kind: text()}), MAX_LIST_ITEMS),
+})
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+const kv = ['client'] as const
+const admin = ['admin'] as const
+
+/**
+ * Every request type. The mapped type makes the compiler demand an entry for each member of
+ * {@link RequestParamsMap}, with schemas producing exactly its parameter and result types.
+ */
+export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Object.freeze({
+  get: {routes: kv, effect: 'read', params: params({key, serializable: optional(boolean())}), result: object({value: nullable(value), index: safeIndex})},
+  put: {routes: kv, effect: 'write', params: params({key, value, session: optional(session)}), result: object({value})},
+  delete: {routes: kv, effect: 'write', params: params({key, session: optional(session)}), result: object({deleted: boolean()})},
+  cas: {
+    routes: kv, effect: 'write',
+    params: params({key, expected: nullable(value), value, session: optional(session)}),
+    result: object({swapped: boolean(), value: nullable(value)}),
+  },
+  append: {routes: kv, effect: 'write', params: params({key, value, session: optional(session)}), result: object({value})},
+  status: {routes: admin, effect: 'read', params: noParams, result: object({status: nodeStatusSchema})},
+  members: {routes: admin, effect: 'read', params: noParams, result: members},
+  'member.add': {
+    routes: admin, effect: 'write',
+    params: params({node: nodeId, address, learner: withDefault(boolean(), false)}),
+    result: memberChange,
+  },
+  'member.remove': {routes: admin, effect: 'write', params: params({node: nodeId}), result: memberChange},
+  'member.promote': {routes: admin, effect: 'write', params: params({node: nodeId}), result: memberChange},
+  transfer: {routes: admin, effect: 'write', params: params({to: optional(nullable(nodeId))}), result: object({leader: nodeId, term})},
+  campaign: {routes: admin, effect: 'write', params: noParams, result: termResult},
+  stepdown: {routes: admin, effect: 'write', params: noParams, result: termResult},
+  snapshot: {routes: admin, effect: 'write', params: noParams, result: object({index: safeIndex})},
+  subscribe: {routes: admin, effect: 'read', params: noParams, result: emptyResult},
+  unsubscribe: {routes: admin, effect: 'read', params: noParams, result: emptyResult},
+  ping: {routes: ['client', 'admin'], effect: 'read', params: noParams, result: object({node: nodeId, time: number(0)})},
+})
+
+/** The spec of `type`, or undefined for an unknown (untrusted) type name. */
+export function specOf(type: string): RequestSpec<RequestType> | undefined {
+  if (!Object.prototype.hasOwnProperty.call(REQUEST_SPECS, type)) return undefined
+  return REQUEST_SPECS[type as RequestType] as RequestSpec<RequestType>
+}
+
+/** True when `type` is a request type of the protocol. */
+export function isRequestType(type: unknown): type is RequestType {
+  return typeof type === 'string' && specOf(type) !== undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+const conf = object({voters: list(nodeId, MAX_LIST_ITEMS), learners: list(nodeId, MAX_LIST_ITEMS)})
+
+/** Schema of every {@link AdminEvent}, told apart by `type`. */
+export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEvent>>> = Object.freeze({
+  roleChanged: object({type: constant('roleChanged'), from: raftRole, to: raftRole, term, cause}),
+  leaderChanged: object({type: constant('leaderChanged'), leader: nullable(nodeId), term}),
+  electionStarted: object({type: constant('electionStarted'), term, pre: boolean(), cause}),
+  confChanged: object({type: constant('confChanged'), conf, index: safeIndex}),
+  transferStarted: object({type: constant('transferStarted'), to: nodeId, term}),
+  transferAborted: object({type: constant('transferAborted'), to: nodeId, term}),
+})
+
+/** Schema of any event. */
+export const eventSchema: Schema<AdminEvent> = tagged('type', EVENT_SCHEMAS)

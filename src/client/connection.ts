@@ -1,0 +1,377 @@
+/**
+ * Connection: one authenticated WebSocket to a daemon's `/client` or `/admin` route, speaking
+ * the JSON protocol of src/admin/protocol.ts. Requests are correlated with responses by id
+ * (several may be in flight), each has its own timeout, events are handed to listeners, and a
+ * closed socket fails every request in flight. A request that fails after it was sent is
+ * marked `unknown` when it is a write (it may or may not have been applied).
+ *
+ * ws traps handled (TOOLCHAIN.md): an `error` listener is always attached; compression is off;
+ * a refused upgrade is read from `unexpected-response` (401 → `UNAUTHORIZED`).
+ */
+import {WebSocket, type ClientOptions, type RawData} from 'ws'
+import {
+  DEFAULT_MAX_RESPONSE_BYTES, encodeRequest, isOutcomeUnknown, parseResponse, specOf,
+  type AdminEvent, type ProtocolError, type ProtocolLimits, type RequestParamsMap, type RequestType, type ResultMap, type ServerMessage,
+} from '../admin/protocol.js'
+import type {ErrorCode} from '../admin/errors.js'
+import {ClientError} from './errors.js'
+
+/** Default time a request (and the connection's opening handshake) may take: 5 s. */
+export const DEFAULT_TIMEOUT_MS = 5000
+
+/** Default most requests in flight on one connection: 1024 (more fail at once with `OVERLOADED`). */
+export const DEFAULT_MAX_IN_FLIGHT = 1024
+
+/** TLS options for `wss://` URLs. */
+export interface ClientTlsOptions {
+  /** Trust anchors (PEM) to verify the daemon's certificate. Default: the system store. */
+  readonly ca?: string | Buffer | ReadonlyArray<string | Buffer>
+  /** Client certificate (PEM), for daemons that require mutual TLS. */
+  readonly cert?: string | Buffer
+  /** Client key (PEM). */
+  readonly key?: string | Buffer
+  /** Verify the daemon's certificate. Default true; turn off only for experiments. */
+  readonly rejectUnauthorized?: boolean
+  /** Name to verify instead of the URL's host. */
+  readonly servername?: string
+}
+
+/** Options of {@link Connection.open}. */
+export interface ConnectionOptions {
+  /** Full WebSocket URL including the route, e.g. `ws://127.0.0.1:7001/client`. */
+  readonly url: string
+  /** The cluster secret, sent as `Authorization: Bearer <secret>`. */
+  readonly secret: string
+  /** Default per-request timeout, ms. Default {@link DEFAULT_TIMEOUT_MS}. */
+  readonly timeoutMs?: number
+  /** Time allowed for the opening handshake, ms. Default `timeoutMs`. */
+  readonly connectTimeoutMs?: number
+  readonly tls?: ClientTlsOptions
+  /** Limits requests are validated against before sending (should match the daemon's). Defaults as the protocol's. */
+  readonly limits?: Partial<ProtocolLimits>
+  /** Largest frame accepted from the daemon (ws `maxPayload`). Default 64 MiB. */
+  readonly maxResponseBytes?: number
+  /** Most requests in flight. Default {@link DEFAULT_MAX_IN_FLIGHT}. */
+  readonly maxInFlight?: number
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** This request's timeout, ms. Default: the connection's `timeoutMs`. */
+  readonly timeoutMs?: number
+}
+
+/** Receives an event pushed by the daemon. Must not throw (a throw is caught and ignored). */
+export type EventListener = (event: AdminEvent, time: number) => void
+
+/** Told once when the connection closes, with the reason as a ClientError (`UNAVAILABLE`, …). */
+export type CloseListener = (reason: ClientError) => void
+
+interface Pending {
+  readonly type: RequestType
+  readonly write: boolean
+  readonly resolve: (result: unknown) => void
+  readonly reject: (error: ClientError) => void
+  readonly timer: NodeJS.Timeout
+}
+
+/** Close codes this client sends. */
+const CLOSE_NORMAL = 1000
+const CLOSE_PROTOCOL_ERROR = 1002
+/** How long {@link Connection.close} waits for the closing handshake before dropping the socket. */
+const CLOSE_GRACE_MS = 1000
+
+/** One authenticated WebSocket connection. Create with {@link Connection.open}; always {@link Connection.close} it. */
+export class Connection {
+  /** The URL this connection was opened to. */
+  readonly url: string
+  private readonly ws: WebSocket
+  private readonly timeoutMs: number
+  private readonly limits: Partial<ProtocolLimits>
+  private readonly maxInFlight: number
+  private readonly pending = new Map<number, Pending>()
+  private readonly eventListeners = new Set<EventListener>()
+  private readonly closeListeners = new Set<CloseListener>()
+  private nextId = 1
+  private closeReason: ClientError | undefined
+  private readonly closed: Promise<void>
+
+  private constructor(ws: WebSocket, options: ConnectionOptions) {
+    this.url = options.url
+    this.ws = ws
+    this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs')
+    this.limits = options.limits ?? {}
+    this.maxInFlight = positive(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight')
+    this.closed = new Promise((resolve) => ws.once('close', () => resolve()))
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
+    ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString('utf8')))
+  }
+
+  /**
+   * Open and authenticate a connection. Rejects with ClientError `UNAUTHORIZED` (HTTP 401:
+   * wrong or missing secret), `SHUTTING_DOWN` (503), `UNAVAILABLE` (refused, unreachable,
+   * handshake timeout, any other status) or `BAD_INPUT` (bad URL); never `unknown`.
+   * Throws a RangeError at once for a timeout that is not a positive number.
+   */
+  static async open(options: ConnectionOptions): Promise<Connection> {
+    let ws: WebSocket
+    try {
+      ws = new WebSocket(options.url, wsOptions(options))
+    } catch (error) {
+      if (error instanceof RangeError) throw error
+      throw new ClientError('BAD_INPUT', `cannot connect to ${options.url}: ${messageOf(error)}`, {cause: error})
+    }
+    // Every listener is attached before the first event can fire: nothing is missed.
+    const opened = awaitOpen(ws, options.url)
+    const connection = new Connection(ws, options)
+    await opened
+    return connection
+  }
+
+  /** True while requests can be sent. */
+  get isOpen(): boolean {
+    return this.closeReason === undefined && this.ws.readyState === WebSocket.OPEN
+  }
+
+  /** Requests waiting for their response. */
+  get inFlight(): number {
+    return this.pending.size
+  }
+
+  /**
+   * Send one request and wait for its response. Rejects with ClientError: the daemon's error
+   * (with its leader hint); `BAD_REQUEST`/`PAYLOAD_TOO_LARGE` before sending when the request
+   * is invalid; `TIMEOUT` or `UNAVAILABLE` (closed) after sending, `unknown` for writes;
+   * `UNAVAILABLE` (not unknown) when the connection was already closed; `OVERLOADED` when
+   * `maxInFlight` requests are waiting.
+   */
+  request<T extends RequestType>(type: T, params: RequestParamsMap[T], options: RequestOptions = {}): Promise<ResultMap[T]> {
+    const refusal = this.refusal()
+    if (refusal !== undefined) return Promise.reject(refusal)
+    const id = this.nextId++
+    const encoded = encodeRequest(id, type, params, this.limits)
+    if (!encoded.ok) return Promise.reject(new ClientError(encoded.error.code, encoded.error.message))
+    const write = specOf(type)?.effect === 'write'
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs
+    if (!(timeoutMs > 0)) return Promise.reject(new RangeError(`timeoutMs must be a positive number, got ${timeoutMs}`))
+    return new Promise<ResultMap[T]>((resolve, reject) => {
+      const timer = setTimeout(() => this.expire(id, timeoutMs), timeoutMs)
+      this.pending.set(id, {type, write, resolve: resolve as (result: unknown) => void, reject, timer})
+      this.ws.send(encoded.text, (error) => {
+        if (error) this.settleError(id, 'UNAVAILABLE', `sending to ${this.url} failed: ${error.message}`)
+      })
+    })
+  }
+
+  private refusal(): ClientError | undefined {
+    if (!this.isOpen) {
+      const why = this.closeReason?.message ?? 'the connection is closing'
+      return new ClientError('UNAVAILABLE', `connection to ${this.url} is closed (${why}); nothing was sent`)
+    }
+    if (this.pending.size >= this.maxInFlight) {
+      return new ClientError('OVERLOADED', `${this.pending.size} requests are already in flight on ${this.url} (maxInFlight); nothing was sent`)
+    }
+    return undefined
+  }
+
+  /** Listen to events pushed by the daemon (after a `subscribe` request). Returns a function that stops listening. */
+  onEvent(listener: EventListener): () => void {
+    this.eventListeners.add(listener)
+    return () => this.eventListeners.delete(listener)
+  }
+
+  /** Be told when the connection closes (at once if it already has). Returns a function that stops listening. */
+  onClose(listener: CloseListener): () => void {
+    if (this.closeReason !== undefined) {
+      listener(this.closeReason)
+      return () => undefined
+    }
+    this.closeListeners.add(listener)
+    return () => this.closeListeners.delete(listener)
+  }
+
+  /**
+   * Close the connection: requests in flight fail with `UNAVAILABLE` (`unknown` for writes).
+   * Resolves once the socket is closed (after a closing handshake of at most 1 s). Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return
+    this.shutdown(new ClientError('UNAVAILABLE', `connection to ${this.url} closed by the client`))
+    const grace = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS)
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(CLOSE_NORMAL, 'client closing')
+    await this.closed
+    clearTimeout(grace)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Incoming frames
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) return this.protocolError('the daemon sent a binary frame; frames are JSON text')
+    const parsed = parseResponse(rawText(data), (id) => this.pending.get(id)?.type)
+    if (!parsed.ok) {
+      if (parsed.id !== undefined && this.pending.has(parsed.id)) return this.settleError(parsed.id, 'BAD_RESPONSE', parsed.error.message)
+      return this.protocolError(parsed.error.message)
+    }
+    this.dispatch(parsed.message)
+  }
+
+  private dispatch(message: ServerMessage): void {
+    switch (message.kind) {
+      case 'result':
+        return this.settleResult(message.id, message.result)
+      case 'error':
+        if (message.id === null) return this.failAll(message.error)
+        return this.settleServerError(message.id, message.error)
+      case 'event':
+        return this.emitEvent(message.event, message.time)
+      case 'ignored':
+        return
+    }
+  }
+
+  private settleResult(id: number, result: unknown): void {
+    const pending = this.take(id)
+    pending?.resolve(result)
+  }
+
+  private settleServerError(id: number, error: ProtocolError): void {
+    const pending = this.take(id)
+    if (pending === undefined) return
+    const unknown = pending.write && isOutcomeUnknown(error.code)
+    pending.reject(new ClientError(error.code, error.message, {unknown, leader: error.leader}))
+  }
+
+  /** Fail one request with a client-side code; `unknown` for writes (it was sent). */
+  private settleError(id: number, code: ErrorCode, message: string): void {
+    const pending = this.take(id)
+    pending?.reject(new ClientError(code, message, {unknown: pending.write}))
+  }
+
+  private expire(id: number, timeoutMs: number): void {
+    const pending = this.pending.get(id)
+    if (pending === undefined) return
+    const outcome = pending.write ? '; the write may or may not have been applied' : ''
+    this.settleError(id, 'TIMEOUT', `no answer to ${pending.type} from ${this.url} within ${timeoutMs} ms${outcome}`)
+  }
+
+  private take(id: number): Pending | undefined {
+    const pending = this.pending.get(id)
+    if (pending === undefined) return undefined // answered after its timeout: ignored
+    this.pending.delete(id)
+    clearTimeout(pending.timer)
+    return pending
+  }
+
+  /**
+   * An error the daemon could not tie to a request (id null; a correct client never causes
+   * one). Any request in flight may be the refused one, and the others may still be applied:
+   * fail them all, `unknown` for writes.
+   */
+  private failAll(error: ProtocolError): void {
+    for (const id of [...this.pending.keys()]) this.settleError(id, error.code, `${error.message} (answer without a request id)`)
+  }
+
+  private emitEvent(event: AdminEvent, time: number): void {
+    for (const listener of [...this.eventListeners]) {
+      try {
+        listener(event, time)
+      } catch {
+        // A listener's bug must not break the connection; listeners are documented not to throw.
+      }
+    }
+  }
+
+  /** The daemon broke the protocol: fail everything and close. */
+  private protocolError(message: string): void {
+    this.shutdown(new ClientError('BAD_RESPONSE', `bad frame from ${this.url}: ${message}`))
+    this.ws.close(CLOSE_PROTOCOL_ERROR, 'bad frame')
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Closing
+
+  private onSocketClose(code: number, reason: string): void {
+    const detail = reason === '' ? `code ${code}` : `code ${code}: ${reason}`
+    this.shutdown(new ClientError('UNAVAILABLE', `connection to ${this.url} closed (${detail})`))
+  }
+
+  /** Record why the connection ends (first reason wins), fail every request in flight, tell the listeners. */
+  private shutdown(reason: ClientError): void {
+    if (this.closeReason !== undefined) return
+    this.closeReason = reason
+    for (const id of [...this.pending.keys()]) this.settleError(id, reason.code, `${reason.message} before the answer arrived`)
+    const listeners = [...this.closeListeners]
+    this.closeListeners.clear()
+    this.eventListeners.clear()
+    for (const listener of listeners) {
+      try {
+        listener(reason)
+      } catch {
+        // as for event listeners
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+
+function wsOptions(options: ConnectionOptions): ClientOptions {
+  const tls = options.tls ?? {}
+  const timeout = positive(options.connectTimeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'connectTimeoutMs')
+  return {
+    headers: {Authorization: `Bearer ${options.secret}`},
+    perMessageDeflate: false,
+    handshakeTimeout: timeout,
+    maxPayload: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    followRedirects: false,
+    ...(tls.ca === undefined ? {} : {ca: tls.ca as string | Buffer | Array<string | Buffer>}),
+    ...(tls.cert === undefined ? {} : {cert: tls.cert}),
+    ...(tls.key === undefined ? {} : {key: tls.key}),
+    ...(tls.rejectUnauthorized === undefined ? {} : {rejectUnauthorized: tls.rejectUnauthorized}),
+    ...(tls.servername === undefined ? {} : {servername: tls.servername}),
+  }
+}
+
+/** Resolve when `ws` opens; reject with a definite ClientError otherwise. Leaves an `error` listener attached for good. */
+function awaitOpen(ws: WebSocket, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let refused: ClientError | undefined
+    ws.on('error', () => undefined) // always attached: a late socket error must never crash the process
+    ws.once('unexpected-response', (_req, res) => {
+      refused = refusedUpgrade(url, res.statusCode ?? 0)
+      ws.terminate()
+    })
+    ws.once('open', () => resolve())
+    ws.once('error', (error) => {
+      reject(refused ?? new ClientError('UNAVAILABLE', `cannot connect to ${url}: ${messageOf(error)}`, {cause: error}))
+    })
+    ws.once('close', () => reject(refused ?? new ClientError('UNAVAILABLE', `connection to ${url} closed while opening`)))
+  })
+}
+
+function refusedUpgrade(url: string, status: number): ClientError {
+  if (status === 401) return new ClientError('UNAUTHORIZED', `${url} refused the cluster secret (HTTP 401)`)
+  if (status === 503) return new ClientError('SHUTTING_DOWN', `${url} is shutting down (HTTP 503)`)
+  if (status === 404) return new ClientError('UNAVAILABLE', `${url} has no such route (HTTP 404): not a raftctl daemon, or a different version`)
+  return new ClientError('UNAVAILABLE', `${url} refused the connection (HTTP ${status})`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8')
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8')
+  return data.toString('utf8')
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`)
+  return value
+}

@@ -1,0 +1,29 @@
+/**
+ * The public library API of raftctl for Node users: the key-value client (leader discovery,
+ * redirects, retries, exactly-once sessions), the admin client of one node, the connection
+ * they share, the error they throw, and the protocol's types (docs/protocol.md).
+ *
+ * ```ts
+ * import {KvClient} from './client/index.js' // dist/client/index.js in the published package
+ * const kv = new KvClient({endpoints: [{id: 'n1', url: 'ws://127.0.0.1:7001'}], secret})
+ * await kv.put('x', '1')
+ * await kv.close()
+ * ```
+ */
+export {KvClient, type Endpoint, type GetOptions, type KvClientOptions} from './kv-client.js'
+export {AdminClient, type AddMemberOptions, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
+export {
+  Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS,
+  type ClientTlsOptions, type CloseListener, type ConnectionOptions, type EventListener, type RequestOptions,
+} from './connection.js'
+export {ClientError, toClientError, type ClientErrorOptions} from './errors.js'
+export {routeUrl} from './endpoints.js'
+export {EXIT_CODES, OUTCOME_UNKNOWN_CODES, RaftctlError, isErrorCode, type ErrorCode} from '../admin/errors.js'
+export {
+  DEFAULT_PROTOCOL_LIMITS, PROTOCOL_VERSION, ROUTE_PATHS,
+  type AdminEvent, type AdminEventType, type AppendResult, type CasResult, type Cause, type ConfInfo, type DeleteResult,
+  type FaultInfo, type GetResult, type LeaderHint, type MemberChangeResult, type MemberInfo, type Members, type NodeId,
+  type NodeStatus, type PingResult, type ProgressInfo, type ProgressState, type ProtocolError, type ProtocolLimits,
+  type PutResult, type RaftRole, type RequestParamsMap, type RequestType, type ResultMap, type RouteName, type Session,
+  type SnapshotResult, type StatusRole, type TermResult, type TransferResult,
+} from '../admin/protocol.js'

@@ -1,0 +1,310 @@
+/**
+ * KvClient: the key-value client of a raftctl cluster. It finds the leader (trying endpoints in
+ * turn and following `NOT_LEADER` hints), caches it, retries within a deadline, and gives
+ * writes exactly-once semantics with a client session: each write takes the next `seq`, and
+ * every retry of it (after a timeout, a closed connection, a leader change) resends the SAME
+ * seq, so the state machine applies it at most once (docs/kv.md). Writes of one client are
+ * therefore sent one at a time, in call order; reads run concurrently.
+ *
+ * A thrown ClientError with `unknown: true` means the write may or may not have been applied.
+ * A CAS whose comparison fails is not an error: it returns `{swapped: false, value}`.
+ */
+import {randomUUID} from 'node:crypto'
+import {setTimeout as sleep} from 'node:timers/promises'
+import type {ErrorCode} from '../admin/errors.js'
+import type {
+  AppendResult, CasResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
+  RequestParamsMap, ResultMap, Session,
+} from '../admin/protocol.js'
+import {Connection, DEFAULT_TIMEOUT_MS, type ClientTlsOptions} from './connection.js'
+import {routeUrl} from './endpoints.js'
+import {ClientError, toClientError} from './errors.js'
+
+/** A node to try: its id (to map leader hints) and its address (`ws://host:port`, `host:port`, …). */
+export interface Endpoint {
+  readonly id: NodeId
+  readonly url: string
+}
+
+/** Options of {@link KvClient}. */
+export interface KvClientOptions {
+  /** The nodes to try, at least one. Leaders outside this list are reached through the hint's address. */
+  readonly endpoints: readonly Endpoint[]
+  /** The cluster secret. */
+  readonly secret: string
+  /** Time one attempt (one request to one node, or opening a connection) may take, ms. Default 5000. */
+  readonly timeoutMs?: number
+  /** Time one operation may take over all its attempts, ms. Default 3 × `timeoutMs`. */
+  readonly deadlineMs?: number
+  /** Most attempts per operation. Default 10. */
+  readonly maxAttempts?: number
+  /** First back-off between attempts, ms (doubling, with jitter). Default 25. */
+  readonly minBackoffMs?: number
+  /** Longest back-off between attempts, ms. Default 1000. */
+  readonly maxBackoffMs?: number
+  /** Session client id (at most 128 UTF-8 bytes). Default: `kv-` and a random UUID. */
+  readonly clientId?: string
+  readonly tls?: ClientTlsOptions
+  /** Request limits, checked before sending (should match the daemons'). */
+  readonly limits?: Partial<ProtocolLimits>
+}
+
+/** Options of {@link KvClient.get}. */
+export interface GetOptions {
+  /**
+   * Answer from any node's local state, without confirming leadership: may be stale, but works
+   * without a leader. Default false (linearizable, served by the leader).
+   */
+  readonly serializable?: boolean
+}
+
+/** What to do after a failed attempt. */
+type NextStep = 'redirect' | 'retry' | 'fail'
+
+/** Codes after which another attempt (the same seq for writes) may succeed. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'NOT_LEADER', 'NO_LEADER', 'NO_QUORUM', 'TIMEOUT', 'UNAVAILABLE', 'UNKNOWN_OUTCOME',
+  'SHUTTING_DOWN', 'OVERLOADED', 'BAD_RESPONSE', 'TRANSFER_IN_PROGRESS',
+])
+
+const DEFAULTS = {maxAttempts: 10, minBackoffMs: 25, maxBackoffMs: 1000, deadlineFactor: 3}
+
+/** The key-value client. Always {@link KvClient.close} it. */
+export class KvClient {
+  private readonly endpoints: readonly Endpoint[]
+  private readonly secret: string
+  private readonly timeoutMs: number
+  private readonly deadlineMs: number
+  private readonly maxAttempts: number
+  private readonly minBackoffMs: number
+  private readonly maxBackoffMs: number
+  private readonly tls: ClientTlsOptions | undefined
+  private readonly limits: Partial<ProtocolLimits>
+  private readonly connections = new Map<string, Promise<Connection>>()
+  private currentClientId: string
+  private seq = 0
+  private leaderHint: {readonly id: NodeId; readonly url: string} | undefined
+  private cursor = 0
+  private writeQueue: Promise<unknown> = Promise.resolve()
+  private closed = false
+
+  /** Throws ClientError `BAD_INPUT` for an empty endpoint list or a bad address; RangeError for bad numbers. */
+  constructor(options: KvClientOptions) {
+    if (options.endpoints.length === 0) throw new ClientError('BAD_INPUT', 'KvClient needs at least one endpoint')
+    this.endpoints = options.endpoints.map((e) => ({id: e.id, url: routeUrl(e.url, 'client')}))
+    this.secret = options.secret
+    this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs')
+    this.deadlineMs = positive(options.deadlineMs ?? DEFAULTS.deadlineFactor * this.timeoutMs, 'deadlineMs')
+    this.maxAttempts = positive(options.maxAttempts ?? DEFAULTS.maxAttempts, 'maxAttempts')
+    this.minBackoffMs = positive(options.minBackoffMs ?? DEFAULTS.minBackoffMs, 'minBackoffMs')
+    this.maxBackoffMs = Math.max(this.minBackoffMs, options.maxBackoffMs ?? DEFAULTS.maxBackoffMs)
+    this.tls = options.tls
+    this.limits = options.limits ?? {}
+    this.currentClientId = options.clientId ?? `kv-${randomUUID()}`
+  }
+
+  /** This client's session id (a new random one after `SESSION_EXPIRED`). */
+  get clientId(): string {
+    return this.currentClientId
+  }
+
+  /** The seq of the latest write started (0 before the first). */
+  get lastSeq(): number {
+    return this.seq
+  }
+
+  /** The leader this client currently believes in, if any. */
+  get leader(): NodeId | undefined {
+    return this.leaderHint?.id
+  }
+
+  /** Read `key`: `{value, index}`, value null when absent. Reads are retried freely. */
+  get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    const params: RequestParamsMap['get'] = options.serializable === true ? {key, serializable: true} : {key}
+    return this.run('get', params, false)
+  }
+
+  /** Set `key` to `value`. Resolves to `{value}`. */
+  put(key: string, value: string): Promise<PutResult> {
+    return this.write('put', (session) => ({key, value, session}))
+  }
+
+  /** Remove `key`. Resolves to `{deleted}`: whether it existed. */
+  delete(key: string): Promise<DeleteResult> {
+    return this.write('delete', (session) => ({key, session}))
+  }
+
+  /**
+   * Set `key` to `value` if its value is `expected` (null: only if absent). Resolves to
+   * `{swapped, value}`: a failed comparison is `swapped: false` with the current value, not an error.
+   */
+  cas(key: string, expected: string | null, value: string): Promise<CasResult> {
+    return this.write('cas', (session) => ({key, expected, value, session}))
+  }
+
+  /** Append `value` to `key`'s value (absent counts as `""`). Resolves to the new `{value}`. */
+  append(key: string, value: string): Promise<AppendResult> {
+    return this.write('append', (session) => ({key, value, session}))
+  }
+
+  /** Close every connection. Operations in flight fail; later calls fail with `UNAVAILABLE`. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true
+    const connections = [...this.connections.values()]
+    this.connections.clear()
+    await Promise.all(connections.map((c) => c.then((conn) => conn.close(), () => undefined)))
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writes: one at a time, each with the next seq, retried with the same seq
+
+  private write<T extends Exclude<KvRequestType, 'get'>>(type: T, build: (session: Session) => RequestParamsMap[T]): Promise<ResultMap[T]> {
+    const run = (): Promise<ResultMap[T]> => {
+      const session = {clientId: this.currentClientId, seq: ++this.seq}
+      return this.run(type, build(session), true)
+    }
+    const result = this.writeQueue.then(run, run)
+    this.writeQueue = result.catch(() => undefined)
+    return result
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The retry loop
+
+  private async run<T extends KvRequestType>(type: T, params: RequestParamsMap[T], write: boolean): Promise<ResultMap[T]> {
+    const deadline = Date.now() + this.deadlineMs
+    let maybeApplied = false
+    let last: ClientError | undefined
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0 || this.closed) break
+      const target = this.pickTarget()
+      try {
+        return await this.attempt(target.url, type, params, Math.min(this.timeoutMs, remaining))
+      } catch (error) {
+        last = toClientError(error)
+        maybeApplied ||= write && last.unknown
+        const step = this.nextStep(last, target.url)
+        if (step === 'fail') throw this.settle(last, maybeApplied)
+        if (step === 'retry') await this.backoff(attempt, deadline)
+      }
+    }
+    throw this.giveUp(type, last, maybeApplied)
+  }
+
+  private async attempt<T extends KvRequestType>(url: string, type: T, params: RequestParamsMap[T], timeoutMs: number): Promise<ResultMap[T]> {
+    const connection = await this.connect(url, timeoutMs)
+    return connection.request(type, params, {timeoutMs})
+  }
+
+  /** Decide what follows a failed attempt, updating the leader cache. */
+  private nextStep(error: ClientError, triedUrl: string): NextStep {
+    if (!RETRYABLE.has(error.code)) {
+      if (error.code === 'SESSION_EXPIRED') this.newSession()
+      return 'fail'
+    }
+    if (error.code === 'NOT_LEADER' && error.leader !== undefined) {
+      const url = this.urlOf(error.leader)
+      if (url !== undefined && url !== triedUrl) {
+        this.leaderHint = {id: error.leader.id, url}
+        return 'redirect'
+      }
+    }
+    this.forgetLeader(triedUrl)
+    return 'retry'
+  }
+
+  /** The final error: `unknown` when any attempt may have applied the write. */
+  private settle(error: ClientError, maybeApplied: boolean): ClientError {
+    return error.withUnknown(maybeApplied)
+  }
+
+  private giveUp(type: KvRequestType, last: ClientError | undefined, maybeApplied: boolean): ClientError {
+    if (this.closed) return new ClientError('UNAVAILABLE', 'the client is closed', {unknown: maybeApplied})
+    if (last === undefined) return new ClientError('TIMEOUT', `${type}: deadline of ${this.deadlineMs} ms passed before any attempt`)
+    const message = `${type} failed after retrying for up to ${this.deadlineMs} ms / ${this.maxAttempts} attempts: ${last.message}`
+    return new ClientError(last.code, message, {unknown: maybeApplied || last.unknown, leader: last.leader, cause: last})
+  }
+
+  /** After `SESSION_EXPIRED` the old id can no longer be deduplicated: continue with a new one. */
+  private newSession(): void {
+    this.currentClientId = `kv-${randomUUID()}`
+    this.seq = 0
+  }
+
+  private async backoff(attempt: number, deadline: number): Promise<void> {
+    const step = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** Math.min(attempt - 1, 20))
+    const ms = Math.min(Math.round(step * (0.5 + Math.random() / 2)), Math.max(0, deadline - Date.now()))
+    if (ms > 0) await sleep(ms)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Leader discovery and connections
+
+  /** The cached leader, or the next endpoint in turn. */
+  private pickTarget(): {readonly url: string} {
+    if (this.leaderHint !== undefined) return this.leaderHint
+    return this.endpoints[this.cursor % this.endpoints.length]!
+  }
+
+  /** Drop the cached leader (if it is `url`) and move the cursor past `url`. */
+  private forgetLeader(url: string): void {
+    if (this.leaderHint?.url === url) this.leaderHint = undefined
+    const index = this.endpoints.findIndex((e) => e.url === url)
+    if (index >= 0 && this.endpoints[this.cursor % this.endpoints.length]!.url === url) this.cursor = index + 1
+  }
+
+  /** Where to reach a hinted leader: its endpoint when listed, else the hint's address. */
+  private urlOf(hint: LeaderHint): string | undefined {
+    const listed = this.endpoints.find((e) => e.id === hint.id)
+    if (listed !== undefined) return listed.url
+    if (hint.address === null) return undefined
+    try {
+      return routeUrl(hint.address, 'client')
+    } catch {
+      return undefined
+    }
+  }
+
+  /** The open connection to `url`, reusing a cached one; a closed one is replaced. Failures are definite (nothing sent). */
+  private async connect(url: string, timeoutMs: number): Promise<Connection> {
+    const cached = await this.cached(url)
+    if (cached !== undefined) return cached
+    if (this.closed) throw new ClientError('UNAVAILABLE', 'the client is closed')
+    const pending = this.open(url, timeoutMs)
+    this.connections.set(url, pending)
+    const connection = await this.cached(url, pending)
+    if (connection === undefined) throw new ClientError('UNAVAILABLE', `connection to ${url} closed as soon as it opened; nothing was sent`)
+    return connection
+  }
+
+  /**
+   * The cached connection to `url` if it is open; otherwise it is forgotten and undefined is
+   * returned. Rethrows the error of a connection that failed to open.
+   */
+  private async cached(url: string, pending = this.connections.get(url)): Promise<Connection | undefined> {
+    if (pending === undefined) return undefined
+    try {
+      const connection = await pending
+      if (connection.isOpen) return connection
+    } catch (error) {
+      if (this.connections.get(url) === pending) this.connections.delete(url)
+      throw error
+    }
+    if (this.connections.get(url) === pending) this.connections.delete(url)
+    return undefined
+  }
+
+  private async open(url: string, timeoutMs: number): Promise<Connection> {
+    const connection = await Connection.open({
+      url, secret: this.secret, timeoutMs: this.timeoutMs, connectTimeoutMs: timeoutMs, tls: this.tls, limits: this.limits,
+    })
+    if (this.closed) await connection.close() // closed while opening: do not leak the socket
+    return connection
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`)
+  return value
+}
