@@ -25,16 +25,33 @@ export abstract class BaseCommand extends Command {
 
   /** Print one JSON error document (under --json) or a one-line message, and exit with the mapped code. */
   protected override async catch(err: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+    // this.exit(n) is not an error: let oclif exit with that code.
+    if (err.code === 'EEXIT') throw err
     const {code, exit} = classify(err)
-    if (this.jsonEnabled()) {
-      this.logJson({error: {code, message: err.message}})
+    if (err instanceof ReportedError && this.jsonEnabled()) {
+      // The command already printed its JSON document (with an `error` field): only the exit code remains.
+    } else if (this.jsonEnabled()) {
+      this.logJson({error: {code, message: err.message, ...(isUnknownOutcome(err) ? {unknown: true} : {})}})
     } else {
-      process.stderr.write(`Error [${code}]: ${err.message}\n`)
+      const note = isUnknownOutcome(err) ? ' (outcome unknown: the write may or may not have been applied)' : ''
+      process.stderr.write(`Error [${code}]: ${err.message}${note}\n`)
     }
     process.exitCode = exit
     // Tell oclif the error is handled: exit with the code without printing again.
     throw new Errors.ExitError(exit)
   }
+}
+
+/**
+ * An error whose JSON document the command has already printed (e.g. `kv cas` on a mismatch
+ * prints `{"key", "swapped": false, "value", "error": {code, message}}`). Under --json the base
+ * class only sets the exit code; in human mode it prints the usual one-line message on stderr.
+ */
+export class ReportedError extends RaftctlError {}
+
+/** True when the error says a write may or may not have been applied (a ClientError with `unknown`). */
+export function isUnknownOutcome(err: unknown): boolean {
+  return err instanceof RaftctlError && err.details?.unknown === true
 }
 
 /** Map any thrown error to a stable code and exit code. */

@@ -51,15 +51,28 @@ export function runningPid(paths: ClusterPaths, id: string): number | null {
   return null
 }
 
-/** Is the process stopped (SIGSTOP)? */
-export function isPaused(pid: number): boolean {
+/** The process state letter from /proc (R, S, T, Z, …), or null when unknown. */
+function processState(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]
-    return state === 'T' || state === 't'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null
   } catch {
-    return false
+    return null
   }
+}
+
+/** Is the process stopped (SIGSTOP)? */
+export function isPaused(pid: number): boolean {
+  const state = processState(pid)
+  return state === 'T' || state === 't'
+}
+
+/**
+ * Has `pid` exited? A zombie counts as exited: a detached daemon's parent is init, which may
+ * take seconds to reap it (in some containers and VMs), and signal 0 still reaches a zombie.
+ */
+export function hasExited(pid: number): boolean {
+  return !signal(pid, 0) || processState(pid) === 'Z'
 }
 
 /** Spawn a detached daemon for `node`; returns its pid. The daemon writes its pid file once listening. */
@@ -109,10 +122,10 @@ export function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
-    if (!signal(pid, 0)) return true
+    if (hasExited(pid)) return true
     await sleep(25)
   }
-  return !signal(pid, 0)
+  return hasExited(pid)
 }
 
 /** Wait until the daemon's pid file names a live daemon; returns the pid or throws SPAWN_FAILED. */

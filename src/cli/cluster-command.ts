@@ -1,0 +1,56 @@
+/**
+ * The base of every command that drives a local cluster: the `--cluster` flag (from
+ * {@link clusterFlags}), a lazily loaded {@link LocalCluster}, and shared flag builders.
+ * The cluster module (and with it ws and the clients) is imported inside `run()` only, so
+ * `--help` and unrelated commands never pay for it.
+ */
+import {Args, Flags} from '@oclif/core'
+import {BaseCommand, clusterFlags} from './base.js'
+import {parseDuration} from './parse.js'
+import type {LocalCluster} from '../cluster/index.js'
+import type {AdminClient} from '../client/index.js'
+
+/** A `--timeout` flag taking a duration (`500ms`, `5s`, `1m`). Parse it with {@link parseDuration}. */
+export function timeoutFlag(defaultValue: string, description = 'how long to wait') {
+  return Flags.string({description: `${description} (e.g. 500ms, 5s, 1m)`, default: defaultValue})
+}
+
+/** The NODE argument of node commands. */
+export function nodeArg(description = 'node id, e.g. n2') {
+  return Args.string({description, required: true})
+}
+
+/** Base class of cluster commands: `--cluster`, `--json`, and {@link ClusterCommand.openCluster}. */
+export abstract class ClusterCommand extends BaseCommand {
+  static override baseFlags = {...clusterFlags}
+
+  /**
+   * The named local cluster. With `mustExist` (default) a missing cluster is `CLUSTER_NOT_FOUND`
+   * (exit 1) with a hint to start it.
+   */
+  protected async openCluster(name: string, mustExist = true): Promise<LocalCluster> {
+    const {LocalCluster} = await import('../cluster/index.js')
+    const cluster = new LocalCluster(name)
+    if (mustExist) cluster.manifest() // throws CLUSTER_NOT_FOUND / CORRUPT
+    return cluster
+  }
+
+  /**
+   * Run `fn` with the leader's admin client; when the leader changed under us (`NOT_LEADER`,
+   * which means the request was not applied) look for the new one and try again, up to 3 times.
+   */
+  protected async onLeader<T>(cluster: LocalCluster, fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs: number): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await cluster.withLeader(fn, timeoutMs)
+      } catch (error) {
+        if ((error as {code?: string}).code !== 'NOT_LEADER' || attempt >= 3) throw error
+      }
+    }
+  }
+
+  /** Parse a duration flag value (BAD_USAGE on bad text). */
+  protected duration(text: string): number {
+    return parseDuration(text)
+  }
+}

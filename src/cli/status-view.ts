@@ -1,0 +1,105 @@
+/**
+ * The `raftctl status` view, shared by `status`, `cluster start` and `status --watch`: the JSON
+ * document of DESIGN.md §4 (rows without the bulky `detail` unless verbose), one table row per
+ * node, a one-line summary, and change marking between two frames.
+ */
+import type {ClusterStatus, NodeRow} from '../cluster/index.js'
+import {formatDuration, plural, renderTable, styles} from './render.js'
+
+/** Column titles of the status table. */
+export const STATUS_COLUMNS = ['ID', 'ROLE', 'TERM', 'LEADER', 'COMMIT', 'APPLIED', 'LAST', 'LAG', 'CONTACT', 'PID', 'ADDRESS', 'HEALTH'] as const
+
+/** Columns whose change between frames is not worth marking (they change all the time). */
+const UNMARKED = new Set<string>(['CONTACT'])
+
+const ALIGN = ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'] as const
+
+/** The JSON document of `status --json`: rows without `detail` unless `verbose`. */
+export function statusJson(st: ClusterStatus, verbose = false): ClusterStatus {
+  if (verbose) return st
+  return {...st, nodes: st.nodes.map(({detail: _detail, ...row}) => row)}
+}
+
+/**
+ * Voters as the leader reports them; without a leader, as the reachable node with the newest
+ * log (highest term, then last index) reports them.
+ */
+export function voterIds(st: ClusterStatus): string[] {
+  const reports = st.nodes.flatMap((n) => (n.detail ? [n.detail] : []))
+  const source = reports.find((d) => d.id === st.leader)
+    ?? reports.sort((a, b) => b.lastTerm - a.lastTerm || b.lastIndex - a.lastIndex)[0]
+  return source ? source.members.voters.map((v) => v.id) : []
+}
+
+/** Plain-text cells of one row, in {@link STATUS_COLUMNS} order. */
+export function statusCells(row: NodeRow): string[] {
+  const dash = (v: number | string | null | undefined): string => (v === null || v === undefined ? '-' : String(v))
+  return [
+    row.id,
+    row.role,
+    dash(row.term),
+    dash(row.leader),
+    dash(row.commitIndex),
+    dash(row.appliedIndex),
+    dash(row.lastIndex),
+    dash(row.lag),
+    row.lastContactMs === null ? '-' : formatDuration(row.lastContactMs),
+    dash(row.pid),
+    row.address,
+    row.health,
+  ]
+}
+
+/** `leader n2, term 5 · 3/3 nodes up · 3 voters: quorum 2, tolerates 1 failure`. */
+export function statusSummary(st: ClusterStatus): string {
+  const up = st.nodes.filter((n) => n.reachable).length
+  const voters = voterIds(st)
+  const quorum = Math.floor(voters.length / 2) + 1
+  const tolerates = Math.max(0, voters.length - quorum)
+  const liveVoters = st.nodes.filter((n) => n.reachable && voters.includes(n.id)).length
+  const leader = st.leader === null ? 'no leader' : `leader ${st.leader}`
+  const quorumText = voters.length === 0 ? 'voters unknown' : `${plural(voters.length, 'voter')} (${liveVoters} up): quorum ${quorum}, tolerates ${plural(tolerates, 'failure')}`
+  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText}`
+}
+
+/** Options of {@link renderStatus}. */
+export interface RenderStatusOptions {
+  /** ANSI colours (and bold change marks). */
+  readonly color: boolean
+  /** The previous frame: cells that differ from it are marked (bold with colour, else a trailing `*`). */
+  readonly previous?: ClusterStatus | null
+}
+
+/** The summary line and the table. */
+export async function renderStatus(st: ClusterStatus, options: RenderStatusOptions): Promise<string> {
+  const s = styles(options.color)
+  const before = new Map((options.previous?.nodes ?? []).map((n) => [n.id, statusCells(n)]))
+  const rows = st.nodes.map((row) => {
+    const cells = statusCells(row)
+    const old = options.previous ? before.get(row.id) : undefined
+    return cells.map((cell, i) => {
+      const column = STATUS_COLUMNS[i]!
+      const changed = options.previous !== undefined && options.previous !== null && (old === undefined || old[i] !== cell) && !UNMARKED.has(column)
+      let out = colorCell(column, cell, row, s)
+      if (changed) out = options.color ? s.bold(out) : `${out}*`
+      return out
+    })
+  })
+  const table = await renderTable({head: [...STATUS_COLUMNS], rows, align: [...ALIGN], color: options.color})
+  return `${statusSummary(st)}\n${table}`
+}
+
+function colorCell(column: string, cell: string, row: NodeRow, s: ReturnType<typeof styles>): string {
+  if (column === 'ROLE') {
+    if (cell === 'leader') return s.green(cell)
+    if (cell === 'down') return s.red(cell)
+    if (cell === 'candidate' || cell === 'precandidate') return s.yellow(cell)
+  }
+  if (column === 'HEALTH') {
+    if (cell === 'ok') return s.green(cell)
+    if (cell === 'down' || cell === 'unreachable') return s.red(cell)
+    return s.yellow(cell)
+  }
+  if (column === 'LAG' && row.lag !== null && row.lag > 0) return s.yellow(cell)
+  return cell
+}

@@ -1,0 +1,56 @@
+/**
+ * `raftctl cluster start`: create a local cluster the first time (manifest, secret, data dirs),
+ * start every node that is not running as a detached daemon, wait for a leader, show the status.
+ */
+import {Flags} from '@oclif/core'
+import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
+import {renderStatus, statusJson} from '../../cli/status-view.js'
+import {startSpinner, useColor} from '../../cli/render.js'
+
+export default class ClusterStart extends ClusterCommand {
+  static override summary = 'Create (the first time) and start a local cluster'
+  static override description = `The first start creates the cluster in RAFTCTL_HOME/<name>: a manifest, a random secret (file mode 0600, folder 0700), a data folder, log file and pid file per node, and free ports on 127.0.0.1. Every node that is not running is started as a detached daemon ("raftctl node run"); then the command waits for a leader and prints the status table. Starting a cluster whose nodes all run changes nothing. --nodes only counts when the cluster is created: grow it later with "raftctl node add".`
+
+  static override examples = [
+    {description: 'Start (or create) the default 3-node cluster', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'A 5-node cluster named "big"', command: '<%= config.bin %> <%= command.id %> --nodes 5 --cluster big'},
+    {description: 'Machine-readable result', command: '<%= config.bin %> <%= command.id %> --json'},
+  ]
+
+  static override flags = {
+    nodes: Flags.integer({char: 'n', description: 'number of founding nodes when the cluster is created [default: 3]', min: 1, max: 15}),
+    timeout: timeoutFlag('20s', 'how long to wait for a leader'),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(ClusterStart)
+    const timeoutMs = this.duration(flags.timeout)
+    const cluster = await this.openCluster(flags.cluster, false)
+    const existed = cluster.exists()
+    const spinner = await startSpinner(existed ? `starting cluster ${flags.cluster}` : `creating cluster ${flags.cluster} with ${flags.nodes ?? 3} nodes`, !this.jsonEnabled())
+    let result: {created: boolean; started: string[]}
+    try {
+      result = await cluster.start(flags.nodes ?? 3)
+      spinner.text(`waiting for a leader (${result.started.length} started)`)
+      const elected = await cluster.waitForLeader(timeoutMs)
+      // Show a settled table: give the other nodes a moment to hear from the leader.
+      const agreed = (s: typeof elected): boolean => s.nodes.every((n) => !n.reachable || n.leader === s.leader)
+      const status = agreed(elected) ? elected : await cluster.waitForLeader(2000, agreed).catch(() => elected)
+      spinner.stop()
+      const alreadyRunning = existed && result.started.length === 0
+      if (existed && flags.nodes !== undefined && status.nodes.length !== flags.nodes) {
+        this.warn(`--nodes ${flags.nodes} ignored: cluster ${flags.cluster} already exists with ${status.nodes.length} nodes (use "raftctl node add")`)
+      }
+      if (alreadyRunning) this.log(`Cluster ${flags.cluster} is already running (${status.nodes.length} nodes); nothing changed.`)
+      else if (result.created) this.log(`Created cluster ${flags.cluster} in ${cluster.paths.dir} and started ${result.started.join(', ')}.`)
+      else this.log(`Started ${result.started.join(', ')} of cluster ${flags.cluster}.`)
+      if (!this.jsonEnabled()) {
+        this.log(await renderStatus(status, {color: useColor()}))
+      }
+      return {...statusJson(status), created: result.created, started: result.started, alreadyRunning, path: cluster.paths.dir}
+    } catch (error) {
+      spinner.fail()
+      throw error
+    }
+  }
+}

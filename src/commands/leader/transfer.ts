@@ -1,0 +1,88 @@
+/**
+ * `raftctl leader transfer [NODE]`: hand leadership to NODE (TimeoutNow); without NODE, pick a
+ * follower interactively on a terminal, or the most caught-up one otherwise.
+ */
+import {Args} from '@oclif/core'
+import {RaftctlError} from '../../admin/errors.js'
+import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
+import {canPrompt} from '../../cli/render.js'
+import type {ClusterStatus, NodeRow} from '../../cluster/index.js'
+
+export default class LeaderTransfer extends ClusterCommand {
+  static override summary = 'Hand leadership to another node'
+  static override description = `The leader stops accepting writes, brings NODE's log up to date and sends it TimeoutNow: NODE starts an election at once (ignoring PreVote and the leader lease) and wins it. The command answers when NODE leads, and prints the leader and term before and after. Without NODE: on a terminal, choose from the followers (listed with their lag); otherwise the most caught-up follower is chosen. A transfer the leader abandons (NODE did not take over within an election timeout) fails with TIMEOUT.`
+
+  static override examples = [
+    {description: 'Make n2 the leader', command: '<%= config.bin %> <%= command.id %> n2'},
+    {description: 'Choose a follower from a list (or, in a script, the most caught-up one)', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'For scripts', command: '<%= config.bin %> <%= command.id %> n3 --json'},
+  ]
+
+  static override args = {
+    node: Args.string({description: 'the voter to become leader (default: choose)', required: false}),
+  }
+
+  static override flags = {
+    timeout: timeoutFlag('10s', 'how long to wait for the new leader'),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(LeaderTransfer)
+    const timeoutMs = this.duration(flags.timeout)
+    const cluster = await this.openCluster(flags.cluster)
+    const before = await cluster.waitForLeader(timeoutMs)
+    const from = before.leader!
+    const previousTerm = leaderTerm(before)
+    const followers = candidates(before)
+    let target = args.node
+    if (target === undefined) {
+      if (followers.length === 0) throw new RaftctlError('NO_QUORUM', `there is no reachable follower that is a voter to hand leadership to (leader ${from})`)
+      target = canPrompt() && !this.jsonEnabled() ? await choose(followers, from) : followers[0]!.id
+    } else {
+      cluster.manifest() // validates the cluster; an unknown node is refused by the leader below
+      if (target === from) {
+        this.log(`${target} is already the leader (term ${previousTerm}).`)
+        return {leader: target, term: previousTerm, previous: {leader: from, term: previousTerm}, transferred: false}
+      }
+      const row = before.nodes.find((n) => n.id === target)
+      const voters = before.nodes.find((n) => n.id === from)?.detail?.members.voters.map((v) => v.id) ?? []
+      if (!voters.includes(target)) {
+        throw new RaftctlError(row ? 'NOT_VOTER' : 'NODE_NOT_FOUND', `${target} is not a voter of cluster ${flags.cluster} (voters: ${voters.join(', ')})`)
+      }
+      if (row && !row.reachable) throw new RaftctlError('UNAVAILABLE', `${target} is ${row.health}: it cannot take over`)
+    }
+    const result = await this.onLeader(cluster, (client) => client.transfer(target, {timeoutMs}), timeoutMs)
+    this.log(`Leadership transferred: ${from} (term ${previousTerm}) → ${result.leader} (term ${result.term}).`)
+    return {leader: result.leader, term: result.term, previous: {leader: from, term: previousTerm}, transferred: true}
+  }
+}
+
+/** The leader's term. */
+function leaderTerm(st: ClusterStatus): number {
+  return st.nodes.find((n) => n.id === st.leader)?.term ?? st.term
+}
+
+/** Reachable voters other than the leader, most caught-up first. */
+function candidates(st: ClusterStatus): NodeRow[] {
+  const voters = new Set(st.nodes.find((n) => n.id === st.leader)?.detail?.members.voters.map((v) => v.id) ?? [])
+  return st.nodes
+    .filter((n) => n.id !== st.leader && n.reachable && voters.has(n.id))
+    .sort((a, b) => (a.lag ?? Infinity) - (b.lag ?? Infinity) || a.id.localeCompare(b.id, undefined, {numeric: true}))
+}
+
+async function choose(followers: NodeRow[], leader: string): Promise<string> {
+  const {select} = await import('@inquirer/prompts')
+  try {
+    return await select({
+      message: `Transfer leadership from ${leader} to`,
+      choices: followers.map((n) => ({
+        name: `${n.id}  lag ${n.lag ?? '?'}  (last index ${n.lastIndex ?? "?"}, ${n.address})`,
+        value: n.id,
+        description: `${n.id}: ${n.lag === 0 ? 'fully caught up' : `${n.lag ?? 'unknown'} entries behind`}`,
+      })),
+    })
+  } catch (error) {
+    if ((error as Error).name === 'ExitPromptError') throw new RaftctlError('FAILED', 'cancelled: leadership was not transferred')
+    throw error
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * `raftctl member add ID ADDRESS`: add a node that runs elsewhere (membership only: nothing is
+ * spawned and the local manifest is not changed).
+ */
+import {Args, Flags} from '@oclif/core'
+import {RaftctlError} from '../../admin/errors.js'
+import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
+import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+
+export default class MemberAdd extends ClusterCommand {
+  static override summary = 'Add a member that runs elsewhere (membership only)'
+  static override description = `Asks the leader to add ID at ADDRESS to the configuration (member.add) and waits until the change is committed. Nothing is started: run the node yourself first ("raftctl node run --id ID ... --peers ..." without --initial-cluster), on this host or another. The local manifest is not changed, so "raftctl status" does not list the member; "raftctl member list" does.
+
+Prefer --learner, then "raftctl member promote ID" once it has caught up: a voter that is far behind or down counts against the quorum at once. The command pings ADDRESS first; a change that would leave the cluster without a quorum of live voters is refused (UNSAFE_CHANGE, exit 1) unless --force.`
+
+  static override examples = [
+    {description: 'Add n7 on another host as a learner', command: '<%= config.bin %> <%= command.id %> n7 ws://10.0.0.7:7001 --learner'},
+    {description: 'Check the quorum change first', command: '<%= config.bin %> <%= command.id %> n7 ws://10.0.0.7:7001 --dry-run'},
+  ]
+
+  static override args = {
+    id: Args.string({description: 'the new member\'s node id', required: true}),
+    address: Args.string({description: 'where it listens: ws://HOST:PORT, wss://HOST:PORT or HOST:PORT', required: true}),
+  }
+
+  static override flags = {
+    learner: Flags.boolean({description: 'add it as a non-voting learner', default: false}),
+    'dry-run': Flags.boolean({description: 'print the plan and the quorum change; change nothing', default: false}),
+    force: Flags.boolean({description: 'do it even without a quorum of live voters afterwards', default: false}),
+    timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(MemberAdd)
+    const timeoutMs = this.duration(flags.timeout)
+    const cluster = await this.openCluster(flags.cluster)
+    const st = await cluster.waitForLeader(timeoutMs)
+    const membership = membershipOf(st)
+    if (membership.voters.includes(args.id) || membership.learners.includes(args.id)) {
+      throw new RaftctlError('BAD_INPUT', `${args.id} is already a ${membership.voters.includes(args.id) ? 'voter' : 'learner'}${membership.learners.includes(args.id) ? ` (promote it with: raftctl member promote ${args.id})` : ''}`)
+    }
+    const up = await ping(cluster.secret(), args.address)
+    const plan = planChange(membership, flags.learner ? 'add-learner' : 'add', args.id, up)
+    this.log(`${flags['dry-run'] ? 'Plan' : 'Adding'}: ${describeChange(plan)} at ${args.address} (${up ? 'it answers' : 'it does not answer yet'}; leader ${membership.leader}, term ${membership.term})`)
+    this.log(`  before: ${quorumText(plan.before)}`)
+    this.log(`  after:  ${quorumText(plan.after)}`)
+    checkPlan(plan, flags.force)
+    const summary = {before: plan.before, after: plan.after}
+    if (flags['dry-run']) {
+      this.log('Dry run: nothing changed.')
+      return {dryRun: true, id: args.id, address: args.address, learner: flags.learner, reachable: up, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
+    }
+    const result = await this.onLeader(cluster, (client) => client.addMember(args.id, args.address, {learner: flags.learner, timeoutMs}), timeoutMs)
+    this.log(`Added ${args.id} as a ${flags.learner ? 'learner' : 'voter'} (configuration entry ${result.index}): ${quorumLine(plan.before, plan.after)}`)
+    return {
+      id: args.id, address: args.address, learner: flags.learner, reachable: up, index: result.index, ...summary,
+      members: {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)},
+    }
+  }
+}
+
+/** Does the node at `address` answer an authenticated ping within a second? */
+async function ping(secret: string, address: string): Promise<boolean> {
+  const {AdminClient} = await import('../../client/index.js')
+  const client = new AdminClient({url: address, secret, timeoutMs: 1000})
+  try {
+    await client.ping()
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.close()
+  }
+}

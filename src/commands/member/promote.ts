@@ -1,0 +1,53 @@
+/**
+ * `raftctl member promote ID`: make a learner a voter.
+ */
+import {Args, Flags} from '@oclif/core'
+import {RaftctlError} from '../../admin/errors.js'
+import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
+import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+
+export default class MemberPromote extends ClusterCommand {
+  static override summary = 'Promote a learner to voter'
+  static override description = `Asks the leader to make learner ID a voter (member.promote) and waits until the change is committed. Promote a learner once it has caught up ("raftctl member list" shows its lag): from then on it counts toward the quorum. A promotion that would leave the cluster without a quorum of live voters (promoting a learner that is down) is refused (UNSAFE_CHANGE, exit 1) unless --force.`
+
+  static override examples = [
+    {description: 'Promote n7', command: '<%= config.bin %> <%= command.id %> n7'},
+  ]
+
+  static override args = {
+    id: Args.string({description: 'the learner to promote', required: true}),
+  }
+
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'print the plan and the quorum change; change nothing', default: false}),
+    force: Flags.boolean({description: 'do it even without a quorum of live voters afterwards', default: false}),
+    timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
+  }
+
+  async run(): Promise<unknown> {
+    const {args, flags} = await this.parse(MemberPromote)
+    const timeoutMs = this.duration(flags.timeout)
+    const cluster = await this.openCluster(flags.cluster)
+    const membership = membershipOf(await cluster.waitForLeader(timeoutMs))
+    if (!membership.learners.includes(args.id)) {
+      throw new RaftctlError(membership.voters.includes(args.id) ? 'BAD_INPUT' : 'NOT_FOUND',
+        membership.voters.includes(args.id) ? `${args.id} is already a voter` : `${args.id} is not a learner (learners: ${membership.learners.join(', ') || 'none'})`)
+    }
+    const plan = planChange(membership, 'promote', args.id)
+    this.log(`${flags['dry-run'] ? 'Plan' : 'Promoting'}: ${describeChange(plan)} (leader ${membership.leader}, term ${membership.term})`)
+    this.log(`  before: ${quorumText(plan.before)}`)
+    this.log(`  after:  ${quorumText(plan.after)}`)
+    checkPlan(plan, flags.force)
+    const summary = {before: plan.before, after: plan.after}
+    if (flags['dry-run']) {
+      this.log('Dry run: nothing changed.')
+      return {dryRun: true, id: args.id, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
+    }
+    const result = await this.onLeader(cluster, (client) => client.promoteMember(args.id, {timeoutMs}), timeoutMs)
+    this.log(`Promoted ${args.id} to voter (configuration entry ${result.index}): ${quorumLine(plan.before, plan.after)}`)
+    return {
+      id: args.id, index: result.index, ...summary,
+      members: {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)},
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * `raftctl node start NODE`: start one node's daemon again (it recovers from its data folder).
+ */
+import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
+
+export default class NodeStart extends ClusterCommand {
+  static override summary = 'Start one stopped node of a local cluster'
+  static override description = `Spawns the node's daemon detached, with the options of the cluster's manifest; it recovers its log and hard state from its data folder and rejoins. A node that already runs is left alone. A removed node cannot be started again (names are never reused): add a new node instead.`
+
+  static override examples = [
+    {description: 'Bring n2 back', command: '<%= config.bin %> <%= command.id %> n2'},
+  ]
+
+  static override args = {node: nodeArg()}
+
+  async run(): Promise<{id: string; pid: number; started: boolean}> {
+    const {args, flags} = await this.parse(NodeStart)
+    const cluster = await this.openCluster(flags.cluster)
+    const running = cluster.pid(args.node)
+    const pid = await cluster.startNode(args.node)
+    const started = running === null
+    this.log(started ? `Started ${args.node} (pid ${pid}).` : `${args.node} is already running (pid ${pid}).`)
+    return {id: args.node, pid, started}
+  }
+}
