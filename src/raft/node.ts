@@ -214,11 +214,15 @@ export class RaftNode {
     return {ok: true}
   }
 
-  /** Start an election now (operator "trigger an election"). Refused on non-voters. */
+  /**
+   * Start an election now (operator "trigger an election"). Forced, like a transfer: no
+   * pre-vote, and the vote requests bypass the leader lease, so the term rises even while a
+   * leader is healthy. Refused on non-voters; a no-op on the leader.
+   */
   campaign(): RequestResult {
     if (!this.isVoter()) return this.reject('NOT_VOTER', `${this.id} is not a voter`)
     if (this.role === 'leader') return {ok: true}
-    this.startElection('manual', false)
+    this.startElection('manual', {forced: true})
     return {ok: true}
   }
 
@@ -404,7 +408,7 @@ export class RaftNode {
     this.electionElapsed++
     if (this.isVoter() && this.electionElapsed >= this.randomizedTimeout) {
       this.electionElapsed = 0
-      this.startElection('timeout', false)
+      this.startElection('timeout', {})
     }
   }
 
@@ -518,20 +522,25 @@ export class RaftNode {
 
   // ===================================================================== elections
 
-  /** Begin a pre-vote (when enabled and not a transfer) or a real election. */
-  private startElection(cause: Cause, transfer: boolean): void {
-    if (this.o.preVote && !transfer) {
+  /**
+   * Begin an election: a pre-vote first when PreVote is on, unless the election is `forced`
+   * (leader transfer, operator campaign: no pre-vote and the lease is bypassed) or the pre-vote
+   * was just won (`preVoteWon`: a real election that still respects the lease).
+   */
+  private startElection(cause: Cause, how: {forced?: boolean; preVoteWon?: boolean}): void {
+    const forced = how.forced === true
+    if (this.o.preVote && !forced && !how.preVoteWon) {
       this.becomePreCandidate(cause)
       this.event({type: 'electionStarted', term: this.term + 1, pre: true, cause})
       this.requestVotes(true, false)
     } else {
       this.becomeCandidate(cause)
       this.event({type: 'electionStarted', term: this.term, pre: false, cause})
-      this.requestVotes(false, transfer)
+      this.requestVotes(false, forced)
     }
   }
 
-  private requestVotes(pre: boolean, transfer: boolean): void {
+  private requestVotes(pre: boolean, forced: boolean): void {
     this.votes.set(this.id, true)
     if (this.checkVotes(pre)) return
     const term = pre ? this.term + 1 : this.term
@@ -539,7 +548,7 @@ export class RaftNode {
       if (id === this.id) continue
       this.send({
         type: 'vote', from: this.id, to: id, term,
-        lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), pre, transfer,
+        lastIndex: this.log.lastIndex(), lastTerm: this.log.lastTerm(), pre, transfer: forced,
       })
     }
   }
@@ -548,7 +557,7 @@ export class RaftNode {
   private checkVotes(pre: boolean): boolean {
     const result = tallyVotes(this.conf.voters, this.votes)
     if (result === 'won') {
-      if (pre) this.startElection('won', true)
+      if (pre) this.startElection('won', {preVoteWon: true})
       else this.becomeLeader()
       return true
     }
@@ -662,7 +671,7 @@ export class RaftNode {
 
   private handleTimeoutNow(_m: TimeoutNow): void {
     if (!this.isVoter() || this.role === 'leader') return
-    this.startElection('transfer', true)
+    this.startElection('transfer', {forced: true})
   }
 
   private handleAppendResponse(m: AppendResponse): void {
@@ -783,8 +792,13 @@ export class RaftNode {
   /** Send to `to` only if it has entries to receive or has not been told the commit index. */
   private maybeSendNews(to: NodeId): void {
     const pr = this.progress.get(to)
-    if (!pr || pr.isPaused()) return
-    if (pr.next <= this.log.lastIndex() || pr.commitSent < this.log.committed) this.sendAppend(to)
+    if (!pr) return
+    // In replicate state, pipeline appends until the in-flight window is full (§5.3 flow control).
+    do {
+      if (pr.isPaused()) return
+      if (pr.next > this.log.lastIndex() && pr.commitSent >= this.log.committed) return
+      this.sendAppend(to)
+    } while (pr.state === 'replicate' && pr.next <= this.log.lastIndex())
   }
 
   private sendSnapshot(to: NodeId, pr: Progress): void {

@@ -73,7 +73,10 @@ export interface VoteRequest {
   readonly lastIndex: number
   readonly lastTerm: number
   readonly pre: boolean
-  /** True when sent because of a leader transfer: bypasses the leader-lease check. */
+  /**
+   * A forced election (leader transfer via TimeoutNow, or an operator's campaign): bypasses
+   * the leader-lease check. Ordinary elections, even after a won pre-vote, send false.
+   */
   readonly transfer: boolean
 }
 

@@ -79,6 +79,7 @@ type SimEvent =
   | {readonly kind: 'client'}
   | {readonly kind: 'nemesis'}
   | {readonly kind: 'restart'; readonly node: NodeId}
+  | {readonly kind: 'crash'; readonly node: NodeId; readonly restartAfter: number}
 
 interface SimNode {
   readonly id: NodeId
@@ -175,6 +176,7 @@ export class Simulation {
       case 'client': return this.onClient()
       case 'nemesis': return this.onNemesis()
       case 'restart': return this.restart(ev.node)
+      case 'crash': return this.crashNow(ev.node, ev.restartAfter)
     }
   }
 
@@ -279,8 +281,19 @@ export class Simulation {
 
   // ------------------------------------------------------------------ network
 
+  /** Nodes armed to crash right after they grant their next vote. */
+  private readonly crashAfterVote = new Set<NodeId>()
+
+  private crashNow(id: NodeId, restartAfter: number): void {
+    const node = this.nodes.get(id)
+    if (node && node.replica !== null) this.crash(node, 'right after voting', restartAfter)
+  }
+
   private send(m: Message): void {
     this.stats.messages++
+    if (m.type === 'voteResp' && m.granted && !m.pre && this.crashAfterVote.delete(m.from)) {
+      this.queue.push(this.now, {kind: 'crash', node: m.from, restartAfter: 1 + this.rng.int(10)})
+    }
     const base = 1 + this.netRng.int(this.profile.maxDelay)
     const random = (): number => this.netRng.float()
     const lossy = this.healed ? [] : this.faults
@@ -326,7 +339,8 @@ export class Simulation {
   /** A nemesis that contests elections: storms, flaps, kills, delays and partitions. */
   private onElectionNemesis(): void {
     const roll = this.rng.int(100)
-    if (roll < 20) this.actStorm()
+    if (roll < 10) this.actArmVoteCrash()
+    else if (roll < 20) this.actStorm()
     else if (roll < 45) this.actFlap()
     else if (roll < 60) this.actCrash()
     else if (roll < 72) this.actNetworkFault()
@@ -483,6 +497,14 @@ export class Simulation {
     this.crash(node, 'flap', 1 + this.rng.int(30))
   }
 
+  /** Arm a node to crash (and restart at once) right after it grants its next vote. */
+  private actArmVoteCrash(): void {
+    const node = this.pick(this.liveNodes())
+    if (!node) return
+    this.crashAfterVote.add(node.id)
+    this.log(`${node.id} will crash right after its next vote`)
+  }
+
   /** Every live voter campaigns at once: contested elections in the same term. */
   private actStorm(): void {
     this.log('election storm: every node campaigns')
@@ -514,7 +536,8 @@ export class Simulation {
   private heal(): void {
     this.healed = true
     this.faults = []
-    this.queue.removeWhere((e) => e.kind === 'client' || e.kind === 'nemesis' || e.kind === 'restart')
+    this.crashAfterVote.clear()
+    this.queue.removeWhere((e) => e.kind === 'client' || e.kind === 'nemesis' || e.kind === 'restart' || e.kind === 'crash')
     for (const n of this.nodes.values()) {
       n.disk.cancelTear()
       if (n.replica === null && !n.retired) this.restart(n.id)

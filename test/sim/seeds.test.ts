@@ -16,13 +16,14 @@ test('seeds 1..200 pass every safety and liveness check', () => {
 /**
  * Seeds that once failed, with the bug each exposed (checked against the current workload
  * generator: each fails when its fix is reverted). Keep every one; add new ones here.
- * - 6: (a) the leader sent an empty append with prevIndex 0 to a follower whose entries were
+ * - 1, 2, 6: the leader sent an empty append with prevIndex 0 to a follower whose entries were
  *   compacted away, instead of a snapshot, so it never caught up (fix: RaftNode.sendAppend
- *   checks `next < firstIndex()`); (b) two proposals at the same index in different terms: the
+ *   checks `next < firstIndex()`).
+ * - 6, 7: two proposals at the same index in different terms: the
  *   driver kept only the later callback, so the first never resolved (fix: Replica keeps a list
  *   per index).
  */
-const regressions = [6]
+const regressions = [1, 2, 6, 7]
 
 for (const seed of regressions) {
   test(`regression seed ${seed}`, () => {
