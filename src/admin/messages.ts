@@ -250,6 +250,28 @@ export type AdminEvent =
   | {readonly type: 'confChanged'; readonly conf: ConfInfo; readonly index: number}
   | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
   | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
+  | MessageEvent
+
+/** Kinds of Raft messages between nodes. */
+export type RaftMessageKind = 'vote' | 'voteResp' | 'append' | 'appendResp' | 'heartbeat' | 'heartbeatResp' | 'snapshot' | 'timeoutNow'
+
+/**
+ * A Raft message this node sent, sampled (at most `messageEventsPerSecond` per subscriber
+ * stream; votes, snapshots and TimeoutNow always): for pictures of traffic, not accounting.
+ */
+export interface MessageEvent {
+  readonly type: 'message'
+  readonly from: NodeId
+  readonly to: NodeId
+  readonly kind: RaftMessageKind
+  readonly term: number
+  /** Entries carried (appends), else 0. */
+  readonly entries: number
+  /** A pre-vote (vote, voteResp), else false. */
+  readonly pre: boolean
+  /** For responses: whether it granted / succeeded; else true. */
+  readonly ok: boolean
+}
 
 /** Name of an event. */
 export type AdminEventType = AdminEvent['type']

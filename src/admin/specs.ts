@@ -164,6 +164,11 @@ export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEven
   confChanged: object({type: constant('confChanged'), conf, index: safeIndex}),
   transferStarted: object({type: constant('transferStarted'), to: nodeId, term}),
   transferAborted: object({type: constant('transferAborted'), to: nodeId, term}),
+  message: object({
+    type: constant('message'), from: nodeId, to: nodeId,
+    kind: oneOf(['vote', 'voteResp', 'append', 'appendResp', 'heartbeat', 'heartbeatResp', 'snapshot', 'timeoutNow']),
+    term, entries: safeIndex, pre: boolean(), ok: boolean(),
+  }),
 })
 
 /** Schema of any event. */

@@ -11,6 +11,8 @@ import type {WebSocket} from 'ws'
 import {Replica} from '../replica/replica.js'
 import {SeededRng, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {NodeId} from '../raft/types.js'
+import type {Network} from '../replica/ports.js'
+import {MessageSampler} from './message-sampler.js'
 import {FileStorage, StorageError} from '../storage/index.js'
 import {NodeServer, PeerTransport} from '../transport/index.js'
 import {KvStateMachine} from '../kv/index.js'
@@ -74,13 +76,30 @@ export class Node implements ServiceHost {
     this.replica = new Replica({
       raft: {id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks},
       storage: this.storage,
-      network: this.transport,
+      network: this.outbound(),
       stateMachine: this.kv,
       initialConf: config.initialCluster.length > 0 ? {voters: [...config.initialCluster], learners: []} : undefined,
       snapshotEvery: config.snapshotEvery,
       compactionLag: config.compactionLag,
       onEvent: (e) => this.onRaftEvent(e),
     })
+  }
+
+  /**
+   * The Network the replica sends through: the WebSocket transport, with sampled message
+   * events for subscribers on the way out.
+   */
+  private outbound(): Network {
+    const sampler = new MessageSampler()
+    return {
+      send: (m) => {
+        if (this.subscribers.size > 0) {
+          const e = sampler.sample(m)
+          if (e) this.publish(e)
+        }
+        this.transport.send(m)
+      },
+    }
   }
 
   /** Recover state, bind the port, start ticking. Throws RaftctlError / StorageError on failure. */
