@@ -1,0 +1,146 @@
+/**
+ * Nodes on separate hosts: three daemons in three network namespaces joined by veth pairs to a
+ * bridge (itself in a fourth namespace, so nothing touches the host's network), each with its
+ * own address. Cutting the leader's link with `ip link set … down` elects a new leader among
+ * the other two; restoring it lets the old leader rejoin. Skips where namespaces cannot be
+ * created (not root, no iproute2).
+ */
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {BIN, distBuilt, sleep} from './harness.js'
+import {tempDir} from '../helpers.js'
+
+const PROBE = fileURLToPath(new URL('./netns-probe.ts', import.meta.url))
+const TAG = `r${process.pid % 10000}`
+const BRIDGE_NS = `${TAG}b`
+const SUBNET = '10.231.0'
+const SECRET = 'netns-secret-0123456789abcdef'
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+}
+
+function inNs(ns: string, ...args: string[]): string {
+  return ip('netns', 'exec', ns, ...args)
+}
+
+/** Why namespaces cannot be used here, or null when they can. */
+function namespacesUnavailable(): string | null {
+  if (!distBuilt()) return 'dist/ is not built: run `npm run build` first (npm test does)'
+  if (process.getuid?.() !== 0) return 'network namespaces need root'
+  try {
+    ip('netns', 'add', `${TAG}probe`)
+    ip('netns', 'del', `${TAG}probe`)
+    return null
+  } catch (err) {
+    return `cannot create network namespaces here (ip netns add failed: ${(err as Error).message.split('\n')[0]})`
+  }
+}
+
+const reason = namespacesUnavailable()
+
+interface Host {
+  readonly id: string
+  readonly ns: string
+  readonly address: string
+  readonly url: string
+  readonly bridgeEnd: string
+}
+
+function createNetwork(n: number): Host[] {
+  ip('netns', 'add', BRIDGE_NS)
+  inNs(BRIDGE_NS, 'ip', 'link', 'add', 'br0', 'type', 'bridge')
+  inNs(BRIDGE_NS, 'ip', 'addr', 'add', `${SUBNET}.254/24`, 'dev', 'br0')
+  inNs(BRIDGE_NS, 'ip', 'link', 'set', 'br0', 'up')
+  inNs(BRIDGE_NS, 'ip', 'link', 'set', 'lo', 'up')
+  const hosts: Host[] = []
+  for (let i = 1; i <= n; i++) {
+    const ns = `${TAG}n${i}`
+    const a = `${TAG}v${i}a`
+    const b = `${TAG}v${i}b`
+    ip('netns', 'add', ns)
+    ip('link', 'add', a, 'type', 'veth', 'peer', 'name', b)
+    ip('link', 'set', a, 'netns', BRIDGE_NS)
+    ip('link', 'set', b, 'netns', ns)
+    inNs(BRIDGE_NS, 'ip', 'link', 'set', a, 'master', 'br0')
+    inNs(BRIDGE_NS, 'ip', 'link', 'set', a, 'up')
+    inNs(ns, 'ip', 'addr', 'add', `${SUBNET}.${i}/24`, 'dev', b)
+    inNs(ns, 'ip', 'link', 'set', b, 'up')
+    inNs(ns, 'ip', 'link', 'set', 'lo', 'up')
+    hosts.push({id: `n${i}`, ns, address: `${SUBNET}.${i}`, url: `ws://${SUBNET}.${i}:7001`, bridgeEnd: a})
+  }
+  return hosts
+}
+
+function destroyNetwork(n: number): void {
+  for (const ns of [BRIDGE_NS, ...Array.from({length: n}, (_, i) => `${TAG}n${i + 1}`)]) {
+    try {
+      ip('netns', 'del', ns)
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function probe(...args: string[]): unknown {
+  const out = execFileSync('ip', ['netns', 'exec', BRIDGE_NS, process.execPath, '--import', 'tsx', PROBE, ...args], {
+    encoding: 'utf8', env: {...process.env, RAFTCTL_TEST_SECRET: SECRET}, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000,
+  })
+  return JSON.parse(out.trim().split('\n').at(-1)!)
+}
+
+type Health = {id: string; role: string; term: number; leader: string | null} | null
+
+async function waitForLeader(hosts: Host[], among: Host[], timeoutMs = 20_000): Promise<{leader: string; term: number}> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    const hs = probe('health', ...among.map((h) => h.url)) as Health[]
+    const leaders = hs.filter((h) => h?.role === 'leader')
+    if (leaders.length === 1 && hs.every((h) => h !== null && h.leader === leaders[0]!.id)) return {leader: leaders[0]!.id, term: leaders[0]!.term}
+    await sleep(200)
+  }
+  throw new Error(`no leader among ${among.map((h) => h.id).join(',')} (of ${hosts.length})`)
+}
+
+test('three daemons in three network namespaces: cutting the leader\'s link elects a new leader; restoring it rejoins', {skip: reason ?? false, timeout: 120_000}, async () => {
+  const hosts = createNetwork(3)
+  const procs: ChildProcess[] = []
+  const dir = tempDir('raftctl-netns-')
+  try {
+    const secretFile = join(dir, 'secret')
+    writeFileSync(secretFile, `${SECRET}\n`, {mode: 0o600})
+    for (const h of hosts) {
+      const dataDir = join(dir, h.id)
+      mkdirSync(dataDir)
+      const peers = hosts.filter((x) => x !== h).map((x) => `${x.id}=${x.url}`).join(',')
+      const child = spawn('ip', ['netns', 'exec', h.ns, process.execPath, BIN, 'node', 'run', '--id', h.id,
+        '--listen', `${h.address}:7001`, '--data-dir', dataDir, '--secret-file', secretFile, '--peers', peers,
+        '--initial-cluster', hosts.map((x) => x.id).join(','), '--log-file', join(dir, `${h.id}.log`)], {stdio: 'ignore'})
+      procs.push(child)
+    }
+    const first = await waitForLeader(hosts, hosts)
+    assert.deepEqual(probe('put', ...hosts.map((h) => h.url), 'before', 'cut'), {value: 'cut'})
+
+    const cut = hosts.find((h) => h.id === first.leader)!
+    inNs(BRIDGE_NS, 'ip', 'link', 'set', cut.bridgeEnd, 'down')
+    const others = hosts.filter((h) => h !== cut)
+    const second = await waitForLeader(hosts, others)
+    assert.notEqual(second.leader, cut.id)
+    assert.ok(second.term > first.term)
+    assert.deepEqual(probe('put', ...others.map((h) => h.url), 'during', 'partition'), {value: 'partition'})
+
+    inNs(BRIDGE_NS, 'ip', 'link', 'set', cut.bridgeEnd, 'up')
+    const third = await waitForLeader(hosts, hosts)
+    assert.ok(third.term >= second.term)
+    const got = probe('get', ...hosts.map((h) => h.url), 'during') as {value: string}
+    assert.equal(got.value, 'partition')
+  } finally {
+    for (const p of procs) p.kill('SIGKILL')
+    await sleep(200)
+    destroyNetwork(3)
+  }
+})
