@@ -42,7 +42,8 @@ export class TestCluster {
   private readonly exits = new Map<string, Promise<number | null>>()
   private readonly clients: {close(): Promise<void>}[] = []
 
-  constructor(readonly extraArgs: string[] = []) {
+  /** @param extraArgs flags for every daemon; @param scheme `wss` when the daemons serve TLS. */
+  constructor(readonly extraArgs: string[] = [], readonly scheme: 'ws' | 'wss' = 'ws') {
     writeFileSync(this.secretFile, `${this.secret}\n`, {mode: 0o600})
   }
 
@@ -56,7 +57,7 @@ export class TestCluster {
   /** Reserve a port and data dir for a node id. */
   async reserve(id: string): Promise<DaemonSpec> {
     const port = await freePort()
-    const spec: DaemonSpec = {id, port, address: `ws://127.0.0.1:${port}`, dataDir: join(this.dir, id), logFile: join(this.dir, `${id}.log`)}
+    const spec: DaemonSpec = {id, port, address: `${this.scheme}://127.0.0.1:${port}`, dataDir: join(this.dir, id), logFile: join(this.dir, `${id}.log`)}
     mkdirSync(spec.dataDir, {recursive: true})
     this.specs.push(spec)
     return spec
