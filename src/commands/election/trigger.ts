@@ -2,17 +2,16 @@
  * `raftctl election trigger [NODE]`: make a node campaign now, then wait for a leader of a
  * higher term; prints the leader and term before and after.
  */
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {parseDuration} from '../../cli/parse.js'
 import type {ClusterStatus, NodeRow} from '../../cluster/index.js'
 
 export default class ElectionTrigger extends ClusterCommand {
   static override summary = 'Make a node start an election now'
   static override description = `Sends "campaign" to NODE (default: the most caught-up reachable follower), then waits for a leader elected in a higher term and prints the leader and term before and after.
 
-With PreVote and CheckQuorum, followers that hear from a healthy leader ignore a campaign (the leader lease): the term does not move. When that happens within two election timeouts, raftctl asks the leader to send NODE TimeoutNow, which makes NODE campaign at once in a new term, past the lease ("forced": true in the JSON). --no-force keeps the plain campaign and fails (exit 1) if it changed nothing.`
+An operator's campaign is forced, like a leader transfer: NODE skips PreVote and its vote requests bypass the leader lease, so the term rises even while the current leader is healthy. NODE wins if its log is at least as up to date as a majority's; otherwise another node wins the new term.`
 
   static override examples = [
     {description: 'A follower chosen for you campaigns', command: '<%= config.bin %> <%= command.id %>'},
@@ -25,7 +24,6 @@ With PreVote and CheckQuorum, followers that hear from a healthy leader ignore a
   }
 
   static override flags = {
-    force: Flags.boolean({description: 'if a healthy leader\'s lease makes the campaign a no-op, force it with TimeoutNow', default: true, allowNo: true}),
     timeout: timeoutFlag('10s', 'how long to wait for a leader after the election'),
   }
 
@@ -33,8 +31,6 @@ With PreVote and CheckQuorum, followers that hear from a healthy leader ignore a
     const {args, flags} = await this.parse(ElectionTrigger)
     const timeoutMs = this.duration(flags.timeout)
     const cluster = await this.openCluster(flags.cluster)
-    const options = cluster.manifest().options
-    const electionMs = parseDuration(options.tick) * options.electionTicks
     const before = await cluster.status()
     const beforeTerm = leaderTerm(before)
     const target = args.node ?? pickFollower(before)
@@ -54,24 +50,11 @@ With PreVote and CheckQuorum, followers that hear from a healthy leader ignore a
       await admin.close()
     }
     const higher = (s: ClusterStatus): boolean => s.leader !== null && leaderTerm(s) > beforeTerm
-    let forced = false
-    let after = await cluster.waitForLeader(Math.min(timeoutMs, 4 * electionMs), higher).catch(() => null)
-    if (after === null) {
-      const now = await cluster.status()
-      if (now.leader !== null && leaderTerm(now) === beforeTerm && flags.force) {
-        this.log(`${target} campaigned, but the followers of ${now.leader} ignored it (leader lease); forcing it with TimeoutNow.`)
-        forced = true
-        await this.onLeader(cluster, (client) => client.transfer(target, {timeoutMs}), timeoutMs)
-      } else if (now.leader !== null && leaderTerm(now) === beforeTerm) {
-        throw new RaftctlError('FAILED', `${target} campaigned but the term did not change: the followers of ${now.leader} ignored it under the leader lease (retry without --no-force)`)
-      }
-      after = await cluster.waitForLeader(timeoutMs, higher)
-    }
-    this.log(`${target} campaigned${forced ? ' (forced with TimeoutNow)' : ''}.`)
+    const after = await cluster.waitForLeader(timeoutMs, higher)
+    this.log(`${target} campaigned.`)
     this.log(`After:  ${describe(after)}`)
     return {
       node: target,
-      forced,
       campaignTerm,
       before: {leader: before.leader, term: beforeTerm},
       after: {leader: after.leader, term: leaderTerm(after)},
