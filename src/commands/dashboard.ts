@@ -1,0 +1,73 @@
+/**
+ * `raftctl dashboard`: serve a live web view of the local cluster on 127.0.0.1 and print its
+ * URL (with this run's token); runs until Ctrl-C.
+ */
+import {spawn} from 'node:child_process'
+import {Flags} from '@oclif/core'
+import {RaftctlError} from '../admin/errors.js'
+import {ClusterCommand} from '../cli/cluster-command.js'
+import {untilInterrupted} from '../cli/render.js'
+
+export default class Dashboard extends ClusterCommand {
+  static override summary = 'Open a live web view of the cluster in the browser'
+  static override description = `Serves a page on 127.0.0.1 that shows the local cluster live: every node (role, term, vote, election timer, commit / applied / last index, lag, last contact, health), the Raft messages between them as animated arrows (sampled), a timeline of terms, leaders, elections and chaos faults, throughput and commit-latency sparklines; and controls: trigger an election, transfer leadership, kill / restart / pause / resume a node, partition and heal, put a key. Destructive controls ask for confirmation on the page.
+
+The URL carries a random token for this run; any request without it gets 401. Keep the URL to yourself: whoever has it can drive the cluster. Runs until Ctrl-C. With --json, prints one JSON line {"url", "port", "cluster"} once listening (and nothing else on stdout). See docs/dashboard.md.`
+
+  static override examples = [
+    {description: 'Serve the dashboard of the default cluster on a free port', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'On a fixed port, opening the browser', command: '<%= config.bin %> <%= command.id %> --port 8080 --open'},
+  ]
+
+  static override flags = {
+    port: Flags.integer({char: 'p', description: 'TCP port on 127.0.0.1 (0: a free port)', default: 0, min: 0, max: 65_535}),
+    open: Flags.boolean({description: 'open the URL in the default browser (xdg-open / open)', default: false}),
+    interval: Flags.string({char: 'i', description: 'time between status polls (e.g. 250ms, 500ms)', default: '300ms'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Dashboard)
+    const pollMs = this.duration(flags.interval)
+    if (pollMs < 50 || pollMs > 10_000) throw new RaftctlError('BAD_USAGE', '--interval must be between 50ms and 10s')
+    const cluster = await this.openCluster(flags.cluster)
+    const {DashboardServer} = await import('../dashboard/server.js')
+    const json = this.jsonEnabled()
+    const time = (): string => new Date().toTimeString().slice(0, 8)
+    const server = await DashboardServer.start(cluster, {
+      port: flags.port,
+      pollMs,
+      log: (line) => process.stderr.write(`${time()} ${line}\n`),
+    }).catch((error: Error & {code?: string}) => {
+      if (error.code === 'EADDRINUSE') throw new RaftctlError('BAD_USAGE', `port ${flags.port} on 127.0.0.1 is in use (pass --port 0 for a free one)`)
+      throw error
+    })
+    const interrupted = untilInterrupted()
+    try {
+      if (json) {
+        process.stdout.write(`${JSON.stringify({url: server.url, port: server.port, cluster: cluster.name})}\n`)
+      } else {
+        this.log(`Dashboard of cluster ${cluster.name}: ${server.url}`)
+        this.log('Keep this URL to yourself: it carries the token that lets its holder drive the cluster. Ctrl-C to stop.')
+      }
+      if (flags.open) openBrowser(server.url, (message) => process.stderr.write(`${message}\n`))
+      await interrupted.promise
+    } finally {
+      interrupted.stop()
+      await server.close()
+    }
+    if (!json) this.log('Dashboard stopped.')
+    return undefined
+  }
+}
+
+/** Try the platform's opener; say so when it is missing (the URL is printed anyway). */
+function openBrowser(url: string, warn: (message: string) => void): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
+  try {
+    const child = spawn(opener, [url], {detached: true, stdio: 'ignore'})
+    child.on('error', (error) => warn(`Could not open a browser (${opener}: ${error.message}); open the URL above yourself.`))
+    child.unref()
+  } catch (error) {
+    warn(`Could not open a browser (${opener}: ${(error as Error).message}); open the URL above yourself.`)
+  }
+}
