@@ -198,6 +198,69 @@ export interface FaultInfo {
   readonly [field: string]: unknown
 }
 
+// ---------------------------------------------------------------------------------------------
+// Chaos (route /admin): faults a daemon applies to itself (docs/chaos.md). Re-declared from
+// src/chaos/faults.ts; a compile-time test keeps the two equal.
+
+/**
+ * A fault. Link faults apply to the messages the daemon SENDS (each daemon applies its own, so
+ * a partition given to every node blocks both directions); `peers` limits one to messages sent
+ * to those peers (absent or empty: all). A partition blocks messages between nodes of different
+ * groups (a node in no group is unaffected); with `oneWay`, only messages from a later group to
+ * an earlier one are blocked: a later group hears the earlier ones but is not heard by them.
+ * `disk` makes every durable save of the daemon take `fsyncDelayMs` longer.
+ */
+export type FaultSpec =
+  | {readonly kind: 'partition'; readonly groups: readonly (readonly NodeId[])[]; readonly oneWay?: boolean}
+  | {readonly kind: 'drop'; readonly rate: number; readonly peers?: readonly NodeId[]}
+  | {readonly kind: 'delay'; readonly ms: number; readonly jitter?: number; readonly peers?: readonly NodeId[]}
+  | {readonly kind: 'duplicate'; readonly rate: number; readonly peers?: readonly NodeId[]}
+  | {readonly kind: 'reorder'; readonly rate: number; readonly ms: number; readonly peers?: readonly NodeId[]}
+  | {readonly kind: 'disk'; readonly fsyncDelayMs: number}
+
+/** A fault kind. */
+export type FaultKind = FaultSpec['kind']
+
+/**
+ * `chaos.add`: add `fault` on this node. `forMs`: it heals itself after that long (the
+ * daemon's clock). `faultId` (named so because `id` is the envelope's request id): the fault's
+ * id, e.g. the same one on every node for a cluster-wide fault; an active fault with that id is
+ * replaced. Default: generated (`f1`, `f2`, …).
+ */
+export interface ChaosAddParams {
+  readonly fault: FaultSpec
+  readonly forMs?: number
+  readonly faultId?: string
+}
+
+/** `chaos.heal`: remove the faults with this id and / or kind; neither: every fault. */
+export interface ChaosHealParams {
+  readonly faultId?: string
+  readonly kind?: FaultKind
+}
+
+/**
+ * Result of `chaos.add`: the fault as listed (its `id` is the fault's id; the result has no
+ * top-level `id` because that is the response envelope's).
+ */
+export interface ChaosAddResult {
+  readonly fault: FaultInfo
+}
+
+/** Result of `chaos.heal`: how many faults were removed. */
+export interface ChaosHealResult {
+  readonly removed: number
+}
+
+/**
+ * Result of `chaos.list` (the same list as `status.faults`): every active fault as
+ * `{id, kind, ...the spec's fields, remainingMs: number|null, hits: number}` (`hits`: messages
+ * or saves it has acted on so far).
+ */
+export interface ChaosListResult {
+  readonly faults: readonly FaultInfo[]
+}
+
 /** Everything `status` reports about one node. */
 export interface NodeStatus {
   readonly id: NodeId
@@ -302,6 +365,9 @@ export interface RequestParamsMap {
   subscribe: NoParams
   unsubscribe: NoParams
   ping: NoParams
+  'chaos.add': ChaosAddParams
+  'chaos.heal': ChaosHealParams
+  'chaos.list': NoParams
 }
 
 /** Result of every request type. */
@@ -323,6 +389,9 @@ export interface ResultMap {
   subscribe: EmptyResult
   unsubscribe: EmptyResult
   ping: PingResult
+  'chaos.add': ChaosAddResult
+  'chaos.heal': ChaosHealResult
+  'chaos.list': ChaosListResult
 }
 
 /** Name of a request type. */

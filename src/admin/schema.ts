@@ -132,11 +132,12 @@ export function integer(min = 0, max = Number.MAX_SAFE_INTEGER): Schema<number> 
   }
 }
 
-/** A finite number (fractions allowed) of at least `min`. */
-export function number(min = -Infinity): Schema<number> {
+/** A finite number (fractions allowed) in `[min, max]`. */
+export function number(min = -Infinity, max = Infinity): Schema<number> {
   return (value, field) => {
     if (typeof value !== 'number' || !Number.isFinite(value)) return fail(field, `must be a number, got ${describe(value)}`)
     if (value < min) return fail(field, `must be >= ${min}, got ${value}`)
+    if (value > max) return fail(field, `must be <= ${max}, got ${value}`)
     return value
   }
 }

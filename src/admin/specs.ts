@@ -5,7 +5,7 @@
  * type (e.g. `chaos.partition`) is one entry here plus its types in messages.ts.
  */
 import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES} from './limits.js'
-import type {AdminEvent, Cause, MemberInfo, NodeStatus, ProgressInfo, RequestParamsMap, RequestType, ResultMap, Session} from './messages.js'
+import type {AdminEvent, Cause, FaultKind, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RequestParamsMap, RequestType, ResultMap, Session} from './messages.js'
 import {
   boolean, constant, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
   type Schema, type Shape, type ShapeOf,
@@ -103,6 +103,30 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
 })
 
 // ---------------------------------------------------------------------------------------------
+// Chaos faults (checked here for shape; the daemon checks the values: rates, bounds, groups)
+
+const nodeIds = list(nodeId, MAX_LIST_ITEMS)
+const peers = optional(nodeIds)
+const rate = number(0, 1)
+const millis = number(0)
+
+/** Schema of {@link FaultSpec}, told apart by `kind`. */
+export const faultSpecSchema: Schema<FaultSpec> = tagged<FaultSpec>('kind', {
+  partition: object({kind: constant('partition'), groups: list(nodeIds, MAX_LIST_ITEMS), oneWay: optional(boolean())}),
+  drop: object({kind: constant('drop'), rate, peers}),
+  delay: object({kind: constant('delay'), ms: millis, jitter: optional(millis), peers}),
+  duplicate: object({kind: constant('duplicate'), rate, peers}),
+  reorder: object({kind: constant('reorder'), rate, ms: millis, peers}),
+  disk: object({kind: constant('disk'), fsyncDelayMs: millis}),
+})
+
+/** The fault kinds, for `chaos.heal`'s `kind`. */
+export const FAULT_KIND_NAMES: readonly FaultKind[] = Object.freeze(['partition', 'drop', 'delay', 'duplicate', 'reorder', 'disk'])
+
+const faultId = text({nonEmpty: true, maxBytes: 64})
+const faultInfo = openObject({id: text(), kind: text()})
+
+// ---------------------------------------------------------------------------------------------
 // The table
 
 const kv = ['client'] as const
@@ -138,6 +162,13 @@ export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Obje
   subscribe: {routes: admin, effect: 'read', params: noParams, result: emptyResult},
   unsubscribe: {routes: admin, effect: 'read', params: noParams, result: emptyResult},
   ping: {routes: ['client', 'admin'], effect: 'read', params: noParams, result: object({node: nodeId, time: number(0)})},
+  'chaos.add': {
+    routes: admin, effect: 'write',
+    params: params({fault: faultSpecSchema, forMs: optional(number(0)), faultId: optional(faultId)}),
+    result: object({fault: faultInfo}),
+  },
+  'chaos.heal': {routes: admin, effect: 'write', params: params({faultId: optional(faultId), kind: optional(oneOf(FAULT_KIND_NAMES))}), result: object({removed: integer(0)})},
+  'chaos.list': {routes: admin, effect: 'read', params: noParams, result: object({faults: list(faultInfo, MAX_LIST_ITEMS)})},
 })
 
 /** The spec of `type`, or undefined for an unknown (untrusted) type name. */

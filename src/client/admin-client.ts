@@ -1,12 +1,12 @@
 /**
  * AdminClient: the admin channel of ONE node (route `/admin`): status, membership, leader
- * transfer, campaign, step-down, snapshot, ping, and an event subscription. No retries and no
+ * transfer, campaign, step-down, snapshot, ping, chaos faults, and an event subscription. No retries and no
  * redirects: an operator tool wants to know what this node says (a `NOT_LEADER` error carries
  * the leader hint for the caller to follow). The connection opens on first use and reopens on
  * the next call after it closed; a subscription ends when its connection closes.
  */
 import type {
-  AdminEvent, Members, MemberChangeResult, NodeId, NodeStatus, PingResult, ProtocolLimits, RequestParamsMap, RequestType,
+  AdminEvent, ChaosHealResult, ChaosListResult, FaultInfo, FaultKind, FaultSpec, Members, MemberChangeResult, NodeId, NodeStatus, PingResult, ProtocolLimits, RequestParamsMap, RequestType,
   ResultMap, SnapshotResult, TermResult, TransferResult,
 } from '../admin/protocol.js'
 import {Connection, DEFAULT_TIMEOUT_MS, type ClientTlsOptions, type RequestOptions} from './connection.js'
@@ -29,6 +29,20 @@ export interface AdminClientOptions {
 export interface AddMemberOptions extends RequestOptions {
   /** Add as a non-voting learner. Default false. */
   readonly learner?: boolean
+}
+
+/** Options of {@link AdminClient.chaosAdd}. */
+export interface ChaosAddOptions extends RequestOptions {
+  /** The fault heals itself after this many ms (the daemon's clock). Default: until healed. */
+  readonly forMs?: number
+  /** The fault's id (e.g. the same on every node for a cluster-wide fault). Default: the daemon generates one. */
+  readonly id?: string
+}
+
+/** Which faults {@link AdminClient.chaosHeal} removes: by id and / or kind; neither: all. */
+export interface ChaosHealFilter {
+  readonly id?: string
+  readonly kind?: FaultKind
 }
 
 /** A live event subscription. */
@@ -102,6 +116,27 @@ export class AdminClient {
   /** Make this node take a snapshot now. */
   snapshot(options?: RequestOptions): Promise<SnapshotResult> {
     return this.request('snapshot', {}, options)
+  }
+
+  /**
+   * Add a chaos fault on this node (it applies to what this node sends, or to its disk).
+   * Resolves with the fault's id and listing. A bad fault is `BAD_REQUEST`.
+   */
+  async chaosAdd(fault: FaultSpec, options: ChaosAddOptions = {}): Promise<{id: string; fault: FaultInfo}> {
+    const params = {fault, ...(options.forMs === undefined ? {} : {forMs: options.forMs}), ...(options.id === undefined ? {} : {faultId: options.id})}
+    const result = await this.request('chaos.add', params, options)
+    return {id: result.fault.id, fault: result.fault}
+  }
+
+  /** Remove this node's faults matching `filter` (default: all of them). */
+  chaosHeal(filter: ChaosHealFilter = {}, options?: RequestOptions): Promise<ChaosHealResult> {
+    const params = {...(filter.id === undefined ? {} : {faultId: filter.id}), ...(filter.kind === undefined ? {} : {kind: filter.kind})}
+    return this.request('chaos.heal', params, options)
+  }
+
+  /** The faults active on this node (`{id, kind, ...fields, remainingMs, hits}` each). */
+  chaosList(options?: RequestOptions): Promise<ChaosListResult> {
+    return this.request('chaos.list', {}, options)
   }
 
   /** The node's id and clock: a cheap liveness check. */

@@ -11,7 +11,7 @@
  * ```
  */
 export {KvClient, type Endpoint, type GetOptions, type KvClientOptions} from './kv-client.js'
-export {AdminClient, type AddMemberOptions, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
+export {AdminClient, type AddMemberOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
 export {
   Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS,
   type ClientTlsOptions, type CloseListener, type ConnectionOptions, type EventListener, type RequestOptions,
@@ -22,7 +22,7 @@ export {EXIT_CODES, OUTCOME_UNKNOWN_CODES, RaftctlError, isErrorCode, type Error
 export {
   DEFAULT_PROTOCOL_LIMITS, PROTOCOL_VERSION, ROUTE_PATHS,
   type AdminEvent, type AdminEventType, type AppendResult, type CasResult, type Cause, type ConfInfo, type DeleteResult,
-  type FaultInfo, type GetResult, type LeaderHint, type MemberChangeResult, type MemberInfo, type Members, type NodeId,
+  type FaultInfo, type FaultKind, type FaultSpec, type GetResult, type LeaderHint, type MemberChangeResult, type MemberInfo, type Members, type NodeId,
   type NodeStatus, type PingResult, type ProgressInfo, type ProgressState, type ProtocolError, type ProtocolLimits,
   type PutResult, type RaftRole, type RequestParamsMap, type RequestType, type ResultMap, type RouteName, type Session,
   type SnapshotResult, type StatusRole, type TermResult, type TransferResult,

@@ -56,6 +56,13 @@ export interface GetOptions {
    * without a leader. Default false (linearizable, served by the leader).
    */
   readonly serializable?: boolean
+  /**
+   * Send the first attempt to this node (an endpoint id) instead of the cached leader; retries
+   * and `NOT_LEADER` redirects then proceed as usual. A follower redirects a linearizable read
+   * to its leader (or, in a daemon's unsafe follower-read mode, answers it locally). Used by
+   * `raftctl verify` to spread reads over every node. Default: the cached leader.
+   */
+  readonly node?: NodeId
 }
 
 /** What to do after a failed attempt. */
@@ -121,7 +128,10 @@ export class KvClient {
   /** Read `key`: `{value, index}`, value null when absent. Reads are retried freely. */
   get(key: string, options: GetOptions = {}): Promise<GetResult> {
     const params: RequestParamsMap['get'] = options.serializable === true ? {key, serializable: true} : {key}
-    return this.run('get', params, false)
+    if (options.node === undefined) return this.run('get', params, false)
+    const first = this.endpoints.find((e) => e.id === options.node)
+    if (first === undefined) return Promise.reject(new ClientError('BAD_INPUT', `node ${JSON.stringify(options.node)} is not one of this client's endpoints`))
+    return this.run('get', params, false, first.url)
   }
 
   /** Set `key` to `value`. Resolves to `{value}`. */
@@ -171,14 +181,15 @@ export class KvClient {
   // -------------------------------------------------------------------------------------------
   // The retry loop
 
-  private async run<T extends KvRequestType>(type: T, params: RequestParamsMap[T], write: boolean): Promise<ResultMap[T]> {
+  /** `firstUrl`: where the first attempt goes (default: {@link pickTarget}). */
+  private async run<T extends KvRequestType>(type: T, params: RequestParamsMap[T], write: boolean, firstUrl?: string): Promise<ResultMap[T]> {
     const deadline = Date.now() + this.deadlineMs
     let maybeApplied = false
     let last: ClientError | undefined
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const remaining = deadline - Date.now()
       if (remaining <= 0 || this.closed) break
-      const target = this.pickTarget()
+      const target = attempt === 1 && firstUrl !== undefined ? {url: firstUrl} : this.pickTarget()
       try {
         return await this.attempt(target.url, type, params, Math.min(this.timeoutMs, remaining))
       } catch (error) {
@@ -268,8 +279,12 @@ export class KvClient {
 
   /** The open connection to `url`, reusing a cached one; a closed one is replaced. Failures are definite (nothing sent). */
   private async connect(url: string, timeoutMs: number): Promise<Connection> {
-    const cached = await this.cached(url)
-    if (cached !== undefined) return cached
+    // Reuse (or wait for) the connection in the map. The check and the `set` below must not be
+    // separated by an await: concurrent first requests would each open a socket and leak all but one.
+    for (let current = this.connections.get(url); current !== undefined; current = this.connections.get(url)) {
+      const cached = await this.cached(url, current)
+      if (cached !== undefined) return cached
+    }
     if (this.closed) throw new ClientError('UNAVAILABLE', 'the client is closed')
     const pending = this.open(url, timeoutMs)
     this.connections.set(url, pending)

@@ -2,3 +2,4 @@
 export * from './manifest.js'
 export * from './cluster.js'
 export {freePort, isDaemon, isPaused, runningPid, sleep, RAFTCTL_BIN} from './processes.js'
+export * from './chaos.js'

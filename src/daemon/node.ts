@@ -13,6 +13,7 @@ import {SeededRng, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {NodeId} from '../raft/types.js'
 import type {Network} from '../replica/ports.js'
 import {MessageSampler} from './message-sampler.js'
+import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage, StorageError} from '../storage/index.js'
 import {NodeServer, PeerTransport} from '../transport/index.js'
 import {KvStateMachine} from '../kv/index.js'
@@ -39,6 +40,9 @@ export class Node implements ServiceHost {
   readonly replica: Replica
   private readonly storage: FileStorage
   private readonly transport: PeerTransport
+  /** Live chaos: the faults this node applies to what it sends (see outbound()) and to its disk. */
+  readonly chaos: FaultRegistry
+  private chaosNetwork!: ChaosNetwork
   private server!: NodeServer
   private readonly startedAt = Date.now()
   private readonly addresses = new Map<NodeId, string>()
@@ -55,6 +59,7 @@ export class Node implements ServiceHost {
     for (const [id, url] of Object.entries(config.peers)) this.addresses.set(id, url)
     this.loadAddressBook()
     this.kv = new KvStateMachine()
+    this.chaos = new FaultRegistry({now: Date.now, onChange: (c) => logger.info(`chaos fault ${c.type}`, {id: c.id, ...c.spec})})
     this.storage = new FileStorage({
       dir: join(config.dataDir, 'raft'),
       segmentBytes: config.segmentBytes,
@@ -75,7 +80,7 @@ export class Node implements ServiceHost {
     })
     this.replica = new Replica({
       raft: {id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks},
-      storage: this.storage,
+      storage: new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep}),
       network: this.outbound(),
       stateMachine: this.kv,
       initialConf: config.initialCluster.length > 0 ? {voters: [...config.initialCluster], learners: []} : undefined,
@@ -86,18 +91,26 @@ export class Node implements ServiceHost {
   }
 
   /**
-   * The Network the replica sends through: the WebSocket transport, with sampled message
-   * events for subscribers on the way out.
+   * The Network the replica sends through: sampled message events for subscribers (what the
+   * replica sent), then the chaos faults in force (src/chaos: drop, delay, partition, …; a
+   * no-op without faults), then the WebSocket transport.
    */
   private outbound(): Network {
     const sampler = new MessageSampler()
+    this.chaosNetwork = new ChaosNetwork({
+      inner: this.transport,
+      faults: this.chaos,
+      now: Date.now,
+      timers: {set: (fn, ms) => setTimeout(fn, ms), clear: (t) => clearTimeout(t as NodeJS.Timeout)},
+      random: Math.random,
+    })
     return {
       send: (m) => {
         if (this.subscribers.size > 0) {
           const e = sampler.sample(m)
           if (e) this.publish(e)
         }
-        this.transport.send(m)
+        this.chaosNetwork.send(m)
       },
     }
   }
@@ -302,7 +315,7 @@ export class Node implements ServiceHost {
       pid: process.pid,
       address: this.advertise,
       version: VERSION,
-      faults: [],
+      faults: this.chaos.list(),
     }
   }
 
@@ -409,6 +422,7 @@ export class Node implements ServiceHost {
       this.logger.error('final flush failed', {error: (err as Error).message})
     }
     this.replica.stop()
+    this.chaosNetwork.close()
     for (const ws of this.subscribers) ws.close(1001, 'shutting down')
     await this.transport.close()
     await this.server?.close()

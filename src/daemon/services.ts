@@ -12,6 +12,7 @@ import type {ConfChange} from '../raft/types.js'
 import type {KvStateMachine} from '../kv/index.js'
 import type {DaemonConfig} from './config.js'
 import type {DaemonMetrics} from './metrics.js'
+import {ChaosError, type FaultRegistry} from '../chaos/registry.js'
 
 /** What the handlers need from the running node (implemented by src/daemon/node.ts). */
 export interface Node {
@@ -20,6 +21,8 @@ export interface Node {
   readonly replica: Replica
   readonly kv: KvStateMachine
   readonly metrics: DaemonMetrics
+  /** The chaos faults this node applies to what it sends and to its disk. */
+  readonly chaos: FaultRegistry
   /** Process pending work at the end of this event-loop turn. */
   schedule(): void
   role(): string
@@ -62,6 +65,19 @@ export const HANDLERS: {[T in RequestType]: Handler<T>} = {
   subscribe: async () => ({}),
   unsubscribe: async () => ({}),
   ping: async (node) => ({node: node.id, time: Date.now()}),
+  'chaos.add': async (node, req) => ({fault: chaos(() => node.chaos.add(req.fault, {forMs: req.forMs, id: req.faultId}))}),
+  'chaos.heal': async (node, req) => ({removed: node.chaos.heal({id: req.faultId, kind: req.kind})}),
+  'chaos.list': async (node) => ({faults: node.chaos.list()}),
+}
+
+/** Run a chaos registry call; its refusals (bad values, limits) are BAD_REQUEST. */
+function chaos<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (err instanceof ChaosError) throw new ServiceError('BAD_REQUEST', err.message)
+    throw err
+  }
 }
 
 // ------------------------------------------------------------------ key-value

@@ -33,6 +33,9 @@ const EXAMPLE_PARAMS: {[T in RequestType]: RequestParamsMap[T]} = {
   subscribe: {},
   unsubscribe: {},
   ping: {},
+  'chaos.add': {fault: {kind: 'partition', groups: [['n1', 'n2'], ['n3']], oneWay: true}, forMs: 10_000, faultId: 'partition-1'},
+  'chaos.heal': {faultId: 'partition-1', kind: 'partition'},
+  'chaos.list': {},
 }
 
 const STATUS: NodeStatus = {
@@ -65,6 +68,9 @@ const EXAMPLE_RESULTS: {[T in RequestType]: ResultMap[T]} = {
   subscribe: {},
   unsubscribe: {},
   ping: {node: 'n1', time: 1_700_000_000_000},
+  'chaos.add': {fault: {id: 'f1', kind: 'drop', rate: 0.5, remainingMs: null, hits: 0}},
+  'chaos.heal': {removed: 2},
+  'chaos.list': {faults: [{id: 'f1', kind: 'delay', ms: 100, jitter: 50, remainingMs: 900, hits: 12}]},
 }
 
 const EVENTS: AdminEvent[] = [

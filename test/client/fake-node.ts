@@ -94,6 +94,11 @@ export class FakeNode {
     return this.subscribers.size
   }
 
+  /** Number of open connections. */
+  get openSockets(): number {
+    return this.sockets.size
+  }
+
   /** Drop every open connection (as a crash would). */
   dropConnections(): void {
     for (const socket of this.sockets) socket.terminate()

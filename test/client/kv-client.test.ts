@@ -129,6 +129,30 @@ describe('KvClient', () => {
     assert.equal(n2!.seen.length, 2)
   })
 
+  it('get({node}) sends the first attempt to that node, then follows its redirect', async () => {
+    const [n1, n2] = await startNodes('n1', 'n2')
+    n1!.leader = false
+    n1!.hint = {id: 'n2', address: null}
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}, {id: 'n2', url: n2!.address}]})
+    await kv.put('x', '1') // caches n2 as the leader
+    const before = n1!.seen.length
+    assert.deepEqual(await kv.get('x', {node: 'n1'}), {value: '1', index: 1})
+    assert.equal(n1!.seen.length, before + 1, 'the read went to n1 first despite the cached leader')
+    assert.equal(kv.leader, 'n2')
+    const error = await rejection(() => kv.get('x', {node: 'n9'}))
+    assert.equal(error.code, 'BAD_INPUT')
+  })
+
+  it('concurrent first requests share one connection per node (none leaks)', async () => {
+    const [n1] = await startNodes('n1')
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    await Promise.all(Array.from({length: 16}, (_, i) => kv.get(`k${i}`)))
+    assert.equal(n1!.openSockets, 1)
+    await kv.close()
+    for (let i = 0; i < 50 && n1!.openSockets > 0; i++) await new Promise((r) => setTimeout(r, 10))
+    assert.equal(n1!.openSockets, 0)
+  })
+
   it('reaches a leader that is not among the endpoints through the hint address', async () => {
     const [n1, n2] = await startNodes('n1', 'n2')
     n1!.leader = false
