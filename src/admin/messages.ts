@@ -281,6 +281,13 @@ export interface NodeStatus {
   readonly progress: readonly ProgressInfo[]
   /** Leader only: the target of a leadership transfer in progress, else null. */
   readonly transferee: NodeId | null
+  /**
+   * Election timer: milliseconds since the timer was last reset (followers: since the leader
+   * was last heard from; the leader: within its CheckQuorum period).
+   */
+  readonly electionElapsedMs: number
+  /** The current randomized election timeout, ms (drawn from [T, 2T) ticks). */
+  readonly electionTimeoutMs: number
   /** Milliseconds since the daemon started. */
   readonly uptimeMs: number
   /** Process id of the daemon. */

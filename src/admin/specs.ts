@@ -95,6 +95,8 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
   members,
   progress: list(progress, MAX_LIST_ITEMS),
   transferee: nullable(nodeId),
+  electionElapsedMs: integer(0),
+  electionTimeoutMs: integer(0),
   uptimeMs: number(0),
   pid: integer(0),
   address: text(),

@@ -311,6 +311,8 @@ export class Node implements ServiceHost {
         lastContactMs: p.ticksSinceContact * tickMs, inflight: p.inflight,
       })),
       transferee: st.transferee,
+      electionElapsedMs: st.electionElapsed * tickMs,
+      electionTimeoutMs: st.electionTimeout * tickMs,
       uptimeMs: Date.now() - this.startedAt,
       pid: process.pid,
       address: this.advertise,

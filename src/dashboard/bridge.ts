@@ -264,16 +264,12 @@ export class ClusterBridge {
     }
     const progress = leader?.progress.find((p) => p.id === st.id)
     const lag = leader ? Math.max(0, leader.lastIndex - (progress?.match ?? st.lastIndex)) : null
-    const extra = st as NodeStatus & {electionElapsedMs?: unknown; electionTimeoutMs?: unknown}
     return {
       id: s.entry.id, address: st.address, role: st.role, health: lag !== null && lag > 1000 ? 'lagging' : 'ok',
       term: st.term, vote: st.vote, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
       lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, lag, lastContactMs: progress ? progress.lastContactMs : null,
       faults: Array.isArray(st.faults) ? st.faults : [], progress: st.progress, transferee: st.transferee, uptimeMs: st.uptimeMs,
-      subscribed: s.subscribed,
-      ...(typeof extra.electionElapsedMs === 'number' && typeof extra.electionTimeoutMs === 'number'
-        ? {electionElapsedMs: extra.electionElapsedMs, electionTimeoutMs: extra.electionTimeoutMs}
-        : {}),
+      subscribed: s.subscribed, electionElapsedMs: st.electionElapsedMs, electionTimeoutMs: st.electionTimeoutMs,
     }
   }
 

@@ -43,7 +43,7 @@ const STATUS: NodeStatus = {
   lastTerm: 3, firstIndex: 1, snapshotIndex: 0, voter: true,
   members: {voters: [{id: 'n1', address: 'ws://127.0.0.1:7001'}, {id: 'n2', address: null}], learners: []},
   progress: [{id: 'n2', match: 10, next: 11, state: 'replicate', recentActive: true, lastContactMs: 12.5, inflight: 1}],
-  transferee: null, uptimeMs: 1000, pid: 4242, address: 'ws://127.0.0.1:7001', version: '0.1.0',
+  transferee: null, electionElapsedMs: 20, electionTimeoutMs: 150, uptimeMs: 1000, pid: 4242, address: 'ws://127.0.0.1:7001', version: '0.1.0',
   faults: [{id: 'f1', kind: 'drop', rate: 0.5}],
 }
 

@@ -214,7 +214,7 @@ export class FakeNode {
     return {
       id: this.id, role: this.leader ? 'leader' : 'follower', term: 7, vote: null, leader: this.leader ? this.id : this.hint?.id ?? null,
       commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, lastTerm: 7, firstIndex: 1, snapshotIndex: 0,
-      voter: true, members: {voters: [{id: this.id, address: this.address}], learners: []}, progress: [], transferee: null,
+      voter: true, members: {voters: [{id: this.id, address: this.address}], learners: []}, progress: [], transferee: null, electionElapsedMs: 0, electionTimeoutMs: 150,
       uptimeMs: 1, pid: process.pid, address: this.address, version: 'fake', faults: [],
     }
   }
