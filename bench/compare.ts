@@ -1,0 +1,517 @@
+/**
+ * `npm run bench:compare`: raftctl side by side with etcd and ZooKeeper on this machine.
+ *
+ * 1. Installs etcd (Debian `etcd-server`, `etcd-client`) and ZooKeeper (`zookeeper`, with
+ *    `default-jre-headless`) with apt-get when they are missing (as root; `apt-get update` first).
+ * 2. Starts a 3-node cluster of each on 127.0.0.1 only, fsync on, in a temporary folder.
+ * 3. Drives them from this Node process with the same concurrency, value size, key count and
+ *    duration: etcd through `etcd3` (gRPC), ZooKeeper through `node-zookeeper-client`, raftctl
+ *    through its load generator (src/bench). Every client talks to the leader; the clients of
+ *    one system share 4 connections. Within each repeat the systems alternate (the order
+ *    rotates from one repeat to the next), at least 3 repeats.
+ * 4. Prints one table of each system's medians and raftctl's ratio to each, and which targets
+ *    of the performance issue hold; `--out FILE` also writes every sample as JSON.
+ * 5. Stops everything it started (by pid), also on error and on Ctrl-C.
+ *
+ * Options: --duration 10s --warmup 2s --repeats 3 --clients 64 --value-size 100 --keys 1000
+ * --systems etcd,zookeeper,raftctl --out FILE --keep-dir.
+ */
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, tmpdir, totalmem} from 'node:os'
+import {join} from 'node:path'
+import {parseArgs} from 'node:util'
+import {setTimeout as sleep} from 'node:timers/promises'
+import {LocalCluster, freePort} from '../src/cluster/index.js'
+import {benchCluster} from '../src/bench/run.js'
+import {runClosedLoop, type ClosedLoopResult} from '../src/bench/closed-loop.js'
+import {CpuMeter, type CpuUsage} from '../src/bench/cpu.js'
+import {benchValue} from '../src/bench/loadgen.js'
+import {parseDuration, parseSize} from '../src/cli/parse.js'
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const {values: args} = parseArgs({
+  options: {
+    duration: {type: 'string', default: '10s'},
+    warmup: {type: 'string', default: '2s'},
+    repeats: {type: 'string', default: '3'},
+    clients: {type: 'string', default: '64'},
+    'value-size': {type: 'string', default: '100'},
+    keys: {type: 'string', default: '1000'},
+    connections: {type: 'string', default: '4'},
+    systems: {type: 'string', default: 'etcd,zookeeper,raftctl'},
+    out: {type: 'string'},
+    'keep-dir': {type: 'boolean', default: false},
+  },
+})
+
+const DURATION_MS = parseDuration(args.duration!)
+const WARMUP_MS = parseDuration(args.warmup!)
+const REPEATS = Math.max(1, Number(args.repeats))
+const CLIENTS = Number(args.clients)
+const VALUE_SIZE = parseSize(args['value-size']!)
+const KEYS = Number(args.keys)
+const CONNECTIONS = Number(args.connections)
+const SYSTEMS = args.systems!.split(',').map((s) => s.trim()) as SystemName[]
+
+type SystemName = 'etcd' | 'zookeeper' | 'raftctl'
+type WorkloadName = 'writes64' | 'writes1' | 'reads64'
+
+interface Workload {
+  readonly name: WorkloadName
+  readonly clients: number
+  readonly read: boolean
+}
+
+const WORKLOADS: readonly Workload[] = [
+  {name: 'writes64', clients: CLIENTS, read: false},
+  {name: 'writes1', clients: 1, read: false},
+  {name: 'reads64', clients: CLIENTS, read: true},
+]
+
+/** One measurement. */
+interface Sample {
+  readonly system: SystemName
+  readonly workload: WorkloadName
+  readonly repeat: number
+  readonly ops: number
+  readonly throughput: number
+  readonly p50: number
+  readonly p99: number
+  readonly max: number
+  readonly errors: number
+  /** CPU ms per operation: this process, and the system's server processes. */
+  readonly clientCpuMsPerOp: number | null
+  readonly serverCpuMsPerOp: number | null
+  /** Other programs' CPU use during the run, in cores (the sample is disturbed when it is not near 0). */
+  readonly backgroundCores: number | null
+}
+
+/** A system under test. */
+interface System {
+  readonly name: SystemName
+  /** Server pids (for CPU accounting). */
+  pids(): number[]
+  run(w: Workload): Promise<Omit<Sample, 'system' | 'workload' | 'repeat'>>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes: everything started is recorded and stopped at the end, whatever happens
+
+const children: ChildProcess[] = []
+const cleanups: (() => Promise<void>)[] = []
+
+function startProcess(command: string, argv: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const out = openSync(logFile, 'a')
+  try {
+    const child = spawn(command, argv, {stdio: ['ignore', out, out], env})
+    child.on('error', (err) => console.error(`${command}: ${err.message}`))
+    children.push(child)
+    return child
+  } finally {
+    closeSync(out)
+  }
+}
+
+async function stopAll(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn()
+    } catch (error) {
+      console.error(`cleanup: ${(error as Error).message}`)
+    }
+  }
+  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null && c.pid !== undefined)
+  for (const c of alive) c.kill('SIGTERM')
+  const end = Date.now() + 5000
+  while (Date.now() < end && alive.some((c) => c.exitCode === null && c.signalCode === null)) await sleep(50)
+  for (const c of alive) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+}
+
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+})
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping everything`)
+    void stopAll().finally(() => process.exit(130))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Installing the peers
+
+function have(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
+
+const ZK_JAR = '/usr/share/java/zookeeper.jar'
+
+function ensureInstalled(): void {
+  const packages: string[] = []
+  if (SYSTEMS.includes('etcd')) {
+    if (!have('etcd')) packages.push('etcd-server')
+    if (!have('etcdctl')) packages.push('etcd-client')
+  }
+  if (SYSTEMS.includes('zookeeper')) {
+    if (!existsSync(ZK_JAR)) packages.push('zookeeper')
+    if (!have('java')) packages.push('default-jre-headless')
+  }
+  if (packages.length === 0) return
+  if (process.getuid?.() !== 0) throw new Error(`missing ${packages.join(', ')}: install them (apt-get install ${packages.join(' ')}) or run as root`)
+  console.error(`installing ${packages.join(', ')} with apt-get`)
+  const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'}
+  execFileSync('apt-get', ['update'], {stdio: ['ignore', 'ignore', 'inherit'], env})
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], {stdio: ['ignore', 'ignore', 'inherit'], env})
+}
+
+function versionOf(cmd: string, argv: string[], pattern: RegExp): string {
+  try {
+    const out = execFileSync(cmd, argv, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+    return pattern.exec(out)?.[1] ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// etcd
+
+async function startEtcd(root: string): Promise<System> {
+  const {Etcd3} = await import('etcd3')
+  const dir = join(root, 'etcd')
+  mkdirSync(dir, {recursive: true})
+  const nodes = await Promise.all([1, 2, 3].map(async (i) => ({name: `e${i}`, client: await freePort(), peer: await freePort()})))
+  const initial = nodes.map((n) => `${n.name}=http://127.0.0.1:${n.peer}`).join(',')
+  const procs = nodes.map((n) => startProcess('etcd', [
+    '--name', n.name, '--data-dir', join(dir, n.name),
+    '--listen-client-urls', `http://127.0.0.1:${n.client}`, '--advertise-client-urls', `http://127.0.0.1:${n.client}`,
+    '--listen-peer-urls', `http://127.0.0.1:${n.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${n.peer}`,
+    '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', 'raftctl-compare',
+    '--logger', 'zap', '--log-level', 'warn',
+  ], join(dir, `${n.name}.log`)))
+  // The leader: the endpoint whose status says it leads.
+  let leaderUrl: string | null = null
+  const end = Date.now() + 30_000
+  while (leaderUrl === null && Date.now() < end) {
+    for (const n of nodes) {
+      const url = `http://127.0.0.1:${n.client}`
+      const probe = new Etcd3({hosts: [url]})
+      try {
+        const st = await probe.maintenance.status()
+        if (st.leader !== '0' && st.leader === st.header.member_id) leaderUrl = url
+      } catch {
+        // not up yet
+      } finally {
+        probe.close()
+      }
+      if (leaderUrl !== null) break
+    }
+    if (leaderUrl === null) await sleep(200)
+  }
+  if (leaderUrl === null) throw new Error(`etcd did not elect a leader; see ${dir}/*.log`)
+  const clients = Array.from({length: CONNECTIONS}, () => new Etcd3({hosts: [leaderUrl!]}))
+  cleanups.push(async () => {
+    for (const c of clients) c.close()
+  })
+  const value = benchValue(VALUE_SIZE)
+  const keys = Array.from({length: KEYS}, (_, i) => `bench-${i}`)
+  // Values for the reads.
+  await Promise.all(Array.from({length: 16}, async (_, w) => {
+    for (let i = w; i < keys.length; i += 16) await clients[w % clients.length]!.put(keys[i]!).value(value)
+  }))
+  return {
+    name: 'etcd',
+    pids: () => procs.map((p) => p.pid!).filter(Boolean),
+    run: (w) => measure('etcd', procs.map((p) => p.pid!), w, async (client) => {
+      const c = clients[client % clients.length]!
+      const key = keys[Math.floor(Math.random() * keys.length)]!
+      if (w.read) await c.get(key).string() // linearizable: etcd3's default
+      else await c.put(key).value(value)
+    }),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZooKeeper
+
+async function startZooKeeper(root: string): Promise<System> {
+  const zookeeper = (await import('node-zookeeper-client')).default
+  const dir = join(root, 'zookeeper')
+  const nodes = await Promise.all([1, 2, 3].map(async (i) => ({id: i, client: await freePort(), quorum: await freePort(), election: await freePort()})))
+  const servers = nodes.map((n) => `server.${n.id}=127.0.0.1:${n.quorum}:${n.election}`).join('\n')
+  const procs = nodes.map((n) => {
+    const data = join(dir, `zk${n.id}`)
+    mkdirSync(data, {recursive: true})
+    writeFileSync(join(data, 'myid'), `${n.id}\n`)
+    const cfg = join(dir, `zk${n.id}.cfg`)
+    writeFileSync(cfg, [
+      'tickTime=2000', 'initLimit=10', 'syncLimit=5', `dataDir=${data}`,
+      'clientPortAddress=127.0.0.1', `clientPort=${n.client}`, 'admin.enableServer=false', '4lw.commands.whitelist=srvr',
+      'forceSync=yes', 'maxClientCnxns=0', servers, '',
+    ].join('\n'))
+    return startProcess('java', [
+      '-Xmx1g', '-Dzookeeper.log.dir=' + dir, '-Dzookeeper.root.logger=WARN,CONSOLE', '-Djute.maxbuffer=4194304',
+      '-cp', `${ZK_JAR}:/etc/zookeeper/conf`, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg,
+    ], join(dir, `zk${n.id}.log`))
+  })
+  // The leader: ask each server `srvr` (four-letter word) for its mode.
+  let leaderPort: number | null = null
+  const end = Date.now() + 60_000
+  while (leaderPort === null && Date.now() < end) {
+    for (const n of nodes) if ((await fourLetter(n.client, 'srvr')).includes('Mode: leader')) leaderPort = n.client
+    if (leaderPort === null) await sleep(300)
+  }
+  if (leaderPort === null) throw new Error(`ZooKeeper did not elect a leader; see ${dir}/*.log`)
+  const clients = await Promise.all(Array.from({length: CONNECTIONS}, () => new Promise<ReturnType<typeof zookeeper.createClient>>((resolve, reject) => {
+    const c = zookeeper.createClient(`127.0.0.1:${leaderPort}`, {sessionTimeout: 30_000, retries: 0})
+    const timer = setTimeout(() => reject(new Error('ZooKeeper client did not connect')), 15_000)
+    c.once('connected', () => {
+      clearTimeout(timer)
+      resolve(c)
+    })
+    c.connect()
+  })))
+  cleanups.push(async () => {
+    for (const c of clients) c.close()
+  })
+  const value = Buffer.from(benchValue(VALUE_SIZE))
+  const paths = Array.from({length: KEYS}, (_, i) => `/bench/k${i}`)
+  const z = clients[0]!
+  await new Promise<void>((resolve, reject) => z.mkdirp('/bench', (e) => (e ? reject(e) : resolve())))
+  await Promise.all(Array.from({length: 16}, async (_, w) => {
+    for (let i = w; i < paths.length; i += 16) {
+      await new Promise<void>((resolve, reject) => z.create(paths[i]!, value, (e) => (e && !/NODE_EXISTS/.test(e.message) ? reject(e) : resolve())))
+    }
+  }))
+  return {
+    name: 'zookeeper',
+    pids: () => procs.map((p) => p.pid!).filter(Boolean),
+    run: (w) => measure('zookeeper', procs.map((p) => p.pid!), w, (client) => {
+      const c = clients[client % clients.length]!
+      const path = paths[Math.floor(Math.random() * paths.length)]!
+      return new Promise<void>((resolve, reject) => {
+        if (w.read) c.getData(path, (e) => (e ? reject(e) : resolve()))
+        else c.setData(path, value, -1, (e) => (e ? reject(e) : resolve()))
+      })
+    }),
+  }
+}
+
+/** Send a ZooKeeper four-letter command; the answer, or '' on failure. */
+async function fourLetter(port: number, word: string): Promise<string> {
+  const {connect} = await import('node:net')
+  return new Promise((resolve) => {
+    let out = ''
+    const s = connect(port, '127.0.0.1', () => s.end(word))
+    s.setTimeout(2000, () => s.destroy())
+    s.on('data', (d) => (out += d.toString()))
+    s.on('close', () => resolve(out))
+    s.on('error', () => resolve(''))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// raftctl
+
+async function startRaftctl(root: string): Promise<System> {
+  const home = join(root, 'raftctl')
+  const cluster = new LocalCluster('compare', home)
+  cleanups.push(async () => {
+    if (cluster.exists()) await cluster.destroy()
+  })
+  await cluster.start(3)
+  await cluster.waitForLeader(30_000, (s) => s.nodes.every((n) => n.reachable && n.leader === s.leader))
+  const pids = (): number[] => cluster.manifest().nodes.flatMap((n) => {
+    const pid = cluster.pid(n.id)
+    return pid === null ? [] : [pid]
+  })
+  return {
+    name: 'raftctl',
+    pids,
+    run: async (w) => {
+      const r = await benchCluster(cluster, {
+        clients: w.clients, connections: CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS,
+        valueSize: VALUE_SIZE, keys: KEYS, readRatio: w.read ? 1 : 0, serializable: false, target: 'leader',
+      })
+      const errors = Object.values(r.errors).reduce((a, b) => a + b, 0)
+      return {
+        ops: r.ops, throughput: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, errors,
+        clientCpuMsPerOp: r.cpuMsPerOp.client, serverCpuMsPerOp: r.cpuMsPerOp.daemons, backgroundCores: r.cpuCores.background,
+      }
+    },
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring
+
+async function measure(system: SystemName, pids: number[], w: Workload, op: (client: number) => Promise<unknown>): Promise<Omit<Sample, 'system' | 'workload' | 'repeat'>> {
+  let meter: CpuMeter | null = null
+  let usage: CpuUsage | null = null
+  const r: ClosedLoopResult = await runClosedLoop({
+    clients: w.clients, durationMs: DURATION_MS, warmupMs: WARMUP_MS, op,
+    onMeasureStart: () => (meter = new CpuMeter(pids)),
+    onMeasureEnd: () => (usage = meter?.read() ?? null),
+  })
+  if (r.errors > 0) console.error(`${system} ${w.name}: ${r.errors} errors (first: ${r.firstError})`)
+  const u = usage as CpuUsage | null
+  const perOp = (ms: number | null | undefined): number | null => (ms === null || ms === undefined || r.ops === 0 ? null : ms / r.ops)
+  return {
+    ops: r.ops, throughput: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, errors: r.errors,
+    clientCpuMsPerOp: perOp(u?.selfMs), serverCpuMsPerOp: perOp(u?.othersMs),
+    backgroundCores: u && u.backgroundMs !== null ? u.backgroundMs / u.wallMs : null,
+  }
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null
+  const s = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+interface Row {
+  readonly label: string
+  readonly workload: WorkloadName
+  readonly field: 'throughput' | 'p50' | 'p99' | 'clientCpuMsPerOp' | 'serverCpuMsPerOp'
+  /** Higher is better (throughput) or lower is better (latency, CPU). */
+  readonly higherBetter: boolean
+}
+
+const ROWS: readonly Row[] = [
+  {label: `writes, ${CLIENTS} clients: throughput (ops/s)`, workload: 'writes64', field: 'throughput', higherBetter: true},
+  {label: `writes, ${CLIENTS} clients: p50 (ms)`, workload: 'writes64', field: 'p50', higherBetter: false},
+  {label: `writes, ${CLIENTS} clients: p99 (ms)`, workload: 'writes64', field: 'p99', higherBetter: false},
+  {label: 'writes, 1 client: p50 (ms)', workload: 'writes1', field: 'p50', higherBetter: false},
+  {label: 'writes, 1 client: throughput (ops/s)', workload: 'writes1', field: 'throughput', higherBetter: true},
+  {label: `reads, ${CLIENTS} clients: throughput (ops/s)`, workload: 'reads64', field: 'throughput', higherBetter: true},
+  {label: `reads, ${CLIENTS} clients: p99 (ms)`, workload: 'reads64', field: 'p99', higherBetter: false},
+  {label: `writes, ${CLIENTS} clients: server CPU ms/op`, workload: 'writes64', field: 'serverCpuMsPerOp', higherBetter: false},
+  {label: `writes, ${CLIENTS} clients: client CPU ms/op`, workload: 'writes64', field: 'clientCpuMsPerOp', higherBetter: false},
+]
+
+function medianOf(samples: readonly Sample[], system: SystemName, workload: WorkloadName, field: Row['field']): number | null {
+  return median(samples.filter((s) => s.system === system && s.workload === workload).flatMap((s) => (s[field] === null ? [] : [s[field] as number])))
+}
+
+/** raftctl's ratio: how many times better (throughput: raftctl / peer; latency and CPU: peer / raftctl). */
+function ratio(r: Row, raft: number | null, peer: number | null): number | null {
+  if (raft === null || peer === null || raft === 0 || peer === 0) return null
+  return r.higherBetter ? raft / peer : peer / raft
+}
+
+function fmt(v: number | null, field: Row['field']): string {
+  if (v === null) return '-'
+  if (field === 'throughput') return String(Math.round(v))
+  if (field === 'clientCpuMsPerOp' || field === 'serverCpuMsPerOp') return v.toFixed(3)
+  return v < 10 ? v.toFixed(2) : v.toFixed(1)
+}
+
+function table(samples: readonly Sample[]): string {
+  const peers = SYSTEMS.filter((s) => s !== 'raftctl')
+  const head = ['', ...SYSTEMS, ...(SYSTEMS.includes('raftctl') ? peers.map((p) => `raftctl vs ${p}`) : [])]
+  const lines: string[][] = [head]
+  for (const r of ROWS) {
+    const values = SYSTEMS.map((s) => medianOf(samples, s, r.workload, r.field))
+    const raft = medianOf(samples, 'raftctl', r.workload, r.field)
+    const ratios = SYSTEMS.includes('raftctl') ? peers.map((p) => ratio(r, raft, medianOf(samples, p, r.workload, r.field))) : []
+    lines.push([r.label, ...values.map((v) => fmt(v, r.field)), ...ratios.map((x) => (x === null ? '-' : `${x.toFixed(2)}x`))])
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)))
+  const row = (l: string[]): string => `| ${l.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`
+  return [row(lines[0]!), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...lines.slice(1).map(row)].join('\n')
+}
+
+/** The issue's targets, checked on the medians. */
+function targets(samples: readonly Sample[]): string[] {
+  const m = (s: SystemName, w: WorkloadName, f: Row['field']): number | null => medianOf(samples, s, w, f)
+  const check = (name: string, ok: boolean | null, detail: string): string => `${ok === null ? 'n/a ' : ok ? 'HOLD' : 'MISS'}  ${name}: ${detail}`
+  const r = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : a / b)
+  const out: string[] = []
+  const wEtcd = r(m('raftctl', 'writes64', 'throughput'), m('etcd', 'writes64', 'throughput'))
+  const wZk = r(m('raftctl', 'writes64', 'throughput'), m('zookeeper', 'writes64', 'throughput'))
+  const p99 = [m('raftctl', 'writes64', 'p99'), m('zookeeper', 'writes64', 'p99')] as const
+  const p50 = [m('raftctl', 'writes1', 'p50'), m('zookeeper', 'writes1', 'p50')] as const
+  const rEtcd = r(m('raftctl', 'reads64', 'throughput'), m('etcd', 'reads64', 'throughput'))
+  const x = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}x`)
+  out.push(check(`writes at ${CLIENTS} clients >= 3x etcd`, wEtcd === null ? null : wEtcd >= 3, x(wEtcd)))
+  out.push(check(`writes at ${CLIENTS} clients >= 1.5x ZooKeeper`, wZk === null ? null : wZk >= 1.5, x(wZk)))
+  out.push(check(`write p99 at ${CLIENTS} clients <= ZooKeeper's`, p99[0] === null || p99[1] === null ? null : p99[0] <= p99[1], `${fmt(p99[0], 'p99')} ms vs ${fmt(p99[1], 'p99')} ms`))
+  out.push(check('write p50 with 1 client <= ZooKeeper\'s', p50[0] === null || p50[1] === null ? null : p50[0] <= p50[1], `${fmt(p50[0], 'p50')} ms vs ${fmt(p50[1], 'p50')} ms`))
+  out.push(check(`linearizable reads at ${CLIENTS} clients >= 3x etcd`, rEtcd === null ? null : rEtcd >= 3, x(rEtcd)))
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main(): Promise<void> {
+  if (!(CLIENTS >= 1 && KEYS >= 1 && CONNECTIONS >= 1)) throw new Error('--clients, --keys and --connections must be positive')
+  for (const s of SYSTEMS) if (!['etcd', 'zookeeper', 'raftctl'].includes(s)) throw new Error(`unknown system ${s}`)
+  ensureInstalled()
+  const root = mkdtempSync(join(tmpdir(), 'raftctl-compare-'))
+  if (!args['keep-dir']) {
+    cleanups.unshift(async () => {
+      // Runs last (cleanups run in reverse): after every process is stopped.
+      await sleep(200)
+      rmSync(root, {recursive: true, force: true})
+    })
+  }
+  const versions: Record<string, string> = {
+    node: process.version,
+    etcd: SYSTEMS.includes('etcd') ? versionOf('etcd', ['--version'], /etcd Version: (\S+)/) : '-',
+    zookeeper: SYSTEMS.includes('zookeeper') ? versionOf('dpkg-query', ['-W', '-f', '${Version}', 'zookeeper'], /^(.+)$/) : '-',
+  }
+  console.error(`bench:compare in ${root}: ${SYSTEMS.join(', ')}; ${CLIENTS} clients over ${CONNECTIONS} connections, ${VALUE_SIZE} B values, ${KEYS} keys, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per run, ${REPEATS} repeats`)
+  const systems: System[] = []
+  for (const name of SYSTEMS) {
+    console.error(`starting ${name}`)
+    if (name === 'etcd') systems.push(await startEtcd(root))
+    if (name === 'zookeeper') systems.push(await startZooKeeper(root))
+    if (name === 'raftctl') systems.push(await startRaftctl(root))
+  }
+  const samples: Sample[] = []
+  for (let repeat = 1; repeat <= REPEATS; repeat++) {
+    for (const w of WORKLOADS) {
+      const order = systems.map((_, i) => systems[(i + repeat - 1) % systems.length]!)
+      for (const s of order) {
+        const r = await s.run(w)
+        samples.push({system: s.name, workload: w.name, repeat, ...r})
+        console.error(`repeat ${repeat} ${w.name.padEnd(8)} ${s.name.padEnd(9)} ${String(Math.round(r.throughput)).padStart(6)} ops/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  background ${r.backgroundCores === null ? '?' : r.backgroundCores.toFixed(2)} cores${r.errors ? `  ${r.errors} errors` : ''}`)
+      }
+    }
+  }
+  const cpuModel = cpus()[0]?.model ?? 'unknown'
+  console.log(`\nMedians of ${REPEATS} repeats; ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up; ${VALUE_SIZE}-byte values over ${KEYS} keys; 3 nodes each on 127.0.0.1, fsync on; every client on the leader, ${CONNECTIONS} connections per system.`)
+  console.log(`Machine: ${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${versions.node}, etcd ${versions.etcd}, ZooKeeper ${versions.zookeeper}.`)
+  console.log('Ratios: how many times better raftctl is (throughput: raftctl / peer; latency and CPU: peer / raftctl).\n')
+  console.log(table(samples))
+  const bg = median(samples.flatMap((s) => (s.backgroundCores === null ? [] : [s.backgroundCores])))
+  const bgMax = Math.max(0, ...samples.flatMap((s) => (s.backgroundCores === null ? [] : [s.backgroundCores])))
+  console.log(`\nOther programs used ${bg === null ? '?' : bg.toFixed(2)} cores (median; max ${bgMax.toFixed(2)}) of the ${cpus().length} during the runs${bgMax > 0.2 ? ': the machine was not quiet, the figures are disturbed' : ''}.`)
+  if (SYSTEMS.length === 3) {
+    console.log('\nTargets:')
+    for (const line of targets(samples)) console.log(`  ${line}`)
+  }
+  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS}, samples}, null, 2)}\n`)
+}
+
+try {
+  await main()
+} catch (error) {
+  console.error(`bench:compare failed: ${(error as Error).stack ?? error}`)
+  process.exitCode = 1
+} finally {
+  await stopAll()
+}

@@ -1,0 +1,62 @@
+/**
+ * `raftctl bench --json` against a real 3-node cluster for 2 s (run `npm run build` first): the
+ * JSON shape of DESIGN.md §4 plus the extras; a cluster that bench had to create is destroyed
+ * afterwards. Performance is not asserted here (DESIGN.md §5): only shapes and sanity.
+ */
+import {after, afterEach, before, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {resetExitCode} from '../helpers.js'
+import {cleanup, raftctl, trackPid, useTempHome} from '../commands/cluster-helpers.js'
+import {LocalCluster} from '../../src/cluster/index.js'
+
+let home = ''
+
+before(async () => {
+  home = useTempHome()
+  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'b')
+  assert.equal(r.exit, 0, r.stderr)
+  for (const n of r.json().nodes) trackPid(n.pid)
+})
+after(async () => cleanup(home))
+afterEach(resetExitCode)
+
+test('bench --json: {ops, seconds, throughput, latencyMs: {p50, p90, p99, max}, ...extras}', async () => {
+  const r = await raftctl('bench', '--cluster', 'b', '--duration', '2s', '--warmup', '200ms', '--clients', '4', '--json')
+  assert.equal(r.exit, 0, r.stderr)
+  const doc = r.json()
+  for (const k of ['ops', 'seconds', 'throughput']) assert.equal(typeof doc[k], 'number', k)
+  for (const k of ['p50', 'p90', 'p99', 'max']) assert.equal(typeof doc.latencyMs[k], 'number', `latencyMs.${k}`)
+  assert.ok(doc.ops > 0, 'some writes completed')
+  assert.ok(doc.seconds > 1.5 && doc.seconds < 3, `seconds ${doc.seconds}`)
+  assert.ok(doc.latencyMs.p50 <= doc.latencyMs.p90 && doc.latencyMs.p90 <= doc.latencyMs.p99 && doc.latencyMs.p99 <= doc.latencyMs.max)
+  assert.equal(doc.writes, doc.ops)
+  assert.equal(typeof doc.cpuMsPerOp.client, 'number')
+  assert.equal(typeof doc.cpuMsPerOp.daemons, 'number')
+  assert.deepEqual(Object.keys(doc.cpuMsPerOp.nodes).sort(), ['n1', 'n2', 'n3'])
+  assert.deepEqual(doc.errors, {})
+  // The cluster was running: bench leaves it running.
+  const cluster = new LocalCluster('b', home)
+  for (const n of cluster.manifest().nodes) assert.notEqual(cluster.pid(n.id), null, `${n.id} still runs`)
+})
+
+test('bench --json with linearizable reads through any node', async () => {
+  const r = await raftctl('bench', '--cluster', 'b', '--duration', '2s', '--warmup', '0ms', '--clients', '3', '--read-ratio', '1', '--target', 'any', '--keys', '20', '--json')
+  assert.equal(r.exit, 0, r.stderr)
+  const doc = r.json()
+  assert.ok(doc.ops > 0)
+  assert.equal(doc.reads, doc.ops)
+  assert.ok(doc.redirects > 0, 'clients homed on followers were redirected to the leader')
+})
+
+test('bench on a cluster that does not exist creates it and destroys it afterwards', async () => {
+  const r = await raftctl('bench', '--cluster', 'fresh', '--duration', '2s', '--warmup', '0ms', '--clients', '2', '--json')
+  assert.equal(r.exit, 0, r.stderr)
+  assert.ok(r.json().ops > 0)
+  assert.equal(new LocalCluster('fresh', home).exists(), false, 'the cluster bench created is gone')
+})
+
+test('bench: bad usage exits 2', async () => {
+  const r = await raftctl('bench', '--cluster', 'b', '--read-ratio', '2', '--json')
+  assert.equal(r.exit, 2)
+  assert.equal(r.json().error.code, 'BAD_USAGE')
+})
