@@ -44,9 +44,9 @@ export interface Manifest {
 
 /** Defaults of {@link ClusterOptions}. */
 export const CLUSTER_DEFAULTS: ClusterOptions = {
-  tick: '10ms',
-  electionTicks: 15,
-  heartbeatTicks: 3,
+  tick: '5ms',
+  electionTicks: 30,
+  heartbeatTicks: 6,
   snapshotEvery: 10_000,
   compactionLag: 5_000,
 }

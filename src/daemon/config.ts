@@ -23,11 +23,11 @@ export interface DaemonConfig {
   readonly dataDir: string
   /** The cluster secret (read from the secret file). */
   readonly secret: string
-  /** Milliseconds per Raft tick. Default 10. */
+  /** Milliseconds per Raft tick. Default 5. */
   readonly tickMs: number
-  /** Election timeout base in ticks (timeouts drawn from [T, 2T)). Default 15. */
+  /** Election timeout base in ticks (timeouts drawn from [T, 2T)). Default 30 (150–300 ms at 5 ms ticks: 30 distinct timeouts make split votes rare). */
   readonly electionTicks: number
-  /** Heartbeat interval in ticks. Default 3. */
+  /** Heartbeat interval in ticks. Default 6 (30 ms). */
   readonly heartbeatTicks: number
   /** Snapshot the state machine every this many applied entries. Default 10000. */
   readonly snapshotEvery: number
@@ -55,9 +55,9 @@ export interface DaemonConfig {
 export const DAEMON_DEFAULTS = {
   host: '127.0.0.1',
   port: 0,
-  tickMs: 10,
-  electionTicks: 15,
-  heartbeatTicks: 3,
+  tickMs: 5,
+  electionTicks: 30,
+  heartbeatTicks: 6,
   snapshotEvery: 10_000,
   compactionLag: 5_000,
   segmentBytes: 64 * 1024 * 1024,

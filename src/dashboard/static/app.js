@@ -71,7 +71,7 @@
 
   const state = {
     cluster: '',
-    timing: {tickMs: 10, electionTicks: 15, heartbeatTicks: 3, electionTimeoutMs: 150},
+    timing: {tickMs: 5, electionTicks: 30, heartbeatTicks: 6, electionTimeoutMs: 150},
     pollMs: 300,
     status: null,
     offset: 0, // server clock - page clock
