@@ -61,10 +61,13 @@ export interface TableOptions {
 export async function renderTable(options: TableOptions): Promise<string> {
   const {default: Table} = await import('cli-table3')
   const color = options.color ?? useColor()
+  // Colour the header ourselves: cli-table3's own colours follow its library's terminal
+  // detection (off under CI=true, on when piped), not the decision made here.
+  const cyan = styles(color).cyan
   const table = new Table({
-    head: [...options.head],
+    head: options.head.map((h) => cyan(h)),
     // compact: no rule between body rows.
-    style: color ? {head: ['cyan'], border: ['grey'], compact: true} : {head: [], border: [], compact: true},
+    style: {head: [], border: [], compact: true},
     ...(options.align ? {colAligns: [...options.align]} : {}),
   })
   for (const row of options.rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))))
