@@ -1,0 +1,23 @@
+/** Seeded randomness for `raftctl verify`: the nemesis schedule and the clients' choices. */
+
+/** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** An integer drawn uniformly from `[min, max]`. */
+export function between(random: () => number, min: number, max: number): number {
+  return Math.floor(min + random() * (max - min + 1))
+}
+
+/** One element of a non-empty list, uniformly. */
+export function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!
+}

@@ -1,0 +1,239 @@
+/**
+ * The workload of `raftctl verify`: concurrent clients doing get / put / cas / append against a
+ * live cluster, each with its own KvClient (its own session, so retries of a write are applied at
+ * most once), every operation recorded in the history format of DESIGN.md §4 on one monotonic
+ * clock.
+ *
+ * Keys. There are `keys` key SLOTS; even slots hold registers (get, put, cas), odd slots hold
+ * append logs (get, append). Client `c` works on slot `c mod keys`, so each key is shared by
+ * about `clients / keys` clients (5 with the defaults: 10 clients, 2 slots). A slot moves on to
+ * a fresh key (`r0.1`, `r0.2`, …) after `opsPerKey` operations. Both limits keep each key's
+ * history within the checker's budgets: its cost grows with the concurrency on one key (append
+ * keys especially, where several orders of concurrent appends stay open until a read shows
+ * one), far more than with the number of keys.
+ *
+ * Values. Every write is unique: puts and cas write `v<client>.<n>`, appends add the token
+ * `a<client>.<n>;` (the `;` separates tokens; the durability check splits on it).
+ *
+ * Reads go to a node chosen at random for each read: a follower redirects a linearizable read
+ * to the leader, or answers from its own state in the daemons' unsafe follower-read mode.
+ *
+ * Outcomes, per DESIGN.md §4: a completed write is `ok: true`; a cas whose comparison failed is
+ * `ok: false`; a write error is `ok: "unknown"` (no `return`) whenever the request may have
+ * reached a leader (the client says so with `ClientError.unknown`; anything that is not a
+ * ClientError counts as unknown too), and `ok: false` only when it certainly did not; a failed
+ * get is `ok: false` and constrains nothing.
+ */
+import {setTimeout as sleep} from 'node:timers/promises'
+import {ClientError, KvClient, type Endpoint} from '../client/index.js'
+import type {HistoryOp, OpKind} from './history.js'
+import {pick, seededRandom} from './random.js'
+
+/** One clock for the whole run: nanoseconds since it was created, as safe integers. */
+export class MonotonicClock {
+  private readonly origin = process.hrtime.bigint()
+
+  /** Nanoseconds since the clock was created (below 2^53 for 104 days). */
+  now(): number {
+    return Number(process.hrtime.bigint() - this.origin)
+  }
+}
+
+/** Default number of concurrent clients. */
+export const DEFAULT_CLIENTS = 10
+/** Default operations on one key before its slot moves on to a fresh key. */
+export const DEFAULT_OPS_PER_KEY = 200
+/** Default time one attempt of an operation (one request to one node) may take, ms. */
+export const DEFAULT_OP_TIMEOUT_MS = 1000
+/** Default time one operation may take over all its attempts, ms. */
+export const DEFAULT_OP_DEADLINE_MS = 2500
+/** Default most operations per second per client (each client waits so as not to exceed it). */
+export const DEFAULT_CLIENT_RATE = 100
+
+/** Default number of key slots for `clients` clients: one per 5 clients, at least 2 (a register and a log). */
+export function defaultKeys(clients: number): number {
+  return Math.max(2, Math.round(clients / 5))
+}
+
+/** Options of {@link runWorkload}. */
+export interface WorkloadOptions {
+  /** The nodes (every client may read from any of them). */
+  readonly endpoints: readonly Endpoint[]
+  readonly secret: string
+  readonly clock: MonotonicClock
+  /** How long clients start new operations, ms. */
+  readonly durationMs: number
+  /** Seeds each client's choice of keys, operations and read nodes. */
+  readonly seed: number
+  /** Concurrent clients. Default {@link DEFAULT_CLIENTS}. */
+  readonly clients?: number
+  /** Key slots. Default {@link defaultKeys}. */
+  readonly keys?: number
+  /** Operations per key before a slot moves on to a fresh key. Default {@link DEFAULT_OPS_PER_KEY}. */
+  readonly opsPerKey?: number
+  /** Time one attempt may take, ms. Default {@link DEFAULT_OP_TIMEOUT_MS}. */
+  readonly opTimeoutMs?: number
+  /** Time one operation may take over its retries, ms. Default {@link DEFAULT_OP_DEADLINE_MS}. */
+  readonly opDeadlineMs?: number
+  /** Most operations per second per client. Default {@link DEFAULT_CLIENT_RATE}. */
+  readonly clientRate?: number
+  /** Stops the workload early (in-flight operations still complete and are recorded). */
+  readonly signal?: AbortSignal
+}
+
+/** What the history format does not hold but the report shows. */
+export interface OpDetail {
+  /** The node a read was sent to first. */
+  node?: string
+  /** The error code of a failed or unknown op. */
+  error?: string
+  /** When the client stopped waiting for an unknown op (ns; the op itself has no `return`). */
+  gaveUp?: number
+}
+
+/** The recorded run. */
+export interface WorkloadResult {
+  /** The history, in order of completion. */
+  readonly ops: HistoryOp[]
+  /** `details[i]` belongs to `ops[i]`. */
+  readonly details: OpDetail[]
+  /** Every key used, with its kind. */
+  readonly keys: ReadonlyMap<string, 'register' | 'append'>
+  readonly clients: number
+  /** When the first client started and the last op ended, ns. */
+  readonly started: number
+  readonly ended: number
+}
+
+/** The key slots shared by the clients. */
+class KeySpace {
+  private readonly generation: number[]
+  private readonly started: number[]
+  readonly used = new Map<string, 'register' | 'append'>()
+
+  constructor(readonly slots: number, private readonly opsPerKey: number) {
+    this.generation = Array.from({length: slots}, () => 0)
+    this.started = Array.from({length: slots}, () => 0)
+  }
+
+  kindOf(slot: number): 'register' | 'append' {
+    return slot % 2 === 0 ? 'register' : 'append'
+  }
+
+  /** The key of `slot` for one more operation (moving on to a fresh key when the current one is full). */
+  take(slot: number): string {
+    if (this.started[slot]! >= this.opsPerKey) {
+      this.generation[slot]!++
+      this.started[slot] = 0
+    }
+    this.started[slot]!++
+    const key = `${this.kindOf(slot) === 'register' ? 'r' : 'a'}${slot}.${this.generation[slot]}`
+    this.used.set(key, this.kindOf(slot))
+    return key
+  }
+}
+
+/**
+ * Run the clients until `durationMs` passes (or `signal` aborts), then wait for the operations in
+ * flight (bounded by the op deadline). Never rejects for operation errors: they are recorded.
+ */
+export async function runWorkload(options: WorkloadOptions): Promise<WorkloadResult> {
+  const clients = options.clients ?? DEFAULT_CLIENTS
+  const slots = options.keys ?? defaultKeys(clients)
+  if (!Number.isInteger(clients) || clients < 1) throw new RangeError(`clients must be a positive integer, got ${clients}`)
+  if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`keys must be a positive integer, got ${slots}`)
+  const space = new KeySpace(slots, options.opsPerKey ?? DEFAULT_OPS_PER_KEY)
+  const ops: HistoryOp[] = []
+  const details: OpDetail[] = []
+  const started = options.clock.now()
+  const endAt = started + options.durationMs * 1e6
+  const record = (op: HistoryOp, detail: OpDetail): void => {
+    ops.push(op)
+    details.push(detail)
+  }
+  await Promise.all(Array.from({length: clients}, (_, c) => runClient(c, options, space, endAt, record)))
+  return {ops, details, keys: space.used, clients, started, ended: options.clock.now()}
+}
+
+/** One client's loop: one operation at a time, at most `clientRate` per second. */
+async function runClient(c: number, options: WorkloadOptions, space: KeySpace, endAt: number, record: (op: HistoryOp, d: OpDetail) => void): Promise<void> {
+  const {clock} = options
+  const random = seededRandom((options.seed * 7919 + c * 104_729) >>> 0)
+  const timeoutMs = options.opTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS
+  const kv = new KvClient({
+    endpoints: options.endpoints,
+    secret: options.secret,
+    timeoutMs,
+    deadlineMs: options.opDeadlineMs ?? DEFAULT_OP_DEADLINE_MS,
+    clientId: `verify-${c}-${options.seed}-${Date.now().toString(36)}`,
+  })
+  const slot = c % space.slots
+  const minGapNs = 1e9 / (options.clientRate ?? DEFAULT_CLIENT_RATE)
+  const lastSeen = new Map<string, string | null>()
+  let n = 0
+  try {
+    while (clock.now() < endAt && !options.signal?.aborted) {
+      const key = space.take(slot)
+      const kind = chooseOp(space.kindOf(slot), random)
+      const value = kind === 'append' ? `a${c}.${++n};` : `v${c}.${++n}`
+      const call = clock.now()
+      await perform(kv, c, kind, key, value, call, lastSeen, random, options, record)
+      const waitNs = call + minGapNs - clock.now()
+      if (waitNs > 0) await sleep(waitNs / 1e6)
+    }
+  } finally {
+    await kv.close()
+  }
+}
+
+/** Registers: 40% get, 30% put, 30% cas. Logs: 40% get, 60% append. */
+function chooseOp(kind: 'register' | 'append', random: () => number): OpKind {
+  const r = random()
+  if (kind === 'append') return r < 0.4 ? 'get' : 'append'
+  return r < 0.4 ? 'get' : r < 0.7 ? 'put' : 'cas'
+}
+
+async function perform(
+  kv: KvClient, client: number, kind: OpKind, key: string, value: string, call: number, lastSeen: Map<string, string | null>,
+  random: () => number, options: WorkloadOptions, record: (op: HistoryOp, d: OpDetail) => void,
+): Promise<void> {
+  const {clock} = options
+  if (kind === 'get') {
+    const node = pick(random, options.endpoints).id
+    try {
+      const r = await kv.get(key, {node})
+      lastSeen.set(key, r.value)
+      record({client, op: 'get', key, output: r.value, ok: true, call, return: clock.now()}, {node})
+    } catch (error) {
+      record({client, op: 'get', key, ok: false, call, return: clock.now()}, {node, error: codeOf(error)})
+    }
+    return
+  }
+  // cas compares against what this client last saw of the key (often current, sometimes stale).
+  const expected = kind === 'cas' ? (lastSeen.has(key) ? lastSeen.get(key)! : null) : undefined
+  try {
+    let ok = true
+    if (kind === 'put') await kv.put(key, value)
+    else if (kind === 'append') lastSeen.set(key, (await kv.append(key, value)).value)
+    else {
+      const r = await kv.cas(key, expected ?? null, value)
+      ok = r.swapped
+      lastSeen.set(key, r.value)
+    }
+    if (kind === 'put') lastSeen.set(key, value)
+    const op: HistoryOp = {client, op: kind, key, value, ok, call, return: clock.now()}
+    if (kind === 'cas') op.expected = expected ?? null
+    record(op, {})
+  } catch (error) {
+    const definite = error instanceof ClientError && !error.unknown
+    const op: HistoryOp = definite
+      ? {client, op: kind, key, value, ok: false, call, return: clock.now()}
+      : {client, op: kind, key, value, ok: 'unknown', call}
+    if (kind === 'cas') op.expected = expected ?? null
+    record(op, definite ? {error: codeOf(error)} : {error: codeOf(error), gaveUp: clock.now()})
+  }
+}
+
+function codeOf(error: unknown): string {
+  return error instanceof ClientError ? error.code : (error as Error)?.name ?? 'Error'
+}

@@ -1,0 +1,107 @@
+/**
+ * The workload of `raftctl verify` (src/verify/workload.ts) against a FAKE node
+ * (test/client/fake-node.ts): every operation is recorded in the DESIGN.md §4 format with the
+ * outcome rules — a write whose answers are all lost is "unknown" with no return, a write
+ * refused before it could apply is ok false, a cas that did not swap is ok false with its
+ * expected value, a read that got no answer is ok false — on one clock; keys rotate; the
+ * history is linearizable (the fake applies atomically).
+ */
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+import {FakeNode, SECRET} from '../client/fake-node.js'
+import {checkHistory} from '../../src/verify/checker.js'
+import {MonotonicClock, defaultKeys, runWorkload, type WorkloadResult} from '../../src/verify/workload.js'
+
+let node: FakeNode
+let run: WorkloadResult
+
+/** Appends whose number ends in 5 are never answered; puts whose number ends in 7 are refused. */
+const LOST = /^a\d+\.\d*5;$/
+const REFUSED = /^v\d+\.\d*7$/
+
+before(async () => {
+  node = await FakeNode.start('n1')
+  let reads = 0
+  node.misbehave = (request) => {
+    if (request.type === 'append' && LOST.test(request.value)) return 'ignore'
+    if (request.type === 'put' && REFUSED.test(request.value)) return {error: {code: 'BAD_REQUEST', message: 'refused'}}
+    if (request.type === 'get' && ++reads % 13 === 0) return 'ignore'
+    return undefined
+  }
+  run = await runWorkload({
+    endpoints: [{id: 'n1', url: node.address}], secret: SECRET, clock: new MonotonicClock(),
+    durationMs: 1500, seed: 3, clients: 4, keys: 2, opsPerKey: 25, opTimeoutMs: 40, opDeadlineMs: 120, clientRate: 200,
+  })
+})
+after(async () => node.stop())
+
+describe('runWorkload', () => {
+  it('records every op in the history format, on one clock', () => {
+    assert.ok(run.ops.length > 100, `${run.ops.length} ops`)
+    assert.equal(run.details.length, run.ops.length)
+    for (const op of run.ops) {
+      assert.ok(Number.isSafeInteger(op.call) && op.call >= run.started)
+      if (op.ok === 'unknown') assert.equal(op.return, undefined)
+      else assert.ok(Number.isSafeInteger(op.return) && op.return! >= op.call && op.return! <= run.ended)
+      assert.ok(op.client >= 0 && op.client < 4)
+    }
+    assert.equal(checkHistory(run.ops).valid, true)
+  })
+
+  it('gives every write a unique value', () => {
+    const values = run.ops.filter((op) => op.op !== 'get').map((op) => op.value)
+    assert.equal(new Set(values).size, values.length)
+  })
+
+  it('puts registers on even slots, append logs on odd slots, and rotates keys', () => {
+    for (const op of run.ops) {
+      if (op.key.startsWith('r')) assert.ok(['get', 'put', 'cas'].includes(op.op), `${op.op} on ${op.key}`)
+      else assert.ok(['get', 'append'].includes(op.op), `${op.op} on ${op.key}`)
+    }
+    assert.ok(run.keys.has('r0.0') && run.keys.has('r0.1') && run.keys.has('a1.0') && run.keys.has('a1.1'))
+    const perKey = new Map<string, number>()
+    for (const op of run.ops) perKey.set(op.key, (perKey.get(op.key) ?? 0) + 1)
+    for (const [key, n] of perKey) assert.ok(n <= 25, `${key}: ${n} ops`)
+    assert.equal(run.keys.get('r0.0'), 'register')
+    assert.equal(run.keys.get('a1.0'), 'append')
+  })
+
+  it('a write whose answers are all lost is unknown, never false', () => {
+    const lost = run.ops.filter((op) => op.op === 'append' && LOST.test(op.value!))
+    assert.ok(lost.length > 0)
+    for (const op of lost) {
+      // A client's very first write, if lost, makes its next one SESSION_EXPIRED on the fake; otherwise unknown.
+      assert.notEqual(op.ok, true)
+      assert.notEqual(op.ok, false, `${op.value}: a lost answer is not a definite failure`)
+    }
+    const i = run.ops.indexOf(lost[0]!)
+    assert.equal(run.details[i]!.error, 'TIMEOUT')
+    assert.ok(run.details[i]!.gaveUp! > run.ops[i]!.call)
+  })
+
+  it('a write refused before it applied is ok false, with its return', () => {
+    const refused = run.ops.filter((op) => op.op === 'put' && REFUSED.test(op.value!))
+    assert.ok(refused.length > 0)
+    for (const op of refused) assert.equal(op.ok, false)
+    assert.equal(run.details[run.ops.indexOf(refused[0]!)]!.error, 'BAD_REQUEST')
+  })
+
+  it('a cas that did not swap is ok false with its expected value; one that did is ok true', () => {
+    const cas = run.ops.filter((op) => op.op === 'cas')
+    assert.ok(cas.some((op) => op.ok === false) && cas.some((op) => op.ok === true))
+    for (const op of cas) assert.ok('expected' in op)
+  })
+
+  it('reads go to the chosen node; a read without an answer is ok false and constrains nothing', () => {
+    const gets = run.ops.map((op, i) => ({op, d: run.details[i]!})).filter((x) => x.op.op === 'get')
+    assert.ok(gets.every((x) => x.d.node === 'n1'))
+    assert.ok(gets.some((x) => x.op.ok === false && x.op.output === undefined))
+    assert.ok(gets.filter((x) => x.op.ok === true).every((x) => 'output' in x.op))
+  })
+
+  it('about 5 clients per key by default', () => {
+    assert.equal(defaultKeys(10), 2)
+    assert.equal(defaultKeys(3), 2)
+    assert.equal(defaultKeys(40), 8)
+  })
+})
