@@ -3,7 +3,7 @@
  * daemons with their own log files, pid files with stale-pid detection, signals.
  */
 import {spawn} from 'node:child_process'
-import {closeSync, existsSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
@@ -62,9 +62,17 @@ export function isDaemon(pid: number, id: string): boolean {
 /** The daemon's pid if it runs; a stale pid file is removed. */
 export function runningPid(paths: ClusterPaths, id: string): number | null {
   const file = paths.pidFile(id)
-  if (!existsSync(file)) return null
-  const pid = Number(readFileSync(file, 'utf8').trim())
-  if (Number.isInteger(pid) && pid > 0 && isDaemon(pid, id)) return pid
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8').trim()
+  } catch {
+    return null
+  }
+  // An empty or partial file is a daemon writing it right now (writeFileSync truncates, then
+  // writes): deleting it here would lose the pid for good, and the daemon would run unsupervised.
+  if (!/^\d+$/.test(text) || Number(text) <= 0) return null
+  const pid = Number(text)
+  if (isDaemon(pid, id)) return pid
   rmSync(file, {force: true})
   return null
 }

@@ -2,7 +2,7 @@
  * Runs one daemon in the foreground until SIGTERM/SIGINT: start the node, write the pid file,
  * shut down gracefully (stop accepting, flush, exit 0), exit non-zero on a fatal storage error.
  */
-import {writeFileSync, rmSync} from 'node:fs'
+import {renameSync, rmSync, writeFileSync} from 'node:fs'
 import {Node} from './node.js'
 import {createLogger} from './logger.js'
 import type {DaemonConfig} from './config.js'
@@ -27,7 +27,12 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions): Prom
     logger.flush()
     throw err
   }
-  if (options.pidFile) writeFileSync(options.pidFile, `${process.pid}\n`)
+  if (options.pidFile) {
+    // Atomically (temp file + rename): a reader never sees an empty or partial pid file.
+    const tmp = `${options.pidFile}.${process.pid}.tmp`
+    writeFileSync(tmp, `${process.pid}\n`)
+    renameSync(tmp, options.pidFile)
+  }
   if (options.announce) process.stdout.write(`${JSON.stringify({ready: true, id: node.id, address: node.advertise, port: node.port, pid: process.pid})}\n`)
   return new Promise<number>((resolve) => {
     const finish = (code: number): void => {

@@ -1,4 +1,4 @@
-/** Seeded randomness for `raftctl verify`: the nemesis schedule and the clients' choices. */
+/** Seeded randomness for `raftctl verify`'s clients: keys, operations and read nodes. */
 
 /** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -10,11 +10,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-}
-
-/** An integer drawn uniformly from `[min, max]`. */
-export function between(random: () => number, min: number, max: number): number {
-  return Math.floor(min + random() * (max - min + 1))
 }
 
 /** One element of a non-empty list, uniformly. */
