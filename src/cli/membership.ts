@@ -139,3 +139,53 @@ export function quorumLine(before: QuorumReport, after: QuorumReport): string {
 export function quorumText(q: QuorumReport): string {
   return `${plural(q.voters, 'voter')} (quorum ${q.quorum}, tolerates ${plural(q.tolerates, 'failure')})`
 }
+
+/** What a membership change returns once committed (the admin `member.*` result). */
+export interface CommittedChange {
+  readonly index: number
+  readonly members: {readonly voters: readonly {readonly id: string}[]; readonly learners: readonly {readonly id: string}[]}
+}
+
+/** Options of {@link runMemberChange}. */
+export interface MemberChangeRun {
+  readonly plan: ChangePlan
+  readonly membership: Membership
+  /** Present participle for the first line, e.g. `Adding`. */
+  readonly verb: string
+  /** Printed after the change's description, e.g. ` at ws://10.0.0.4:7001`. */
+  readonly where?: string
+  /** Printed inside the parenthesis before the leader, e.g. `it answers; `. */
+  readonly note?: string
+  readonly dryRun: boolean
+  readonly force: boolean
+  /** Fields added to the JSON document (dry run or not). */
+  readonly extra: Record<string, unknown>
+  /** Apply the change through the leader. */
+  readonly apply: () => Promise<CommittedChange>
+  /** The last line once committed, given the configuration entry's index. */
+  readonly done: (index: number) => string
+}
+
+/**
+ * The steps `member add|remove|promote` share: print the plan with the quorum before and after,
+ * refuse an unsafe change unless forced (UNSAFE_CHANGE), stop at a dry run, else apply it
+ * through the leader and report the committed configuration. Returns the JSON document.
+ */
+export async function runMemberChange(log: (line: string) => void, run: MemberChangeRun): Promise<Record<string, unknown>> {
+  const {plan, membership} = run
+  log(`${run.dryRun ? 'Plan' : run.verb}: ${describeChange(plan)}${run.where ?? ''} (${run.note ?? ''}leader ${membership.leader}, term ${membership.term})`)
+  log(`  before: ${quorumText(plan.before)}`)
+  log(`  after:  ${quorumText(plan.after)}`)
+  checkPlan(plan, run.force)
+  const summary = {before: plan.before, after: plan.after}
+  if (run.dryRun) {
+    log('Dry run: nothing changed.')
+    return {dryRun: true, ...run.extra, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
+  }
+  const result = await run.apply()
+  log(`${run.done(result.index)}: ${quorumLine(plan.before, plan.after)}`)
+  return {
+    ...run.extra, index: result.index, ...summary,
+    members: {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)},
+  }
+}

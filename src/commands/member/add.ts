@@ -5,7 +5,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
 
 export default class MemberAdd extends ClusterCommand {
   static override summary = 'Add a member that runs elsewhere (membership only)'
@@ -40,22 +40,18 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
       throw new RaftctlError('BAD_INPUT', `${args.id} is already a ${membership.voters.includes(args.id) ? 'voter' : 'learner'}${membership.learners.includes(args.id) ? ` (promote it with: raftctl member promote ${args.id})` : ''}`)
     }
     const up = await ping(cluster.secret(), args.address)
-    const plan = planChange(membership, flags.learner ? 'add-learner' : 'add', args.id, up)
-    this.log(`${flags['dry-run'] ? 'Plan' : 'Adding'}: ${describeChange(plan)} at ${args.address} (${up ? 'it answers' : 'it does not answer yet'}; leader ${membership.leader}, term ${membership.term})`)
-    this.log(`  before: ${quorumText(plan.before)}`)
-    this.log(`  after:  ${quorumText(plan.after)}`)
-    checkPlan(plan, flags.force)
-    const summary = {before: plan.before, after: plan.after}
-    if (flags['dry-run']) {
-      this.log('Dry run: nothing changed.')
-      return {dryRun: true, id: args.id, address: args.address, learner: flags.learner, reachable: up, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
-    }
-    const result = await this.onLeader(cluster, (client) => client.addMember(args.id, args.address, {learner: flags.learner, timeoutMs}), timeoutMs)
-    this.log(`Added ${args.id} as a ${flags.learner ? 'learner' : 'voter'} (configuration entry ${result.index}): ${quorumLine(plan.before, plan.after)}`)
-    return {
-      id: args.id, address: args.address, learner: flags.learner, reachable: up, index: result.index, ...summary,
-      members: {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)},
-    }
+    return runMemberChange((line) => this.log(line), {
+      plan: planChange(membership, flags.learner ? 'add-learner' : 'add', args.id, up),
+      membership,
+      verb: 'Adding',
+      where: ` at ${args.address}`,
+      note: `${up ? 'it answers' : 'it does not answer yet'}; `,
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      extra: {id: args.id, address: args.address, learner: flags.learner, reachable: up},
+      apply: () => this.onLeader(cluster, (client) => client.addMember(args.id, args.address, {learner: flags.learner, timeoutMs}), timeoutMs),
+      done: (index) => `Added ${args.id} as a ${flags.learner ? 'learner' : 'voter'} (configuration entry ${index})`,
+    })
   }
 }
 

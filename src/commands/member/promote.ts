@@ -4,7 +4,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
 
 export default class MemberPromote extends ClusterCommand {
   static override summary = 'Promote a learner to voter'
@@ -33,21 +33,15 @@ export default class MemberPromote extends ClusterCommand {
       throw new RaftctlError(membership.voters.includes(args.id) ? 'BAD_INPUT' : 'NOT_FOUND',
         membership.voters.includes(args.id) ? `${args.id} is already a voter` : `${args.id} is not a learner (learners: ${membership.learners.join(', ') || 'none'})`)
     }
-    const plan = planChange(membership, 'promote', args.id)
-    this.log(`${flags['dry-run'] ? 'Plan' : 'Promoting'}: ${describeChange(plan)} (leader ${membership.leader}, term ${membership.term})`)
-    this.log(`  before: ${quorumText(plan.before)}`)
-    this.log(`  after:  ${quorumText(plan.after)}`)
-    checkPlan(plan, flags.force)
-    const summary = {before: plan.before, after: plan.after}
-    if (flags['dry-run']) {
-      this.log('Dry run: nothing changed.')
-      return {dryRun: true, id: args.id, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
-    }
-    const result = await this.onLeader(cluster, (client) => client.promoteMember(args.id, {timeoutMs}), timeoutMs)
-    this.log(`Promoted ${args.id} to voter (configuration entry ${result.index}): ${quorumLine(plan.before, plan.after)}`)
-    return {
-      id: args.id, index: result.index, ...summary,
-      members: {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)},
-    }
+    return runMemberChange((line) => this.log(line), {
+      plan: planChange(membership, 'promote', args.id),
+      membership,
+      verb: 'Promoting',
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      extra: {id: args.id},
+      apply: () => this.onLeader(cluster, (client) => client.promoteMember(args.id, {timeoutMs}), timeoutMs),
+      done: (index) => `Promoted ${args.id} to voter (configuration entry ${index})`,
+    })
   }
 }

@@ -5,7 +5,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
 
 export default class MemberRemove extends ClusterCommand {
   static override summary = 'Remove a member from the configuration (membership only)'
@@ -34,21 +34,15 @@ export default class MemberRemove extends ClusterCommand {
     if (!membership.voters.includes(args.id) && !membership.learners.includes(args.id)) {
       throw new RaftctlError('NOT_FOUND', `${args.id} is not a member (voters: ${membership.voters.join(', ')}; learners: ${membership.learners.join(', ') || 'none'})`)
     }
-    const plan = planChange(membership, 'remove', args.id)
-    this.log(`${flags['dry-run'] ? 'Plan' : 'Removing'}: ${describeChange(plan)} (leader ${membership.leader}, term ${membership.term})`)
-    this.log(`  before: ${quorumText(plan.before)}`)
-    this.log(`  after:  ${quorumText(plan.after)}`)
-    checkPlan(plan, flags.force)
-    const summary = {before: plan.before, after: plan.after}
-    if (flags['dry-run']) {
-      this.log('Dry run: nothing changed.')
-      return {dryRun: true, id: args.id, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
-    }
-    const result = await this.onLeader(cluster, (client) => client.removeMember(args.id, {timeoutMs}), timeoutMs)
-    this.log(`Removed ${args.id} (configuration entry ${result.index}): ${quorumLine(plan.before, plan.after)}`)
-    return {
-      id: args.id, index: result.index, ...summary,
-      members: {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)},
-    }
+    return runMemberChange((line) => this.log(line), {
+      plan: planChange(membership, 'remove', args.id),
+      membership,
+      verb: 'Removing',
+      dryRun: flags['dry-run'],
+      force: flags.force,
+      extra: {id: args.id},
+      apply: () => this.onLeader(cluster, (client) => client.removeMember(args.id, {timeoutMs}), timeoutMs),
+      done: (index) => `Removed ${args.id} (configuration entry ${index})`,
+    })
   }
 }
