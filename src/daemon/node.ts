@@ -156,7 +156,6 @@ export class Node implements ServiceHost {
   private tick(): void {
     if (this.stopping) return
     this.guard(() => this.replica.tick())
-    this.updateGauges()
   }
 
   /** Process pending work once, at the end of this event-loop turn (coalesces many inputs into one Ready). */
@@ -190,6 +189,7 @@ export class Node implements ServiceHost {
   /** Called after a fatal stop (the daemon entry exits the process). */
   onFatal?: (err: Error) => void
 
+  /** Refresh the index and role gauges (at scrape time: building a status every tick would cost more than it tells). */
   private updateGauges(): void {
     const st = this.replica.core.status()
     this.metrics.term.set(st.term)
