@@ -32,6 +32,12 @@ export class RaftLog {
   stableIndex: number
   /** A snapshot received from the leader that the driver has not yet persisted and restored. */
   pendingSnapshot: Snapshot | null = null
+  /**
+   * The lowest index below which the log is unchanged since the last Ready was handed out
+   * (minus one): a truncation or an installed snapshot while that Ready is being persisted
+   * lowers it, so `advance()` never marks replaced entries stable. Reset by each Ready.
+   */
+  unchangedThrough = Number.MAX_SAFE_INTEGER
 
   constructor(snapshot: Snapshot, entries: readonly Entry[], committed: number, private readonly bugs: LogBugs = {}) {
     this.snapshot = snapshot
@@ -133,11 +139,13 @@ export class RaftLog {
         else this.entries.push(e)
       }
       this.stableIndex = Math.min(this.stableIndex, from - 1)
+      this.unchangedThrough = Math.min(this.unchangedThrough, from - 1)
       return {changedFrom: from, truncated: false}
     }
     this.entries.length = from - this.offset - 1
     for (; i < entries.length; i++) this.entries.push(entries[i]!)
     this.stableIndex = Math.min(this.stableIndex, from - 1)
+    this.unchangedThrough = Math.min(this.unchangedThrough, from - 1)
     return {changedFrom: from, truncated}
   }
 
@@ -186,6 +194,7 @@ export class RaftLog {
     this.committed = snapshot.meta.index
     this.applied = snapshot.meta.index
     this.stableIndex = snapshot.meta.index
+    this.unchangedThrough = Math.min(this.unchangedThrough, snapshot.meta.index)
     this.pendingSnapshot = snapshot
   }
 

@@ -130,7 +130,7 @@ export class RaftNode {
   private events: RaftEvent[] = []
   private prevHardState: HardState
   /** What the last Ready handed out, acknowledged by advance(). */
-  private inReady: {lastEntry: number; applied: number; snapshot: boolean} | null = null
+  private inReady: {lastEntry: number; applied: number; snapshot: Snapshot | null} | null = null
 
   /**
    * @param options core options (see {@link RaftOptions})
@@ -299,7 +299,10 @@ export class RaftNode {
     )
   }
 
-  /** Collect the pending work. Call advance() once it is handled, before any other input. */
+  /**
+   * Collect the pending work. Call advance() once it is handled, before the next ready(). Other
+   * inputs (step, tick, propose, …) may arrive in between, while the Ready is being persisted.
+   */
   ready(): Ready {
     this.flushOwed()
     const hs = this.hardState()
@@ -318,8 +321,9 @@ export class RaftNode {
     this.inReady = {
       lastEntry: entries.length > 0 ? entries[entries.length - 1]!.index : this.log.stableIndex,
       applied: committedEntries.length > 0 ? committedEntries[committedEntries.length - 1]!.index : this.log.applied,
-      snapshot: this.log.pendingSnapshot !== null,
+      snapshot: this.log.pendingSnapshot,
     }
+    this.log.unchangedThrough = Number.MAX_SAFE_INTEGER
     this.prevHardState = hs
     this.msgs = []
     this.msgsAfterPersist = []
@@ -328,13 +332,18 @@ export class RaftNode {
     return rd
   }
 
-  /** The last Ready has been persisted, sent and applied. */
+  /**
+   * The last Ready has been persisted, sent and applied. Inputs that arrived while it was being
+   * persisted are accounted for: entries it carried that a later append replaced (or a snapshot
+   * superseded) are not marked stable, and a snapshot received meanwhile stays pending.
+   */
   advance(): void {
     const done = this.inReady
     if (done === null) return
     this.inReady = null
-    if (done.snapshot) this.log.pendingSnapshot = null
-    this.log.stableIndex = Math.max(this.log.stableIndex, Math.min(done.lastEntry, this.log.lastIndex()))
+    if (done.snapshot !== null && this.log.pendingSnapshot === done.snapshot) this.log.pendingSnapshot = null
+    const persisted = Math.min(done.lastEntry, this.log.unchangedThrough, this.log.lastIndex())
+    this.log.stableIndex = Math.max(this.log.stableIndex, persisted)
     this.log.applied = Math.max(this.log.applied, done.applied)
     if (this.role === 'leader') {
       const self = this.progress.get(this.id)

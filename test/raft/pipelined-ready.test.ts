@@ -1,0 +1,81 @@
+/**
+ * The Ready contract with a pipelined driver: inputs (appends, snapshots, proposals, ticks)
+ * reach the core while a Ready is being persisted, i.e. between ready() and advance(). What
+ * advance() then marks stable must be exactly what that Ready carried and what is still in
+ * the log (docs: src/raft/README.md, "The Ready contract").
+ */
+import {describe, it} from 'node:test'
+import assert from 'node:assert/strict'
+import {RaftNode, SeededRng, type Snapshot} from '../../src/raft/index.js'
+import {Harness, bytes, drain, entriesWithTerms, stateWithLog} from './harness.js'
+
+const voters = ['n1', 'n2', 'n3']
+
+function follower(terms: number[], term: number): RaftNode {
+  const n = new RaftNode({id: 'n2', rng: new SeededRng(1)}, stateWithLog(voters, terms, {term}))
+  drain(n)
+  return n
+}
+
+function snapshotAt(index: number, term: number): Snapshot {
+  return {meta: {index, term, conf: {voters, learners: []}}, data: bytes(`snap-${index}`)}
+}
+
+describe('inputs between ready() and advance()', () => {
+  it('entries that a later append replaced while they were being persisted are not marked stable', () => {
+    const n = follower([1], 1)
+    n.step({type: 'append', from: 'n1', to: 'n2', term: 1, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1, 1], 2), commit: 1})
+    const inFlight = n.ready()
+    assert.deepEqual(inFlight.entries.map((e) => [e.index, e.term]), [[2, 1], [3, 1]])
+    // While 2..3 (term 1) are being written, a new leader replaces them from index 2.
+    n.step({type: 'append', from: 'n3', to: 'n2', term: 2, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([2, 2], 2), commit: 1})
+    n.advance()
+    const next = n.ready()
+    assert.deepEqual(next.entries.map((e) => [e.index, e.term]), [[2, 2], [3, 2]], 'the replacing entries must still be persisted')
+    n.advance()
+    assert.equal(n.hasReady(), false)
+  })
+
+  it('a snapshot that arrives while another snapshot is being persisted stays pending', () => {
+    const n = follower([1], 1)
+    const first = snapshotAt(5, 1)
+    n.step({type: 'snapshot', from: 'n1', to: 'n2', term: 1, snapshot: first})
+    const inFlight = n.ready()
+    assert.equal(inFlight.snapshot, first)
+    const second = snapshotAt(9, 1)
+    n.step({type: 'snapshot', from: 'n1', to: 'n2', term: 1, snapshot: second})
+    n.advance()
+    assert.equal(n.ready().snapshot, second, 'the newer snapshot must be handed out')
+  })
+
+  it('entries appended after a snapshot replaced the log while a Ready was in flight are persisted by the next Ready', () => {
+    const n = follower([1], 1)
+    n.step({type: 'append', from: 'n1', to: 'n2', term: 1, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1, 1, 1, 1, 1, 1, 1, 1], 2), commit: 1})
+    const inFlight = n.ready()
+    assert.equal(inFlight.entries.at(-1)!.index, 9)
+    // A leader of term 2 sends a snapshot at 5 whose term differs from our entry 5: it replaces the log.
+    n.step({type: 'snapshot', from: 'n3', to: 'n2', term: 2, snapshot: snapshotAt(5, 2)})
+    n.step({type: 'append', from: 'n3', to: 'n2', term: 2, prevIndex: 5, prevTerm: 2, entries: entriesWithTerms([2, 2, 2, 2, 2], 6), commit: 5})
+    n.advance()
+    const next = n.ready()
+    assert.equal(next.snapshot?.meta.index, 5)
+    assert.deepEqual(next.entries.map((e) => [e.index, e.term]), [[6, 2], [7, 2], [8, 2], [9, 2], [10, 2]])
+  })
+
+  it('a leader counts only what its persisted Ready carried, not proposals made while it was in flight', () => {
+    const h = Harness.cluster(1)
+    h.campaign('n1')
+    h.stabilize()
+    const n = h.node('n1')
+    h.propose('n1', 'a')
+    const rd = n.ready()
+    assert.deepEqual(rd.entries.map((e) => e.index), [3])
+    h.propose('n1', 'b') // arrives while entry 3 is being persisted
+    n.advance()
+    assert.equal(n.status().commitIndex, 3, 'entry 4 is not durable yet')
+    const next = n.ready()
+    assert.deepEqual(next.entries.map((e) => e.index), [4])
+    n.advance()
+    assert.equal(n.status().commitIndex, 4)
+  })
+})
