@@ -122,7 +122,8 @@ function markOf(plan: SnapshotPlan): SnapshotMark {
 }
 
 /**
- * {@link Storage} on local disk. Synchronous by design: one `save` = one batch = one fdatasync.
+ * {@link Storage} on local disk: one `save` = one batch = one fdatasync (group commit);
+ * `saveAsync` runs that fdatasync in the background (pipelined group commit).
  *
  * Errors: `StorageError` `CORRUPT` from `load` (file and offset named), `STORAGE_FULL` when the
  * disk is full (the failed save left nothing behind; later saves work once space is back),
@@ -170,19 +171,58 @@ export class FileStorage implements Storage, LogView {
 
   /** {@inheritDoc Storage.save} */
   save(write: StorageWrite): void {
+    this.#write(write, null)
+  }
+
+  /**
+   * {@inheritDoc Storage.saveAsync} The batch is written (page cache) before this returns and
+   * its fdatasync runs in libuv's thread pool. Batches with a snapshot, or that open a new
+   * segment, are synced before this returns (`done` then too). Errors of the write itself are
+   * reported through `done` too, with nothing of the batch left behind.
+   */
+  saveAsync(write: StorageWrite, done: (err: Error | null) => void): void {
+    let called = false
+    const once = (err: Error | null): void => {
+      if (called) return
+      called = true
+      done(err)
+    }
+    try {
+      this.#write(write, once)
+    } catch (err) {
+      once(err as Error)
+    }
+  }
+
+  /** One batch: with `done` null synced before returning, else synced in the background. */
+  #write(write: StorageWrite, done: ((err: Error | null) => void) | null): void {
     const wal = this.#usable()
     const plan = planWrite(this, write)
-    if (!plan.snapshot && plan.entries.length === 0 && !plan.hardState) return
+    if (!plan.snapshot && plan.entries.length === 0 && !plan.hardState) return done?.(null)
     const hs = plan.hardState ?? this.#hardState
     const batch = encodeBatch(plan.snapshot && markOf(plan.snapshot), plan.entries, hs, this.#o.maxRecordBytes)
     const written = plan.snapshot?.rewrite ? writeSnapshotFile(this.#o.ops, this.#o.snapDir, plan.snapshot.snapshot, this.#o.sync) : null
     const next = plan.snapshot && !plan.snapshot.keep ? plan.snapshot.snapshot.meta.index + 1 : this.lastIndex() + 1
-    const place = this.#appendOrUndo(wal, batch.buf, plan.entries[0]?.index, next, written)
+    // The sync may finish (or fall back to a synchronous one) before the bookkeeping below is
+    // done: hold its result until then, so `done` always sees the store updated.
+    let synced: {err: Error | null} | null = null
+    let booked = false
+    const onSynced = (err: Error | null): void => {
+      if (booked) done!(err)
+      else synced = {err}
+    }
+    const deferred = done !== null && !plan.snapshot
+    const place = deferred
+      ? wal.appendDeferred(batch.buf, plan.entries[0]?.index, next, onSynced)
+      : this.#appendOrUndo(wal, batch.buf, plan.entries[0]?.index, next, written)
     if (plan.snapshot) this.#applySnapshot(plan.snapshot, plan.snapshot.snapshot.meta.index)
     plan.entries.forEach((e, k) => this.#log.put(e.index, {term: e.term, seg: place.seg, offset: place.offset + batch.entryOffsets[k]}))
     this.#hardState = hs
     this.#syncs++
     if (plan.snapshot) this.#afterSnapshot()
+    booked = true
+    if (!deferred) done?.(null)
+    else if (synced !== null) done!((synced as {err: Error | null}).err)
   }
 
   /** {@inheritDoc Storage.saveSnapshot} A snapshot equal (index and term) to the stored one is not rewritten. */

@@ -1,5 +1,5 @@
 /**
- * The synchronous file-system calls storage makes, as a small interface: production code uses
+ * The file-system calls storage makes (synchronous, but for the background fdatasync), as a small interface: production code uses
  * {@link nodeFs}; tests pass a wrapper that injects faults (ENOSPC on the n-th write, a failing
  * fdatasync, …) and counts syncs.
  */
@@ -13,6 +13,8 @@ export interface FsOps {
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number
   readFileSync(path: string): Buffer
   fdatasyncSync(fd: number): void
+  /** fdatasync in libuv's thread pool; `cb` gets null or the error. */
+  fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void
   fsyncSync(fd: number): void
   ftruncateSync(fd: number, length: number): void
   renameSync(from: string, to: string): void
@@ -28,6 +30,7 @@ export const nodeFs: FsOps = {
   writeSync: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
   readFileSync: (path) => fs.readFileSync(path),
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
+  fdatasync: (fd, cb) => fs.fdatasync(fd, cb),
   fsyncSync: (fd) => fs.fsyncSync(fd),
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   renameSync: (from, to) => fs.renameSync(from, to),

@@ -162,6 +162,10 @@ export class Wal {
   readonly #segments: OpenSegment[]
   #fd: number | null = null
   #poisoned: StorageError | null = null
+  /** Asynchronous fdatasyncs not yet completed (see {@link appendDeferred}). */
+  #syncsInFlight = 0
+  /** Descriptors whose close waits for the in-flight syncs (an fd number must not be reused under them). */
+  #closeAfterSyncs: number[] = []
 
   /** `segments` in log order with their valid sizes; the last one is the active segment. */
   constructor(opts: WalOptions, segments: ReadonlyArray<SegmentRef & {bytes: number}>) {
@@ -199,6 +203,44 @@ export class Wal {
     return this.#appendToNew(firstEntry ?? nextIndex, batch)
   }
 
+  /**
+   * Append one batch to the active segment and start its fdatasync in the background; `done`
+   * gets null once the batch is durable, or the error (which poisons the WAL: after a failed
+   * fdatasync the page cache can no longer be trusted). Falls back to {@link append} (synchronous,
+   * `done` called before returning) when the batch starts a new segment or sync is off. A failed
+   * write is undone and thrown, as by `append`.
+   */
+  appendDeferred(batch: Buffer, firstEntry: number | undefined, nextIndex: number, done: (err: Error | null) => void): Placement {
+    if (this.#poisoned) throw this.#poisoned
+    const active = this.#active()
+    if (!this.#opts.sync || !active || this.#shouldRoll(active, firstEntry)) {
+      const placed = this.append(batch, firstEntry, nextIndex)
+      done(null)
+      return placed
+    }
+    const fd = this.#fd!
+    const offset = active.bytes
+    try {
+      writeFully(this.#opts.ops, fd, batch, offset)
+    } catch (err) {
+      const failure = toStorageError(err, 'appending to WAL segment', active.path, offset)
+      this.#undoAppend(active, fd, offset, null)
+      throw failure
+    }
+    active.bytes += batch.length
+    this.#syncsInFlight++
+    this.#opts.ops.fdatasync(fd, (err) => {
+      this.#syncsInFlight--
+      if (this.#syncsInFlight === 0) this.#closeDeferred()
+      if (err) {
+        this.#poison(active.path, offset, err)
+        return done(toStorageError(err, 'syncing WAL segment', active.path, offset))
+      }
+      done(null)
+    })
+    return {seg: active.name, offset}
+  }
+
   /** Delete whole segments whose name is below `name` (never the active one). Failures are logged, not thrown. */
   deleteBefore(name: number): number {
     let deleted = 0
@@ -217,10 +259,25 @@ export class Wal {
     return deleted
   }
 
-  /** Close the active segment's file. */
+  /** Close the active segment's file (after any fdatasync still in flight on it). */
   close(): void {
-    if (this.#fd !== null) this.#opts.ops.closeSync(this.#fd)
+    if (this.#fd !== null) this.#closeFd(this.#fd)
     this.#fd = null
+  }
+
+  #closeFd(fd: number): void {
+    if (this.#syncsInFlight > 0) this.#closeAfterSyncs.push(fd)
+    else this.#opts.ops.closeSync(fd)
+  }
+
+  #closeDeferred(): void {
+    for (const fd of this.#closeAfterSyncs.splice(0)) {
+      try {
+        this.#opts.ops.closeSync(fd)
+      } catch (err) {
+        this.#opts.logger('warn', 'could not close a WAL segment', {error: String(err)})
+      }
+    }
   }
 
   #active(): OpenSegment | undefined {
@@ -276,7 +333,7 @@ export class Wal {
       this.#undoCreate(path, fd, syncing && !isFullError(err) ? err : null)
       throw failure
     }
-    if (this.#fd !== null) this.#opts.ops.closeSync(this.#fd)
+    if (this.#fd !== null) this.#closeFd(this.#fd)
     this.#fd = fd
     this.#segments.push({name, path, bytes: SEGMENT_HEADER_BYTES + batch.length})
     this.#opts.logger('debug', 'WAL segment created', {file: path})

@@ -125,6 +125,11 @@ export class FaultFs implements FsOps {
     this.#check('fdatasync')
     nodeFs.fdatasyncSync(fd)
   }
+  fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
+    const f = this.#hit('fdatasync')
+    if (f) return void setImmediate(() => cb(errno(f.code)))
+    nodeFs.fdatasync(fd, cb)
+  }
   fsyncSync(fd: number): void {
     this.#check('fsync')
     nodeFs.fsyncSync(fd)
