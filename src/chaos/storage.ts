@@ -1,9 +1,11 @@
 /**
- * SlowStorage: a {@link Storage} decorator for the `disk` fault. Every durable write (`save`,
- * `saveSnapshot`) takes `delayMs()` longer, as if fsync were slow. The storage port is
- * synchronous, so the delay is a synchronous sleep, injected by the daemon (which blocks its
- * thread with Atomics.wait: a daemon stuck in fsync answers nothing, exactly like a real one).
- * Reads (`load`) and `close` are not slowed.
+ * SlowStorage: a {@link Storage} decorator for the `disk` fault. Every durable write takes
+ * `delayMs()` longer, as if fsync were slow. The synchronous writes (`save`, `saveSnapshot`)
+ * sleep synchronously (the daemon blocks its thread with Atomics.wait: a daemon stuck in a
+ * synchronous fsync answers nothing, exactly like a real one); `saveAsync` (when the inner store
+ * has it) reports durability that much later through an injected timer, while the node goes on
+ * taking requests and messages, as with a real slow background fsync. Reads (`load`) and
+ * `close` are not slowed.
  */
 import type {RecoveredState, Storage, StorageWrite} from '../replica/ports.js'
 import type {Snapshot} from '../raft/types.js'
@@ -14,11 +16,17 @@ export interface SlowStorageOptions {
   readonly delayMs: () => number
   /** Block the calling thread for `ms` milliseconds. */
   readonly sleep: (ms: number) => void
+  /** Call `fn` after `ms` milliseconds without blocking (for `saveAsync`). */
+  readonly after: (ms: number, fn: () => void) => void
 }
 
-/** The slow-disk decorator. */
+/** The slow-disk decorator. Offers `saveAsync` exactly when the inner store does. */
 export class SlowStorage implements Storage {
-  constructor(private readonly inner: Storage, private readonly options: SlowStorageOptions) {}
+  readonly saveAsync?: (write: StorageWrite, done: (err: Error | null) => void) => void
+
+  constructor(private readonly inner: Storage, private readonly options: SlowStorageOptions) {
+    if (inner.saveAsync) this.saveAsync = (write, done) => this.slowAsync(inner.saveAsync!.bind(inner), write, done)
+  }
 
   load(): RecoveredState {
     return this.inner.load()
@@ -37,6 +45,15 @@ export class SlowStorage implements Storage {
 
   close(): void {
     this.inner.close()
+  }
+
+  /** The inner asynchronous save; its success is reported `delayMs()` later (errors at once). */
+  private slowAsync(save: NonNullable<Storage['saveAsync']>, write: StorageWrite, done: (err: Error | null) => void): void {
+    const ms = this.options.delayMs()
+    save(write, (err) => {
+      if (err !== null || !(ms > 0)) return done(err)
+      this.options.after(ms, () => done(null))
+    })
   }
 
   private slow(): void {

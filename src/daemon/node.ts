@@ -11,11 +11,11 @@ import type {WebSocket} from 'ws'
 import {Replica} from '../replica/replica.js'
 import {SeededRng, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {NodeId} from '../raft/types.js'
-import type {Network} from '../replica/ports.js'
+import type {Network, Storage} from '../replica/ports.js'
 import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage, StorageError} from '../storage/index.js'
-import {NodeServer, PeerTransport} from '../transport/index.js'
+import {NodeServer, PeerTransport, corkForTurn} from '../transport/index.js'
 import {KvStateMachine} from '../kv/index.js'
 import {
   formatError, formatEvent, formatResponse, parseRequest, DEFAULT_PROTOCOL_LIMITS,
@@ -80,7 +80,7 @@ export class Node implements ServiceHost {
     })
     this.replica = new Replica({
       raft: {id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks},
-      storage: new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep}),
+      storage: this.replicaStorage(),
       network: this.outbound(),
       stateMachine: this.kv,
       initialConf: config.initialCluster.length > 0 ? {voters: [...config.initialCluster], learners: []} : undefined,
@@ -88,6 +88,22 @@ export class Node implements ServiceHost {
       compactionLag: config.compactionLag,
       onEvent: (e) => this.onRaftEvent(e),
     })
+  }
+
+  /**
+   * The storage the replica runs on: the file storage behind the slow-disk fault. Batches sync
+   * in the background (`saveAsync`); their completion runs under {@link guard} like every other
+   * input, so a failed sync stops the node and waiters see the writes it applied.
+   */
+  private replicaStorage(): Storage {
+    const slow = new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep, after: (ms, fn) => void setTimeout(fn, ms)})
+    return {
+      load: () => slow.load(),
+      save: (write) => slow.save(write),
+      saveSnapshot: (snapshot, compactTo) => slow.saveSnapshot(snapshot, compactTo),
+      close: () => slow.close(),
+      saveAsync: (write, done) => slow.saveAsync!(write, (err) => this.guard(() => done(err))),
+    }
   }
 
   /**
@@ -413,13 +429,22 @@ export class Node implements ServiceHost {
 
   // ------------------------------------------------------------------ shutdown
 
+  /** Finish pending work, waiting (a few rounds at most) for batches syncing in the background. */
+  private async flush(): Promise<void> {
+    for (let round = 0; round < FLUSH_ROUNDS && this.fatal === null; round++) {
+      this.replica.process()
+      if (!this.replica.syncing) return
+      await new Promise<void>((resolve) => this.replica.whenIdle(resolve))
+    }
+  }
+
   /** Stop accepting, finish the pending Ready, close sockets and files. Idempotent. */
   async stop(): Promise<void> {
     if (this.stopping) return
     this.stopping = true
     if (this.ticker) clearInterval(this.ticker)
     try {
-      if (this.fatal === null) this.replica.process()
+      await this.flush()
     } catch (err) {
       this.logger.error('final flush failed', {error: (err as Error).message})
     }
@@ -438,8 +463,14 @@ export class Node implements ServiceHost {
   }
 }
 
+/** How many background syncs a stopping node waits for before it closes its files. */
+const FLUSH_ROUNDS = 4
+
+/** Send a text frame if the socket is open; a turn's frames to one socket leave in one write. */
 function send(ws: WebSocket, frame: string): void {
-  if (ws.readyState === ws.OPEN) ws.send(frame)
+  if (ws.readyState !== ws.OPEN) return
+  corkForTurn(ws)
+  ws.send(frame)
 }
 
 function toProtocolError(err: unknown): {code: import('../admin/errors.js').ErrorCode; message: string; leader?: LeaderHint} {

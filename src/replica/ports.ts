@@ -1,8 +1,9 @@
 /**
  * The small ports the replica driver runs against. The daemon plugs in file storage, the
  * WebSocket transport and the KV state machine; the simulator plugs in memory storage, a
- * simulated network and the same KV state machine. Every port is synchronous: when a method
- * returns, its effect has happened (for Storage: durably).
+ * simulated network and the same KV state machine. Every port is synchronous (when a method
+ * returns, its effect has happened; for Storage: durably), except the optional
+ * {@link Storage.saveAsync}, which lets the driver keep working while a batch is being synced.
  */
 import type {Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
 
@@ -39,6 +40,15 @@ export interface Storage {
   load(): RecoveredState
   /** Durably write one Ready's batch (group commit: one sync for the whole batch). */
   save(write: StorageWrite): void
+  /**
+   * Optional asynchronous form of {@link save} (pipelined group commit): the batch is applied
+   * to the store at once, as by `save` (later reads and writes see it), and `done` is called
+   * exactly once when it is durable, or with the error that stopped it (`null` on success).
+   * `done` may be called before `saveAsync` returns. The driver makes no other call on the
+   * store until `done`, except {@link saveSnapshot} and {@link close}, which must then wait
+   * for or tolerate the pending sync. A failed sync leaves the store unusable until `load()`.
+   */
+  saveAsync?(write: StorageWrite, done: (err: Error | null) => void): void
   /**
    * Durably store a snapshot taken locally at `snapshot.meta.index` (≤ applied index) and
    * discard log entries up to `compactTo` (≤ snapshot index).

@@ -1,11 +1,13 @@
 /**
  * The driver: owns one Raft core and runs its Ready loop in the contract order (persist, send,
  * apply, advance — src/raft/README.md) against injected ports. The daemon and the simulator run
- * this same code. Synchronous by design: one Ready is one storage batch (one fsync, group commit).
+ * this same code. One Ready is one storage batch (one fsync: group commit). With a storage that
+ * offers `saveAsync`, the driver keeps taking inputs while a batch syncs (pipelined group commit):
+ * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
  */
 import {RaftNode, type RaftOptions, type RaftEvent, type Ready, type RaftStatus} from '../raft/index.js'
 import type {ConfChange, ConfState, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
-import type {ApplyResult, Network, StateMachine, Storage} from './ports.js'
+import type {ApplyResult, Network, StateMachine, Storage, StorageWrite} from './ports.js'
 
 /** How a proposal ended. `unknown` means it may or may not take effect (never "failed"). */
 export type ProposalOutcome =
@@ -36,6 +38,11 @@ export interface ReplicaOptions {
   readonly onApplied?: (index: number, term: number, data: Uint8Array, result: ApplyResult | null) => void
   /** Called after a snapshot from the leader was persisted and restored into the state machine. */
   readonly onSnapshotInstalled?: (index: number) => void
+  /**
+   * Called when an asynchronous save fails; the replica then processes nothing more (stop it and
+   * reopen the store). Without it the error is thrown. A failing synchronous save always throws.
+   */
+  readonly onStorageError?: (err: Error) => void
 }
 
 /** Defaults of {@link ReplicaOptions}. */
@@ -57,6 +64,13 @@ export class Replica {
   private readonly onEvent?: (event: RaftEvent) => void
   private readonly onApplied?: ReplicaOptions['onApplied']
   private readonly onSnapshotInstalled?: ReplicaOptions['onSnapshotInstalled']
+  private readonly onStorageError?: ReplicaOptions['onStorageError']
+  /** True while a Ready's batch is being synced by `saveAsync` (no new Ready starts meanwhile). */
+  private persisting = false
+  /** Called once no batch is being synced. */
+  private idleWaiters: (() => void)[] = []
+  /** Set when an asynchronous save failed. */
+  private storageFailure: Error | null = null
   /**
    * Proposals by log index, resolved when that index is applied. Several can wait on one index:
    * a node that lost and regained leadership may have proposed at the same index in two terms,
@@ -86,6 +100,7 @@ export class Replica {
     this.onEvent = options.onEvent
     this.onApplied = options.onApplied
     this.onSnapshotInstalled = options.onSnapshotInstalled
+    this.onStorageError = options.onStorageError
     const recovered = this.storage.load()
     this.durableHardState = recovered.hardState
     if (recovered.snapshot) this.sm.restore(recovered.snapshot.data)
@@ -171,15 +186,29 @@ export class Replica {
     return {...this.core.status(), appliedIndex: this.appliedIndex}
   }
 
-  /** Run Ready loops until the core has nothing more to do. Re-entrant calls are ignored. */
+  /**
+   * Run Ready loops until the core has nothing more to do, or a batch is being synced (the loop
+   * then resumes when the sync completes). Re-entrant calls are ignored.
+   */
   process(): void {
-    if (this.processing || this.stopped) return
+    if (this.processing || this.stopped || this.storageFailure !== null) return
     this.processing = true
     try {
-      while (this.core.hasReady()) this.handleReady(this.core.ready())
+      while (!this.persisting && this.core.hasReady()) this.handleReady(this.core.ready())
     } finally {
       this.processing = false
     }
+  }
+
+  /** True while a batch is being synced in the background. */
+  get syncing(): boolean {
+    return this.persisting
+  }
+
+  /** Call `cb` once no batch is being synced (at once when none is). */
+  whenIdle(cb: () => void): void {
+    if (this.persisting) this.idleWaiters.push(cb)
+    else cb()
   }
 
   /** Stop: no more ticks, messages or Ready processing; fail every waiter as unknown/unavailable. */
@@ -198,8 +227,35 @@ export class Replica {
   private handleReady(rd: Ready): void {
     // 2a. Messages that may go out before persistence (the leader's appends and heartbeats).
     for (const m of rd.messages) this.network.send(m)
-    // 1. Persist snapshot, entries, hard state — durably — and restore a received snapshot.
-    this.persist(rd)
+    // 1. Persist snapshot, entries, hard state — durably.
+    const write = this.planWrite(rd)
+    if (write === null || this.storage.saveAsync === undefined) {
+      if (write !== null) this.storage.save(write)
+      return this.finishReady(rd)
+    }
+    this.persisting = true
+    this.storage.saveAsync(write, (err) => this.onPersisted(rd, err))
+  }
+
+  /** The batch of an asynchronous save is durable (or failed): finish its Ready, then go on. */
+  private onPersisted(rd: Ready, err: Error | null): void {
+    this.persisting = false
+    if (err !== null) return this.failStorage(err)
+    if (!this.stopped) this.finishReady(rd)
+    for (const cb of this.idleWaiters.splice(0)) cb()
+    this.process()
+  }
+
+  private failStorage(err: Error): void {
+    this.storageFailure = err
+    for (const cb of this.idleWaiters.splice(0)) cb()
+    if (this.onStorageError === undefined) throw err
+    this.onStorageError(err)
+  }
+
+  /** Steps 1 (the part after the write is durable), 2b, 3 and 4 of the Ready contract. */
+  private finishReady(rd: Ready): void {
+    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot)
     // 2b. Messages that depend on what was just persisted.
     for (const m of rd.messagesAfterPersist) this.network.send(m)
     // 3. Apply committed entries, then serve confirmed reads.
@@ -213,24 +269,23 @@ export class Replica {
   }
 
   /**
-   * Step 1 of the Ready contract. A Ready whose only durable change is a higher commit index is
-   * not synced on its own: the commit index need not be durable (after a restart the leader
+   * What step 1 must write, or null. A Ready whose only durable change is a higher commit index
+   * is not synced on its own: the commit index need not be durable (after a restart the leader
    * tells it again), so it rides along with the next batch that must be synced. This saves one
    * fsync per write on every node (and one fsync on the leader between quorum and apply).
    */
-  private persist(rd: Ready): void {
+  private planWrite(rd: Ready): StorageWrite | null {
     const hs = rd.hardState
     const voteOrTermChanged = hs !== null && (hs.term !== this.durableHardState.term || hs.vote !== this.durableHardState.vote)
     const mustSync = rd.snapshot !== null || rd.entries.length > 0 || voteOrTermChanged
     if (!mustSync) {
       if (hs !== null) this.unsyncedHardState = hs
-      return
+      return null
     }
     const hardState = hs ?? this.unsyncedHardState ?? undefined
-    this.storage.save({snapshot: rd.snapshot ?? undefined, entries: rd.entries, hardState})
     if (hardState) this.durableHardState = hardState
     this.unsyncedHardState = null
-    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot)
+    return {snapshot: rd.snapshot ?? undefined, entries: rd.entries, hardState}
   }
 
   private installSnapshot(snapshot: Snapshot): void {

@@ -6,6 +6,7 @@
 import {SeededRng, type PlantedBugs, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {ConfChange, Message, NodeId} from '../raft/types.js'
 import {Replica} from '../replica/replica.js'
+import type {Storage, StorageWrite} from '../replica/ports.js'
 import {activeFaults, decideFate, type Fault} from '../chaos/faults.js'
 import {EventQueue} from './queue.js'
 import {SimCrash, SimDisk} from './disk.js'
@@ -27,6 +28,14 @@ export interface SimOptions {
   readonly electionTicks?: number
   /** Heartbeat interval in ticks. Default 2. */
   readonly heartbeatTicks?: number
+  /**
+   * How the simulated disks persist: `async` (default) like the daemon, each batch becoming
+   * durable after a seeded 0..`maxDiskMs` virtual ms while the node keeps taking inputs (a crash
+   * meanwhile loses the batch); `sync` durable at once, blocking nothing (the first simulator's mode).
+   */
+  readonly disk?: 'sync' | 'async'
+  /** Longest virtual time a batch takes to become durable with `disk: 'async'`. Default 3. */
+  readonly maxDiskMs?: number
   /** Planted bugs (tests of the simulator only). */
   readonly bugs?: PlantedBugs
   /** Keep every trace line (for `sim run --seed`). Default false: only the last ones. */
@@ -42,6 +51,8 @@ export const SIM_DEFAULTS = {
   tickMs: 10,
   electionTicks: 10,
   heartbeatTicks: 2,
+  disk: 'async',
+  maxDiskMs: 3,
   lastEvents: 40,
 } as const
 
@@ -80,6 +91,7 @@ type SimEvent =
   | {readonly kind: 'nemesis'}
   | {readonly kind: 'restart'; readonly node: NodeId}
   | {readonly kind: 'crash'; readonly node: NodeId; readonly restartAfter: number}
+  | {readonly kind: 'persisted'; readonly node: NodeId; readonly epoch: number; readonly write: StorageWrite; readonly done: (err: Error | null) => void}
 
 interface SimNode {
   readonly id: NodeId
@@ -96,6 +108,8 @@ export class Simulation {
   private readonly o: Required<Omit<SimOptions, 'bugs' | 'nodes'>> & {bugs: PlantedBugs}
   private readonly rng: SeededRng
   private readonly netRng: SeededRng
+  /** Disk latencies (async disks only; its own sequence, so sync runs draw exactly as before). */
+  private readonly diskRng: SeededRng
   private readonly queue = new EventQueue<SimEvent>()
   private readonly nodes = new Map<NodeId, SimNode>()
   private readonly inv = new Invariants()
@@ -121,6 +135,7 @@ export class Simulation {
     this.o = {...SIM_DEFAULTS, fullTrace: false, bugs: {}, ...stripUndefined(options)} as Simulation['o']
     this.rng = new SeededRng(options.seed)
     this.netRng = this.rng.fork()
+    this.diskRng = new SeededRng(options.seed * 31 + 7)
     const n = options.nodes ?? 3 + this.rng.int(5)
     this.profile = {
       lossRate: this.rng.float() * 0.15,
@@ -177,6 +192,7 @@ export class Simulation {
       case 'nemesis': return this.onNemesis()
       case 'restart': return this.restart(ev.node)
       case 'crash': return this.crashNow(ev.node, ev.restartAfter)
+      case 'persisted': return this.onPersisted(ev)
     }
   }
 
@@ -191,6 +207,32 @@ export class Simulation {
     const node = this.nodes.get(msg.to)
     if (!node || node.replica === null) return
     this.guard(node, (r) => r.deliver(msg))
+  }
+
+  /** A batch of an async disk becomes durable, unless its node crashed since (the batch is then lost). */
+  private onPersisted(ev: Extract<SimEvent, {kind: 'persisted'}>): void {
+    const node = this.nodes.get(ev.node)!
+    if (node.epoch !== ev.epoch || node.replica === null) return
+    this.guard(node, () => {
+      node.disk.save(ev.write)
+      ev.done(null)
+    })
+  }
+
+  /** The storage port a replica sees: the disk itself, or (async disks) the disk behind a delayed saveAsync. */
+  private storagePort(node: SimNode): Storage {
+    const disk = node.disk
+    if (this.o.disk === 'sync') return disk
+    return {
+      load: () => disk.load(),
+      save: (w) => disk.save(w),
+      saveSnapshot: (snapshot, compactTo) => disk.saveSnapshot(snapshot, compactTo),
+      close: () => disk.close(),
+      saveAsync: (write, done) => {
+        const at = this.now + this.diskRng.int(this.o.maxDiskMs + 1)
+        this.queue.push(at, {kind: 'persisted', node: node.id, epoch: node.epoch, write, done})
+      },
+    }
   }
 
   /** Run `fn` on a live replica; a torn-write crash inside it takes the node down. Then check it. */
@@ -228,7 +270,7 @@ export class Simulation {
         maxAppendBytes: 256,
         bugs: this.o.bugs,
       },
-      storage: node.disk,
+      storage: this.storagePort(node),
       network: {send: (m) => this.send(m)},
       stateMachine: sm,
       initialConf,

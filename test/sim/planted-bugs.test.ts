@@ -9,26 +9,29 @@ import {runSeed} from '../../src/sim/cluster.js'
 import type {PlantedBugs} from '../../src/raft/index.js'
 
 /** Run seeds 1..bound with a bug planted; return the first failing seed and its property. */
-function firstFailure(bugs: PlantedBugs, bound: number): {seed: number; property: string} | null {
+function firstFailure(bugs: PlantedBugs, bound: number, disk: 'sync' | 'async'): {seed: number; property: string} | null {
   for (let seed = 1; seed <= bound; seed++) {
-    const r = runSeed({seed, bugs})
+    const r = runSeed({seed, bugs, disk})
     if (!r.ok) return {seed, property: r.violation!.property}
   }
   return null
 }
 
-const cases: {bug: keyof PlantedBugs; bound: number; properties: string[]}[] = [
+const cases: {bug: keyof PlantedBugs; disk: 'sync' | 'async'; bound: number; properties: string[]}[] = [
   // A follower overwrites conflicting entries in place and keeps the stale suffix (§5.3).
-  {bug: 'noTruncate', bound: 50, properties: ['log-matching', 'state-machine-safety', 'leader-completeness']},
+  {bug: 'noTruncate', disk: 'sync', bound: 50, properties: ['log-matching', 'state-machine-safety', 'leader-completeness']},
+  {bug: 'noTruncate', disk: 'async', bound: 50, properties: ['log-matching', 'state-machine-safety', 'leader-completeness']},
   // A node forgets its vote when it restarts and votes twice in one term (§5.2, Figure 2).
-  {bug: 'forgetVoteOnRestart', bound: 200, properties: ['election-safety']},
+  {bug: 'forgetVoteOnRestart', disk: 'sync', bound: 200, properties: ['election-safety']},
+  {bug: 'forgetVoteOnRestart', disk: 'async', bound: 400, properties: ['election-safety']},
   // Votes are granted without the up-to-date check (§5.4.1): a stale log becomes leader.
-  {bug: 'skipUpToDateCheck', bound: 50, properties: ['leader-completeness', 'state-machine-safety', 'acknowledged-write-lost']},
+  {bug: 'skipUpToDateCheck', disk: 'sync', bound: 50, properties: ['leader-completeness', 'state-machine-safety', 'acknowledged-write-lost']},
+  {bug: 'skipUpToDateCheck', disk: 'async', bound: 50, properties: ['leader-completeness', 'state-machine-safety', 'acknowledged-write-lost']},
 ]
 
 for (const c of cases) {
-  test(`simulator catches planted bug ${c.bug} within ${c.bound} seeds`, () => {
-    const found = firstFailure({[c.bug]: true}, c.bound)
+  test(`simulator catches planted bug ${c.bug} within ${c.bound} seeds (${c.disk} disks)`, () => {
+    const found = firstFailure({[c.bug]: true}, c.bound, c.disk)
     assert.ok(found, `no seed in 1..${c.bound} caught ${c.bug}`)
     assert.ok(c.properties.includes(found.property), `caught by ${found.property}, expected one of ${c.properties.join(', ')}`)
   })
