@@ -15,7 +15,7 @@ import type {Network, Storage} from '../replica/ports.js'
 import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage, StorageError} from '../storage/index.js'
-import {NodeServer, PeerTransport, corkForTurn} from '../transport/index.js'
+import {NodeServer, PeerTransport, corkForRun} from '../transport/index.js'
 import {KvStateMachine} from '../kv/index.js'
 import {
   formatError, formatEvent, formatResponse, parseRequest, DEFAULT_PROTOCOL_LIMITS,
@@ -469,7 +469,7 @@ const FLUSH_ROUNDS = 4
 /** Send a text frame if the socket is open; a turn's frames to one socket leave in one write. */
 function send(ws: WebSocket, frame: string): void {
   if (ws.readyState !== ws.OPEN) return
-  corkForTurn(ws)
+  corkForRun(ws)
   ws.send(frame)
 }
 

@@ -333,6 +333,20 @@ export class RaftNode {
   }
 
   /**
+   * While a Ready is being persisted: the messages that may leave before persistence (the
+   * leader's appends, heartbeats, snapshots and TimeoutNow, including appends of entries
+   * proposed since), so replication and heartbeats go on during a slow sync. Everything else
+   * waits for the next Ready. Safe at any time; returns [] when there is nothing to send.
+   */
+  takeMessages(): Message[] {
+    this.flushOwed()
+    if (this.msgs.length === 0) return []
+    const out = this.msgs
+    this.msgs = []
+    return out
+  }
+
+  /**
    * The last Ready has been persisted, sent and applied. Inputs that arrived while it was being
    * persisted are accounted for: entries it carried that a later append replaced (or a snapshot
    * superseded) are not marked stable, and a snapshot received meanwhile stays pending.

@@ -188,13 +188,16 @@ export class Replica {
 
   /**
    * Run Ready loops until the core has nothing more to do, or a batch is being synced (the loop
-   * then resumes when the sync completes). Re-entrant calls are ignored.
+   * then resumes when the sync completes; meanwhile only the messages the core allows to leave
+   * before persistence are sent). Re-entrant calls are ignored.
    */
   process(): void {
     if (this.processing || this.stopped || this.storageFailure !== null) return
     this.processing = true
     try {
       while (!this.persisting && this.core.hasReady()) this.handleReady(this.core.ready())
+      // While a batch syncs, the leader's appends and heartbeats still go out (pipelining).
+      if (this.persisting) for (const m of this.core.takeMessages()) this.network.send(m)
     } finally {
       this.processing = false
     }

@@ -14,9 +14,9 @@ export interface SimBatchResult {
   readonly events: number
 }
 
-/** The command that replays one seed exactly. */
-export function replayCommand(seed: number): string {
-  return `raftctl sim run --seed ${seed}`
+/** The command that replays one seed exactly (with the disk mode when it is not the default). */
+export function replayCommand(seed: number, options: Pick<SimOptions, 'disk'> = {}): string {
+  return `raftctl sim run --seed ${seed}${options.disk === 'sync' ? ' --disk sync' : ''}`
 }
 
 /**
@@ -38,7 +38,7 @@ export function runSeeds(
     events += r.stats.events
     onResult?.(r)
     if (!r.ok) {
-      failures.push({seed, property: r.violation!.property, violation: r.violation!.message, replay: replayCommand(seed), lastEvents: r.lastEvents})
+      failures.push({seed, property: r.violation!.property, violation: r.violation!.message, replay: replayCommand(seed, options), lastEvents: r.lastEvents})
     }
   }
   const seconds = (now() - start) / 1000

@@ -1,6 +1,7 @@
 /**
  * OutboundLink: the sending connection from this node to one peer. It dials, keeps a bounded
- * queue, coalesces every message queued in one event-loop turn into one frame, pings for
+ * queue, coalesces every message queued by one synchronous run (e.g. one Ready) into one frame,
+ * written as soon as that run ends (process.nextTick, no extra event-loop turn), pings for
  * liveness, and redials with exponential backoff and jitter when the connection fails.
  *
  * States: connecting → open → (lost) backoff → connecting … ; closed is final.
@@ -56,7 +57,8 @@ export class OutboundLink {
   private attempt = 0
   private missedPongs = 0
   private reconnectTimer: NodeJS.Timeout | undefined
-  private flushHandle: NodeJS.Immediate | undefined
+  /** A flush is queued (process.nextTick) and not cancelled. */
+  private flushScheduled = false
   /** Encoded messages accepted but not yet handed to ws. */
   private queue: Uint8Array[] = []
   private queueBytes = 0
@@ -234,12 +236,15 @@ export class OutboundLink {
   }
 
   private scheduleFlush(): void {
-    this.flushHandle ??= setImmediate(() => this.flush())
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    process.nextTick(() => this.flush())
   }
 
-  /** Write everything queued, as few frames as the size limits allow. */
+  /** Write everything queued, as few frames as the size limits allow (unless the flush was cancelled). */
   private flush(): void {
-    this.flushHandle = undefined
+    if (!this.flushScheduled) return
+    this.flushScheduled = false
     const ws = this.ws
     if (this.state !== 'open' || ws === null) return
     while (this.queue.length > 0) {
@@ -288,14 +293,12 @@ export class OutboundLink {
     this.queueBytes = 0
     this.inflightMessages = 0
     this.inflightBytes = 0
-    if (this.flushHandle !== undefined) clearImmediate(this.flushHandle)
-    this.flushHandle = undefined
+    this.flushScheduled = false
   }
 
   private cancelTimers(): void {
     if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer)
     this.reconnectTimer = undefined
-    if (this.flushHandle !== undefined) clearImmediate(this.flushHandle)
-    this.flushHandle = undefined
+    this.flushScheduled = false
   }
 }

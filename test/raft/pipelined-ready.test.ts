@@ -78,4 +78,36 @@ describe('inputs between ready() and advance()', () => {
     n.advance()
     assert.equal(n.status().commitIndex, 4)
   })
+
+  it('takeMessages: while a Ready is in flight, the leader replicates new proposals and counts none of them', () => {
+    const h = Harness.cluster(3)
+    h.campaign('n1')
+    h.stabilize()
+    const n = h.node('n1')
+    h.propose('n1', 'a')
+    const inFlight = n.ready()
+    const last = inFlight.entries.at(-1)!.index
+    h.propose('n1', 'b') // arrives while the Ready with 'a' is being persisted
+    const out = n.takeMessages()
+    const appends = out.filter((m) => m.type === 'append')
+    assert.deepEqual(appends.map((m) => m.to).sort(), ['n2', 'n3'])
+    for (const m of appends) assert.ok(m.type === 'append' && m.entries.some((e) => e.index === last + 1), 'the new entry goes out before any sync')
+    assert.deepEqual(n.takeMessages(), [], 'nothing twice')
+    assert.ok(n.status().commitIndex < last, 'nothing counted before advance()')
+    n.advance()
+    assert.deepEqual(n.ready().entries.map((e) => e.index), [last + 1], 'the next Ready persists the new entry')
+  })
+
+  it('takeMessages hands out no vote or append response (those wait for persistence)', () => {
+    const n = follower([1], 1)
+    n.step({type: 'append', from: 'n1', to: 'n2', term: 1, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1], 2), commit: 1})
+    n.ready()
+    n.step({type: 'append', from: 'n1', to: 'n2', term: 1, prevIndex: 2, prevTerm: 1, entries: entriesWithTerms([1], 3), commit: 1})
+    n.step({type: 'vote', from: 'n3', to: 'n2', term: 2, lastIndex: 9, lastTerm: 1, pre: false, transfer: true})
+    assert.deepEqual(n.takeMessages(), [])
+    n.advance()
+    const next = n.ready()
+    assert.ok(next.messagesAfterPersist.some((m) => m.type === 'appendResp'))
+    assert.ok(next.messagesAfterPersist.some((m) => m.type === 'voteResp'))
+  })
 })

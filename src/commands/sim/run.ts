@@ -10,7 +10,8 @@ export default class SimRun extends BaseCommand {
   static override summary = 'Run the deterministic Raft simulator'
   static override description = `Runs real Raft replicas on a virtual clock with a simulated network and disks. One seed decides
 everything: cluster size (3-7), message delay, loss, duplication and reordering, partitions
-(one-way too), crashes that tear writes, restarts, client writes, membership changes, leader
+(one-way too), disks that persist in the background (or at once, with --disk sync), crashes
+that lose or tear writes, restarts, client writes, membership changes, leader
 transfers, manual elections and snapshots. Safety is checked after every event (one leader per
 term, log matching, leader completeness, state-machine safety, no acknowledged write lost, commit
 index monotonic); then faults stop and a leader must be elected and all work committed within a
@@ -29,24 +30,25 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     nodes: Flags.integer({description: 'founding cluster size (default: drawn from the seed, 3-7)', min: 1, max: 9}),
     'safety-ms': Flags.integer({description: 'virtual milliseconds of faults and workload', default: 6000, min: 0}),
     'liveness-ms': Flags.integer({description: 'bound on virtual milliseconds to recover after healing', default: 8000, min: 100}),
+    disk: Flags.string({description: 'async: batches become durable 0-3 virtual ms later while the node goes on, as in the daemon; sync: at once', options: ['async', 'sync'], default: 'async'}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SimRun)
     const {runSeed} = await import('../../sim/cluster.js')
     const {runSeeds, replayCommand} = await import('../../sim/run.js')
-    const common = {nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms']}
+    const common = {nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync'}
     if (flags.seed !== undefined) {
       const r = runSeed({...common, seed: flags.seed, fullTrace: !this.jsonEnabled()})
       for (const line of r.trace) this.log(line)
       const doc = {
         seeds: 1,
-        failures: r.ok ? [] : [{seed: r.seed, property: r.violation!.property, violation: r.violation!.message, replay: replayCommand(r.seed)}],
+        failures: r.ok ? [] : [{seed: r.seed, property: r.violation!.property, violation: r.violation!.message, replay: replayCommand(r.seed, common)}],
         stats: r.stats,
       }
       if (!r.ok) {
         process.exitCode = 1
-        if (!this.jsonEnabled()) this.logToStderr(`\nVIOLATION (seed ${r.seed}) ${r.violation!.message}\nReplay: ${replayCommand(r.seed)}`)
+        if (!this.jsonEnabled()) this.logToStderr(`\nVIOLATION (seed ${r.seed}) ${r.violation!.message}\nReplay: ${replayCommand(r.seed, common)}`)
       } else {
         this.log(`\nseed ${r.seed}: ok — ${summarize(r.stats)}`)
       }
@@ -58,7 +60,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     const batch = runSeeds(first, flags.seeds, common, () => performance.now(), (r) => {
       done++
       if (!r.ok && !this.jsonEnabled()) {
-        this.logToStderr(`seed ${r.seed}: VIOLATION ${r.violation!.message.split('\n')[0]}\n  last events:\n    ${r.lastEvents.join('\n    ')}\n  replay: ${replayCommand(r.seed)}`)
+        this.logToStderr(`seed ${r.seed}: VIOLATION ${r.violation!.message.split('\n')[0]}\n  last events:\n    ${r.lastEvents.join('\n    ')}\n  replay: ${replayCommand(r.seed, common)}`)
       }
       if (!this.jsonEnabled() && process.stderr.isTTY && done % 50 === 0) process.stderr.write(`\r${done}/${flags.seeds} seeds`)
     })
