@@ -13,11 +13,21 @@ import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
 export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
 /**
- * Extra Node/V8 flags for spawned daemons, from RAFTCTL_DAEMON_NODE_FLAGS (space-separated;
- * default none), e.g. `--max-semi-space-size=2` to trade some CPU for resident memory.
+ * V8 flags spawned daemons get by default: an 8 MiB semi-space (instead of 16) and an old space
+ * that grows by 2x between major collections (instead of V8's adaptive factor, up to 4x). The
+ * daemon's old space is mostly log entries that die at compaction, so a large growth factor only
+ * keeps garbage resident. Measured (docs/performance.md, 64 clients, 15 s runs alternated):
+ * 113–125 MiB resident instead of 166–181 MiB, for about 6% fewer writes per second.
  */
-export const DAEMON_NODE_FLAGS: readonly string[] = (process.env.RAFTCTL_DAEMON_NODE_FLAGS ?? '')
-  .split(' ').filter(Boolean)
+export const DEFAULT_DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=100']
+
+/**
+ * Node/V8 flags for spawned daemons: RAFTCTL_DAEMON_NODE_FLAGS (space-separated) when it is
+ * set, even empty (no flags at all), else {@link DEFAULT_DAEMON_NODE_FLAGS}.
+ */
+export const DAEMON_NODE_FLAGS: readonly string[] = process.env.RAFTCTL_DAEMON_NODE_FLAGS === undefined
+  ? DEFAULT_DAEMON_NODE_FLAGS
+  : process.env.RAFTCTL_DAEMON_NODE_FLAGS.split(' ').filter(Boolean)
 
 /**
  * Environment defaults for spawned daemons (the caller's environment overrides them): glibc

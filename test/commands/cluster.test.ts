@@ -5,7 +5,7 @@
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {resetExitCode} from '../helpers.js'
@@ -61,6 +61,12 @@ test('cluster start creates a 3-node cluster, waits for a leader, prints the sta
   assert.ok(['n1', 'n2', 'n3'].includes(doc.leader))
   assert.equal(doc.nodes.length, 3)
   for (const n of doc.nodes) trackPid(n.pid)
+  if (process.env.RAFTCTL_DAEMON_NODE_FLAGS === undefined) {
+    for (const n of doc.nodes) {
+      const argv = readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0')
+      assert.ok(argv.includes('--max-semi-space-size=8') && argv.includes('--heap-growing-percent=100'), `daemon flags: ${argv.join(' ')}`)
+    }
+  }
   const dir = join(home, 'default')
   assert.equal(statSync(join(dir, 'secret')).mode & 0o777, 0o600)
   assert.equal(statSync(dir).mode & 0o777, 0o700)
