@@ -14,7 +14,7 @@ import {closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, 
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {parseArgs} from 'node:util'
-import {LocalCluster, RAFTCTL_BIN, activeNodes} from '../src/cluster/index.js'
+import {DAEMON_ENTRY, DAEMON_ENV, DAEMON_NODE_FLAGS, LocalCluster, RAFTCTL_BIN, activeNodes} from '../src/cluster/index.js'
 import {benchCluster} from '../src/bench/run.js'
 import {parseDuration, parseSize} from '../src/cli/parse.js'
 
@@ -92,14 +92,14 @@ async function main(): Promise<void> {
     for (const n of activeNodes(m)) {
       const pid = cluster.pid(n.id)!
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
-      argvs.set(n.id, cmdline.slice(cmdline.indexOf(RAFTCTL_BIN) + 1))
+      argvs.set(n.id, cmdline.slice(cmdline.indexOf(DAEMON_ENTRY) + 1))
     }
     await cluster.stop()
     for (const [id, argv] of argvs) {
       const dir = join(out, id)
       mkdirSync(dir, {recursive: true})
       const log = openSync(join(home, `${id}.stdout`), 'a')
-      const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, RAFTCTL_BIN, ...argv], {detached: true, stdio: ['ignore', log, log]})
+      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, DAEMON_ENTRY, ...argv], {detached: true, stdio: ['ignore', log, log], env: {...DAEMON_ENV, ...process.env}})
       child.unref()
       closeSync(log)
     }

@@ -1,6 +1,6 @@
 /**
- * Daemon processes of a local cluster: free ports, spawning detached `raftctl node run`
- * daemons with their own log files, pid files with stale-pid detection, signals.
+ * Daemon processes of a local cluster: free ports, spawning detached `node run` daemons (through
+ * the lean daemon entry) with their own log files, pid files with stale-pid detection, signals.
  */
 import {spawn} from 'node:child_process'
 import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
@@ -9,8 +9,14 @@ import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
 
-/** The raftctl entry point that daemons are spawned with. */
+/** The raftctl CLI entry point. */
 export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
+/**
+ * The lean daemon entry daemons are spawned with (`node DAEMON_ENTRY node run …`: the options
+ * of `raftctl node run`, without loading oclif; src/daemon/entry.ts). Built into dist/.
+ */
+export const DAEMON_ENTRY = fileURLToPath(new URL('../../dist/daemon/entry.js', import.meta.url))
 
 /**
  * V8 flags spawned daemons get by default: an 8 MiB semi-space (instead of 16) and an old space
@@ -116,7 +122,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
   const o = m.options
   const args = [
-    RAFTCTL_BIN, 'node', 'run',
+    DAEMON_ENTRY, 'node', 'run',
     '--id', node.id,
     '--listen', `${node.host}:${node.port}`,
     '--data-dir', paths.dataDir(node.id),

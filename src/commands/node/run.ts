@@ -3,6 +3,7 @@
  */
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
+import {NODE_RUN_OPTIONS as O} from '../../daemon/run-options.js'
 
 export default class NodeRun extends BaseCommand {
   static override enableJsonFlag = false
@@ -27,24 +28,24 @@ joins an existing cluster passes none and is added with "raftctl member add".`
   static override flags = {
     config: Flags.string({description: 'JSON file with any of these options (flags override it)'}),
     id: Flags.string({description: 'node id, e.g. n1'}),
-    listen: Flags.string({description: 'HOST:PORT to listen on (port 0 picks a free port)', default: '127.0.0.1:0'}),
+    listen: Flags.string({description: 'HOST:PORT to listen on (port 0 picks a free port)', default: O.listen.default}),
     advertise: Flags.string({description: 'address peers and clients use (ws://HOST:PORT); default: the listen address'}),
-    peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: ''}),
-    'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: ''}),
+    peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: O.peers.default}),
+    'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
     'secret-file': Flags.string({description: 'file holding the cluster secret (first line, at least 16 characters)'}),
-    tick: Flags.string({description: 'duration of one Raft tick', default: '5ms'}),
-    'election-ticks': Flags.integer({description: 'election timeout base T in ticks (timeouts drawn from [T, 2T))', default: 30}),
-    'heartbeat-ticks': Flags.integer({description: 'heartbeat interval in ticks', default: 6}),
-    'snapshot-every': Flags.integer({description: 'snapshot after this many applied entries (0: never)', default: 10000}),
-    'compaction-lag': Flags.integer({description: 'entries kept behind a snapshot for slow followers', default: 5000}),
-    'segment-size': Flags.string({description: 'WAL segment size', default: '64MiB'}),
-    'request-timeout': Flags.string({description: 'per-request timeout for client requests', default: '5s'}),
+    tick: Flags.string({description: 'duration of one Raft tick', default: O.tick.default}),
+    'election-ticks': Flags.integer({description: 'election timeout base T in ticks (timeouts drawn from [T, 2T))', default: O['election-ticks'].default}),
+    'heartbeat-ticks': Flags.integer({description: 'heartbeat interval in ticks', default: O['heartbeat-ticks'].default}),
+    'snapshot-every': Flags.integer({description: 'snapshot after this many applied entries (0: never)', default: O['snapshot-every'].default}),
+    'compaction-lag': Flags.integer({description: 'entries kept behind a snapshot for slow followers', default: O['compaction-lag'].default}),
+    'segment-size': Flags.string({description: 'WAL segment size', default: O['segment-size'].default}),
+    'request-timeout': Flags.string({description: 'per-request timeout for client requests', default: O['request-timeout'].default}),
     'tls-cert': Flags.string({description: 'PEM certificate: serve wss:// and https://', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'PEM private key', dependsOn: ['tls-cert']}),
     'tls-ca': Flags.string({description: 'PEM CA to verify peers'}),
     'log-file': Flags.string({description: 'JSON-lines log file (default: stderr)'}),
-    'log-level': Flags.string({description: 'log level', default: 'info', options: ['debug', 'info', 'warn', 'error']}),
+    'log-level': Flags.string({description: 'log level', default: O['log-level'].default, options: [...O['log-level'].choices]}),
     'pid-file': Flags.string({description: 'write the pid here once listening'}),
     announce: Flags.boolean({description: 'print one JSON line with the bound address once listening', default: false}),
     'public-metrics': Flags.boolean({description: 'serve /metrics without the secret', default: false}),

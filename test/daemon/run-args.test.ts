@@ -1,0 +1,44 @@
+/**
+ * The lean daemon entry parses `node run` like the oclif command: same option names, kinds and
+ * defaults (no drift), integers checked, choices and required pairs enforced, unknown options refused.
+ */
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import NodeRun from '../../src/commands/node/run.js'
+import {NODE_RUN_OPTIONS} from '../../src/daemon/run-options.js'
+import {parseRunArgs} from '../../src/daemon/run-args.js'
+
+test('every oclif flag of node run is a run option with the same kind and default, and back', () => {
+  const flags = NodeRun.flags as Record<string, {type: string; default?: unknown}>
+  assert.deepEqual(Object.keys(flags).sort(), Object.keys(NODE_RUN_OPTIONS).sort())
+  for (const [name, o] of Object.entries(NODE_RUN_OPTIONS)) {
+    const f = flags[name]!
+    assert.equal(f.type === 'boolean' ? 'boolean' : 'option', o.kind === 'boolean' ? 'boolean' : 'option', name)
+    assert.deepEqual(f.default, 'default' in o ? o.default : undefined, `default of --${name}`)
+  }
+})
+
+test('parses the words node run, values, switches and integers; fills defaults', () => {
+  const a = parseRunArgs(['node', 'run', '--id', 'n1', '--data-dir', '/tmp/x', '--election-ticks', '40', '--announce', '--listen', '127.0.0.1:7001'])
+  assert.equal(a.id, 'n1')
+  assert.equal(a['election-ticks'], 40)
+  assert.equal(a.announce, true)
+  assert.equal(a.listen, '127.0.0.1:7001')
+  assert.equal(a['heartbeat-ticks'], NODE_RUN_OPTIONS['heartbeat-ticks'].default)
+  assert.equal(a.tick, '5ms')
+  assert.equal(a['unsafe-no-fsync'], false)
+  assert.equal(parseRunArgs(['--id', 'n2']).id, 'n2', 'without the leading words too')
+})
+
+test('bad command lines are BAD_USAGE errors naming the option', () => {
+  const bad: [string[], RegExp][] = [
+    [['--election-ticks', 'ten'], /--election-ticks must be an integer/],
+    [['--log-level', 'loud'], /--log-level must be one of debug, info, warn, error/],
+    [['--tls-cert', 'c.pem'], /--tls-cert requires --tls-key/],
+    [['--no-such-flag'], /no-such-flag/],
+    [['positional'], /positional/],
+  ]
+  for (const [argv, message] of bad) {
+    assert.throws(() => parseRunArgs(argv), (err: Error & {code?: string}) => err.code === 'BAD_USAGE' && message.test(err.message), argv.join(' '))
+  }
+})
