@@ -61,7 +61,10 @@ export const HANDLERS: {[T in RequestType]: Handler<T>} = {
   transfer: handleTransfer,
   campaign: handleCampaign,
   stepdown: handleStepDown,
-  snapshot: async (node) => ({index: node.replica.takeSnapshot()}),
+  snapshot: (node) => new Promise((resolve, reject) => node.replica.snapshotWhenIdle((index) => {
+    if (index === null) reject(new ServiceError('SHUTTING_DOWN', 'the node stopped before the snapshot was taken'))
+    else resolve({index})
+  })),
   subscribe: async () => ({}),
   unsubscribe: async () => ({}),
   ping: async (node) => ({node: node.id, time: Date.now()}),

@@ -568,9 +568,12 @@ export class Simulation {
   private actSnapshot(): void {
     const node = this.pick(this.liveNodes())
     if (!node) return
-    const index = node.replica!.takeSnapshot()
-    this.stats.snapshots++
-    this.log(`${node.id} snapshot at ${index}`)
+    const replica = node.replica!
+    replica.snapshotWhenIdle((index) => {
+      if (node.replica !== replica || index === null) return
+      this.stats.snapshots++
+      this.log(`${node.id} snapshot at ${index}`)
+    })
   }
 
   // ------------------------------------------------------------------ liveness

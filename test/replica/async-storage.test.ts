@@ -1,0 +1,145 @@
+/**
+ * The replica driver over a storage with `saveAsync` (the daemon's pipelined group commit): a
+ * single-node replica whose batches become durable only when the test says so.
+ */
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {SeededRng} from '../../src/raft/index.js'
+import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
+import type {Storage, StorageWrite} from '../../src/replica/ports.js'
+import {MemoryStorage} from '../../src/storage/index.js'
+import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
+
+/** MemoryStorage behind a saveAsync whose completions the test releases one by one. */
+class HeldStorage {
+  readonly inner = new MemoryStorage()
+  readonly pending: {write: StorageWrite; done: (err: Error | null) => void}[] = []
+  readonly port: Storage = {
+    load: () => this.inner.load(),
+    save: (w) => this.inner.save(w),
+    saveSnapshot: (s, c) => this.inner.saveSnapshot(s, c),
+    close: () => this.inner.close(),
+    saveAsync: (write, done) => void this.pending.push({write, done}),
+  }
+
+  /** Make the oldest pending batch durable (or fail it). */
+  release(err: Error | null = null): void {
+    const p = this.pending.shift()
+    assert.ok(p, 'a batch is pending')
+    if (err === null) this.inner.save(p.write)
+    p.done(err)
+  }
+}
+
+function singleNode(storage: Storage, onStorageError?: (err: Error) => void): Replica {
+  const replica = new Replica({
+    raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
+    storage,
+    network: {send: () => assert.fail('a single node sends nothing')},
+    stateMachine: new KvStateMachine(),
+    initialConf: {voters: ['n1'], learners: []},
+    onStorageError,
+  })
+  return replica
+}
+
+function put(key: string, seq: number): Uint8Array {
+  return encodeCommand({op: 'put', key, value: 'v', session: {clientId: 'c', seq}})
+}
+
+/** Tick until the node leads, releasing every batch on the way. */
+function elect(r: Replica, disk: HeldStorage): void {
+  for (let i = 0; i < 100 && r.status().role !== 'leader'; i++) {
+    r.tick()
+    while (disk.pending.length > 0) disk.release()
+  }
+  assert.equal(r.status().role, 'leader')
+  while (disk.pending.length > 0) disk.release()
+}
+
+test('a write is applied only once its batch is durable; proposals made meanwhile share the next batch', () => {
+  const disk = new HeldStorage()
+  const r = singleNode(disk.port)
+  elect(r, disk)
+  const outcomes: ProposalOutcome[] = []
+  r.propose(put('a', 1), (o) => outcomes.push(o))
+  r.process()
+  assert.equal(disk.pending.length, 1, 'one batch in flight')
+  assert.equal(r.syncing, true)
+  r.propose(put('b', 2), (o) => outcomes.push(o))
+  r.propose(put('c', 3), (o) => outcomes.push(o))
+  r.process()
+  assert.equal(disk.pending.length, 1, 'no second batch while the first syncs')
+  assert.equal(outcomes.length, 0, 'nothing applied before it is durable')
+  disk.release()
+  assert.equal(outcomes.length, 1, 'the first write is applied once durable')
+  assert.equal(disk.pending.length, 1, 'the next batch started at once')
+  assert.equal(disk.pending[0]!.write.entries.length, 2, 'both later proposals in one batch (group commit)')
+  disk.release()
+  assert.deepEqual(outcomes.map((o) => o.ok), [true, true, true])
+  assert.equal(r.syncing, false)
+})
+
+test('whenIdle waits for the batch in flight', () => {
+  const disk = new HeldStorage()
+  const r = singleNode(disk.port)
+  elect(r, disk)
+  r.propose(put('a', 1), () => {})
+  r.process()
+  let idle = false
+  r.whenIdle(() => (idle = true))
+  assert.equal(idle, false)
+  disk.release()
+  assert.equal(idle, true)
+  let now = false
+  r.whenIdle(() => (now = true))
+  assert.equal(now, true, 'at once when nothing syncs')
+})
+
+test('a failed background sync goes to onStorageError and the replica processes nothing more', () => {
+  const disk = new HeldStorage()
+  const errors: Error[] = []
+  const r = singleNode(disk.port, (err) => errors.push(err))
+  elect(r, disk)
+  const outcomes: ProposalOutcome[] = []
+  r.propose(put('a', 1), (o) => outcomes.push(o))
+  r.process()
+  disk.release(new Error('EIO'))
+  assert.equal(errors.length, 1)
+  r.propose(put('b', 2), (o) => outcomes.push(o))
+  r.process()
+  r.tick()
+  assert.equal(disk.pending.length, 0, 'no batch after the failure')
+  assert.equal(outcomes.length, 0, 'nothing applied')
+  r.stop()
+  assert.deepEqual(outcomes.map((o) => !o.ok && o.unknown), [true, true], 'stop reports both as unknown')
+})
+
+test('without onStorageError a failed background sync is thrown to the caller of done', () => {
+  const disk = new HeldStorage()
+  const r = singleNode(disk.port)
+  elect(r, disk)
+  r.propose(put('a', 1), () => {})
+  r.process()
+  assert.throws(() => disk.release(new Error('EIO')), /EIO/)
+})
+
+test('takeSnapshot refuses while a batch syncs; snapshotWhenIdle takes it once the batch is durable', () => {
+  const disk = new HeldStorage()
+  const r = singleNode(disk.port)
+  elect(r, disk)
+  r.propose(put('a', 1), () => {})
+  r.process()
+  disk.release()
+  r.propose(put('b', 2), () => {})
+  r.process()
+  assert.equal(r.syncing, true)
+  assert.throws(() => r.takeSnapshot(), /snapshotWhenIdle/)
+  const taken: (number | null)[] = []
+  r.snapshotWhenIdle((index) => taken.push(index))
+  assert.deepEqual(taken, [])
+  disk.release()
+  assert.equal(taken.length, 1)
+  assert.ok(taken[0]! >= 3 && taken[0]! <= r.applied, 'at the index applied when the batch was durable')
+  assert.equal(disk.inner.load().snapshot?.meta.index, taken[0])
+})
