@@ -9,7 +9,7 @@ import {startSpinner, useColor} from '../../cli/render.js'
 
 export default class ClusterStart extends ClusterCommand {
   static override summary = 'Create (the first time) and start a local cluster'
-  static override description = `The first start creates the cluster in RAFTCTL_HOME/<name>: a manifest, a random secret (file mode 0600, folder 0700), a data folder, log file and pid file per node, and free ports on 127.0.0.1. Every node that is not running is started as a detached daemon ("raftctl node run"); then the command waits for a leader and prints the status table. Starting a cluster whose nodes all run changes nothing. --nodes only counts when the cluster is created: grow it later with "raftctl node add".`
+  static override description = `The first start creates the cluster in RAFTCTL_HOME/<name>: a manifest, a random secret (file mode 0600, folder 0700), a data folder, log file and pid file per node, and free ports on 127.0.0.1. Every node that is not running is started as a detached daemon (the options of "raftctl node run", through the lean entry dist/daemon/entry.js; see docs/cli.md); then the command waits for a leader and prints the status table. Starting a cluster whose nodes all run changes nothing. --nodes only counts when the cluster is created: grow it later with "raftctl node add".`
 
   static override examples = [
     {description: 'Start (or create) the default 3-node cluster', command: '<%= config.bin %> <%= command.id %>'},
