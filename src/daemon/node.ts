@@ -429,12 +429,23 @@ export class Node implements ServiceHost {
 
   // ------------------------------------------------------------------ shutdown
 
-  /** Finish pending work, waiting (a few rounds at most) for batches syncing in the background. */
+  /**
+   * Finish pending work, waiting for batches syncing in the background: at most
+   * {@link FLUSH_ROUNDS} batches and {@link FLUSH_TIMEOUT_MS} in all (a stuck disk must not keep
+   * a SIGTERM from stopping the node; the WAL closes its file once the sync returns).
+   */
   private async flush(): Promise<void> {
+    const deadline = Date.now() + FLUSH_TIMEOUT_MS
     for (let round = 0; round < FLUSH_ROUNDS && this.fatal === null; round++) {
       this.replica.process()
-      if (!this.replica.syncing) return
-      await new Promise<void>((resolve) => this.replica.whenIdle(resolve))
+      const left = deadline - Date.now()
+      if (!this.replica.syncing || left <= 0) return
+      let timer: NodeJS.Timeout | undefined
+      await new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, left)
+        this.replica.whenIdle(resolve)
+      })
+      clearTimeout(timer)
     }
   }
 
@@ -465,6 +476,8 @@ export class Node implements ServiceHost {
 
 /** How many background syncs a stopping node waits for before it closes its files. */
 const FLUSH_ROUNDS = 4
+/** The longest a stopping node waits for background syncs, ms. */
+const FLUSH_TIMEOUT_MS = 2_000
 
 /** Send a text frame if the socket is open; a turn's frames to one socket leave in one write. */
 function send(ws: WebSocket, frame: string): void {

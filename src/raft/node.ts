@@ -130,7 +130,14 @@ export class RaftNode {
   private events: RaftEvent[] = []
   private prevHardState: HardState
   /** What the last Ready handed out, acknowledged by advance(). */
-  private inReady: {lastEntry: number; applied: number; snapshot: Snapshot | null} | null = null
+  private inReady: {lastEntry: number; applied: number; snapshot: Snapshot | null; term: number} | null = null
+  /**
+   * The term the driver has made durable (the hard state of the last advanced Ready). A leader
+   * sends before persistence only in a durable term: a single voter elects itself in one step,
+   * and its first messages must not carry a term a power loss could take back (a restarted node
+   * could then lead that term again with a different log).
+   */
+  private durableTerm: number
 
   /**
    * @param options core options (see {@link RaftOptions})
@@ -153,6 +160,7 @@ export class RaftNode {
     this.confIndex = 0
     this.recomputeConf()
     this.prevHardState = bootstrap ? hs : this.hardState()
+    this.durableTerm = hs.term
     if (bootstrap) this.log.stableIndex = 0
     this.randomizedTimeout = this.drawTimeout()
   }
@@ -322,6 +330,7 @@ export class RaftNode {
       lastEntry: entries.length > 0 ? entries[entries.length - 1]!.index : this.log.stableIndex,
       applied: committedEntries.length > 0 ? committedEntries[committedEntries.length - 1]!.index : this.log.applied,
       snapshot: this.log.pendingSnapshot,
+      term: hs.term,
     }
     this.log.unchangedThrough = Number.MAX_SAFE_INTEGER
     this.prevHardState = hs
@@ -356,6 +365,7 @@ export class RaftNode {
     if (done === null) return
     this.inReady = null
     if (done.snapshot !== null && this.log.pendingSnapshot === done.snapshot) this.log.pendingSnapshot = null
+    this.durableTerm = Math.max(this.durableTerm, done.term)
     const persisted = Math.min(done.lastEntry, this.log.unchangedThrough, this.log.lastIndex())
     this.log.stableIndex = Math.max(this.log.stableIndex, persisted)
     this.log.applied = Math.max(this.log.applied, done.applied)
@@ -994,7 +1004,7 @@ export class RaftNode {
   // ===================================================================== outputs
 
   private send(m: Message): void {
-    const immediate = this.role === 'leader' && m.from === this.id &&
+    const immediate = this.role === 'leader' && m.from === this.id && this.term === this.durableTerm &&
       (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeoutNow')
     if (immediate) this.msgs.push(m)
     else this.msgsAfterPersist.push(m)

@@ -195,9 +195,11 @@ export class Replica {
     if (this.processing || this.stopped || this.storageFailure !== null) return
     this.processing = true
     try {
-      while (!this.persisting && this.core.hasReady()) this.handleReady(this.core.ready())
+      // A save that fails (even before saveAsync returns) ends the loop: its Ready was never
+      // advanced, and must not be handled again.
+      while (!this.persisting && !this.stopped && this.storageFailure === null && this.core.hasReady()) this.handleReady(this.core.ready())
       // While a batch syncs, the leader's appends and heartbeats still go out (pipelining).
-      if (this.persisting) for (const m of this.core.takeMessages()) this.network.send(m)
+      if (this.persisting && !this.stopped) for (const m of this.core.takeMessages()) this.network.send(m)
     } finally {
       this.processing = false
     }
@@ -250,15 +252,31 @@ export class Replica {
     this.persisting = false
     if (err !== null) return this.failStorage(err)
     if (!this.stopped) this.finishReady(rd, true)
-    for (const cb of this.idleWaiters.splice(0)) cb()
+    this.runIdleWaiters()
     this.process()
   }
 
   private failStorage(err: Error): void {
     this.storageFailure = err
-    for (const cb of this.idleWaiters.splice(0)) cb()
-    if (this.onStorageError === undefined) throw err
-    this.onStorageError(err)
+    try {
+      this.runIdleWaiters()
+    } finally {
+      if (this.onStorageError === undefined) throw err
+      this.onStorageError(err)
+    }
+  }
+
+  /** Call every idle waiter, even when one throws (the first error is rethrown after). */
+  private runIdleWaiters(): void {
+    let failure: unknown = null
+    for (const cb of this.idleWaiters.splice(0)) {
+      try {
+        cb()
+      } catch (err) {
+        failure ??= err
+      }
+    }
+    if (failure !== null) throw failure
   }
 
   /** Steps 1 (the part after the write is durable), 2b, 3 (unless `applied` early) and 4 of the Ready contract. */

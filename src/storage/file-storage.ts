@@ -181,17 +181,24 @@ export class FileStorage implements Storage, LogView {
    * reported through `done` too, with nothing of the batch left behind.
    */
   saveAsync(write: StorageWrite, done: (err: Error | null) => void): void {
+    // `done` runs outside the try below: an exception of the caller's callback is the caller's,
+    // never mistaken for (or swallowed as) a storage failure.
     let called = false
+    let returned = false
+    let early: {err: Error | null} | null = null
     const once = (err: Error | null): void => {
       if (called) return
       called = true
-      done(err)
+      if (returned) done(err)
+      else early = {err}
     }
     try {
       this.#write(write, once)
     } catch (err) {
       once(err as Error)
     }
+    returned = true
+    if (early !== null) done((early as {err: Error | null}).err)
   }
 
   /** One batch: with `done` null synced before returning, else synced in the background. */

@@ -110,4 +110,21 @@ describe('inputs between ready() and advance()', () => {
     assert.ok(next.messagesAfterPersist.some((m) => m.type === 'appendResp'))
     assert.ok(next.messagesAfterPersist.some((m) => m.type === 'voteResp'))
   })
+
+  it('a single voter that elects itself sends nothing of its new term before that term is durable', () => {
+    const n = new RaftNode({id: 'n1', rng: new SeededRng(3)}, {initialConf: {voters: ['n1'], learners: ['n2']}})
+    drain(n)
+    for (let i = 0; i < 100 && n.status().role !== 'leader'; i++) n.tick()
+    assert.equal(n.status().role, 'leader')
+    const rd = n.ready()
+    const term = n.status().term
+    assert.equal(rd.hardState?.term, term, 'the new term is in this Ready')
+    assert.deepEqual(rd.messages.filter((m) => m.term === term), [], 'nothing of the new term leaves before it is persisted')
+    assert.ok(rd.messagesAfterPersist.some((m) => m.type === 'append' && m.to === 'n2'), 'the learner gets its append after persistence')
+    n.propose(bytes('x'))
+    assert.deepEqual(n.takeMessages(), [], 'nor while that Ready is in flight')
+    n.advance()
+    for (let i = 0; i < 10; i++) n.tick()
+    assert.ok(n.takeMessages().some((m) => m.type === 'heartbeat' && m.to === 'n2' && m.term === term), 'once the term is durable, heartbeats go out before persistence again')
+  })
 })

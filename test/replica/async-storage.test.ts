@@ -143,3 +143,33 @@ test('takeSnapshot refuses while a batch syncs; snapshotWhenIdle takes it once t
   assert.ok(taken[0]! >= 3 && taken[0]! <= r.applied, 'at the index applied when the batch was durable')
   assert.equal(disk.inner.load().snapshot?.meta.index, taken[0])
 })
+
+test('a save that fails before saveAsync returns stops the Ready loop at once (no retry of the same Ready)', () => {
+  const inner = new MemoryStorage()
+  let calls = 0
+  let failing = false
+  const port: Storage = {
+    load: () => inner.load(),
+    save: (w) => inner.save(w),
+    saveSnapshot: (s, c) => inner.saveSnapshot(s, c),
+    close: () => inner.close(),
+    saveAsync: (write, done) => {
+      if (!failing) {
+        inner.save(write)
+        return done(null)
+      }
+      calls++
+      if (calls > 5) throw new Error('the same Ready was handled again and again')
+      done(new Error('ENOSPC'))
+    },
+  }
+  const errors: Error[] = []
+  const r = singleNode(port, (err) => errors.push(err))
+  for (let i = 0; i < 100 && r.status().role !== 'leader'; i++) r.tick()
+  assert.equal(r.status().role, 'leader')
+  failing = true
+  r.propose(put('a', 1), () => {})
+  r.process()
+  assert.equal(calls, 1, 'one attempt')
+  assert.deepEqual(errors.map((e) => e.message), ['ENOSPC'])
+})

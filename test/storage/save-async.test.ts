@@ -94,3 +94,17 @@ describe('FileStorage.saveAsync', () => {
     assert.deepEqual(ids(new FileStorage({dir}).load().entries), ids(entries(1, 20, 1)))
   })
 })
+
+describe('FileStorage.saveAsync callbacks', () => {
+  it("an exception thrown by the caller's callback reaches the caller, and done runs once", (t) => {
+    const dir = tempDir(t)
+    const s = open(dir, {syncMode: 'none'})
+    let calls = 0
+    assert.throws(() => s.saveAsync({entries: entries(1, 2, 1)}, () => {
+      calls++
+      throw new Error('callback bug')
+    }), /callback bug/)
+    assert.equal(calls, 1)
+    assert.equal(s.lastIndex(), 2, 'the batch itself was stored')
+  })
+})
