@@ -11,7 +11,7 @@ import type {WebSocket} from 'ws'
 import {Replica} from '../replica/replica.js'
 import {SeededRng, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {NodeId} from '../raft/types.js'
-import type {Network, Storage} from '../replica/ports.js'
+import {withSaveAsync, type Network, type Storage} from '../replica/ports.js'
 import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage, StorageError} from '../storage/index.js'
@@ -97,13 +97,7 @@ export class Node implements ServiceHost {
    */
   private replicaStorage(): Storage {
     const slow = new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep, after: (ms, fn) => void setTimeout(fn, ms)})
-    return {
-      load: () => slow.load(),
-      save: (write) => slow.save(write),
-      saveSnapshot: (snapshot, compactTo) => slow.saveSnapshot(snapshot, compactTo),
-      close: () => slow.close(),
-      saveAsync: (write, done) => slow.saveAsync!(write, (err) => this.guard(() => done(err))),
-    }
+    return withSaveAsync(slow, (write, done) => slow.saveAsync!(write, (err) => this.guard(() => done(err))))
   }
 
   /**

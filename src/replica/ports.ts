@@ -1,5 +1,5 @@
 /**
- * The small ports the replica driver runs against. The daemon plugs in file storage, the
+ * The small ports the replica driver runs against (and `withSaveAsync`, to wrap a Storage). The daemon plugs in file storage, the
  * WebSocket transport and the KV state machine; the simulator plugs in memory storage, a
  * simulated network and the same KV state machine. Every port is synchronous (when a method
  * returns, its effect has happened; for Storage: durably), except the optional
@@ -56,6 +56,21 @@ export interface Storage {
   saveSnapshot(snapshot: Snapshot, compactTo: number): void
   /** Release files and handles. */
   close(): void
+}
+
+/**
+ * `storage` with its asynchronous save replaced by `saveAsync` (every other call goes to
+ * `storage`): how a host runs background syncs its own way, e.g. under its error handling or on
+ * a simulated clock.
+ */
+export function withSaveAsync(storage: Storage, saveAsync: NonNullable<Storage['saveAsync']>): Storage {
+  return {
+    load: () => storage.load(),
+    save: (write) => storage.save(write),
+    saveSnapshot: (snapshot, compactTo) => storage.saveSnapshot(snapshot, compactTo),
+    close: () => storage.close(),
+    saveAsync,
+  }
 }
 
 /** Outgoing messages. Delivery is best-effort: Raft tolerates loss, duplication and reorder. */

@@ -6,7 +6,7 @@
 import {SeededRng, type PlantedBugs, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {ConfChange, Message, NodeId} from '../raft/types.js'
 import {Replica} from '../replica/replica.js'
-import type {Storage, StorageWrite} from '../replica/ports.js'
+import {withSaveAsync, type Storage, type StorageWrite} from '../replica/ports.js'
 import {activeFaults, decideFate, type Fault} from '../chaos/faults.js'
 import {EventQueue} from './queue.js'
 import {SimCrash, SimDisk} from './disk.js'
@@ -221,18 +221,11 @@ export class Simulation {
 
   /** The storage port a replica sees: the disk itself, or (async disks) the disk behind a delayed saveAsync. */
   private storagePort(node: SimNode): Storage {
-    const disk = node.disk
-    if (this.o.disk === 'sync') return disk
-    return {
-      load: () => disk.load(),
-      save: (w) => disk.save(w),
-      saveSnapshot: (snapshot, compactTo) => disk.saveSnapshot(snapshot, compactTo),
-      close: () => disk.close(),
-      saveAsync: (write, done) => {
-        const at = this.now + this.diskRng.int(this.o.maxDiskMs + 1)
-        this.queue.push(at, {kind: 'persisted', node: node.id, epoch: node.epoch, write, done})
-      },
-    }
+    if (this.o.disk === 'sync') return node.disk
+    return withSaveAsync(node.disk, (write, done) => {
+      const at = this.now + this.diskRng.int(this.o.maxDiskMs + 1)
+      this.queue.push(at, {kind: 'persisted', node: node.id, epoch: node.epoch, write, done})
+    })
   }
 
   /** Run `fn` on a live replica; a torn-write crash inside it takes the node down. Then check it. */

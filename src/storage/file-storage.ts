@@ -181,8 +181,9 @@ export class FileStorage implements Storage, LogView {
    * reported through `done` too, with nothing of the batch left behind.
    */
   saveAsync(write: StorageWrite, done: (err: Error | null) => void): void {
-    // `done` runs outside the try below: an exception of the caller's callback is the caller's,
-    // never mistaken for (or swallowed as) a storage failure.
+    // `done` runs only once #write has returned: after its bookkeeping (the store then shows the
+    // batch), and outside the try below (an exception of the caller's callback is the caller's,
+    // never mistaken for, or swallowed as, a storage failure).
     let called = false
     let returned = false
     let early: {err: Error | null} | null = null
@@ -201,7 +202,11 @@ export class FileStorage implements Storage, LogView {
     if (early !== null) done((early as {err: Error | null}).err)
   }
 
-  /** One batch: with `done` null synced before returning, else synced in the background. */
+  /**
+   * One batch: with `done` null synced before returning, else synced in the background. `done`
+   * may be called before the bookkeeping here is finished: only `saveAsync` passes one, and it
+   * holds such an early result until this returns.
+   */
   #write(write: StorageWrite, done: ((err: Error | null) => void) | null): void {
     const wal = this.#usable()
     const plan = planWrite(this, write)
@@ -210,26 +215,16 @@ export class FileStorage implements Storage, LogView {
     const batch = encodeBatch(plan.snapshot && markOf(plan.snapshot), plan.entries, hs, this.#o.maxRecordBytes)
     const written = plan.snapshot?.rewrite ? writeSnapshotFile(this.#o.ops, this.#o.snapDir, plan.snapshot.snapshot, this.#o.sync) : null
     const next = plan.snapshot && !plan.snapshot.keep ? plan.snapshot.snapshot.meta.index + 1 : this.lastIndex() + 1
-    // The sync may finish (or fall back to a synchronous one) before the bookkeeping below is
-    // done: hold its result until then, so `done` always sees the store updated.
-    let synced: {err: Error | null} | null = null
-    let booked = false
-    const onSynced = (err: Error | null): void => {
-      if (booked) done!(err)
-      else synced = {err}
-    }
     const deferred = done !== null && !plan.snapshot
     const place = deferred
-      ? wal.appendDeferred(batch.buf, plan.entries[0]?.index, next, onSynced)
+      ? wal.appendDeferred(batch.buf, plan.entries[0]?.index, next, done)
       : this.#appendOrUndo(wal, batch.buf, plan.entries[0]?.index, next, written)
     if (plan.snapshot) this.#applySnapshot(plan.snapshot, plan.snapshot.snapshot.meta.index)
     plan.entries.forEach((e, k) => this.#log.put(e.index, {term: e.term, seg: place.seg, offset: place.offset + batch.entryOffsets[k]}))
     this.#hardState = hs
     this.#syncs++
     if (plan.snapshot) this.#afterSnapshot()
-    booked = true
     if (!deferred) done?.(null)
-    else if (synced !== null) done!((synced as {err: Error | null}).err)
   }
 
   /** {@inheritDoc Storage.saveSnapshot} A snapshot equal (index and term) to the stored one is not rewritten. */

@@ -219,15 +219,8 @@ export class Wal {
       return placed
     }
     const fd = this.#fd!
-    const offset = active.bytes
-    try {
-      writeFully(this.#opts.ops, fd, batch, offset)
-    } catch (err) {
-      const failure = toStorageError(err, 'appending to WAL segment', active.path, offset)
-      this.#undoAppend(active, fd, offset, null)
-      throw failure
-    }
-    active.bytes += batch.length
+    const placed = this.#appendTo(active, batch, false)
+    const offset = placed.offset
     this.#syncsInFlight++
     this.#opts.ops.fdatasync(fd, (err) => {
       this.#syncsInFlight--
@@ -238,7 +231,7 @@ export class Wal {
       }
       done(null)
     })
-    return {seg: active.name, offset}
+    return placed
   }
 
   /** Delete whole segments whose name is below `name` (never the active one). Failures are logged, not thrown. */
@@ -296,14 +289,15 @@ export class Wal {
     }
   }
 
-  #appendTo(active: OpenSegment, batch: Buffer): Placement {
+  /** Write `batch` at the end of the active segment, and fdatasync it when `syncNow`; undone on failure. */
+  #appendTo(active: OpenSegment, batch: Buffer, syncNow = true): Placement {
     const fd = this.#fd!
     const offset = active.bytes
     let syncing = false
     try {
       writeFully(this.#opts.ops, fd, batch, offset)
       syncing = true
-      this.#syncFile(fd)
+      if (syncNow) this.#syncFile(fd)
     } catch (err) {
       const failure = toStorageError(err, 'appending to WAL segment', active.path, offset)
       this.#undoAppend(active, fd, offset, syncing && !isFullError(err) ? err : null)

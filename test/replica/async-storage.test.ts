@@ -6,7 +6,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {SeededRng} from '../../src/raft/index.js'
 import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
-import type {Storage, StorageWrite} from '../../src/replica/ports.js'
+import {withSaveAsync, type Storage, type StorageWrite} from '../../src/replica/ports.js'
 import {MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 
@@ -14,13 +14,7 @@ import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 class HeldStorage {
   readonly inner = new MemoryStorage()
   readonly pending: {write: StorageWrite; done: (err: Error | null) => void}[] = []
-  readonly port: Storage = {
-    load: () => this.inner.load(),
-    save: (w) => this.inner.save(w),
-    saveSnapshot: (s, c) => this.inner.saveSnapshot(s, c),
-    close: () => this.inner.close(),
-    saveAsync: (write, done) => void this.pending.push({write, done}),
-  }
+  readonly port: Storage = withSaveAsync(this.inner, (write, done) => void this.pending.push({write, done}))
 
   /** Make the oldest pending batch durable (or fail it). */
   release(err: Error | null = null): void {
@@ -148,21 +142,15 @@ test('a save that fails before saveAsync returns stops the Ready loop at once (n
   const inner = new MemoryStorage()
   let calls = 0
   let failing = false
-  const port: Storage = {
-    load: () => inner.load(),
-    save: (w) => inner.save(w),
-    saveSnapshot: (s, c) => inner.saveSnapshot(s, c),
-    close: () => inner.close(),
-    saveAsync: (write, done) => {
-      if (!failing) {
-        inner.save(write)
-        return done(null)
-      }
-      calls++
-      if (calls > 5) throw new Error('the same Ready was handled again and again')
-      done(new Error('ENOSPC'))
-    },
-  }
+  const port: Storage = withSaveAsync(inner, (write, done) => {
+    if (!failing) {
+      inner.save(write)
+      return done(null)
+    }
+    calls++
+    if (calls > 5) throw new Error('the same Ready was handled again and again')
+    done(new Error('ENOSPC'))
+  })
   const errors: Error[] = []
   const r = singleNode(port, (err) => errors.push(err))
   for (let i = 0; i < 100 && r.status().role !== 'leader'; i++) r.tick()
