@@ -53,8 +53,8 @@ const MAX_QUOTED_CHARS = 200
  * ill-typed or unknown field → `BAD_REQUEST` naming it; a key, value, expected or client id over
  * its limit → `PAYLOAD_TOO_LARGE` naming it. Every error after the id was read carries it.
  */
-export function parseRequest(text: string, options: RequestParseOptions = {}): ParseRequestResult {
-  const limits = resolveProtocolLimits(options)
+export function parseRequest(text: string, options: RequestParseOptions = NO_OPTIONS): ParseRequestResult {
+  const limits = limitsOf(options)
   const raw = parseFrame(text, limits.maxFrameBytes, 'BAD_REQUEST')
   if (!raw.ok) return raw
   const id = readRequestId(raw.value)
@@ -66,12 +66,27 @@ export function parseRequest(text: string, options: RequestParseOptions = {}): P
   }
 }
 
+const NO_OPTIONS: RequestParseOptions = Object.freeze({})
+
+/** Resolved limits per options object: a daemon passes the same options with every frame. */
+const resolvedLimits = new WeakMap<RequestParseOptions, ProtocolLimits>()
+
+function limitsOf(options: RequestParseOptions): ProtocolLimits {
+  let limits = resolvedLimits.get(options)
+  if (limits === undefined) {
+    limits = resolveProtocolLimits(options)
+    resolvedLimits.set(options, limits)
+  }
+  return limits
+}
+
 type FrameResult = {readonly ok: true; readonly value: Record<string, unknown>} | {readonly ok: false; readonly error: ParseError}
 
 /** Size check, JSON.parse, must be an object. */
 function parseFrame(text: unknown, maxFrameBytes: number, code: ErrorCode): FrameResult {
   if (typeof text !== 'string') return failure(code, `frame must be text, got ${describe(text)}`)
-  const tooLarge = text.length > maxFrameBytes || utf8Length(text) > maxFrameBytes
+  // A UTF-16 unit is at most 3 UTF-8 bytes: count the bytes only when that bound is over.
+  const tooLarge = text.length > maxFrameBytes || (text.length * 3 > maxFrameBytes && utf8Length(text) > maxFrameBytes)
   if (tooLarge) return failure('PAYLOAD_TOO_LARGE', `frame is over the limit of ${maxFrameBytes} bytes (maxFrameBytes)`)
   let value: unknown
   try {

@@ -373,7 +373,7 @@ export class Node implements ServiceHost {
   }
 
   private async onFrame(ws: WebSocket, route: RouteName, text: string): Promise<void> {
-    const parsed = parseRequest(text, {route})
+    const parsed = parseRequest(text, PARSE_OPTIONS[route])
     if (!parsed.ok) {
       send(ws, formatError(parsed.id ?? null, parsed.error))
       return
@@ -467,6 +467,9 @@ export class Node implements ServiceHost {
     this.logger.flush()
   }
 }
+
+/** The parse options of each route: one object each, so their limits are resolved once. */
+const PARSE_OPTIONS: Readonly<Record<RouteName, {readonly route: RouteName}>> = {client: {route: 'client'}, admin: {route: 'admin'}}
 
 /** How many background syncs a stopping node waits for before it closes its files. */
 const FLUSH_ROUNDS = 4

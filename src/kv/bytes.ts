@@ -1,7 +1,9 @@
 /**
  * Low-level binary helpers shared by the command, result and snapshot codecs: a sized writer
- * and a bounds-checked reader over `DataView` (big-endian), UTF-8 strings as a uint32 byte
- * length followed by the bytes, and 53-bit safe integers as two uint32 halves.
+ * and a bounds-checked reader (big-endian integers written and read byte by byte), UTF-8
+ * strings as a uint32 byte length followed by the bytes, and 53-bit safe integers as two
+ * uint32 halves. They are on the path of every write on every node, so they allocate nothing
+ * but the output: strings are encoded straight into the writer's buffer.
  * Every read failure throws a {@link KvError} with the code the caller chose (`BAD_REQUEST`
  * for commands and results, `CORRUPT` for snapshots), never a RangeError or TypeError.
  */
@@ -14,6 +16,8 @@ const TWO_32 = 0x1_0000_0000
 const MAX_SAFE_HIGH = 0x1f_ffff
 /** Matches a lone surrogate; a well-formed pair is one code point under the `u` flag. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+/** `String.prototype.isWellFormed` (ES2024; Node 20 has it), or undefined on an older engine. */
+const nativeIsWellFormed = (String.prototype as {isWellFormed?: (this: string) => boolean}).isWellFormed
 
 /** UTF-8 bytes of a string. The caller must have checked {@link isWellFormed}. */
 export function utf8(text: string): Uint8Array {
@@ -22,7 +26,7 @@ export function utf8(text: string): Uint8Array {
 
 /** True when `text` has no lone surrogate, i.e. it survives a UTF-8 round trip unchanged. */
 export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text)
+  return nativeIsWellFormed !== undefined ? nativeIsWellFormed.call(text) : !LONE_SURROGATE.test(text)
 }
 
 /** Number of UTF-8 bytes of a well-formed string, without encoding it. */
@@ -47,17 +51,15 @@ export function prefixed(length: number): number {
 
 /**
  * Writes into a buffer of a size computed up front (no growing). Writing past the end is a
- * programming error (RangeError from DataView).
+ * programming error: a RangeError.
  */
 export class ByteWriter {
   /** The buffer being written. */
   readonly bytes: Uint8Array
-  private readonly view: DataView
   private pos = 0
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size)
-    this.view = new DataView(this.bytes.buffer)
   }
 
   /** Bytes written so far. */
@@ -66,18 +68,23 @@ export class ByteWriter {
   }
 
   u8(value: number): void {
-    this.view.setUint8(this.pos, value)
-    this.pos += 1
+    this.room(1)
+    this.bytes[this.pos++] = value
   }
 
   u16(value: number): void {
-    this.view.setUint16(this.pos, value)
-    this.pos += 2
+    this.room(2)
+    this.bytes[this.pos++] = value >>> 8
+    this.bytes[this.pos++] = value
   }
 
   u32(value: number): void {
-    this.view.setUint32(this.pos, value)
-    this.pos += 4
+    this.room(4)
+    const b = this.bytes
+    b[this.pos++] = value >>> 24
+    b[this.pos++] = value >>> 16
+    b[this.pos++] = value >>> 8
+    b[this.pos++] = value
   }
 
   /** A non-negative safe integer as high and low uint32 halves. */
@@ -88,16 +95,30 @@ export class ByteWriter {
 
   /** Raw bytes, no prefix. */
   raw(bytes: Uint8Array): void {
+    this.room(bytes.length)
     this.bytes.set(bytes, this.pos)
     this.pos += bytes.length
   }
 
-  /** A uint32 byte length then the UTF-8 bytes of `text`; `byteLength` is its {@link utf8Length}. */
+  /**
+   * A uint32 byte length then the UTF-8 bytes of `text`, a well-formed string whose
+   * {@link utf8Length} is `byteLength`. ASCII (byte length = length) is copied unit by unit.
+   */
   string(text: string, byteLength: number): void {
     this.u32(byteLength)
-    const {written} = encoder.encodeInto(text, this.bytes.subarray(this.pos, this.pos + byteLength))
-    if (written !== byteLength) throw new RangeError(`utf8Length mismatch: expected ${byteLength} bytes, wrote ${written}`)
+    this.room(byteLength)
+    if (byteLength === text.length) {
+      const b = this.bytes
+      for (let i = 0, p = this.pos; i < byteLength; i++, p++) b[p] = text.charCodeAt(i)
+    } else {
+      const {read, written} = encoder.encodeInto(text, this.bytes.subarray(this.pos, this.pos + byteLength))
+      if (written !== byteLength || read !== text.length) throw new RangeError(`utf8Length mismatch: expected ${byteLength} bytes, wrote ${written}`)
+    }
     this.pos += byteLength
+  }
+
+  private room(length: number): void {
+    if (this.pos + length > this.bytes.length) throw new RangeError(`ByteWriter: ${length} bytes at offset ${this.pos} overflow a buffer of ${this.bytes.length}`)
   }
 
   /** A uint32 length then the bytes. */
@@ -109,15 +130,12 @@ export class ByteWriter {
 
 /** Bounds-checked reader; every failure is a {@link KvError} with code `code`. */
 export class ByteReader {
-  private readonly view: DataView
   private pos = 0
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly code: KvErrorCode,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  }
+  ) {}
 
   /** Bytes consumed so far. */
   get offset(): number {
@@ -136,22 +154,23 @@ export class ByteReader {
 
   u8(what: string): number {
     this.need(1, what)
-    const value = this.view.getUint8(this.pos)
-    this.pos += 1
-    return value
+    return this.bytes[this.pos++]!
   }
 
   u16(what: string): number {
     this.need(2, what)
-    const value = this.view.getUint16(this.pos)
+    const b = this.bytes
+    const value = (b[this.pos]! << 8) | b[this.pos + 1]!
     this.pos += 2
     return value
   }
 
-  u32(what: string): number {
-    this.need(4, what)
-    const value = this.view.getUint32(this.pos)
-    this.pos += 4
+  u32(what: string, suffix = ''): number {
+    this.need(4, what, suffix)
+    const b = this.bytes
+    const p = this.pos
+    const value = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0
+    this.pos = p + 4
     return value
   }
 
@@ -180,7 +199,7 @@ export class ByteReader {
 
   /** A uint32-length-prefixed byte string (a copy). */
   lengthPrefixed(what: string): Uint8Array {
-    const length = this.u32(`${what} length`)
+    const length = this.u32(what, ' length')
     return this.raw(length, what).slice()
   }
 
@@ -189,7 +208,7 @@ export class ByteReader {
    * not valid UTF-8, and with `PAYLOAD_TOO_LARGE` when longer than `maxBytes`.
    */
   string(what: string, maxBytes = Infinity): string {
-    const length = this.u32(`${what} length`)
+    const length = this.u32(what, ' length')
     this.need(length, what)
     if (length > maxBytes) this.fail(`${what} is ${length} bytes, over the limit of ${maxBytes}`, 'PAYLOAD_TOO_LARGE')
     return this.decode(this.raw(length, what), what)
@@ -200,8 +219,9 @@ export class ByteReader {
     if (this.remaining !== 0) this.fail(`${this.remaining} unexpected trailing bytes after ${what}`)
   }
 
-  private need(length: number, what: string): void {
-    if (length > this.remaining) this.fail(`truncated: ${what} needs ${length} bytes, ${this.remaining} left`)
+  /** Fail unless `length` more bytes are there; the message names `what` + `suffix` (built only then). */
+  private need(length: number, what: string, suffix = ''): void {
+    if (length > this.bytes.length - this.pos) this.fail(`truncated: ${what}${suffix} needs ${length} bytes, ${this.remaining} left`)
   }
 
   private decode(bytes: Uint8Array, what: string): string {

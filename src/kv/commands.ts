@@ -13,7 +13,7 @@
  * 1 get (`opt value`), 2 put (`str value`), 3 delete (`bool deleted`), 4 cas
  * (`bool swapped · opt value`), 5 append (`str value`); `opt` = a 0/1 byte then, if 1, a str.
  */
-import {ByteReader, ByteWriter, isWellFormed, prefixed, utf8} from './bytes.js'
+import {ByteReader, ByteWriter, isWellFormed, prefixed, utf8Length} from './bytes.js'
 import {KvError, isKvResultCode, type KvResultCode} from './errors.js'
 import {DEFAULT_KV_LIMITS, type KvPayloadLimits} from './limits.js'
 
@@ -146,14 +146,20 @@ export function errorResult(code: KvResultCode, message: string): KvErrorResult 
 // ---------------------------------------------------------------------------------------------
 // Commands: encode
 
-/** UTF-8 bytes of each string field, gathered once for sizing and writing. */
+/** A checked string field and its UTF-8 byte length, gathered once for sizing and writing. */
+interface Field {
+  readonly text: string
+  readonly bytes: number
+}
+
+/** The checked fields of a command. */
 interface CommandParts {
   readonly op: number
   readonly flags: number
-  readonly key: Uint8Array
-  readonly expected: Uint8Array | null
-  readonly value: Uint8Array | null
-  readonly clientId: Uint8Array | null
+  readonly key: Field
+  readonly expected: Field | null
+  readonly value: Field | null
+  readonly clientId: Field | null
   readonly seq: number
 }
 
@@ -168,11 +174,11 @@ export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_L
   writer.u8(KV_CODEC_VERSION)
   writer.u8(parts.op)
   writer.u8(parts.flags)
-  writer.lengthPrefixed(parts.key)
-  if (parts.expected) writer.lengthPrefixed(parts.expected)
-  if (parts.value) writer.lengthPrefixed(parts.value)
+  writeField(writer, parts.key)
+  if (parts.expected) writeField(writer, parts.expected)
+  if (parts.value) writeField(writer, parts.value)
   if (parts.clientId) {
-    writer.lengthPrefixed(parts.clientId)
+    writeField(writer, parts.clientId)
     writer.u53(parts.seq)
   }
   return writer.bytes
@@ -182,7 +188,7 @@ function commandParts(command: KvCommand, limits: KvPayloadLimits): CommandParts
   if (typeof command !== 'object' || command === null) throw badRequest('command must be an object')
   if (!Object.hasOwn(OP_CODES, command.op)) throw badRequest(`unknown op ${JSON.stringify(command.op)}`)
   const key = field(command.key, 'key', limits.maxKeyBytes)
-  if (key.length === 0) throw badRequest('key must not be empty')
+  if (key.bytes === 0) throw badRequest('key must not be empty')
   const expected = command.op === 'cas' && command.expected !== null ? field(command.expected, 'expected', limits.maxValueBytes) : null
   const value = command.op === 'get' || command.op === 'delete' ? null : field(command.value, 'value', limits.maxValueBytes)
   const session = command.op === 'get' ? sessionOfGet(command) : command.session
@@ -196,27 +202,31 @@ function sessionOfGet(command: GetCommand): undefined {
   return undefined
 }
 
-function sessionClientId(session: KvSession, limits: KvPayloadLimits): Uint8Array {
+function sessionClientId(session: KvSession, limits: KvPayloadLimits): Field {
   if (typeof session !== 'object' || session === null) throw badRequest('session must be an object')
   const clientId = field(session.clientId, 'clientId', limits.maxClientIdBytes)
-  if (clientId.length === 0) throw badRequest('clientId must not be empty')
+  if (clientId.bytes === 0) throw badRequest('clientId must not be empty')
   if (!isSeq(session.seq)) throw badRequest(`seq must be a positive safe integer, got ${String(session.seq)}`)
   return clientId
 }
 
-function field(text: unknown, name: string, maxBytes: number): Uint8Array {
+function field(text: unknown, name: string, maxBytes: number): Field {
   if (typeof text !== 'string') throw badRequest(`${name} must be a string`)
   if (!isWellFormed(text)) throw badRequest(`${name} contains a lone surrogate (not valid Unicode)`)
-  const bytes = utf8(text)
-  if (bytes.length > maxBytes) throw tooLarge(`${name} is ${bytes.length} bytes, over the limit of ${maxBytes}`)
-  return bytes
+  const bytes = utf8Length(text)
+  if (bytes > maxBytes) throw tooLarge(`${name} is ${bytes} bytes, over the limit of ${maxBytes}`)
+  return {text, bytes}
+}
+
+function writeField(writer: ByteWriter, f: Field): void {
+  writer.string(f.text, f.bytes)
 }
 
 function commandSize(parts: CommandParts): number {
-  let size = 3 + prefixed(parts.key.length)
-  if (parts.expected) size += prefixed(parts.expected.length)
-  if (parts.value) size += prefixed(parts.value.length)
-  if (parts.clientId) size += prefixed(parts.clientId.length) + 8
+  let size = 3 + prefixed(parts.key.bytes)
+  if (parts.expected) size += prefixed(parts.expected.bytes)
+  if (parts.value) size += prefixed(parts.value.bytes)
+  if (parts.clientId) size += prefixed(parts.clientId.bytes) + 8
   return size
 }
 
@@ -296,7 +306,7 @@ export function encodeResult(result: KvResult): Uint8Array {
 }
 
 /** One field of an encoded result: a string, a boolean byte, or an optional string. */
-type Part = {readonly kind: 'str'; readonly bytes: Uint8Array} | {readonly kind: 'bool'; readonly value: boolean} | {readonly kind: 'opt'; readonly bytes: Uint8Array | null}
+type Part = {readonly kind: 'str'; readonly field: Field} | {readonly kind: 'bool'; readonly value: boolean} | {readonly kind: 'opt'; readonly field: Field | null}
 
 function resultFields(result: KvResult): Part[] {
   if (!result.ok) {
@@ -319,11 +329,11 @@ function resultFields(result: KvResult): Part[] {
 }
 
 function str(text: unknown, name: string): Part {
-  return {kind: 'str', bytes: field(text, name, Infinity)}
+  return {kind: 'str', field: field(text, name, Infinity)}
 }
 
 function opt(text: string | null): Part {
-  return {kind: 'opt', bytes: text === null ? null : field(text, 'value', Infinity)}
+  return {kind: 'opt', field: text === null ? null : field(text, 'value', Infinity)}
 }
 
 function bool(value: unknown, name: string): Part {
@@ -333,14 +343,14 @@ function bool(value: unknown, name: string): Part {
 
 function partSize(part: Part): number {
   if (part.kind === 'bool') return 1
-  if (part.kind === 'str') return prefixed(part.bytes.length)
-  return 1 + (part.bytes ? prefixed(part.bytes.length) : 0)
+  if (part.kind === 'str') return prefixed(part.field.bytes)
+  return 1 + (part.field ? prefixed(part.field.bytes) : 0)
 }
 
 function writePart(writer: ByteWriter, part: Part): void {
   if (part.kind === 'bool') return writer.u8(part.value ? 1 : 0)
-  if (part.kind === 'opt') writer.u8(part.bytes ? 1 : 0)
-  if (part.bytes) writer.lengthPrefixed(part.bytes)
+  if (part.kind === 'opt') writer.u8(part.field ? 1 : 0)
+  if (part.field) writeField(writer, part.field)
 }
 
 /**
