@@ -255,9 +255,8 @@ export function decodeCommand(data: Uint8Array, limits: KvPayloadLimits = DEFAUL
   const key = reader.string('key', limits.maxKeyBytes)
   if (key.length === 0) reader.fail('key must not be empty')
   const command = readOpFields(reader, op, key, flags, limits)
-  const result = flags & FLAG_SESSION ? {...command, session: readSession(reader, limits)} : command
   reader.end('command')
-  return result
+  return command
 }
 
 function checkFlags(reader: ByteReader, op: KvOp, flags: number): void {
@@ -265,17 +264,23 @@ function checkFlags(reader: ByteReader, op: KvOp, flags: number): void {
   if ((flags & ~allowed) !== 0) reader.fail(`flags 0x${flags.toString(16)} not valid for ${op}`)
 }
 
+/** The op's fields, then the session when flagged (one object built, in wire order). */
 function readOpFields(reader: ByteReader, op: KvOp, key: string, flags: number, limits: KvPayloadLimits): KvCommand {
+  const hasSession = (flags & FLAG_SESSION) !== 0
   switch (op) {
     case 'get':
-    case 'delete':
       return {op, key}
+    case 'delete':
+      return hasSession ? {op, key, session: readSession(reader, limits)} : {op, key}
     case 'put':
-    case 'append':
-      return {op, key, value: reader.string('value', limits.maxValueBytes)}
+    case 'append': {
+      const value = reader.string('value', limits.maxValueBytes)
+      return hasSession ? {op, key, value, session: readSession(reader, limits)} : {op, key, value}
+    }
     case 'cas': {
       const expected = flags & FLAG_EXPECTED ? reader.string('expected', limits.maxValueBytes) : null
-      return {op, key, expected, value: reader.string('value', limits.maxValueBytes)}
+      const value = reader.string('value', limits.maxValueBytes)
+      return hasSession ? {op, key, expected, value, session: readSession(reader, limits)} : {op, key, expected, value}
     }
   }
 }

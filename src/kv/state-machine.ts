@@ -68,8 +68,8 @@ export class KvStateMachine {
   }
 
   /**
-   * Apply the command of the log entry at `index` and return the encoded result (the caller
-   * owns the returned array). `index` must be a safe integer greater than `appliedIndex` (gaps
+   * Apply the command of the log entry at `index` and return the encoded result. The returned
+   * array may be the one the session table keeps for retries: read it, never modify it. `index` must be a safe integer greater than `appliedIndex` (gaps
    * are allowed: entries such as membership changes are not given to the state machine);
    * otherwise this throws a RangeError, a driver bug, and changes nothing.
    */
@@ -125,13 +125,13 @@ export class KvStateMachine {
     switch (check.kind) {
       case 'duplicate':
         this.sessions.touch(session.clientId, index)
-        return check.result.slice()
+        return check.result
       case 'rejected':
         return encodeResult(check.result)
       case 'new': {
         const result = encodeResult(this.store.execute(command))
         this.sessions.record(session, index, result)
-        return result.slice()
+        return result
       }
     }
   }
