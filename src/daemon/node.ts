@@ -19,12 +19,12 @@ import {NodeServer, PeerTransport, corkForRun} from '../transport/index.js'
 import {KvStateMachine} from '../kv/index.js'
 import {
   formatError, formatEvent, formatResponse, parseRequest, DEFAULT_PROTOCOL_LIMITS,
-  type AdminEvent, type LeaderHint, type Members, type NodeStatus, type Request, type RouteName,
+  type AdminEvent, type LeaderHint, type Members, type NodeStatus, type Request, type RequestOf, type RouteName,
 } from '../admin/protocol.js'
 import {RaftctlError} from '../admin/errors.js'
 import {normalizeAddress, type DaemonConfig} from './config.js'
 import {DaemonMetrics} from './metrics.js'
-import {HANDLERS, ServiceError, type Node as ServiceHost} from './services.js'
+import {HANDLERS, ServiceError, WRITE_HANDLERS, isWriteType, type Node as ServiceHost, type WriteType} from './services.js'
 import type {Logger} from './logger.js'
 
 /** raftctl version reported by status. */
@@ -86,6 +86,7 @@ export class Node implements ServiceHost {
       initialConf: config.initialCluster.length > 0 ? {voters: [...config.initialCluster], learners: []} : undefined,
       snapshotEvery: config.snapshotEvery,
       compactionLag: config.compactionLag,
+      backgroundSaves: 'leader',
       onEvent: (e) => this.onRaftEvent(e),
     })
   }
@@ -368,11 +369,11 @@ export class Node implements ServiceHost {
         send(ws, formatError(null, {code: 'BAD_REQUEST', message: 'frames must be JSON text'}))
         return
       }
-      void this.onFrame(ws, route, data.toString())
+      this.onFrame(ws, route, data.toString())
     })
   }
 
-  private async onFrame(ws: WebSocket, route: RouteName, text: string): Promise<void> {
+  private onFrame(ws: WebSocket, route: RouteName, text: string): void {
     const parsed = parseRequest(text, PARSE_OPTIONS[route])
     if (!parsed.ok) {
       send(ws, formatError(parsed.id ?? null, parsed.error))
@@ -383,6 +384,17 @@ export class Node implements ServiceHost {
       send(ws, formatError(req.id, {code: 'SHUTTING_DOWN', message: 'the node is shutting down'}))
       return
     }
+    if (isWriteType(req.type)) this.answerWrite(ws, req as RequestOf<WriteType>)
+    else void this.answer(ws, req)
+  }
+
+  /** A KV write, answered from its callback (no promise on the path of every write). */
+  private answerWrite(ws: WebSocket, req: RequestOf<WriteType>): void {
+    const handler = WRITE_HANDLERS[req.type] as (n: ServiceHost, r: RequestOf<WriteType>, answer: (err: ServiceError | null, result?: unknown) => void) => void
+    handler(this, req, (err, result) => send(ws, err ? formatError(req.id, toProtocolError(err)) : formatResponse(req.id, result as never)))
+  }
+
+  private async answer(ws: WebSocket, req: Request): Promise<void> {
     try {
       const result = await (HANDLERS[req.type] as (n: ServiceHost, r: Request) => Promise<unknown>)(this, req)
       if (req.type === 'subscribe') this.subscribers.add(ws)

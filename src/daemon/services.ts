@@ -48,11 +48,10 @@ type Handler<T extends RequestType> = (node: Node, req: RequestOf<T>) => Promise
 /** Every request type's handler. */
 export const HANDLERS: {[T in RequestType]: Handler<T>} = {
   get: handleGet,
-  put: (node, req) => write(node, {op: 'put', key: req.key, value: req.value, session: req.session}).then((r) => ({value: (r as {value: string}).value})),
-  delete: (node, req) => write(node, {op: 'delete', key: req.key, session: req.session}).then((r) => ({deleted: (r as {deleted: boolean}).deleted})),
-  cas: (node, req) => write(node, {op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session})
-    .then((r) => ({swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
-  append: (node, req) => write(node, {op: 'append', key: req.key, value: req.value, session: req.session}).then((r) => ({value: (r as {value: string}).value})),
+  put: (node, req) => promised(WRITE_HANDLERS.put, node, req),
+  delete: (node, req) => promised(WRITE_HANDLERS.delete, node, req),
+  cas: (node, req) => promised(WRITE_HANDLERS.cas, node, req),
+  append: (node, req) => promised(WRITE_HANDLERS.append, node, req),
   status: async (node) => ({status: node.status()}),
   members: async (node) => node.members(),
   'member.add': (node, req) => changeMembers(node, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: node.normalizeAddress(req.address)}),
@@ -99,21 +98,75 @@ async function handleGet(node: Node, req: RequestOf<'get'>): Promise<ResultMap['
   return {value: node.kv.read(req.key), index}
 }
 
-/** Propose a KV write; resolve with the state machine's result once applied. */
-async function write(node: Node, command: KvCommand): Promise<KvOkResult> {
+/** The request types that are KV writes. */
+export type WriteType = 'put' | 'delete' | 'cas' | 'append'
+
+/** How a KV write is answered: exactly once, with the error or with the result. */
+export type WriteAnswer<T extends WriteType> = (error: ServiceError | null, result?: ResultMap[T]) => void
+
+type WriteHandler<T extends WriteType> = (node: Node, req: RequestOf<T>, answer: WriteAnswer<T>) => void
+
+/**
+ * The KV writes, answered through callbacks rather than promises: this is the path of every
+ * write, and an answer sent from inside the apply leaves before that Ready's peer messages.
+ */
+export const WRITE_HANDLERS: {[T in WriteType]: WriteHandler<T>} = {
+  put: (node, req, answer) => proposeWrite(node, {op: 'put', key: req.key, value: req.value, session: req.session}, (err, r) => answer(err, r && {value: (r as {value: string}).value})),
+  delete: (node, req, answer) => proposeWrite(node, {op: 'delete', key: req.key, session: req.session}, (err, r) => answer(err, r && {deleted: (r as {deleted: boolean}).deleted})),
+  cas: (node, req, answer) => proposeWrite(node, {op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session},
+    (err, r) => answer(err, r && {swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
+  append: (node, req, answer) => proposeWrite(node, {op: 'append', key: req.key, value: req.value, session: req.session}, (err, r) => answer(err, r && {value: (r as {value: string}).value})),
+}
+
+/** True when `type` is a KV write (answered by {@link WRITE_HANDLERS}). */
+export function isWriteType(type: RequestType): type is WriteType {
+  return Object.hasOwn(WRITE_HANDLERS, type)
+}
+
+/** A write handler as a promise (the generic request path). */
+function promised<T extends WriteType>(handler: WriteHandler<T>, node: Node, req: RequestOf<T>): Promise<ResultMap[T]> {
+  return new Promise((resolve, reject) => handler(node, req, (err, result) => (err ? reject(err) : resolve(result!))))
+}
+
+/**
+ * Propose a KV write and call `answer` exactly once: with the state machine's result once
+ * applied, or with a ServiceError. After the request timeout the answer is `TIMEOUT` (the
+ * write may or may not be applied) and the later outcome is dropped.
+ */
+function proposeWrite(node: Node, command: KvCommand, answer: (error: ServiceError | null, result?: KvOkResult) => void): void {
   let data: Uint8Array
   try {
     data = encodeCommand(command, node.kv.limits)
   } catch (err) {
     const e = err as {code?: string; message: string}
-    throw new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message)
+    return answer(new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message))
   }
   const started = performance.now()
-  const outcome = await propose(node, (cb) => node.replica.propose(data, cb))
-  node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
-  const result = decodeResult(outcome.result)
-  if (!result.ok) throw new ServiceError(result.code as ErrorCode, result.message)
-  return result
+  const ms = node.config.requestTimeoutMs
+  let answered = false
+  const timer = setTimeout(() => {
+    answered = true
+    answer(new ServiceError('TIMEOUT', `no answer within ${ms} ms; the write may or may not be applied`))
+  }, ms)
+  node.replica.propose(data, (outcome) => {
+    if (answered) return
+    answered = true
+    clearTimeout(timer)
+    if (!outcome.ok) return answer(failedProposal(node, outcome))
+    node.metrics.proposals.inc({outcome: 'ok'})
+    node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
+    const result = decodeResult(outcome.result)
+    if (!result.ok) return answer(new ServiceError(result.code as ErrorCode, result.message))
+    answer(null, result)
+  })
+  node.schedule()
+}
+
+/** Count a failed proposal and map it to the error to answer. */
+function failedProposal(node: Node, outcome: Extract<ProposalOutcome, {ok: false}>): ServiceError {
+  node.metrics.proposals.inc({outcome: outcome.unknown ? 'unknown' : 'failed'})
+  if (outcome.unknown) return new ServiceError(outcome.code === 'SHUTTING_DOWN' ? 'SHUTTING_DOWN' : 'UNKNOWN_OUTCOME', outcome.message)
+  return notOk(node, outcome.code, outcome.message)
 }
 
 /** Run a proposal, with the request timeout; map outcomes to results or errors. */
@@ -122,13 +175,9 @@ async function propose(node: Node, start: (cb: (o: ProposalOutcome) => void) => 
     start(resolve)
     node.schedule()
   }), 'write')
-  if (outcome.ok) {
-    node.metrics.proposals.inc({outcome: 'ok'})
-    return outcome
-  }
-  node.metrics.proposals.inc({outcome: outcome.unknown ? 'unknown' : 'failed'})
-  if (outcome.unknown) throw new ServiceError(outcome.code === 'SHUTTING_DOWN' ? 'SHUTTING_DOWN' : 'UNKNOWN_OUTCOME', outcome.message)
-  throw notOk(node, outcome.code, outcome.message)
+  if (!outcome.ok) throw failedProposal(node, outcome)
+  node.metrics.proposals.inc({outcome: 'ok'})
+  return outcome
 }
 
 /** Map a core rejection code to a service error, with the leader hint for NOT_LEADER. */

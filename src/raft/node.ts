@@ -291,6 +291,11 @@ export class RaftNode {
 
   // ===================================================================== Ready
 
+  /** True while this node is the leader (cheaper than {@link status} for a per-Ready check). */
+  get isLeader(): boolean {
+    return this.role === 'leader'
+  }
+
   /** True when a Ready holds work (the driver then calls ready(), handles it, and advance()). */
   hasReady(): boolean {
     return (

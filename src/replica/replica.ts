@@ -43,10 +43,18 @@ export interface ReplicaOptions {
    * reopen the store). Without it the error is thrown. A failing synchronous save always throws.
    */
   readonly onStorageError?: (err: Error) => void
+  /**
+   * Which nodes sync their batches in the background when the storage has `saveAsync`:
+   * `'always'` (default), or only the `'leader'`. A follower's acknowledgement waits for its
+   * sync either way, so a synchronous sync costs it no latency and saves the thread-pool round
+   * trip (as etcd's followers, which persist in their Ready loop); the leader's appends have
+   * already left, so it keeps taking requests while its batch syncs.
+   */
+  readonly backgroundSaves?: 'always' | 'leader'
 }
 
 /** Defaults of {@link ReplicaOptions}. */
-export const REPLICA_DEFAULTS = {snapshotEvery: 10_000, compactionLag: 5_000} as const
+export const REPLICA_DEFAULTS = {snapshotEvery: 10_000, compactionLag: 5_000, backgroundSaves: 'always'} as const
 
 interface PendingProposal {
   readonly term: number
@@ -61,6 +69,7 @@ export class Replica {
   private readonly sm: StateMachine
   private readonly snapshotEvery: number
   private readonly compactionLag: number
+  private readonly backgroundSaves: 'always' | 'leader'
   private readonly onEvent?: (event: RaftEvent) => void
   private readonly onApplied?: ReplicaOptions['onApplied']
   private readonly onSnapshotInstalled?: ReplicaOptions['onSnapshotInstalled']
@@ -97,6 +106,7 @@ export class Replica {
     this.sm = options.stateMachine
     this.snapshotEvery = options.snapshotEvery ?? REPLICA_DEFAULTS.snapshotEvery
     this.compactionLag = options.compactionLag ?? REPLICA_DEFAULTS.compactionLag
+    this.backgroundSaves = options.backgroundSaves ?? REPLICA_DEFAULTS.backgroundSaves
     this.onEvent = options.onEvent
     this.onApplied = options.onApplied
     this.onSnapshotInstalled = options.onSnapshotInstalled
@@ -230,21 +240,26 @@ export class Replica {
   // ------------------------------------------------------------------ the Ready contract
 
   private handleReady(rd: Ready): void {
+    const write = this.planWrite(rd)
+    const background = write !== null && this.storage.saveAsync !== undefined && (this.backgroundSaves === 'always' || this.core.isLeader)
+    // 3 (early). Committed entries are durable on a quorum already: apply them (and answer their
+    // proposers) first, so the answers leave before this Ready's messages and do not wait for
+    // this node's own sync. A crash loses nothing: the state machine is rebuilt from the log and
+    // snapshots on restart. (With a synchronous save, apply stays after it, in finishReady.)
+    if (write === null || background) {
+      this.apply(rd)
+      this.serveReads()
+    }
     // 2a. Messages that may go out before persistence (the leader's appends and heartbeats).
     for (const m of rd.messages) this.network.send(m)
     // 1. Persist snapshot, entries, hard state — durably.
-    const write = this.planWrite(rd)
-    if (write === null || this.storage.saveAsync === undefined) {
-      if (write !== null) this.storage.save(write)
+    if (write === null) return this.finishReady(rd, true)
+    if (!background) {
+      this.storage.save(write)
       return this.finishReady(rd, false)
     }
-    // 3 (early). Committed entries are durable on a quorum already: apply them (and answer their
-    // proposers) now, while this node's own batch syncs, rather than one sync later. A crash
-    // loses nothing: the state machine is rebuilt from the log and snapshots on restart.
-    this.apply(rd)
-    this.serveReads()
     this.persisting = true
-    this.storage.saveAsync(write, (err) => this.onPersisted(rd, err))
+    this.storage.saveAsync!(write, (err) => this.onPersisted(rd, err))
   }
 
   /** The batch of an asynchronous save is durable (or failed): finish its Ready, then go on. */

@@ -4,7 +4,7 @@
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {SeededRng} from '../../src/raft/index.js'
+import {SeededRng, type Message} from '../../src/raft/index.js'
 import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
 import {withSaveAsync, type Storage, type StorageWrite} from '../../src/replica/ports.js'
 import {MemoryStorage} from '../../src/storage/index.js'
@@ -160,4 +160,81 @@ test('a save that fails before saveAsync returns stops the Ready loop at once (n
   r.process()
   assert.equal(calls, 1, 'one attempt')
   assert.deepEqual(errors.map((e) => e.message), ['ENOSPC'])
+})
+
+/** Two replicas over held stores, messages delivered by {@link pump}. */
+function pair(backgroundSaves: 'always' | 'leader'): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
+  const disks = [new HeldStorage(), new HeldStorage()]
+  const queue: Message[] = []
+  const nodes = ['n1', 'n2'].map((id, i) => new Replica({
+    raft: {id, rng: new SeededRng(i + 1), electionTicks: 10, heartbeatTicks: 1},
+    storage: disks[i]!.port,
+    network: {send: (m) => void queue.push(m)},
+    stateMachine: new KvStateMachine(),
+    initialConf: {voters: ['n1', 'n2'], learners: []},
+    backgroundSaves,
+  }))
+  const pump = (): void => {
+    for (let round = 0; round < 100 && (queue.length > 0 || disks.some((d) => d.pending.length > 0)); round++) {
+      for (const d of disks) while (d.pending.length > 0) d.release()
+      for (const m of queue.splice(0)) nodes[m.to === 'n1' ? 0 : 1]!.deliver(m)
+    }
+  }
+  return {nodes, disks, queue, pump}
+}
+
+/** Make n1 campaign, and deliver everything until it leads. */
+function electFirst(nodes: Replica[], pump: () => void): void {
+  nodes[0]!.core.campaign()
+  nodes[0]!.process()
+  pump()
+  assert.equal(nodes[0]!.status().role, 'leader')
+}
+
+/** The append to `to` among the queued messages (there must be one). */
+function appendTo(to: string, queue: Message[]): Message {
+  const m = queue.find((q) => q.to === to && q.type === 'append')
+  assert.ok(m, `an append to ${to} was sent`)
+  return m
+}
+
+test('backgroundSaves "leader": the leader syncs in the background, a follower synchronously', () => {
+  const {nodes, disks, queue, pump} = pair('leader')
+  electFirst(nodes, pump)
+  nodes[0]!.propose(put('a', 1), () => {})
+  nodes[0]!.process()
+  assert.equal(disks[0]!.pending.length, 1, "the leader's batch syncs in the background")
+  const followerLast = disks[1]!.inner.load().entries.length
+  nodes[1]!.deliver(appendTo('n2', queue))
+  assert.equal(disks[1]!.pending.length, 0, 'no background sync on the follower')
+  assert.equal(disks[1]!.inner.load().entries.length, followerLast + 1, 'the follower saved the entry before returning')
+})
+
+test('backgroundSaves "always" (the default): a follower syncs in the background too', () => {
+  const {nodes, disks, queue, pump} = pair('always')
+  electFirst(nodes, pump)
+  nodes[0]!.propose(put('a', 1), () => {})
+  nodes[0]!.process()
+  nodes[1]!.deliver(appendTo('n2', queue))
+  assert.equal(disks[1]!.pending.length, 1, "the follower's batch syncs in the background")
+})
+
+test("a Ready answers its proposers before it sends its own messages (the commit's appends)", () => {
+  const {nodes, disks, queue, pump} = pair('leader')
+  electFirst(nodes, pump)
+  let queuedWhenAnswered = -1
+  nodes[0]!.propose(put('a', 1), () => {
+    queuedWhenAnswered = queue.length
+  })
+  nodes[0]!.process()
+  const append = appendTo('n2', queue)
+  queue.length = 0
+  nodes[1]!.deliver(append)
+  disks[0]!.release()
+  const ack = queue.find((m) => m.to === 'n1' && m.type === 'appendResp')
+  assert.ok(ack, 'the follower acknowledged')
+  queue.length = 0
+  nodes[0]!.deliver(ack)
+  assert.equal(queuedWhenAnswered, 0, 'answered before anything of that Ready was sent')
+  assert.ok(queue.some((m) => m.to === 'n2' && m.type === 'append'), 'the commit index went out after')
 })
