@@ -3,7 +3,7 @@
  * protocol (docs/protocol.md), each turning a validated request into replica calls and a
  * result, or a ServiceError with a stable code.
  */
-import {encodeCommand, decodeResult, type KvCommand, type KvOkResult} from '../kv/index.js'
+import {encodeCommand, type KvCommand, type KvOkResult, type KvResult} from '../kv/index.js'
 import type {ErrorCode} from '../admin/errors.js'
 import type {AdminEvent, LeaderHint, Members, NodeStatus, RequestOf, RequestType, ResultMap} from '../admin/protocol.js'
 import type {ProposalOutcome, Replica} from '../replica/replica.js'
@@ -155,7 +155,7 @@ function proposeWrite(node: Node, command: KvCommand, answer: (error: ServiceErr
     if (!outcome.ok) return answer(failedProposal(node, outcome))
     node.metrics.proposals.inc({outcome: 'ok'})
     node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
-    const result = decodeResult(outcome.result)
+    const result = outcome.result as KvResult
     if (!result.ok) return answer(new ServiceError(result.code as ErrorCode, result.message))
     answer(null, result)
   })

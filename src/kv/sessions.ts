@@ -6,7 +6,7 @@
  * moves the session to the end), so eviction is O(1) and identical on every node.
  */
 import {utf8Length} from './bytes.js'
-import {errorResult, type KvErrorResult, type KvSession} from './commands.js'
+import {errorResult, type KvErrorResult, type KvResult, type KvSession} from './commands.js'
 
 /** Fixed per-session cost counted by {@link SessionTable.approximateBytes} (seq, index, map entry). */
 const SESSION_OVERHEAD_BYTES = 32
@@ -18,8 +18,8 @@ export interface SessionRecord {
   readonly seq: number
   /** Log index of the last use (apply of `seq` or of a retry of it). */
   readonly lastIndex: number
-  /** Encoded result of `seq`, returned again to a retry. */
-  readonly result: Uint8Array
+  /** The result of `seq`, returned again to a retry (encoded only into snapshots). */
+  readonly result: KvResult
 }
 
 /** Outcome of {@link SessionTable.lookup} for a write carrying a session. */
@@ -27,7 +27,7 @@ export type SessionCheck =
   /** Not seen before: apply the command, then {@link SessionTable.record} its result. */
   | {readonly kind: 'new'}
   /** A retry of the latest seq: return `result` without applying. */
-  | {readonly kind: 'duplicate'; readonly result: Uint8Array}
+  | {readonly kind: 'duplicate'; readonly result: KvResult}
   /** Not applied: a stale seq, or an evicted session. */
   | {readonly kind: 'rejected'; readonly result: KvErrorResult}
 
@@ -72,7 +72,7 @@ export class SessionTable {
   }
 
   /** Remember `result` as the outcome of `session.seq`, applied at `index`; evicts as needed. */
-  record(session: KvSession, index: number, result: Uint8Array): void {
+  record(session: KvSession, index: number, result: KvResult): void {
     this.put({clientId: session.clientId, seq: session.seq, lastIndex: index, result})
     this.evictOverflow()
   }
@@ -112,7 +112,13 @@ export class SessionTable {
 }
 
 function recordBytes(record: SessionRecord): number {
-  return utf8Length(record.clientId) + record.result.length + SESSION_OVERHEAD_BYTES
+  return utf8Length(record.clientId) + resultBytes(record.result) + SESSION_OVERHEAD_BYTES
+}
+
+/** About what a result costs beyond what the store holds: its strings in UTF-16 units, plus a fixed 16. */
+function resultBytes(result: KvResult): number {
+  if (!result.ok) return 16 + result.code.length + result.message.length
+  return 16 + ('value' in result && result.value !== null ? result.value.length : 0)
 }
 
 function expired(session: KvSession): SessionCheck {

@@ -14,7 +14,7 @@
  * increasing and ≤ appliedIndex, each cached result decodable, no trailing bytes.
  */
 import {ByteReader, ByteWriter, utf8Length} from './bytes.js'
-import {decodeResult} from './commands.js'
+import {decodeResult, encodeResult, type KvResult} from './commands.js'
 import {crc32} from './crc32.js'
 import {KvError} from './errors.js'
 import type {KvLimits} from './limits.js'
@@ -40,10 +40,10 @@ export interface KvState {
 /** Serialize `state`. Deterministic: equal states give byte-identical output. */
 export function encodeSnapshot(state: KvState): Uint8Array {
   const entries = [...state.store.entries()].map(([key, value]) => ({key, value, keyBytes: utf8Length(key), valueBytes: utf8Length(value)}))
-  const sessions = [...state.sessions.records()].map((record) => ({record, idBytes: utf8Length(record.clientId)}))
+  const sessions = [...state.sessions.records()].map((record) => ({record, idBytes: utf8Length(record.clientId), result: encodeResult(record.result)}))
   let size = MIN_SNAPSHOT_BYTES
   for (const entry of entries) size += 8 + entry.keyBytes + entry.valueBytes
-  for (const session of sessions) size += 4 + session.idBytes + 16 + 4 + session.record.result.length
+  for (const session of sessions) size += 4 + session.idBytes + 16 + 4 + session.result.length
   const writer = new ByteWriter(size)
   writer.raw(KV_SNAPSHOT_MAGIC)
   writer.u16(KV_SNAPSHOT_VERSION)
@@ -54,16 +54,16 @@ export function encodeSnapshot(state: KvState): Uint8Array {
     writer.string(entry.value, entry.valueBytes)
   }
   writer.u32(sessions.length)
-  for (const {record, idBytes} of sessions) writeSession(writer, record, idBytes)
+  for (const {record, idBytes, result} of sessions) writeSession(writer, record, idBytes, result)
   writer.u32(crc32(writer.bytes, 0, writer.offset))
   return writer.bytes
 }
 
-function writeSession(writer: ByteWriter, record: SessionRecord, idBytes: number): void {
+function writeSession(writer: ByteWriter, record: SessionRecord, idBytes: number, result: Uint8Array): void {
   writer.string(record.clientId, idBytes)
   writer.u53(record.seq)
   writer.u53(record.lastIndex)
-  writer.lengthPrefixed(record.result)
+  writer.lengthPrefixed(result)
 }
 
 /**
@@ -125,16 +125,15 @@ function readSession(reader: ByteReader, i: number, appliedIndex: number): Sessi
   if (seq < 1) reader.fail(`session #${i} seq must be at least 1`)
   const lastIndex = reader.u53(`session #${i} lastIndex`)
   if (lastIndex < 1 || lastIndex > appliedIndex) reader.fail(`session #${i} lastIndex ${lastIndex} is outside 1..${appliedIndex}`)
-  const result = reader.lengthPrefixed(`session #${i} result`)
-  checkResult(reader, result, i)
+  const result = readResult(reader, reader.lengthPrefixed(`session #${i} result`), i)
   return {clientId, seq, lastIndex, result}
 }
 
-function checkResult(reader: ByteReader, result: Uint8Array, i: number): void {
+function readResult(reader: ByteReader, bytes: Uint8Array, i: number): KvResult {
   try {
-    decodeResult(result)
+    return decodeResult(bytes)
   } catch (error) {
-    reader.fail(`session #${i} result is malformed: ${(error as Error).message}`)
+    return reader.fail(`session #${i} result is malformed: ${(error as Error).message}`)
   }
 }
 

@@ -5,21 +5,21 @@
  * async; the same entries in the same order give the same results and byte-identical
  * snapshots on every node (given the same limits).
  */
-import {decodeCommand, encodeResult, errorResult, type KvCommand} from './commands.js'
+import {decodeCommand, errorResult, type KvCommand, type KvResult} from './commands.js'
 import {KvError} from './errors.js'
 import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
 import {SessionTable} from './sessions.js'
 import {decodeSnapshot, encodeSnapshot, type KvState} from './snapshot.js'
 import {KvStore} from './store.js'
 
-const EMPTY = new Uint8Array(0)
-
 /**
  * The key-value state machine.
  *
- * - `apply(index, data)`: `data` is an {@link encodeCommand} command; the return value an
- *   {@link encodeResult} result. Never throws for malformed `data` (error result `BAD_REQUEST`
- *   or `PAYLOAD_TOO_LARGE`). An empty `data` is the leader's no-op: returns an empty array.
+ * - `apply(index, data)`: `data` is an {@link encodeCommand} command; the return value its
+ *   {@link KvResult} (an object: encoding it is the caller's choice, so a follower, whose
+ *   results nobody reads, spends nothing on them). Never throws for malformed `data` (error
+ *   result `BAD_REQUEST` or `PAYLOAD_TOO_LARGE`). An empty `data` is the leader's no-op:
+ *   returns null.
  * - Writes carrying a session are applied at most once per (clientId, seq); see docs/kv.md.
  * - `read(key)` serves local reads (after ReadIndex, the driver's job).
  */
@@ -68,17 +68,18 @@ export class KvStateMachine {
   }
 
   /**
-   * Apply the command of the log entry at `index` and return the encoded result. The returned
-   * array may be the one the session table keeps for retries: read it, never modify it. `index` must be a safe integer greater than `appliedIndex` (gaps
+   * Apply the command of the log entry at `index` and return its result (null for an empty
+   * `data`). The result may be the object the session table keeps for retries: read it, never
+   * modify it (results are frozen only by convention, to keep this path allocation-free). `index` must be a safe integer greater than `appliedIndex` (gaps
    * are allowed: entries such as membership changes are not given to the state machine);
    * otherwise this throws a RangeError, a driver bug, and changes nothing.
    */
-  apply(index: number, data: Uint8Array): Uint8Array {
+  apply(index: number, data: Uint8Array): KvResult | null {
     this.checkIndex(index)
     this.applied = index
-    if (data.length === 0) return EMPTY
+    if (data.length === 0) return null
     const command = this.decode(data)
-    if (command instanceof Uint8Array) return command
+    if ('ok' in command) return command
     return this.applyCommand(index, command)
   }
 
@@ -108,18 +109,18 @@ export class KvStateMachine {
     }
   }
 
-  /** The decoded command, or the encoded error result when `data` is malformed. */
-  private decode(data: Uint8Array): KvCommand | Uint8Array {
+  /** The decoded command, or the error result when `data` is malformed. */
+  private decode(data: Uint8Array): KvCommand | KvResult {
     try {
       return decodeCommand(data, this.limits)
     } catch (error) {
       const code = error instanceof KvError && error.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST'
-      return encodeResult(errorResult(code, error instanceof Error ? error.message : 'malformed command'))
+      return errorResult(code, error instanceof Error ? error.message : 'malformed command')
     }
   }
 
-  private applyCommand(index: number, command: KvCommand): Uint8Array {
-    if (command.op === 'get' || command.session === undefined) return encodeResult(this.store.execute(command))
+  private applyCommand(index: number, command: KvCommand): KvResult {
+    if (command.op === 'get' || command.session === undefined) return this.store.execute(command)
     const session = command.session
     const check = this.sessions.lookup(session)
     switch (check.kind) {
@@ -127,9 +128,9 @@ export class KvStateMachine {
         this.sessions.touch(session.clientId, index)
         return check.result
       case 'rejected':
-        return encodeResult(check.result)
+        return check.result
       case 'new': {
-        const result = encodeResult(this.store.execute(command))
+        const result = this.store.execute(command)
         this.sessions.record(session, index, result)
         return result
       }

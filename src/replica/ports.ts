@@ -78,8 +78,11 @@ export interface Network {
   send(message: Message): void
 }
 
-/** Result of applying one command: opaque bytes returned to the proposer. */
-export type ApplyResult = Uint8Array
+/**
+ * Result of applying one command, opaque to the replica: whatever the state machine returns,
+ * handed to the proposer as it is (null for an entry the state machine was not given).
+ */
+export type ApplyResult = unknown
 
 /**
  * The replicated state machine. Deterministic: the same commands in the same order give the

@@ -357,7 +357,7 @@ export class Replica {
     if (!list) return
     this.proposals.delete(index)
     for (const p of list) {
-      if (p.term === term) p.cb({ok: true, index, result: result ?? new Uint8Array(0)})
+      if (p.term === term) p.cb({ok: true, index, result})
       // Another entry was committed at this index: ours never will be (committed entries are final).
       else p.cb({ok: false, code: 'NOT_LEADER', message: 'leadership changed before the write committed; it was not applied', leader: this.core.status().leader, unknown: false})
     }

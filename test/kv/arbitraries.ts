@@ -4,7 +4,8 @@
  * collide and sessions repeat), and shortcuts to apply a command and decode its result.
  */
 import fc from 'fast-check'
-import {decodeResult, encodeCommand, type KvCommand, type KvResult, type KvSession, type KvStateMachine} from '../../src/kv/index.js'
+import assert from 'node:assert/strict'
+import {decodeResult, encodeCommand, encodeResult, type KvCommand, type KvResult, type KvSession, type KvStateMachine} from '../../src/kv/index.js'
 
 /** Any well-formed Unicode string (astral code points included; no lone surrogates). */
 export const text = (maxLength = 20): fc.Arbitrary<string> =>
@@ -51,9 +52,17 @@ export const streamCommand: fc.Arbitrary<KvCommand> = command(
   ),
 )
 
-/** Apply a command at `index` and decode the result. */
+/** Apply a command at `index`; its result, checked to survive an encode/decode round trip. */
 export function run(sm: KvStateMachine, index: number, c: KvCommand): KvResult {
-  return decodeResult(sm.apply(index, encodeCommand(c)))
+  return wellFormed(sm.apply(index, encodeCommand(c)))
+}
+
+/** A non-null result that encodes, and decodes back to itself (what a snapshot or a retry needs). */
+export function wellFormed(result: KvResult | null): KvResult {
+  assert.ok(result !== null, 'a command has a result')
+  const decoded = decodeResult(encodeResult(result))
+  assert.deepEqual(decoded, result)
+  return decoded
 }
 
 /** A machine fed commands at consecutive indexes starting after its applied index. */

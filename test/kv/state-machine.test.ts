@@ -7,8 +7,8 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import type {StateMachine} from '../../src/replica/ports.js'
-import {DEFAULT_KV_LIMITS, KvError, KvStateMachine, decodeCommand, decodeResult, encodeCommand, type KvResult} from '../../src/kv/index.js'
-import {feed, run} from './arbitraries.js'
+import {DEFAULT_KV_LIMITS, KvError, KvStateMachine, decodeCommand, encodeCommand, type KvResult} from '../../src/kv/index.js'
+import {feed, run, wellFormed} from './arbitraries.js'
 
 describe('KvStateMachine operations', () => {
   it('get of an absent key is null; put then get returns the value', () => {
@@ -133,11 +133,10 @@ function modelApply(model: Map<string, string>, op: string, key: string, value: 
 }
 
 describe('KvStateMachine input handling', () => {
-  it('an empty entry is the leader no-op: empty result, state unchanged, index advanced', () => {
+  it('an empty entry is the leader no-op: no result, state unchanged, index advanced', () => {
     const sm = new KvStateMachine()
     run(sm, 1, {op: 'put', key: 'k', value: 'v'})
-    const result = sm.apply(2, new Uint8Array(0))
-    assert.equal(result.length, 0)
+    assert.equal(sm.apply(2, new Uint8Array(0)), null)
     assert.equal(sm.appliedIndex, 2)
     assert.equal(sm.read('k'), 'v')
     assert.equal(sm.size, 1)
@@ -148,7 +147,7 @@ describe('KvStateMachine input handling', () => {
     run(sm, 1, {op: 'put', key: 'k', value: 'v'})
     const good = encodeCommand({op: 'put', key: 'k', value: 'changed', session: {clientId: 'c', seq: 1}})
     for (let n = 1; n < good.length; n++) {
-      const result = decodeResult(sm.apply(sm.appliedIndex + 1, good.subarray(0, n)))
+      const result = wellFormed(sm.apply(sm.appliedIndex + 1, good.subarray(0, n)))
       assert.equal(result.ok, false)
       assert.equal(!result.ok && result.code, 'BAD_REQUEST')
     }
@@ -156,11 +155,11 @@ describe('KvStateMachine input handling', () => {
     assert.equal(sm.sessionCount, 0)
   })
 
-  it('random bytes never throw and always give a decodable result (property)', () => {
+  it('random bytes never throw and always give a well-formed result (property)', () => {
     const sm = new KvStateMachine()
     fc.assert(
       fc.property(fc.uint8Array({minLength: 1, maxLength: 64}), (bytes) => {
-        const result = decodeResult(sm.apply(sm.appliedIndex + 1, bytes))
+        const result = wellFormed(sm.apply(sm.appliedIndex + 1, bytes))
         let valid = true
         try {
           decodeCommand(bytes)
@@ -178,7 +177,7 @@ describe('KvStateMachine input handling', () => {
     const bytes = encodeCommand({op: 'put', key: 'k', value: 'v'})
     const padded = new Uint8Array(bytes.length + 10)
     padded.set(bytes, 5)
-    assert.deepEqual(decodeResult(sm.apply(1, padded.subarray(5, 5 + bytes.length))), {ok: true, op: 'put', value: 'v'})
+    assert.deepEqual(sm.apply(1, padded.subarray(5, 5 + bytes.length)), {ok: true, op: 'put', value: 'v'})
   })
 
   it('oversized key, value and client id give PAYLOAD_TOO_LARGE and write nothing', () => {
@@ -258,7 +257,7 @@ describe('KvStateMachine input handling', () => {
 
   it('is structurally a StateMachine (the replica port)', () => {
     const port: StateMachine = new KvStateMachine()
-    assert.equal(port.apply(1, new Uint8Array(0)).length, 0)
+    assert.equal(port.apply(1, new Uint8Array(0)), null)
     assert.throws(() => port.restore(new Uint8Array(3)), (e: unknown) => e instanceof KvError && e.code === 'CORRUPT')
   })
 })
