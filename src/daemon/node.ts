@@ -123,6 +123,7 @@ export class Node implements ServiceHost {
         }
         this.chaosNetwork.send(m)
       },
+      flush: () => this.transport.flush(),
     }
   }
 

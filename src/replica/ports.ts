@@ -76,6 +76,12 @@ export function withSaveAsync(storage: Storage, saveAsync: NonNullable<Storage['
 /** Outgoing messages. Delivery is best-effort: Raft tolerates loss, duplication and reorder. */
 export interface Network {
   send(message: Message): void
+  /**
+   * Optional: hand what was sent so far to the OS now, if the network batches sends until the
+   * current run ends. The driver calls it before a disk write, so the leader's appends leave
+   * before it spends time on its own write.
+   */
+  flush?(): void
 }
 
 /**

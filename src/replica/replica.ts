@@ -250,10 +250,12 @@ export class Replica {
       this.apply(rd)
       this.serveReads()
     }
-    // 2a. Messages that may go out before persistence (the leader's appends and heartbeats).
+    // 2a. Messages that may go out before persistence (the leader's appends and heartbeats),
+    // on the wire before this node spends time on its own write.
     for (const m of rd.messages) this.network.send(m)
     // 1. Persist snapshot, entries, hard state — durably.
     if (write === null) return this.finishReady(rd, true)
+    if (rd.messages.length > 0) this.network.flush?.()
     if (!background) {
       this.storage.save(write)
       return this.finishReady(rd, false)

@@ -107,6 +107,11 @@ export class OutboundLink {
     return 'queued'
   }
 
+  /** Write what is queued now rather than when the current run ends (no-op when nothing is). */
+  flushNow(): void {
+    if (this.flushScheduled) this.flush()
+  }
+
   /** Called every ping interval: terminate after too many missed pongs, else ping. */
   tickPing(): void {
     const ws = this.ws

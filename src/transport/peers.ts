@@ -169,6 +169,14 @@ export class PeerTransport implements Network {
     this.setReachability(message.to, 'unreachable')
   }
 
+  /**
+   * Write every queued message now instead of when the current synchronous run ends (the
+   * replica calls this before a slow disk write, so its appends leave first).
+   */
+  flush(): void {
+    for (const link of this.outbound.values()) link.flushNow()
+  }
+
   /** Encode for sending, or count the drop and return undefined. */
   private encode(message: Message, link: OutboundLink): Uint8Array | undefined {
     if (message.from !== this.self) {

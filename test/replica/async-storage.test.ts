@@ -14,7 +14,13 @@ import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 class HeldStorage {
   readonly inner = new MemoryStorage()
   readonly pending: {write: StorageWrite; done: (err: Error | null) => void}[] = []
-  readonly port: Storage = withSaveAsync(this.inner, (write, done) => void this.pending.push({write, done}))
+  readonly port: Storage = withSaveAsync(this.inner, (write, done) => {
+    this.log?.push('save')
+    this.pending.push({write, done})
+  })
+
+  /** @param log where each background save is noted as `save` (for ordering checks) */
+  constructor(private readonly log?: string[]) {}
 
   /** Make the oldest pending batch durable (or fail it). */
   release(err: Error | null = null): void {
@@ -163,13 +169,19 @@ test('a save that fails before saveAsync returns stops the Ready loop at once (n
 })
 
 /** Two replicas over held stores, messages delivered by {@link pump}. */
-function pair(backgroundSaves: 'always' | 'leader'): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
-  const disks = [new HeldStorage(), new HeldStorage()]
+function pair(backgroundSaves: 'always' | 'leader', log: string[] = []): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
+  const disks = [new HeldStorage(log), new HeldStorage()]
   const queue: Message[] = []
   const nodes = ['n1', 'n2'].map((id, i) => new Replica({
     raft: {id, rng: new SeededRng(i + 1), electionTicks: 10, heartbeatTicks: 1},
     storage: disks[i]!.port,
-    network: {send: (m) => void queue.push(m)},
+    network: {
+      send: (m) => {
+        if (i === 0) log.push(`send ${m.type}`)
+        queue.push(m)
+      },
+      flush: () => void (i === 0 && log.push('flush')),
+    },
     stateMachine: new KvStateMachine(),
     initialConf: {voters: ['n1', 'n2'], learners: []},
     backgroundSaves,
@@ -237,4 +249,16 @@ test("a Ready answers its proposers before it sends its own messages (the commit
   nodes[0]!.deliver(ack)
   assert.equal(queuedWhenAnswered, 0, 'answered before anything of that Ready was sent')
   assert.ok(queue.some((m) => m.to === 'n2' && m.type === 'append'), 'the commit index went out after')
+})
+
+test("the leader's appends are flushed to the network before its own batch is written", () => {
+  const log: string[] = []
+  const {nodes, disks, queue, pump} = pair('leader', log)
+  electFirst(nodes, pump)
+  log.length = 0
+  nodes[0]!.propose(put('a', 1), () => {})
+  nodes[0]!.process()
+  assert.deepEqual(log, ['send append', 'flush', 'save'])
+  assert.equal(disks[0]!.pending.length, 1)
+  assert.ok(queue.some((m) => m.type === 'append'))
 })
