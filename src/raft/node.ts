@@ -361,6 +361,28 @@ export class RaftNode {
   }
 
   /**
+   * While a Ready is being persisted: the committed entries not yet handed out, to apply now.
+   * They are durable on a quorum whatever this node's own sync does (a leader counts itself only
+   * once its batch is durable, so these were committed by its followers). Only entries already
+   * handed to storage (durable, or in the Ready being persisted and not replaced since) are
+   * handed out: the applied index never passes what this node is writing, so a local snapshot
+   * never covers entries it has yet to write. The next Ready starts after them. Returns [] when
+   * there are none or a snapshot is pending. Safe at any time.
+   */
+  takeCommittedEntries(): Entry[] {
+    const from = Math.max(this.log.applied, this.inReady?.applied ?? 0)
+    const written = this.inReady === null ? this.log.stableIndex : Math.min(this.inReady.lastEntry, this.log.unchangedThrough)
+    const to = Math.min(this.log.committed, written)
+    if (this.log.pendingSnapshot !== null || from >= to) return []
+    const out = this.log.slice(from + 1, to, this.o.maxApplyBytes)
+    if (out.length === 0) return []
+    const last = out[out.length - 1]!.index
+    if (this.inReady !== null) this.inReady.applied = last
+    else this.log.applied = last
+    return out
+  }
+
+  /**
    * The last Ready has been persisted, sent and applied. Inputs that arrived while it was being
    * persisted are accounted for: entries it carried that a later append replaced (or a snapshot
    * superseded) are not marked stable, and a snapshot received meanwhile stays pending.

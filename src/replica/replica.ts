@@ -6,7 +6,7 @@
  * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
  */
 import {RaftNode, type RaftOptions, type RaftEvent, type Ready, type RaftStatus} from '../raft/index.js'
-import type {ConfChange, ConfState, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
+import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
 import type {ApplyResult, Network, StateMachine, Storage, StorageWrite} from './ports.js'
 
 /** How a proposal ended. `unknown` means it may or may not take effect (never "failed"). */
@@ -208,8 +208,16 @@ export class Replica {
       // A save that fails (even before saveAsync returns) ends the loop: its Ready was never
       // advanced, and must not be handled again.
       while (!this.persisting && !this.stopped && this.storageFailure === null && this.core.hasReady()) this.handleReady(this.core.ready())
-      // While a batch syncs, the leader's appends and heartbeats still go out (pipelining).
-      if (this.persisting && !this.stopped) for (const m of this.core.takeMessages()) this.network.send(m)
+      // While a batch syncs, entries a quorum made durable meanwhile are applied (and answered)
+      // at once, and the leader's appends and heartbeats still go out (pipelining).
+      if (this.persisting && !this.stopped) {
+        const committed = this.core.takeCommittedEntries()
+        if (committed.length > 0) {
+          this.applyEntries(committed)
+          this.serveReads()
+        }
+        for (const m of this.core.takeMessages()) this.network.send(m)
+      }
     } finally {
       this.processing = false
     }
@@ -345,7 +353,11 @@ export class Replica {
   }
 
   private apply(rd: Ready): void {
-    for (const e of rd.committedEntries) {
+    this.applyEntries(rd.committedEntries)
+  }
+
+  private applyEntries(entries: readonly Entry[]): void {
+    for (const e of entries) {
       let result: ApplyResult | null = null
       if (e.type === 'normal' && e.data.length > 0) result = this.sm.apply(e.index, e.data)
       this.appliedIndex = e.index

@@ -98,6 +98,52 @@ describe('inputs between ready() and advance()', () => {
     assert.deepEqual(n.ready().entries.map((e) => e.index), [last + 1], 'the next Ready persists the new entry')
   })
 
+  it('takeCommittedEntries: entries its followers committed while the leader syncs are handed out once', () => {
+    const h = Harness.cluster(3)
+    h.campaign('n1')
+    h.stabilize()
+    const n = h.node('n1')
+    h.propose('n1', 'a')
+    const inFlight = n.ready()
+    const last = inFlight.entries.at(-1)!.index
+    assert.deepEqual(n.takeCommittedEntries(), [], 'nothing committed yet')
+    for (const m of inFlight.messages.filter((x) => x.type === 'append')) {
+      const f = h.node(m.to)
+      f.step(m)
+      const frd = f.ready()
+      f.advance()
+      for (const ack of frd.messagesAfterPersist) n.step(ack)
+    }
+    const early = n.takeCommittedEntries()
+    assert.deepEqual(early.map((e) => e.index), [last], 'committed by the two followers, before the leader syncs')
+    assert.deepEqual(n.takeCommittedEntries(), [], 'nothing twice')
+    n.advance()
+    assert.ok(!n.ready().committedEntries.some((e) => e.index <= last), 'the next Ready does not hand it out again')
+  })
+
+  it('takeCommittedEntries hands out only entries already being written (a later proposal waits for its Ready)', () => {
+    const h = Harness.cluster(3)
+    h.campaign('n1')
+    h.stabilize()
+    const n = h.node('n1')
+    h.propose('n1', 'a')
+    const inFlight = n.ready()
+    const a = inFlight.entries.at(-1)!.index
+    h.propose('n1', 'b') // not in the Ready being persisted
+    const appends = [...inFlight.messages, ...n.takeMessages()].filter((m) => m.type === 'append')
+    for (const m of appends) {
+      const f = h.node(m.to)
+      f.step(m)
+      const frd = f.ready()
+      f.advance()
+      for (const ack of frd.messagesAfterPersist) n.step(ack)
+    }
+    assert.ok(n.status().commitIndex >= a + 1, 'the followers committed b too')
+    assert.deepEqual(n.takeCommittedEntries().map((e) => e.index), [a], 'b is not handed out before it is written')
+    n.advance()
+    assert.deepEqual(n.ready().committedEntries.map((e) => e.index), [a + 1], 'b comes with the Ready that writes it')
+  })
+
   it('takeMessages hands out no vote or append response (those wait for persistence)', () => {
     const n = follower([1], 1)
     n.step({type: 'append', from: 'n1', to: 'n2', term: 1, prevIndex: 1, prevTerm: 1, entries: entriesWithTerms([1], 2), commit: 1})

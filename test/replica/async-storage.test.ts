@@ -168,11 +168,12 @@ test('a save that fails before saveAsync returns stops the Ready loop at once (n
   assert.deepEqual(errors.map((e) => e.message), ['ENOSPC'])
 })
 
-/** Two replicas over held stores, messages delivered by {@link pump}. */
-function pair(backgroundSaves: 'always' | 'leader', log: string[] = []): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
-  const disks = [new HeldStorage(log), new HeldStorage()]
+/** Two (or `count`) replicas over held stores, messages delivered by {@link pump}. */
+function pair(backgroundSaves: 'always' | 'leader', log: string[] = [], count = 2): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
+  const ids = ['n1', 'n2', 'n3'].slice(0, count)
+  const disks = ids.map((_, i) => new HeldStorage(i === 0 ? log : undefined))
   const queue: Message[] = []
-  const nodes = ['n1', 'n2'].map((id, i) => new Replica({
+  const nodes = ids.map((id, i) => new Replica({
     raft: {id, rng: new SeededRng(i + 1), electionTicks: 10, heartbeatTicks: 1},
     storage: disks[i]!.port,
     network: {
@@ -183,13 +184,13 @@ function pair(backgroundSaves: 'always' | 'leader', log: string[] = []): {nodes:
       flush: () => void (i === 0 && log.push('flush')),
     },
     stateMachine: new KvStateMachine(),
-    initialConf: {voters: ['n1', 'n2'], learners: []},
+    initialConf: {voters: ids, learners: []},
     backgroundSaves,
   }))
   const pump = (): void => {
     for (let round = 0; round < 100 && (queue.length > 0 || disks.some((d) => d.pending.length > 0)); round++) {
       for (const d of disks) while (d.pending.length > 0) d.release()
-      for (const m of queue.splice(0)) nodes[m.to === 'n1' ? 0 : 1]!.deliver(m)
+      for (const m of queue.splice(0)) nodes[ids.indexOf(m.to)]!.deliver(m)
     }
   }
   return {nodes, disks, queue, pump}
@@ -261,4 +262,23 @@ test("the leader's appends are flushed to the network before its own batch is wr
   assert.deepEqual(log, ['send append', 'flush', 'save'])
   assert.equal(disks[0]!.pending.length, 1)
   assert.ok(queue.some((m) => m.type === 'append'))
+})
+
+test("a write its followers made durable is answered while the leader's own batch still syncs", () => {
+  const {nodes, disks, queue, pump} = pair('leader', [], 3)
+  electFirst(nodes, pump)
+  const outcomes: ProposalOutcome[] = []
+  nodes[0]!.propose(put('a', 1), (o) => outcomes.push(o))
+  nodes[0]!.process()
+  assert.equal(disks[0]!.pending.length, 1, "the leader's batch is syncing")
+  for (const to of ['n2', 'n3']) {
+    const append = appendTo(to, queue)
+    queue.splice(queue.indexOf(append), 1)
+    nodes[Number(to[1]) - 1]!.deliver(append)
+  }
+  for (const ack of queue.splice(0).filter((m) => m.to === 'n1' && m.type === 'appendResp')) nodes[0]!.deliver(ack)
+  assert.equal(disks[0]!.pending.length, 1, "the leader's batch is still syncing")
+  assert.deepEqual(outcomes.map((o) => o.ok), [true], 'answered from the followers\' quorum')
+  disks[0]!.release()
+  assert.equal(outcomes.length, 1, 'answered once')
 })

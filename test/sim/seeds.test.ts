@@ -40,8 +40,11 @@ for (const seed of regressions) {
  *   the old ones were still being persisted; advance() then marked the replacements stable, so
  *   they were never written and the node later applied a different entry at that index (fix:
  *   RaftLog.unchangedThrough caps what advance() marks stable).
+ * - 1157, 2932: entries committed while a batch synced were applied before they were handed to
+ *   storage; a local snapshot then covered them, and the next batch wrote entries below the
+ *   snapshot (fix: takeCommittedEntries hands out only entries already being written).
  */
-for (const seed of [142, 321]) {
+for (const seed of [142, 321, 1157, 2932]) {
   test(`regression seed ${seed} (async disks)`, () => {
     const r = runSeed({seed, disk: 'async'})
     assert.equal(r.ok, true, r.violation?.message)
