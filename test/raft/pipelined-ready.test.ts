@@ -6,7 +6,7 @@
  */
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {RaftNode, SeededRng, type Snapshot} from '../../src/raft/index.js'
+import {RaftNode, SeededRng, type Message, type Snapshot} from '../../src/raft/index.js'
 import {Harness, bytes, drain, entriesWithTerms, stateWithLog} from './harness.js'
 
 const voters = ['n1', 'n2', 'n3']
@@ -19,6 +19,17 @@ function follower(terms: number[], term: number): RaftNode {
 
 function snapshotAt(index: number, term: number): Snapshot {
   return {meta: {index, term, conf: {voters, learners: []}}, data: bytes(`snap-${index}`)}
+}
+
+/** Deliver `messages`' appends to their followers, which persist at once; step their acks into `leader`. */
+function acknowledge(h: Harness, leader: RaftNode, messages: readonly Message[]): void {
+  for (const m of messages.filter((x) => x.type === 'append')) {
+    const f = h.node(m.to)
+    f.step(m)
+    const frd = f.ready()
+    f.advance()
+    for (const ack of frd.messagesAfterPersist) leader.step(ack)
+  }
 }
 
 describe('inputs between ready() and advance()', () => {
@@ -107,13 +118,7 @@ describe('inputs between ready() and advance()', () => {
     const inFlight = n.ready()
     const last = inFlight.entries.at(-1)!.index
     assert.deepEqual(n.takeCommittedEntries(), [], 'nothing committed yet')
-    for (const m of inFlight.messages.filter((x) => x.type === 'append')) {
-      const f = h.node(m.to)
-      f.step(m)
-      const frd = f.ready()
-      f.advance()
-      for (const ack of frd.messagesAfterPersist) n.step(ack)
-    }
+    acknowledge(h, n, inFlight.messages)
     const early = n.takeCommittedEntries()
     assert.deepEqual(early.map((e) => e.index), [last], 'committed by the two followers, before the leader syncs')
     assert.deepEqual(n.takeCommittedEntries(), [], 'nothing twice')
@@ -130,14 +135,8 @@ describe('inputs between ready() and advance()', () => {
     const inFlight = n.ready()
     const a = inFlight.entries.at(-1)!.index
     h.propose('n1', 'b') // not in the Ready being persisted
-    const appends = [...inFlight.messages, ...n.takeMessages()].filter((m) => m.type === 'append')
-    for (const m of appends) {
-      const f = h.node(m.to)
-      f.step(m)
-      const frd = f.ready()
-      f.advance()
-      for (const ack of frd.messagesAfterPersist) n.step(ack)
-    }
+    const appends = [...inFlight.messages, ...n.takeMessages()]
+    acknowledge(h, n, appends)
     assert.ok(n.status().commitIndex >= a + 1, 'the followers committed b too')
     assert.deepEqual(n.takeCommittedEntries().map((e) => e.index), [a], 'b is not handed out before it is written')
     n.advance()
