@@ -307,8 +307,10 @@ export class Replica {
   /** Steps 1 (the part after the write is durable), 2b, 3 (unless `applied` early) and 4 of the Ready contract. */
   private finishReady(rd: Ready, applied: boolean): void {
     if (rd.snapshot !== null) this.installSnapshot(rd.snapshot)
-    // 2b. Messages that depend on what was just persisted.
+    // 2b. Messages that depend on what was just persisted: on the wire at once (a follower's
+    // acknowledgement does not wait for its apply or a local snapshot).
     for (const m of rd.messagesAfterPersist) this.network.send(m)
+    if (rd.messagesAfterPersist.length > 0) this.network.flush?.()
     // 3. Apply committed entries, then serve confirmed reads.
     if (!applied) this.apply(rd)
     for (const e of rd.events) this.handleEvent(e)

@@ -168,8 +168,23 @@ test('a save that fails before saveAsync returns stops the Ready loop at once (n
   assert.deepEqual(errors.map((e) => e.message), ['ENOSPC'])
 })
 
-/** Two (or `count`) replicas over held stores, messages delivered by {@link pump}. */
-function pair(backgroundSaves: 'always' | 'leader', log: string[] = [], count = 2): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
+/** A KV state machine that notes each apply in `log`. */
+class LoggingKv extends KvStateMachine {
+  constructor(private readonly log: string[]) {
+    super()
+  }
+
+  override apply(index: number, data: Uint8Array): ReturnType<KvStateMachine['apply']> {
+    this.log.push(`apply ${index}`)
+    return super.apply(index, data)
+  }
+}
+
+/**
+ * Two (or `count`) replicas over held stores, messages delivered by {@link pump}; n1's sends,
+ * flushes and background saves are noted in `log`, n2's sends, flushes and applies in `followerLog`.
+ */
+function pair(backgroundSaves: 'always' | 'leader', log: string[] = [], count = 2, followerLog: string[] = []): {nodes: Replica[]; disks: HeldStorage[]; queue: Message[]; pump: () => void} {
   const ids = ['n1', 'n2', 'n3'].slice(0, count)
   const disks = ids.map((_, i) => new HeldStorage(i === 0 ? log : undefined))
   const queue: Message[] = []
@@ -178,12 +193,12 @@ function pair(backgroundSaves: 'always' | 'leader', log: string[] = [], count = 
     storage: disks[i]!.port,
     network: {
       send: (m) => {
-        if (i === 0) log.push(`send ${m.type}`)
+        ;[log, followerLog][i]?.push(`send ${m.type}`)
         queue.push(m)
       },
-      flush: () => void (i === 0 && log.push('flush')),
+      flush: () => void [log, followerLog][i]?.push('flush'),
     },
-    stateMachine: new KvStateMachine(),
+    stateMachine: i === 1 ? new LoggingKv(followerLog) : new KvStateMachine(),
     initialConf: {voters: ids, learners: []},
     backgroundSaves,
   }))
@@ -281,4 +296,26 @@ test("a write its followers made durable is answered while the leader's own batc
   assert.deepEqual(outcomes.map((o) => o.ok), [true], 'answered from the followers\' quorum')
   disks[0]!.release()
   assert.equal(outcomes.length, 1, 'answered once')
+})
+
+test('a follower flushes its acknowledgement before it applies what the append committed', () => {
+  const followerLog: string[] = []
+  const {nodes, disks, queue, pump} = pair('leader', [], 2, followerLog)
+  electFirst(nodes, pump)
+  nodes[0]!.propose(put('a', 1), () => {})
+  nodes[0]!.process()
+  const first = appendTo('n2', queue)
+  queue.length = 0
+  nodes[1]!.deliver(first)
+  disks[0]!.release()
+  for (const ack of queue.splice(0).filter((m) => m.to === 'n1')) nodes[0]!.deliver(ack)
+  queue.length = 0 // the commit-only append: the next one carries the commit with an entry
+  nodes[0]!.propose(put('b', 2), () => {})
+  nodes[0]!.process()
+  followerLog.length = 0
+  nodes[1]!.deliver(appendTo('n2', queue))
+  const sent = followerLog.indexOf('send appendResp')
+  const flushed = followerLog.indexOf('flush')
+  const applied = followerLog.findIndex((e) => e.startsWith('apply'))
+  assert.ok(sent >= 0 && flushed > sent && applied > flushed, `order: ${followerLog.join(', ')}`)
 })
