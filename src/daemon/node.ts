@@ -392,7 +392,14 @@ export class Node implements ServiceHost {
   /** A KV write, answered from its callback (no promise on the path of every write). */
   private answerWrite(ws: WebSocket, req: RequestOf<WriteType>): void {
     const handler = WRITE_HANDLERS[req.type] as (n: ServiceHost, r: RequestOf<WriteType>, answer: (err: ServiceError | null, result?: unknown) => void) => void
-    handler(this, req, (err, result) => send(ws, err ? formatError(req.id, toProtocolError(err)) : formatResponse(req.id, result as never)))
+    handler(this, req, (err, result) => {
+      // Runs inside the replica's apply: an error here must not escape into it.
+      try {
+        send(ws, err ? formatError(req.id, toProtocolError(err)) : formatResponse(req.id, result as never))
+      } catch (failure) {
+        this.logger.error('could not answer a write', {id: req.id, error: (failure as Error).message})
+      }
+    })
   }
 
   private async answer(ws: WebSocket, req: Request): Promise<void> {

@@ -108,7 +108,8 @@ type WriteHandler<T extends WriteType> = (node: Node, req: RequestOf<T>, answer:
 
 /**
  * The KV writes, answered through callbacks rather than promises: this is the path of every
- * write, and an answer sent from inside the apply leaves before that Ready's peer messages.
+ * write, and an answer is queued from inside the apply, before that Ready's peer messages (it
+ * leaves first unless the Ready also flushes appends before writing its own batch).
  */
 export const WRITE_HANDLERS: {[T in WriteType]: WriteHandler<T>} = {
   put: (node, req, answer) => proposeWrite(node, {op: 'put', key: req.key, value: req.value, session: req.session}, (err, r) => answer(err, r && {value: (r as {value: string}).value})),
@@ -144,21 +145,26 @@ function proposeWrite(node: Node, command: KvCommand, answer: (error: ServiceErr
   const started = performance.now()
   const ms = node.config.requestTimeoutMs
   let answered = false
-  const timer = setTimeout(() => {
-    answered = true
-    answer(new ServiceError('TIMEOUT', `no answer within ${ms} ms; the write may or may not be applied`))
-  }, ms)
-  node.replica.propose(data, (outcome) => {
+  const timer = setTimeout(() => settle(new ServiceError('TIMEOUT', `no answer within ${ms} ms; the write may or may not be applied`)), ms)
+  const settle = (error: ServiceError | null, result?: KvOkResult): void => {
     if (answered) return
     answered = true
     clearTimeout(timer)
-    if (!outcome.ok) return answer(failedProposal(node, outcome))
-    node.metrics.proposals.inc({outcome: 'ok'})
-    node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
-    const result = outcome.result as KvResult
-    if (!result.ok) return answer(new ServiceError(result.code as ErrorCode, result.message))
-    answer(null, result)
-  })
+    answer(error, result)
+  }
+  try {
+    node.replica.propose(data, (outcome) => {
+      if (answered) return
+      if (!outcome.ok) return settle(failedProposal(node, outcome))
+      node.metrics.proposals.inc({outcome: 'ok'})
+      node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
+      const result = outcome.result as KvResult
+      settle(result.ok ? null : new ServiceError(result.code as ErrorCode, result.message), result.ok ? result : undefined)
+    })
+  } catch (err) {
+    // Proposing threw (a bug or a dead replica): answered once; whether it took effect is unknown.
+    return settle(new ServiceError('UNKNOWN_OUTCOME', `proposing the write failed (${(err as Error).message}); it may or may not be applied`))
+  }
   node.schedule()
 }
 

@@ -94,6 +94,10 @@ export class Replica {
   private appliedIndex: number
   private lastSnapshotIndex: number
   private processing = false
+  /** Between handleReady() and that Ready's advance() (a background sync included). */
+  private midReady = false
+  /** The first error a proposer's callback threw, rethrown once the replica is consistent. */
+  private callbackFailure: unknown = null
   private stopped = false
   /** The hard state storage holds. */
   private durableHardState: HardState
@@ -211,16 +215,28 @@ export class Replica {
       // While a batch syncs, entries a quorum made durable meanwhile are applied (and answered)
       // at once, and the leader's appends and heartbeats still go out (pipelining).
       if (this.persisting && !this.stopped) {
-        const committed = this.core.takeCommittedEntries()
-        if (committed.length > 0) {
+        for (let committed = this.core.takeCommittedEntries(); committed.length > 0; committed = this.core.takeCommittedEntries()) {
           this.applyEntries(committed)
           this.serveReads()
         }
         for (const m of this.core.takeMessages()) this.network.send(m)
       }
+      if (!this.persisting && this.idleWaiters.length > 0) this.runIdleWaiters()
     } finally {
       this.processing = false
     }
+    this.rethrowCallbackFailure()
+  }
+
+  /**
+   * A proposer's callback that threw: the replica finished what it was doing first (its state
+   * stays consistent), and the first such error is thrown from {@link process} now.
+   */
+  private rethrowCallbackFailure(): void {
+    const err = this.callbackFailure
+    if (err === null) return
+    this.callbackFailure = null
+    throw err
   }
 
   /** True while a batch is being synced in the background. */
@@ -228,9 +244,9 @@ export class Replica {
     return this.persisting
   }
 
-  /** Call `cb` once no batch is being synced (at once when none is). */
+  /** Call `cb` once no batch is being synced and no Ready is being handled (at once when so). */
   whenIdle(cb: () => void): void {
-    if (this.persisting) this.idleWaiters.push(cb)
+    if (this.persisting || this.midReady) this.idleWaiters.push(cb)
     else cb()
   }
 
@@ -248,11 +264,12 @@ export class Replica {
   // ------------------------------------------------------------------ the Ready contract
 
   private handleReady(rd: Ready): void {
+    this.midReady = true
     const write = this.planWrite(rd)
     const background = write !== null && this.storage.saveAsync !== undefined && (this.backgroundSaves === 'always' || this.core.isLeader)
     // 3 (early). Committed entries are durable on a quorum already: apply them (and answer their
-    // proposers) first, so the answers leave before this Ready's messages and do not wait for
-    // this node's own sync. A crash loses nothing: the state machine is rebuilt from the log and
+    // proposers) first, so the answers are handed over before this Ready's messages and do not
+    // wait for this node's own sync. A crash loses nothing: the state machine is rebuilt from the log and
     // snapshots on restart. (With a synchronous save, apply stays after it, in finishReady.)
     if (write === null || background) {
       this.apply(rd)
@@ -277,6 +294,7 @@ export class Replica {
     this.persisting = false
     if (err !== null) return this.failStorage(err)
     if (!this.stopped) this.finishReady(rd, true)
+    else this.midReady = false
     this.runIdleWaiters()
     this.process()
   }
@@ -318,6 +336,7 @@ export class Replica {
     this.serveReads()
     // 4. Advance.
     this.core.advance()
+    this.midReady = false
     this.maybeSnapshot()
   }
 
@@ -373,9 +392,14 @@ export class Replica {
     if (!list) return
     this.proposals.delete(index)
     for (const p of list) {
-      if (p.term === term) p.cb({ok: true, index, result})
-      // Another entry was committed at this index: ours never will be (committed entries are final).
-      else p.cb({ok: false, code: 'NOT_LEADER', message: 'leadership changed before the write committed; it was not applied', leader: this.core.status().leader, unknown: false})
+      try {
+        if (p.term === term) p.cb({ok: true, index, result})
+        // Another entry was committed at this index: ours never will be (committed entries are final).
+        else p.cb({ok: false, code: 'NOT_LEADER', message: 'leadership changed before the write committed; it was not applied', leader: this.core.status().leader, unknown: false})
+      } catch (err) {
+        // Applying goes on (the entries are handed out already); the error surfaces after.
+        this.callbackFailure ??= err
+      }
     }
   }
 

@@ -36,6 +36,12 @@ export interface SimOptions {
   readonly disk?: 'sync' | 'async'
   /** Longest virtual time a batch takes to become durable with `disk: 'async'`. Default 3. */
   readonly maxDiskMs?: number
+  /**
+   * With async disks, which nodes sync in the background: `always` (default: every node, the
+   * most interleavings) or only the `leader`, followers syncing in their Ready loop (the daemon's
+   * mode; replica option `backgroundSaves`).
+   */
+  readonly backgroundSaves?: 'always' | 'leader'
   /** Planted bugs (tests of the simulator only). */
   readonly bugs?: PlantedBugs
   /** Keep every trace line (for `sim run --seed`). Default false: only the last ones. */
@@ -53,6 +59,7 @@ export const SIM_DEFAULTS = {
   heartbeatTicks: 2,
   disk: 'async',
   maxDiskMs: 3,
+  backgroundSaves: 'always',
   lastEvents: 40,
 } as const
 
@@ -269,6 +276,7 @@ export class Simulation {
       initialConf,
       snapshotEvery: 0,
       compactionLag: this.rng.int(20),
+      backgroundSaves: this.o.backgroundSaves,
       onEvent: (e) => this.onRaftEvent(node.id, e),
       onApplied: (index, term, data) => this.inv.checkApplied(node.id, index, term, this.fp(data), sm.hash),
       onSnapshotInstalled: (index) => this.inv.checkSnapshotState(node.id, index, sm.hash),

@@ -14,9 +14,11 @@ export interface SimBatchResult {
   readonly events: number
 }
 
-/** The command that replays one seed exactly (with the disk mode when it is not the default). */
-export function replayCommand(seed: number, options: Pick<SimOptions, 'disk'> = {}): string {
-  return `raftctl sim run --seed ${seed}${options.disk === 'sync' ? ' --disk sync' : ''}`
+/** The command that replays one seed exactly (with the disk mode and background saves when not the defaults). */
+export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves'> = {}): string {
+  const disk = options.disk === 'sync' ? ' --disk sync' : ''
+  const saves = options.backgroundSaves === 'leader' ? ' --background-saves leader' : ''
+  return `raftctl sim run --seed ${seed}${disk}${saves}`
 }
 
 /**

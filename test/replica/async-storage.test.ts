@@ -319,3 +319,40 @@ test('a follower flushes its acknowledgement before it applies what the append c
   const applied = followerLog.findIndex((e) => e.startsWith('apply'))
   assert.ok(sent >= 0 && flushed > sent && applied > flushed, `order: ${followerLog.join(', ')}`)
 })
+
+test("a proposer's callback that throws: the replica applies the rest, then the error surfaces once", () => {
+  const disk = new HeldStorage()
+  const r = singleNode(disk.port)
+  elect(r, disk)
+  const outcomes: string[] = []
+  r.propose(put('a', 1), () => {
+    outcomes.push('a')
+    throw new Error('boom')
+  })
+  r.propose(put('b', 2), (o) => outcomes.push(o.ok ? 'b' : 'b failed'))
+  r.process()
+  assert.throws(() => {
+    while (disk.pending.length > 0) disk.release()
+  }, /boom/)
+  assert.deepEqual(outcomes, ['a', 'b'], 'the entry after the failing callback was applied and answered')
+  while (disk.pending.length > 0) disk.release()
+  assert.doesNotThrow(() => r.process(), 'nothing is applied twice afterwards')
+  r.propose(put('c', 3), (o) => outcomes.push(o.ok ? 'c' : 'c failed'))
+  r.process()
+  while (disk.pending.length > 0) disk.release()
+  assert.deepEqual(outcomes, ['a', 'b', 'c'])
+})
+
+test('whenIdle called while a Ready is being handled waits for that Ready to be advanced', () => {
+  const disk = new HeldStorage()
+  const r = singleNode(disk.port)
+  elect(r, disk)
+  const events: string[] = []
+  r.propose(put('a', 1), () => {
+    r.whenIdle(() => events.push('idle'))
+    events.push('answered')
+  })
+  r.process()
+  while (disk.pending.length > 0) disk.release()
+  assert.deepEqual(events, ['answered', 'idle'])
+})

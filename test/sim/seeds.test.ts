@@ -5,11 +5,11 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {runSeed} from '../../src/sim/cluster.js'
-import {runSeeds} from '../../src/sim/run.js'
+import {replayCommand, runSeeds} from '../../src/sim/run.js'
 
-for (const [disk, count] of [['async', 200], ['sync', 100]] as const) {
-  test(`seeds 1..${count} pass every safety and liveness check (${disk} disks)`, () => {
-    const batch = runSeeds(1, count, {disk}, () => 0)
+for (const [disk, count, backgroundSaves] of [['async', 200, 'always'], ['async', 100, 'leader'], ['sync', 100, 'always']] as const) {
+  test(`seeds 1..${count} pass every safety and liveness check (${disk} disks, background saves: ${backgroundSaves})`, () => {
+    const batch = runSeeds(1, count, {disk, backgroundSaves}, () => 0)
     const report = batch.failures.map((f) => `seed ${f.seed}: ${f.violation.split('\n')[0]} (${f.replay})`).join('\n')
     assert.equal(batch.failures.length, 0, report)
   })
@@ -63,4 +63,10 @@ test('different seeds produce different runs', () => {
   const a = runSeed({seed: 1, fullTrace: true})
   const b = runSeed({seed: 2, fullTrace: true})
   assert.notDeepEqual(a.trace, b.trace)
+})
+
+test('the replay command names every non-default mode', () => {
+  assert.equal(replayCommand(5), 'raftctl sim run --seed 5')
+  assert.equal(replayCommand(5, {disk: 'sync'}), 'raftctl sim run --seed 5 --disk sync')
+  assert.equal(replayCommand(5, {disk: 'async', backgroundSaves: 'leader'}), 'raftctl sim run --seed 5 --background-saves leader')
 })

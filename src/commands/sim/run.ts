@@ -31,13 +31,17 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     'safety-ms': Flags.integer({description: 'virtual milliseconds of faults and workload', default: 6000, min: 0}),
     'liveness-ms': Flags.integer({description: 'bound on virtual milliseconds to recover after healing', default: 8000, min: 100}),
     disk: Flags.string({description: 'async: batches become durable 0-3 virtual ms later while the node goes on, as in the daemon; sync: at once', options: ['async', 'sync'], default: 'async'}),
+    'background-saves': Flags.string({description: 'with async disks, which nodes sync in the background: always (every node) or leader (followers sync in their loop, as the daemon does)', options: ['always', 'leader'], default: 'always'}),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(SimRun)
     const {runSeed} = await import('../../sim/cluster.js')
     const {runSeeds, replayCommand} = await import('../../sim/run.js')
-    const common = {nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync'}
+    const common = {
+      nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync',
+      backgroundSaves: flags['background-saves'] as 'always' | 'leader',
+    }
     if (flags.seed !== undefined) {
       const r = runSeed({...common, seed: flags.seed, fullTrace: !this.jsonEnabled()})
       for (const line of r.trace) this.log(line)
