@@ -93,7 +93,7 @@ async function handleGet(node: Node, req: RequestOf<'get'>): Promise<ResultMap['
   const index = await withTimeout(node, new Promise<number>((resolve, reject) => {
     node.replica.readBarrier((o) => (o.ok ? resolve(o.index) : reject(notOk(node, o.code, o.message))))
     node.schedule()
-  }), 'read')
+  }))
   node.metrics.reads.inc({kind: 'linearizable', outcome: 'ok'})
   return {value: node.kv.read(req.key), index}
 }
@@ -112,11 +112,16 @@ type WriteHandler<T extends WriteType> = (node: Node, req: RequestOf<T>, answer:
  * leaves first unless the Ready also flushes appends before writing its own batch).
  */
 export const WRITE_HANDLERS: {[T in WriteType]: WriteHandler<T>} = {
-  put: (node, req, answer) => proposeWrite(node, {op: 'put', key: req.key, value: req.value, session: req.session}, (err, r) => answer(err, r && {value: (r as {value: string}).value})),
-  delete: (node, req, answer) => proposeWrite(node, {op: 'delete', key: req.key, session: req.session}, (err, r) => answer(err, r && {deleted: (r as {deleted: boolean}).deleted})),
-  cas: (node, req, answer) => proposeWrite(node, {op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session},
-    (err, r) => answer(err, r && {swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
-  append: (node, req, answer) => proposeWrite(node, {op: 'append', key: req.key, value: req.value, session: req.session}, (err, r) => answer(err, r && {value: (r as {value: string}).value})),
+  put: writeHandler((req) => ({op: 'put', key: req.key, value: req.value, session: req.session}), (r) => ({value: (r as {value: string}).value})),
+  delete: writeHandler((req) => ({op: 'delete', key: req.key, session: req.session}), (r) => ({deleted: (r as {deleted: boolean}).deleted})),
+  cas: writeHandler((req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}),
+    (r) => ({swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
+  append: writeHandler((req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: (r as {value: string}).value})),
+}
+
+/** A write handler: the request as a KV command, and the state machine's result as the answer. */
+function writeHandler<T extends WriteType>(command: (req: RequestOf<T>) => KvCommand, result: (r: KvOkResult) => ResultMap[T]): WriteHandler<T> {
+  return (node, req, answer) => proposeWrite(node, command(req), (err, r) => answer(err, r && result(r)))
 }
 
 /** True when `type` is a KV write (answered by {@link WRITE_HANDLERS}). */
@@ -129,11 +134,7 @@ function promised<T extends WriteType>(handler: WriteHandler<T>, node: Node, req
   return new Promise((resolve, reject) => handler(node, req, (err, result) => (err ? reject(err) : resolve(result!))))
 }
 
-/**
- * Propose a KV write and call `answer` exactly once: with the state machine's result once
- * applied, or with a ServiceError. After the request timeout the answer is `TIMEOUT` (the
- * write may or may not be applied) and the later outcome is dropped.
- */
+/** Propose a KV write and call `answer` exactly once, as {@link proposeOnce}, with the state machine's result. */
 function proposeWrite(node: Node, command: KvCommand, answer: (error: ServiceError | null, result?: KvOkResult) => void): void {
   let data: Uint8Array
   try {
@@ -143,23 +144,40 @@ function proposeWrite(node: Node, command: KvCommand, answer: (error: ServiceErr
     return answer(new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message))
   }
   const started = performance.now()
+  proposeOnce(node, (cb) => node.replica.propose(data, cb), (err, outcome) => {
+    if (err) return answer(err)
+    node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
+    const result = outcome!.result as KvResult
+    if (!result.ok) return answer(new ServiceError(result.code as ErrorCode, result.message))
+    answer(null, result)
+  })
+}
+
+/** An applied proposal. */
+type Applied = Extract<ProposalOutcome, {ok: true}>
+
+/**
+ * Start a proposal and call `done` exactly once: with the applied outcome, or with a
+ * ServiceError. After the request timeout that is `TIMEOUT` (the write may or may not be
+ * applied) and the later outcome is dropped; a proposal that throws is `UNKNOWN_OUTCOME`.
+ * Callbacks, not promises: every KV write takes this path.
+ */
+function proposeOnce(node: Node, start: (cb: (o: ProposalOutcome) => void) => void, done: (error: ServiceError | null, outcome?: Applied) => void): void {
   const ms = node.config.requestTimeoutMs
   let answered = false
   const timer = setTimeout(() => settle(new ServiceError('TIMEOUT', `no answer within ${ms} ms; the write may or may not be applied`)), ms)
-  const settle = (error: ServiceError | null, result?: KvOkResult): void => {
+  const settle = (error: ServiceError | null, outcome?: Applied): void => {
     if (answered) return
     answered = true
     clearTimeout(timer)
-    answer(error, result)
+    done(error, outcome)
   }
   try {
-    node.replica.propose(data, (outcome) => {
+    start((outcome) => {
       if (answered) return
       if (!outcome.ok) return settle(failedProposal(node, outcome))
       node.metrics.proposals.inc({outcome: 'ok'})
-      node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
-      const result = outcome.result as KvResult
-      settle(result.ok ? null : new ServiceError(result.code as ErrorCode, result.message), result.ok ? result : undefined)
+      settle(null, outcome)
     })
   } catch (err) {
     // Proposing threw (a bug or a dead replica): answered once; whether it took effect is unknown.
@@ -175,15 +193,9 @@ function failedProposal(node: Node, outcome: Extract<ProposalOutcome, {ok: false
   return notOk(node, outcome.code, outcome.message)
 }
 
-/** Run a proposal, with the request timeout; map outcomes to results or errors. */
-async function propose(node: Node, start: (cb: (o: ProposalOutcome) => void) => void): Promise<Extract<ProposalOutcome, {ok: true}>> {
-  const outcome = await withTimeout(node, new Promise<ProposalOutcome>((resolve) => {
-    start(resolve)
-    node.schedule()
-  }), 'write')
-  if (!outcome.ok) throw failedProposal(node, outcome)
-  node.metrics.proposals.inc({outcome: 'ok'})
-  return outcome
+/** {@link proposeOnce} as a promise (membership changes). */
+function propose(node: Node, start: (cb: (o: ProposalOutcome) => void) => void): Promise<Applied> {
+  return new Promise((resolve, reject) => proposeOnce(node, start, (err, outcome) => (err ? reject(err) : resolve(outcome!))))
 }
 
 /** Map a core rejection code to a service error, with the leader hint for NOT_LEADER. */
@@ -205,16 +217,11 @@ function notOk(node: Node, code: string, message: string): ServiceError {
   return new ServiceError(known[code] ?? 'FAILED', message)
 }
 
-/** Race a promise against the request timeout: a timed-out write has an unknown outcome. */
-function withTimeout<T>(node: Node, p: Promise<T>, what: 'read' | 'write' | 'admin'): Promise<T> {
+/** Race a read or an admin wait against the request timeout (writes: {@link proposeOnce}). */
+function withTimeout<T>(node: Node, p: Promise<T>): Promise<T> {
   const ms = node.config.requestTimeoutMs
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      const message = what === 'write'
-        ? `no answer within ${ms} ms; the write may or may not be applied`
-        : `no answer within ${ms} ms`
-      reject(new ServiceError('TIMEOUT', message))
-    }, ms)
+    const timer = setTimeout(() => reject(new ServiceError('TIMEOUT', `no answer within ${ms} ms`)), ms)
     p.then((v) => {
       clearTimeout(timer)
       resolve(v)
@@ -241,7 +248,7 @@ async function handleTransfer(node: Node, req: RequestOf<'transfer'>): Promise<R
   const r = node.replica.core.transferLeader(target)
   if (!r.ok) throw notOk(node, r.code, r.message)
   node.schedule()
-  return withTimeout(node, node.waitFor((st) => st.leader === target ? {leader: target, term: st.term} : null, (e) => e.type === 'transferAborted'), 'admin')
+  return withTimeout(node, node.waitFor((st) => st.leader === target ? {leader: target, term: st.term} : null, (e) => e.type === 'transferAborted'))
 }
 
 async function handleCampaign(node: Node): Promise<ResultMap['campaign']> {

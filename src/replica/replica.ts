@@ -94,7 +94,7 @@ export class Replica {
   private appliedIndex: number
   private lastSnapshotIndex: number
   private processing = false
-  /** Between handleReady() and that Ready's advance() (a background sync included). */
+  /** Between handleReady() and that Ready's advance(), a background sync included (so `persisting` implies it). */
   private midReady = false
   /** The first error a proposer's callback threw, rethrown once the replica is consistent. */
   private callbackFailure: unknown = null
@@ -221,7 +221,7 @@ export class Replica {
         }
         for (const m of this.core.takeMessages()) this.network.send(m)
       }
-      if (!this.persisting && this.idleWaiters.length > 0) this.runIdleWaiters()
+      if (!this.midReady && this.idleWaiters.length > 0) this.runIdleWaiters()
     } finally {
       this.processing = false
     }
@@ -244,9 +244,9 @@ export class Replica {
     return this.persisting
   }
 
-  /** Call `cb` once no batch is being synced and no Ready is being handled (at once when so). */
+  /** Call `cb` once no Ready is being handled or synced (at once when none is). */
   whenIdle(cb: () => void): void {
-    if (this.persisting || this.midReady) this.idleWaiters.push(cb)
+    if (this.midReady) this.idleWaiters.push(cb)
     else cb()
   }
 
@@ -272,7 +272,7 @@ export class Replica {
     // wait for this node's own sync. A crash loses nothing: the state machine is rebuilt from the log and
     // snapshots on restart. (With a synchronous save, apply stays after it, in finishReady.)
     if (write === null || background) {
-      this.apply(rd)
+      this.applyEntries(rd.committedEntries)
       this.serveReads()
     }
     // 2a. Messages that may go out before persistence (the leader's appends and heartbeats),
@@ -301,6 +301,7 @@ export class Replica {
 
   private failStorage(err: Error): void {
     this.storageFailure = err
+    this.midReady = false
     try {
       this.runIdleWaiters()
     } finally {
@@ -330,7 +331,7 @@ export class Replica {
     for (const m of rd.messagesAfterPersist) this.network.send(m)
     if (rd.messagesAfterPersist.length > 0) this.network.flush?.()
     // 3. Apply committed entries, then serve confirmed reads.
-    if (!applied) this.apply(rd)
+    if (!applied) this.applyEntries(rd.committedEntries)
     for (const e of rd.events) this.handleEvent(e)
     for (const rs of rd.readStates) this.confirmRead(rs.id, rs.index)
     this.serveReads()
@@ -371,10 +372,6 @@ export class Replica {
       for (const p of list) p.cb({ok: false, code: 'UNKNOWN_OUTCOME', message: 'replaced by a snapshot; outcome unknown', leader: null, unknown: true})
     }
     this.onSnapshotInstalled?.(snapshot.meta.index)
-  }
-
-  private apply(rd: Ready): void {
-    this.applyEntries(rd.committedEntries)
   }
 
   private applyEntries(entries: readonly Entry[]): void {

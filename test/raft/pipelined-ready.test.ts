@@ -6,7 +6,7 @@
  */
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {RaftNode, SeededRng, type Message, type Snapshot} from '../../src/raft/index.js'
+import {RaftNode, SeededRng, type Message, type Ready, type Snapshot} from '../../src/raft/index.js'
 import {Harness, bytes, drain, entriesWithTerms, stateWithLog} from './harness.js'
 
 const voters = ['n1', 'n2', 'n3']
@@ -19,6 +19,17 @@ function follower(terms: number[], term: number): RaftNode {
 
 function snapshotAt(index: number, term: number): Snapshot {
   return {meta: {index, term, conf: {voters, learners: []}}, data: bytes(`snap-${index}`)}
+}
+
+/** A cluster (3 nodes by default) whose leader n1 has proposed 'a' and is persisting the Ready with it (index `last`). */
+function leaderWritingA(size = 3): {h: Harness; n: RaftNode; inFlight: Ready; last: number} {
+  const h = Harness.cluster(size)
+  h.campaign('n1')
+  h.stabilize()
+  const n = h.node('n1')
+  h.propose('n1', 'a')
+  const inFlight = n.ready()
+  return {h, n, inFlight, last: inFlight.entries.at(-1)!.index}
 }
 
 /** Deliver `messages`' appends to their followers, which persist at once; step their acks into `leader`. */
@@ -74,12 +85,7 @@ describe('inputs between ready() and advance()', () => {
   })
 
   it('a leader counts only what its persisted Ready carried, not proposals made while it was in flight', () => {
-    const h = Harness.cluster(1)
-    h.campaign('n1')
-    h.stabilize()
-    const n = h.node('n1')
-    h.propose('n1', 'a')
-    const rd = n.ready()
+    const {h, n, inFlight: rd} = leaderWritingA(1)
     assert.deepEqual(rd.entries.map((e) => e.index), [3])
     h.propose('n1', 'b') // arrives while entry 3 is being persisted
     n.advance()
@@ -91,13 +97,7 @@ describe('inputs between ready() and advance()', () => {
   })
 
   it('takeMessages: while a Ready is in flight, the leader replicates new proposals and counts none of them', () => {
-    const h = Harness.cluster(3)
-    h.campaign('n1')
-    h.stabilize()
-    const n = h.node('n1')
-    h.propose('n1', 'a')
-    const inFlight = n.ready()
-    const last = inFlight.entries.at(-1)!.index
+    const {h, n, inFlight, last} = leaderWritingA()
     h.propose('n1', 'b') // arrives while the Ready with 'a' is being persisted
     const out = n.takeMessages()
     const appends = out.filter((m) => m.type === 'append')
@@ -110,13 +110,7 @@ describe('inputs between ready() and advance()', () => {
   })
 
   it('takeCommittedEntries: entries its followers committed while the leader syncs are handed out once', () => {
-    const h = Harness.cluster(3)
-    h.campaign('n1')
-    h.stabilize()
-    const n = h.node('n1')
-    h.propose('n1', 'a')
-    const inFlight = n.ready()
-    const last = inFlight.entries.at(-1)!.index
+    const {h, n, inFlight, last} = leaderWritingA()
     assert.deepEqual(n.takeCommittedEntries(), [], 'nothing committed yet')
     acknowledge(h, n, inFlight.messages)
     const early = n.takeCommittedEntries()
@@ -127,13 +121,7 @@ describe('inputs between ready() and advance()', () => {
   })
 
   it('takeCommittedEntries hands out only entries already being written (a later proposal waits for its Ready)', () => {
-    const h = Harness.cluster(3)
-    h.campaign('n1')
-    h.stabilize()
-    const n = h.node('n1')
-    h.propose('n1', 'a')
-    const inFlight = n.ready()
-    const a = inFlight.entries.at(-1)!.index
+    const {h, n, inFlight, last: a} = leaderWritingA()
     h.propose('n1', 'b') // not in the Ready being persisted
     const appends = [...inFlight.messages, ...n.takeMessages()]
     acknowledge(h, n, appends)

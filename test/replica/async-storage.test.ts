@@ -57,10 +57,16 @@ function elect(r: Replica, disk: HeldStorage): void {
   while (disk.pending.length > 0) disk.release()
 }
 
-test('a write is applied only once its batch is durable; proposals made meanwhile share the next batch', () => {
+/** A single-node replica over a held store, elected leader with every batch released. */
+function electedNode(onStorageError?: (err: Error) => void): {disk: HeldStorage; r: Replica} {
   const disk = new HeldStorage()
-  const r = singleNode(disk.port)
+  const r = singleNode(disk.port, onStorageError)
   elect(r, disk)
+  return {disk, r}
+}
+
+test('a write is applied only once its batch is durable; proposals made meanwhile share the next batch', () => {
+  const {disk, r} = electedNode()
   const outcomes: ProposalOutcome[] = []
   r.propose(put('a', 1), (o) => outcomes.push(o))
   r.process()
@@ -81,9 +87,7 @@ test('a write is applied only once its batch is durable; proposals made meanwhil
 })
 
 test('whenIdle waits for the batch in flight', () => {
-  const disk = new HeldStorage()
-  const r = singleNode(disk.port)
-  elect(r, disk)
+  const {disk, r} = electedNode()
   r.propose(put('a', 1), () => {})
   r.process()
   let idle = false
@@ -97,10 +101,8 @@ test('whenIdle waits for the batch in flight', () => {
 })
 
 test('a failed background sync goes to onStorageError and the replica processes nothing more', () => {
-  const disk = new HeldStorage()
   const errors: Error[] = []
-  const r = singleNode(disk.port, (err) => errors.push(err))
-  elect(r, disk)
+  const {disk, r} = electedNode((err) => errors.push(err))
   const outcomes: ProposalOutcome[] = []
   r.propose(put('a', 1), (o) => outcomes.push(o))
   r.process()
@@ -116,18 +118,14 @@ test('a failed background sync goes to onStorageError and the replica processes 
 })
 
 test('without onStorageError a failed background sync is thrown to the caller of done', () => {
-  const disk = new HeldStorage()
-  const r = singleNode(disk.port)
-  elect(r, disk)
+  const {disk, r} = electedNode()
   r.propose(put('a', 1), () => {})
   r.process()
   assert.throws(() => disk.release(new Error('EIO')), /EIO/)
 })
 
 test('takeSnapshot refuses while a batch syncs; snapshotWhenIdle takes it once the batch is durable', () => {
-  const disk = new HeldStorage()
-  const r = singleNode(disk.port)
-  elect(r, disk)
+  const {disk, r} = electedNode()
   r.propose(put('a', 1), () => {})
   r.process()
   disk.release()
@@ -321,9 +319,7 @@ test('a follower flushes its acknowledgement before it applies what the append c
 })
 
 test("a proposer's callback that throws: the replica applies the rest, then the error surfaces once", () => {
-  const disk = new HeldStorage()
-  const r = singleNode(disk.port)
-  elect(r, disk)
+  const {disk, r} = electedNode()
   const outcomes: string[] = []
   r.propose(put('a', 1), () => {
     outcomes.push('a')
@@ -344,9 +340,7 @@ test("a proposer's callback that throws: the replica applies the rest, then the 
 })
 
 test('whenIdle called while a Ready is being handled waits for that Ready to be advanced', () => {
-  const disk = new HeldStorage()
-  const r = singleNode(disk.port)
-  elect(r, disk)
+  const {disk, r} = electedNode()
   const events: string[] = []
   r.propose(put('a', 1), () => {
     r.whenIdle(() => events.push('idle'))
