@@ -35,6 +35,8 @@ export interface DaemonConfig {
   readonly compactionLag: number
   /** WAL segment size in bytes. Default 64 MiB. */
   readonly segmentBytes: number
+  /** Zero-filled space kept ahead of the WAL's end (cheaper fdatasyncs; 0: off). Default 1 MiB. */
+  readonly walPreallocateBytes: number
   /** Per-request timeout for client requests (ms). Default 5000. */
   readonly requestTimeoutMs: number
   /** TLS: PEM file paths. */
@@ -61,6 +63,7 @@ export const DAEMON_DEFAULTS = {
   snapshotEvery: 10_000,
   compactionLag: 5_000,
   segmentBytes: 64 * 1024 * 1024,
+  walPreallocateBytes: 1024 * 1024,
   requestTimeoutMs: 5_000,
   logLevel: 'info',
   unsafeNoFsync: false,
@@ -131,6 +134,7 @@ export function validateConfig(c: DaemonConfig): DaemonConfig {
   if (!Number.isInteger(c.heartbeatTicks) || c.heartbeatTicks < 1 || c.heartbeatTicks >= c.electionTicks) bad('--heartbeat-ticks must be in [1, election-ticks)')
   if (!Number.isInteger(c.snapshotEvery) || c.snapshotEvery < 0) bad('--snapshot-every must be >= 0')
   if (!Number.isInteger(c.compactionLag) || c.compactionLag < 0) bad('--compaction-lag must be >= 0')
+  if (!Number.isSafeInteger(c.walPreallocateBytes) || c.walPreallocateBytes < 0) bad('--wal-preallocate must be a size >= 0')
   for (const id of c.initialCluster) if (!isValidNodeId(id)) bad(`--initial-cluster member "${id}" is not a valid node id`)
   if (c.initialCluster.length > 0 && !c.initialCluster.includes(c.id)) bad(`--initial-cluster must include this node (${c.id})`)
   if (c.tls && (!c.tls.cert || !c.tls.key)) bad('--tls-cert and --tls-key go together')

@@ -23,6 +23,7 @@ export interface NodeRunFlags {
   readonly 'snapshot-every': number
   readonly 'compaction-lag': number
   readonly 'segment-size': string
+  readonly 'wal-preallocate': string
   readonly 'request-timeout': string
   readonly 'tls-cert'?: string
   readonly 'tls-key'?: string
@@ -62,6 +63,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     snapshotEvery: pick('snapshot-every') ?? DAEMON_DEFAULTS.snapshotEvery,
     compactionLag: pick('compaction-lag') ?? DAEMON_DEFAULTS.compactionLag,
     segmentBytes: parseSize(pick('segment-size')),
+    walPreallocateBytes: parseSize(pick('wal-preallocate')),
     requestTimeoutMs: Math.round(parseDuration(pick('request-timeout'))),
     tls: cert && key ? {cert, key, ca: pick('tls-ca')} : undefined,
     logFile: pick('log-file'),

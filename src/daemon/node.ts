@@ -63,6 +63,7 @@ export class Node implements ServiceHost {
     this.storage = new FileStorage({
       dir: join(config.dataDir, 'raft'),
       segmentBytes: config.segmentBytes,
+      preallocateBytes: config.walPreallocateBytes,
       syncMode: config.unsafeNoFsync ? 'none' : 'fdatasync',
       logger: (level, msg, fields) => logger[level === 'debug' ? 'debug' : level](msg, fields),
     })

@@ -34,6 +34,7 @@ export const NODE_RUN_OPTIONS = {
   'snapshot-every': {kind: 'integer', default: 10_000},
   'compaction-lag': {kind: 'integer', default: 5_000},
   'segment-size': {kind: 'string', default: '64MiB'},
+  'wal-preallocate': {kind: 'string', default: '1MiB'},
   'request-timeout': {kind: 'string', default: '5s'},
   'tls-cert': {kind: 'string', requires: ['tls-key']},
   'tls-key': {kind: 'string', requires: ['tls-cert']},

@@ -25,6 +25,13 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 /** Default largest WAL record (one entry with its data): 64 MiB. Larger entries are refused with a RangeError. */
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
 
+/**
+ * Default zero-filled space kept ahead of the WAL's end: 1 MiB. An fdatasync after an append into
+ * preallocated space has no file-size change to journal: on this project's test machine 90–114 µs
+ * at the median against 135 µs when each append grows the file (docs/performance.md).
+ */
+export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024
+
 /** Default number of snapshot files kept (the newest ones). */
 export const DEFAULT_KEEP_SNAPSHOTS = 2
 
@@ -49,6 +56,13 @@ export interface FileStorageOptions {
   readonly segmentBytes?: number
   /** Default {@link DEFAULT_SYNC_MODE}. */
   readonly syncMode?: SyncMode
+  /**
+   * Zero bytes written ahead of the active WAL segment's end when an append would grow the file,
+   * so that later appends overwrite allocated blocks (cheaper fdatasyncs); never past
+   * `segmentBytes`. 0 turns preallocation off. Ignored (0) with syncMode 'none'. Default
+   * {@link DEFAULT_PREALLOCATE_BYTES}.
+   */
+  readonly preallocateBytes?: number
   /** Receives warnings (torn tail truncated, …). Default: none. */
   readonly logger?: StorageLogger
   /** Largest record accepted (written and read). Default {@link DEFAULT_MAX_RECORD_BYTES}. */
@@ -65,6 +79,7 @@ interface Resolved {
   readonly snapDir: string
   readonly segmentBytes: number
   readonly sync: boolean
+  readonly preallocateBytes: number
   readonly logger: StorageLogger
   readonly maxRecordBytes: number
   readonly keepSnapshots: number
@@ -83,6 +98,12 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return v
 }
 
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer, got ${v}`)
+  return v
+}
+
 function resolve(options: FileStorageOptions): Resolved {
   const syncMode = options.syncMode ?? DEFAULT_SYNC_MODE
   if (syncMode !== 'fdatasync' && syncMode !== 'none') throw new RangeError(`syncMode must be 'fdatasync' or 'none', got ${String(syncMode)}`)
@@ -91,6 +112,7 @@ function resolve(options: FileStorageOptions): Resolved {
     ...storagePaths(options.dir),
     segmentBytes: positive('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES),
     sync: syncMode === 'fdatasync',
+    preallocateBytes: syncMode === 'fdatasync' ? nonNegative('preallocateBytes', options.preallocateBytes, DEFAULT_PREALLOCATE_BYTES) : 0,
     logger: options.logger ?? (() => {}),
     maxRecordBytes: positive('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
     keepSnapshots: positive('keepSnapshots', options.keepSnapshots, DEFAULT_KEEP_SNAPSHOTS),
@@ -157,7 +179,7 @@ export class FileStorage implements Storage, LogView {
     // Reading never uses a limit below the default, so lowering the option cannot make an existing WAL look corrupt.
     const readLimit = Math.max(o.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES)
     const rec = recover({dir: o.dir, walDir: o.walDir, snapDir: o.snapDir, ops: o.ops, maxRecordBytes: readLimit, sync: o.sync, logger: o.logger})
-    this.#wal = new Wal({walDir: o.walDir, ops: o.ops, segmentBytes: o.segmentBytes, sync: o.sync, logger: o.logger}, rec.segments)
+    this.#wal = new Wal({walDir: o.walDir, ops: o.ops, segmentBytes: o.segmentBytes, sync: o.sync, preallocateBytes: o.preallocateBytes, logger: o.logger}, rec.segments)
     this.#log = rec.log
     this.#hardState = rec.state.hardState
     this.#snapshot = rec.snapshotMeta

@@ -13,7 +13,7 @@ import {EMPTY_HARD_STATE} from './log-rules.js'
 import {RecordType, SEGMENT_HEADER_BYTES} from './record.js'
 import {listSnapshotFiles, readSnapshotFile} from './snapshot-file.js'
 import type {StorageLogger} from './types.js'
-import {listSegmentFiles, scanSegment, type ScannedSegment, type SegmentRef} from './wal.js'
+import {listSegmentFiles, scanSegment, type ScannedSegment, type SegmentRef, type SegmentSizes} from './wal.js'
 
 /** Where an entry's record lives, and its term. */
 export interface EntryLoc {
@@ -42,8 +42,8 @@ export interface Recovered {
   readonly snapshotMeta: SnapshotMeta | null
   /** The live log: one location per entry. */
   readonly log: IndexedLog<EntryLoc>
-  /** Surviving segments in log order with their valid sizes. */
-  readonly segments: Array<SegmentRef & {bytes: number}>
+  /** Surviving segments in log order with their valid sizes and file sizes. */
+  readonly segments: SegmentSizes[]
   /**
    * True when the WAL's entries were discarded because they do not continue the snapshot: the
    * caller must append a discarding SNAPSHOT record before anything else, or the next replay
@@ -208,13 +208,15 @@ function repairTail(ctx: RecoveryContext, seg: ScannedSegment): boolean {
   }
 }
 
-function survivingSegments(ctx: RecoveryContext, scanned: readonly ScannedSegment[]): Array<SegmentRef & {bytes: number}> {
-  const kept: Array<SegmentRef & {bytes: number}> = []
+function survivingSegments(ctx: RecoveryContext, scanned: readonly ScannedSegment[]): SegmentSizes[] {
+  const kept: SegmentSizes[] = []
   scanned.forEach((seg, k) => {
     const isLast = k === scanned.length - 1
-    if (isLast && (seg.torn || seg.batches.length === 0) && !repairTail(ctx, seg)) return
+    const repaired = isLast && (seg.torn !== undefined || seg.batches.length === 0)
+    if (repaired && !repairTail(ctx, seg)) return
     if (!isLast && seg.batches.length === 0) ctx.logger('warn', 'WAL segment holds no records', {file: seg.path})
-    kept.push({name: seg.name, path: seg.path, bytes: Math.max(seg.goodEnd, SEGMENT_HEADER_BYTES)})
+    const bytes = Math.max(seg.goodEnd, SEGMENT_HEADER_BYTES)
+    kept.push({name: seg.name, path: seg.path, bytes, fileBytes: repaired ? bytes : seg.fileBytes})
   })
   return kept
 }

@@ -2,7 +2,10 @@
  * The write-ahead log: segment files `wal/<16-hex first index>.log`, each a header followed by
  * records grouped in batches (one batch per save, closed by a STATE record). This module scans
  * segments at start-up (telling a torn tail from corruption) and appends batches afterwards
- * with one fdatasync each, undoing a failed append so the files stay consistent.
+ * with one fdatasync each, undoing a failed append so the files stay consistent. The active
+ * segment is kept zero-filled ahead of its end (preallocation): an append then overwrites blocks
+ * the file already has, so its fdatasync has no size change to journal. A segment may therefore
+ * end in zeros, which read as its clean end.
  */
 import {join} from 'node:path'
 import {corrupt, isFullError, StorageError, toStorageError} from './errors.js'
@@ -41,7 +44,7 @@ export interface ScannedSegment extends SegmentRef {
   readonly batches: readonly Batch[]
   /** End offset of the last complete batch (0 when even the header is torn). */
   readonly goodEnd: number
-  /** Bytes in the file. */
+  /** Bytes in the file (a zero-filled, preallocated tail included). */
   readonly fileBytes: number
   /** Set when the tail from `offset` on is torn or an incomplete batch (last segment only). */
   readonly torn?: {readonly offset: number; readonly reason: string}
@@ -79,6 +82,17 @@ function classifyBadRecord(buf: Buffer, seg: SegmentRef, at: number, reason: str
   if (next !== undefined) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
 }
 
+const ZEROS = Buffer.alloc(64 * 1024)
+
+/** True when every byte of `buf` from `from` on is zero: the unused, preallocated end of a segment. */
+export function isZeroTail(buf: Buffer, from: number): boolean {
+  for (let at = from; at < buf.length; at += ZEROS.length) {
+    const end = Math.min(at + ZEROS.length, buf.length)
+    if (buf.compare(ZEROS, 0, end - at, at, end) !== 0) return false
+  }
+  return true
+}
+
 function scanHeader(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): ScannedSegment | null {
   const problem = checkSegmentHeader(buf)
   if (problem === null) return null
@@ -110,6 +124,7 @@ export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRe
   let bad: {offset: number; reason: string} | undefined
   while (at < buf.length) {
     const framed = frameAt(buf, at, maxRecordBytes)
+    if (!framed.ok && isZeroTail(buf, at)) break
     if (!framed.ok) {
       classifyBadRecord(buf, seg, at, framed.reason, isLast, maxRecordBytes)
       bad = {offset: at, reason: framed.reason}
@@ -136,12 +151,23 @@ export interface WalOptions {
   readonly segmentBytes: number
   /** False for syncMode 'none': no fdatasync / directory fsync at all. */
   readonly sync: boolean
+  /**
+   * Zero bytes written ahead of the active segment's end whenever an append would grow the file
+   * (never past `segmentBytes`, unless one batch does); 0: none, the file grows with each append.
+   */
+  readonly preallocateBytes: number
   readonly logger: StorageLogger
 }
 
-/** An open segment with its size. */
+/** A segment as the WAL opens it: `bytes` up to the end of its last batch, `fileBytes` in the file (default `bytes`). */
+export type SegmentSizes = SegmentRef & {readonly bytes: number; readonly fileBytes?: number}
+
+/** An open segment with its sizes. */
 interface OpenSegment extends SegmentRef {
+  /** End of the last batch: where the next one is written. */
   bytes: number
+  /** Size of the file: up to here it is allocated (zeros after `bytes`). */
+  fileBytes: number
 }
 
 /** Where a batch was written. */
@@ -162,15 +188,17 @@ export class Wal {
   readonly #segments: OpenSegment[]
   #fd: number | null = null
   #poisoned: StorageError | null = null
+  /** The last preallocation failed (its warning is not repeated until one succeeds). */
+  #preallocationFailing = false
   /** Asynchronous fdatasyncs not yet completed (see {@link appendDeferred}). */
   #syncsInFlight = 0
   /** Descriptors whose close waits for the in-flight syncs (an fd number must not be reused under them). */
   #closeAfterSyncs: number[] = []
 
   /** `segments` in log order with their valid sizes; the last one is the active segment. */
-  constructor(opts: WalOptions, segments: ReadonlyArray<SegmentRef & {bytes: number}>) {
+  constructor(opts: WalOptions, segments: readonly SegmentSizes[]) {
     this.#opts = opts
-    this.#segments = segments.map((s) => ({...s}))
+    this.#segments = segments.map((s) => ({name: s.name, path: s.path, bytes: s.bytes, fileBytes: Math.max(s.fileBytes ?? s.bytes, s.bytes)}))
     const active = this.#active()
     if (active) this.#fd = this.#open(active.path)
   }
@@ -295,6 +323,7 @@ export class Wal {
     const offset = active.bytes
     let syncing = false
     try {
+      this.#preallocate(active, fd, offset + batch.length)
       writeFully(this.#opts.ops, fd, batch, offset)
       syncing = true
       if (syncNow) this.#syncFile(fd)
@@ -304,6 +333,7 @@ export class Wal {
       throw failure
     }
     active.bytes += batch.length
+    active.fileBytes = Math.max(active.fileBytes, active.bytes)
     return {seg: active.name, offset}
   }
 
@@ -315,10 +345,13 @@ export class Wal {
     } catch (err) {
       throw toStorageError(err, 'creating WAL segment', path)
     }
+    const created: OpenSegment = {name, path, bytes: SEGMENT_HEADER_BYTES + batch.length, fileBytes: 0}
     let syncing = false
     try {
+      this.#preallocate(created, fd, created.bytes)
       writeFully(this.#opts.ops, fd, segmentHeader(), 0)
       writeFully(this.#opts.ops, fd, batch, SEGMENT_HEADER_BYTES)
+      created.fileBytes = Math.max(created.fileBytes, created.bytes)
       syncing = true
       this.#syncFile(fd)
       if (this.#opts.sync) fsyncDir(this.#opts.ops, this.#opts.walDir)
@@ -329,9 +362,29 @@ export class Wal {
     }
     if (this.#fd !== null) this.#closeFd(this.#fd)
     this.#fd = fd
-    this.#segments.push({name, path, bytes: SEGMENT_HEADER_BYTES + batch.length})
+    this.#segments.push(created)
     this.#opts.logger('debug', 'WAL segment created', {file: path})
     return {seg: name, offset: SEGMENT_HEADER_BYTES}
+  }
+
+  /**
+   * When bytes up to `end` would grow `seg`'s file, write zeros after `end`: `preallocateBytes`
+   * of them, but not past `segmentBytes`. Best effort: a failure (say, a full disk) is logged (once
+   * until a preallocation succeeds again) and the append goes on as it would without. The zeros
+   * become durable with the batch's own fdatasync.
+   */
+  #preallocate(seg: OpenSegment, fd: number, end: number): void {
+    const target = Math.min(end + this.#opts.preallocateBytes, Math.max(end, this.#opts.segmentBytes))
+    if (end <= seg.fileBytes || target <= end) return
+    const from = Math.max(seg.fileBytes, end)
+    try {
+      for (let at = from; at < target; at += ZEROS.length) writeFully(this.#opts.ops, fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at)
+      seg.fileBytes = target
+      this.#preallocationFailing = false
+    } catch (err) {
+      if (!this.#preallocationFailing) this.#opts.logger('warn', 'could not preallocate WAL space; appending without it', {file: seg.path, offset: from, error: String(err)})
+      this.#preallocationFailing = true
+    }
   }
 
   #syncFile(fd: number): void {
@@ -346,6 +399,7 @@ export class Wal {
   #undoAppend(active: OpenSegment, fd: number, offset: number, syncFailure: unknown): void {
     try {
       this.#opts.ops.ftruncateSync(fd, offset)
+      active.fileBytes = offset
       this.#syncFile(fd)
     } catch (err) {
       this.#poison(active.path, offset, err)

@@ -93,14 +93,20 @@ export class TestCluster {
     return child
   }
 
-  /** Run a daemon that is expected to fail at start; returns its exit code and stderr. */
-  async launchExpectingFailure(id: string): Promise<{code: number | null; stderr: string}> {
+  /** Run a daemon that is expected to fail at start; returns its exit code and stderr (killed, code null, if still running after `timeoutMs`). */
+  async launchExpectingFailure(id: string, timeoutMs = 15_000): Promise<{code: number | null; stderr: string}> {
     const s = this.spec(id)
     const argv = [BIN, 'node', 'run', '--id', id, '--listen', `127.0.0.1:${s.port}`, '--data-dir', s.dataDir, '--secret-file', this.secretFile]
     const child = spawn(process.execPath, argv, {stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''
     child.stderr!.on('data', (d) => { stderr += d })
+    // A node that starts after all must not hang the test, nor outlive it.
+    const timer = setTimeout(() => {
+      stderr += `\n(still running after ${timeoutMs} ms: killed by the test)`
+      child.kill('SIGKILL')
+    }, timeoutMs)
     const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+    clearTimeout(timer)
     return {code, stderr}
   }
 

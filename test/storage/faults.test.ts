@@ -5,12 +5,17 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import type {StorageWrite} from '../../src/replica/ports.js'
 import {FileStorage, MemoryStorage, StorageError, type StorageErrorCode} from '../../src/storage/index.js'
-import {entries, entry, FaultFs, ids, snapshot, tempDir} from './helpers.js'
+import {entries, entry, FaultFs, ids, recordingLogger, snapshot, tempDir} from './helpers.js'
 
-function setup(t: {after: (fn: () => void) => void}, segmentBytes = 1 << 20): {dir: string; fs: FaultFs; s: FileStorage; oracle: MemoryStorage; both: (w: StorageWrite) => void} {
+/**
+ * A store with one batch saved, and an oracle. Preallocation is off unless asked for: these tests
+ * check how a failed append is undone, and a file without a zero-filled tail ends where its data does.
+ */
+function setup(t: {after: (fn: () => void) => void}, segmentBytes = 1 << 20, preallocateBytes = 0): {dir: string; fs: FaultFs; s: FileStorage; oracle: MemoryStorage; both: (w: StorageWrite) => void; log: ReturnType<typeof recordingLogger>} {
   const dir = tempDir(t)
   const fs = new FaultFs()
-  const s = new FileStorage({dir, fs, segmentBytes})
+  const log = recordingLogger()
+  const s = new FileStorage({dir, fs, segmentBytes, preallocateBytes, logger: log.log})
   s.load()
   const oracle = new MemoryStorage()
   const both = (w: StorageWrite): void => {
@@ -18,7 +23,7 @@ function setup(t: {after: (fn: () => void) => void}, segmentBytes = 1 << 20): {d
     oracle.save(w)
   }
   both({entries: entries(1, 5, 1), hardState: {term: 1, vote: 'n1', commit: 2}})
-  return {dir, fs, s, oracle, both}
+  return {dir, fs, s, oracle, both, log}
 }
 
 function fails(fn: () => void, code: StorageErrorCode, pattern?: RegExp): StorageError {
@@ -139,5 +144,33 @@ describe('FileStorage faults', () => {
     s.save({entries: [entry(6, 1)]})
     fs.failOn('open', 'EACCES')
     fails(() => s.saveSnapshot(snapshot(6, 1), 6), 'STORAGE_IO', /EACCES/)
+  })
+
+  it('a failed zero-fill ahead of the WAL end is logged and the append goes on without it', (t) => {
+    const {dir, fs, s, oracle, both, log} = setup(t, 1 << 20, 256)
+    const allocated = statSync(walFile(dir)).size
+    assert.ok(allocated > s.stats().bytes, 'the first batch left zeros ahead')
+    both({entries: entries(6, 7, 1), hardState: {term: 1, vote: 'n1', commit: 6}})
+    assert.equal(statSync(walFile(dir)).size, allocated, 'a batch inside the zeros does not grow the file')
+    fs.failOn('write', 'ENOSPC', {partial: true})
+    both({entries: entries(8, 16, 1), hardState: {term: 1, vote: 'n1', commit: 8}})
+    assert.equal(fs.pending, 0, 'the fault hit the zero-fill')
+    assert.ok(log.lines.some((l) => l.level === 'warn' && /preallocate/.test(l.msg)), 'warned')
+    assertReloads(dir, oracle)
+    both({entries: entries(13, 14, 1)})
+    assertReloads(dir, oracle)
+  })
+
+  it('ENOSPC on a batch written into preallocated space: undone, and later appends preallocate again', (t) => {
+    const {dir, fs, s, oracle, both} = setup(t, 1 << 20, 4096)
+    const end = s.stats().bytes
+    fs.failOn('write', 'ENOSPC', {partial: true})
+    const err = fails(() => s.save({entries: entries(6, 20, 1)}), 'STORAGE_FULL')
+    assert.equal(err.offset, end)
+    assert.equal(statSync(walFile(dir)).size, end, 'cut back to the last batch')
+    assertReloads(dir, oracle)
+    both({entries: entries(6, 8, 1), hardState: {term: 1, vote: 'n1', commit: 6}})
+    assert.ok(statSync(walFile(dir)).size > s.stats().bytes, 'zeros ahead again')
+    assertReloads(dir, oracle)
   })
 })

@@ -26,6 +26,15 @@ function recordOffsets(path: string): number[] {
   return out
 }
 
+/** End of the last record of a segment file (where its zero-filled, preallocated tail starts). */
+function dataEnd(path: string): number {
+  const buf = readFileSync(path)
+  const last = recordOffsets(path).at(-1)!
+  const f = frameAt(buf, last, 1 << 20)
+  assert.ok(f.ok)
+  return f.end
+}
+
 function flipByte(path: string, offset: number): void {
   const buf = readFileSync(path)
   buf[offset] ^= 0x40
@@ -172,11 +181,60 @@ describe('FileStorage recovery', () => {
     assert.deepEqual(readFileSync(file), before)
   })
 
+  it('reads a preallocated zero tail as the clean end of a segment, and appends into it', (t) => {
+    const dir = tempDir(t)
+    const {states} = build(dir, 6)
+    const [file] = walFiles(dir)
+    const size = readFileSync(file).length
+    assert.ok(size > dataEnd(file), 'zeros after the last batch')
+    const {lines, log} = recordingLogger()
+    const s = new FileStorage({dir, logger: log})
+    assert.deepEqual(ids(s.load().entries), ids(states[6].load().entries))
+    assert.deepEqual(lines.filter((l) => l.level !== 'info'), [], 'no warning')
+    assert.equal(readFileSync(file).length, size, 'not truncated')
+    s.save({entries: [entry(13, 1)]})
+    s.close()
+    assert.equal(readFileSync(file).length, size, 'the append went into the zeros')
+    assert.deepEqual(ids(new FileStorage({dir}).load().entries), [...ids(states[6].load().entries), '13@1'])
+  })
+
+  it('reads a zero tail of a segment that is not the last as its end (a roll leaves none, a crash mid-fill may)', (t) => {
+    const dir = tempDir(t)
+    const {states} = build(dir, 10, 160)
+    const files = walFiles(dir)
+    assert.ok(files.length > 2)
+    assert.equal(readFileSync(files[0]).length, dataEnd(files[0]), 'a rolled segment is full to its end')
+    appendFileSync(files[0], Buffer.alloc(300))
+    const {lines, log} = recordingLogger()
+    assert.deepEqual(ids(new FileStorage({dir, segmentBytes: 160, logger: log}).load().entries), ids(states[10].load().entries))
+    assert.deepEqual(lines.filter((l) => l.level !== 'info'), [])
+  })
+
+  it('truncates a torn batch, or garbage, inside the zero tail', (t) => {
+    const base = tempDir(t)
+    const {states} = build(base, 5)
+    const [baseFile] = walFiles(base)
+    const end = dataEnd(baseFile)
+    const record = readFileSync(baseFile).subarray(recordOffsets(baseFile)[1], end)
+    for (const [what, junk, at] of [['half a batch', record.subarray(0, 11), end], ['a stray byte', Buffer.from([7]), end + 100]] as const) {
+      const dir = tempDir(t)
+      copyDir(base, dir)
+      const [file] = walFiles(dir)
+      const buf = readFileSync(file)
+      junk.copy(buf, at)
+      writeFileSync(file, buf)
+      const {lines, log} = recordingLogger()
+      assert.deepEqual(ids(new FileStorage({dir, logger: log}).load().entries), ids(states[5].load().entries), what)
+      assert.ok(lines.some((l) => l.level === 'warn' && /torn/.test(l.msg)), `${what}: warned`)
+      assert.equal(readFileSync(file).length, end, `${what}: cut at the last batch`)
+    }
+  })
+
   it('treats damage to the very last record as a torn write (indistinguishable; documented)', (t) => {
     const dir = tempDir(t)
     const {states} = build(dir, 6)
     const [file] = walFiles(dir)
-    flipByte(file, readFileSync(file).length - 2)
+    flipByte(file, dataEnd(file) - 2)
     assert.deepEqual(ids(new FileStorage({dir}).load().entries), ids(states[5].load().entries))
   })
 

@@ -40,6 +40,7 @@ joins an existing cluster passes none and is added with "raftctl member add".`
     'snapshot-every': Flags.integer({description: 'snapshot after this many applied entries (0: never)', default: O['snapshot-every'].default}),
     'compaction-lag': Flags.integer({description: 'entries kept behind a snapshot for slow followers', default: O['compaction-lag'].default}),
     'segment-size': Flags.string({description: 'WAL segment size', default: O['segment-size'].default}),
+    'wal-preallocate': Flags.string({description: 'zero-filled space kept ahead of the WAL end, so appends do not grow the file (0: off)', default: O['wal-preallocate'].default}),
     'request-timeout': Flags.string({description: 'per-request timeout for client requests', default: O['request-timeout'].default}),
     'tls-cert': Flags.string({description: 'PEM certificate: serve wss:// and https://', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'PEM private key', dependsOn: ['tls-cert']}),
