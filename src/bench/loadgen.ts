@@ -20,6 +20,7 @@ import {performance} from 'node:perf_hooks'
 import {randomBytes} from 'node:crypto'
 import {WebSocket} from 'ws'
 import {routeUrl} from '../client/endpoints.js'
+import {mark, tracing} from '../trace/latency.js'
 import {Histogram, type HistogramSummary} from './histogram.js'
 
 /** A node to send to. */
@@ -147,7 +148,10 @@ class BenchConnection {
   private closed = false
 
   private constructor(readonly node: string, private readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(data, isBinary))
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (tracing) mark('client.recv')
+      this.onMessage(data, isBinary)
+    })
     ws.on('close', () => this.fail('UNAVAILABLE'))
     ws.on('error', () => undefined)
   }
@@ -182,6 +186,7 @@ class BenchConnection {
     const id = this.nextId++
     return new Promise<Reply>((resolve) => {
       this.pending.set(id, {sentAt: performance.now(), resolve})
+      if (tracing) mark('client.send')
       this.ws.send(`{"v":1,"id":${id}${tail}`)
     })
   }

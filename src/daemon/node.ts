@@ -26,6 +26,7 @@ import {normalizeAddress, type DaemonConfig} from './config.js'
 import {DaemonMetrics} from './metrics.js'
 import {HANDLERS, ServiceError, WRITE_HANDLERS, isWriteType, type Node as ServiceHost, type WriteType} from './services.js'
 import type {Logger} from './logger.js'
+import {mark, tracing} from '../trace/latency.js'
 
 /** raftctl version reported by status. */
 export const VERSION = '0.1.0'
@@ -376,6 +377,7 @@ export class Node implements ServiceHost {
   }
 
   private onFrame(ws: WebSocket, route: RouteName, text: string): void {
+    if (tracing) mark('server.request')
     const parsed = parseRequest(text, PARSE_OPTIONS[route])
     if (!parsed.ok) {
       send(ws, formatError(parsed.id ?? null, parsed.error))
@@ -396,6 +398,7 @@ export class Node implements ServiceHost {
     handler(this, req, (err, result) => {
       // Runs inside the replica's apply: an error here must not escape into it.
       try {
+        if (tracing) mark('server.answer')
         send(ws, err ? formatError(req.id, toProtocolError(err)) : formatResponse(req.id, result as never))
       } catch (failure) {
         this.logger.error('could not answer a write', {id: req.id, error: (failure as Error).message})

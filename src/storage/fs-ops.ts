@@ -4,6 +4,7 @@
  * fdatasync, …) and counts syncs.
  */
 import * as fs from 'node:fs'
+import {mark, tracing} from '../trace/latency.js'
 
 /** The subset of node:fs (sync API) that storage uses. Semantics are node:fs's. */
 export interface FsOps {
@@ -23,14 +24,28 @@ export interface FsOps {
   mkdirSync(path: string, options: {recursive: true}): void
 }
 
-/** The real node:fs. */
+function tracedFdatasyncSync(fd: number): void {
+  mark('disk.sync.start')
+  fs.fdatasyncSync(fd)
+  mark('disk.sync.end')
+}
+
+function tracedFdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
+  mark('disk.async.start')
+  fs.fdatasync(fd, (err) => {
+    mark('disk.async.end')
+    cb(err)
+  })
+}
+
+/** The real node:fs (fdatasyncs marked when latency tracing is on: src/trace/latency.ts). */
 export const nodeFs: FsOps = {
   openSync: (path, flags) => fs.openSync(path, flags),
   closeSync: (fd) => fs.closeSync(fd),
   writeSync: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
   readFileSync: (path) => fs.readFileSync(path),
-  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
-  fdatasync: (fd, cb) => fs.fdatasync(fd, cb),
+  fdatasyncSync: tracing ? tracedFdatasyncSync : (fd) => fs.fdatasyncSync(fd),
+  fdatasync: tracing ? tracedFdatasync : (fd, cb) => fs.fdatasync(fd, cb),
   fsyncSync: (fd) => fs.fsyncSync(fd),
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   renameSync: (from, to) => fs.renameSync(from, to),

@@ -13,6 +13,7 @@ import {errorText} from './logger.js'
 import type {TransportLogger} from './logger.js'
 import {CLOSE_CODES} from './protocol.js'
 import type {PeerCounters} from './stats.js'
+import {mark, tracing} from '../trace/latency.js'
 
 /** Everything an InboundLink needs from its transport. */
 export interface InboundLinkDeps {
@@ -34,6 +35,11 @@ function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   return data
+}
+
+/** Bytes of whatever ws hands us. */
+function byteLength(data: RawData): number {
+  return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
 }
 
 /** One receiving connection from {@link InboundLink.peer}. */
@@ -86,6 +92,7 @@ export class InboundLink {
   }
 
   private onFrame(data: RawData, isBinary: boolean): void {
+    if (tracing) mark('peer.recv', byteLength(data))
     if (this.closing || this.closed) return
     if (!isBinary) return this.refuse(CLOSE_CODES.POLICY, 'text frames are not accepted')
     let messages: Message[]

@@ -18,6 +18,7 @@ import type {TransportLogger} from './logger.js'
 import {backoffDelay, CLOSE_CODES, encodeIdHeader, NODE_HEADER, TARGET_HEADER} from './protocol.js'
 import type {PeerTlsOptions} from './protocol.js'
 import type {PeerCounters} from './stats.js'
+import {mark, tracing} from '../trace/latency.js'
 
 /** What {@link OutboundLink.enqueue} did with a message. */
 export type EnqueueResult = 'queued' | 'disconnected' | 'full'
@@ -264,6 +265,7 @@ export class OutboundLink {
       this.inflightBytes += bytes
       const generation = this.generation
       const frame = encodeFrame(batch, {maxBytes: this.deps.limits.maxPayload})
+      if (tracing) mark('peer.send', frame.length)
       ws.send(frame, {binary: true}, (error) => this.onWritten(generation, batch.length, bytes, error))
     }
   }
