@@ -192,7 +192,7 @@ function truncateSegment(ctx: RecoveryContext, seg: ScannedSegment): void {
  */
 function repairTail(ctx: RecoveryContext, seg: ScannedSegment): boolean {
   const torn = seg.torn ?? {offset: seg.goodEnd, reason: 'no complete batch'}
-  const fields = {file: seg.path, offset: torn.offset, reason: torn.reason, droppedBytes: seg.fileBytes - seg.goodEnd}
+  const fields = {file: seg.path, offset: torn.offset, reason: torn.reason, droppedBytes: Math.max(0, seg.dataBytes - seg.goodEnd)}
   try {
     if (seg.batches.length === 0) {
       ctx.ops.unlinkSync(seg.path)

@@ -48,6 +48,8 @@ export interface ScannedSegment extends SegmentRef {
   readonly fileBytes: number
   /** Set when the tail from `offset` on is torn or an incomplete batch (last segment only). */
   readonly torn?: {readonly offset: number; readonly reason: string}
+  /** End of the file's data: after its last non-zero byte (a preallocated tail left out). */
+  readonly dataBytes: number
 }
 
 /** Segment path of `name` in `walDir`. */
@@ -75,14 +77,62 @@ function firstValidRecordAfter(buf: Buffer, from: number, maxRecordBytes: number
   return undefined
 }
 
+const ZEROS = Buffer.alloc(64 * 1024)
+
+/** Sector size assumed for torn writes: a write may reach the disk in part, in units of this many bytes. */
+export const SECTOR_BYTES = 512
+
+/** Fewest zero bytes that count as a sector chunk that was never written (a record header is never all zero). */
+const MIN_LOST_CHUNK = 8
+
+/** True when some sector-aligned chunk of [from, to), at least {@link MIN_LOST_CHUNK} long, is all zero. */
+function hasZeroChunk(buf: Buffer, from: number, to: number): boolean {
+  for (let start = from; start < to;) {
+    const end = Math.min(to, (Math.floor(start / SECTOR_BYTES) + 1) * SECTOR_BYTES)
+    if (end - start >= MIN_LOST_CHUNK && buf.compare(ZEROS, 0, end - start, start, end) === 0) return true
+    start = end
+  }
+  return false
+}
+
+/** Offset just after the last non-zero byte of `buf`. */
+function endOfData(buf: Buffer): number {
+  let end = buf.length
+  while (end > 0 && buf[end - 1] === 0) end--
+  return end
+}
+
+/**
+ * A batch written into preallocated zeros can reach the disk in part, sector by sector, in any
+ * order: after a power loss its later records may be there while a sector before them still
+ * holds zeros. Such a tail, from the bad record at `at` on, is torn (the last batch, never
+ * acknowledged) when each bad stretch in it has an all-zero sector chunk and the valid records
+ * after `at` close at most one batch (only the batch being written when the power went can be
+ * torn; one more STATE record means a batch that was synced before: corruption).
+ */
+function isTornByLostSectors(buf: Buffer, at: number, maxRecordBytes: number): boolean {
+  const end = endOfData(buf)
+  let states = 0
+  for (let pos = at; pos < end;) {
+    const framed = frameAt(buf, pos, maxRecordBytes)
+    if (framed.ok) {
+      if (framed.type === RecordType.STATE && ++states > 1) return false
+      pos = framed.end
+      continue
+    }
+    const next = firstValidRecordAfter(buf, pos + 1, maxRecordBytes) ?? end
+    if (!hasZeroChunk(buf, pos, Math.min(next, end))) return false
+    pos = next
+  }
+  return true
+}
+
 /** Decide whether a bad record at `at` is a torn tail (returns) or corruption (throws CORRUPT). */
 function classifyBadRecord(buf: Buffer, seg: SegmentRef, at: number, reason: string, isLast: boolean, maxRecordBytes: number): void {
   if (!isLast) throw corrupt(seg.path, at, `${reason} (not the last segment)`)
   const next = firstValidRecordAfter(buf, at + 1, maxRecordBytes)
-  if (next !== undefined) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
+  if (next !== undefined && !isTornByLostSectors(buf, at, maxRecordBytes)) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
 }
-
-const ZEROS = Buffer.alloc(64 * 1024)
 
 /** True when every byte of `buf` from `from` on is zero: the unused, preallocated end of a segment. */
 export function isZeroTail(buf: Buffer, from: number): boolean {
@@ -97,7 +147,7 @@ function scanHeader(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordByte
   const problem = checkSegmentHeader(buf)
   if (problem === null) return null
   classifyBadRecord(buf, seg, 0, problem, isLast, maxRecordBytes)
-  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, torn: {offset: 0, reason: problem}}
+  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, torn: {offset: 0, reason: problem}, dataBytes: endOfData(buf)}
 }
 
 function decodeAt(seg: SegmentRef, at: number, type: number, payload: Buffer): WalRecord {
@@ -140,7 +190,7 @@ export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRe
   }
   if (pending.length > 0 && !isLast) throw corrupt(seg.path, pending[0].offset, 'incomplete batch at the end of a segment that is not the last')
   if (pending.length > 0) bad = {offset: pending[0].offset, reason: bad ? `incomplete batch ending in ${bad.reason}` : 'incomplete batch'}
-  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad}
+  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad, dataBytes: bad ? endOfData(buf) : goodEnd}
 }
 
 /** Options of a {@link Wal}. */
@@ -323,8 +373,8 @@ export class Wal {
     const offset = active.bytes
     let syncing = false
     try {
-      this.#preallocate(active, fd, offset + batch.length)
       writeFully(this.#opts.ops, fd, batch, offset)
+      this.#preallocate(active, fd, offset + batch.length)
       syncing = true
       if (syncNow) this.#syncFile(fd)
     } catch (err) {
@@ -348,9 +398,9 @@ export class Wal {
     const created: OpenSegment = {name, path, bytes: SEGMENT_HEADER_BYTES + batch.length, fileBytes: 0}
     let syncing = false
     try {
-      this.#preallocate(created, fd, created.bytes)
       writeFully(this.#opts.ops, fd, segmentHeader(), 0)
       writeFully(this.#opts.ops, fd, batch, SEGMENT_HEADER_BYTES)
+      this.#preallocate(created, fd, created.bytes)
       created.fileBytes = Math.max(created.fileBytes, created.bytes)
       syncing = true
       this.#syncFile(fd)
@@ -368,22 +418,32 @@ export class Wal {
   }
 
   /**
-   * When bytes up to `end` would grow `seg`'s file, write zeros after `end`: `preallocateBytes`
-   * of them, but not past `segmentBytes`. Best effort: a failure (say, a full disk) is logged (once
-   * until a preallocation succeeds again) and the append goes on as it would without. The zeros
-   * become durable with the batch's own fdatasync.
+   * A batch just written up to `end` grew `seg`'s file (beyond `seg.fileBytes`): write zeros
+   * after it, `preallocateBytes` of them, but not past `segmentBytes`. The batch is written first,
+   * so the zeros never take space it needs. Best effort: a failure (say, a full disk) cuts the file
+   * back to `end`, is logged (once until a preallocation succeeds again), and the append goes on
+   * as it would without. The zeros become durable with the batch's own fdatasync.
    */
   #preallocate(seg: OpenSegment, fd: number, end: number): void {
     const target = Math.min(end + this.#opts.preallocateBytes, Math.max(end, this.#opts.segmentBytes))
     if (end <= seg.fileBytes || target <= end) return
-    const from = Math.max(seg.fileBytes, end)
     try {
-      for (let at = from; at < target; at += ZEROS.length) writeFully(this.#opts.ops, fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at)
+      for (let at = end; at < target; at += ZEROS.length) writeFully(this.#opts.ops, fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at)
       seg.fileBytes = target
       this.#preallocationFailing = false
     } catch (err) {
-      if (!this.#preallocationFailing) this.#opts.logger('warn', 'could not preallocate WAL space; appending without it', {file: seg.path, offset: from, error: String(err)})
+      this.#giveSpaceBack(seg, fd, end)
+      if (!this.#preallocationFailing) this.#opts.logger('warn', 'could not preallocate WAL space; appending without it', {file: seg.path, offset: end, error: String(err)})
       this.#preallocationFailing = true
+    }
+  }
+
+  /** After a failed zero fill: cut the file back to `end` (zeros left after it would be harmless, only wasted). */
+  #giveSpaceBack(seg: OpenSegment, fd: number, end: number): void {
+    try {
+      this.#opts.ops.ftruncateSync(fd, end)
+    } catch (err) {
+      this.#opts.logger('warn', 'could not cut back a failed WAL preallocation', {file: seg.path, offset: end, error: String(err)})
     }
   }
 

@@ -152,12 +152,28 @@ describe('FileStorage faults', () => {
     assert.ok(allocated > s.stats().bytes, 'the first batch left zeros ahead')
     both({entries: entries(6, 7, 1), hardState: {term: 1, vote: 'n1', commit: 6}})
     assert.equal(statSync(walFile(dir)).size, allocated, 'a batch inside the zeros does not grow the file')
-    fs.failOn('write', 'ENOSPC', {partial: true})
+    fs.failOn('write', 'ENOSPC', {partial: true, skip: 1})
     both({entries: entries(8, 16, 1), hardState: {term: 1, vote: 'n1', commit: 8}})
     assert.equal(fs.pending, 0, 'the fault hit the zero-fill')
+    assert.equal(statSync(walFile(dir)).size, s.stats().bytes, 'the partial zeros were cut back')
     assert.ok(log.lines.some((l) => l.level === 'warn' && /preallocate/.test(l.msg)), 'warned')
     assertReloads(dir, oracle)
-    both({entries: entries(13, 14, 1)})
+    both({entries: entries(17, 18, 1)})
+    assertReloads(dir, oracle)
+  })
+
+  it('a disk too full for the zeros, but not for the batches: every append still succeeds, warned once', (t) => {
+    const {dir, fs, s, oracle, both, log} = setup(t, 1 << 20, 4096)
+    let next = 6
+    for (let k = 0; k < 5; k++) {
+      fs.failOn('write', 'ENOSPC', {partial: true, skip: 1})
+      const big = Array.from({length: 3}, (_, i) => entry(next + i, 1, 'v'.repeat(2000)))
+      next += 3
+      both({entries: big, hardState: {term: 1, vote: 'n1', commit: next - 1}})
+      assert.equal(fs.pending, 0, `append ${k}: the fault hit the zero-fill`)
+      assert.equal(statSync(walFile(dir)).size, s.stats().bytes, `append ${k}: no zeros left behind`)
+    }
+    assert.equal(log.lines.filter((l) => /preallocate/.test(l.msg)).length, 1, 'warned once')
     assertReloads(dir, oracle)
   })
 

@@ -109,7 +109,7 @@ describe('FileStorage recovery', () => {
     const {sizes, states} = build(base, 10, 160)
     const files = walFiles(base)
     assert.ok(files.length > 2)
-    const lastSize = readFileSync(files[files.length - 1]).length
+    const lastSize = dataEnd(files[files.length - 1]!)
     for (const keep of [0, 3, SEGMENT_HEADER_BYTES, SEGMENT_HEADER_BYTES + 5]) {
       const dir = tempDir(t)
       copyDir(base, dir)
@@ -122,7 +122,7 @@ describe('FileStorage recovery', () => {
     }
   })
 
-  it('truncates zeros or garbage appended after the last batch', (t) => {
+  it('reads zeros after the last batch as its clean end, and truncates garbage there', (t) => {
     const base = tempDir(t)
     const {states} = build(base, 5)
     for (const junk of [Buffer.alloc(4096), Buffer.from('not a record, just text at the end')]) {
@@ -198,7 +198,7 @@ describe('FileStorage recovery', () => {
     assert.deepEqual(ids(new FileStorage({dir}).load().entries), [...ids(states[6].load().entries), '13@1'])
   })
 
-  it('reads a zero tail of a segment that is not the last as its end (a roll leaves none, a crash mid-fill may)', (t) => {
+  it('reads a zero tail of a segment that is not the last as its end (a roll leaves none; a lowered segmentBytes can)', (t) => {
     const dir = tempDir(t)
     const {states} = build(dir, 10, 160)
     const files = walFiles(dir)
@@ -228,6 +228,47 @@ describe('FileStorage recovery', () => {
       assert.ok(lines.some((l) => l.level === 'warn' && /torn/.test(l.msg)), `${what}: warned`)
       assert.equal(readFileSync(file).length, end, `${what}: cut at the last batch`)
     }
+  })
+
+  it('a batch torn in the zeros, a sector lost before later records that made it: torn, not corrupt', (t) => {
+    const base = tempDir(t)
+    const {states} = build(base, 5)
+    const [baseFile] = walFiles(base)
+    const end = dataEnd(baseFile)
+    const s = new FileStorage({dir: base})
+    s.load()
+    s.save({entries: Array.from({length: 6}, (_, i) => entry(11 + i, 1, 'w'.repeat(300))), hardState: {term: 1, vote: null, commit: 5}})
+    s.close()
+    const sectorAfter = Math.ceil((end + 1) / 512) * 512
+    for (const [what, from, to] of [['the first sector', end, sectorAfter], ['a middle sector', sectorAfter + 512, sectorAfter + 1024]] as const) {
+      const dir = tempDir(t)
+      copyDir(base, dir)
+      const [file] = walFiles(dir)
+      const buf = readFileSync(file)
+      buf.fill(0, from, to)
+      writeFileSync(file, buf)
+      assert.ok(recordOffsets(file).length > 0)
+      const {lines, log} = recordingLogger()
+      assert.deepEqual(ids(new FileStorage({dir, logger: log}).load().entries), ids(states[5].load().entries), what)
+      assert.ok(lines.some((l) => l.level === 'warn' && /torn/.test(l.msg)), `${what}: warned`)
+      assert.equal(readFileSync(file).length, end, `${what}: cut at the last complete batch`)
+    }
+  })
+
+  it('a zeroed sector in a batch that later batches follow is corruption, not a torn write', (t) => {
+    const dir = tempDir(t)
+    const s = new FileStorage({dir})
+    s.load()
+    for (let k = 0; k < 4; k++) s.save({entries: Array.from({length: 4}, (_, i) => entry(k * 4 + i + 1, 1, 'q'.repeat(300))), hardState: {term: 1, vote: null, commit: k * 4}})
+    s.close()
+    const [file] = walFiles(dir)
+    const buf = readFileSync(file)
+    const victim = recordOffsets(file).find((o) => o > 1024)!
+    const sector = Math.ceil(victim / 512) * 512
+    buf.fill(0, sector, sector + 512)
+    writeFileSync(file, buf)
+    const err = expectCorrupt(() => new FileStorage({dir}).load(), file)
+    assert.match(err.message, /a valid record follows/)
   })
 
   it('treats damage to the very last record as a torn write (indistinguishable; documented)', (t) => {
