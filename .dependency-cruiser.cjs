@@ -17,6 +17,13 @@ module.exports = {
       to: {pathNot: '^src/kv/'},
     },
     {
+      name: 'trace-is-a-leaf',
+      comment: 'src/trace (latency trace marks, used by transport, storage, daemon and bench) imports no other src/ folder',
+      severity: 'error',
+      from: {path: '^src/trace/'},
+      to: {path: '^src/', pathNot: '^src/trace/'},
+    },
+    {
       name: 'replica-no-io',
       comment: 'the driver depends only on raft and kv: no node:*, ws or other folders',
       severity: 'error',
