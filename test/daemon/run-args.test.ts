@@ -7,6 +7,11 @@ import assert from 'node:assert/strict'
 import NodeRun from '../../src/commands/node/run.js'
 import {NODE_RUN_OPTIONS} from '../../src/daemon/run-options.js'
 import {parseRunArgs} from '../../src/daemon/run-args.js'
+import {buildDaemonConfig} from '../../src/daemon/flags.js'
+import type {DaemonConfig} from '../../src/daemon/config.js'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 test('every oclif flag of node run is a run option with the same kind and default, and back', () => {
   const flags = NodeRun.flags as Record<string, {type: string; default?: unknown}>
@@ -41,4 +46,16 @@ test('bad command lines are BAD_USAGE errors naming the option', () => {
   for (const [argv, message] of bad) {
     assert.throws(() => parseRunArgs(argv), (err: Error & {code?: string}) => err.code === 'BAD_USAGE' && message.test(err.message), argv.join(' '))
   }
+})
+
+test('--wal-preallocate: a size, 1 MiB by default, 0 turns preallocation off', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftctl-run-args-'))
+  t.after(() => rmSync(dir, {recursive: true, force: true}))
+  const secret = join(dir, 'secret')
+  writeFileSync(secret, 'a-secret-of-enough-characters\n')
+  const config = (...extra: string[]): DaemonConfig => buildDaemonConfig(parseRunArgs(['--id', 'n1', '--data-dir', join(dir, 'data'), '--secret-file', secret, ...extra]))
+  assert.equal(config().walPreallocateBytes, 1024 * 1024)
+  assert.equal(config('--wal-preallocate', '4KiB').walPreallocateBytes, 4096)
+  assert.equal(config('--wal-preallocate', '0').walPreallocateBytes, 0)
+  assert.throws(() => config('--wal-preallocate', 'lots'), /invalid size "lots"/)
 })
