@@ -92,15 +92,10 @@ interface EncodedBatch {
   readonly entryOffsets: readonly number[]
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+/** `value` (or `fallback` when absent), checked to be an integer of at least `min` (0 or 1). */
+function integer(name: string, value: number | undefined, fallback: number, min: 0 | 1 = 1): number {
   const v = value ?? fallback
-  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`)
-  return v
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${name} must be a non-negative integer, got ${v}`)
+  if (!Number.isSafeInteger(v) || v < min) throw new RangeError(`${name} must be a ${min === 1 ? 'positive' : 'non-negative'} integer, got ${v}`)
   return v
 }
 
@@ -110,12 +105,12 @@ function resolve(options: FileStorageOptions): Resolved {
   return {
     dir: options.dir,
     ...storagePaths(options.dir),
-    segmentBytes: positive('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES),
+    segmentBytes: integer('segmentBytes', options.segmentBytes, DEFAULT_SEGMENT_BYTES),
     sync: syncMode === 'fdatasync',
-    preallocateBytes: syncMode === 'fdatasync' ? nonNegative('preallocateBytes', options.preallocateBytes, DEFAULT_PREALLOCATE_BYTES) : 0,
+    preallocateBytes: syncMode === 'fdatasync' ? integer('preallocateBytes', options.preallocateBytes, DEFAULT_PREALLOCATE_BYTES, 0) : 0,
     logger: options.logger ?? (() => {}),
-    maxRecordBytes: positive('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
-    keepSnapshots: positive('keepSnapshots', options.keepSnapshots, DEFAULT_KEEP_SNAPSHOTS),
+    maxRecordBytes: integer('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
+    keepSnapshots: integer('keepSnapshots', options.keepSnapshots, DEFAULT_KEEP_SNAPSHOTS),
     ops: options.fs ?? nodeFs,
   }
 }

@@ -95,9 +95,17 @@ function hasZeroChunk(buf: Buffer, from: number, to: number): boolean {
   return false
 }
 
-/** Offset just after the last non-zero byte of `buf`. */
-function endOfData(buf: Buffer): number {
+/**
+ * Offset just after the last non-zero byte of `buf`: from there on is the unused, preallocated
+ * (zero-filled) end of a segment. Compares whole chunks against zeros, then bytes.
+ */
+export function endOfData(buf: Buffer): number {
   let end = buf.length
+  while (end > 0) {
+    const start = Math.max(0, end - ZEROS.length)
+    if (buf.compare(ZEROS, 0, end - start, start, end) !== 0) break
+    end = start
+  }
   while (end > 0 && buf[end - 1] === 0) end--
   return end
 }
@@ -110,8 +118,7 @@ function endOfData(buf: Buffer): number {
  * after `at` close at most one batch (only the batch being written when the power went can be
  * torn; one more STATE record means a batch that was synced before: corruption).
  */
-function isTornByLostSectors(buf: Buffer, at: number, maxRecordBytes: number): boolean {
-  const end = endOfData(buf)
+function isTornByLostSectors(buf: Buffer, at: number, end: number, maxRecordBytes: number): boolean {
   let states = 0
   for (let pos = at; pos < end;) {
     const framed = frameAt(buf, pos, maxRecordBytes)
@@ -127,27 +134,21 @@ function isTornByLostSectors(buf: Buffer, at: number, maxRecordBytes: number): b
   return true
 }
 
-/** Decide whether a bad record at `at` is a torn tail (returns) or corruption (throws CORRUPT). */
-function classifyBadRecord(buf: Buffer, seg: SegmentRef, at: number, reason: string, isLast: boolean, maxRecordBytes: number): void {
+/**
+ * Decide whether a bad record at `at` is a torn tail (returns) or corruption (throws CORRUPT);
+ * `dataEnd` is {@link endOfData} of `buf`.
+ */
+function classifyBadRecord(buf: Buffer, seg: SegmentRef, at: number, dataEnd: number, reason: string, isLast: boolean, maxRecordBytes: number): void {
   if (!isLast) throw corrupt(seg.path, at, `${reason} (not the last segment)`)
   const next = firstValidRecordAfter(buf, at + 1, maxRecordBytes)
-  if (next !== undefined && !isTornByLostSectors(buf, at, maxRecordBytes)) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
+  if (next !== undefined && !isTornByLostSectors(buf, at, dataEnd, maxRecordBytes)) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
 }
 
-/** True when every byte of `buf` from `from` on is zero: the unused, preallocated end of a segment. */
-export function isZeroTail(buf: Buffer, from: number): boolean {
-  for (let at = from; at < buf.length; at += ZEROS.length) {
-    const end = Math.min(at + ZEROS.length, buf.length)
-    if (buf.compare(ZEROS, 0, end - at, at, end) !== 0) return false
-  }
-  return true
-}
-
-function scanHeader(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): ScannedSegment | null {
+function scanHeader(buf: Buffer, seg: SegmentRef, dataEnd: number, isLast: boolean, maxRecordBytes: number): ScannedSegment | null {
   const problem = checkSegmentHeader(buf)
   if (problem === null) return null
-  classifyBadRecord(buf, seg, 0, problem, isLast, maxRecordBytes)
-  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, torn: {offset: 0, reason: problem}, dataBytes: endOfData(buf)}
+  classifyBadRecord(buf, seg, 0, dataEnd, problem, isLast, maxRecordBytes)
+  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, torn: {offset: 0, reason: problem}, dataBytes: dataEnd}
 }
 
 function decodeAt(seg: SegmentRef, at: number, type: number, payload: Buffer): WalRecord {
@@ -165,7 +166,8 @@ function decodeAt(seg: SegmentRef, at: number, type: number, payload: Buffer): W
  * file and offset, as does a bad record in the last segment that is followed by a valid one.
  */
 export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): ScannedSegment {
-  const torn = scanHeader(buf, seg, isLast, maxRecordBytes)
+  const dataEnd = endOfData(buf)
+  const torn = scanHeader(buf, seg, dataEnd, isLast, maxRecordBytes)
   if (torn) return torn
   const batches: Batch[] = []
   let pending: PlacedRecord[] = []
@@ -174,9 +176,9 @@ export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRe
   let bad: {offset: number; reason: string} | undefined
   while (at < buf.length) {
     const framed = frameAt(buf, at, maxRecordBytes)
-    if (!framed.ok && isZeroTail(buf, at)) break
+    if (!framed.ok && at >= dataEnd) break // the preallocated zeros: the segment's clean end
     if (!framed.ok) {
-      classifyBadRecord(buf, seg, at, framed.reason, isLast, maxRecordBytes)
+      classifyBadRecord(buf, seg, at, dataEnd, framed.reason, isLast, maxRecordBytes)
       bad = {offset: at, reason: framed.reason}
       break
     }
@@ -190,7 +192,7 @@ export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRe
   }
   if (pending.length > 0 && !isLast) throw corrupt(seg.path, pending[0].offset, 'incomplete batch at the end of a segment that is not the last')
   if (pending.length > 0) bad = {offset: pending[0].offset, reason: bad ? `incomplete batch ending in ${bad.reason}` : 'incomplete batch'}
-  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad, dataBytes: bad ? endOfData(buf) : goodEnd}
+  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad, dataBytes: dataEnd}
 }
 
 /** Options of a {@link Wal}. */

@@ -9,6 +9,7 @@ import {readdirSync, readFileSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {WebSocket} from 'ws'
 import {TestCluster, distBuilt, sleep} from './harness.js'
+import {endOfData} from '../../src/storage/wal.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 
@@ -24,19 +25,12 @@ async function singleNodeWithData(c: TestCluster, writes: number): Promise<strin
   return join(walDir, segment)
 }
 
-/** Where a segment's data ends: its zero-filled, preallocated tail starts after the last non-zero byte. */
-function dataEnd(bytes: Buffer): number {
-  let end = bytes.length
-  while (end > 0 && bytes[end - 1] === 0) end--
-  return end
-}
-
 test('a byte flipped in the middle of a WAL segment: the node refuses to start and names the file and offset', {skip}, async () => {
   const c = new TestCluster()
   try {
     const segment = await singleNodeWithData(c, 40)
     const bytes = readFileSync(segment)
-    const middle = Math.floor(dataEnd(bytes) / 2)
+    const middle = Math.floor(endOfData(bytes) / 2)
     bytes[middle] = bytes[middle]! ^ 0xff
     writeFileSync(segment, bytes)
     const {code, stderr} = await c.launchExpectingFailure('n1')
@@ -53,7 +47,7 @@ test('a torn last record is truncated and the node starts with every earlier wri
   const c = new TestCluster()
   try {
     const segment = await singleNodeWithData(c, 40)
-    truncateSync(segment, dataEnd(readFileSync(segment)) - 7)
+    truncateSync(segment, endOfData(readFileSync(segment)) - 7)
     await c.launch('n1')
     await c.waitForLeader()
     assert.match(c.log('n1'), /torn|truncat/i)
