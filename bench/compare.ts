@@ -14,7 +14,11 @@
  * 5. Stops everything it started (by pid), also on error and on Ctrl-C.
  *
  * Options: --duration 10s --warmup 2s --repeats 3 --clients 64 --value-size 100 --keys 1000
- * --systems etcd,zookeeper,raftctl --out FILE --keep-dir.
+ * --warmup-pass 5s --systems etcd,zookeeper,raftctl --workloads writes64,writes1,reads64 --out FILE
+ * --keep-dir. Before the first repeat each system runs each workload once for --warmup-pass,
+ * unmeasured (0 skips it).
+ * `--workloads` runs only the named workloads (e.g. `writes1` with many repeats, to measure the
+ * 1-client latency alone); the targets of workloads not run read `n/a`.
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync} from 'node:fs'
@@ -27,6 +31,7 @@ import {benchCluster} from '../src/bench/run.js'
 import {runClosedLoop, type ClosedLoopResult} from '../src/bench/closed-loop.js'
 import {CpuMeter, type CpuUsage} from '../src/bench/cpu.js'
 import {benchValue} from '../src/bench/loadgen.js'
+import {median, medianOf as medianOfRuns, pairedRatios} from '../src/bench/compare-stats.js'
 import {parseDuration, parseSize} from '../src/cli/parse.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -36,12 +41,14 @@ const {values: args} = parseArgs({
   options: {
     duration: {type: 'string', default: '10s'},
     warmup: {type: 'string', default: '2s'},
+    'warmup-pass': {type: 'string', default: '5s'},
     repeats: {type: 'string', default: '3'},
     clients: {type: 'string', default: '64'},
     'value-size': {type: 'string', default: '100'},
     keys: {type: 'string', default: '1000'},
     connections: {type: 'string', default: '4'},
     systems: {type: 'string', default: 'etcd,zookeeper,raftctl'},
+    workloads: {type: 'string', default: 'writes64,writes1,reads64'},
     out: {type: 'string'},
     'keep-dir': {type: 'boolean', default: false},
   },
@@ -49,6 +56,7 @@ const {values: args} = parseArgs({
 
 const DURATION_MS = parseDuration(args.duration!)
 const WARMUP_MS = parseDuration(args.warmup!)
+const WARMUP_PASS_MS = parseDuration(args['warmup-pass']!)
 const REPEATS = Math.max(1, Number(args.repeats))
 const CLIENTS = Number(args.clients)
 const VALUE_SIZE = parseSize(args['value-size']!)
@@ -63,13 +71,18 @@ interface Workload {
   readonly name: WorkloadName
   readonly clients: number
   readonly read: boolean
+  /** Measured window and warm-up of one run, when not --duration and --warmup (the warm-up pass). */
+  readonly durationMs?: number
+  readonly warmupMs?: number
 }
 
-const WORKLOADS: readonly Workload[] = [
+const ALL_WORKLOADS: readonly Workload[] = [
   {name: 'writes64', clients: CLIENTS, read: false},
   {name: 'writes1', clients: 1, read: false},
   {name: 'reads64', clients: CLIENTS, read: true},
 ]
+const WORKLOAD_NAMES = args.workloads!.split(',').map((s) => s.trim()).filter(Boolean)
+const WORKLOADS: readonly Workload[] = ALL_WORKLOADS.filter((w) => WORKLOAD_NAMES.includes(w.name))
 
 /** One measurement. */
 interface Sample {
@@ -338,7 +351,7 @@ async function startRaftctl(root: string): Promise<System> {
     pids,
     run: async (w) => {
       const r = await benchCluster(cluster, {
-        clients: w.clients, connections: CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS,
+        clients: w.clients, connections: CONNECTIONS, durationMs: w.durationMs ?? DURATION_MS, warmupMs: w.warmupMs ?? WARMUP_MS,
         valueSize: VALUE_SIZE, keys: KEYS, readRatio: w.read ? 1 : 0, serializable: false, target: 'leader',
       })
       const errors = Object.values(r.errors).reduce((a, b) => a + b, 0)
@@ -357,7 +370,7 @@ async function measure(system: SystemName, pids: number[], w: Workload, op: (cli
   let meter: CpuMeter | null = null
   let usage: CpuUsage | null = null
   const r: ClosedLoopResult = await runClosedLoop({
-    clients: w.clients, durationMs: DURATION_MS, warmupMs: WARMUP_MS, op,
+    clients: w.clients, durationMs: w.durationMs ?? DURATION_MS, warmupMs: w.warmupMs ?? WARMUP_MS, op,
     onMeasureStart: () => (meter = new CpuMeter(pids)),
     onMeasureEnd: () => (usage = meter?.read() ?? null),
   })
@@ -371,11 +384,19 @@ async function measure(system: SystemName, pids: number[], w: Workload, op: (cli
   }
 }
 
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const s = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+/**
+ * Before the first repeat, every system runs every workload once for --warmup-pass, unmeasured:
+ * the JVM's JIT, Go's heap and V8's optimizer all start cold, and a peer just started may still
+ * be settling (a cold ZooKeeper has stalled for seconds in its first runs here).
+ */
+async function warmupPass(systems: readonly System[]): Promise<void> {
+  if (WARMUP_PASS_MS <= 0) return
+  for (const s of systems) {
+    for (const w of WORKLOADS) {
+      const r = await s.run({...w, durationMs: WARMUP_PASS_MS, warmupMs: 0})
+      console.error(`warm-up  ${w.name.padEnd(8)} ${s.name.padEnd(9)} ${String(Math.round(r.throughput)).padStart(6)} ops/s (not counted)`)
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,7 +423,7 @@ const ROWS: readonly Row[] = [
 ]
 
 function medianOf(samples: readonly Sample[], system: SystemName, workload: WorkloadName, field: Row['field']): number | null {
-  return median(samples.filter((s) => s.system === system && s.workload === workload).flatMap((s) => (s[field] === null ? [] : [s[field] as number])))
+  return medianOfRuns(samples, system, workload, field)
 }
 
 /** raftctl's ratio: how many times better (throughput: raftctl / peer; latency and CPU: peer / raftctl). */
@@ -422,7 +443,7 @@ function table(samples: readonly Sample[]): string {
   const peers = SYSTEMS.filter((s) => s !== 'raftctl')
   const head = ['', ...SYSTEMS, ...(SYSTEMS.includes('raftctl') ? peers.map((p) => `raftctl vs ${p}`) : [])]
   const lines: string[][] = [head]
-  for (const r of ROWS) {
+  for (const r of ROWS.filter((row) => WORKLOADS.some((w) => w.name === row.workload))) {
     const values = SYSTEMS.map((s) => medianOf(samples, s, r.workload, r.field))
     const raft = medianOf(samples, 'raftctl', r.workload, r.field)
     const ratios = SYSTEMS.includes('raftctl') ? peers.map((p) => ratio(r, raft, medianOf(samples, p, r.workload, r.field))) : []
@@ -453,12 +474,26 @@ function targets(samples: readonly Sample[]): string[] {
   return out
 }
 
+/** The 1-client p50 repeat by repeat, as raftctl's over each peer's (src/bench/compare-stats.ts). */
+function pairedLatency(samples: readonly Sample[]): string[] {
+  if (!SYSTEMS.includes('raftctl') || !WORKLOADS.some((w) => w.name === 'writes1')) return []
+  const out: string[] = []
+  for (const peer of SYSTEMS.filter((s) => s !== 'raftctl')) {
+    const p = pairedRatios(samples, 'raftctl', peer, 'writes1', 'p50')
+    if (p.median === null) continue
+    out.push(`\n1-client p50, raftctl / ${peer} by repeat: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; median ${p.median.toFixed(3)}, raftctl lower or equal in ${p.raftctlNotWorse} of ${p.ratios.length}`)
+  }
+  return out
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 
 async function main(): Promise<void> {
   if (!(CLIENTS >= 1 && KEYS >= 1 && CONNECTIONS >= 1)) throw new Error('--clients, --keys and --connections must be positive')
   for (const s of SYSTEMS) if (!['etcd', 'zookeeper', 'raftctl'].includes(s)) throw new Error(`unknown system ${s}`)
+  for (const w of WORKLOAD_NAMES) if (!ALL_WORKLOADS.some((a) => a.name === w)) throw new Error(`unknown workload ${w} (known: ${ALL_WORKLOADS.map((a) => a.name).join(', ')})`)
+  if (WORKLOADS.length === 0) throw new Error('--workloads names no workload')
   ensureInstalled()
   const root = mkdtempSync(join(tmpdir(), 'raftctl-compare-'))
   if (!args['keep-dir']) {
@@ -481,6 +516,7 @@ async function main(): Promise<void> {
     if (name === 'zookeeper') systems.push(await startZooKeeper(root))
     if (name === 'raftctl') systems.push(await startRaftctl(root))
   }
+  await warmupPass(systems)
   const samples: Sample[] = []
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
     for (const w of WORKLOADS) {
@@ -500,11 +536,12 @@ async function main(): Promise<void> {
   const bg = median(samples.flatMap((s) => (s.backgroundCores === null ? [] : [s.backgroundCores])))
   const bgMax = Math.max(0, ...samples.flatMap((s) => (s.backgroundCores === null ? [] : [s.backgroundCores])))
   console.log(`\nOther programs used ${bg === null ? '?' : bg.toFixed(2)} cores (median; max ${bgMax.toFixed(2)}) of the ${cpus().length} during the runs${bgMax > 0.2 ? ': the machine was not quiet, the figures are disturbed' : ''}.`)
-  if (SYSTEMS.length === 3) {
+  for (const line of pairedLatency(samples)) console.log(line)
+  if (SYSTEMS.includes('raftctl') && SYSTEMS.length > 1) {
     console.log('\nTargets:')
     for (const line of targets(samples)) console.log(`  ${line}`)
   }
-  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS}, samples}, null, 2)}\n`)
+  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, WARMUP_PASS_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS, WORKLOADS: WORKLOAD_NAMES}, samples}, null, 2)}\n`)
 }
 
 try {
