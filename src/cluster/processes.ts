@@ -4,10 +4,11 @@
  */
 import {spawn} from 'node:child_process'
 import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
+
+export {freePort} from './ports.js'
 
 /** The raftctl CLI entry point. */
 export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
@@ -46,18 +47,6 @@ export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: '65536',
 }
 
-/** A free TCP port on `host` (bound and released at once). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, host, () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Is `pid` a live raftctl daemon for `id` (not a stale pid reused by another process)? */
 export function isDaemon(pid: number, id: string): boolean {
