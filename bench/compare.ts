@@ -16,7 +16,7 @@
  * Options: --duration 10s --warmup 2s --repeats 3 --clients 64 --value-size 100 --keys 1000
  * --warmup-pass 5s --systems etcd,zookeeper,raftctl --workloads writes64,writes1,reads64 --out FILE
  * --keep-dir. Before the first repeat each system runs each workload once for --warmup-pass,
- * unmeasured (0 skips it).
+ * unmeasured (`0s` skips it).
  * `--workloads` runs only the named workloads (e.g. `writes1` with many repeats, to measure the
  * 1-client latency alone); the targets of workloads not run read `n/a`.
  */
@@ -481,7 +481,7 @@ function pairedLatency(samples: readonly Sample[]): string[] {
   for (const peer of SYSTEMS.filter((s) => s !== 'raftctl')) {
     const p = pairedRatios(samples, 'raftctl', peer, 'writes1', 'p50')
     if (p.median === null) continue
-    out.push(`\n1-client p50, raftctl / ${peer} by repeat: ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; median ${p.median.toFixed(3)}, raftctl lower or equal in ${p.raftctlNotWorse} of ${p.ratios.length}`)
+    out.push(`\n1-client p50, raftctl / ${peer} by repeat (below 1: raftctl faster): ${p.ratios.map((x) => x.toFixed(3)).join(' ')}; median ${p.median.toFixed(3)}, raftctl lower or equal in ${p.raftctlNotWorse} of ${p.ratios.length}`)
   }
   return out
 }
@@ -508,7 +508,7 @@ async function main(): Promise<void> {
     etcd: SYSTEMS.includes('etcd') ? versionOf('etcd', ['--version'], /etcd Version: (\S+)/) : '-',
     zookeeper: SYSTEMS.includes('zookeeper') ? versionOf('dpkg-query', ['-W', '-f', '${Version}', 'zookeeper'], /^(.+)$/) : '-',
   }
-  console.error(`bench:compare in ${root}: ${SYSTEMS.join(', ')}; ${CLIENTS} clients over ${CONNECTIONS} connections, ${VALUE_SIZE} B values, ${KEYS} keys, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per run, ${REPEATS} repeats`)
+  console.error(`bench:compare in ${root}: ${SYSTEMS.join(', ')}; ${CLIENTS} clients over ${CONNECTIONS} connections, ${VALUE_SIZE} B values, ${KEYS} keys, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per run, ${REPEATS} repeats of ${WORKLOADS.map((w) => w.name).join(', ')} after a ${WARMUP_PASS_MS} ms warm-up pass of each`)
   const systems: System[] = []
   for (const name of SYSTEMS) {
     console.error(`starting ${name}`)
@@ -529,7 +529,7 @@ async function main(): Promise<void> {
     }
   }
   const cpuModel = cpus()[0]?.model ?? 'unknown'
-  console.log(`\nMedians of ${REPEATS} repeats; ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up; ${VALUE_SIZE}-byte values over ${KEYS} keys; 3 nodes each on 127.0.0.1, fsync on; every client on the leader, ${CONNECTIONS} connections per system.`)
+  console.log(`\nMedians of ${REPEATS} repeats (a run that completed nothing has no latency); ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up and a ${WARMUP_PASS_MS / 1000} s warm-up pass; ${VALUE_SIZE}-byte values over ${KEYS} keys; 3 nodes each on 127.0.0.1, fsync on; every client on the leader, ${CONNECTIONS} connections per system.`)
   console.log(`Machine: ${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${versions.node}, etcd ${versions.etcd}, ZooKeeper ${versions.zookeeper}.`)
   console.log('Ratios: how many times better raftctl is (throughput: raftctl / peer; latency and CPU: peer / raftctl).\n')
   console.log(table(samples))
@@ -541,7 +541,7 @@ async function main(): Promise<void> {
     console.log('\nTargets:')
     for (const line of targets(samples)) console.log(`  ${line}`)
   }
-  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, WARMUP_PASS_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS, WORKLOADS: WORKLOAD_NAMES}, samples}, null, 2)}\n`)
+  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, WARMUP_PASS_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS, WORKLOADS: WORKLOADS.map((w) => w.name)}, samples}, null, 2)}\n`)
 }
 
 try {

@@ -24,7 +24,7 @@ export function median(values: readonly number[]): number | null {
 }
 
 /** Fields that are latencies: a run that completed no operation has none (its 0 is not a latency). */
-const LATENCY_FIELDS = new Set(['p50', 'p99', 'max'])
+const LATENCY_FIELDS = new Set(['p50', 'p90', 'p99', 'p999', 'max', 'min', 'mean'])
 
 /**
  * The median of `field` over the repeats of `system` on `workload`: null values are left out,

@@ -8,7 +8,7 @@ import {AdminClient, KvClient} from '../client/index.js'
 import type {NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../admin/errors.js'
 import {
-  ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, findNode, loadManifest,
+  ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, findNode, listClusters, loadManifest,
   readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
   type ClusterOptions, type Manifest, type NodeEntry,
 } from './manifest.js'
@@ -103,7 +103,7 @@ export class LocalCluster {
     if (!this.exists()) {
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 15) throw new RaftctlError('BAD_USAGE', '--nodes must be between 1 and 15')
       const m = createCluster(this.paths, {...CLUSTER_DEFAULTS, ...options})
-      for (let i = 0; i < nodes; i++) addNodeEntry(this.paths, m, '127.0.0.1', await freePort())
+      for (let i = 0; i < nodes; i++) addNodeEntry(this.paths, m, '127.0.0.1', await this.newPort())
       created = true
     }
     const m = this.manifest()
@@ -280,10 +280,18 @@ export class LocalCluster {
 
   // ------------------------------------------------------------------ membership
 
+  /**
+   * A free port for a new node, none of the ports the clusters in RAFTCTL_HOME have recorded: a
+   * stopped node's port is not bound, but it will be at the node's next start.
+   */
+  private newPort(): Promise<number> {
+    return freePort('127.0.0.1', {exclude: recordedPorts(this.paths.home)})
+  }
+
   /** Reserve a new node name and port and spawn its daemon (not yet a member). */
   async spawnNewNode(): Promise<NodeEntry> {
     const m = this.manifest()
-    const node = addNodeEntry(this.paths, m, '127.0.0.1', await freePort())
+    const node = addNodeEntry(this.paths, m, '127.0.0.1', await this.newPort())
     await this.spawn(m, node, [])
     return node
   }
@@ -315,4 +323,17 @@ function pickLeader(details: (NodeStatus | null)[]): NodeStatus | null {
 
 function maxTerm(details: (NodeStatus | null)[]): number {
   return details.reduce((m, d) => Math.max(m, d?.term ?? 0), 0)
+}
+
+/** Every port recorded in the manifests of the clusters in `home` (unreadable manifests are skipped). */
+export function recordedPorts(home: string): Set<number> {
+  const ports = new Set<number>()
+  for (const name of listClusters(home)) {
+    try {
+      for (const n of loadManifest(new ClusterPaths(name, home)).nodes) ports.add(n.port)
+    } catch {
+      // a damaged manifest: its cluster cannot start anyway
+    }
+  }
+  return ports
 }

@@ -5,20 +5,26 @@
  * again at every restart (the manifest keeps it). A port from the ephemeral range (Linux:
  * 32768–60999) can be taken in between as the local end of any outgoing connection on the
  * machine, including the cluster's own peer links; the daemon then fails with EADDRINUSE. Ports
- * below that range are only ever taken by programs that ask for them.
+ * outside that range are only ever taken by programs that ask for them.
  */
 import {readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 
-/** The range listening ports are drawn from when the ephemeral range allows (inclusive). */
+/** The ports listening ports are drawn from, less the ephemeral range (inclusive). */
 export const LISTEN_PORTS = {low: 20_000, high: 32_767} as const
 /** Candidates tried before falling back to a kernel-chosen (ephemeral) port. */
 export const PORT_ATTEMPTS = 64
 /** A port handed out is not handed out again by this process for this long (ms). */
 export const PORT_QUARANTINE_MS = 60_000
 
+/** An inclusive port range. */
+export interface PortRange {
+  readonly low: number
+  readonly high: number
+}
+
 /** The kernel's ephemeral port range (Linux's default when it cannot be read). */
-export function ephemeralRange(file = '/proc/sys/net/ipv4/ip_local_port_range'): {low: number; high: number} {
+export function ephemeralRange(file = '/proc/sys/net/ipv4/ip_local_port_range'): PortRange {
   try {
     const [low, high] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number)
     if (Number.isInteger(low) && Number.isInteger(high) && low! > 0 && high! >= low!) return {low: low!, high: high!}
@@ -29,21 +35,45 @@ export function ephemeralRange(file = '/proc/sys/net/ipv4/ip_local_port_range'):
 }
 
 /**
- * The candidate range: {@link LISTEN_PORTS} cut below the ephemeral range; null when nothing of
- * it is left (an ephemeral range that starts at 20,000 or lower).
+ * The candidate range: the larger part of {@link LISTEN_PORTS} outside the ephemeral range
+ * (below or above it); null when the ephemeral range covers all of it.
  */
-export function listenRange(ephemeral = ephemeralRange()): {low: number; high: number} | null {
-  const high = Math.min(LISTEN_PORTS.high, ephemeral.low - 1)
-  return high >= LISTEN_PORTS.low ? {low: LISTEN_PORTS.low, high} : null
+export function listenRange(ephemeral: PortRange = ephemeralRange()): PortRange | null {
+  const {low, high} = LISTEN_PORTS
+  if (ephemeral.high < low || ephemeral.low > high) return {low, high}
+  const below = {low, high: ephemeral.low - 1}
+  const above = {low: ephemeral.high + 1, high}
+  const size = (r: PortRange): number => r.high - r.low + 1
+  const best = size(below) >= size(above) ? below : above
+  return size(best) > 0 ? best : null
 }
 
+/** Options of {@link freePort}. */
+export interface FreePortOptions {
+  /** Ports never to return (e.g. those of stopped nodes, which are not bound but will be). */
+  readonly exclude?: ReadonlySet<number>
+  /** A number in [0, 1): picks the candidates. Default `Math.random`. */
+  readonly random?: () => number
+  /** The range to draw from. Default {@link listenRange}() (null: let the kernel pick). */
+  readonly range?: PortRange | null
+  /** The clock of the quarantine, ms. Default `Date.now`. */
+  readonly now?: () => number
+  /** Bind and release: the port bound, null when taken (tests replace the real one). */
+  readonly bind?: (host: string, port: number) => Promise<number | null>
+}
+
+/** Ports this process handed out, with when: not handed out again for {@link PORT_QUARANTINE_MS}. */
 const handedOut = new Map<number, number>()
 
-/** Can `port` be bound on `host` right now? (0 binds a kernel-chosen port: resolves with it.) */
+/**
+ * Bind `port` on `host` and let it go: the port bound (a kernel-chosen one for 0), or null when it
+ * is taken (EADDRINUSE, EACCES). Any other error (e.g. an address this machine does not have)
+ * rejects.
+ */
 function tryBind(host: string, port: number): Promise<number | null> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const srv = createServer()
-    srv.once('error', () => resolve(null))
+    srv.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(null) : reject(err)))
     srv.listen({port, host, exclusive: true}, () => {
       const addr = srv.address()
       const bound = typeof addr === 'object' && addr ? addr.port : null
@@ -53,23 +83,38 @@ function tryBind(host: string, port: number): Promise<number | null> {
 }
 
 /**
- * A TCP port free on `host` now: a random one of {@link listenRange} that binds and that this
- * process has not handed out in the last {@link PORT_QUARANTINE_MS}, else (no range, or
- * {@link PORT_ATTEMPTS} candidates taken) one the kernel picks. `random` is injectable for tests.
+ * A TCP port free on `host` now: a random one of the range that binds, is not excluded, and that
+ * this process has not handed out in the last {@link PORT_QUARANTINE_MS} (concurrent calls never
+ * get the same one). When there is no range, or {@link PORT_ATTEMPTS} candidates were taken, the
+ * kernel picks one (from its ephemeral range: the EADDRINUSE risk this module avoids comes back,
+ * so that only happens on a machine whose ephemeral range covers 20000–32767, or with the range
+ * nearly full).
  */
-export async function freePort(host = '127.0.0.1', random: () => number = Math.random): Promise<number> {
-  const now = Date.now()
+export async function freePort(host = '127.0.0.1', options: FreePortOptions = {}): Promise<number> {
+  const random = options.random ?? Math.random
+  const now = (options.now ?? Date.now)()
+  const exclude = options.exclude ?? new Set<number>()
+  const bind = options.bind ?? tryBind
   for (const [port, at] of handedOut) if (now - at > PORT_QUARANTINE_MS) handedOut.delete(port)
-  const range = listenRange()
+  const range = options.range === undefined ? listenRange() : options.range
   for (let i = 0; range !== null && i < PORT_ATTEMPTS; i++) {
-    const port = range.low + Math.floor(random() * (range.high - range.low + 1))
-    if (handedOut.has(port)) continue
-    if ((await tryBind(host, port)) === null) continue
+    const span = range.high - range.low + 1
+    const port = range.low + Math.min(span - 1, Math.max(0, Math.floor(random() * span)))
+    if (handedOut.has(port) || exclude.has(port)) continue
+    handedOut.set(port, now) // reserved before the await: a concurrent call skips it
+    let bound: number | null = null
+    try {
+      bound = await bind(host, port)
+    } finally {
+      if (bound === null) handedOut.delete(port)
+    }
+    if (bound !== null) return port
+  }
+  for (let i = 0; i < PORT_ATTEMPTS; i++) {
+    const port = await bind(host, 0)
+    if (port === null || handedOut.has(port) || exclude.has(port)) continue
     handedOut.set(port, now)
     return port
   }
-  const port = await tryBind(host, 0)
-  if (port === null) throw new Error(`no free TCP port on ${host}`)
-  handedOut.set(port, now)
-  return port
+  throw new Error(`no free TCP port on ${host}`)
 }

@@ -47,7 +47,6 @@ export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: '65536',
 }
 
-
 /** Is `pid` a live raftctl daemon for `id` (not a stale pid reused by another process)? */
 export function isDaemon(pid: number, id: string): boolean {
   try {

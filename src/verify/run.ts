@@ -370,9 +370,10 @@ export const START_ATTEMPTS = 3
 export const START_RETRY_MS = 1000
 
 /**
- * Start one node, trying again when it does not come up: its port (picked from the ephemeral
- * range when the cluster was created) may meanwhile be the local port of some outgoing
- * connection, which makes the daemon's bind fail until that connection closes.
+ * Start one node, trying again when it does not come up: its port may meanwhile be bound by
+ * something else (in a cluster created by an older raftctl, whose ports came from the ephemeral
+ * range, the local end of any outgoing connection), which makes the daemon's bind fail until
+ * that lets go.
  */
 async function startNode(cluster: LocalCluster, id: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {

@@ -54,6 +54,18 @@ test('pairedRatios: raftctl over the peer within each repeat, repeats where eith
   assert.equal(p.raftctlNotWorse, 2)
 })
 
+test('pairedRatios: a repeat where raftctl stalled is left out too', () => {
+  const samples = [run('raftctl', 1, 0, 0), run('zookeeper', 1, 0.8), run('raftctl', 2, 0.6), run('zookeeper', 2, 0.8)]
+  assert.deepEqual(pairedRatios(samples, 'raftctl', 'zookeeper', 'writes1', 'p50').ratios.map((x) => x.toFixed(3)), ['0.750'])
+})
+
+test('medianOf: the stalled run is left out of every latency field, p99 and max included', () => {
+  const withTails = (repeat: number, ms: number, ops: number) => ({...run('etcd', repeat, ms, ops), p99: ms * 2, max: ms * 10})
+  const samples = [withTails(1, 1, 100), withTails(2, 0, 0), withTails(3, 2, 100)]
+  assert.equal(medianOf(samples, 'etcd', 'writes1', 'p99'), 3)
+  assert.equal(medianOf(samples, 'etcd', 'writes1', 'max'), 15)
+})
+
 test('pairedRatios: no pair, no median', () => {
   const p = pairedRatios([run('raftctl', 1, 0.6)], 'raftctl', 'zookeeper', 'writes1', 'p50')
   assert.deepEqual(p, {ratios: [], median: null, raftctlNotWorse: 0})
