@@ -4,6 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
@@ -105,7 +106,12 @@ export function hasExited(pid: number): boolean {
   return !signal(pid, 0) || processState(pid) === 'Z'
 }
 
-/** Spawn a detached daemon for `node`; returns its pid. The daemon writes its pid file once listening. */
+/**
+ * Spawn a detached daemon for `node`; returns its pid. The daemon writes its pid file once
+ * listening. It runs in the cluster's folder (every path it gets is absolute): what a process
+ * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
+ * the caller's directory is not held busy by a daemon.
+ */
 export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): number {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
   const o = m.options
@@ -113,10 +119,10 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
     DAEMON_ENTRY, 'node', 'run',
     '--id', node.id,
     '--listen', `${node.host}:${node.port}`,
-    '--data-dir', paths.dataDir(node.id),
-    '--secret-file', paths.secret,
-    '--log-file', paths.logFile(node.id),
-    '--pid-file', paths.pidFile(node.id),
+    '--data-dir', resolve(paths.dataDir(node.id)),
+    '--secret-file', resolve(paths.secret),
+    '--log-file', resolve(paths.logFile(node.id)),
+    '--pid-file', resolve(paths.pidFile(node.id)),
     '--tick', o.tick,
     '--election-ticks', String(o.electionTicks),
     '--heartbeat-ticks', String(o.heartbeatTicks),
@@ -129,7 +135,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
   const out = openSync(paths.logFile(node.id), 'a')
   try {
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, cwd: resolve(paths.dir), stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
     child.unref()
     if (child.pid === undefined) throw new RaftctlError('SPAWN_FAILED', `could not start ${node.id}`)
     return child.pid

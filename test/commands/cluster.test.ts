@@ -5,9 +5,10 @@
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {existsSync, readFileSync, readlinkSync, realpathSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {listenRange} from '../../src/cluster/ports.js'
 import {resetExitCode} from '../helpers.js'
 import {alive, cleanup, eventually, keys, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
 
@@ -68,6 +69,13 @@ test('cluster start creates a 3-node cluster, waits for a leader, prints the sta
     }
   }
   const dir = join(home, 'default')
+  for (const n of doc.nodes) {
+    // Daemons run in the cluster's folder, on ports below the ephemeral range (src/cluster/ports.ts).
+    assert.equal(readlinkSync(`/proc/${n.pid}/cwd`), realpathSync(dir))
+    const port = Number(new URL(n.address).port)
+    const range = listenRange()
+    if (range !== null) assert.ok(port >= range.low && port <= range.high, `${n.id} listens on ${port}`)
+  }
   assert.equal(statSync(join(dir, 'secret')).mode & 0o777, 0o600)
   assert.equal(statSync(dir).mode & 0o777, 0o700)
   assert.ok(existsSync(join(dir, 'manifest.json')))
