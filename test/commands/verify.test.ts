@@ -42,7 +42,12 @@ test('CI: 30 s of partitions and kills on a fresh cluster is linearizable and du
   const summary = `verdict ${doc.verdict}: ${doc.ops} ops (${doc.ok} ok, ${doc.failed} failed, ${doc.unknown} unknown), ${doc.opsPerSecond} ops/s, ` +
     `faults ${doc.faults.filter((f: {status: string}) => f.status === 'applied').map((f: {description: string}) => f.description).join('; ')}; warnings: ${doc.warnings.join('; ') || 'none'}`
   t.diagnostic(summary)
-  assert.equal(r.exit, 0, `${summary}\n${JSON.stringify(doc.linearizable.counterexample ?? doc.durable.violations, null, 1)?.slice(0, 3000)}`)
+  // On failure, say which check failed and why (a budget, a key without a final read, …).
+  const why = {
+    linearizable: {valid: doc.linearizable.valid, reason: doc.linearizable.reason, counterexample: doc.linearizable.counterexample},
+    durable: {valid: doc.durable.valid, reason: doc.durable.reason, restarted: doc.durable.restarted, violations: doc.durable.violations?.slice(0, 3), undecided: doc.durable.undecided?.slice(0, 3)},
+  }
+  assert.equal(r.exit, 0, `${summary}\n${JSON.stringify(why, null, 1).slice(0, 4000)}`)
   assert.equal(doc.valid, true)
   assert.equal(doc.verdict, 'valid')
   assert.equal(doc.linearizable.valid, true)
