@@ -31,7 +31,7 @@ import {benchCluster} from '../src/bench/run.js'
 import {runClosedLoop, type ClosedLoopResult} from '../src/bench/closed-loop.js'
 import {CpuMeter, type CpuUsage} from '../src/bench/cpu.js'
 import {benchValue} from '../src/bench/loadgen.js'
-import {median, medianOf as medianOfRuns, pairedRatios} from '../src/bench/compare-stats.js'
+import {median, medianOf, pairedRatios} from '../src/bench/compare-stats.js'
 import {parseDuration, parseSize} from '../src/cli/parse.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -422,9 +422,6 @@ const ROWS: readonly Row[] = [
   {label: `writes, ${CLIENTS} clients: client CPU ms/op`, workload: 'writes64', field: 'clientCpuMsPerOp', higherBetter: false},
 ]
 
-function medianOf(samples: readonly Sample[], system: SystemName, workload: WorkloadName, field: Row['field']): number | null {
-  return medianOfRuns(samples, system, workload, field)
-}
 
 /** raftctl's ratio: how many times better (throughput: raftctl / peer; latency and CPU: peer / raftctl). */
 function ratio(r: Row, raft: number | null, peer: number | null): number | null {

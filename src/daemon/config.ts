@@ -4,6 +4,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {RaftctlError} from '../admin/errors.js'
+import {DEFAULT_PREALLOCATE_BYTES, DEFAULT_SEGMENT_BYTES} from '../storage/index.js'
 
 /** Everything one node needs to run. */
 export interface DaemonConfig {
@@ -62,8 +63,8 @@ export const DAEMON_DEFAULTS = {
   heartbeatTicks: 6,
   snapshotEvery: 10_000,
   compactionLag: 5_000,
-  segmentBytes: 64 * 1024 * 1024,
-  walPreallocateBytes: 1024 * 1024,
+  segmentBytes: DEFAULT_SEGMENT_BYTES,
+  walPreallocateBytes: DEFAULT_PREALLOCATE_BYTES,
   requestTimeoutMs: 5_000,
   logLevel: 'info',
   unsafeNoFsync: false,

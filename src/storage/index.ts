@@ -4,7 +4,7 @@
  */
 export {StorageError, type StorageErrorCode, type StorageErrorOptions} from './errors.js'
 export {
-  FileStorage, DEFAULT_SEGMENT_BYTES, DEFAULT_MAX_RECORD_BYTES, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_SYNC_MODE,
+  FileStorage, DEFAULT_SEGMENT_BYTES, DEFAULT_PREALLOCATE_BYTES, DEFAULT_MAX_RECORD_BYTES, DEFAULT_KEEP_SNAPSHOTS, DEFAULT_SYNC_MODE,
   type FileStorageOptions, type SyncMode,
 } from './file-storage.js'
 export {MemoryStorage, type MemoryStorageInit} from './memory.js'

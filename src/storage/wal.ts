@@ -385,7 +385,6 @@ export class Wal {
       throw failure
     }
     active.bytes += batch.length
-    active.fileBytes = Math.max(active.fileBytes, active.bytes)
     return {seg: active.name, offset}
   }
 
@@ -403,7 +402,6 @@ export class Wal {
       writeFully(this.#opts.ops, fd, segmentHeader(), 0)
       writeFully(this.#opts.ops, fd, batch, SEGMENT_HEADER_BYTES)
       this.#preallocate(created, fd, created.bytes)
-      created.fileBytes = Math.max(created.fileBytes, created.bytes)
       syncing = true
       this.#syncFile(fd)
       if (this.#opts.sync) fsyncDir(this.#opts.ops, this.#opts.walDir)
@@ -420,15 +418,17 @@ export class Wal {
   }
 
   /**
-   * A batch just written up to `end` grew `seg`'s file (beyond `seg.fileBytes`): write zeros
-   * after it, `preallocateBytes` of them, but not past `segmentBytes`. The batch is written first,
-   * so the zeros never take space it needs. Best effort: a failure (say, a full disk) cuts the file
+   * A batch was just written up to `end`: `seg.fileBytes` becomes at least `end`, and when the
+   * batch grew the file, zeros are written after it, `preallocateBytes` of them, but not past
+   * `segmentBytes`. The batch is written first, so the zeros never take space it needs. Best effort: a failure (say, a full disk) cuts the file
    * back to `end`, is logged (once until a preallocation succeeds again), and the append goes on
    * as it would without. The zeros become durable with the batch's own fdatasync.
    */
   #preallocate(seg: OpenSegment, fd: number, end: number): void {
     const target = Math.min(end + this.#opts.preallocateBytes, Math.max(end, this.#opts.segmentBytes))
-    if (end <= seg.fileBytes || target <= end) return
+    if (end <= seg.fileBytes) return
+    seg.fileBytes = end
+    if (target <= end) return
     try {
       for (let at = end; at < target; at += ZEROS.length) writeFully(this.#opts.ops, fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at)
       seg.fileBytes = target
