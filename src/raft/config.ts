@@ -45,6 +45,14 @@ export interface RaftOptions {
    * proposals since the last Ready). When false, every proposal is sent at once. Default true.
    */
   batchAppends?: boolean
+  /**
+   * Commit notices: when the leader's commit index advances, it sends every follower an append
+   * at once, empty if need be, to tell it (true). When false, the new commit index rides on the
+   * next append or heartbeat: fewer messages (a commit-only append and its answer per follower
+   * per commit), and followers apply up to one heartbeat interval later when no new entry
+   * follows. Safety does not depend on it. Default true.
+   */
+  commitNotices?: boolean
   /** Planted bugs, for tests of the simulator only. */
   bugs?: PlantedBugs
 }
@@ -64,6 +72,7 @@ export const RAFT_DEFAULTS = {
   maxProposalBytes: 1024 * 1024,
   maxUncommittedEntries: 100_000,
   batchAppends: true,
+  commitNotices: true,
 } as const
 
 /** Fill defaults and validate; throws Error('BAD_CONFIG: …') on invalid values. */

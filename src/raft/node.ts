@@ -856,7 +856,7 @@ export class RaftNode {
     // In replicate state, pipeline appends until the in-flight window is full (§5.3 flow control).
     do {
       if (pr.isPaused()) return
-      if (pr.next > this.log.lastIndex() && pr.commitSent >= this.log.committed) return
+      if (pr.next > this.log.lastIndex() && (!this.o.commitNotices || pr.commitSent >= this.log.committed)) return
       this.sendAppend(to)
     } while (pr.state === 'replicate' && pr.next <= this.log.lastIndex())
   }
@@ -880,7 +880,9 @@ export class RaftNode {
     this.log.commitTo(index)
     if (firstInTerm) this.releaseReadsBeforeCommit()
     this.maybeLeaveRemoved()
-    // Tell followers the new commit index promptly (batched into the next Ready).
+    // Tell followers the new commit index promptly (batched into the next Ready), unless it
+    // waits for the next append or heartbeat (commitNotices off).
+    if (!this.o.commitNotices) return
     if (this.o.batchAppends) this.appendOwed = true
     else this.bcastAppend()
   }

@@ -42,6 +42,11 @@ export interface SimOptions {
    * mode; replica option `backgroundSaves`).
    */
   readonly backgroundSaves?: 'always' | 'leader'
+  /**
+   * Whether leaders send commit notices at once (the core's `commitNotices`). Default true;
+   * the daemon runs with false (the commit index rides on the next append or heartbeat).
+   */
+  readonly commitNotices?: boolean
   /** Planted bugs (tests of the simulator only). */
   readonly bugs?: PlantedBugs
   /** Keep every trace line (for `sim run --seed`). Default false: only the last ones. */
@@ -60,6 +65,7 @@ export const SIM_DEFAULTS = {
   disk: 'async',
   maxDiskMs: 3,
   backgroundSaves: 'always',
+  commitNotices: true,
   lastEvents: 40,
 } as const
 
@@ -268,6 +274,7 @@ export class Simulation {
         heartbeatTicks: this.o.heartbeatTicks,
         maxInflight: 8,
         maxAppendBytes: 256,
+        commitNotices: this.o.commitNotices,
         bugs: this.o.bugs,
       },
       storage: this.storagePort(node),

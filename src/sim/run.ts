@@ -14,11 +14,12 @@ export interface SimBatchResult {
   readonly events: number
 }
 
-/** The command that replays one seed exactly (with the disk mode and background saves when not the defaults). */
-export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves'> = {}): string {
+/** The command that replays one seed exactly (with the disk mode, background saves and commit notices when not the defaults). */
+export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves' | 'commitNotices'> = {}): string {
   const disk = options.disk === 'sync' ? ' --disk sync' : ''
   const saves = options.backgroundSaves === 'leader' ? ' --background-saves leader' : ''
-  return `raftctl sim run --seed ${seed}${disk}${saves}`
+  const notices = options.commitNotices === false ? ' --no-commit-notices' : ''
+  return `raftctl sim run --seed ${seed}${disk}${saves}${notices}`
 }
 
 /**

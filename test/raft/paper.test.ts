@@ -229,6 +229,36 @@ describe('§5.3 log replication', () => {
     assert.deepEqual(h.applied('n2'), ['a', 'b', 'c', 'd', 'e'])
   })
 
+  it('commit notices: followers learn a new commit index at once; with commitNotices off, from the next append or heartbeat', () => {
+    const commitOnly = (m: Message): boolean => m.type === 'append' && m.from === 'n1' && m.entries.length === 0
+    // Default: the commit travels in a commit-only append right after the acknowledgements.
+    const eager = elected(3, {node: {heartbeatTicks: 3}})
+    let from = eager.delivered.length
+    assert.equal(eager.propose('n1', 'a').ok, true)
+    eager.stabilize()
+    assert.equal(deliveredSince(eager, from, commitOnly).length, 2)
+    for (const id of eager.nodeIds) assert.deepEqual(eager.applied(id), ['a'])
+    // Off: no commit-only append; the followers hold the entry but have not committed it yet.
+    const lazy = elected(3, {node: {heartbeatTicks: 3, commitNotices: false}})
+    from = lazy.delivered.length
+    assert.equal(lazy.propose('n1', 'a').ok, true)
+    lazy.stabilize()
+    assert.equal(deliveredSince(lazy, from, commitOnly).length, 0)
+    assert.equal(lazy.status('n1').commitIndex, 5)
+    assert.deepEqual(lazy.applied('n1'), ['a'])
+    for (const id of ['n2', 'n3']) {
+      assert.equal(lazy.status(id).lastIndex, 5)
+      assert.deepEqual(lazy.applied(id), [])
+    }
+    // The next append carries it...
+    assert.equal(lazy.propose('n1', 'b').ok, true)
+    lazy.stabilize()
+    for (const id of ['n2', 'n3']) assert.deepEqual(lazy.applied(id), ['a'])
+    // ...and so does the next heartbeat, when no write follows.
+    lazy.tick(3)
+    for (const id of lazy.nodeIds) assert.deepEqual(lazy.applied(id), ['a', 'b'])
+  })
+
   it('§5.3 the consistency check rejects an append whose prevIndex/prevTerm does not match and hints where to probe', () => {
     const n = new RaftNode({id: 'n2', rng: new SeededRng(1)}, {...stateWithLog(['n1', 'n2', 'n3'], [1, 1, 2], {term: 2})})
     drain(n)

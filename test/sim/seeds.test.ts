@@ -7,9 +7,10 @@ import assert from 'node:assert/strict'
 import {runSeed} from '../../src/sim/cluster.js'
 import {replayCommand, runSeeds} from '../../src/sim/run.js'
 
-for (const [disk, count, backgroundSaves] of [['async', 200, 'always'], ['async', 100, 'leader'], ['sync', 100, 'always']] as const) {
-  test(`seeds 1..${count} pass every safety and liveness check (${disk} disks, background saves: ${backgroundSaves})`, () => {
-    const batch = runSeeds(1, count, {disk, backgroundSaves}, () => 0)
+const MODES = [['async', 200, 'always', true], ['async', 100, 'leader', true], ['async', 100, 'leader', false], ['sync', 100, 'always', true]] as const
+for (const [disk, count, backgroundSaves, commitNotices] of MODES) {
+  test(`seeds 1..${count} pass every safety and liveness check (${disk} disks, background saves: ${backgroundSaves}, commit notices: ${commitNotices ? 'on' : 'off, as in the daemon'})`, () => {
+    const batch = runSeeds(1, count, {disk, backgroundSaves, commitNotices}, () => 0)
     const report = batch.failures.map((f) => `seed ${f.seed}: ${f.violation.split('\n')[0]} (${f.replay})`).join('\n')
     assert.equal(batch.failures.length, 0, report)
   })
@@ -69,4 +70,5 @@ test('the replay command names every non-default mode', () => {
   assert.equal(replayCommand(5), 'raftctl sim run --seed 5')
   assert.equal(replayCommand(5, {disk: 'sync'}), 'raftctl sim run --seed 5 --disk sync')
   assert.equal(replayCommand(5, {disk: 'async', backgroundSaves: 'leader'}), 'raftctl sim run --seed 5 --background-saves leader')
+  assert.equal(replayCommand(5, {backgroundSaves: 'leader', commitNotices: false}), 'raftctl sim run --seed 5 --background-saves leader --no-commit-notices')
 })

@@ -32,6 +32,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     'liveness-ms': Flags.integer({description: 'bound on virtual milliseconds to recover after healing', default: 8000, min: 100}),
     disk: Flags.string({description: 'async: batches become durable 0-3 virtual ms later while the node goes on, as in the daemon; sync: at once', options: ['async', 'sync'], default: 'async'}),
     'background-saves': Flags.string({description: 'with async disks, which nodes sync in the background: always (every node) or leader (followers sync in their loop, as the daemon does)', options: ['always', 'leader'], default: 'always'}),
+    'commit-notices': Flags.boolean({description: 'leaders tell followers a new commit index at once (--no-commit-notices: it rides on the next append or heartbeat, as in the daemon)', default: true, allowNo: true}),
   }
 
   async run(): Promise<unknown> {
@@ -40,7 +41,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     const {runSeeds, replayCommand} = await import('../../sim/run.js')
     const common = {
       nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync',
-      backgroundSaves: flags['background-saves'] as 'always' | 'leader',
+      backgroundSaves: flags['background-saves'] as 'always' | 'leader', commitNotices: flags['commit-notices'],
     }
     if (flags.seed !== undefined) {
       const r = runSeed({...common, seed: flags.seed, fullTrace: !this.jsonEnabled()})
