@@ -38,8 +38,8 @@ const PEERS_FILE = 'peers.json'
  * commit index rides on the next append or heartbeat, as ZooKeeper's followers are not asked
  * to answer its COMMIT. At one client this takes a commit-only append and its answer per
  * follower off every write: 10% less daemon CPU per write and a 3.6% lower p50, alternated in 12
- * rounds (docs/performance.md). Followers then apply up to one heartbeat (30 ms by default)
- * later when no write follows.
+ * rounds (docs/performance.md). When no write follows, followers then apply at the next
+ * heartbeat (every 30 ms by default), later than before by up to two heartbeat intervals.
  */
 const DAEMON_COMMIT_NOTICES = false
 

@@ -46,11 +46,12 @@ export interface RaftOptions {
    */
   batchAppends?: boolean
   /**
-   * Commit notices: when the leader's commit index advances, it sends every follower an append
-   * at once, empty if need be, to tell it (true). When false, the new commit index rides on the
-   * next append or heartbeat: fewer messages (a commit-only append and its answer per follower
-   * per commit), and followers apply up to one heartbeat interval later when no new entry
-   * follows. Safety does not depend on it. Default true.
+   * Commit notices: when the leader's commit index advances, it sends each follower it may send
+   * to an append, empty if need be, to tell it (at the next Ready with `batchAppends`) (true).
+   * When false, the new commit index rides on the next append or heartbeat: fewer messages (a
+   * commit-only append and its answer per follower per commit), and when no new entry follows,
+   * followers commit at the next heartbeat (at most two heartbeat intervals after the commit).
+   * Safety does not depend on it. Default true.
    */
   commitNotices?: boolean
   /** Planted bugs, for tests of the simulator only. */

@@ -26,7 +26,7 @@ const VARIANTS: readonly NodeOptions[] = [
   {checkQuorum: false},
   {maxInflight: 1, maxAppendBytes: 40},
   {batchAppends: false, heartbeatTicks: 3},
-  {commitNotices: false},
+  {commitNotices: false, heartbeatTicks: 3},
 ]
 
 function shuffle<T>(xs: T[], rng: SeededRng): T[] {
