@@ -422,7 +422,6 @@ const ROWS: readonly Row[] = [
   {label: `writes, ${CLIENTS} clients: client CPU ms/op`, workload: 'writes64', field: 'clientCpuMsPerOp', higherBetter: false},
 ]
 
-
 /** raftctl's ratio: how many times better (throughput: raftctl / peer; latency and CPU: peer / raftctl). */
 function ratio(r: Row, raft: number | null, peer: number | null): number | null {
   if (raft === null || peer === null || raft === 0 || peer === 0) return null

@@ -12,7 +12,8 @@ import {
   readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
   type ClusterOptions, type Manifest, type NodeEntry,
 } from './manifest.js'
-import {freePort, isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import {freePort} from './ports.js'
+import {isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
 
 /** One row of `raftctl status` (DESIGN.md §4 plus extras). */
 export interface NodeRow {
@@ -103,7 +104,12 @@ export class LocalCluster {
     if (!this.exists()) {
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 15) throw new RaftctlError('BAD_USAGE', '--nodes must be between 1 and 15')
       const m = createCluster(this.paths, {...CLUSTER_DEFAULTS, ...options})
-      for (let i = 0; i < nodes; i++) addNodeEntry(this.paths, m, '127.0.0.1', await this.newPort())
+      const taken = recordedPorts(this.paths.home)
+      for (let i = 0; i < nodes; i++) {
+        const port = await this.newPort(taken)
+        taken.add(port)
+        addNodeEntry(this.paths, m, '127.0.0.1', port)
+      }
       created = true
     }
     const m = this.manifest()
@@ -281,11 +287,11 @@ export class LocalCluster {
   // ------------------------------------------------------------------ membership
 
   /**
-   * A free port for a new node, none of the ports the clusters in RAFTCTL_HOME have recorded: a
-   * stopped node's port is not bound, but it will be at the node's next start.
+   * A free port for a new node, none of `taken` (default: the ports the clusters in RAFTCTL_HOME
+   * have recorded): a stopped node's port is not bound, but it will be at the node's next start.
    */
-  private newPort(): Promise<number> {
-    return freePort('127.0.0.1', {exclude: recordedPorts(this.paths.home)})
+  private newPort(taken: ReadonlySet<number> = recordedPorts(this.paths.home)): Promise<number> {
+    return freePort('127.0.0.1', {exclude: taken})
   }
 
   /** Reserve a new node name and port and spawn its daemon (not yet a member). */

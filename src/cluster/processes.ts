@@ -9,8 +9,6 @@ import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
 
-export {freePort} from './ports.js'
-
 /** The raftctl CLI entry point. */
 export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
