@@ -53,6 +53,7 @@ export function renderText(result: VerifyResult, style: TextStyles = PLAIN): str
   out.push(`Workload:      ${result.clients} clients on ${result.keys} keys (${result.keySlots} slots) for ${(result.elapsedMs / 1000).toFixed(1)} s, seed ${result.seed}`)
   out.push(`Operations:    ${result.ops} (ok ${result.ok}, failed ${result.failed}, unknown ${result.unknown}), ${result.opsPerSecond} ok ops/s, latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms`)
   out.push(`  by kind:     ${byOpText(result)}`)
+  if (result.rejected > 0) out.push(`  rejected:    ${rejectedText(result.rejected)}`)
   const applied = result.faults.filter((f) => f.status === 'applied')
   out.push(`Faults:        ${applied.length} applied${result.faultKinds.skipped.length > 0 ? ` (left out: ${result.faultKinds.skipped.join(', ')})` : ''}`)
   for (const f of result.faults) {
@@ -73,6 +74,10 @@ export function renderText(result: VerifyResult, style: TextStyles = PLAIN): str
   if (cx) out.push('', ...counterexampleText(cx))
   if (result.durable.violations.length > 0) out.push('', ...durabilityText(result.durable.violations))
   return out.join('\n')
+}
+
+function rejectedText(rejected: number): string {
+  return `${rejected} write${rejected === 1 ? '' : 's'} refused before being proposed (certainly not applied: left out of the history)`
 }
 
 function byOpText(result: VerifyResult): string {
@@ -294,7 +299,7 @@ function summaryTable(r: VerifyResult): string {
   const rows: Array<[string, string]> = [
     ['cluster', `${r.cluster.name} (${r.cluster.nodes.join(', ')})${r.cluster.unsafeFollowerReads ? ' — UNSAFE follower reads' : ''}`],
     ['workload', `${r.clients} clients, ${r.keys} keys, ${(r.elapsedMs / 1000).toFixed(1)} s, seed ${r.seed}`],
-    ['operations', `${r.ops}: ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown} — by kind: ${byOpText(r)}`],
+    ['operations', `${r.ops}: ok ${r.ok}, failed ${r.failed}, unknown ${r.unknown} — by kind: ${byOpText(r)}${r.rejected > 0 ? `; ${rejectedText(r.rejected)}` : ''}`],
     ['throughput', `${r.opsPerSecond} ok ops/s (latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms)`],
     ['faults', `${r.faults.filter((f) => f.status === 'applied').length} applied${r.faultKinds.skipped.length ? `; left out: ${r.faultKinds.skipped.join(', ')}` : ''}`],
     ['linearizable', `${String(r.linearizable.valid)} (${r.linearizable.keys} keys, ${Math.round(r.linearizable.elapsedMs)} ms${r.linearizable.reason ? `, ${r.linearizable.reason}` : ''})`],

@@ -65,6 +65,8 @@ export interface VerifyResult {
   ok: number
   failed: number
   unknown: number
+  /** Writes refused with an error before they were proposed: certainly not applied, so left out of the history and of `ops`. */
+  rejected: number
   /** The same counts per kind of operation (a failed cas is a comparison that failed; a failed get, a read that got no answer). */
   byOp: Partial<Record<OpKind, {ok: number; failed: number; unknown: number}>>
   /** Operations that completed with ok true, per second of workload. */

@@ -205,6 +205,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
       ok: check.counts.ok,
       failed: check.counts.failed,
       unknown: check.counts.unknown,
+      rejected: workload.rejected.length,
       byOp: countByOp(workload.ops),
       opsPerSecond: Math.round(check.counts.ok / (elapsedMs / 1000)),
       latencyMs: latencies(workload.ops),

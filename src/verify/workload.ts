@@ -18,11 +18,15 @@
  * Reads go to a node chosen at random for each read: a follower redirects a linearizable read
  * to the leader, or answers from its own state in the daemons' unsafe follower-read mode.
  *
- * Outcomes, per DESIGN.md §4: a completed write is `ok: true`; a cas whose comparison failed is
- * `ok: false`; a write error is `ok: "unknown"` (no `return`) whenever the request may have
+ * Outcomes, per DESIGN.md §4: a completed write is `ok: true`; a cas is `ok: false` only when it
+ * completed with its comparison failing (`swapped: false`, what `kv cas` reports as
+ * CAS_MISMATCH); a write error is `ok: "unknown"` (no `return`) whenever the request may have
  * reached a leader (the client says so with `ClientError.unknown`; anything that is not a
- * ClientError counts as unknown too), and `ok: false` only when it certainly did not; a failed
- * get is `ok: false` and constrains nothing.
+ * ClientError counts as unknown too). A write that certainly did not take effect for any other
+ * reason (refused before it was proposed: `NOT_LEADER` before the append, `UNAUTHORIZED`, bad
+ * input, …) is left OUT of the history and counted in {@link WorkloadResult.rejected}: recorded
+ * as `ok: false`, a cas would read as "the comparison failed", a constraint on the key's value
+ * that nothing observed. A failed get is `ok: false` and constrains nothing.
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 import {ClientError, KvClient, type Endpoint} from '../client/index.js'
@@ -91,6 +95,15 @@ export interface OpDetail {
   gaveUp?: number
 }
 
+/** A write left out of the history: it failed with an error that says it was never proposed. */
+export interface RejectedOp {
+  readonly client: number
+  readonly op: Exclude<OpKind, 'get'>
+  readonly key: string
+  /** The error code (e.g. `UNAUTHORIZED`, `BAD_REQUEST`). */
+  readonly error: string
+}
+
 /** The recorded run. */
 export interface WorkloadResult {
   /** The history, in order of completion. */
@@ -99,6 +112,8 @@ export interface WorkloadResult {
   readonly details: OpDetail[]
   /** Every key used, with its kind. */
   readonly keys: ReadonlyMap<string, 'register' | 'append'>
+  /** Writes that certainly did not take effect (refused with an error before being proposed): not in `ops`. */
+  readonly rejected: RejectedOp[]
   readonly clients: number
   /** When the first client started and the last op ended, ns. */
   readonly started: number
@@ -145,18 +160,28 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const space = new KeySpace(slots, options.opsPerKey ?? DEFAULT_OPS_PER_KEY)
   const ops: HistoryOp[] = []
   const details: OpDetail[] = []
+  const rejected: RejectedOp[] = []
   const started = options.clock.now()
   const endAt = started + options.durationMs * 1e6
-  const record = (op: HistoryOp, detail: OpDetail): void => {
-    ops.push(op)
-    details.push(detail)
+  const record: Recorder = {
+    op: (op, detail) => {
+      ops.push(op)
+      details.push(detail)
+    },
+    rejected: (op) => rejected.push(op),
   }
   await Promise.all(Array.from({length: clients}, (_, c) => runClient(c, options, space, endAt, record)))
-  return {ops, details, keys: space.used, clients, started, ended: options.clock.now()}
+  return {ops, details, keys: space.used, rejected, clients, started, ended: options.clock.now()}
+}
+
+/** Where a client's operations go: into the history, or (never proposed) into the rejected list. */
+interface Recorder {
+  op(op: HistoryOp, detail: OpDetail): void
+  rejected(op: RejectedOp): void
 }
 
 /** One client's loop: one operation at a time, at most `clientRate` per second. */
-async function runClient(c: number, options: WorkloadOptions, space: KeySpace, endAt: number, record: (op: HistoryOp, d: OpDetail) => void): Promise<void> {
+async function runClient(c: number, options: WorkloadOptions, space: KeySpace, endAt: number, record: Recorder): Promise<void> {
   const {clock} = options
   const random = seededRandom((options.seed * 7919 + c * 104_729) >>> 0)
   const timeoutMs = options.opTimeoutMs ?? DEFAULT_OP_TIMEOUT_MS
@@ -195,7 +220,7 @@ function chooseOp(kind: 'register' | 'append', random: () => number): OpKind {
 
 async function perform(
   kv: KvClient, client: number, kind: OpKind, key: string, value: string, call: number, lastSeen: Map<string, string | null>,
-  random: () => number, options: WorkloadOptions, record: (op: HistoryOp, d: OpDetail) => void,
+  random: () => number, options: WorkloadOptions, record: Recorder,
 ): Promise<void> {
   const {clock} = options
   if (kind === 'get') {
@@ -203,9 +228,9 @@ async function perform(
     try {
       const r = await kv.get(key, {node})
       lastSeen.set(key, r.value)
-      record({client, op: 'get', key, output: r.value, ok: true, call, return: clock.now()}, {node})
+      record.op({client, op: 'get', key, output: r.value, ok: true, call, return: clock.now()}, {node})
     } catch (error) {
-      record({client, op: 'get', key, ok: false, call, return: clock.now()}, {node, error: codeOf(error)})
+      record.op({client, op: 'get', key, ok: false, call, return: clock.now()}, {node, error: codeOf(error)})
     }
     return
   }
@@ -223,15 +248,25 @@ async function perform(
     if (kind === 'put') lastSeen.set(key, value)
     const op: HistoryOp = {client, op: kind, key, value, ok, call, return: clock.now()}
     if (kind === 'cas') op.expected = expected ?? null
-    record(op, {})
+    record.op(op, {})
   } catch (error) {
-    const definite = error instanceof ClientError && !error.unknown
-    const op: HistoryOp = definite
-      ? {client, op: kind, key, value, ok: false, call, return: clock.now()}
-      : {client, op: kind, key, value, ok: 'unknown', call}
+    if (neverProposed(error)) {
+      record.rejected({client, op: kind, key, error: codeOf(error)})
+      return
+    }
+    const op: HistoryOp = {client, op: kind, key, value, ok: 'unknown', call}
     if (kind === 'cas') op.expected = expected ?? null
-    record(op, definite ? {error: codeOf(error)} : {error: codeOf(error), gaveUp: clock.now()})
+    record.op(op, {error: codeOf(error), gaveUp: clock.now()})
   }
+}
+
+/**
+ * Whether a write's error says it certainly never took effect: a ClientError the client did not
+ * mark `unknown` (no attempt may have reached a leader's log). Anything else may have been
+ * proposed, so its outcome is unknown.
+ */
+export function neverProposed(error: unknown): boolean {
+  return error instanceof ClientError && !error.unknown
 }
 
 function codeOf(error: unknown): string {

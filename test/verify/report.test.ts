@@ -41,7 +41,7 @@ function result(history: readonly HistoryOp[]): VerifyResult {
     valid: verdict === 'valid', verdict,
     cluster: {name: 'default', nodes: ['n1', 'n2', 'n3'], created: true, started: false, unsafeFollowerReads: true, cleanup: 'destroyed'},
     seed: 7, durationMs: 5000, elapsedMs: 5000, clients: 3, keySlots: 2, keys: 2,
-    ops: check.ops, ok: check.counts.ok, failed: check.counts.failed, unknown: check.counts.unknown, byOp: countByOp(history),
+    ops: check.ops, ok: check.counts.ok, failed: check.counts.failed, unknown: check.counts.unknown, rejected: 2, byOp: countByOp(history),
     opsPerSecond: 1, latencyMs: {p50: 100, p90: 100, p99: 100, max: 100},
     faults: FAULTS, faultKinds: {requested: ['partition', 'kill', 'delay', 'drop'], scheduled: ['partition', 'kill', 'delay'], skipped: ['drop']},
     warnings: ['drop left out: the daemons do not serve chaos.* requests'],
@@ -112,6 +112,7 @@ describe('text report', () => {
     const text = renderText(result(STALE))
     assert.match(text, /Operations: +5 \(ok 2, failed 2, unknown 1\)/)
     assert.match(text, /by kind: +put 1\/0\/0, get 1\/1\/0, append 0\/0\/1, cas 0\/1\/0/)
+    assert.match(text, /rejected: +2 writes refused before being proposed \(certainly not applied: left out of the history\)/)
     assert.match(text, /\+0.300s – \+2.400s +partition n2 \| n1,n3 \[s7-1\]/)
     assert.match(text, /\+5.000s +delay 50±25ms \[s7-3\] \[failed\] +\(failed: the fault was added on no node\)/)
     assert.match(text, /Warning: +drop left out/)

@@ -2,9 +2,10 @@
  * The workload of `raftctl verify` (src/verify/workload.ts) against a FAKE node
  * (test/client/fake-node.ts): every operation is recorded in the DESIGN.md §4 format with the
  * outcome rules — a write whose answers are all lost is "unknown" with no return, a write
- * refused before it could apply is ok false, a cas that did not swap is ok false with its
- * expected value, a read that got no answer is ok false — on one clock; keys rotate; the
- * history is linearizable (the fake applies atomically).
+ * refused before it could apply is left out of the history (counted as rejected), a cas that did
+ * not swap is ok false with its expected value (and only such a cas), a read that got no answer
+ * is ok false — on one clock; keys rotate; the history is linearizable (the fake applies
+ * atomically).
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
@@ -15,9 +16,10 @@ import {MonotonicClock, defaultKeys, runWorkload, type WorkloadResult} from '../
 let node: FakeNode
 let run: WorkloadResult
 
-/** Appends whose number ends in 5 are never answered; puts whose number ends in 7 are refused. */
+/** Appends whose number ends in 5 are never answered; puts whose number ends in 7 and cas whose number ends in 3 are refused. */
 const LOST = /^a\d+\.\d*5;$/
 const REFUSED = /^v\d+\.\d*7$/
+const REFUSED_CAS = /^v\d+\.\d*3$/
 
 before(async () => {
   node = await FakeNode.start('n1')
@@ -25,6 +27,7 @@ before(async () => {
   node.misbehave = (request) => {
     if (request.type === 'append' && LOST.test(request.value)) return 'ignore'
     if (request.type === 'put' && REFUSED.test(request.value)) return {error: {code: 'BAD_REQUEST', message: 'refused'}}
+    if (request.type === 'cas' && REFUSED_CAS.test(request.value)) return {error: {code: 'UNAUTHORIZED', message: 'refused'}}
     // Reads are retried freely: only a stretch with no answers at all makes them fail.
     const t = Date.now() - started
     if (request.type === 'get' && t > 500 && t < 800) return 'ignore'
@@ -81,11 +84,22 @@ describe('runWorkload', () => {
     assert.ok(run.details[i]!.gaveUp! > run.ops[i]!.call)
   })
 
-  it('a write refused before it applied is ok false, with its return', () => {
-    const refused = run.ops.filter((op) => op.op === 'put' && REFUSED.test(op.value!))
+  it('a put refused before it was proposed is left out of the history and counted as rejected', () => {
+    assert.deepEqual(run.ops.filter((op) => op.op === 'put' && REFUSED.test(op.value!)), [])
+    const refused = run.rejected.filter((r) => r.op === 'put')
     assert.ok(refused.length > 0)
-    for (const op of refused) assert.equal(op.ok, false)
-    assert.equal(run.details[run.ops.indexOf(refused[0]!)]!.error, 'BAD_REQUEST')
+    for (const r of refused) assert.equal(r.error, 'BAD_REQUEST')
+  })
+
+  it('a cas refused with an error is never recorded as ok false (which reads as a failed comparison): it is left out', () => {
+    const refused = run.ops.filter((op) => op.op === 'cas' && REFUSED_CAS.test(op.value!))
+    assert.deepEqual(refused.map((op) => `${op.value} ok ${String(op.ok)}`), [])
+    const rejected = run.rejected.filter((r) => r.op === 'cas')
+    assert.ok(rejected.length > 0)
+    for (const r of rejected) {
+      assert.equal(r.error, 'UNAUTHORIZED')
+      assert.match(r.key, /^r/)
+    }
   })
 
   it('a cas that did not swap is ok false with its expected value; one that did is ok true', () => {
