@@ -37,7 +37,7 @@ export default class Verify extends ClusterCommand {
     clients: Flags.integer({description: 'concurrent clients, each with its own session', default: 10, min: 1, max: 1000}),
     keys: Flags.integer({description: 'key slots used at once (even: registers, odd: append logs) [default: clients/5, at least 2]', min: 1, max: 10_000}),
     history: Flags.string({description: 'history file to write [default: <cluster folder>/verify/<time>/history.jsonl]'}),
-    report: Flags.string({description: 'HTML report to write [default: next to the history]'}),
+    report: Flags.string({description: 'HTML report to write [default: next to the history]; the logs of a cluster verify created and destroys are copied next to it, into <report name>.logs/'}),
     seed: Flags.integer({description: 'seed of the fault schedule and the clients\' choices [default: random, printed]', min: 0, max: 2 ** 31 - 1}),
     nodes: Flags.integer({char: 'n', description: 'nodes of a cluster verify creates', default: 3, min: 1, max: 15}),
     'unsafe-follower-reads': Flags.boolean({description: 'run on a FRESH cluster whose followers answer reads from local state (expected: not linearizable)', default: false}),

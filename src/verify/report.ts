@@ -70,6 +70,7 @@ export function renderText(result: VerifyResult, style: TextStyles = PLAIN): str
   out.push(`Verdict:       ${style.bold(paint(verdict))}`)
   out.push(`History:       ${result.history}`)
   out.push(`Report:        ${result.report}`)
+  if (result.logs !== null) out.push(`Logs:          ${result.logs}`)
   const cx = result.linearizable.counterexample
   if (cx) out.push('', ...counterexampleText(cx))
   if (result.durable.violations.length > 0) out.push('', ...durabilityText(result.durable.violations))

@@ -84,6 +84,8 @@ export interface VerifyResult {
   /** Files written. */
   history: string
   report: string
+  /** The folder the daemons' logs were copied into (when verify destroyed the cluster it created), else null. */
+  logs: string | null
 }
 
 /** The overall verdict from the two checks: any violation wins, then any undecided. */

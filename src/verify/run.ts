@@ -188,7 +188,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
     // -- put the cluster back, then write the files (they may live where the cluster was)
     const destroying = lease.created && options.keepCluster !== true
     const files = outputFiles(options, cluster, destroying)
-    if (destroying) copyLogs(cluster, join(dirname(files.history), 'logs'), warnings)
+    const logsKept = destroying && copyLogs(cluster, files.logs, warnings)
     cleanup = await releaseCluster(lease, options.keepCluster === true, progress)
     const elapsedMs = Math.max(1, Math.round((workload.ended - workload.started) / 1e6))
     const result: VerifyResult = {
@@ -217,6 +217,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
       recoveryMs,
       history: files.history,
       report: files.report,
+      logs: logsKept ? files.logs : null,
     }
     writeOutput(files.history, formatHistory(workload.ops))
     writeOutput(files.report, renderHtml(result, workload.ops, workload.details))
@@ -405,34 +406,49 @@ async function restartAll(cluster: LocalCluster, timeoutMs: number, warnings: st
 // ---------------------------------------------------------------------------------------------
 // Output
 
+/** Where one run writes: its history, its HTML report, and the folder for the daemons' logs. */
+export interface OutputFiles {
+  readonly history: string
+  readonly report: string
+  /** Only written when verify destroys the cluster it created. */
+  readonly logs: string
+}
+
 /**
- * The history and report paths. Default folder: `<cluster folder>/verify/<time>/`; when verify
- * destroys the cluster it created, `<RAFTCTL_HOME>/_verify/<cluster>-<time>/` instead (a name
- * no cluster can have), so the results outlive it.
+ * The history, report and logs paths. Default folder: `<cluster folder>/verify/<time>/` (with
+ * `logs/` inside); when verify destroys the cluster it created,
+ * `<RAFTCTL_HOME>/_verify/<cluster>-<time>/` instead (a name no cluster can have), so the results
+ * outlive it. With `--history` or `--report` the logs go next to the report, in a folder named
+ * after it (`x.html` → `x.logs/`): never into the report's folder itself, which may be shared
+ * (the temp directory), nor into a fixed name another run would also use.
  */
-export function outputFiles(options: Pick<VerifyOptions, 'historyFile' | 'reportFile' | 'home'>, cluster: LocalCluster, destroyed: boolean): {history: string; report: string} {
+export function outputFiles(options: Pick<VerifyOptions, 'historyFile' | 'reportFile' | 'home'>, cluster: LocalCluster, destroyed: boolean): OutputFiles {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const dir = destroyed ? join(options.home ?? raftctlHome(), '_verify', `${cluster.name}-${stamp}`) : join(cluster.paths.dir, 'verify', stamp)
   const history = options.historyFile ?? join(dir, 'history.jsonl')
-  const report = options.reportFile ?? (options.historyFile ? reportNextTo(options.historyFile) : join(dir, 'report.html'))
-  return {history, report}
+  const report = options.reportFile ?? (options.historyFile ? withExtension(options.historyFile, '.html') : join(dir, 'report.html'))
+  const named = options.historyFile !== undefined || options.reportFile !== undefined
+  return {history, report, logs: named ? withExtension(report, '.logs') : join(dir, 'logs')}
 }
 
-/** Keep the daemons' logs of a cluster about to be destroyed (they explain failed restarts and elections). */
-function copyLogs(cluster: LocalCluster, dir: string, warnings: string[]): void {
+/** Keep the daemons' logs of a cluster about to be destroyed (they explain failed restarts and elections); false when that failed. */
+function copyLogs(cluster: LocalCluster, dir: string, warnings: string[]): boolean {
   try {
     mkdirSync(dir, {recursive: true, mode: 0o700})
     for (const n of cluster.manifest().nodes) {
       if (existsSync(cluster.paths.logFile(n.id))) copyFileSync(cluster.paths.logFile(n.id), join(dir, `${n.id}.log`))
     }
+    return true
   } catch (error) {
     warnings.push(`could not keep the daemons' logs: ${(error as Error).message}`)
+    return false
   }
 }
 
-function reportNextTo(history: string): string {
-  const ext = extname(history)
-  return `${ext ? history.slice(0, -ext.length) : history}.html`
+/** `file` with its extension (if any) replaced by `ext`: `x.jsonl` → `x.html`. */
+function withExtension(file: string, ext: string): string {
+  const old = extname(file)
+  return `${old ? file.slice(0, -old.length) : file}${ext}`
 }
 
 function writeOutput(file: string, text: string): void {

@@ -13,6 +13,7 @@
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {resetExitCode} from '../helpers.js'
 import {cleanup, raftctl, useTempHome} from './cluster-helpers.js'
 import {parseHistory} from '../../src/verify/history.js'
@@ -37,7 +38,9 @@ test('bad fault kinds are bad usage (exit 2), before any cluster is touched', as
 })
 
 test('CI: 30 s of partitions and kills on a fresh cluster is linearizable and durable', {timeout: 240_000}, async (t) => {
-  const r = await raftctl('verify', '--duration', '30s', '--faults', 'partition,kill', '--seed', '1', '--json')
+  // Results in a folder the user names, as `--history /tmp/x.jsonl` would: the logs go to x.logs/, not to <folder>/logs/.
+  const runs = join(home, 'runs')
+  const r = await raftctl('verify', '--duration', '30s', '--faults', 'partition,kill', '--seed', '1', '--history', join(runs, 'ci.jsonl'), '--json')
   const doc = r.json()
   const summary = `verdict ${doc.verdict}: ${doc.ops} ops (${doc.ok} ok, ${doc.failed} failed, ${doc.unknown} unknown), ${doc.opsPerSecond} ops/s, ` +
     `faults ${doc.faults.filter((f: {status: string}) => f.status === 'applied').map((f: {description: string}) => f.description).join('; ')}; warnings: ${doc.warnings.join('; ') || 'none'}`
@@ -63,8 +66,12 @@ test('CI: 30 s of partitions and kills on a fresh cluster is linearizable and du
   if (doc.faultKinds.skipped.includes('partition')) assert.match(doc.warnings.join('\n'), /partition left out/)
   else assert.ok(applied.some((f: {kind: string}) => f.kind === 'partition'))
   for (const f of applied) assert.ok(f.end > f.start)
-  // The history on disk is the one judged; the report sits next to it.
+  // The history on disk is the one judged; the report sits next to it, the daemons' logs in a folder named after the run.
   assert.ok(existsSync(doc.history) && existsSync(doc.report))
+  assert.equal(doc.report, join(runs, 'ci.html'))
+  assert.equal(doc.logs, join(runs, 'ci.logs'))
+  assert.ok(existsSync(join(runs, 'ci.logs', 'n1.log')))
+  assert.equal(existsSync(join(runs, 'logs')), false)
   const {ops} = parseHistory(readFileSync(doc.history, 'utf8'))
   assert.equal(ops.length, doc.ops)
   assert.equal(checkHistory(ops).valid, true)

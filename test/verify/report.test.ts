@@ -45,7 +45,7 @@ function result(history: readonly HistoryOp[]): VerifyResult {
     opsPerSecond: 1, latencyMs: {p50: 100, p90: 100, p99: 100, max: 100},
     faults: FAULTS, faultKinds: {requested: ['partition', 'kill', 'delay', 'drop'], scheduled: ['partition', 'kill', 'delay'], skipped: ['drop']},
     warnings: ['drop left out: the daemons do not serve chaos.* requests'],
-    linearizable, durable, recoveryMs: 1200, history: '/tmp/h.jsonl', report: '/tmp/h.html',
+    linearizable, durable, recoveryMs: 1200, history: '/tmp/h.jsonl', report: '/tmp/h.html', logs: '/tmp/h.logs',
   }
 }
 
@@ -118,6 +118,7 @@ describe('text report', () => {
     assert.match(text, /Warning: +drop left out/)
     assert.match(text, /Linearizable: +NO .*key "r0.0"/)
     assert.match(text, /Verdict: +NOT LINEARIZABLE/)
+    assert.match(text, /Logs: +\/tmp\/h\.logs$/m)
     assert.match(text, /Key "r0.0": its operations called up to \+0.600s cannot be linearized/)
     assert.match(text, /\* +1 +get +absent +true +\+0.500s +\+0.600s/)
   })
