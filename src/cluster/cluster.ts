@@ -12,6 +12,7 @@ import {
   readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
   type ClusterOptions, type Manifest, type NodeEntry,
 } from './manifest.js'
+import {replicationLag} from './lag.js'
 import {freePort} from './ports.js'
 import {isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
 
@@ -28,7 +29,7 @@ export interface NodeRow {
   readonly reachable: boolean
   readonly pid: number | null
   readonly address: string
-  /** Entries behind the leader's last index (null when unknown). */
+  /** Entries behind the leader's last index, by {@link replicationLag} (null when unknown: no leader, or the node is down). */
   readonly lag: number | null
   /** Milliseconds since the leader last heard from this node (null when unknown). */
   readonly lastContactMs: number | null
@@ -51,6 +52,34 @@ export interface QuorumInfo {
   readonly voters: number
   readonly quorum: number
   readonly tolerates: number
+}
+
+/** Entries behind the leader above which a reachable node's health is `lagging`. */
+export const LAGGING_ENTRIES = 1000
+
+/**
+ * One row of `raftctl status` from the node's own status (null: it did not answer), the
+ * leader's (null: no leader known) and its process (pid null: not running). Pure, so the table
+ * can be tested over synthetic snapshots.
+ */
+export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus | null, leader: NodeStatus | null, process: {pid: number | null; paused: boolean}): NodeRow {
+  const {pid} = process
+  if (st === null) {
+    const health = pid === null ? 'down' : process.paused ? 'paused' : 'unreachable'
+    return {
+      id: n.id, role: 'down', term: null, leader: null, commitIndex: null, appliedIndex: null, lastIndex: null,
+      voter: leader ? leader.members.voters.some((v) => v.id === n.id) : null, reachable: false, pid, address: n.address,
+      lag: null, lastContactMs: null, health,
+    }
+  }
+  const progress = leader?.progress.find((p) => p.id === n.id)
+  const lag = leader ? replicationLag(leader, n.id, st) : null
+  const health = lag !== null && lag > LAGGING_ENTRIES ? 'lagging' : 'ok'
+  return {
+    id: n.id, role: st.role, term: st.term, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
+    lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, address: st.address,
+    lag, lastContactMs: progress ? progress.lastContactMs : null, health, detail: st,
+  }
 }
 
 /** Majority of `n` voters and failures tolerated. */
@@ -224,22 +253,7 @@ export class LocalCluster {
 
   private row(n: NodeEntry, st: NodeStatus | null, leader: NodeStatus | null): NodeRow {
     const pid = this.pid(n.id)
-    if (st === null) {
-      const health = pid === null ? 'down' : isPaused(pid) ? 'paused' : 'unreachable'
-      return {
-        id: n.id, role: 'down', term: null, leader: null, commitIndex: null, appliedIndex: null, lastIndex: null,
-        voter: leader ? leader.members.voters.some((v) => v.id === n.id) : null, reachable: false, pid, address: n.address,
-        lag: null, lastContactMs: null, health,
-      }
-    }
-    const progress = leader?.progress.find((p) => p.id === n.id)
-    const lag = leader ? Math.max(0, leader.lastIndex - (progress?.match ?? st.lastIndex)) : null
-    const health = lag !== null && lag > 1000 ? 'lagging' : 'ok'
-    return {
-      id: n.id, role: st.role, term: st.term, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
-      lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, address: st.address,
-      lag, lastContactMs: progress ? progress.lastContactMs : null, health, detail: st,
-    }
+    return statusRow(n, st, leader, {pid, paused: pid !== null && isPaused(pid)})
   }
 
   /** Poll until one leader is known by a majority of reachable nodes; returns the status. */

@@ -10,7 +10,7 @@ import {performance} from 'node:perf_hooks'
 import {RaftctlError, isErrorCode} from '../admin/errors.js'
 import type {AdminEvent, NodeStatus} from '../admin/protocol.js'
 import {AdminClient, type KvClient, type Subscription} from '../client/index.js'
-import {activeNodes, isPaused, type LocalCluster, type NodeEntry} from '../cluster/index.js'
+import {LAGGING_ENTRIES, activeNodes, isPaused, replicationLag, type LocalCluster, type NodeEntry} from '../cluster/index.js'
 import type {
   ChaosAvailability, Control, DashNode, EventFrame, HistoryPoint, LatencySample, ServerFrame, StatusFrame,
 } from './protocol.js'
@@ -263,9 +263,9 @@ export class ClusterBridge {
       }
     }
     const progress = leader?.progress.find((p) => p.id === st.id)
-    const lag = leader ? Math.max(0, leader.lastIndex - (progress?.match ?? st.lastIndex)) : null
+    const lag = leader ? replicationLag(leader, st.id, st) : null
     return {
-      id: s.entry.id, address: st.address, role: st.role, health: lag !== null && lag > 1000 ? 'lagging' : 'ok',
+      id: s.entry.id, address: st.address, role: st.role, health: lag !== null && lag > LAGGING_ENTRIES ? 'lagging' : 'ok',
       term: st.term, vote: st.vote, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
       lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, lag, lastContactMs: progress ? progress.lastContactMs : null,
       faults: Array.isArray(st.faults) ? st.faults : [], progress: st.progress, transferee: st.transferee, uptimeMs: st.uptimeMs,

@@ -5,6 +5,7 @@
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {formatDuration, renderTable} from '../../cli/render.js'
+import {replicationLag} from '../../cluster/index.js'
 
 export default class MemberList extends ClusterCommand {
   static override summary = 'List the members: voters and learners'
@@ -29,7 +30,7 @@ export default class MemberList extends ClusterCommand {
       const live = m.id === source.id ? true : row ? row.reachable : p ? p.recentActive : null
       return {
         id: m.id, address: m.address, voter, leader: m.id === st.leader, live,
-        match: p?.match ?? null, lag: p ? Math.max(0, source.lastIndex - p.match) : null, lastContactMs: p?.lastContactMs ?? null,
+        match: p?.match ?? null, lag: p ? replicationLag(source, m.id, row?.detail ?? null) : null, lastContactMs: p?.lastContactMs ?? null,
       }
     }
     const voters = source.members.voters.map((m) => describe(m, true))
