@@ -50,16 +50,31 @@ export function statusCells(row: NodeRow): string[] {
   ]
 }
 
-/** `leader n2, term 5 · 3/3 nodes up · 3 voters: quorum 2, tolerates 1 failure`. */
+/**
+ * `cluster default: leader n2, term 5 · 3/3 nodes up · 3 voters (3 up): quorum 2, tolerates 1 failure`;
+ * the quorum part is {@link quorumText} over the voters this CLI reaches.
+ */
 export function statusSummary(st: ClusterStatus): string {
   const up = st.nodes.filter((n) => n.reachable).length
   const voters = voterIds(st)
-  const quorum = Math.floor(voters.length / 2) + 1
-  const tolerates = Math.max(0, voters.length - quorum)
   const liveVoters = st.nodes.filter((n) => n.reachable && voters.includes(n.id)).length
   const leader = st.leader === null ? 'no leader' : `leader ${st.leader}`
-  const quorumText = voters.length === 0 ? 'voters unknown' : `${plural(voters.length, 'voter')} (${liveVoters} up): quorum ${quorum}, tolerates ${plural(tolerates, 'failure')}`
-  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText}`
+  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText(voters.length, liveVoters)}`
+}
+
+/**
+ * The quorum as it stands with `up` of `voters` voters up, so that it never promises what is
+ * already gone: `quorum lost: 1 of 3 voters up, 2 needed` when fewer than a quorum are up;
+ * `3 voters (2 up): quorum 2, tolerates 0 more failures` when some are down (how many more may
+ * fail, given who is up now); `3 voters (3 up): quorum 2, tolerates 1 failure` when all are up.
+ * `voters unknown` when no node reported a configuration (`voters` 0).
+ */
+export function quorumText(voters: number, up: number): string {
+  if (voters === 0) return 'voters unknown'
+  const quorum = Math.floor(voters / 2) + 1
+  if (up < quorum) return `quorum lost: ${up} of ${plural(voters, 'voter')} up, ${quorum} needed`
+  const tolerates = up >= voters ? plural(voters - quorum, 'failure') : plural(up - quorum, 'more failure', 'more failures')
+  return `${plural(voters, 'voter')} (${up} up): quorum ${quorum}, tolerates ${tolerates}`
 }
 
 /** Options of {@link renderStatus}. */
