@@ -265,7 +265,7 @@ async function perform(
  * mark `unknown` (no attempt may have reached a leader's log). Anything else may have been
  * proposed, so its outcome is unknown.
  */
-export function neverProposed(error: unknown): boolean {
+function neverProposed(error: unknown): boolean {
   return error instanceof ClientError && !error.unknown
 }
 
