@@ -4,7 +4,8 @@
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {checkPlan, membershipOf, planChange, quorumLine, type Membership} from '../../src/cli/membership.js'
+import {checkPlan, leaderChange, membershipOf, planChange, quorumLine, type Membership} from '../../src/cli/membership.js'
+import {ClientError} from '../../src/client/index.js'
 import type {ClusterStatus, NodeRow} from '../../src/cluster/index.js'
 import type {NodeStatus} from '../../src/admin/messages.js'
 import {formatDuration, renderTable} from '../../src/cli/render.js'
@@ -92,6 +93,15 @@ test('membershipOf: the leader hears it but the CLI cannot reach it (a process t
   const m = membershipOf(statusWhere({n2: true, n3: true}, {n3: false}))
   assert.deepEqual([...m.live].sort(), ['n1', 'n2'])
   assert.match(planChange(m, 'remove', 'n2').reason!, /^n3 does not answer \(down\); after removing n2 only 1 of 2 voters/)
+})
+
+test('leaderChange: the leader\'s own UNSAFE_CHANGE says who refused and how to force it; other errors pass through', async () => {
+  const leaderSays = 'n2 has not been heard by the leader n1 for 80 ticks (election timeout 30); after removing n3 only 1 of 2 voters would be reachable, quorum 2'
+  await assert.rejects(leaderChange({change: 'remove', node: 'n3'}, () => Promise.reject(new ClientError('UNSAFE_CHANGE', leaderSays))),
+    (e: Error & {code?: string}) => e.code === 'UNSAFE_CHANGE' && e.message === `the leader refused to remove n3: ${leaderSays}; pass --force to do it anyway`)
+  const timeout = new ClientError('TIMEOUT', 'no answer')
+  await assert.rejects(leaderChange({change: 'remove', node: 'n3'}, () => Promise.reject(timeout)), (e) => e === timeout)
+  assert.equal(await leaderChange({change: 'promote', node: 'n4'}, async () => 7), 7)
 })
 
 test('formatDuration', () => {
