@@ -93,6 +93,17 @@ export function membershipOf(st: ClusterStatus): Membership {
 }
 
 /**
+ * True when the leader of `st` reports having heard from every one of `ids` within an election
+ * timeout (itself counts). A leader elected a moment ago has heard from nobody yet: wait for
+ * this before asking it for a change its strict reconfiguration check would otherwise refuse.
+ */
+export function leaderHears(st: ClusterStatus, ids: readonly string[]): boolean {
+  const leader = st.nodes.find((n) => n.id === st.leader)?.detail
+  if (!leader) return false
+  return ids.every((id) => id === leader.id || leader.progress.some((p) => p.id === id && p.recentActive))
+}
+
+/**
  * Plan a change of `node`. `nodeLive` says whether the node itself will be up in the leader's
  * view (for `add`: true when it is added as a learner and promoted once caught up, false for a
  * direct voter add, which the leader has never heard from; for `promote` and `remove` it is read

@@ -4,7 +4,7 @@
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {checkPlan, leaderChange, membershipOf, planChange, quorumLine, type Membership} from '../../src/cli/membership.js'
+import {checkPlan, leaderChange, leaderHears, membershipOf, planChange, quorumLine, type Membership} from '../../src/cli/membership.js'
 import {ClientError} from '../../src/client/index.js'
 import type {ClusterStatus, NodeRow} from '../../src/cluster/index.js'
 import type {NodeStatus} from '../../src/admin/messages.js'
@@ -87,6 +87,12 @@ test('membershipOf: a node the CLI reaches but the leader has not heard is down;
   // node add (learner, then promoted once caught up): voters up 2 → 3, not 3 → 4.
   const add = planChange(m, 'add', 'n4', true)
   assert.equal(quorumLine(add.before, add.after), 'voters 3 → 4 · quorum 2 → 3 · tolerates 1 failure · voters up 2 → 3')
+})
+
+test('leaderHears: every id heard by the leader (itself included)', () => {
+  assert.equal(leaderHears(statusWhere({n2: true, n3: true}), ['n1', 'n2', 'n3']), true)
+  assert.equal(leaderHears(statusWhere({n2: false, n3: true}), ['n1', 'n3']), true)
+  assert.equal(leaderHears(statusWhere({n2: false, n3: true}), ['n2', 'n3']), false)
 })
 
 test('membershipOf: the leader hears it but the CLI cannot reach it (a process that just died): down too', () => {

@@ -5,7 +5,7 @@
 import {Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, nodeArg, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, leaderChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+import {checkPlan, describeChange, leaderChange, leaderHears, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
 import {startSpinner} from '../../cli/render.js'
 
 export default class NodeRemove extends ClusterCommand {
@@ -63,6 +63,9 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
             const moved = await this.onLeader(cluster, (client) => client.transfer(next, {timeoutMs}), timeoutMs)
             transferredTo = moved.leader
             spinner.above(() => this.log(`  leadership handed from ${args.node} to ${moved.leader} (term ${moved.term})`))
+            // Best effort: until the new leader hears the voters that stay, its own check would refuse.
+            const staying = plan.votersAfter.filter((v) => membership.live.has(v))
+            await cluster.waitForLeader(timeoutMs, (s) => s.leader === moved.leader && leaderHears(s, staying)).catch(() => undefined)
           }
         }
         spinner.text(`removing ${args.node} from the configuration`)
