@@ -103,11 +103,19 @@ export interface MemberAddParams {
   /** Where the node listens: `ws://host:port`, `wss://host:port` or `host:port`. */
   readonly address: string
   readonly learner: boolean
+  /** Skip the leader's strict reconfiguration check (see {@link MemberParams.force}). Default false. */
+  readonly force?: boolean
 }
 
 /** `member.remove` / `member.promote`: the node concerned (`node`, since `id` is the request id). */
 export interface MemberParams {
   readonly node: NodeId
+  /**
+   * Skip the leader's strict reconfiguration check (default false): without it, a change of the
+   * voters that would leave fewer voters the leader heard from within an election timeout (itself
+   * included) than a quorum of the new configuration is refused with `UNSAFE_CHANGE`.
+   */
+  readonly force?: boolean
 }
 
 /** `transfer`: hand leadership to `to`, or (absent or null) to the most caught-up voter. */
@@ -183,7 +191,10 @@ export interface ProgressInfo {
   /** Next index to send. */
   readonly next: number
   readonly state: ProgressState
-  /** Heard from within the last election timeout. */
+  /**
+   * Heard from within the last election timeout (the leader itself: true): the view the leader's
+   * strict reconfiguration check uses (`member.*` without `force`).
+   */
   readonly recentActive: boolean
   /** Milliseconds since the leader last heard from it (0 for the leader itself). */
   readonly lastContactMs: number

@@ -2,11 +2,13 @@
  * Quorum arithmetic for membership commands (`node add|remove`, `member add|remove|promote`):
  * the voter set before and after a change, how many of those voters are live, and whether the
  * change would leave the cluster without a quorum of live voters (refused unless `--force`).
- * Pure functions over a status snapshot; the commands do the I/O.
+ * "Live" is the LEADER's view (heard from within an election timeout), the same view its own
+ * strict reconfiguration check uses: a node the CLI reaches but the leader does not hear (a
+ * partition) is down. Pure functions over a status snapshot; the commands do the I/O.
  */
 import type {ClusterStatus} from '../cluster/index.js'
 import {RaftctlError} from '../admin/errors.js'
-import {plural} from './render.js'
+import {formatDuration, plural} from './render.js'
 
 /** Voters, quorum, failures tolerated, and live voters. */
 export interface QuorumReport {
@@ -42,6 +44,8 @@ export interface Membership {
   readonly learners: readonly string[]
   /** Members (voters and learners) that are up. */
   readonly live: ReadonlySet<string>
+  /** Why each member that is not up counts as down, e.g. `n2 has not been heard by the leader n1 for 2.3s`. */
+  readonly down?: ReadonlyMap<string, string>
 }
 
 /** Majority of `voters`. */
@@ -55,20 +59,28 @@ function report(voters: readonly string[], live: ReadonlySet<string>): QuorumRep
 }
 
 /**
- * The membership as the leader sees it, with liveness: a node of this local cluster is live when
- * it answered the status request; a member elsewhere (not in the manifest) when the leader has
- * heard from it within an election timeout. Throws NO_LEADER without a leader.
+ * The membership as the leader sees it, with liveness from the leader's view: a member is live
+ * when the leader has heard from it within an election timeout (its progress `recentActive`; the
+ * leader itself always) and, for a node of this local cluster, it also answers the CLI (a process
+ * that just died is down before the leader notices). Throws NO_LEADER without a leader.
  */
 export function membershipOf(st: ClusterStatus): Membership {
   const leader = st.nodes.find((n) => n.id === st.leader)?.detail
   if (!leader) throw new RaftctlError('NO_LEADER', `cluster ${st.cluster} has no leader: membership changes need one`)
-  const live = new Set<string>()
+  const live = new Set<string>([leader.id])
+  const down = new Map<string, string>()
   const rows = new Map(st.nodes.map((n) => [n.id, n]))
   for (const m of [...leader.members.voters, ...leader.members.learners]) {
-    const row = rows.get(m.id)
+    if (m.id === leader.id) continue
     const progress = leader.progress.find((p) => p.id === m.id)
-    const up = m.id === leader.id || (row ? row.reachable : progress?.recentActive === true)
-    if (up) live.add(m.id)
+    const row = rows.get(m.id)
+    if (progress?.recentActive !== true) {
+      down.set(m.id, `${m.id} has not been heard by the leader ${leader.id}${progress ? ` for ${formatDuration(progress.lastContactMs)}` : ''}`)
+    } else if (row && !row.reachable) {
+      down.set(m.id, `${m.id} does not answer (${row.health})`)
+    } else {
+      live.add(m.id)
+    }
   }
   return {
     leader: leader.id,
@@ -76,22 +88,40 @@ export function membershipOf(st: ClusterStatus): Membership {
     voters: leader.members.voters.map((v) => v.id),
     learners: leader.members.learners.map((l) => l.id),
     live,
+    down,
   }
 }
 
 /**
- * Plan a change of `node`. `nodeLive` says whether the node itself is up (for `add`; for
- * `promote` and `remove` it is read from `m.live`). Unsafe when the live voters after the change
- * are fewer than its quorum, or when the cluster has no live quorum now (the change could not
- * commit), or when no voter would remain.
+ * True when the leader of `st` reports having heard from every one of `ids` within an election
+ * timeout (itself counts). A leader elected a moment ago has heard from nobody yet: wait for
+ * this before asking it for a change its strict reconfiguration check would otherwise refuse.
+ */
+export function leaderHears(st: ClusterStatus, ids: readonly string[]): boolean {
+  const leader = st.nodes.find((n) => n.id === st.leader)?.detail
+  if (!leader) return false
+  return ids.every((id) => id === leader.id || leader.progress.some((p) => p.id === id && p.recentActive))
+}
+
+/**
+ * Plan a change of `node`. `nodeLive` says whether the node itself will be up in the leader's
+ * view (for `add`: true when it is added as a learner and promoted once caught up, false for a
+ * direct voter add, which the leader has never heard from; for `promote` and `remove` it is read
+ * from `m.live`). Unsafe when the live voters after the change are fewer than its quorum, or when
+ * the cluster has no live quorum now (the change could not commit), or when no voter would remain.
+ * The reason names the voters that count as down and why.
  */
 export function planChange(m: Membership, change: ChangeKind, node: string, nodeLive = true): ChangePlan {
   const live = new Set(m.live)
+  const down = new Map(m.down ?? [])
   let after = [...m.voters]
   if (change === 'add') {
     after.push(node)
     if (nodeLive) live.add(node)
-    else live.delete(node)
+    else {
+      live.delete(node)
+      down.set(node, `${node} has not been heard by the leader${m.leader ? ` ${m.leader}` : ''} yet`)
+    }
   } else if (change === 'promote') {
     after.push(node)
   } else if (change === 'remove') {
@@ -99,19 +129,45 @@ export function planChange(m: Membership, change: ChangeKind, node: string, node
   }
   const before = report(m.voters, m.live)
   const afterReport = report(after, live)
+  const why = (voters: readonly string[]): string => voters.filter((v) => !live.has(v)).map((v) => down.get(v) ?? `${v} is down`).join('; ')
   let reason: string | undefined
   if (after.length === 0) reason = `removing ${node} would leave no voter`
-  else if (before.live < before.quorum) reason = `only ${before.live} of ${before.voters} voters are up, fewer than the quorum of ${before.quorum}: the change cannot commit`
-  else if (afterReport.live < afterReport.quorum) {
-    reason = `after the change ${afterReport.live} of ${afterReport.voters} voters would be up, fewer than the quorum of ${afterReport.quorum}: the cluster would stop accepting writes`
+  else if (before.live < before.quorum) {
+    reason = `${why(m.voters)}; only ${before.live} of ${before.voters} voters are reachable, quorum ${before.quorum}: the change cannot commit`
+  } else if (afterReport.live < afterReport.quorum) {
+    reason = `${why(after)}; after ${changeVerb(change, node)} only ${afterReport.live} of ${afterReport.voters} voters would be reachable, quorum ${afterReport.quorum}`
   }
   return {change, node, before, after: afterReport, votersAfter: after, safe: reason === undefined, ...(reason ? {reason} : {})}
+}
+
+/** `removing n3`, `adding n4 as a voter`, … */
+function changeVerb(change: ChangeKind, node: string): string {
+  switch (change) {
+    case 'add': return `adding ${node} as a voter`
+    case 'add-learner': return `adding ${node} as a learner`
+    case 'promote': return `promoting ${node}`
+    case 'remove': return `removing ${node}`
+  }
 }
 
 /** Refuse an unsafe plan with UNSAFE_CHANGE (exit 1) unless forced. */
 export function checkPlan(plan: ChangePlan, force: boolean): void {
   if (!plan.safe && !force) {
-    throw new RaftctlError('UNSAFE_CHANGE', `refusing to ${describeChange(plan)}: ${plan.reason}. Pass --force to do it anyway`)
+    throw new RaftctlError('UNSAFE_CHANGE', `refusing to ${describeChange(plan)}: ${plan.reason}; pass --force to do it anyway`)
+  }
+}
+
+/**
+ * Run a membership request on the leader; when the LEADER refuses it with UNSAFE_CHANGE (its
+ * strict reconfiguration check: its view changed since the plan, or another client's view),
+ * say so and how to force it. Other errors pass through unchanged.
+ */
+export async function leaderChange<T>(plan: Pick<ChangePlan, 'change' | 'node'>, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request()
+  } catch (error) {
+    if ((error as {code?: string}).code !== 'UNSAFE_CHANGE') throw error
+    throw new RaftctlError('UNSAFE_CHANGE', `the leader refused to ${describeChange(plan)}: ${(error as Error).message}; pass --force to do it anyway`)
   }
 }
 
@@ -160,7 +216,7 @@ export interface MemberChangeRun {
   readonly force: boolean
   /** Fields added to the JSON document (dry run or not). */
   readonly extra: Record<string, unknown>
-  /** Apply the change through the leader. */
+  /** Apply the change through the leader (passing `force` on, for its strict reconfiguration check). */
   readonly apply: () => Promise<CommittedChange>
   /** The last line once committed, given the configuration entry's index. */
   readonly done: (index: number) => string
@@ -182,7 +238,7 @@ export async function runMemberChange(log: (line: string) => void, run: MemberCh
     log('Dry run: nothing changed.')
     return {dryRun: true, ...run.extra, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
   }
-  const result = await run.apply()
+  const result = await leaderChange(plan, run.apply)
   log(`${run.done(result.index)}: ${quorumLine(plan.before, plan.after)}`)
   return {
     ...run.extra, index: result.index, ...summary,

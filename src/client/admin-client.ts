@@ -26,9 +26,18 @@ export interface AdminClientOptions {
 }
 
 /** Options of {@link AdminClient.addMember}. */
-export interface AddMemberOptions extends RequestOptions {
+export interface AddMemberOptions extends MemberChangeOptions {
   /** Add as a non-voting learner. Default false. */
   readonly learner?: boolean
+}
+
+/** Options of {@link AdminClient.removeMember} and {@link AdminClient.promoteMember}. */
+export interface MemberChangeOptions extends RequestOptions {
+  /**
+   * Skip the leader's strict reconfiguration check. Default false: a change that would leave
+   * fewer voters the leader recently heard from than a quorum is refused with `UNSAFE_CHANGE`.
+   */
+  readonly force?: boolean
 }
 
 /** Options of {@link AdminClient.chaosAdd}. */
@@ -85,17 +94,17 @@ export class AdminClient {
 
   /** Add a voter (or a learner) at `address`. Leader only; answers once the change is committed. */
   addMember(node: NodeId, address: string, options: AddMemberOptions = {}): Promise<MemberChangeResult> {
-    return this.request('member.add', {node, address, learner: options.learner === true}, options)
+    return this.request('member.add', {node, address, learner: options.learner === true, ...forceParam(options)}, options)
   }
 
   /** Remove a member. Leader only; answers once the change is committed. */
-  removeMember(node: NodeId, options?: RequestOptions): Promise<MemberChangeResult> {
-    return this.request('member.remove', {node}, options)
+  removeMember(node: NodeId, options: MemberChangeOptions = {}): Promise<MemberChangeResult> {
+    return this.request('member.remove', {node, ...forceParam(options)}, options)
   }
 
   /** Promote a learner to voter. Leader only; answers once the change is committed. */
-  promoteMember(node: NodeId, options?: RequestOptions): Promise<MemberChangeResult> {
-    return this.request('member.promote', {node}, options)
+  promoteMember(node: NodeId, options: MemberChangeOptions = {}): Promise<MemberChangeResult> {
+    return this.request('member.promote', {node, ...forceParam(options)}, options)
   }
 
   /** Hand leadership to `to` (default: the most caught-up voter). Leader only; answers once the new leader took over. */
@@ -218,4 +227,9 @@ export class AdminClient {
       throw error
     }
   }
+}
+
+/** `{force: true}` when forced, else nothing: an unforced request is the same frame as before `force` existed. */
+function forceParam(options: MemberChangeOptions): {force?: true} {
+  return options.force === true ? {force: true} : {}
 }

@@ -11,7 +11,7 @@
  * ```
  */
 export {KvClient, type Endpoint, type GetOptions, type KvClientOptions} from './kv-client.js'
-export {AdminClient, type AddMemberOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
+export {AdminClient, type AddMemberOptions, type MemberChangeOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
 export {
   Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS,
   type ClientTlsOptions, type CloseListener, type ConnectionOptions, type EventListener, type RequestOptions,

@@ -331,7 +331,7 @@ export class Node implements ServiceHost {
       voter: st.voter,
       members: this.members(),
       progress: st.progress.map((p) => ({
-        id: p.id, match: p.match, next: p.next, state: p.state, recentActive: p.recentActive,
+        id: p.id, match: p.match, next: p.next, state: p.state, recentActive: p.recentlyHeard,
         lastContactMs: p.ticksSinceContact * tickMs, inflight: p.inflight,
       })),
       transferee: st.transferee,

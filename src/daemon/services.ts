@@ -54,9 +54,9 @@ export const HANDLERS: {[T in RequestType]: Handler<T>} = {
   append: (node, req) => promised(WRITE_HANDLERS.append, node, req),
   status: async (node) => ({status: node.status()}),
   members: async (node) => node.members(),
-  'member.add': (node, req) => changeMembers(node, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: node.normalizeAddress(req.address)}),
-  'member.remove': (node, req) => changeMembers(node, {type: 'remove', node: req.node}),
-  'member.promote': (node, req) => changeMembers(node, {type: 'promote', node: req.node}),
+  'member.add': (node, req) => changeMembers(node, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: node.normalizeAddress(req.address)}, req.force),
+  'member.remove': (node, req) => changeMembers(node, {type: 'remove', node: req.node}, req.force),
+  'member.promote': (node, req) => changeMembers(node, {type: 'promote', node: req.node}, req.force),
   transfer: handleTransfer,
   campaign: handleCampaign,
   stepdown: handleStepDown,
@@ -212,6 +212,7 @@ function notOk(node: Node, code: string, message: string): ServiceError {
     BAD_REQUEST: 'BAD_REQUEST',
     NODE_NOT_FOUND: 'NODE_NOT_FOUND',
     NOT_VOTER: 'NOT_VOTER',
+    UNSAFE_CHANGE: 'UNSAFE_CHANGE',
     SHUTTING_DOWN: 'SHUTTING_DOWN',
   }
   return new ServiceError(known[code] ?? 'FAILED', message)
@@ -234,9 +235,10 @@ function withTimeout<T>(node: Node, p: Promise<T>): Promise<T> {
 
 // ------------------------------------------------------------------ membership and leadership
 
-async function changeMembers(node: Node, change: ConfChange): Promise<ResultMap['member.add']> {
+/** Propose `change` (forced: without the core's strict reconfiguration check) and answer once committed. */
+async function changeMembers(node: Node, change: ConfChange, force = false): Promise<ResultMap['member.add']> {
   node.requireLeader()
-  const outcome = await propose(node, (cb) => node.replica.proposeConfChange(change, cb))
+  const outcome = await propose(node, (cb) => node.replica.proposeConfChange(change, cb, {force}))
   return {index: outcome.index, members: node.members()}
 }
 

@@ -1,7 +1,7 @@
 /**
  * Public surface of the Raft core. Other layers import from here, never from internals.
  */
-export {RaftNode, nextConf, type RaftInit, type RaftStatus, type ProgressStatus} from './node.js'
+export {RaftNode, nextConf, type ConfChangeOptions, type RaftInit, type RaftStatus, type ProgressStatus} from './node.js'
 export {RAFT_DEFAULTS, resolveOptions, type RaftOptions, type PlantedBugs} from './config.js'
 export {SeededRng, type Rng} from './rng.js'
 export {majority, committedIndex, tallyVotes} from './quorum.js'

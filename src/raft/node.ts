@@ -7,7 +7,7 @@
 import {resolveOptions, type RaftOptions, type ResolvedRaftOptions} from './config.js'
 import {RaftLog} from './log.js'
 import {Progress, type ProgressState} from './progress.js'
-import {committedIndex, hasQuorum, tallyVotes} from './quorum.js'
+import {committedIndex, hasQuorum, majority, tallyVotes} from './quorum.js'
 import type {Cause, ProposeResult, RaftErrorCode, RaftEvent, RaftRejection, ReadState, Ready, RequestResult, Role} from './ready.js'
 import {
   decodeConfChange,
@@ -40,13 +40,30 @@ export interface RaftInit {
   readonly initialConf?: ConfState
 }
 
+/** Options of {@link RaftNode.proposeConfChange}. */
+export interface ConfChangeOptions {
+  /**
+   * Skip the strict reconfiguration check (an operator's `--force`): append the change even if
+   * too few voters of the new configuration were recently heard from to form its quorum.
+   * Default false.
+   */
+  readonly force?: boolean
+}
+
 /** Per-follower replication as reported by {@link RaftNode.status}. */
 export interface ProgressStatus {
   readonly id: NodeId
   readonly match: number
   readonly next: number
   readonly state: ProgressState
+  /** Heard from since the last CheckQuorum round (reset every election timeout; the leader itself: true). */
   readonly recentActive: boolean
+  /**
+   * Heard from within the last election timeout (`electionTicks`), the leader itself always: the
+   * view the strict reconfiguration check of {@link RaftNode.proposeConfChange} uses. Unlike
+   * `recentActive` it does not drop to false at each CheckQuorum round.
+   */
+  readonly recentlyHeard: boolean
   readonly ticksSinceContact: number
   readonly inflight: number
 }
@@ -199,9 +216,15 @@ export class RaftNode {
   /**
    * Append a membership change (leader only). Refused while another change is uncommitted or
    * before the leader has committed an entry of its own term (the single-server change fix).
+   * Unless `options.force`, also refused with `UNSAFE_CHANGE` when it changes the voters and
+   * fewer voters of the new configuration than its quorum were heard from within the last
+   * election timeout, this leader counting itself (the strict reconfiguration check, as etcd's
+   * `--strict-reconfig-check`): such a change could commit only once a silent voter answers, and
+   * meanwhile CheckQuorum would make the leader step down — the cluster would stall although a
+   * quorum of the old configuration can talk. A change of learners only is never refused by it.
    */
-  proposeConfChange(change: ConfChange): ProposeResult {
-    const refusal = this.checkProposal(0) ?? this.checkConfChange(change)
+  proposeConfChange(change: ConfChange, options: ConfChangeOptions = {}): ProposeResult {
+    const refusal = this.checkProposal(0) ?? this.checkConfChange(change) ?? (options.force ? null : this.checkHeardQuorum(change))
     if (refusal) return refusal
     const result = this.appendAsLeader('config', encodeConfChange(change))
     if (result.ok) this.pendingConfIndex = result.index
@@ -416,6 +439,7 @@ export class RaftNode {
           next: pr.next,
           state: pr.state,
           recentActive: id === this.id || pr.recentActive,
+          recentlyHeard: this.recentlyHeard(id),
           ticksSinceContact: id === this.id ? 0 : pr.ticksSinceContact,
           inflight: pr.inflight.length,
         })
@@ -783,6 +807,7 @@ export class RaftNode {
 
   private markActive(pr: Progress): void {
     pr.recentActive = true
+    pr.heard = true
     pr.ticksSinceContact = 0
   }
 
@@ -973,6 +998,37 @@ export class RaftNode {
     }
   }
 
+  /**
+   * The strict reconfiguration check (see {@link proposeConfChange}): null when `change` leaves
+   * the voters as they are or when enough voters of the new configuration were recently heard
+   * from; else an `UNSAFE_CHANGE` rejection that names the silent voters.
+   */
+  private checkHeardQuorum(change: ConfChange): RaftRejection | null {
+    const after = nextConf(this.conf, change).voters
+    const before = this.conf.voters
+    if (after.length === before.length && after.every((id) => before.includes(id))) return null
+    const heard = (id: NodeId): boolean => this.recentlyHeard(id)
+    if (hasQuorum(after, heard)) return null
+    const silent = after.filter((id) => !heard(id)).map((id) => this.describeSilence(id))
+    const reachable = after.filter(heard).length
+    return this.reject('UNSAFE_CHANGE',
+      `${silent.join('; ')}; after ${changeVerb(change)} only ${reachable} of ${after.length} voters would be reachable, quorum ${majority(after.length)}`)
+  }
+
+  /** Whether this leader heard from `id` within the last election timeout (itself: always). */
+  private recentlyHeard(id: NodeId): boolean {
+    if (id === this.id) return true
+    const pr = this.progress.get(id)
+    return pr !== undefined && pr.heard && pr.ticksSinceContact < this.o.electionTicks
+  }
+
+  /** `n2 has not been heard by the leader n1 for 45 ticks (election timeout 30)`. */
+  private describeSilence(id: NodeId): string {
+    const pr = this.progress.get(id)
+    if (pr === undefined || !pr.heard) return `${id} has not been heard by the leader ${this.id} yet`
+    return `${id} has not been heard by the leader ${this.id} for ${pr.ticksSinceContact} ticks (election timeout ${this.o.electionTicks})`
+  }
+
   /** Adopt the membership of a config entry as soon as it is in the log (dissertation §4.1). */
   private applyConfChange(entry: Entry): void {
     const change = decodeConfChange(entry.data)
@@ -1059,6 +1115,16 @@ export function nextConf(conf: ConfState, change: ConfChange): ConfState {
     case 'remove': break
   }
   return {voters, learners}
+}
+
+/** `removing n3`, `adding n4 as a voter`, … (for messages). */
+function changeVerb(change: ConfChange): string {
+  switch (change.type) {
+    case 'addLearner': return `adding ${change.node} as a learner`
+    case 'addVoter': return `adding ${change.node} as a voter`
+    case 'promote': return `promoting ${change.node}`
+    case 'remove': return `removing ${change.node}`
+  }
 }
 
 /** True for a node that has never stored anything. */

@@ -22,8 +22,10 @@ export class Progress {
   snapshotTicks = 0
   /** Set on any message from the follower; reset by the leader's CheckQuorum every election timeout. */
   recentActive = false
-  /** Ticks since the follower was last heard from. */
+  /** Ticks since the follower was last heard from (counted from this progress's creation until it is). */
   ticksSinceContact = 0
+  /** Heard from at least once since this progress was created (this leadership, or since the member joined). */
+  heard = false
   /** Highest commit index sent to the follower (avoids empty appends that tell nothing new). */
   commitSent = 0
   /** Highest heartbeat round the follower acknowledged (ReadIndex). */

@@ -62,6 +62,7 @@ export type RaftErrorCode =
   | 'BAD_REQUEST'
   | 'NODE_NOT_FOUND'
   | 'NOT_VOTER'
+  | 'UNSAFE_CHANGE'
 
 /** A request the core refused, with the leader it knows of (for redirects). */
 export interface RaftRejection {

@@ -5,7 +5,7 @@
  * offers `saveAsync`, the driver keeps taking inputs while a batch syncs (pipelined group commit):
  * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
  */
-import {RaftNode, type RaftOptions, type RaftEvent, type Ready, type RaftStatus} from '../raft/index.js'
+import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus} from '../raft/index.js'
 import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
 import type {ApplyResult, Network, StateMachine, Storage, StorageWrite} from './ports.js'
 
@@ -173,9 +173,12 @@ export class Replica {
     else this.proposals.set(index, [p])
   }
 
-  /** Propose a membership change; resolved when applied, like {@link propose}. */
-  proposeConfChange(change: ConfChange, cb: (outcome: ProposalOutcome) => void): void {
-    const r = this.core.proposeConfChange(change)
+  /**
+   * Propose a membership change; resolved when applied, like {@link propose}. `options.force`
+   * skips the core's strict reconfiguration check (`UNSAFE_CHANGE`, see RaftNode.proposeConfChange).
+   */
+  proposeConfChange(change: ConfChange, cb: (outcome: ProposalOutcome) => void, options: ConfChangeOptions = {}): void {
+    const r = this.core.proposeConfChange(change, options)
     if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader, unknown: false})
     this.track(r.index, {term: r.term, cb})
   }

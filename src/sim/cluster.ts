@@ -507,13 +507,15 @@ export class Simulation {
       change = {type: 'remove', node: this.pick(voters)!}
     } else return
     this.log(`propose ${change.type} ${change.node} via ${leader.id}`)
+    // Forced: the simulator explores every change, including those the leader's strict
+    // reconfiguration check refuses by default (and replays of old seeds stay the same).
     leader.replica!.proposeConfChange(change, (o) => {
       if (o.ok) {
         this.stats.confChanges++
         this.log(`applied ${change.type} ${change.node}`)
         if (change.type === 'remove') this.retire(change.node)
       }
-    })
+    }, {force: true})
   }
 
   /** An operator stops a node once its removal is committed. */

@@ -118,9 +118,10 @@ describe('parseRequest: every request type', () => {
     expectError(request('put', {key: 'k', value: 'v'}), 'UNKNOWN_TYPE', undefined, {route: 'admin'})
   })
 
-  it('defaults member.add learner to false and accepts transfer without a target', () => {
+  it('defaults member.add learner to false, accepts member.* force, and transfer without a target', () => {
     const add = parseRequest(JSON.stringify(request('member.add', {node: 'n4', address: 'h:1'})))
     assert.deepEqual(add, {ok: true, request: {v: 1, id: 1, type: 'member.add', node: 'n4', address: 'h:1', learner: false}})
+    assert.deepEqual(parseRequest(JSON.stringify(request('member.remove', {node: 'n4', force: true}))), {ok: true, request: {v: 1, id: 1, type: 'member.remove', node: 'n4', force: true}})
     assert.deepEqual(parseRequest(JSON.stringify(request('transfer'))), {ok: true, request: {v: 1, id: 1, type: 'transfer'}})
     assert.deepEqual(parseRequest(JSON.stringify(request('transfer', {to: null}))), {ok: true, request: {v: 1, id: 1, type: 'transfer', to: null}})
   })
@@ -186,6 +187,8 @@ describe('parseRequest: malformed frames', () => {
     ['member.add', {node: 'n4'}, 'BAD_REQUEST', 'address'],
     ['member.add', {node: 'n4', address: 'h:1', learner: 1}, 'BAD_REQUEST', 'learner'],
     ['member.remove', {node: 'x'.repeat(65)}, 'BAD_REQUEST', 'node'],
+    ['member.remove', {node: 'n4', force: 'yes'}, 'BAD_REQUEST', 'force'],
+    ['member.promote', {node: 'n4', force: 1}, 'BAD_REQUEST', 'force'],
     ['transfer', {to: 3}, 'BAD_REQUEST', 'to'],
   ]
   for (const [type, params, code, field] of cases) {

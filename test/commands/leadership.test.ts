@@ -167,9 +167,11 @@ test('a change that would leave no quorum of live voters is refused (UNSAFE_CHAN
     assert.deepEqual((await members()).voters.sort(), ['n1', 'n2', 'n3'])
   } finally {
     assert.equal((await raftctl('node', 'start', down, '--cluster', 'lead')).exit, 0)
+    // Up again in the leader's view too (the membership checks count only voters the leader hears).
     await eventually(async () => {
       const st = (await raftctl('status', '--json', '--cluster', 'lead')).json()
-      return st.leader !== null && st.nodes.every((n: {reachable: boolean}) => n.reachable)
+      const list = (await raftctl('member', 'list', '--json', '--cluster', 'lead')).json()
+      return st.leader !== null && st.nodes.every((n: {reachable: boolean}) => n.reachable) && list.voters.every((v: {live: boolean}) => v.live)
     }, 10_000, 'every node up again')
   }
 })

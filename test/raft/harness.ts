@@ -18,6 +18,7 @@ import {
   SeededRng,
   decodeConfChange,
   type ConfChange,
+  type ConfChangeOptions,
   type ConfState,
   type Entry,
   type HardState,
@@ -315,8 +316,8 @@ export class Harness {
     return this.node(id).propose(bytes(text))
   }
 
-  proposeConfChange(id: NodeId, change: ConfChange): ProposeResult {
-    return this.node(id).proposeConfChange(change)
+  proposeConfChange(id: NodeId, change: ConfChange, options: ConfChangeOptions = {}): ProposeResult {
+    return this.node(id).proposeConfChange(change, options)
   }
 
   readIndex(id: NodeId, readId: number): RequestResult {

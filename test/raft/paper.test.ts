@@ -838,6 +838,55 @@ describe('§6 cluster membership changes', () => {
     assert.equal(h.proposeConfChange('n1', {type: 'remove', node: 'n3'}).ok, true)
   })
 
+  it('§6 strict reconfiguration: removing a voter while another has not been heard for an election timeout is refused (UNSAFE_CHANGE); force appends it', () => {
+    const h = elected()
+    h.isolate('n2')
+    h.tick(1)
+    assert.equal(h.status('n1').progress.find((p) => p.id === 'n2')?.recentlyHeard, true, 'within the election timeout n2 still counts')
+    h.tickUntil(() => h.status('n1').progress.find((p) => p.id === 'n2')?.recentlyHeard === false, 2 * T)
+    assert.equal(h.leader(), 'n1', 'n1 and n3 are a quorum of {n1, n2, n3}')
+    const lastIndex = h.status('n1').lastIndex
+    const r = h.proposeConfChange('n1', {type: 'remove', node: 'n3'})
+    assert.equal(r.ok, false)
+    assert.equal((r as {code: string}).code, 'UNSAFE_CHANGE')
+    assert.match((r as {message: string}).message, /^n2 has not been heard by the leader n1 for \d+ ticks \(election timeout 10\); after removing n3 only 1 of 2 voters would be reachable, quorum 2$/)
+    assert.equal(h.status('n1').lastIndex, lastIndex, 'nothing was appended')
+    assert.deepEqual(h.status('n1').conf, {voters: ['n1', 'n2', 'n3'], learners: []})
+    // A change of learners only leaves the voters as they are: not checked.
+    h.addNode('n4')
+    assert.equal(h.proposeConfChange('n1', {type: 'addLearner', node: 'n4'}).ok, true)
+    h.tick(1)
+    // Forced, the removal goes in: {n1, n2} cannot commit it while n2 is cut off, and n1 loses its quorum.
+    assert.deepEqual(h.proposeConfChange('n1', {type: 'remove', node: 'n3'}, {force: true}), {ok: true, index: lastIndex + 2, term: 2})
+    assert.deepEqual(h.status('n1').conf, {voters: ['n1', 'n2'], learners: ['n4']})
+    h.tick(2 * T)
+    assert.equal(h.status('n1').commitIndex, lastIndex + 1)
+    assert.notEqual(h.status('n1').role, 'leader')
+  })
+
+  it('§6 strict reconfiguration: removing the silent voter, or promoting a learner the leader hears, is allowed; a voter never heard does not count', () => {
+    const h = elected()
+    h.addNode('n4')
+    assert.equal(h.proposeConfChange('n1', {type: 'addLearner', node: 'n4'}).ok, true)
+    h.stabilize()
+    h.isolate('n2')
+    h.tickUntil(() => h.status('n1').progress.find((p) => p.id === 'n2')?.recentlyHeard === false, 2 * T)
+    // {n1, n3, n4, n2}: 3 of 4 heard, quorum 3.
+    assert.equal(h.proposeConfChange('n1', {type: 'promote', node: 'n4'}).ok, true)
+    h.tick(1)
+    // {n1, n2, n3}: 2 of 3 heard, quorum 2.
+    assert.equal(h.proposeConfChange('n1', {type: 'remove', node: 'n4'}).ok, true)
+    h.tick(1)
+    // {n1, n2, n3, n5}: n5 has never answered (it is cut off), 2 of 4 heard, quorum 3.
+    h.addNode('n5')
+    h.isolate('n5')
+    const add = h.proposeConfChange('n1', {type: 'addVoter', node: 'n5'})
+    assert.equal((add as {code: string}).code, 'UNSAFE_CHANGE')
+    assert.match((add as {message: string}).message, /n5 has not been heard by the leader n1 yet/)
+    assert.match((add as {message: string}).message, /after adding n5 as a voter only 2 of 4 voters would be reachable, quorum 3/)
+    assert.equal(h.proposeConfChange('n1', {type: 'remove', node: 'n2'}).ok, true, '{n1, n3}: both heard')
+  })
+
   it('§6 membership requests are validated: NOT_LEADER, NODE_NOT_FOUND, BAD_REQUEST', () => {
     const h = elected()
     const code = (r: ProposeResult): string | undefined => (r.ok ? undefined : r.code)

@@ -29,6 +29,9 @@ const VARIANTS: readonly NodeOptions[] = [
   {commitNotices: false, heartbeatTicks: 3},
 ]
 
+/** Membership changes are forced: the schedules explore the changes the strict reconfiguration check would refuse too. */
+const FORCE = {force: true} as const
+
 function shuffle<T>(xs: T[], rng: SeededRng): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
     const j = rng.int(i + 1)
@@ -105,13 +108,13 @@ function runSeed(seed: number, steps: number): void {
       if (c === 0 && h.nodeIds.length < 8) {
         const id = `n${nextId++}`
         h.addNode(id)
-        h.proposeConfChange(leader, {type: 'addLearner', node: id})
+        h.proposeConfChange(leader, {type: 'addLearner', node: id}, FORCE)
       } else if (c === 1 && conf.learners.length > 0) {
-        h.proposeConfChange(leader, {type: 'promote', node: conf.learners[0]!})
+        h.proposeConfChange(leader, {type: 'promote', node: conf.learners[0]!}, FORCE)
       } else if (c === 2 && conf.voters.length > 3) {
-        h.proposeConfChange(leader, {type: 'remove', node: conf.voters[rng.int(conf.voters.length)]!})
+        h.proposeConfChange(leader, {type: 'remove', node: conf.voters[rng.int(conf.voters.length)]!}, FORCE)
       } else if (c === 3 && conf.learners.length > 0) {
-        h.proposeConfChange(leader, {type: 'remove', node: conf.learners[0]!})
+        h.proposeConfChange(leader, {type: 'remove', node: conf.learners[0]!}, FORCE)
       }
     } else if (r === 14 && leader) {
       const id = readId++

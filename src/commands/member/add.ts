@@ -26,7 +26,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
   static override flags = {
     learner: Flags.boolean({description: 'add it as a non-voting learner', default: false}),
     'dry-run': Flags.boolean({description: 'print the plan and the quorum change; change nothing', default: false}),
-    force: Flags.boolean({description: 'do it even without a quorum of live voters afterwards', default: false}),
+    force: Flags.boolean({description: 'do it even without a quorum of voters the leader hears afterwards (the leader\'s own check too)', default: false}),
     timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
   }
 
@@ -41,7 +41,8 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
     }
     const up = await ping(cluster.secret(), args.address)
     return runMemberChange((line) => this.log(line), {
-      plan: planChange(membership, flags.learner ? 'add-learner' : 'add', args.id, up),
+      // A voter added directly counts as down until the leader hears it (its own check agrees).
+      plan: planChange(membership, flags.learner ? 'add-learner' : 'add', args.id, false),
       membership,
       verb: 'Adding',
       where: ` at ${args.address}`,
@@ -49,7 +50,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
       dryRun: flags['dry-run'],
       force: flags.force,
       extra: {id: args.id, address: args.address, learner: flags.learner, reachable: up},
-      apply: () => this.onLeader(cluster, (client) => client.addMember(args.id, args.address, {learner: flags.learner, timeoutMs}), timeoutMs),
+      apply: () => this.onLeader(cluster, (client) => client.addMember(args.id, args.address, {learner: flags.learner, timeoutMs, force: flags.force}), timeoutMs),
       done: (index) => `Added ${args.id} as a ${flags.learner ? 'learner' : 'voter'} (configuration entry ${index})`,
     })
   }

@@ -9,7 +9,7 @@ import {replicationLag} from '../../cluster/index.js'
 
 export default class MemberList extends ClusterCommand {
   static override summary = 'List the members: voters and learners'
-  static override description = `Prints the configuration as the leader reports it (without a leader: as the first node that answers reports it), including members on other hosts that are not in the local manifest. For each member: voter or learner, its address, and from the leader's replication progress its match index, lag behind the leader's last index, time since the leader last heard from it, and whether it is up (heard from within an election timeout).`
+  static override description = `Prints the configuration as the leader reports it (without a leader: as the first node that answers reports it), including members on other hosts that are not in the local manifest. For each member: voter or learner, its address, and from the leader's replication progress its match index, lag behind the leader's last index, time since the leader last heard from it, and whether it is up (the leader heard from it within an election timeout and, for a node of the local cluster, it answers; the view "node remove" and the other membership commands count).`
 
   static override examples = [
     {description: 'Who is in the configuration?', command: '<%= config.bin %> <%= command.id %>'},
@@ -27,7 +27,8 @@ export default class MemberList extends ClusterCommand {
     const describe = (m: {id: string; address: string | null}, voter: boolean) => {
       const p = isLeader ? source.progress.find((x) => x.id === m.id) : undefined
       const row = rows.get(m.id)
-      const live = m.id === source.id ? true : row ? row.reachable : p ? p.recentActive : null
+      // The leader's view (as the membership checks count it); a local node must answer the CLI too.
+      const live = m.id === source.id ? true : p ? p.recentActive && (row?.reachable ?? true) : row ? row.reachable : null
       return {
         id: m.id, address: m.address, voter, leader: m.id === st.leader, live,
         match: p?.match ?? null, lag: p ? replicationLag(source, m.id, row?.detail ?? null) : null, lastContactMs: p?.lastContactMs ?? null,

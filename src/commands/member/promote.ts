@@ -20,7 +20,7 @@ export default class MemberPromote extends ClusterCommand {
 
   static override flags = {
     'dry-run': Flags.boolean({description: 'print the plan and the quorum change; change nothing', default: false}),
-    force: Flags.boolean({description: 'do it even without a quorum of live voters afterwards', default: false}),
+    force: Flags.boolean({description: 'do it even without a quorum of voters the leader hears afterwards (the leader\'s own check too)', default: false}),
     timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
   }
 
@@ -40,7 +40,7 @@ export default class MemberPromote extends ClusterCommand {
       dryRun: flags['dry-run'],
       force: flags.force,
       extra: {id: args.id},
-      apply: () => this.onLeader(cluster, (client) => client.promoteMember(args.id, {timeoutMs}), timeoutMs),
+      apply: () => this.onLeader(cluster, (client) => client.promoteMember(args.id, {timeoutMs, force: flags.force}), timeoutMs),
       done: (index) => `Promoted ${args.id} to voter (configuration entry ${index})`,
     })
   }

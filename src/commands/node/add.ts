@@ -7,7 +7,7 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+import {checkPlan, describeChange, leaderChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
 import {startSpinner, type Spinner} from '../../cli/render.js'
 import type {LocalCluster} from '../../cluster/index.js'
 
@@ -15,7 +15,7 @@ export default class NodeAdd extends ClusterCommand {
   static override summary = 'Add a new node to a local cluster (spawn, join, catch up, promote)'
   static override description = `Reserves the next node name (n4, n5, …; names are never reused) and a free port, spawns the daemon, and asks the leader to add it as a learner (member.add). A learner receives the log but does not vote, so adding it cannot hurt availability. Once its match index reaches the leader's last index (a spinner shows the progress), it is promoted to voter (member.promote), unless --learner. Prints voters, quorum and failures tolerated before and after.
 
-A change that would leave the cluster without a quorum of live voters is refused with UNSAFE_CHANGE (exit 1) unless --force; --dry-run prints the plan and changes nothing. If the new node does not catch up within --timeout, it stays a learner and the command fails with TIMEOUT (exit 3): promote it later with "raftctl member promote".`
+A change that would leave the cluster without a quorum of live voters (voters the leader has heard from within an election timeout; the new node counts once caught up) is refused with UNSAFE_CHANGE (exit 1) unless --force, here and by the leader itself; --dry-run prints the plan and changes nothing. If the new node does not catch up within --timeout, it stays a learner and the command fails with TIMEOUT (exit 3): promote it later with "raftctl member promote".`
 
   static override examples = [
     {description: 'Grow the cluster by one voter', command: '<%= config.bin %> <%= command.id %>'},
@@ -26,7 +26,7 @@ A change that would leave the cluster without a quorum of live voters is refused
   static override flags = {
     learner: Flags.boolean({description: 'leave the node a non-voting learner', default: false}),
     'dry-run': Flags.boolean({description: 'print the plan and the quorum change; change nothing', default: false}),
-    force: Flags.boolean({description: 'do it even without a quorum of live voters afterwards', default: false}),
+    force: Flags.boolean({description: 'do it even without a quorum of voters the leader hears afterwards (the leader\'s own check too)', default: false}),
     timeout: timeoutFlag('60s', 'how long the new node may take to catch up'),
   }
 
@@ -57,7 +57,7 @@ A change that would leave the cluster without a quorum of live voters is refused
       spinner.text(`adding ${node.id} as a learner`)
       let added
       try {
-        added = await this.onLeader(cluster, (client) => client.addMember(node.id, node.address, {learner: true, timeoutMs: 10_000}), 10_000)
+        added = await this.onLeader(cluster, (client) => client.addMember(node.id, node.address, {learner: true, timeoutMs: 10_000, force: flags.force}), 10_000)
       } catch (error) {
         await cluster.stopNode(node.id).catch(() => undefined)
         cluster.forgetNode(node.id)
@@ -70,7 +70,7 @@ A change that would leave the cluster without a quorum of live voters is refused
       let promotedAt: number | null = null
       if (!flags.learner) {
         spinner.text(`promoting ${node.id} to voter`)
-        const promoted = await this.onLeader(cluster, (client) => client.promoteMember(node.id, {timeoutMs: 10_000}), 10_000)
+        const promoted = await leaderChange({change: 'promote', node: node.id}, () => this.onLeader(cluster, (client) => client.promoteMember(node.id, {timeoutMs: 10_000, force: flags.force}), 10_000))
         members = promoted.members
         promotedAt = promoted.index
         this.logStep(spinner, `promoted ${node.id} to voter (configuration entry ${promoted.index})`)

@@ -5,14 +5,14 @@
 import {Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, nodeArg, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
+import {checkPlan, describeChange, leaderChange, leaderHears, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
 import {startSpinner} from '../../cli/render.js'
 
 export default class NodeRemove extends ClusterCommand {
   static override summary = 'Remove a node from a local cluster (leave, then stop)'
   static override description = `Asks the leader to remove NODE from the configuration (member.remove) and waits until the change is committed, then stops NODE's daemon and marks it removed in the manifest; its data folder and log stay until "cluster destroy", and its name is never given to another node. Removing the leader hands leadership to the most caught-up other voter first.
 
-Prints voters, quorum and failures tolerated before and after. A change that would leave the cluster without a quorum of live voters (e.g. removing a live voter while another is down) is refused with UNSAFE_CHANGE (exit 1) unless --force; --dry-run prints the plan only.`
+Prints voters, quorum and failures tolerated before and after. A change that would leave the cluster without a quorum of live voters (e.g. removing a live voter while another is down, or cut off from the leader) is refused with UNSAFE_CHANGE (exit 1) unless --force; --dry-run prints the plan only. A voter is live when the leader has heard from it within an election timeout (and it answers): the leader applies the same check itself, and --force is passed on to it.`
 
   static override examples = [
     {description: 'Shrink the cluster by removing n4', command: '<%= config.bin %> <%= command.id %> n4'},
@@ -23,7 +23,7 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
 
   static override flags = {
     'dry-run': Flags.boolean({description: 'print the plan and the quorum change; change nothing', default: false}),
-    force: Flags.boolean({description: 'do it even without a quorum of live voters afterwards', default: false}),
+    force: Flags.boolean({description: 'do it even without a quorum of voters the leader hears afterwards (the leader\'s own check too)', default: false}),
     timeout: timeoutFlag('10s', 'how long to wait for the leader and the change'),
   }
 
@@ -63,10 +63,13 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
             const moved = await this.onLeader(cluster, (client) => client.transfer(next, {timeoutMs}), timeoutMs)
             transferredTo = moved.leader
             spinner.above(() => this.log(`  leadership handed from ${args.node} to ${moved.leader} (term ${moved.term})`))
+            // Best effort: until the new leader hears the voters that stay, its own check would refuse.
+            const staying = plan.votersAfter.filter((v) => membership.live.has(v))
+            await cluster.waitForLeader(timeoutMs, (s) => s.leader === moved.leader && leaderHears(s, staying)).catch(() => undefined)
           }
         }
         spinner.text(`removing ${args.node} from the configuration`)
-        const result = await this.onLeader(cluster, (client) => client.removeMember(args.node, {timeoutMs}), timeoutMs)
+        const result = await leaderChange(plan, () => this.onLeader(cluster, (client) => client.removeMember(args.node, {timeoutMs, force: flags.force}), timeoutMs))
         removedAt = result.index
         members = {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)}
         spinner.above(() => this.log(`  removed ${args.node} from the configuration (entry ${result.index})`))
