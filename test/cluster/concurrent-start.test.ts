@@ -3,7 +3,8 @@
  * the cluster lock they created the cluster together, spawned daemons twice and started
  * founders without `--initial-cluster` (no leader ever). Now exactly one creates the cluster and
  * starts n1..n3, one daemon process each, every founder with `--initial-cluster n1,n2,n3`; the
- * others either wait and find it running, or fail with CLUSTER_BUSY naming the holder. Real
+ * others either wait and find it running, or fail with CLUSTER_BUSY naming the holder. And a
+ * creation that stopped half-way is completed with every founder on `--initial-cluster`. Real
  * CLI processes and daemons (run `npm run build` first); every daemon is killed by pid.
  */
 import assert from 'node:assert/strict'
