@@ -7,7 +7,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, clusterFlags} from './base.js'
 import {parseDuration} from './parse.js'
-import type {LocalCluster} from '../cluster/index.js'
+import type {HeldLock, LocalCluster} from '../cluster/index.js'
 import type {AdminClient} from '../client/index.js'
 
 /** A `--timeout` flag taking a duration (`500ms`, `5s`, `1m`). Parse it with {@link parseDuration}. */
@@ -47,6 +47,29 @@ export abstract class ClusterCommand extends BaseCommand {
         if ((error as {code?: string}).code !== 'NOT_LEADER' || attempt >= 3) throw error
       }
     }
+  }
+
+  /**
+   * Run `fn` holding the cluster's lock ({@link LocalCluster.exclusive}): what every command that
+   * changes a local cluster does. While another command holds it, a warning on stderr names that
+   * command; after the wait, CLUSTER_BUSY (exit 3).
+   */
+  protected async exclusive<T>(cluster: LocalCluster, fn: () => Promise<T>): Promise<T> {
+    const lock = await this.lock(cluster)
+    try {
+      return await fn()
+    } finally {
+      lock.release()
+    }
+  }
+
+  /** Take the cluster's lock as {@link exclusive} does; the caller releases it in `finally`. */
+  protected async lock(cluster: LocalCluster): Promise<HeldLock> {
+    const {CLUSTER_LOCK_DEFAULTS} = await import('../cluster/index.js')
+    const waitS = CLUSTER_LOCK_DEFAULTS.waitMs / 1000
+    return cluster.lock({
+      onWait: (h) => this.warn(`cluster ${cluster.name} is busy: "${h.command}" (pid ${h.pid}) has held its lock since ${h.since}; waiting up to ${waitS} s`),
+    })
   }
 
   /** Parse a duration flag value (BAD_USAGE on bad text). */

@@ -1,7 +1,8 @@
 /**
  * A local cluster as the CLI drives it: create, start, stop and destroy daemons, read every
  * node's status (unreachable nodes show as down), membership changes with quorum checks, and
- * clients pointed at the cluster's nodes.
+ * clients pointed at the cluster's nodes. The methods that change the cluster do not lock it
+ * themselves: a command runs them inside {@link LocalCluster.exclusive} (src/cluster/lock.ts).
  */
 import {existsSync} from 'node:fs'
 import {AdminClient, KvClient} from '../client/index.js'
@@ -14,6 +15,7 @@ import {
 } from './manifest.js'
 import {replicationLag} from './lag.js'
 import {freePort} from './ports.js'
+import {acquireLock, withLock, type ClusterLockOptions, type HeldLock} from './lock.js'
 import {isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
 
 /** One row of `raftctl status` (DESIGN.md §4 plus extras). */
@@ -122,37 +124,56 @@ export class LocalCluster {
     return runningPid(this.paths, id)
   }
 
+  /**
+   * Run `fn` holding the cluster's lock (src/cluster/lock.ts): every command that changes the
+   * cluster does, so two never interleave. Waits up to `options.waitMs` (default 10 s) for
+   * another holder, then throws CLUSTER_BUSY naming it. Not re-entrant: do not nest.
+   */
+  exclusive<T>(fn: () => Promise<T>, options: ClusterLockOptions = {}): Promise<T> {
+    return withLock(this.paths.lockFile, {resource: `cluster "${this.name}"`, ...options}, fn)
+  }
+
+  /** Take the cluster's lock as {@link exclusive} does; the caller releases it (in `finally`). */
+  lock(options: ClusterLockOptions = {}): Promise<HeldLock> {
+    return acquireLock(this.paths.lockFile, {resource: `cluster "${this.name}"`, ...options})
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   /**
    * Create the cluster (first time) with `nodes` founders, then start every node that is not
-   * running. Returns which nodes were started (empty: everything already ran).
+   * running. Returns which nodes were started (empty: everything already ran). Founders always
+   * start with `--initial-cluster` (recorded in the manifest), also when a start that created
+   * the cluster stopped half-way: a founder started without it would never join. Run it inside
+   * {@link exclusive}: two concurrent starts would both create, and spawn every node twice.
    */
   async start(nodes: number, options: Partial<ClusterOptions> = {}): Promise<{created: boolean; started: string[]}> {
     let created = false
     if (!this.exists()) {
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 15) throw new RaftctlError('BAD_USAGE', '--nodes must be between 1 and 15')
-      const m = createCluster(this.paths, {...CLUSTER_DEFAULTS, ...options})
       const taken = recordedPorts(this.paths.home)
+      const founders: {host: string; port: number}[] = []
       for (let i = 0; i < nodes; i++) {
         const port = await this.newPort(taken)
         taken.add(port)
-        addNodeEntry(this.paths, m, '127.0.0.1', port)
+        founders.push({host: '127.0.0.1', port})
       }
+      createCluster(this.paths, {...CLUSTER_DEFAULTS, ...options}, founders)
       created = true
     }
     const m = this.manifest()
-    const founders = created ? activeNodes(m).map((n) => n.id) : []
     const started: string[] = []
     for (const node of activeNodes(m)) {
       if (this.pid(node.id) !== null) continue
-      await this.spawn(m, node, founders)
+      await this.spawn(m, node)
       started.push(node.id)
     }
     return {created, started}
   }
 
-  private async spawn(m: Manifest, node: NodeEntry, initialCluster: readonly string[]): Promise<number> {
+  /** Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its data is not blank). */
+  private async spawn(m: Manifest, node: NodeEntry): Promise<number> {
+    const initialCluster = m.founders?.includes(node.id) ? m.founders : []
     const child = spawnDaemon(this.paths, m, node, initialCluster)
     return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
   }
@@ -197,7 +218,7 @@ export class LocalCluster {
     if (node.removed) throw new RaftctlError('NODE_NOT_FOUND', `${id} was removed from the cluster; add a new node instead`)
     const pid = this.pid(id)
     if (pid !== null) return pid
-    return this.spawn(m, node, [])
+    return this.spawn(m, node)
   }
 
   /** SIGTERM one node (graceful). */
@@ -312,7 +333,7 @@ export class LocalCluster {
   async spawnNewNode(): Promise<NodeEntry> {
     const m = this.manifest()
     const node = addNodeEntry(this.paths, m, '127.0.0.1', await this.newPort())
-    await this.spawn(m, node, [])
+    await this.spawn(m, node)
     return node
   }
 

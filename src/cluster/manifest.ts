@@ -1,7 +1,9 @@
 /**
  * Local clusters on disk: RAFTCTL_HOME/<cluster>/ holds the manifest, the secret (0600), one
  * data folder, log file and pid file per node. Folders are 0700. Node names n1, n2, … are
- * never reused within a cluster.
+ * never reused within a cluster. The cluster's lock (src/cluster/lock.ts) lives outside its
+ * folder, in RAFTCTL_HOME/.locks/, so that it exists before the cluster is created and after
+ * it is destroyed.
  */
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
@@ -39,6 +41,12 @@ export interface Manifest {
   /** Number of the next node name (n<next>). */
   nextNode: number
   nodes: NodeEntry[]
+  /**
+   * The nodes the cluster was created with: each starts with `--initial-cluster` set to all of
+   * them (the daemon uses it only while its data is blank). Absent in manifests written before
+   * it was recorded.
+   */
+  founders?: string[]
   options: ClusterOptions
 }
 
@@ -87,6 +95,11 @@ export class ClusterPaths {
   pidFile(id: string): string {
     return join(this.dir, 'pids', `${id}.pid`)
   }
+
+  /** The cluster's lock: outside its folder (a cluster name never starts with "."). */
+  get lockFile(): string {
+    return join(this.home, '.locks', `${this.name}.lock`)
+  }
 }
 
 /** True when the cluster's manifest exists. */
@@ -94,8 +107,12 @@ export function clusterExists(paths: ClusterPaths): boolean {
   return existsSync(paths.manifest)
 }
 
-/** Create the folders, the secret (0600) and an empty manifest. Throws CLUSTER_EXISTS. */
-export function createCluster(paths: ClusterPaths, options: ClusterOptions): Manifest {
+/**
+ * Create the folders, the secret (0600) and the manifest with `founders` (named n1, n2, …, and
+ * recorded as the founders), written once, atomically: the manifest never exists with only
+ * some of the founders. Throws CLUSTER_EXISTS.
+ */
+export function createCluster(paths: ClusterPaths, options: ClusterOptions, founders: readonly {host: string; port: number}[] = []): Manifest {
   if (clusterExists(paths)) throw new RaftctlError('CLUSTER_EXISTS', `cluster "${paths.name}" already exists in ${paths.home}`)
   mkdirSync(paths.home, {recursive: true, mode: 0o700})
   for (const dir of [paths.dir, join(paths.dir, 'nodes'), join(paths.dir, 'logs'), join(paths.dir, 'pids')]) {
@@ -104,7 +121,9 @@ export function createCluster(paths: ClusterPaths, options: ClusterOptions): Man
   }
   writeFileSync(paths.secret, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
   chmodSync(paths.secret, 0o600)
-  const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: 1, nodes: [], options}
+  const nodes = founders.map(({host, port}, i): NodeEntry => ({id: `n${i + 1}`, host, port, address: `ws://${host}:${port}`}))
+  const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: nodes.length + 1, nodes, options}
+  if (nodes.length > 0) manifest.founders = nodes.map((n) => n.id)
   saveManifest(paths, manifest)
   return manifest
 }

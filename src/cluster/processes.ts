@@ -1,9 +1,10 @@
 /**
  * Daemon processes of a local cluster: free ports, spawning detached `node run` daemons (through
- * the lean daemon entry) with their own log files, pid files with stale-pid detection, signals.
+ * the lean daemon entry) with their own log files, pid files with stale-pid detection, signals,
+ * and the reason a daemon gave when it exited during start-up (read from its log).
  */
 import {spawn} from 'node:child_process'
-import {closeSync, openSync, readFileSync, rmSync} from 'node:fs'
+import {closeSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
@@ -104,13 +105,21 @@ export function hasExited(pid: number): boolean {
   return !signal(pid, 0) || processState(pid) === 'Z'
 }
 
+/** A daemon just spawned, before it is known to be ready. */
+export interface SpawnedDaemon {
+  readonly pid: number
+  /** Size of the node's log file before the spawn: what this daemon writes comes after it. */
+  readonly logOffset: number
+  /** Settles when the process exits: its exit code, or the signal that ended it. */
+  readonly exited: Promise<{code: number | null; signal: string | null}>
+}
+
 /**
- * Spawn a detached daemon for `node`; returns its pid. The daemon writes its pid file once
- * listening. It runs in the cluster's folder (every path it gets is absolute): what a process
+ * Spawn a detached daemon for `node`. The daemon writes its pid file once listening. It runs in the cluster's folder (every path it gets is absolute): what a process
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon.
  */
-export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): number {
+export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): SpawnedDaemon {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
   const o = m.options
   const args = [
@@ -133,10 +142,12 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
   const out = openSync(paths.logFile(node.id), 'a')
   try {
+    const logOffset = fstatSync(out).size
     const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, cwd: resolve(paths.dir), stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
     child.unref()
     if (child.pid === undefined) throw new RaftctlError('SPAWN_FAILED', `could not start ${node.id}`)
-    return child.pid
+    const exited = new Promise<{code: number | null; signal: string | null}>((done) => child.once('exit', (code, sig) => done({code, signal: sig})))
+    return {pid: child.pid, logOffset, exited}
   } finally {
     closeSync(out)
   }
@@ -162,18 +173,95 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
   return hasExited(pid)
 }
 
-/** Wait until the daemon's pid file names a live daemon; returns the pid or throws SPAWN_FAILED. */
-export async function waitForPidFile(paths: ClusterPaths, id: string, childPid: number, timeoutMs: number): Promise<number> {
+/** How much of what a failed daemon wrote to its log is searched for its reason (the end of it). */
+export const FAILURE_LOG_TAIL_BYTES = 64 * 1024
+
+/**
+ * Wait until the daemon's pid file names a live daemon; returns the pid. When the daemon exits
+ * first, fail at once with SPAWN_FAILED carrying its own reason, read from its log
+ * ({@link startupFailure}): "n2 exited with code 1: CORRUPT: corrupt storage: …". When
+ * `timeoutMs` passes, kill it and fail with SPAWN_FAILED.
+ */
+export async function waitForPidFile(paths: ClusterPaths, id: string, child: SpawnedDaemon, timeoutMs: number): Promise<number> {
+  let exit: {code: number | null; signal: string | null} | null = null
+  void child.exited.then((e) => (exit = e))
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     const pid = runningPid(paths, id)
     if (pid !== null) return pid
-    if (!signal(childPid, 0)) break
-    await sleep(25)
+    if (exit !== null || !signal(child.pid, 0)) throw exitedEarly(paths, id, child, exit)
+    await Promise.race([sleep(25), child.exited])
   }
   // Give up for good: a daemon that finishes starting later must not run unsupervised.
-  signal(childPid, 'SIGKILL')
+  signal(child.pid, 'SIGKILL')
   throw new RaftctlError('SPAWN_FAILED', `${id} did not start within ${timeoutMs} ms; see its log: ${paths.logFile(id)}`)
+}
+
+/** SPAWN_FAILED for a daemon that exited before it was ready, with its reason when its log has one. */
+function exitedEarly(paths: ClusterPaths, id: string, child: SpawnedDaemon, exit: {code: number | null; signal: string | null} | null): RaftctlError {
+  const how = exit?.signal ? `was killed by ${exit.signal}` : exit?.code != null ? `exited with code ${exit.code}` : 'exited'
+  const reason = startupFailure(paths.logFile(id), child.logOffset, child.pid)
+  const log = paths.logFile(id)
+  const message = reason ? `${id} ${how}: ${reason.code}: ${reason.message} (its log: ${log})` : `${id} ${how} before it was ready; see its log: ${log}`
+  return new RaftctlError('SPAWN_FAILED', message, {node: id, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, reason, log})
+}
+
+/** Why a daemon failed: the stable code and message of its last failure line. */
+export interface StartupFailure {
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * The reason a daemon gave for exiting, from what it appended to `logFile` after `offset`
+ * (the last {@link FAILURE_LOG_TAIL_BYTES} of it): its last `fatal` JSON line of process `pid`
+ * (`{"level":60,"pid",…,"code","error"}`, src/daemon/main.ts), else its last `error` line
+ * with a code, else the entry's stderr line `Error [CODE]: message`; null when there is none.
+ */
+export function startupFailure(logFile: string, offset: number, pid: number): StartupFailure | null {
+  const lines = readTail(logFile, offset, FAILURE_LOG_TAIL_BYTES).split('\n').reverse()
+  let errorLine: StartupFailure | null = null
+  let stderrLine: StartupFailure | null = null
+  for (const line of lines) {
+    const parsed = parseLogLine(line)
+    if (parsed && parsed.pid === pid && parsed.level >= 60) return parsed.failure
+    if (parsed && parsed.pid === pid && parsed.level >= 50) errorLine ??= parsed.failure
+    const plain = /^Error \[([A-Z][A-Z0-9_]*)\]: (.*)$/.exec(line.trim())
+    if (plain) stderrLine ??= {code: plain[1]!, message: plain[2]!}
+  }
+  return errorLine ?? stderrLine
+}
+
+/** A pino JSON line with a string `code`: its level, pid and failure; null for anything else. */
+function parseLogLine(line: string): {level: number; pid: unknown; failure: StartupFailure} | null {
+  if (!line.startsWith('{')) return null
+  try {
+    const o = JSON.parse(line) as Record<string, unknown>
+    if (typeof o.level !== 'number' || typeof o.code !== 'string') return null
+    const message = typeof o.error === 'string' ? o.error : typeof o.msg === 'string' ? o.msg : ''
+    return {level: o.level, pid: o.pid, failure: {code: o.code, message}}
+  } catch {
+    return null
+  }
+}
+
+/** The text of `file` from `offset` on, at most its last `maxBytes`; '' when unreadable. */
+function readTail(file: string, offset: number, maxBytes: number): string {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return ''
+  }
+  try {
+    const size = fstatSync(fd).size
+    const from = Math.max(offset, size - maxBytes)
+    const buf = Buffer.alloc(Math.max(0, size - from))
+    const n = readSync(fd, buf, 0, buf.length, from)
+    return buf.subarray(0, n).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Promise-based sleep. */

@@ -1,6 +1,8 @@
 /**
  * Runs one daemon in the foreground until SIGTERM/SIGINT: start the node, write the pid file,
  * shut down gracefully (stop accepting, flush, exit 0), exit non-zero on a fatal storage error.
+ * A non-zero exit always ends the log with one `fatal` line carrying the error's `code` and
+ * message (`error`), written synchronously: `raftctl node start` reports it (src/cluster).
  */
 import {renameSync, rmSync, writeFileSync} from 'node:fs'
 import {Node} from './node.js'
@@ -22,9 +24,7 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions): Prom
   try {
     node = await Node.start(config, logger)
   } catch (err) {
-    const e = err as Error & {code?: string}
-    logger.error('failed to start', {code: e.code, error: e.message})
-    logger.flush()
+    logger.fatal('failed to start', failureFields(err))
     throw err
   }
   if (options.pidFile) {
@@ -45,6 +45,15 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions): Prom
     }
     process.once('SIGTERM', () => onSignal('SIGTERM'))
     process.once('SIGINT', () => onSignal('SIGINT'))
-    node.onFatal = () => finish(1)
+    node.onFatal = (err) => {
+      logger.fatal('stopped by a fatal error', failureFields(err))
+      finish(1)
+    }
   })
+}
+
+/** The fields of a fatal line: the error's stable code (`FAILED` when it has none) and message. */
+function failureFields(err: unknown): {code: string; error: string} {
+  const e = err as Error & {code?: unknown}
+  return {code: typeof e.code === 'string' ? e.code : 'FAILED', error: e.message ?? String(err)}
 }

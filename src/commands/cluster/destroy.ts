@@ -39,7 +39,7 @@ export default class ClusterDestroy extends ClusterCommand {
       }
       if (!ok) throw new RaftctlError('FAILED', 'cancelled: nothing was destroyed')
     }
-    await cluster.destroy()
+    await this.exclusive(cluster, () => cluster.destroy())
     this.log(`Destroyed cluster ${flags.cluster}: killed ${plural(running.length, 'node')}${running.length ? ` (${running.map((n) => n.id).join(', ')})` : ''}, deleted ${cluster.paths.dir}.`)
     return {cluster: flags.cluster, destroyed: true, killed: running.map((n) => n.id), path: cluster.paths.dir}
   }

@@ -30,15 +30,15 @@ export default class ClusterStart extends ClusterCommand {
     const spinner = await startSpinner(existed ? `starting cluster ${flags.cluster}` : `creating cluster ${flags.cluster} with ${flags.nodes ?? 3} nodes`, !this.jsonEnabled())
     let result: {created: boolean; started: string[]}
     try {
-      result = await cluster.start(flags.nodes ?? 3)
+      result = await this.exclusive(cluster, () => cluster.start(flags.nodes ?? 3))
       spinner.text(`waiting for a leader (${result.started.length} started)`)
       const elected = await cluster.waitForLeader(timeoutMs)
       // Show a settled table: give the other nodes a moment to hear from the leader.
       const agreed = (s: typeof elected): boolean => s.nodes.every((n) => !n.reachable || n.leader === s.leader)
       const status = agreed(elected) ? elected : await cluster.waitForLeader(2000, agreed).catch(() => elected)
       spinner.stop()
-      const alreadyRunning = existed && result.started.length === 0
-      if (existed && flags.nodes !== undefined && status.nodes.length !== flags.nodes) {
+      const alreadyRunning = !result.created && result.started.length === 0
+      if (!result.created && flags.nodes !== undefined && status.nodes.length !== flags.nodes) {
         this.warn(`--nodes ${flags.nodes} ignored: cluster ${flags.cluster} already exists with ${status.nodes.length} nodes (use "raftctl node add")`)
       }
       if (alreadyRunning) this.log(`Cluster ${flags.cluster} is already running (${status.nodes.length} nodes); nothing changed.`)

@@ -17,14 +17,16 @@ export default class ClusterStop extends ClusterCommand {
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ClusterStop)
     const cluster = await this.openCluster(flags.cluster)
-    const m = cluster.manifest()
-    // Removed nodes count only if something still runs under their name.
-    const ids = m.nodes.filter((n) => !n.removed || cluster.pid(n.id) !== null).map((n) => n.id)
-    const pids = new Map(ids.map((id) => [id, cluster.pid(id)]))
-    const spinner = await startSpinner(`stopping ${ids.length} nodes of ${flags.cluster}`, !this.jsonEnabled())
-    const outcomes = await cluster.stop(ids)
-    spinner.stop()
-    const nodes = outcomes.map((o) => ({id: o.id, pid: pids.get(o.id) ?? null, outcome: o.outcome}))
+    const nodes = await this.exclusive(cluster, async () => {
+      const m = cluster.manifest()
+      // Removed nodes count only if something still runs under their name.
+      const ids = m.nodes.filter((n) => !n.removed || cluster.pid(n.id) !== null).map((n) => n.id)
+      const pids = new Map(ids.map((id) => [id, cluster.pid(id)]))
+      const spinner = await startSpinner(`stopping ${ids.length} nodes of ${flags.cluster}`, !this.jsonEnabled())
+      const outcomes = await cluster.stop(ids)
+      spinner.stop()
+      return outcomes.map((o) => ({id: o.id, pid: pids.get(o.id) ?? null, outcome: o.outcome}))
+    })
     const stopped = nodes.filter((n) => n.outcome !== 'not running').length
     this.log(`Cluster ${flags.cluster}: ${stopped === 0 ? 'nothing was running' : `stopped ${stopped} of ${nodes.length} nodes`}.`)
     if (!this.jsonEnabled() && nodes.length > 0) {

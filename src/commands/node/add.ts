@@ -49,6 +49,7 @@ A change that would leave the cluster without a quorum of live voters (voters th
       return {dryRun: true, id, learner: flags.learner, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
     }
 
+    const lock = await this.lock(cluster)
     const spinner = await startSpinner(`spawning ${id}`, !this.jsonEnabled())
     try {
       const node = await cluster.spawnNewNode()
@@ -84,6 +85,8 @@ A change that would leave the cluster without a quorum of live voters (voters th
     } catch (error) {
       spinner.fail()
       throw error
+    } finally {
+      lock.release()
     }
   }
 

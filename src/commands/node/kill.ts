@@ -17,8 +17,10 @@ export default class NodeKill extends ClusterCommand {
   async run(): Promise<{id: string; pid: number | null; killed: boolean}> {
     const {args, flags} = await this.parse(NodeKill)
     const cluster = await this.openCluster(flags.cluster)
-    const pid = cluster.pid(args.node)
-    const killed = await cluster.killNode(args.node)
+    const {pid, killed} = await this.exclusive(cluster, async () => {
+      const pid = cluster.pid(args.node)
+      return {pid, killed: await cluster.killNode(args.node)}
+    })
     this.log(killed ? `Killed ${args.node} (pid ${pid}).` : `${args.node} was not running.`)
     return {id: args.node, pid, killed}
   }

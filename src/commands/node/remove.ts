@@ -49,6 +49,7 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
       return {dryRun: true, id: args.node, member: isMember, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
     }
 
+    const lock = await this.lock(cluster)
     const spinner = await startSpinner(`removing ${args.node}`, !this.jsonEnabled())
     try {
       let transferredTo: string | null = null
@@ -84,6 +85,8 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
     } catch (error) {
       spinner.fail()
       throw error
+    } finally {
+      lock.release()
     }
   }
 }

@@ -16,9 +16,11 @@ export default class NodeRestart extends ClusterCommand {
   async run(): Promise<{id: string; previousPid: number | null; stopped: string; pid: number}> {
     const {args, flags} = await this.parse(NodeRestart)
     const cluster = await this.openCluster(flags.cluster)
-    const previousPid = cluster.pid(args.node)
-    const stopped = await cluster.stopNode(args.node)
-    const pid = await cluster.startNode(args.node)
+    const {previousPid, stopped, pid} = await this.exclusive(cluster, async () => {
+      const previousPid = cluster.pid(args.node)
+      const stopped = await cluster.stopNode(args.node)
+      return {previousPid, stopped, pid: await cluster.startNode(args.node)}
+    })
     this.log(`Restarted ${args.node}: ${previousPid === null ? 'was not running' : `pid ${previousPid} ${stopped}`}, now pid ${pid}.`)
     return {id: args.node, previousPid, stopped, pid}
   }

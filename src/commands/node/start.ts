@@ -16,9 +16,10 @@ export default class NodeStart extends ClusterCommand {
   async run(): Promise<{id: string; pid: number; started: boolean}> {
     const {args, flags} = await this.parse(NodeStart)
     const cluster = await this.openCluster(flags.cluster)
-    const running = cluster.pid(args.node)
-    const pid = await cluster.startNode(args.node)
-    const started = running === null
+    const {pid, started} = await this.exclusive(cluster, async () => {
+      const running = cluster.pid(args.node)
+      return {pid: await cluster.startNode(args.node), started: running === null}
+    })
     this.log(started ? `Started ${args.node} (pid ${pid}).` : `${args.node} is already running (pid ${pid}).`)
     return {id: args.node, pid, started}
   }

@@ -16,8 +16,10 @@ export default class NodeStop extends ClusterCommand {
   async run(): Promise<{id: string; pid: number | null; outcome: string}> {
     const {args, flags} = await this.parse(NodeStop)
     const cluster = await this.openCluster(flags.cluster)
-    const pid = cluster.pid(args.node)
-    const outcome = await cluster.stopNode(args.node)
+    const {pid, outcome} = await this.exclusive(cluster, async () => {
+      const pid = cluster.pid(args.node)
+      return {pid, outcome: await cluster.stopNode(args.node)}
+    })
     this.log(outcome === 'not running' ? `${args.node} was not running.` : `${outcome === 'stopped' ? 'Stopped' : 'Killed (did not stop in time)'} ${args.node} (pid ${pid}).`)
     return {id: args.node, pid, outcome}
   }
