@@ -66,7 +66,7 @@ export abstract class ChaosCommand extends ClusterCommand {
   protected async chaos(clusterName: string, timeout = '3s'): Promise<{cluster: LocalCluster; chaos: ClusterChaos}> {
     const cluster = await this.openCluster(clusterName)
     const {ClusterChaos} = await import('../cluster/index.js')
-    return {cluster, chaos: new ClusterChaos(cluster, {timeoutMs: this.duration(timeout)})}
+    return {cluster, chaos: new ClusterChaos(cluster, {timeoutMs: this.duration(timeout, '--timeout', 'timeout')})}
   }
 
   /**
@@ -110,7 +110,7 @@ export abstract class ChaosCommand extends ClusterCommand {
 
   /** A duration flag that must be > 0. */
   protected positiveDuration(text: string, flag: string): number {
-    const ms = this.duration(text)
+    const ms = this.duration(text, flag, 'span')
     if (ms <= 0) throw new RaftctlError('BAD_USAGE', `${flag} must be longer than 0, got "${text}"`)
     return ms
   }

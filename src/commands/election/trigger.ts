@@ -29,7 +29,7 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ElectionTrigger)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const before = await cluster.status()
     const beforeTerm = leaderTerm(before)

@@ -25,7 +25,7 @@ export default class KvAppend extends ClusterCommand {
   async run(): Promise<{key: string; value: string}> {
     const {args, flags} = await this.parse(KvAppend)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.append(args.key, args.value)
       this.log(r.value)

@@ -45,7 +45,7 @@ JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after
       value = args.new
     }
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     let r: {swapped: boolean; value: string | null}
     try {
       r = await kv.cas(args.key, expected, value)

@@ -23,7 +23,7 @@ export default class KvDelete extends ClusterCommand {
   async run(): Promise<{key: string; deleted: boolean}> {
     const {args, flags} = await this.parse(KvDelete)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.delete(args.key)
       this.log(r.deleted ? 'deleted' : `(key ${JSON.stringify(args.key)} was absent)`)

@@ -25,7 +25,7 @@ export default class KvGet extends ClusterCommand {
   async run(): Promise<{key: string; value: string | null; index: number}> {
     const {args, flags} = await this.parse(KvGet)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.get(args.key, {serializable: flags.serializable})
       if (r.value === null) this.logToStderr(`(key ${JSON.stringify(args.key)} is absent)`)

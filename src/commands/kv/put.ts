@@ -26,7 +26,7 @@ export default class KvPut extends ClusterCommand {
   async run(): Promise<{key: string; value: string}> {
     const {args, flags} = await this.parse(KvPut)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.put(args.key, args.value)
       this.log('OK')

@@ -19,7 +19,7 @@ export default class Leader extends ClusterCommand {
 
   async run(): Promise<{leader: string | null; term: number}> {
     const {flags} = await this.parse(Leader)
-    const waitMs = this.duration(flags.wait)
+    const waitMs = this.duration(flags.wait, '--wait', 'none')
     const cluster = await this.openCluster(flags.cluster)
     let st = await cluster.status()
     if (st.leader === null && waitMs > 0) st = await cluster.waitForLeader(waitMs).catch(() => st)
