@@ -1,7 +1,8 @@
 /**
  * `kv get|put|delete|cas|append` against one real 3-node cluster (run `npm run build` first):
  * the JSON shapes of DESIGN.md §4, CAS mismatch (exit 1, CAS_MISMATCH, the document printed
- * once), bad usage (exit 2), and exit 3 when the cluster is unavailable.
+ * once), bad usage (exit 2), and exit 3 when the cluster is unavailable (at once, naming every
+ * node, when none is listening).
  */
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -114,4 +115,21 @@ test('a cluster that is down: exit 3 (unavailable / outcome unknown)', async () 
   const get = await kv('get', 'y', '--timeout', '600ms')
   assert.equal(get.exit, 3)
   assert.match(get.stderr, /^Error \[[A-Z_]+\]: /)
+})
+
+test('every node stopped: kv, leader and election commands fail at once with UNAVAILABLE naming each node, not after --timeout 60s', async () => {
+  const everyNode = /^no node is listening: n1 at ws:\/\/127\.0\.0\.1:\d+, n2 at ws:\/\/127\.0\.0\.1:\d+, n3 at ws:\/\/127\.0\.0\.1:\d+/
+  const put = await kv('put', 'y', '1', '--timeout', '60s', '--json')
+  assert.equal(put.exit, 3, put.stdout)
+  assert.equal(put.json().error.code, 'UNAVAILABLE')
+  assert.match(put.json().error.message, everyNode)
+  const get = await kv('get', 'y', '--timeout', '60s')
+  assert.equal(get.exit, 3)
+  assert.match(get.stderr, /^Error \[UNAVAILABLE\]: no node is listening: n1 at /)
+  for (const command of [['leader', '--wait', '60s'], ['leader', 'transfer', '--timeout', '60s'], ['election', 'trigger', '--timeout', '60s']]) {
+    const r = await raftctl(...command, '--json', '--cluster', 'kv')
+    assert.equal(r.exit, 3, `${command.join(' ')}: ${r.stdout}`)
+    assert.equal(r.json().error.code, 'UNAVAILABLE', command.join(' '))
+    assert.match(r.json().error.message, everyNode, command.join(' '))
+  }
 })

@@ -21,7 +21,7 @@ export default class Leader extends ClusterCommand {
     const {flags} = await this.parse(Leader)
     const waitMs = this.duration(flags.wait, '--wait', 'none')
     const cluster = await this.openCluster(flags.cluster)
-    let st = await cluster.status()
+    let st = await cluster.liveStatus()
     if (st.leader === null && waitMs > 0) st = await cluster.waitForLeader(waitMs).catch(() => st)
     const term = st.nodes.find((n) => n.id === st.leader)?.term ?? st.term
     this.log(st.leader === null ? `no leader (highest term ${term})` : `${st.leader} (term ${term})`)
