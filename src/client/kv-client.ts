@@ -182,11 +182,27 @@ export class KvClient {
   private write<T extends Exclude<KvRequestType, 'get'>>(type: T, build: (session: Session) => RequestParamsMap[T]): Promise<ResultMap[T]> {
     const run = (): Promise<ResultMap[T]> => {
       const session = {clientId: this.currentClientId, seq: ++this.seq}
-      return this.run(type, build(session), true)
+      return this.run(type, build(session), true).catch((error: unknown) => {
+        this.returnUnusedSeq(session, error)
+        throw error
+      })
     }
     const result = this.writeQueue.then(run, run)
     this.writeQueue = result.catch(() => undefined)
     return result
+  }
+
+  /**
+   * A write refused as malformed (`BAD_REQUEST`, `INVALID_UTF8`: by this client before sending,
+   * or by the daemon's parser) never reached the log, so its seq was not used: give it back.
+   * Otherwise a refused first write would make the next one start at seq 2, which the state
+   * machine answers with `SESSION_EXPIRED` (an unknown session must start at 1).
+   */
+  private returnUnusedSeq(session: Session, error: unknown): void {
+    const code = (error as {code?: unknown} | null)?.code
+    if (code !== 'BAD_REQUEST' && code !== 'INVALID_UTF8') return
+    if ((error as ClientError).unknown === true) return
+    if (this.currentClientId === session.clientId && this.seq === session.seq) this.seq--
   }
 
   // -------------------------------------------------------------------------------------------

@@ -273,6 +273,19 @@ describe('KvClient', () => {
     assert.equal(n1!.seen.length, 0)
   })
 
+  it('refuses a lone surrogate (no UTF-8 form: it would be stored as U+FFFD) with INVALID_UTF8, exit 2, before sending', async () => {
+    const [n1] = await startNodes('n1')
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    for (const attempt of [() => kv.put('k\uD800', 'v'), () => kv.put('k', 'a\uDFFFb'), () => kv.cas('k', '\uD83D', 'v'), () => kv.get('\uDC00')]) {
+      const error = await rejection(attempt)
+      assert.deepEqual([error.code, error.unknown, error.exitCode], ['INVALID_UTF8', false, 2])
+      assert.match(error.message, /lone surrogate/)
+    }
+    assert.equal(n1!.seen.length, 0)
+    assert.deepEqual(await kv.put('k', '\uD83D\uDE00'), {value: '\uD83D\uDE00'}, 'a surrogate pair is fine, and the refused writes used no seq')
+    assert.equal(kv.lastSeq, 1)
+  })
+
   it('returns a failed CAS comparison as a result, not an error', async () => {
     const [n1] = await startNodes('n1')
     const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})

@@ -6,10 +6,27 @@
  */
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {resetExitCode} from '../helpers.js'
 import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
 
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
 let home = ''
+
+/** Run `raftctl kv ARGS` in a child through `sh -c` (so the shell passes raw bytes); resolves to its exit code and stdout. */
+function kvInShell(args: string): Promise<{exit: number | null; stdout: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', `"$NODE" "$BIN" kv ${args} --cluster kv --json`], {env: {...process.env, NODE: process.execPath, BIN}, stdio: ['ignore', 'pipe', 'inherit']})
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.once('error', reject)
+    child.once('close', (exit) => resolve({exit, stdout}))
+  })
+}
 
 before(async () => {
   home = useTempHome()
@@ -104,6 +121,23 @@ test('delete: {key, deleted}', async () => {
   const again = await kv('delete', 'log', '--json')
   assert.deepEqual(again.json(), {key: 'log', deleted: false})
   assert.equal((await kv('get', 'log', '--json')).json().value, null)
+})
+
+test('a key or value that is not UTF-8 on the command line: exit 2, INVALID_UTF8, nothing written; a typed U+FFFD is a real character', async () => {
+  const badKey = await kvInShell(`put "k$(printf '\\377')" v`)
+  assert.equal(badKey.exit, 2, badKey.stdout)
+  assert.equal(JSON.parse(badKey.stdout).error.code, 'INVALID_UTF8')
+  assert.match(JSON.parse(badKey.stdout).error.message, /^key is not valid UTF-8/)
+  const badValue = await kvInShell(`put k2 "$(printf 'a\\300b')"`)
+  assert.equal(badValue.exit, 2, badValue.stdout)
+  assert.match(JSON.parse(badValue.stdout).error.message, /^value is not valid UTF-8/)
+  const absent = await kvInShell(`get "k$(printf '\\357\\277\\275')"`)
+  assert.equal(absent.exit, 0, absent.stdout)
+  assert.equal(JSON.parse(absent.stdout).value, null, 'nothing stored under the U+FFFD spelling')
+  assert.equal((await kv('get', 'k2', '--json')).json().value, null)
+  const typed = await kvInShell(`put "k$(printf '\\357\\277\\275')" v`)
+  assert.equal(typed.exit, 0, typed.stdout)
+  assert.deepEqual(JSON.parse(typed.stdout), {key: 'k\uFFFD', value: 'v'})
 })
 
 test('a cluster that is down: exit 3 (unavailable / outcome unknown)', async () => {

@@ -4,6 +4,7 @@
 import {Args} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
+import {requireUtf8Args} from '../../cli/raw-args.js'
 
 export default class KvPut extends ClusterCommand {
   static override summary = 'Write a key'
@@ -25,6 +26,7 @@ export default class KvPut extends ClusterCommand {
 
   async run(): Promise<{key: string; value: string}> {
     const {args, flags} = await this.parse(KvPut)
+    requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
