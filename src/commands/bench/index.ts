@@ -43,7 +43,6 @@ export default class Bench extends ClusterCommand {
     const {flags} = await this.parse(Bench)
     const durationMs = this.duration(flags.duration, '--duration', 'span')
     const warmupMs = this.duration(flags.warmup, '--warmup', 'none')
-    if (durationMs <= 0) throw new RaftctlError('BAD_USAGE', '--duration must be positive')
     const valueSize = parseSize(flags['value-size'])
     if (valueSize > 64 * 1024) throw new RaftctlError('BAD_USAGE', '--value-size must be at most 64KiB (the protocol\'s maxValueBytes)')
     const readRatio = Number(flags['read-ratio'])
