@@ -31,6 +31,7 @@ export const EXIT_CODES = {
   UNKNOWN_TYPE: 2,
   UNSUPPORTED_VERSION: 2,
   NEEDS_CONFIRMATION: 2,
+  INVALID_UTF8: 2,
   // 3: unavailable or timed out: the outcome is unknown
   NO_QUORUM: 3,
   NO_LEADER: 3,

@@ -160,6 +160,25 @@ function asParseError(error: unknown, fallback: ErrorCode): ParseError {
   return {code: fallback, message: `invalid frame: ${quote(error)}`}
 }
 
+/**
+ * The answer to a text frame whose bytes are not valid UTF-8 (the daemon checks the bytes before
+ * decoding them, because a lossy decoding would silently turn each bad sequence into U+FFFD and
+ * store that): `INVALID_UTF8`, with the request's id when the lossily decoded frame still shows
+ * one, so the client can tell which request was refused. Nothing of the frame is used otherwise.
+ * Never throws.
+ */
+export function invalidUtf8Request(lossyText: string): {readonly ok: false; readonly id?: number; readonly error: ParseError} {
+  const error = {code: 'INVALID_UTF8' as const, message: 'frame is not valid UTF-8: keys, values and every other string must be UTF-8 text; nothing was applied'}
+  let raw: unknown
+  try {
+    raw = JSON.parse(lossyText)
+  } catch {
+    return {ok: false, error}
+  }
+  const id = isRecord(raw) ? own(raw, 'id') : undefined
+  return isRequestId(id) ? {ok: false, id, error} : {ok: false, error}
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests (client side)
 

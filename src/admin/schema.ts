@@ -11,8 +11,8 @@
  */
 import type {ProtocolLimits} from './limits.js'
 
-/** Code of a refused value: malformed, or over a byte limit. */
-export type SchemaErrorCode = 'BAD_REQUEST' | 'PAYLOAD_TOO_LARGE'
+/** Code of a refused value: malformed, not well-formed Unicode, or over a byte limit. */
+export type SchemaErrorCode = 'BAD_REQUEST' | 'INVALID_UTF8' | 'PAYLOAD_TOO_LARGE'
 
 /** Thrown by a schema; caught by the parse functions, which never throw. */
 export class SchemaError extends Error {
@@ -100,15 +100,16 @@ export interface TextOptions {
 }
 
 /**
- * A well-formed string (no lone surrogates). Over `maxBytes` is `PAYLOAD_TOO_LARGE` for a
- * configurable limit and `BAD_REQUEST` for a fixed one; neither is checked in response mode.
+ * A well-formed string (no lone surrogates: `INVALID_UTF8`, since UTF-8 cannot encode one and it
+ * would be stored as U+FFFD). Over `maxBytes` is `PAYLOAD_TOO_LARGE` for a configurable limit and
+ * `BAD_REQUEST` for a fixed one; neither is checked in response mode.
  */
 export function text(options: TextOptions = {}): Schema<string> {
   return (value, field, ctx) => {
     if (typeof value !== 'string') return fail(field, `must be a string, got ${describe(value)}`)
     if (options.nonEmpty === true && value.length === 0) return fail(field, 'must not be empty')
     const bytes = utf8Length(value)
-    if (bytes < 0) return fail(field, 'must be well-formed Unicode (it holds a lone surrogate)')
+    if (bytes < 0) throw new SchemaError('INVALID_UTF8', `${field}: must be well-formed Unicode (it holds a lone surrogate, which UTF-8 cannot encode)`)
     if (ctx.mode === 'request' && options.maxBytes !== undefined) checkBytes(field, bytes, options.maxBytes, ctx.limits)
     return value
   }

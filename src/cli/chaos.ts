@@ -66,7 +66,7 @@ export abstract class ChaosCommand extends ClusterCommand {
   protected async chaos(clusterName: string, timeout = '3s'): Promise<{cluster: LocalCluster; chaos: ClusterChaos}> {
     const cluster = await this.openCluster(clusterName)
     const {ClusterChaos} = await import('../cluster/index.js')
-    return {cluster, chaos: new ClusterChaos(cluster, {timeoutMs: this.duration(timeout)})}
+    return {cluster, chaos: new ClusterChaos(cluster, {timeoutMs: this.duration(timeout, '--timeout', 'timeout')})}
   }
 
   /**
@@ -108,11 +108,9 @@ export abstract class ChaosCommand extends ClusterCommand {
     if (!this.jsonEnabled()) process.stderr.write(`Warning: ${text}\n`)
   }
 
-  /** A duration flag that must be > 0. */
+  /** A duration flag that must be > 0 (the `span` minimum of DURATION_MINIMUMS: at least 1ms). */
   protected positiveDuration(text: string, flag: string): number {
-    const ms = this.duration(text)
-    if (ms <= 0) throw new RaftctlError('BAD_USAGE', `${flag} must be longer than 0, got "${text}"`)
-    return ms
+    return this.duration(text, flag, 'span')
   }
 }
 

@@ -6,11 +6,11 @@
  */
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, clusterFlags} from './base.js'
-import {parseDuration} from './parse.js'
+import {parseDurationFlag, type DurationKind} from './parse.js'
 import type {HeldLock, LocalCluster} from '../cluster/index.js'
 import type {AdminClient} from '../client/index.js'
 
-/** A `--timeout` flag taking a duration (`500ms`, `5s`, `1m`). Parse it with {@link parseDuration}. */
+/** A `--timeout` flag taking a duration (`500ms`, `5s`, `1m`). Parse it with `this.duration(text, '--timeout', 'timeout')`. */
 export function timeoutFlag(defaultValue: string, description = 'how long to wait') {
   return Flags.string({description: `${description} (e.g. 500ms, 5s, 1m)`, default: defaultValue})
 }
@@ -72,8 +72,11 @@ export abstract class ClusterCommand extends BaseCommand {
     })
   }
 
-  /** Parse a duration flag value (BAD_USAGE on bad text). */
-  protected duration(text: string): number {
-    return parseDuration(text)
+  /**
+   * Parse the value of the duration flag `flag`, at least the minimum of `kind` (src/cli/parse.ts
+   * DURATION_MINIMUMS). BAD_USAGE on bad text or a value below the minimum, naming the flag.
+   */
+  protected duration(text: string, flag: string, kind: DurationKind): number {
+    return parseDurationFlag(text, flag, kind)
   }
 }

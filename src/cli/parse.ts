@@ -1,6 +1,8 @@
 /**
  * Parsers for the command-line value forms of DESIGN.md §5: durations (`500ms`, `2s`, `1m`)
  * and sizes (`100`, `4KiB`, `1MiB`). Bad text is a `BAD_USAGE` error that shows the accepted forms.
+ * Every duration flag has a named lower bound ({@link DURATION_MINIMUMS}, docs/cli.md "Durations"):
+ * a value below it (`status --timeout 0s`) is refused rather than run to a meaningless result.
  */
 import {RaftctlError} from '../admin/errors.js'
 
@@ -33,6 +35,38 @@ export function parseDuration(text: string): number {
     throw new RaftctlError('BAD_USAGE', `invalid duration ${JSON.stringify(text)}: use a number and a unit (ms, s, m or h), e.g. 500ms, 2s, 1m`)
   }
   return checkedInteger(Math.round(Number(match[1]) * DURATION_UNITS[unit]!), text, 'duration')
+}
+
+/**
+ * The lower bounds of duration flags, ms, by what the flag measures (docs/cli.md, "Durations").
+ * - `timeout`: a wait for an answer from a node or for an event (`--timeout`, `--request-timeout`,
+ *   `--op-timeout`, …): 10 ms. Less cannot cover even one local round trip, so every node would
+ *   look unreachable.
+ * - `pollInterval`: the time between status polls (`status --watch --interval`, `dashboard
+ *   --interval`): 100 ms. Faster only loads the nodes; the table cannot be read faster anyway.
+ * - `faultInterval`: the time between fault starts of a seeded schedule (`chaos run --interval`,
+ *   `verify --fault-interval`): 100 ms, the planner's own minimum (src/chaos/schedule.ts).
+ * - `span`: something that must last (`--for` of a chaos fault, `--duration`, `--time-limit`,
+ *   `--fsync-delay`): 1 ms, i.e. more than zero.
+ * - `none`: a delay or a wait where 0 means "none" (`leader --wait`, `--jitter`, `--warmup`): 0.
+ */
+export const DURATION_MINIMUMS = {timeout: 10, pollInterval: 100, faultInterval: 100, span: 1, none: 0} as const
+
+/** What a duration flag measures, naming its lower bound in {@link DURATION_MINIMUMS}. */
+export type DurationKind = keyof typeof DURATION_MINIMUMS
+
+/**
+ * Parse the value of the duration flag `flag` (e.g. `--timeout`) and require at least the
+ * minimum of `kind`.
+ *
+ * @throws RaftctlError `BAD_USAGE` for bad text, or a value below the minimum (the message names
+ *   the flag and the minimum: `--timeout must be at least 10ms, got "0s"`).
+ */
+export function parseDurationFlag(text: string, flag: string, kind: DurationKind): number {
+  const ms = parseDuration(text)
+  const min = DURATION_MINIMUMS[kind]
+  if (ms < min) throw new RaftctlError('BAD_USAGE', `${flag} must be at least ${min}ms, got ${JSON.stringify(text)}`)
+  return ms
 }
 
 /**

@@ -358,6 +358,21 @@ function refusedUpgrade(url: string, status: number): ClientError {
   return new ClientError('UNAVAILABLE', `${url} refused the connection (HTTP ${status})`)
 }
 
+/**
+ * True when `error` says the node's port refused the TCP connection (`ECONNREFUSED`): nothing is
+ * listening there, so waiting for it is pointless (unlike a timeout, a 5xx or a closed socket).
+ * Reads the socket error kept as the ClientError's `cause` by {@link Connection.open}; an
+ * AggregateError (several addresses tried for one host name) counts when every address refused.
+ */
+export function isConnectionRefused(error: unknown): boolean {
+  const cause = (error as {cause?: unknown} | null)?.cause as {code?: unknown; errors?: unknown} | undefined
+  if (cause === undefined || cause === null) return false
+  if (Array.isArray(cause.errors) && cause.errors.length > 0) {
+    return cause.errors.every((e) => (e as {code?: unknown} | null)?.code === 'ECONNREFUSED')
+  }
+  return cause.code === 'ECONNREFUSED'
+}
+
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 

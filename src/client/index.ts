@@ -13,7 +13,7 @@
 export {KvClient, type Endpoint, type GetOptions, type KvClientOptions} from './kv-client.js'
 export {AdminClient, type AddMemberOptions, type MemberChangeOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
 export {
-  Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS,
+  Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS, isConnectionRefused,
   type ClientTlsOptions, type CloseListener, type ConnectionOptions, type EventListener, type RequestOptions,
 } from './connection.js'
 export {ClientError, toClientError, type ClientErrorOptions} from './errors.js'

@@ -6,6 +6,10 @@
  * seq, so the state machine applies it at most once (docs/kv.md). Writes of one client are
  * therefore sent one at a time, in call order; reads run concurrently.
  *
+ * When no node is even listening (in one round every endpoint refused the TCP connection), an
+ * operation fails at once with `UNAVAILABLE` naming each endpoint instead of retrying until its
+ * deadline; a node that answers (`NO_LEADER` during an election, a timeout) keeps it retrying.
+ *
  * A thrown ClientError with `unknown: true` means the write may or may not have been applied.
  * A CAS whose comparison fails is not an error: it returns `{swapped: false, value}`.
  */
@@ -16,7 +20,7 @@ import type {
   AppendResult, CasResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
   RequestParamsMap, ResultMap, Session,
 } from '../admin/protocol.js'
-import {Connection, DEFAULT_TIMEOUT_MS, type ClientTlsOptions} from './connection.js'
+import {Connection, DEFAULT_TIMEOUT_MS, isConnectionRefused, type ClientTlsOptions} from './connection.js'
 import {routeUrl} from './endpoints.js'
 import {ClientError, toClientError} from './errors.js'
 
@@ -65,6 +69,13 @@ export interface GetOptions {
   readonly node?: NodeId
 }
 
+/** An endpoint as the client keeps it: the route URL it connects to and the address it was given. */
+interface Target {
+  readonly id: NodeId
+  readonly url: string
+  readonly address: string
+}
+
 /** What to do after a failed attempt. */
 type NextStep = 'redirect' | 'retry' | 'fail'
 
@@ -78,7 +89,7 @@ const DEFAULTS = {maxAttempts: 10, minBackoffMs: 25, maxBackoffMs: 1000, deadlin
 
 /** The key-value client. Always {@link KvClient.close} it. */
 export class KvClient {
-  private readonly endpoints: readonly Endpoint[]
+  private readonly endpoints: readonly Target[]
   private readonly secret: string
   private readonly timeoutMs: number
   private readonly deadlineMs: number
@@ -98,7 +109,7 @@ export class KvClient {
   /** Throws ClientError `BAD_INPUT` for an empty endpoint list or a bad address; RangeError for bad numbers. */
   constructor(options: KvClientOptions) {
     if (options.endpoints.length === 0) throw new ClientError('BAD_INPUT', 'KvClient needs at least one endpoint')
-    this.endpoints = options.endpoints.map((e) => ({id: e.id, url: routeUrl(e.url, 'client')}))
+    this.endpoints = options.endpoints.map((e) => ({id: e.id, url: routeUrl(e.url, 'client'), address: e.url}))
     this.secret = options.secret
     this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs')
     this.deadlineMs = positive(options.deadlineMs ?? DEFAULTS.deadlineFactor * this.timeoutMs, 'deadlineMs')
@@ -171,11 +182,27 @@ export class KvClient {
   private write<T extends Exclude<KvRequestType, 'get'>>(type: T, build: (session: Session) => RequestParamsMap[T]): Promise<ResultMap[T]> {
     const run = (): Promise<ResultMap[T]> => {
       const session = {clientId: this.currentClientId, seq: ++this.seq}
-      return this.run(type, build(session), true)
+      return this.run(type, build(session), true).catch((error: unknown) => {
+        this.returnUnusedSeq(session, error)
+        throw error
+      })
     }
     const result = this.writeQueue.then(run, run)
     this.writeQueue = result.catch(() => undefined)
     return result
+  }
+
+  /**
+   * A write refused as malformed (`BAD_REQUEST`, `INVALID_UTF8`: by this client before sending,
+   * or by the daemon's parser) never reached the log, so its seq was not used: give it back.
+   * Otherwise a refused first write would make the next one start at seq 2, which the state
+   * machine answers with `SESSION_EXPIRED` (an unknown session must start at 1).
+   */
+  private returnUnusedSeq(session: Session, error: unknown): void {
+    const code = (error as {code?: unknown} | null)?.code
+    if (code !== 'BAD_REQUEST' && code !== 'INVALID_UTF8') return
+    if ((error as ClientError).unknown === true) return
+    if (this.currentClientId === session.clientId && this.seq === session.seq) this.seq--
   }
 
   // -------------------------------------------------------------------------------------------
@@ -186,6 +213,7 @@ export class KvClient {
     const deadline = Date.now() + this.deadlineMs
     let maybeApplied = false
     let last: ClientError | undefined
+    const refused = new Set<string>()
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const remaining = deadline - Date.now()
       if (remaining <= 0 || this.closed) break
@@ -195,6 +223,7 @@ export class KvClient {
       } catch (error) {
         last = toClientError(error)
         maybeApplied ||= write && last.unknown
+        if (this.noteRefusal(refused, target.url, last)) throw this.nobodyListening(maybeApplied)
         const step = this.nextStep(last, target.url)
         if (step === 'fail') throw this.settle(last, maybeApplied)
         if (step === 'retry') await this.backoff(attempt, deadline)
@@ -223,6 +252,26 @@ export class KvClient {
     }
     this.forgetLeader(triedUrl)
     return 'retry'
+  }
+
+  /**
+   * Record whether the attempt at `url` was refused at the TCP level: a refusal joins `refused`,
+   * any other failure (the node answered, timed out, closed) empties it. True once every
+   * endpoint has refused since the last other failure: no node is listening.
+   */
+  private noteRefusal(refused: Set<string>, url: string, error: ClientError): boolean {
+    if (!isConnectionRefused(error)) {
+      refused.clear()
+      return false
+    }
+    refused.add(url)
+    return this.endpoints.every((e) => refused.has(e.url))
+  }
+
+  /** `UNAVAILABLE` naming every endpoint; `unknown` when an earlier attempt may have applied the write. */
+  private nobodyListening(maybeApplied: boolean): ClientError {
+    const where = this.endpoints.map((e) => `${e.id} at ${e.address}`).join(', ')
+    return new ClientError('UNAVAILABLE', `no node is listening: ${where}`, {unknown: maybeApplied})
   }
 
   /** The final error: `unknown` when any attempt may have applied the write. */

@@ -277,12 +277,30 @@ export class LocalCluster {
     return statusRow(n, st, leader, {pid, paused: pid !== null && isPaused(pid)})
   }
 
-  /** Poll until one leader is known by a majority of reachable nodes; returns the status. */
+  /**
+   * Every node's status, like {@link status}, but `UNAVAILABLE` naming each node when no node is
+   * listening: no daemon of the cluster is running, so nothing can answer however long one waits
+   * (the local form of the KvClient's rule: every endpoint refused the connection). A paused or
+   * starting node has a process and counts as listening.
+   */
+  async liveStatus(timeoutMs: number = CLUSTER_TIMEOUTS.status): Promise<ClusterStatus> {
+    const st = await this.status(timeoutMs)
+    if (st.nodes.length > 0 && st.nodes.every((n) => n.pid === null)) {
+      const where = st.nodes.map((n) => `${n.id} at ${n.address}`).join(', ')
+      throw new RaftctlError('UNAVAILABLE', `no node is listening: ${where} (no daemon of cluster ${this.name} is running; start them with "raftctl cluster start")`)
+    }
+    return st
+  }
+
+  /**
+   * Poll until one leader is known by a majority of reachable nodes; returns the status.
+   * `UNAVAILABLE` at once when no node is listening ({@link liveStatus}), `NO_LEADER` after `timeoutMs`.
+   */
   async waitForLeader(timeoutMs: number = CLUSTER_TIMEOUTS.leader, accept: (s: ClusterStatus) => boolean = () => true): Promise<ClusterStatus> {
     const end = Date.now() + timeoutMs
     let last: ClusterStatus | null = null
     while (Date.now() < end) {
-      last = await this.status()
+      last = await this.liveStatus()
       if (last.leader !== null && accept(last)) return last
       await sleep(100)
     }

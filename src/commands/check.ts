@@ -5,7 +5,7 @@
  */
 import {Args, Errors, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
-import {parseDuration, parseSize} from '../cli/parse.js'
+import {parseDurationFlag, parseSize} from '../cli/parse.js'
 import {RaftctlError} from '../admin/errors.js'
 import type {CheckResult, Counterexample, OpRef} from '../verify/checker.js'
 
@@ -44,7 +44,7 @@ export default class Check extends BaseCommand {
 
   async run(): Promise<CheckReport> {
     const {args, flags} = await this.parse(Check)
-    const limits = {timeLimitMs: parseDuration(flags['time-limit']), maxStates: flags['max-states'], maxMemoryBytes: parseSize(flags['max-memory'])}
+    const limits = {timeLimitMs: parseDurationFlag(flags['time-limit'], '--time-limit', 'span'), maxStates: flags['max-states'], maxMemoryBytes: parseSize(flags['max-memory'])}
     const [{loadHistoryFile}, {checkHistory}] = await Promise.all([import('../verify/history.js'), import('../verify/checker.js')])
     const {ops, lines} = await loadHistoryFile(args.file)
     const report: CheckReport = {...checkHistory(ops, {...limits, lines}), file: args.file, limits}

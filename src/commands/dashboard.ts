@@ -27,8 +27,8 @@ The URL carries a random token for this run; any request without it gets 401. Ke
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Dashboard)
-    const pollMs = this.duration(flags.interval)
-    if (pollMs < 50 || pollMs > 10_000) throw new RaftctlError('BAD_USAGE', '--interval must be between 50ms and 10s')
+    const pollMs = this.duration(flags.interval, '--interval', 'pollInterval')
+    if (pollMs > 10_000) throw new RaftctlError('BAD_USAGE', `--interval must be at most 10s, got ${JSON.stringify(flags.interval)}`)
     const cluster = await this.openCluster(flags.cluster)
     const {DashboardServer} = await import('../dashboard/server.js')
     const json = this.jsonEnabled()

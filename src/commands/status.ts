@@ -36,8 +36,8 @@ export default class Status extends ClusterCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Status)
-    const timeoutMs = this.duration(flags.timeout)
-    const intervalMs = Math.max(100, this.duration(flags.interval))
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
+    const intervalMs = this.duration(flags.interval, '--interval', 'pollInterval')
     const cluster = await this.openCluster(flags.cluster)
     if (!flags.watch) {
       const st = await cluster.status(timeoutMs)

@@ -6,7 +6,7 @@
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../cli/cluster-command.js'
 import {ReportedError} from '../cli/base.js'
-import {parseDuration, parseSize} from '../cli/parse.js'
+import {parseDurationFlag, parseSize} from '../cli/parse.js'
 import {styles, useColor} from '../cli/render.js'
 import {RaftctlError} from '../admin/errors.js'
 import {NEMESIS_KINDS, type NemesisKind} from '../verify/nemesis.js'
@@ -55,7 +55,7 @@ export default class Verify extends ClusterCommand {
   async run(): Promise<VerifyResult> {
     const {flags} = await this.parse(Verify)
     const faults = parseFaults(flags.faults)
-    const durationMs = parseDuration(flags.duration)
+    const durationMs = parseDurationFlag(flags.duration, '--duration', 'span')
     if (durationMs < 1000) throw new RaftctlError('BAD_USAGE', '--duration must be at least 1s')
     const json = this.jsonEnabled()
     const [{runVerify}, {renderText}] = await Promise.all([import('../verify/run.js'), import('../verify/report.js')])
@@ -81,12 +81,12 @@ export default class Verify extends ClusterCommand {
       unsafeFollowerReads: flags['unsafe-follower-reads'],
       keepCluster: flags['keep-cluster'],
       opsPerKey: flags['ops-per-key'],
-      opTimeoutMs: parseDuration(flags['op-timeout']),
-      opDeadlineMs: parseDuration(flags['op-deadline']),
+      opTimeoutMs: parseDurationFlag(flags['op-timeout'], '--op-timeout', 'timeout'),
+      opDeadlineMs: parseDurationFlag(flags['op-deadline'], '--op-deadline', 'timeout'),
       clientRate: flags['client-rate'],
-      faultIntervalMs: parseDuration(flags['fault-interval']),
-      recoveryTimeoutMs: parseDuration(flags['recovery-timeout']),
-      checkTimeLimitMs: parseDuration(flags['check-time-limit']),
+      faultIntervalMs: parseDurationFlag(flags['fault-interval'], '--fault-interval', 'faultInterval'),
+      recoveryTimeoutMs: parseDurationFlag(flags['recovery-timeout'], '--recovery-timeout', 'timeout'),
+      checkTimeLimitMs: parseDurationFlag(flags['check-time-limit'], '--check-time-limit', 'span'),
       maxStates: flags['max-states'],
       maxMemoryBytes: parseSize(flags['max-memory']),
       onProgress: json ? undefined : (line) => process.stderr.write(`verify: ${line}\n`),

@@ -4,7 +4,7 @@
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {RaftctlError} from '../admin/errors.js'
-import {parseDuration, parseSize} from '../cli/parse.js'
+import {parseDurationFlag, parseSize} from '../cli/parse.js'
 import {DAEMON_DEFAULTS, parsePeers, readSecret, validateConfig, type DaemonConfig} from './config.js'
 
 /** The flags of `node run`, as oclif parses them. */
@@ -57,14 +57,14 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),
-    tickMs: Math.round(parseDuration(pick('tick'))),
+    tickMs: parseDurationFlag(pick('tick'), '--tick', 'span'),
     electionTicks: pick('election-ticks') ?? DAEMON_DEFAULTS.electionTicks,
     heartbeatTicks: pick('heartbeat-ticks') ?? DAEMON_DEFAULTS.heartbeatTicks,
     snapshotEvery: pick('snapshot-every') ?? DAEMON_DEFAULTS.snapshotEvery,
     compactionLag: pick('compaction-lag') ?? DAEMON_DEFAULTS.compactionLag,
     segmentBytes: parseSize(pick('segment-size')),
     walPreallocateBytes: parseSize(pick('wal-preallocate')),
-    requestTimeoutMs: Math.round(parseDuration(pick('request-timeout'))),
+    requestTimeoutMs: parseDurationFlag(pick('request-timeout'), '--request-timeout', 'timeout'),
     tls: cert && key ? {cert, key, ca: pick('tls-ca')} : undefined,
     logFile: pick('log-file'),
     logLevel: pick('log-level') ?? DAEMON_DEFAULTS.logLevel,

@@ -3,11 +3,12 @@
  * the WebSocket transport, the KV state machine, the client and admin routes, /health and
  * /metrics, the tick timer, the address book, and graceful shutdown.
  */
+import {isUtf8} from 'node:buffer'
 import {randomInt} from 'node:crypto'
 import {readFileSync, writeFileSync, renameSync, mkdirSync, existsSync} from 'node:fs'
 import {join} from 'node:path'
 import type {IncomingMessage, ServerResponse} from 'node:http'
-import type {WebSocket} from 'ws'
+import type {RawData, WebSocket} from 'ws'
 import {Replica} from '../replica/replica.js'
 import {SeededRng, type RaftEvent, type RaftStatus} from '../raft/index.js'
 import type {NodeId} from '../raft/types.js'
@@ -18,7 +19,7 @@ import {FileStorage, StorageError} from '../storage/index.js'
 import {NodeServer, PeerTransport, corkForRun} from '../transport/index.js'
 import {KvStateMachine} from '../kv/index.js'
 import {
-  formatError, formatEvent, formatResponse, parseRequest, DEFAULT_PROTOCOL_LIMITS,
+  formatError, formatEvent, formatResponse, invalidUtf8Request, parseRequest, DEFAULT_PROTOCOL_LIMITS,
   type AdminEvent, type LeaderHint, type Members, type NodeStatus, type Request, type RequestOf, type RouteName,
 } from '../admin/protocol.js'
 import {RaftctlError} from '../admin/errors.js'
@@ -163,8 +164,9 @@ export class Node implements ServiceHost {
     })
     this.transport.attach(this.server)
     const maxPayload = DEFAULT_PROTOCOL_LIMITS.maxFrameBytes + 1024
-    this.server.route('/client', (ws) => this.onSocket(ws, 'client'), {maxPayload})
-    this.server.route('/admin', (ws) => this.onSocket(ws, 'admin'), {maxPayload})
+    // The handler checks each frame's UTF-8 itself (onSocket) to answer INVALID_UTF8 rather than close.
+    this.server.route('/client', (ws) => this.onSocket(ws, 'client'), {maxPayload, acceptInvalidUtf8: true})
+    this.server.route('/admin', (ws) => this.onSocket(ws, 'admin'), {maxPayload, acceptInvalidUtf8: true})
     const scheme = c.tls ? 'wss' : 'ws'
     this.advertise = c.advertise ? normalizeAddress(c.advertise) : `${scheme}://${c.host}:${this.server.port}`
     this.addresses.set(this.id, this.advertise)
@@ -382,7 +384,13 @@ export class Node implements ServiceHost {
         send(ws, formatError(null, {code: 'BAD_REQUEST', message: 'frames must be JSON text'}))
         return
       }
-      this.onFrame(ws, route, data.toString())
+      const bytes = frameBytes(data)
+      if (!isUtf8(bytes)) {
+        const refused = invalidUtf8Request(bytes.toString('utf8'))
+        send(ws, formatError(refused.id ?? null, refused.error))
+        return
+      }
+      this.onFrame(ws, route, bytes.toString('utf8'))
     })
   }
 
@@ -511,6 +519,12 @@ const FLUSH_ROUNDS = 4
 const FLUSH_TIMEOUT_MS = 2_000
 
 /** Send a text frame if the socket is open; a turn's frames to one socket leave in one write. */
+/** The bytes of a ws message (one Buffer with the default binaryType; fragments joined otherwise). */
+function frameBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+}
+
 function send(ws: WebSocket, frame: string): void {
   if (ws.readyState !== ws.OPEN) return
   corkForRun(ws)

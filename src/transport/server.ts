@@ -59,6 +59,11 @@ export interface RouteOptions {
   readonly maxPayload?: number
   /** Extra pre-upgrade check after authentication; return a rejection to refuse. */
   readonly verify?: (req: IncomingMessage) => UpgradeRejection | undefined
+  /**
+   * Hand text messages whose bytes are not valid UTF-8 to the handler (which must check them)
+   * instead of closing the connection with code 1007, so it can answer with an error. Default false.
+   */
+  readonly acceptInvalidUtf8?: boolean
 }
 
 /** Options of {@link NodeServer.listen}. */
@@ -262,7 +267,7 @@ export class NodeServer {
     if (this.routes.has(path)) throw new Error(`route ${path} is already registered`)
     const maxPayload = options.maxPayload ?? this.defaultMaxPayload
     requirePositiveInteger('maxPayload', maxPayload)
-    const wss = new WebSocketServer({noServer: true, maxPayload, perMessageDeflate: false})
+    const wss = new WebSocketServer({noServer: true, maxPayload, perMessageDeflate: false, skipUTF8Validation: options.acceptInvalidUtf8 === true})
     wss.on('error', (error) => this.logger.error('websocket server error', {path, error: errorText(error)}))
     this.routes.set(path, {handler, verify: options.verify, wss})
   }

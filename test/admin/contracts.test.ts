@@ -53,7 +53,7 @@ describe('contracts', () => {
   it('docs/errors.md lists every code with its exit code and outcome', () => {
     const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8')
     const rows = new Map<string, {exit: number; unknown: string}>()
-    for (const match of doc.matchAll(/^\| `([A-Z_]+)` \| (\d) \| (yes|no) \|/gm)) {
+    for (const match of doc.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| (\d) \| (yes|no) \|/gm)) {
       rows.set(match[1]!, {exit: Number(match[2]), unknown: match[3]!})
     }
     for (const code of Object.keys(EXIT_CODES) as ErrorCode[]) {

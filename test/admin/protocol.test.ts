@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import {isErrorCode} from '../../src/admin/errors.js'
 import {
   DEFAULT_PROTOCOL_LIMITS, PROTOCOL_VERSION, REQUEST_SPECS,
-  encodeRequest, formatError, formatEvent, formatRequest, formatResponse, parseRequest, parseResponse,
+  encodeRequest, formatError, formatEvent, formatRequest, formatResponse, invalidUtf8Request, parseRequest, parseResponse,
   type AdminEvent, type NodeStatus, type ParseRequestResult, type ParseResponseResult, type RequestParamsMap, type RequestType, type ResultMap,
 } from '../../src/admin/protocol.js'
 
@@ -198,10 +198,18 @@ describe('parseRequest: malformed frames', () => {
     })
   }
 
-  it('refuses lone surrogates in keys and values (JSON can carry them, UTF-8 cannot)', () => {
-    expectError('{"v":1,"id":1,"type":"get","key":"\\ud800"}', 'BAD_REQUEST', 'key')
-    expectError('{"v":1,"id":1,"type":"put","key":"k","value":"a\\udc00b"}', 'BAD_REQUEST', 'value')
+  it('refuses lone surrogates in keys and values with INVALID_UTF8 (JSON can carry them, UTF-8 cannot)', () => {
+    expectError('{"v":1,"id":1,"type":"get","key":"\\ud800"}', 'INVALID_UTF8', 'key')
+    expectError('{"v":1,"id":1,"type":"put","key":"k","value":"a\\udc00b"}', 'INVALID_UTF8', 'value')
     assert.equal(parseRequest('{"v":1,"id":1,"type":"put","key":"k","value":"\\ud83d\\ude00"}').ok, true)
+  })
+
+  it('invalidUtf8Request: INVALID_UTF8 with the id the lossily decoded frame shows, none otherwise', () => {
+    const withId = invalidUtf8Request('{"v":1,"id":7,"type":"put","key":"k\uFFFD","value":"v"}')
+    assert.deepEqual([withId.id, withId.error.code], [7, 'INVALID_UTF8'])
+    assert.equal(invalidUtf8Request('{"v":1,"id":-1}').id, undefined)
+    assert.equal(invalidUtf8Request('\uFFFD{').id, undefined)
+    assert.equal(invalidUtf8Request('[1]').id, undefined)
   })
 
   it('does not let __proto__ fields through', () => {

@@ -1,7 +1,7 @@
 /** Durations and sizes on the command line (DESIGN.md §5): accepted forms and BAD_USAGE errors. */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {parseDuration, parseSize} from '../../src/cli/parse.js'
+import {DURATION_MINIMUMS, parseDuration, parseDurationFlag, parseSize} from '../../src/cli/parse.js'
 import {RaftctlError} from '../../src/admin/errors.js'
 
 function assertBadUsage(fn: () => unknown, message: RegExp): void {
@@ -23,6 +23,23 @@ test('parseDuration: a unit is required, nonsense is refused', () => {
     assertBadUsage(() => parseDuration(bad), /invalid duration .*use a number and a unit \(ms, s, m or h\), e\.g\. 500ms, 2s, 1m/)
   }
   assertBadUsage(() => parseDuration('99999999999999999h'), /too large/)
+})
+
+test('parseDurationFlag: a value below the minimum of its kind is refused, naming the flag and the minimum', () => {
+  assertBadUsage(() => parseDurationFlag('0s', '--timeout', 'timeout'), /^--timeout must be at least 10ms, got "0s"$/)
+  assertBadUsage(() => parseDurationFlag('9ms', '--timeout', 'timeout'), /--timeout must be at least 10ms/)
+  assertBadUsage(() => parseDurationFlag('50ms', '--interval', 'pollInterval'), /^--interval must be at least 100ms, got "50ms"$/)
+  assertBadUsage(() => parseDurationFlag('99ms', '--interval', 'faultInterval'), /--interval must be at least 100ms/)
+  assertBadUsage(() => parseDurationFlag('0ms', '--for', 'span'), /^--for must be at least 1ms, got "0ms"$/)
+  assertBadUsage(() => parseDurationFlag('soon', '--timeout', 'timeout'), /invalid duration "soon"/)
+})
+
+test('parseDurationFlag: the minimum itself and anything above it are accepted; 0 where 0 means none', () => {
+  assert.equal(parseDurationFlag('10ms', '--timeout', 'timeout'), DURATION_MINIMUMS.timeout)
+  assert.equal(parseDurationFlag('1500ms', '--timeout', 'timeout'), 1500)
+  assert.equal(parseDurationFlag('100ms', '--interval', 'pollInterval'), DURATION_MINIMUMS.pollInterval)
+  assert.equal(parseDurationFlag('1ms', '--for', 'span'), 1)
+  assert.equal(parseDurationFlag('0ms', '--wait', 'none'), 0)
 })
 
 test('parseSize: bytes, binary and decimal units, case-insensitive', () => {

@@ -3,9 +3,10 @@
  * secret (401 → UNAUTHORIZED), leader discovery and NOT_LEADER redirects (by endpoint id and by
  * the hint's address), a timed-out write retried with the SAME seq and applied once, a
  * connection closed mid-request (unknown outcome for writes, not for reads), definite failures,
- * CAS mismatch as a result, and session expiry. Every node and client is closed at the end.
+ * CAS mismatch as a result, session expiry, and failing at once when no node is listening. Every node and client is closed at the end.
  */
 import assert from 'node:assert/strict'
+import {subscribe, unsubscribe} from 'node:diagnostics_channel'
 import {afterEach, beforeEach, describe, it} from 'node:test'
 import {ClientError, Connection, KvClient, routeUrl, type KvClientOptions} from '../../src/client/index.js'
 import {FakeNode, SECRET} from './fake-node.js'
@@ -173,6 +174,38 @@ describe('KvClient', () => {
     nodes = [n2!, n3!]
   })
 
+  it('fails at once with UNAVAILABLE naming every endpoint when none is listening: one round, not until the deadline', async () => {
+    const started = await startNodes('n1', 'n2', 'n3')
+    const endpoints = started.map((n) => ({id: n.id, url: n.address}))
+    await Promise.all(started.map((n) => n.stop()))
+    nodes = []
+    const kv = client({endpoints, timeoutMs: 30_000, deadlineMs: 60_000, maxAttempts: 1000})
+    let sockets = 0
+    const count = (): void => {
+      sockets++
+    }
+    subscribe('net.client.socket', count)
+    const error = await rejection(() => kv.put('k', 'v')).finally(() => unsubscribe('net.client.socket', count))
+    assert.deepEqual([error.code, error.unknown, error.exitCode], ['UNAVAILABLE', false, 3])
+    assert.equal(error.message, `no node is listening: ${endpoints.map((e) => `${e.id} at ${e.url}`).join(', ')}`)
+    assert.equal(sockets, 3, 'one connection attempt per endpoint, then it gave up')
+    const read = await rejection(() => kv.get('k'))
+    assert.match(read.message, /^no node is listening: n1 at /)
+  })
+
+  it('keeps retrying while one node is listening (NO_LEADER during an election) and the others refuse', async () => {
+    const [n1, n2, n3] = await startNodes('n1', 'n2', 'n3')
+    const endpoints = [n1!, n2!, n3!].map((n) => ({id: n.id, url: n.address}))
+    await Promise.all([n2!.stop(), n3!.stop()])
+    nodes = [n1!]
+    let asked = 0
+    n1!.misbehave = () => (++asked <= 2 ? {error: {code: 'NO_LEADER', message: 'election in progress'}} : undefined)
+    const kv = client({endpoints, maxAttempts: 20})
+    assert.deepEqual(await kv.put('k', 'v'), {value: 'v'})
+    assert.equal(asked, 3, 'two full rounds with refusals, then n1 led')
+    assert.deepEqual(n1!.applied, ['put k'])
+  })
+
   it('retries a timed-out write with the SAME seq, and the node applies it once', async () => {
     const [n1] = await startNodes('n1')
     let first = true
@@ -238,6 +271,19 @@ describe('KvClient', () => {
     const big = await rejection(() => kv.put('k', 'v'.repeat(65537)))
     assert.deepEqual([big.code, big.unknown], ['PAYLOAD_TOO_LARGE', false])
     assert.equal(n1!.seen.length, 0)
+  })
+
+  it('refuses a lone surrogate (no UTF-8 form: it would be stored as U+FFFD) with INVALID_UTF8, exit 2, before sending', async () => {
+    const [n1] = await startNodes('n1')
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    for (const attempt of [() => kv.put('k\uD800', 'v'), () => kv.put('k', 'a\uDFFFb'), () => kv.cas('k', '\uD83D', 'v'), () => kv.get('\uDC00')]) {
+      const error = await rejection(attempt)
+      assert.deepEqual([error.code, error.unknown, error.exitCode], ['INVALID_UTF8', false, 2])
+      assert.match(error.message, /lone surrogate/)
+    }
+    assert.equal(n1!.seen.length, 0)
+    assert.deepEqual(await kv.put('k', '\uD83D\uDE00'), {value: '\uD83D\uDE00'}, 'a surrogate pair is fine, and the refused writes used no seq')
+    assert.equal(kv.lastSeq, 1)
   })
 
   it('returns a failed CAS comparison as a result, not an error', async () => {

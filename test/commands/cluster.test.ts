@@ -114,6 +114,19 @@ test('status: one table, a row per node, no colour codes when piped', async () =
   assert.doesNotMatch(r.stdout, /\u001B\[/)
 })
 
+test('status --timeout 0s (below the 10ms minimum) and --interval 50ms: exit 2, BAD_USAGE naming the flag and its minimum', async () => {
+  const zero = await raftctl('status', '--timeout', '0s', '--json')
+  assert.equal(zero.exit, 2, zero.stdout)
+  assert.deepEqual(zero.json().error, {code: 'BAD_USAGE', message: '--timeout must be at least 10ms, got "0s"'})
+  const human = await raftctl('status', '--watch', '--interval', '50ms')
+  assert.equal(human.exit, 2)
+  assert.match(human.stderr, /Error \[BAD_USAGE\]: --interval must be at least 100ms, got "50ms"/)
+  const put = await raftctl('kv', 'put', 'k', 'v', '--timeout', '1ms', '--json')
+  assert.equal(put.exit, 2)
+  assert.match(put.json().error.message, /--timeout must be at least 10ms/)
+  assert.equal((await status()).nodes.filter((n) => n.reachable).length, 3, 'the minimum still lets status see every node')
+})
+
 test('leader --json: {leader, term}', async () => {
   const st = await status()
   const r = await raftctl('leader', '--json')

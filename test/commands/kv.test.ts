@@ -1,14 +1,32 @@
 /**
  * `kv get|put|delete|cas|append` against one real 3-node cluster (run `npm run build` first):
  * the JSON shapes of DESIGN.md §4, CAS mismatch (exit 1, CAS_MISMATCH, the document printed
- * once), bad usage (exit 2), and exit 3 when the cluster is unavailable.
+ * once), bad usage (exit 2), and exit 3 when the cluster is unavailable (at once, naming every
+ * node, when none is listening).
  */
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import {resetExitCode} from '../helpers.js'
 import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
 
+const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
+
 let home = ''
+
+/** Run `raftctl kv ARGS` in a child through `sh -c` (so the shell passes raw bytes); resolves to its exit code and stdout. */
+function kvInShell(args: string): Promise<{exit: number | null; stdout: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', `"$NODE" "$BIN" kv ${args} --cluster kv --json`], {env: {...process.env, NODE: process.execPath, BIN}, stdio: ['ignore', 'pipe', 'inherit']})
+    let stdout = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.once('error', reject)
+    child.once('close', (exit) => resolve({exit, stdout}))
+  })
+}
 
 before(async () => {
   home = useTempHome()
@@ -105,6 +123,23 @@ test('delete: {key, deleted}', async () => {
   assert.equal((await kv('get', 'log', '--json')).json().value, null)
 })
 
+test('a key or value that is not UTF-8 on the command line: exit 2, INVALID_UTF8, nothing written; a typed U+FFFD is a real character', async () => {
+  const badKey = await kvInShell(`put "k$(printf '\\377')" v`)
+  assert.equal(badKey.exit, 2, badKey.stdout)
+  assert.equal(JSON.parse(badKey.stdout).error.code, 'INVALID_UTF8')
+  assert.match(JSON.parse(badKey.stdout).error.message, /^key is not valid UTF-8/)
+  const badValue = await kvInShell(`put k2 "$(printf 'a\\300b')"`)
+  assert.equal(badValue.exit, 2, badValue.stdout)
+  assert.match(JSON.parse(badValue.stdout).error.message, /^value is not valid UTF-8/)
+  const absent = await kvInShell(`get "k$(printf '\\357\\277\\275')"`)
+  assert.equal(absent.exit, 0, absent.stdout)
+  assert.equal(JSON.parse(absent.stdout).value, null, 'nothing stored under the U+FFFD spelling')
+  assert.equal((await kv('get', 'k2', '--json')).json().value, null)
+  const typed = await kvInShell(`put "k$(printf '\\357\\277\\275')" v`)
+  assert.equal(typed.exit, 0, typed.stdout)
+  assert.deepEqual(JSON.parse(typed.stdout), {key: 'k\uFFFD', value: 'v'})
+})
+
 test('a cluster that is down: exit 3 (unavailable / outcome unknown)', async () => {
   const stop = await raftctl('cluster', 'stop', '--cluster', 'kv')
   assert.equal(stop.exit, 0)
@@ -114,4 +149,21 @@ test('a cluster that is down: exit 3 (unavailable / outcome unknown)', async () 
   const get = await kv('get', 'y', '--timeout', '600ms')
   assert.equal(get.exit, 3)
   assert.match(get.stderr, /^Error \[[A-Z_]+\]: /)
+})
+
+test('every node stopped: kv, leader and election commands fail at once with UNAVAILABLE naming each node, not after --timeout 60s', async () => {
+  const everyNode = /^no node is listening: n1 at ws:\/\/127\.0\.0\.1:\d+, n2 at ws:\/\/127\.0\.0\.1:\d+, n3 at ws:\/\/127\.0\.0\.1:\d+/
+  const put = await kv('put', 'y', '1', '--timeout', '60s', '--json')
+  assert.equal(put.exit, 3, put.stdout)
+  assert.equal(put.json().error.code, 'UNAVAILABLE')
+  assert.match(put.json().error.message, everyNode)
+  const get = await kv('get', 'y', '--timeout', '60s')
+  assert.equal(get.exit, 3)
+  assert.match(get.stderr, /^Error \[UNAVAILABLE\]: no node is listening: n1 at /)
+  for (const command of [['leader', '--wait', '60s'], ['leader', 'transfer', '--timeout', '60s'], ['election', 'trigger', '--timeout', '60s']]) {
+    const r = await raftctl(...command, '--json', '--cluster', 'kv')
+    assert.equal(r.exit, 3, `${command.join(' ')}: ${r.stdout}`)
+    assert.equal(r.json().error.code, 'UNAVAILABLE', command.join(' '))
+    assert.match(r.json().error.message, everyNode, command.join(' '))
+  }
 })

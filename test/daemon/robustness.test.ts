@@ -1,6 +1,7 @@
 /**
  * A daemon under bad input: a corrupted WAL refuses to start naming the file and offset, a
- * torn last record is truncated, 10,000 malformed frames per route leave it healthy, and
+ * torn last record is truncated, 10,000 malformed frames per route leave it healthy, a frame
+ * that is not valid UTF-8 is answered with INVALID_UTF8 (never stored as U+FFFD), and
  * connections without the secret are refused before the upgrade.
  */
 import {test} from 'node:test'
@@ -146,6 +147,45 @@ test('10,000 malformed, truncated, oversized and random frames per route: no dae
       assert.equal(st.id, s.id)
     }
     assert.equal((await c.waitForLeader()).leader !== undefined, true)
+  } finally {
+    await c.shutdown()
+  }
+})
+
+/** The next text frame on `ws`, parsed; rejects if the socket closes first. */
+function nextAnswer(ws: WebSocket): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const onClose = (code: number): void => reject(new Error(`closed with code ${code} before an answer`))
+    ws.once('close', onClose)
+    ws.once('message', (data) => {
+      ws.off('close', onClose)
+      resolve(JSON.parse(data.toString()) as Record<string, unknown>)
+    })
+  })
+}
+
+test('a frame that is not valid UTF-8 is answered INVALID_UTF8 with its id, nothing is stored, the connection stays usable', {skip}, async () => {
+  const c = new TestCluster()
+  try {
+    await c.start(1)
+    await c.waitForLeader()
+    const ws = await openSocket(`${c.spec('n1').address}/client`, c.secret)
+    const frame = Buffer.concat([Buffer.from('{"v":1,"id":7,"type":"put","key":"k'), Buffer.from([0xff]), Buffer.from('","value":"v"}')])
+    let answer = nextAnswer(ws)
+    ws.send(frame, {binary: false})
+    const refused = await answer
+    assert.equal(refused.id, 7)
+    assert.equal(refused.ok, false)
+    assert.equal((refused.error as {code: string}).code, 'INVALID_UTF8')
+    answer = nextAnswer(ws)
+    ws.send('{"v":1,"id":8,"type":"put","key":"j","value":"a\\udcffb"}')
+    const surrogate = await answer
+    assert.equal(surrogate.id, 8)
+    assert.deepEqual(surrogate.error, {code: 'INVALID_UTF8', message: 'value: must be well-formed Unicode (it holds a lone surrogate, which UTF-8 cannot encode)'})
+    answer = nextAnswer(ws)
+    ws.send('{"v":1,"id":9,"type":"get","key":"k\uFFFD"}')
+    assert.deepEqual([(await answer).id, (await answer).value], [9, null], 'nothing was stored under the U+FFFD spelling')
+    ws.close()
   } finally {
     await c.shutdown()
   }

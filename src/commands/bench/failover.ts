@@ -38,9 +38,9 @@ export default class BenchFailover extends ClusterCommand {
       report = await runFailover(cluster, {
         trials: flags.trials,
         clients: flags.clients,
-        settleMs: this.duration(flags.settle),
-        jitterMs: this.duration(flags.jitter),
-        trialTimeoutMs: this.duration(flags.timeout),
+        settleMs: this.duration(flags.settle, '--settle', 'none'),
+        jitterMs: this.duration(flags.jitter, '--jitter', 'none'),
+        trialTimeoutMs: this.duration(flags.timeout, '--timeout', 'timeout'),
         onTrial: live ? (t) => process.stderr.write(`${trialLine(t)}\n`) : undefined,
       })
     } finally {

@@ -41,9 +41,8 @@ export default class Bench extends ClusterCommand {
 
   async run(): Promise<BenchReport> {
     const {flags} = await this.parse(Bench)
-    const durationMs = this.duration(flags.duration)
-    const warmupMs = this.duration(flags.warmup)
-    if (durationMs <= 0) throw new RaftctlError('BAD_USAGE', '--duration must be positive')
+    const durationMs = this.duration(flags.duration, '--duration', 'span')
+    const warmupMs = this.duration(flags.warmup, '--warmup', 'none')
     const valueSize = parseSize(flags['value-size'])
     if (valueSize > 64 * 1024) throw new RaftctlError('BAD_USAGE', '--value-size must be at most 64KiB (the protocol\'s maxValueBytes)')
     const readRatio = Number(flags['read-ratio'])
@@ -66,7 +65,7 @@ export default class Bench extends ClusterCommand {
         readRatio,
         serializable: flags.serializable,
         target: flags.target as 'leader' | 'any',
-        requestTimeoutMs: this.duration(flags['request-timeout']),
+        requestTimeoutMs: this.duration(flags['request-timeout'], '--request-timeout', 'timeout'),
       }, progress)
     } finally {
       if (progress) process.stderr.write('\r\u001B[K')

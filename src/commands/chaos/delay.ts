@@ -25,8 +25,8 @@ Messages held back are bounded (10000 per node); beyond that they are dropped.`
 
   async run(): Promise<AddedFaultJson> {
     const {flags} = await this.parse(ChaosDelay)
-    const ms = parseMillis(flags.ms, '--ms', (t) => this.duration(t))
-    const jitter = parseMillis(flags.jitter, '--jitter', (t) => this.duration(t))
+    const ms = parseMillis(flags.ms, '--ms', (t) => this.duration(t, '--ms', 'none'))
+    const jitter = parseMillis(flags.jitter, '--jitter', (t) => this.duration(t, '--jitter', 'none'))
     const peers = parseNodeList(flags.to, '--to list')
     return this.addFault(flags, {kind: 'delay', ms, ...(jitter > 0 ? {jitter} : {}), ...(peers ? {peers} : {})}, parseNodeList(flags.from, '--from list'))
   }

@@ -21,7 +21,7 @@ export default class ChaosDisk extends ChaosCommand {
 
   async run(): Promise<AddedFaultJson> {
     const {flags} = await this.parse(ChaosDisk)
-    const fsyncDelayMs = this.duration(flags['fsync-delay'])
+    const fsyncDelayMs = this.duration(flags['fsync-delay'], '--fsync-delay', 'span')
     return this.addFault(flags, {kind: 'disk', fsyncDelayMs}, parseNodeList(flags.node, '--node list'))
   }
 }

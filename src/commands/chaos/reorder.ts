@@ -23,7 +23,7 @@ export default class ChaosReorder extends ChaosCommand {
   async run(): Promise<AddedFaultJson> {
     const {flags} = await this.parse(ChaosReorder)
     const peers = parseNodeList(flags.to, '--to list')
-    const ms = parseMillis(flags.ms, '--ms', (t) => this.duration(t))
+    const ms = parseMillis(flags.ms, '--ms', (t) => this.duration(t, '--ms', 'none'))
     return this.addFault(flags, {kind: 'reorder', rate: parseRate(flags.rate), ms, ...(peers ? {peers} : {})}, parseNodeList(flags.from, '--from list'))
   }
 }

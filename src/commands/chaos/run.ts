@@ -35,8 +35,7 @@ Faults: partition (a minority | majority split, an isolated node, or a one-way p
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ChaosRun)
     const durationMs = this.positiveDuration(flags.duration, '--duration')
-    const intervalMs = this.duration(flags.interval)
-    if (intervalMs < 100) throw new RaftctlError('BAD_USAGE', `--interval must be at least 100ms, got "${flags.interval}"`)
+    const intervalMs = this.duration(flags.interval, '--interval', 'faultInterval')
     const {planSchedule, parseFaultNames, runSchedule} = await import('../../chaos/schedule.js')
     let faults
     try {

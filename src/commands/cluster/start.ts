@@ -24,7 +24,7 @@ export default class ClusterStart extends ClusterCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(ClusterStart)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster, false)
     const existed = cluster.exists()
     const spinner = await startSpinner(existed ? `starting cluster ${flags.cluster}` : `creating cluster ${flags.cluster} with ${flags.nodes ?? 3} nodes`, !this.jsonEnabled())

@@ -29,9 +29,9 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(ElectionTrigger)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
-    const before = await cluster.status()
+    const before = await cluster.liveStatus()
     const beforeTerm = leaderTerm(before)
     const target = args.node ?? pickFollower(before)
     const row = before.nodes.find((n) => n.id === target)

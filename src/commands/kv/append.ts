@@ -4,6 +4,7 @@
 import {Args} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
+import {requireUtf8Args} from '../../cli/raw-args.js'
 
 export default class KvAppend extends ClusterCommand {
   static override summary = "Append to a key's value"
@@ -24,8 +25,9 @@ export default class KvAppend extends ClusterCommand {
 
   async run(): Promise<{key: string; value: string}> {
     const {args, flags} = await this.parse(KvAppend)
+    requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.append(args.key, args.value)
       this.log(r.value)

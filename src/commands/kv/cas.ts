@@ -7,6 +7,7 @@ import {RaftctlError} from '../../admin/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
+import {requireUtf8Args} from '../../cli/raw-args.js'
 
 export default class KvCas extends ClusterCommand {
   static override summary = 'Compare-and-swap a key'
@@ -33,6 +34,7 @@ JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after
 
   async run(): Promise<{key: string; swapped: boolean; value: string | null}> {
     const {args, flags} = await this.parse(KvCas)
+    requireUtf8Args(args)
     let expected: string | null
     let value: string
     if (flags['expect-absent']) {
@@ -45,7 +47,7 @@ JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after
       value = args.new
     }
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     let r: {swapped: boolean; value: string | null}
     try {
       r = await kv.cas(args.key, expected, value)

@@ -4,6 +4,7 @@
 import {Args} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
+import {requireUtf8Args} from '../../cli/raw-args.js'
 
 export default class KvDelete extends ClusterCommand {
   static override summary = 'Delete a key'
@@ -22,8 +23,9 @@ export default class KvDelete extends ClusterCommand {
 
   async run(): Promise<{key: string; deleted: boolean}> {
     const {args, flags} = await this.parse(KvDelete)
+    requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.delete(args.key)
       this.log(r.deleted ? 'deleted' : `(key ${JSON.stringify(args.key)} was absent)`)

@@ -4,6 +4,7 @@
 import {Args, Flags} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
+import {requireUtf8Args} from '../../cli/raw-args.js'
 
 export default class KvGet extends ClusterCommand {
   static override summary = 'Read a key'
@@ -24,8 +25,9 @@ export default class KvGet extends ClusterCommand {
 
   async run(): Promise<{key: string; value: string | null; index: number}> {
     const {args, flags} = await this.parse(KvGet)
+    requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.get(args.key, {serializable: flags.serializable})
       if (r.value === null) this.logToStderr(`(key ${JSON.stringify(args.key)} is absent)`)

@@ -4,6 +4,7 @@
 import {Args} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
+import {requireUtf8Args} from '../../cli/raw-args.js'
 
 export default class KvPut extends ClusterCommand {
   static override summary = 'Write a key'
@@ -25,8 +26,9 @@ export default class KvPut extends ClusterCommand {
 
   async run(): Promise<{key: string; value: string}> {
     const {args, flags} = await this.parse(KvPut)
+    requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)
-    const kv = await kvClient(cluster, this.duration(flags.timeout))
+    const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.put(args.key, args.value)
       this.log('OK')

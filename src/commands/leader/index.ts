@@ -19,9 +19,9 @@ export default class Leader extends ClusterCommand {
 
   async run(): Promise<{leader: string | null; term: number}> {
     const {flags} = await this.parse(Leader)
-    const waitMs = this.duration(flags.wait)
+    const waitMs = this.duration(flags.wait, '--wait', 'none')
     const cluster = await this.openCluster(flags.cluster)
-    let st = await cluster.status()
+    let st = await cluster.liveStatus()
     if (st.leader === null && waitMs > 0) st = await cluster.waitForLeader(waitMs).catch(() => st)
     const term = st.nodes.find((n) => n.id === st.leader)?.term ?? st.term
     this.log(st.leader === null ? `no leader (highest term ${term})` : `${st.leader} (term ${term})`)

@@ -28,7 +28,7 @@ export default class LeaderTransfer extends ClusterCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(LeaderTransfer)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const before = await cluster.waitForLeader(timeoutMs)
     const from = before.leader!

@@ -32,7 +32,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(MemberAdd)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const st = await cluster.waitForLeader(timeoutMs)
     const membership = membershipOf(st)

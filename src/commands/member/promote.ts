@@ -26,7 +26,7 @@ export default class MemberPromote extends ClusterCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(MemberPromote)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const membership = membershipOf(await cluster.waitForLeader(timeoutMs))
     if (!membership.learners.includes(args.id)) {

@@ -28,7 +28,7 @@ export default class MemberRemove extends ClusterCommand {
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(MemberRemove)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const membership = membershipOf(await cluster.waitForLeader(timeoutMs))
     if (!membership.voters.includes(args.id) && !membership.learners.includes(args.id)) {

@@ -32,7 +32,7 @@ A change that would leave the cluster without a quorum of live voters (voters th
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(NodeAdd)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const st = await cluster.waitForLeader(10_000)
     const membership = membershipOf(st)

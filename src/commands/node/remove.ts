@@ -29,7 +29,7 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
 
   async run(): Promise<unknown> {
     const {args, flags} = await this.parse(NodeRemove)
-    const timeoutMs = this.duration(flags.timeout)
+    const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const {findNode} = await import('../../cluster/index.js')
     const entry = findNode(cluster.manifest(), args.node)
