@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import {execute} from '@oclif/core'
+// oclif's execute, waiting for stdout to drain before any exit: see src/cli/execute.ts.
+import {executeCli} from '../src/cli/execute.ts'
 
-await execute({development: true, dir: import.meta.url})
+await executeCli({development: true, dir: import.meta.url})
