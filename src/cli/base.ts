@@ -5,6 +5,7 @@
  */
 import {Command, Flags, Errors} from '@oclif/core'
 import {RaftctlError, isErrorCode, EXIT_CODES} from '../admin/errors.js'
+import {unexpectedArgumentsMessage} from './usage.js'
 
 /** Flags every command that talks to a cluster takes. */
 export const clusterFlags = {
@@ -27,6 +28,7 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
     // this.exit(n) is not an error: let oclif exit with that code.
     if (err.code === 'EEXIT') throw err
+    err = this.withClearUsageMessage(err)
     const {code, exit} = classify(err)
     if (err instanceof ReportedError && this.jsonEnabled()) {
       // The command already printed its JSON document (with an `error` field): only the exit code remains.
@@ -39,6 +41,17 @@ export abstract class BaseCommand extends Command {
     process.exitCode = exit
     // Tell oclif the error is handled: exit with the code without printing again.
     throw new Errors.ExitError(exit)
+  }
+
+  /**
+   * oclif's parser says `Unexpected argument: n2` for extra positional arguments; say it as
+   * the `command_not_found` hook does for commands without arguments (src/cli/usage.ts), so
+   * `raftctl node start n1 n2` and `raftctl status n1` read alike.
+   */
+  private withClearUsageMessage<E extends Error>(err: E): E | RaftctlError {
+    const extra = (err as {args?: unknown}).args
+    if (!(err instanceof Errors.CLIError) || !err.message.startsWith('Unexpected argument') || !Array.isArray(extra)) return err
+    return new RaftctlError('BAD_USAGE', unexpectedArgumentsMessage(this.config.bin, (this.id ?? '').replaceAll(':', ' '), extra.map(String)))
   }
 }
 

@@ -38,9 +38,9 @@ interface Finished {
 }
 
 /** Run `sh -c SCRIPT` with $RAFTCTL set to `node bin/run.js`; stdin and stdout are pipes. */
-function sh(script: string): Promise<Finished> {
+function sh(script: string, env: Record<string, string> = {}): Promise<Finished> {
   const child = spawn('sh', ['-c', script], {
-    env: {...process.env, RAFTCTL: `"${process.execPath}" "${BIN}"`, RAFTCTL_HOME: dir, NO_COLOR: '1'},
+    env: {...process.env, RAFTCTL: `"${process.execPath}" "${BIN}"`, RAFTCTL_HOME: dir, NO_COLOR: '1', ...env},
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   child.stdin.end()
@@ -82,4 +82,53 @@ test('check --json piped into a reader that closes early (head -c 10): exit 1, n
   assert.equal(r.stdout.toString(), '{\n  "valid')
   assert.equal(readFileSync(exitFile, 'utf8').trim(), '1')
   assert.doesNotMatch(r.stderr, /EPIPE|Error|\n\s+at /, r.stderr)
+})
+
+// ---------------------------------------------------------------------------------------------
+// Usage errors without a TTY: exit 2, a clear message and a suggestion on stderr
+
+const EXTRA_ARGUMENTS: Array<{args: string[]; command: string; extra: string}> = [
+  {args: ['status', 'n1'], command: 'status', extra: 'n1'},
+  {args: ['leader', 'n1'], command: 'leader', extra: 'n1'},
+  {args: ['chaos', 'delay', 'n1', '--ms', '100'], command: 'chaos delay', extra: 'n1'},
+  {args: ['node', 'start', 'n1', 'n2'], command: 'node start', extra: 'n2'},
+]
+
+for (const {args, command, extra} of EXTRA_ARGUMENTS) {
+  test(`raftctl ${args.join(' ')}: exit 2, "unexpected argument ${extra} for \`raftctl ${command}\`"`, async () => {
+    const r = await raftctlProcess(...args)
+    assert.equal(r.exit, 2, r.stderr)
+    assert.equal(r.stdout.length, 0)
+    assert.equal(r.stderr, `Error [BAD_USAGE]: unexpected argument ${extra} for \`raftctl ${command}\`; see raftctl ${command} --help\n`)
+  })
+}
+
+test('a typo without a TTY: exit 2 and "Did you mean" with the rest of the line', async () => {
+  const stauts = await raftctlProcess('stauts')
+  assert.equal(stauts.exit, 2, stauts.stderr)
+  assert.match(stauts.stderr, /^Error \[BAD_USAGE\]: `raftctl stauts` is not a raftctl command; see raftctl --help\n/)
+  assert.match(stauts.stderr, /Did you mean `raftctl status`\?/)
+  const kv = await raftctlProcess('kv', 'gt', 'greeting', '--json')
+  assert.equal(kv.exit, 2, kv.stderr)
+  assert.deepEqual(JSON.parse(kv.stdout.toString()), {error: {
+    code: 'BAD_USAGE',
+    message: '`raftctl kv gt greeting` is not a raftctl command; see raftctl kv --help',
+    suggestion: 'raftctl kv get greeting --json',
+  }})
+  const transfer = await raftctlProcess('leader', 'transfr', 'n2')
+  assert.equal(transfer.exit, 2)
+  assert.match(transfer.stderr, /unexpected arguments transfr n2 for `raftctl leader`.*\nDid you mean `raftctl leader transfer n2`\?/)
+})
+
+test('--help and autocomplete still work', async () => {
+  const help = await raftctlProcess('status', '--help')
+  assert.equal(help.exit, 0, help.stderr)
+  assert.match(help.stdout.toString(), /USAGE\n {2}\$ raftctl status/)
+  const topic = await raftctlProcess('leader', '--help')
+  assert.equal(topic.exit, 0, topic.stderr)
+  assert.match(topic.stdout.toString(), /leader transfer/)
+  const cache = join(dir, 'cache')
+  const r = await sh('eval "$RAFTCTL" autocomplete --refresh-cache', {XDG_CACHE_HOME: cache})
+  assert.equal(r.exit, 0, r.stderr)
+  assert.match(readFileSync(join(cache, 'raftctl', 'autocomplete', 'functions', 'bash', 'raftctl.bash'), 'utf8'), /leader:transfer/)
 })
