@@ -166,3 +166,11 @@ export async function sleepUnless(ms: number, interrupt: Promise<void>): Promise
   await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), interrupt])
   clearTimeout(timer)
 }
+
+/**
+ * What `leader transfer NODE` and `election trigger NODE` say when NODE leads already: both
+ * exit 0 and change nothing, as an operator asking for a state that already holds expects.
+ */
+export function alreadyLeading(node: string, term: number): string {
+  return `${node} is already the leader (term ${term}): nothing changed.`
+}

@@ -250,6 +250,17 @@ test('cluster stop stops every node and reports it; the data stays', async () =>
   assert.ok(existsSync(join(home, 'default', 'nodes', 'n1')))
 })
 
+test('leader without a leader (every node stopped): exit 3, NO_LEADER; --json still prints {leader: null, term}', async () => {
+  const r = await raftctl('leader', '--json')
+  assert.equal(r.exit, 3, r.stderr)
+  assert.deepEqual(keys(r.json()), ['leader', 'term'])
+  assert.equal(r.json().leader, null)
+  const human = await raftctl('leader')
+  assert.equal(human.exit, 3)
+  assert.equal(human.stdout, '')
+  assert.match(human.stderr, /^Error \[NO_LEADER\]: no leader \(highest term \d+\)/)
+})
+
 test('cluster destroy without --yes and without a TTY: exit 2, NEEDS_CONFIRMATION, nothing deleted', async () => {
   const start = await raftctl('cluster', 'start', '--json')
   assert.equal(start.exit, 0, start.stderr)
