@@ -49,6 +49,7 @@ test('status of a cluster that does not exist: exit 1, CLUSTER_NOT_FOUND', async
   const r = await raftctl('status', '--json')
   assert.equal(r.exit, 1)
   assert.equal(r.json().error.code, 'CLUSTER_NOT_FOUND')
+  assert.match(r.json().error.message, /^no cluster default in /, 'names are bare, as everywhere')
 })
 
 test('cluster start creates a 3-node cluster, waits for a leader, prints the status document', async () => {
@@ -215,7 +216,7 @@ test('an unknown node: exit 1, NODE_NOT_FOUND listing the nodes', async () => {
   const r = await raftctl('node', 'kill', 'n9', '--json')
   assert.equal(r.exit, 1)
   assert.equal(r.json().error.code, 'NODE_NOT_FOUND')
-  assert.match(r.json().error.message, /n1, n2, n3/)
+  assert.equal(r.json().error.message, 'no node n9 in cluster default (nodes: n1, n2, n3)')
 })
 
 test('status --watch redraws until Ctrl-C, marks changes, exits 0', async () => {

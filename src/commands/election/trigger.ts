@@ -36,7 +36,7 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
     const beforeTerm = leaderTerm(before)
     const target = args.node ?? pickFollower(before)
     const row = before.nodes.find((n) => n.id === target)
-    if (!row) throw new RaftctlError('NODE_NOT_FOUND', `no node "${target}" in cluster ${flags.cluster} (nodes: ${before.nodes.map((n) => n.id).join(', ')})`)
+    if (!row) throw new RaftctlError('NODE_NOT_FOUND', `no node ${target} in cluster ${flags.cluster} (nodes: ${before.nodes.map((n) => n.id).join(', ')})`)
     if (!row.reachable) throw new RaftctlError('UNAVAILABLE', `${target} is ${row.health}: it cannot campaign`)
     if (row.voter === false) throw new RaftctlError('NOT_VOTER', `${target} is a learner: only voters campaign`)
     if (target === before.leader) {
