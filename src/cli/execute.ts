@@ -6,7 +6,7 @@
  * was lost. Here every exit waits until stdout and stderr have handed all their bytes to the
  * operating system (or the reader has gone: EPIPE ends the wait quietly, never with a stack).
  */
-import {flush, handle, run, settings} from '@oclif/core'
+import {handle, run, settings} from '@oclif/core'
 
 /** What bin/run.js and bin/dev.js pass. */
 export interface ExecuteOptions {
@@ -38,9 +38,9 @@ export async function executeCli(options: ExecuteOptions): Promise<void> {
     await handle(error as Error)
     return
   }
+  // Not oclif's flush: on a stdout whose reader is gone it waits for a 'drain' that never
+  // comes, and the process ends with exit 13 (an unsettled top-level await).
   await outputDrained()
-  // oclif's flush is a no-op once drained; kept so any oclif-side bookkeeping still runs.
-  await flush()
 }
 
 /** Resolves once stdout and stderr have written every byte queued so far (or can write no more). */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, readlinkSync, realpathSync, statSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {listenRange} from '../../src/cluster/ports.js'
 import {resetExitCode} from '../helpers.js'
@@ -235,6 +236,29 @@ test('status --watch redraws until Ctrl-C, marks changes, exits 0', async () => 
   assert.equal(await exited, 0)
   assert.ok(out.split('Ctrl-C to quit').length > 2, 'several frames')
   assert.equal((await raftctl('node', 'start', 'n3')).exit, 0)
+})
+
+test('status --watch --json ends by itself, exit 0, once its reader is gone (EPIPE), with no stack', async () => {
+  const child = spawn(process.execPath, [BIN, 'status', '--watch', '--json', '--interval', '200ms'], {env: {...process.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const bound = new AbortController()
+  try {
+    // Read two frames (JSON lines), then close the pipe as `head -n 2` does.
+    let out = ''
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.split('\n').length > 2) resolve()
+    }))
+    child.stdout.destroy()
+    // A generous bound, not a timing assertion: without the fix the watch never ends.
+    assert.equal(await Promise.race([exited, sleep(30_000, 'still running 30 s after its reader left', {signal: bound.signal}).catch(() => 'aborted')]), 0)
+    assert.doesNotMatch(err, /EPIPE|Error|\n\s+at /, err)
+  } finally {
+    bound.abort()
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
 })
 
 test('cluster stop stops every node and reports it; the data stays', async () => {
