@@ -29,7 +29,10 @@ export default class Leader extends ClusterCommand {
     if (st.leader === null) {
       if (this.jsonEnabled()) this.logJson({leader: null, term})
       const waited = waitMs > 0 ? ` within ${flags.wait}` : ''
-      throw new ReportedError('NO_LEADER', `no leader${waited} (highest term ${term}); an election may be in progress: retry, or pass --wait 5s`)
+      const why = st.nodes.some((n) => n.reachable)
+        ? ` (highest term ${term}); an election may be in progress: retry, or pass --wait 5s`
+        : `: no node is reachable (${st.nodes.map((n) => `${n.id} ${n.health}`).join(', ')})`
+      throw new ReportedError('NO_LEADER', `no leader${waited}${why}`)
     }
     this.log(`${st.leader} (term ${term})`)
     return {leader: st.leader, term}
