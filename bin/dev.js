@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --import tsx
-import {execute} from '@oclif/core'
+// The same as bin/run.js on the TypeScript sources: see src/cli/execute.ts.
+import {executeCli} from '../src/cli/execute.ts'
 
-await execute({development: true, dir: import.meta.url})
+await executeCli({development: true, dir: import.meta.url})

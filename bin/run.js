@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// The oclif entry point, exiting only once stdout and stderr have drained: see src/cli/execute.ts.
+import {executeCli} from '../dist/cli/execute.js'
 
-await execute({dir: import.meta.url})
+await executeCli({dir: import.meta.url})

@@ -5,6 +5,8 @@
  */
 import {Command, Flags, Errors} from '@oclif/core'
 import {RaftctlError, isErrorCode, EXIT_CODES} from '../admin/errors.js'
+import {withUnknownOutcome} from '../client/errors.js'
+import {unexpectedArgumentsMessage} from './usage.js'
 
 /** Flags every command that talks to a cluster takes. */
 export const clusterFlags = {
@@ -27,18 +29,31 @@ export abstract class BaseCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number; code?: string; oclif?: {exit?: number}}): Promise<unknown> {
     // this.exit(n) is not an error: let oclif exit with that code.
     if (err.code === 'EEXIT') throw err
+    err = this.withClearUsageMessage(err)
     const {code, exit} = classify(err)
     if (err instanceof ReportedError && this.jsonEnabled()) {
       // The command already printed its JSON document (with an `error` field): only the exit code remains.
     } else if (this.jsonEnabled()) {
       this.logJson({error: {code, message: err.message, ...(isUnknownOutcome(err) ? {unknown: true} : {})}})
     } else {
-      const note = isUnknownOutcome(err) ? ' (outcome unknown: the write may or may not have been applied)' : ''
-      process.stderr.write(`Error [${code}]: ${err.message}${note}\n`)
+      // A ClientError with an unknown outcome says what may or may not have happened, in the words of the request.
+      const message = isUnknownOutcome(err) ? withUnknownOutcome(err.message, requestOf(err)) : err.message
+      process.stderr.write(`Error [${code}]: ${message}\n`)
     }
     process.exitCode = exit
     // Tell oclif the error is handled: exit with the code without printing again.
     throw new Errors.ExitError(exit)
+  }
+
+  /**
+   * oclif's parser says `Unexpected argument: n2` for extra positional arguments; say it as
+   * the `command_not_found` hook does for commands without arguments (src/cli/usage.ts), so
+   * `raftctl node start n1 n2` and `raftctl status n1` read alike.
+   */
+  private withClearUsageMessage<E extends Error>(err: E): E | RaftctlError {
+    const extra = (err as {args?: unknown}).args
+    if (!(err instanceof Errors.CLIError) || !err.message.startsWith('Unexpected argument') || !Array.isArray(extra)) return err
+    return new RaftctlError('BAD_USAGE', unexpectedArgumentsMessage(this.config.bin, (this.id ?? '').replaceAll(':', ' '), extra.map(String)))
   }
 }
 
@@ -48,6 +63,12 @@ export abstract class BaseCommand extends Command {
  * class only sets the exit code; in human mode it prints the usual one-line message on stderr.
  */
 export class ReportedError extends RaftctlError {}
+
+/** The request type an error carries (`transfer`, `member.add`, …), if any. */
+function requestOf(err: unknown): string | undefined {
+  const request = err instanceof RaftctlError ? err.details?.request : undefined
+  return typeof request === 'string' ? request : undefined
+}
 
 /** True when the error says a write may or may not have been applied (a ClientError with `unknown`). */
 export function isUnknownOutcome(err: unknown): boolean {

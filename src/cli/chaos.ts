@@ -11,11 +11,17 @@ import {ReportedError} from './base.js'
 import {ClusterCommand} from './cluster-command.js'
 import {formatDuration} from './render.js'
 
-/** Flags of every fault-adding command. */
-export const faultFlags = {
-  for: Flags.string({description: 'heal by itself after this long (e.g. 10s, 2m); default: until "raftctl chaos heal"'}),
-  id: Flags.string({description: 'id of the fault (default: generated, e.g. drop-3fa2c1); an active fault with this id is replaced'}),
-  timeout: Flags.string({description: 'how long each node may take to answer (e.g. 3s)', default: '3s'}),
+/**
+ * Flags of every fault-adding command. `kind` is the kind of fault the command adds: the
+ * example id in `--id`'s help is of that kind (`partition-3fa2c1` for `chaos partition`), as
+ * the generated ids are (`newFaultId` in src/cluster/chaos.ts).
+ */
+export function faultFlags(kind: FaultSpec['kind']) {
+  return {
+    for: Flags.string({description: 'heal by itself after this long (e.g. 10s, 2m); default: until "raftctl chaos heal"'}),
+    id: Flags.string({description: `id of the fault (default: generated, e.g. ${kind}-3fa2c1); an active fault with this id is replaced`}),
+    timeout: Flags.string({description: 'how long each node may take to answer (e.g. 3s)', default: '3s'}),
+  }
 }
 
 /** `--from` / `--to` of the link faults (drop, delay, duplicate, reorder). */

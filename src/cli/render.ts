@@ -142,19 +142,28 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`
 }
 
-/** Wait for Ctrl-C (SIGINT) or SIGTERM, or until `signal` aborts; the handlers are removed afterwards. */
+/**
+ * Wait for Ctrl-C (SIGINT) or SIGTERM, or until `signal` aborts, or until the reader of stdout
+ * is gone (EPIPE: `raftctl status --watch --json | head -n 3` ends once head has its lines,
+ * as a Unix program does on SIGPIPE); the handlers are removed afterwards.
+ */
 export function untilInterrupted(signal?: AbortSignal): {promise: Promise<void>; stop: () => void} {
   let stop = (): void => {}
   const promise = new Promise<void>((resolve) => {
+    const onStdoutError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EPIPE') done()
+    }
     const done = (): void => {
       process.off('SIGINT', done)
       process.off('SIGTERM', done)
+      process.stdout.off('error', onStdoutError)
       signal?.removeEventListener('abort', done)
       resolve()
     }
     stop = done
     process.on('SIGINT', done)
     process.on('SIGTERM', done)
+    process.stdout.on('error', onStdoutError)
     signal?.addEventListener('abort', done)
   })
   return {promise, stop}
@@ -165,4 +174,12 @@ export async function sleepUnless(ms: number, interrupt: Promise<void>): Promise
   let timer: NodeJS.Timeout | undefined
   await Promise.race([new Promise<void>((r) => (timer = setTimeout(r, ms))), interrupt])
   clearTimeout(timer)
+}
+
+/**
+ * What `leader transfer NODE` and `election trigger NODE` say when NODE leads already: both
+ * exit 0 and change nothing, as an operator asking for a state that already holds expects.
+ */
+export function alreadyLeading(node: string, term: number): string {
+  return `${node} is already the leader (term ${term}): nothing changed.`
 }

@@ -239,20 +239,20 @@ export class Connection {
     const pending = this.take(id)
     if (pending === undefined) return
     const unknown = pending.write && isOutcomeUnknown(error.code)
-    pending.reject(new ClientError(error.code, error.message, {unknown, leader: error.leader}))
+    pending.reject(new ClientError(error.code, error.message, {unknown, leader: error.leader, request: pending.type}))
   }
 
-  /** Fail one request with a client-side code; `unknown` for writes (it was sent). */
+  /** Fail one request with a client-side code; `unknown` for writes (it was sent), worded for the request. */
   private settleError(id: number, code: ErrorCode, message: string): void {
     const pending = this.take(id)
-    pending?.reject(new ClientError(code, message, {unknown: pending.write}))
+    if (pending === undefined) return
+    pending.reject(new ClientError(code, message, {unknown: pending.write, request: pending.type}))
   }
 
   private expire(id: number, timeoutMs: number): void {
     const pending = this.pending.get(id)
     if (pending === undefined) return
-    const outcome = pending.write ? '; the write may or may not have been applied' : ''
-    this.settleError(id, 'TIMEOUT', `no answer to ${pending.type} from ${this.url} within ${timeoutMs} ms${outcome}`)
+    this.settleError(id, 'TIMEOUT', `no answer to ${pending.type} from ${this.url} within ${timeoutMs} ms`)
   }
 
   private take(id: number): Pending | undefined {

@@ -283,7 +283,7 @@ export class KvClient {
     if (this.closed) return new ClientError('UNAVAILABLE', 'the client is closed', {unknown: maybeApplied})
     if (last === undefined) return new ClientError('TIMEOUT', `${type}: deadline of ${this.deadlineMs} ms passed before any attempt`)
     const message = `${type} failed after retrying for up to ${this.deadlineMs} ms / ${this.maxAttempts} attempts: ${last.message}`
-    return new ClientError(last.code, message, {unknown: maybeApplied || last.unknown, leader: last.leader, cause: last})
+    return new ClientError(last.code, message, {unknown: maybeApplied || last.unknown, leader: last.leader, cause: last, request: type})
   }
 
   /** After `SESSION_EXPIRED` the old id can no longer be deduplicated: continue with a new one. */

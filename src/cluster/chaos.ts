@@ -83,7 +83,7 @@ export class ClusterChaos {
   checkNodes(ids: readonly string[]): void {
     const known = this.nodeIds()
     for (const id of ids) {
-      if (!known.includes(id)) throw new RaftctlError('NODE_NOT_FOUND', `no node "${id}" in cluster ${this.cluster.name} (nodes: ${known.join(', ')})`)
+      if (!known.includes(id)) throw new RaftctlError('NODE_NOT_FOUND', `no node ${id} in cluster ${this.cluster.name} (nodes: ${known.join(', ')})`)
     }
   }
 

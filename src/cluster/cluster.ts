@@ -198,7 +198,7 @@ export class LocalCluster {
 
   /** Stop everything (SIGKILL) and delete the cluster folder. */
   async destroy(): Promise<void> {
-    if (!this.exists()) throw new RaftctlError('CLUSTER_NOT_FOUND', `no cluster "${this.name}" in ${this.paths.home}`)
+    if (!this.exists()) throw new RaftctlError('CLUSTER_NOT_FOUND', `no cluster ${this.name} in ${this.paths.home}`)
     const m = this.manifest()
     for (const n of m.nodes) {
       const pid = this.pid(n.id)

@@ -113,7 +113,7 @@ export function clusterExists(paths: ClusterPaths): boolean {
  * some of the founders. Throws CLUSTER_EXISTS.
  */
 export function createCluster(paths: ClusterPaths, options: ClusterOptions, founders: readonly {host: string; port: number}[] = []): Manifest {
-  if (clusterExists(paths)) throw new RaftctlError('CLUSTER_EXISTS', `cluster "${paths.name}" already exists in ${paths.home}`)
+  if (clusterExists(paths)) throw new RaftctlError('CLUSTER_EXISTS', `cluster ${paths.name} already exists in ${paths.home}`)
   mkdirSync(paths.home, {recursive: true, mode: 0o700})
   for (const dir of [paths.dir, join(paths.dir, 'nodes'), join(paths.dir, 'logs'), join(paths.dir, 'pids')]) {
     mkdirSync(dir, {recursive: true, mode: 0o700})
@@ -131,7 +131,7 @@ export function createCluster(paths: ClusterPaths, options: ClusterOptions, foun
 /** Read and validate the manifest. Throws CLUSTER_NOT_FOUND or CORRUPT. */
 export function loadManifest(paths: ClusterPaths): Manifest {
   if (!clusterExists(paths)) {
-    throw new RaftctlError('CLUSTER_NOT_FOUND', `no cluster "${paths.name}" in ${paths.home} (start one with: raftctl cluster start --cluster ${paths.name})`)
+    throw new RaftctlError('CLUSTER_NOT_FOUND', `no cluster ${paths.name} in ${paths.home} (start one with: raftctl cluster start --cluster ${paths.name})`)
   }
   let m: Manifest
   try {
@@ -175,7 +175,7 @@ export function activeNodes(m: Manifest): NodeEntry[] {
 /** Find a node or throw NODE_NOT_FOUND listing the known ones. */
 export function findNode(m: Manifest, id: string): NodeEntry {
   const n = m.nodes.find((x) => x.id === id)
-  if (!n) throw new RaftctlError('NODE_NOT_FOUND', `no node "${id}" in cluster "${m.name}" (nodes: ${activeNodes(m).map((x) => x.id).join(', ') || 'none'})`)
+  if (!n) throw new RaftctlError('NODE_NOT_FOUND', `no node ${id} in cluster ${m.name} (nodes: ${activeNodes(m).map((x) => x.id).join(', ') || 'none'})`)
   return n
 }
 

@@ -165,7 +165,8 @@ type Applied = Extract<ProposalOutcome, {ok: true}>
 function proposeOnce(node: Node, start: (cb: (o: ProposalOutcome) => void) => void, done: (error: ServiceError | null, outcome?: Applied) => void): void {
   const ms = node.config.requestTimeoutMs
   let answered = false
-  const timer = setTimeout(() => settle(new ServiceError('TIMEOUT', `no answer within ${ms} ms; the write may or may not be applied`)), ms)
+  // The messages leave out what may or may not have happened: the client words it for the request (a write, a membership change).
+  const timer = setTimeout(() => settle(new ServiceError('TIMEOUT', `no answer within ${ms} ms`)), ms)
   const settle = (error: ServiceError | null, outcome?: Applied): void => {
     if (answered) return
     answered = true
@@ -181,7 +182,7 @@ function proposeOnce(node: Node, start: (cb: (o: ProposalOutcome) => void) => vo
     })
   } catch (err) {
     // Proposing threw (a bug or a dead replica): answered once; whether it took effect is unknown.
-    return settle(new ServiceError('UNKNOWN_OUTCOME', `proposing the write failed (${(err as Error).message}); it may or may not be applied`))
+    return settle(new ServiceError('UNKNOWN_OUTCOME', `proposing failed (${(err as Error).message})`))
   }
   node.schedule()
 }

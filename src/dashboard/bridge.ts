@@ -424,7 +424,7 @@ export class ClusterBridge {
   private node(id: string): string {
     const nodes = activeNodes(this.cluster.manifest())
     if (!nodes.some((n) => n.id === id)) {
-      throw new RaftctlError('NODE_NOT_FOUND', `no node "${id}" in cluster ${this.cluster.name} (nodes: ${nodes.map((n) => n.id).join(', ')})`)
+      throw new RaftctlError('NODE_NOT_FOUND', `no node ${id} in cluster ${this.cluster.name} (nodes: ${nodes.map((n) => n.id).join(', ')})`)
     }
     return id
   }

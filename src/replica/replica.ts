@@ -258,7 +258,7 @@ export class Replica {
     if (this.stopped) return
     this.stopped = true
     for (const [, list] of this.proposals) {
-      for (const p of list) p.cb({ok: false, code: 'SHUTTING_DOWN', message: 'node stopped; the write may or may not be applied', leader: null, unknown: true})
+      for (const p of list) p.cb({ok: false, code: 'SHUTTING_DOWN', message: 'node stopped', leader: null, unknown: true})
     }
     this.proposals.clear()
     this.failReads('SHUTTING_DOWN', 'node stopped')

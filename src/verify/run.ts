@@ -240,7 +240,7 @@ async function acquireCluster(options: VerifyOptions, warnings: string[], progre
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS
   if (unsafe && cluster.exists()) {
     const name = `${options.cluster}-unsafe-${randomBytes(3).toString('hex')}`
-    warnings.push(`--unsafe-follower-reads needs a fresh cluster: created "${name}" (cluster "${options.cluster}" exists)`)
+    warnings.push(`--unsafe-follower-reads needs a fresh cluster: created ${name} (cluster ${options.cluster} exists)`)
     cluster = new LocalCluster(name, options.home)
   }
   const nodes = options.nodes ?? DEFAULT_NODES

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict'
 import {afterEach, beforeEach, describe, it} from 'node:test'
 import {AdminClient, ClientError, type AdminEvent} from '../../src/client/index.js'
+import {unknownOutcomeText} from '../../src/client/errors.js'
 import {FakeNode, SECRET} from './fake-node.js'
 
 let node: FakeNode
@@ -60,6 +61,21 @@ describe('AdminClient', () => {
     const read = await admin.status({timeoutMs: 30}).then(() => assert.fail('expected TIMEOUT'), (e: unknown) => e)
     assert.ok(read instanceof ClientError)
     assert.deepEqual([read.code, read.unknown], ['TIMEOUT', false])
+  })
+
+  it('words an unknown outcome for what was asked: a transfer, a membership change, a KV write', async () => {
+    node.misbehave = () => 'ignore'
+    const transfer = await admin.transfer('n2', {timeoutMs: 30}).then(() => assert.fail('expected TIMEOUT'), (e: unknown) => e)
+    assert.ok(transfer instanceof ClientError)
+    assert.match(transfer.message, /^no answer to transfer from \S+ within 30 ms; the leader transfer may or may not have happened$/)
+    node.misbehave = () => ({error: {code: 'TIMEOUT', message: 'no answer within 5000 ms'}})
+    const member = await admin.addMember('n4', 'ws://127.0.0.1:7004').then(() => assert.fail('expected TIMEOUT'), (e: unknown) => e)
+    assert.ok(member instanceof ClientError)
+    assert.deepEqual([member.unknown, member.request], [true, 'member.add'])
+    assert.equal(member.message, 'no answer within 5000 ms; the membership change may or may not have been applied')
+    assert.equal(unknownOutcomeText('put'), 'the write may or may not have been applied')
+    const read = await admin.status().then(() => assert.fail('expected TIMEOUT'), (e: unknown) => e)
+    assert.equal((read as Error).message, 'no answer within 5000 ms', 'a read has no outcome to doubt')
   })
 
   it('delivers events until unsubscribe', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {existsSync, readFileSync, readlinkSync, realpathSync, statSync} from 'node:fs'
 import {join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {listenRange} from '../../src/cluster/ports.js'
 import {resetExitCode} from '../helpers.js'
@@ -49,6 +50,7 @@ test('status of a cluster that does not exist: exit 1, CLUSTER_NOT_FOUND', async
   const r = await raftctl('status', '--json')
   assert.equal(r.exit, 1)
   assert.equal(r.json().error.code, 'CLUSTER_NOT_FOUND')
+  assert.match(r.json().error.message, /^no cluster default in /, 'names are bare, as everywhere')
 })
 
 test('cluster start creates a 3-node cluster, waits for a leader, prints the status document', async () => {
@@ -228,7 +230,7 @@ test('an unknown node: exit 1, NODE_NOT_FOUND listing the nodes', async () => {
   const r = await raftctl('node', 'kill', 'n9', '--json')
   assert.equal(r.exit, 1)
   assert.equal(r.json().error.code, 'NODE_NOT_FOUND')
-  assert.match(r.json().error.message, /n1, n2, n3/)
+  assert.equal(r.json().error.message, 'no node n9 in cluster default (nodes: n1, n2, n3)')
 })
 
 test('status --watch redraws until Ctrl-C, marks changes, exits 0', async () => {
@@ -249,6 +251,29 @@ test('status --watch redraws until Ctrl-C, marks changes, exits 0', async () => 
   assert.equal((await raftctl('node', 'start', 'n3')).exit, 0)
 })
 
+test('status --watch --json ends by itself, exit 0, once its reader is gone (EPIPE), with no stack', async () => {
+  const child = spawn(process.execPath, [BIN, 'status', '--watch', '--json', '--interval', '200ms'], {env: {...process.env}, stdio: ['ignore', 'pipe', 'pipe']})
+  let err = ''
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const bound = new AbortController()
+  try {
+    // Read two frames (JSON lines), then close the pipe as `head -n 2` does.
+    let out = ''
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.split('\n').length > 2) resolve()
+    }))
+    child.stdout.destroy()
+    // A generous bound, not a timing assertion: without the fix the watch never ends.
+    assert.equal(await Promise.race([exited, sleep(30_000, 'still running 30 s after its reader left', {signal: bound.signal}).catch(() => 'aborted')]), 0)
+    assert.doesNotMatch(err, /EPIPE|Error|\n\s+at /, err)
+  } finally {
+    bound.abort()
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  }
+})
+
 test('cluster stop stops every node and reports it; the data stays', async () => {
   const before = await status()
   const r = await raftctl('cluster', 'stop', '--json')
@@ -261,6 +286,17 @@ test('cluster stop stops every node and reports it; the data stays', async () =>
   assert.equal(st.leader, null)
   assert.ok(st.nodes.every((n) => n.role === 'down'))
   assert.ok(existsSync(join(home, 'default', 'nodes', 'n1')))
+})
+
+test('leader without a leader (every node stopped): exit 3, NO_LEADER; --json still prints {leader: null, term}', async () => {
+  const r = await raftctl('leader', '--json')
+  assert.equal(r.exit, 3, r.stderr)
+  assert.deepEqual(keys(r.json()), ['leader', 'term'])
+  assert.equal(r.json().leader, null)
+  const human = await raftctl('leader')
+  assert.equal(human.exit, 3)
+  assert.equal(human.stdout, '')
+  assert.equal(human.stderr, 'Error [NO_LEADER]: no leader: no node is reachable (n1 down, n2 down, n3 down)\n')
 })
 
 test('cluster destroy without --yes and without a TTY: exit 2, NEEDS_CONFIRMATION, nothing deleted', async () => {

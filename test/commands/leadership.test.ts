@@ -46,17 +46,25 @@ test('election trigger: a follower campaigns, the term rises and a leader is ele
   assert.notEqual(now.leader, null)
 })
 
-test('election trigger NODE: that node campaigns; on the leader it is refused (exit 2)', async () => {
+test('election trigger NODE: that node campaigns; on the leader nothing changes (exit 0), as leader transfer to the leader', async () => {
   const {leader: current} = await leader()
   const follower = ['n1', 'n2', 'n3'].find((id) => id !== current)!
   const r = await raftctl('election', 'trigger', follower, '--cluster', 'lead')
   assert.equal(r.exit, 0, r.stderr)
   assert.match(r.stdout, /^Before: leader n\d, term \d+$/m)
   assert.match(r.stdout, /^After: +leader n\d, term \d+$/m)
-  const {leader: now} = await leader()
-  const refused = await raftctl('election', 'trigger', now!, '--json', '--cluster', 'lead')
-  assert.equal(refused.exit, 2)
-  assert.equal(refused.json().error.code, 'BAD_USAGE')
+  const now = await leader()
+  const onLeader = await raftctl('election', 'trigger', now.leader!, '--json', '--cluster', 'lead')
+  assert.equal(onLeader.exit, 0, onLeader.stdout + onLeader.stderr)
+  assert.deepEqual(onLeader.json(), {node: now.leader, campaignTerm: null, campaigned: false, before: now, after: now, ...now})
+  const human = await raftctl('election', 'trigger', now.leader!, '--cluster', 'lead')
+  assert.equal(human.exit, 0, human.stderr)
+  const transfer = await raftctl('leader', 'transfer', now.leader!, '--cluster', 'lead')
+  assert.equal(transfer.exit, 0, transfer.stderr)
+  const said = `${now.leader} is already the leader (term ${now.term}): nothing changed.\n`
+  assert.equal(human.stdout, said)
+  assert.equal(transfer.stdout, said)
+  assert.deepEqual(await leader(), now)
 })
 
 test('leader transfer n2 makes n2 the leader', async () => {
@@ -73,6 +81,7 @@ test('leader transfer n2 makes n2 the leader', async () => {
   assert.ok(doc.term > doc.previous.term)
   assert.equal((await leader()).leader, 'n2')
   const again = await raftctl('leader', 'transfer', 'n2', '--json', '--cluster', 'lead')
+  assert.equal(again.exit, 0, again.stderr)
   assert.equal(again.json().transferred, false)
 })
 

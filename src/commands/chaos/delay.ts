@@ -20,7 +20,7 @@ Messages held back are bounded (10000 per node); beyond that they are dropped.`
     ms: Flags.string({description: 'delay of each message, ms (e.g. 100 or 100ms)', required: true}),
     jitter: Flags.string({description: 'random extra delay of up to this many ms', default: '0'}),
     ...linkFlags,
-    ...faultFlags,
+    ...faultFlags('delay'),
   }
 
   async run(): Promise<AddedFaultJson> {

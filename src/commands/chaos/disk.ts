@@ -16,7 +16,7 @@ export default class ChaosDisk extends ChaosCommand {
   static override flags = {
     'fsync-delay': Flags.string({description: 'extra time of each durable write (e.g. 200ms, 1s)', required: true}),
     node: Flags.string({description: 'only these nodes (comma-separated; default: every node)'}),
-    ...faultFlags,
+    ...faultFlags('disk'),
   }
 
   async run(): Promise<AddedFaultJson> {

@@ -16,7 +16,7 @@ export default class ChaosDrop extends ChaosCommand {
   static override flags = {
     rate: Flags.string({description: 'probability of losing each message: 0..1 or a percentage (e.g. 0.3, 30%)', required: true}),
     ...linkFlags,
-    ...faultFlags,
+    ...faultFlags('drop'),
   }
 
   async run(): Promise<AddedFaultJson> {

@@ -16,7 +16,7 @@ export default class ChaosDuplicate extends ChaosCommand {
   static override flags = {
     rate: Flags.string({description: 'probability of duplicating each message: 0..1 or a percentage', required: true}),
     ...linkFlags,
-    ...faultFlags,
+    ...faultFlags('duplicate'),
   }
 
   async run(): Promise<AddedFaultJson> {

@@ -20,7 +20,7 @@ export default class ChaosIsolate extends ChaosCommand {
 
   static override flags = {
     'one-way': Flags.boolean({description: 'NODE hears the others but is not heard', default: false}),
-    ...faultFlags,
+    ...faultFlags('partition'),
   }
 
   async run(): Promise<AddedFaultJson> {

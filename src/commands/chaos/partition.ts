@@ -29,7 +29,7 @@ The partition lasts until "raftctl chaos heal" (or --for). A restarted node forg
 
   static override flags = {
     'one-way': Flags.boolean({description: 'drop only messages from a later group to an earlier one (the later group hears without being heard)', default: false}),
-    ...faultFlags,
+    ...faultFlags('partition'),
   }
 
   async run(): Promise<AddedFaultJson> {

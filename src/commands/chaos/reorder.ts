@@ -17,7 +17,7 @@ export default class ChaosReorder extends ChaosCommand {
     rate: Flags.string({description: 'probability of holding back each message: 0..1 or a percentage', required: true}),
     ms: Flags.string({description: 'longest hold, ms (e.g. 50 or 50ms)', default: '50'}),
     ...linkFlags,
-    ...faultFlags,
+    ...faultFlags('reorder'),
   }
 
   async run(): Promise<AddedFaultJson> {

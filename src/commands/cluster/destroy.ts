@@ -27,7 +27,7 @@ export default class ClusterDestroy extends ClusterCommand {
     const running = m.nodes.map((n) => ({id: n.id, pid: cluster.pid(n.id)})).filter((n) => n.pid !== null)
     if (!flags.yes) {
       if (this.jsonEnabled() || !canPrompt()) {
-        throw new RaftctlError('NEEDS_CONFIRMATION', `destroying cluster "${flags.cluster}" deletes all its data: pass --yes to confirm (no terminal to ask on)`)
+        throw new RaftctlError('NEEDS_CONFIRMATION', `destroying cluster ${flags.cluster} deletes all its data: pass --yes to confirm (no terminal to ask on)`)
       }
       const {confirm} = await import('@inquirer/prompts')
       const question = `Destroy cluster "${flags.cluster}"? This kills ${plural(running.length, 'running node')} and deletes ${cluster.paths.dir} with all its data.`

@@ -5,13 +5,14 @@
 import {Args} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
+import {alreadyLeading} from '../../cli/render.js'
 import type {ClusterStatus, NodeRow} from '../../cluster/index.js'
 
 export default class ElectionTrigger extends ClusterCommand {
   static override summary = 'Make a node start an election now'
   static override description = `Sends "campaign" to NODE (default: the most caught-up reachable follower), then waits for a leader elected in a higher term and prints the leader and term before and after.
 
-An operator's campaign is forced, like a leader transfer: NODE skips PreVote and its vote requests bypass the leader lease, so the term rises even while the current leader is healthy. NODE wins if its log is at least as up to date as a majority's; otherwise another node wins the new term.`
+An operator's campaign is forced, like a leader transfer: NODE skips PreVote and its vote requests bypass the leader lease, so the term rises even while the current leader is healthy. NODE wins if its log is at least as up to date as a majority's; otherwise another node wins the new term. NODE already leading: nothing changes, exit 0 ("campaigned": false), as for "raftctl leader transfer" to the leader.`
 
   static override examples = [
     {description: 'A follower chosen for you campaigns', command: '<%= config.bin %> <%= command.id %>'},
@@ -35,11 +36,14 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
     const beforeTerm = leaderTerm(before)
     const target = args.node ?? pickFollower(before)
     const row = before.nodes.find((n) => n.id === target)
-    if (!row) throw new RaftctlError('NODE_NOT_FOUND', `no node "${target}" in cluster ${flags.cluster} (nodes: ${before.nodes.map((n) => n.id).join(', ')})`)
+    if (!row) throw new RaftctlError('NODE_NOT_FOUND', `no node ${target} in cluster ${flags.cluster} (nodes: ${before.nodes.map((n) => n.id).join(', ')})`)
     if (!row.reachable) throw new RaftctlError('UNAVAILABLE', `${target} is ${row.health}: it cannot campaign`)
     if (row.voter === false) throw new RaftctlError('NOT_VOTER', `${target} is a learner: only voters campaign`)
     if (target === before.leader) {
-      throw new RaftctlError('BAD_USAGE', `${target} is the leader already; pick a follower (or use "raftctl leader transfer")`)
+      // Agrees with `leader transfer` to the leader: nothing to do, exit 0.
+      this.log(alreadyLeading(target, beforeTerm))
+      const unchanged = {leader: before.leader, term: beforeTerm}
+      return {node: target, campaignTerm: null, campaigned: false, before: unchanged, after: unchanged, ...unchanged}
     }
     this.log(`Before: ${describe(before)}`)
     const admin = cluster.admin(target, timeoutMs)
@@ -56,6 +60,7 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
     return {
       node: target,
       campaignTerm,
+      campaigned: true,
       before: {leader: before.leader, term: beforeTerm},
       after: {leader: after.leader, term: leaderTerm(after)},
       leader: after.leader,

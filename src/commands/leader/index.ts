@@ -1,11 +1,13 @@
 /**
- * `raftctl leader`: the current leader and its term (null when there is none).
+ * `raftctl leader`: the current leader and its term. Without a leader it exits 3 (`NO_LEADER`),
+ * like every command that needs one; under --json it still prints `{"leader": null, "term"}`.
  */
+import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 
 export default class Leader extends ClusterCommand {
   static override summary = 'Show the leader and its term'
-  static override description = `Asks every node for its status and prints the leader with the highest term and that term. Without a leader it prints "no leader" (JSON: "leader": null, and the highest term any node reports) and still exits 0; --wait waits up to the given time for one to be elected. Subcommand: "raftctl leader transfer" hands leadership to another node.`
+  static override description = `Asks every node for its status and prints the leader with the highest term and that term. Without a leader it says "no leader" and exits 3 (NO_LEADER), as every command that needs a leader does; under --json it still prints {"leader": null, "term"} with the highest term any node reports. --wait waits up to the given time for one to be elected. Subcommand: "raftctl leader transfer" hands leadership to another node.`
 
   static override examples = [
     {description: 'Who leads?', command: '<%= config.bin %> <%= command.id %>'},
@@ -24,7 +26,15 @@ export default class Leader extends ClusterCommand {
     let st = await cluster.liveStatus()
     if (st.leader === null && waitMs > 0) st = await cluster.waitForLeader(waitMs).catch(() => st)
     const term = st.nodes.find((n) => n.id === st.leader)?.term ?? st.term
-    this.log(st.leader === null ? `no leader (highest term ${term})` : `${st.leader} (term ${term})`)
+    if (st.leader === null) {
+      if (this.jsonEnabled()) this.logJson({leader: null, term})
+      const waited = waitMs > 0 ? ` within ${flags.wait}` : ''
+      const why = st.nodes.some((n) => n.reachable)
+        ? ` (highest term ${term}); an election may be in progress: retry, or pass --wait 5s`
+        : `: no node is reachable (${st.nodes.map((n) => `${n.id} ${n.health}`).join(', ')})`
+      throw new ReportedError('NO_LEADER', `no leader${waited}${why}`)
+    }
+    this.log(`${st.leader} (term ${term})`)
     return {leader: st.leader, term}
   }
 }

@@ -5,12 +5,12 @@
 import {Args} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {canPrompt} from '../../cli/render.js'
+import {alreadyLeading, canPrompt} from '../../cli/render.js'
 import type {ClusterStatus, NodeRow} from '../../cluster/index.js'
 
 export default class LeaderTransfer extends ClusterCommand {
   static override summary = 'Hand leadership to another node'
-  static override description = `The leader stops accepting writes, brings NODE's log up to date and sends it TimeoutNow: NODE starts an election at once (ignoring PreVote and the leader lease) and wins it. The command answers when NODE leads, and prints the leader and term before and after. Without NODE: on a terminal, choose from the followers (listed with their lag); otherwise the most caught-up follower is chosen. A transfer the leader abandons (NODE did not take over within an election timeout) fails with TIMEOUT.`
+  static override description = `The leader stops accepting writes, brings NODE's log up to date and sends it TimeoutNow: NODE starts an election at once (ignoring PreVote and the leader lease) and wins it. The command answers when NODE leads, and prints the leader and term before and after. Without NODE: on a terminal, choose from the followers (listed with their lag); otherwise the most caught-up follower is chosen. A transfer the leader abandons (NODE did not take over within an election timeout) fails with TIMEOUT. NODE already leading: nothing changes, exit 0 ("transferred": false).`
 
   static override examples = [
     {description: 'Make n2 the leader', command: '<%= config.bin %> <%= command.id %> n2'},
@@ -41,7 +41,7 @@ export default class LeaderTransfer extends ClusterCommand {
     } else {
       cluster.manifest() // validates the cluster; an unknown node is refused by the leader below
       if (target === from) {
-        this.log(`${target} is already the leader (term ${previousTerm}).`)
+        this.log(alreadyLeading(target, previousTerm))
         return {leader: target, term: previousTerm, previous: {leader: from, term: previousTerm}, transferred: false}
       }
       const row = before.nodes.find((n) => n.id === target)

@@ -1,0 +1,80 @@
+/**
+ * The entry point of the raftctl program (bin/run.js, bin/dev.js): oclif's `execute` with one
+ * change that DESIGN.md §4 needs, "a `--json` document arrives whole on stdout whatever the exit
+ * code". oclif's own error path calls `process.exit` at once, and on Linux a pipe on stdout is
+ * written asynchronously: whatever the reader had not taken yet (beyond the 64 KiB pipe buffer)
+ * was lost. Here every exit waits until stdout and stderr have handed all their bytes to the
+ * operating system (or the reader has gone: EPIPE ends the wait quietly, never with a stack).
+ */
+import {handle, run, settings} from '@oclif/core'
+
+/** What bin/run.js and bin/dev.js pass. */
+export interface ExecuteOptions {
+  /** `import.meta.url` of the bin script: where oclif finds package.json. */
+  readonly dir: string
+  /** bin/dev.js: run the TypeScript sources (oclif's development mode). */
+  readonly development?: boolean
+  /** The arguments (default: `process.argv.slice(2)`). */
+  readonly argv?: readonly string[]
+}
+
+/**
+ * Run one raftctl command and end the process with its exit code, only once its output is out.
+ * Success lets the event loop end by itself (as oclif does); an error is handed to oclif's
+ * `handle` (message, help, exit code), which calls `process.exit`, only after stdout and stderr
+ * have drained.
+ */
+export async function executeCli(options: ExecuteOptions): Promise<void> {
+  if (options.development) {
+    process.env.NODE_ENV = 'development'
+    settings.debug = true
+  }
+  ignoreClosedReader(process.stdout)
+  ignoreClosedReader(process.stderr)
+  try {
+    await run([...(options.argv ?? process.argv.slice(2))], options.dir)
+  } catch (error) {
+    await outputDrained()
+    await handle(error as Error)
+    return
+  }
+  // Not oclif's flush: on a stdout whose reader is gone it waits for a 'drain' that never
+  // comes, and the process ends with exit 13 (an unsettled top-level await).
+  await outputDrained()
+}
+
+/** Resolves once stdout and stderr have written every byte queued so far (or can write no more). */
+export async function outputDrained(): Promise<void> {
+  await Promise.all([streamDrained(process.stdout), streamDrained(process.stderr)])
+}
+
+/**
+ * Resolves once `stream` has handed every queued byte to the operating system, or has failed
+ * (EPIPE: the reader is gone) or been closed. No time limit: a slow reader is waited for, as
+ * any Unix program blocked on a full pipe waits.
+ */
+export function streamDrained(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.writableLength === 0 || stream.destroyed || stream.writableEnded) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('error', done)
+      stream.off('close', done)
+      resolve()
+    }
+    stream.once('error', done)
+    stream.once('close', done)
+    // Writes complete in order: the callback of this empty write runs after every earlier one.
+    stream.write('', () => done())
+  })
+}
+
+/**
+ * A reader that closes early (`raftctl check F --json | head -c 10`) makes the next write fail
+ * with EPIPE: that is the reader's choice, not a crash, so it is swallowed; any other write
+ * error is rethrown.
+ */
+function ignoreClosedReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+  })
+}
