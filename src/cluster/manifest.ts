@@ -1,9 +1,10 @@
 /**
- * Local clusters on disk: RAFTCTL_HOME/<cluster>/ holds the manifest, the secret (0600), one
- * data folder, log file and pid file per node. Folders are 0700. Node names n1, n2, … are
+ * Local clusters on disk: RAFTCTL_HOME/<cluster>/ holds the manifest, the client secret and
+ * the peer secret (files `secret` and `peer-secret`, 0600), one data folder, log file and pid
+ * file per node. Folders are 0700. Node names n1, n2, … are
  * never reused within a cluster.
  */
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
@@ -72,8 +73,14 @@ export class ClusterPaths {
     return join(this.dir, 'manifest.json')
   }
 
+  /** The client secret: what the CLI and clients present. */
   get secret(): string {
     return join(this.dir, 'secret')
+  }
+
+  /** The peer secret: what daemons present to each other on `/raft` (clients never get it). */
+  get peerSecret(): string {
+    return join(this.dir, 'peer-secret')
   }
 
   dataDir(id: string): string {
@@ -94,7 +101,7 @@ export function clusterExists(paths: ClusterPaths): boolean {
   return existsSync(paths.manifest)
 }
 
-/** Create the folders, the secret (0600) and an empty manifest. Throws CLUSTER_EXISTS. */
+/** Create the folders, the client and peer secrets (0600) and an empty manifest. Throws CLUSTER_EXISTS. */
 export function createCluster(paths: ClusterPaths, options: ClusterOptions): Manifest {
   if (clusterExists(paths)) throw new RaftctlError('CLUSTER_EXISTS', `cluster "${paths.name}" already exists in ${paths.home}`)
   mkdirSync(paths.home, {recursive: true, mode: 0o700})
@@ -104,6 +111,7 @@ export function createCluster(paths: ClusterPaths, options: ClusterOptions): Man
   }
   writeFileSync(paths.secret, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
   chmodSync(paths.secret, 0o600)
+  ensurePeerSecret(paths)
   const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: 1, nodes: [], options}
   saveManifest(paths, manifest)
   return manifest
@@ -131,6 +139,28 @@ export function saveManifest(paths: ClusterPaths, m: Manifest): void {
   const tmp = `${paths.manifest}.tmp`
   writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`, {mode: 0o600})
   renameSync(tmp, paths.manifest)
+}
+
+/**
+ * Create the cluster's peer secret (32 random bytes, hex, mode 0600) unless it exists; true
+ * when this call created it. Atomic: written to a temporary file, then linked into place, so
+ * a concurrent reader never sees a partial file and two concurrent callers keep one secret.
+ * Clusters created before peer secrets existed get one this way (see LocalCluster).
+ */
+export function ensurePeerSecret(paths: ClusterPaths): boolean {
+  if (existsSync(paths.peerSecret)) return false
+  const tmp = `${paths.peerSecret}.${process.pid}.tmp`
+  writeFileSync(tmp, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
+  try {
+    chmodSync(tmp, 0o600)
+    linkSync(tmp, paths.peerSecret)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  } finally {
+    rmSync(tmp, {force: true})
+  }
 }
 
 /** Read the cluster secret. */

@@ -80,7 +80,7 @@ export class Node implements ServiceHost {
     })
     this.transport = new PeerTransport({
       self: config.id,
-      secret: config.secret,
+      secret: config.peerSecret ?? config.secret,
       peers: [...this.addresses].filter(([id]) => id !== config.id),
       onMessage: (m) => {
         this.replica.receive(m)
@@ -154,6 +154,7 @@ export class Node implements ServiceHost {
     const tls = c.tls ? {cert: readFileSync(c.tls.cert), key: readFileSync(c.tls.key), ca: c.tls.ca ? readFileSync(c.tls.ca) : undefined} : undefined
     this.server = await NodeServer.listen({
       secret: c.secret,
+      peerSecret: c.peerSecret,
       host: c.host,
       port: c.port,
       tls,
@@ -162,6 +163,9 @@ export class Node implements ServiceHost {
       logger: this.logger,
     })
     this.transport.attach(this.server)
+    if (this.server.peerAuth === 'shared-secret') {
+      this.logger.warn('no peer secret (--peer-secret-file): /raft accepts the client secret, so any client can speak as a peer', {peerAuth: 'shared-secret'})
+    }
     const maxPayload = DEFAULT_PROTOCOL_LIMITS.maxFrameBytes + 1024
     this.server.route('/client', (ws) => this.onSocket(ws, 'client'), {maxPayload})
     this.server.route('/admin', (ws) => this.onSocket(ws, 'admin'), {maxPayload})
@@ -342,6 +346,7 @@ export class Node implements ServiceHost {
       address: this.advertise,
       version: VERSION,
       faults: this.chaos.list(),
+      peerAuth: this.server.peerAuth,
     }
   }
 
@@ -440,7 +445,7 @@ export class Node implements ServiceHost {
       const st = this.replica.core.status()
       const healthy = !this.stopping && this.fatal === null
       res.writeHead(healthy ? 200 : 503, {'content-type': 'application/json'})
-      res.end(JSON.stringify({ok: healthy, id: this.id, role: st.role, term: st.term, leader: st.leader}))
+      res.end(JSON.stringify({ok: healthy, id: this.id, role: st.role, term: st.term, leader: st.leader, peerAuth: this.server.peerAuth}))
       return
     }
     if (path === '/metrics') {
