@@ -179,7 +179,7 @@ export class OutboundLink {
       perMessageDeflate: false,
       // An all-zero mask: ws then sends the payload as it is, with no copy and no XOR pass.
       // Masking guards browsers' intermediaries against forged requests; a node-to-node link
-      // authenticated by the cluster secret gains nothing from it.
+      // authenticated by the peer secret gains nothing from it.
       generateMask: keepZeroMask,
       maxPayload: OUTBOUND_MAX_PAYLOAD_BYTES,
       handshakeTimeout: deps.limits.handshakeTimeoutMs,

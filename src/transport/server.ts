@@ -102,9 +102,9 @@ export interface NodeServerOptions {
   readonly publicHttpPaths?: readonly string[]
   /** Most simultaneous authenticated connections (upgraded with a valid secret). Default 1024. */
   readonly maxConnections?: number
-  /** Most simultaneous sockets not yet authenticated. Default 64 (the oldest is evicted for a new one). */
+  /** Most simultaneous sockets not yet authenticated. Default 1024 (the oldest is evicted for a new one). */
   readonly maxPendingConnections?: number
-  /** Most simultaneous sockets not yet authenticated from one remote address. Default 16. */
+  /** Most simultaneous sockets not yet authenticated from one remote address. Default 256. */
   readonly maxPendingPerAddress?: number
   /** Time from accept to an authenticated upgrade (or a complete plain request), ms. Default 2 s. */
   readonly authTimeoutMs?: number
