@@ -15,8 +15,8 @@
  * rejection is written as a raw HTTP response on the socket, which is then destroyed: no
  * handler ever sees an unauthenticated socket.
  *
- * Sockets not yet authenticated have their own small budget and deadline (admission.ts), so
- * half-sent requests cannot take the slots of peers and clients.
+ * Sockets not yet authenticated have their own budget and deadline (admission.ts), apart from
+ * authenticated ones, so half-sent requests cannot take the slots of peers and clients.
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {createServer as createHttpServer, STATUS_CODES} from 'node:http'
@@ -27,7 +27,7 @@ import type {Duplex} from 'node:stream'
 import {WebSocketServer} from 'ws'
 import type {WebSocket} from 'ws'
 import {Admission} from './admission.js'
-import type {AdmissionStats} from './admission.js'
+import type {AdmissionLimits, AdmissionStats} from './admission.js'
 import {
   DEFAULT_AUTH_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_CONNECTIONS,
   DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_ROUTE_MAX_PAYLOAD_BYTES, requirePositiveInteger,
@@ -186,6 +186,15 @@ function rejectSocket(socket: Duplex, status: number, message?: string, extraHea
 
 const WWW_AUTHENTICATE = {'WWW-Authenticate': 'Bearer realm="raftctl"'}
 
+/** The unauthenticated-socket limits of `options`, defaults filled in. Throws RangeError naming a bad option. */
+function admissionLimits(options: NodeServerOptions): AdmissionLimits {
+  const maxPendingConnections = options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS
+  const maxPendingPerAddress = options.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS
+  const authTimeoutMs = options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS
+  for (const [name, value] of Object.entries({maxPendingConnections, maxPendingPerAddress, authTimeoutMs})) requirePositiveInteger(name, value)
+  return {maxPending: maxPendingConnections, maxPendingPerAddress, authTimeoutMs}
+}
+
 /**
  * One node's listening port: authenticated WebSocket routes plus a plain HTTP handler.
  * Create with {@link NodeServer.listen}; always {@link NodeServer.close} it.
@@ -217,13 +226,8 @@ export class NodeServer {
     this.sharedSecret = options.peerSecret === undefined || options.peerSecret === options.secret
     this.peerSecretDigest = digest(options.peerSecret ?? options.secret)
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
-    const admission = {
-      maxPending: options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
-      maxPendingPerAddress: options.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS,
-      authTimeoutMs: options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
-    }
-    for (const [name, value] of Object.entries({maxConnections: this.maxConnections, ...admission})) requirePositiveInteger(name, value)
-    this.admission = new Admission(admission)
+    requirePositiveInteger('maxConnections', this.maxConnections)
+    this.admission = new Admission(admissionLimits(options))
     this.logger = options.logger ?? silentLogger
     this.defaultMaxPayload = options.maxPayload ?? DEFAULT_ROUTE_MAX_PAYLOAD_BYTES
     requirePositiveInteger('maxPayload', this.defaultMaxPayload)
