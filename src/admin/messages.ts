@@ -309,6 +309,12 @@ export interface NodeStatus {
   readonly version: string
   /** Chaos faults active on this node. */
   readonly faults: readonly FaultInfo[]
+  /**
+   * How `/raft` authenticates peers: `peer-secret` (a peer secret apart from the client
+   * secret), or `shared-secret` (the daemon runs without `--peer-secret-file`: anyone holding
+   * the client secret can speak as a peer). Absent from daemons older than the peer secret.
+   */
+  readonly peerAuth?: 'peer-secret' | 'shared-secret'
 }
 
 // ---------------------------------------------------------------------------------------------

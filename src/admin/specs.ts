@@ -102,6 +102,7 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
   address: text(),
   version: text(),
   faults: list(openObject({id: text(), kind: text()}), MAX_LIST_ITEMS),
+  peerAuth: optional(oneOf(['peer-secret', 'shared-secret'])),
 })
 
 // ---------------------------------------------------------------------------------------------

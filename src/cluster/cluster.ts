@@ -9,7 +9,7 @@ import {AdminClient, KvClient} from '../client/index.js'
 import type {NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../admin/errors.js'
 import {
-  ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, findNode, listClusters, loadManifest,
+  ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, ensurePeerSecret, findNode, listClusters, loadManifest,
   readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
   type ClusterOptions, type Manifest, type NodeEntry,
 } from './manifest.js'
@@ -174,8 +174,20 @@ export class LocalCluster {
   /** Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its data is not blank). */
   private async spawn(m: Manifest, node: NodeEntry): Promise<number> {
     const initialCluster = m.founders?.includes(node.id) ? m.founders : []
+    this.maybeCreatePeerSecret(m)
     const child = spawnDaemon(this.paths, m, node, initialCluster)
     return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
+  }
+
+  /**
+   * Give a cluster created before peer secrets its `peer-secret`, but only while none of its
+   * nodes runs: a node started with it could not talk to running nodes still using the shared
+   * secret (those keep it until the whole cluster is stopped and started again).
+   */
+  private maybeCreatePeerSecret(m: Manifest): void {
+    if (existsSync(this.paths.peerSecret)) return
+    if (activeNodes(m).some((n) => this.pid(n.id) !== null)) return
+    ensurePeerSecret(this.paths)
   }
 
   /** SIGTERM every running node and wait; SIGKILL after the timeout. Returns per-node outcome. */

@@ -1,11 +1,11 @@
 /**
- * Local clusters on disk: RAFTCTL_HOME/<cluster>/ holds the manifest, the secret (0600), one
- * data folder, log file and pid file per node. Folders are 0700. Node names n1, n2, … are
- * never reused within a cluster. The cluster's lock (src/cluster/lock.ts) lives outside its
- * folder, in RAFTCTL_HOME/.locks/, so that it exists before the cluster is created and after
- * it is destroyed.
+ * Local clusters on disk: RAFTCTL_HOME/<cluster>/ holds the manifest, the client secret and
+ * the peer secret (files `secret` and `peer-secret`, 0600), one data folder, log file and pid
+ * file per node. Folders are 0700. Node names n1, n2, … are never reused within a cluster. The
+ * cluster's lock (src/cluster/lock.ts) lives outside its folder, in RAFTCTL_HOME/.locks/, so
+ * that it exists before the cluster is created and after it is destroyed.
  */
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
@@ -80,8 +80,14 @@ export class ClusterPaths {
     return join(this.dir, 'manifest.json')
   }
 
+  /** The client secret: what the CLI and clients present. */
   get secret(): string {
     return join(this.dir, 'secret')
+  }
+
+  /** The peer secret: what daemons present to each other on `/raft` (clients never get it). */
+  get peerSecret(): string {
+    return join(this.dir, 'peer-secret')
   }
 
   dataDir(id: string): string {
@@ -108,7 +114,7 @@ export function clusterExists(paths: ClusterPaths): boolean {
 }
 
 /**
- * Create the folders, the secret (0600) and the manifest with `founders` (named n1, n2, …, and
+ * Create the folders, the client and peer secrets (0600) and the manifest with `founders` (named n1, n2, …, and
  * recorded as the founders), written once, atomically: the manifest never exists with only
  * some of the founders. Throws CLUSTER_EXISTS.
  */
@@ -121,6 +127,7 @@ export function createCluster(paths: ClusterPaths, options: ClusterOptions, foun
   }
   writeFileSync(paths.secret, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
   chmodSync(paths.secret, 0o600)
+  ensurePeerSecret(paths)
   const nodes = founders.map(({host, port}, i): NodeEntry => ({id: `n${i + 1}`, host, port, address: `ws://${host}:${port}`}))
   const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: nodes.length + 1, nodes, options}
   if (nodes.length > 0) manifest.founders = nodes.map((n) => n.id)
@@ -150,6 +157,28 @@ export function saveManifest(paths: ClusterPaths, m: Manifest): void {
   const tmp = `${paths.manifest}.tmp`
   writeFileSync(tmp, `${JSON.stringify(m, null, 2)}\n`, {mode: 0o600})
   renameSync(tmp, paths.manifest)
+}
+
+/**
+ * Create the cluster's peer secret (32 random bytes, hex, mode 0600) unless it exists; true
+ * when this call created it. Atomic: written to a temporary file, then linked into place, so
+ * a concurrent reader never sees a partial file and two concurrent callers keep one secret.
+ * Clusters created before peer secrets existed get one this way (see LocalCluster).
+ */
+export function ensurePeerSecret(paths: ClusterPaths): boolean {
+  if (existsSync(paths.peerSecret)) return false
+  const tmp = `${paths.peerSecret}.${process.pid}.tmp`
+  writeFileSync(tmp, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
+  try {
+    chmodSync(tmp, 0o600)
+    linkSync(tmp, paths.peerSecret)
+    return true
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw err
+  } finally {
+    rmSync(tmp, {force: true})
+  }
 }
 
 /** Read the cluster secret. */

@@ -4,7 +4,7 @@
  * and the reason a daemon gave when it exited during start-up (read from its log).
  */
 import {spawn} from 'node:child_process'
-import {closeSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
+import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../admin/errors.js'
@@ -117,7 +117,8 @@ export interface SpawnedDaemon {
 /**
  * Spawn a detached daemon for `node`. The daemon writes its pid file once listening. It runs in the cluster's folder (every path it gets is absolute): what a process
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
- * the caller's directory is not held busy by a daemon.
+ * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
+ * cluster has a peer secret (clusters created before peer secrets may not: see LocalCluster).
  */
 export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): SpawnedDaemon {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
@@ -136,6 +137,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
     '--snapshot-every', String(o.snapshotEvery),
     '--compaction-lag', String(o.compactionLag),
   ]
+  if (existsSync(paths.peerSecret)) args.push('--peer-secret-file', resolve(paths.peerSecret))
   if (peers) args.push('--peers', peers)
   if (initialCluster.length > 0) args.push('--initial-cluster', initialCluster.join(','))
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')

@@ -22,8 +22,15 @@ export interface DaemonConfig {
   readonly initialCluster: readonly string[]
   /** Data directory (WAL, snapshots, hard state). */
   readonly dataDir: string
-  /** The cluster secret (read from the secret file). */
+  /** The client secret (read from the secret file): opens `/client`, `/admin` and `/metrics`. */
   readonly secret: string
+  /**
+   * The peer secret (read from the peer secret file): what this node sends when dialling a
+   * peer, and the only credential `/raft` accepts. Absent: shared-secret mode, where the client
+   * secret is the peer credential too (any client can open `/raft`); the daemon warns at start
+   * and reports `peerAuth: "shared-secret"` in status and /health.
+   */
+  readonly peerSecret?: string
   /** Milliseconds per Raft tick. Default 5. */
   readonly tickMs: number
   /** Election timeout base in ticks (timeouts drawn from [T, 2T)). Default 30 (150–300 ms at 5 ms ticks: 30 distinct timeouts make split votes rare). */
@@ -109,7 +116,7 @@ export function normalizeAddress(address: string): string {
   return `${url.protocol}//${url.host}`
 }
 
-/** Read the secret file: non-empty, first line, at least 16 characters. */
+/** Read a secret file: non-empty, first line, at least 16 characters. Throws BAD_USAGE naming the file. */
 export function readSecret(file: string): string {
   let text: string
   try {
@@ -139,5 +146,6 @@ export function validateConfig(c: DaemonConfig): DaemonConfig {
   for (const id of c.initialCluster) if (!isValidNodeId(id)) bad(`--initial-cluster member "${id}" is not a valid node id`)
   if (c.initialCluster.length > 0 && !c.initialCluster.includes(c.id)) bad(`--initial-cluster must include this node (${c.id})`)
   if (c.tls && (!c.tls.cert || !c.tls.key)) bad('--tls-cert and --tls-key go together')
+  if (c.peerSecret !== undefined && c.peerSecret === c.secret) bad('--peer-secret-file must hold a different secret than --secret-file (leave it out for the shared-secret mode)')
   return c
 }

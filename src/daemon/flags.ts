@@ -17,6 +17,7 @@ export interface NodeRunFlags {
   readonly 'initial-cluster': string
   readonly 'data-dir'?: string
   readonly 'secret-file'?: string
+  readonly 'peer-secret-file'?: string
   readonly tick: string
   readonly 'election-ticks': number
   readonly 'heartbeat-ticks': number
@@ -42,6 +43,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
   const id = pick('id')
   const dataDir = pick('data-dir')
   const secretFile = pick('secret-file')
+  const peerSecretFile = pick('peer-secret-file')
   if (!id) throw new RaftctlError('BAD_USAGE', '--id is required')
   if (!dataDir) throw new RaftctlError('BAD_USAGE', '--data-dir is required')
   if (!secretFile) throw new RaftctlError('BAD_USAGE', '--secret-file is required')
@@ -57,6 +59,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),
+    peerSecret: peerSecretFile ? readSecret(peerSecretFile) : undefined,
     tickMs: parseDurationFlag(pick('tick'), '--tick', 'span'),
     electionTicks: pick('election-ticks') ?? DAEMON_DEFAULTS.electionTicks,
     heartbeatTicks: pick('heartbeat-ticks') ?? DAEMON_DEFAULTS.heartbeatTicks,

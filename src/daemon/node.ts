@@ -81,7 +81,7 @@ export class Node implements ServiceHost {
     })
     this.transport = new PeerTransport({
       self: config.id,
-      secret: config.secret,
+      secret: config.peerSecret ?? config.secret,
       peers: [...this.addresses].filter(([id]) => id !== config.id),
       onMessage: (m) => {
         this.replica.receive(m)
@@ -155,6 +155,7 @@ export class Node implements ServiceHost {
     const tls = c.tls ? {cert: readFileSync(c.tls.cert), key: readFileSync(c.tls.key), ca: c.tls.ca ? readFileSync(c.tls.ca) : undefined} : undefined
     this.server = await NodeServer.listen({
       secret: c.secret,
+      peerSecret: c.peerSecret,
       host: c.host,
       port: c.port,
       tls,
@@ -163,6 +164,9 @@ export class Node implements ServiceHost {
       logger: this.logger,
     })
     this.transport.attach(this.server)
+    if (this.server.peerAuth === 'shared-secret') {
+      this.logger.warn('no peer secret (--peer-secret-file): /raft accepts the client secret, so any client can speak as a peer', {peerAuth: 'shared-secret'})
+    }
     const maxPayload = DEFAULT_PROTOCOL_LIMITS.maxFrameBytes + 1024
     // The handler checks each frame's UTF-8 itself (onSocket) to answer INVALID_UTF8 rather than close.
     this.server.route('/client', (ws) => this.onSocket(ws, 'client'), {maxPayload, acceptInvalidUtf8: true})
@@ -344,6 +348,7 @@ export class Node implements ServiceHost {
       address: this.advertise,
       version: VERSION,
       faults: this.chaos.list(),
+      peerAuth: this.server.peerAuth,
     }
   }
 
@@ -448,7 +453,7 @@ export class Node implements ServiceHost {
       const st = this.replica.core.status()
       const healthy = !this.stopping && this.fatal === null
       res.writeHead(healthy ? 200 : 503, {'content-type': 'application/json'})
-      res.end(JSON.stringify({ok: healthy, id: this.id, role: st.role, term: st.term, leader: st.leader}))
+      res.end(JSON.stringify({ok: healthy, id: this.id, role: st.role, term: st.term, leader: st.leader, peerAuth: this.server.peerAuth}))
       return
     }
     if (path === '/metrics') {

@@ -28,6 +28,7 @@ export const NODE_RUN_OPTIONS = {
   'initial-cluster': {kind: 'string', default: ''},
   'data-dir': {kind: 'string'},
   'secret-file': {kind: 'string'},
+  'peer-secret-file': {kind: 'string'},
   tick: {kind: 'string', default: '5ms'},
   'election-ticks': {kind: 'integer', default: 30},
   'heartbeat-ticks': {kind: 'integer', default: 6},

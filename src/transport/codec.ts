@@ -8,7 +8,9 @@
  * str from                          str to          (str = u8 length 1..64 + UTF-8 bytes)
  * body per type                     (u64 = u32 high + u32 low, value < 2^53)
  * ```
- * Frame layout: `u8 version, u32 count (1..MAX_MESSAGES_PER_FRAME), count × (u32 length, message)`.
+ * Frame layout: `u8 version, u32 count (1..MAX_MESSAGES_PER_FRAME), count × (u32 length, item)`,
+ * where an item is a message or a {@link SnapshotChunk} (type code {@link CHUNK_TYPE_CODE}: a
+ * piece of an encoded snapshot message too large for one frame; the transport reassembles it).
  *
  * Decoding treats its input as hostile: every length is checked against what remains, nothing
  * is read past the end, trailing bytes are refused, numbers are non-negative integers < 2^53,
@@ -30,6 +32,38 @@ export const FRAME_HEADER_BYTES = 5
 
 /** Bytes a frame adds per message: its u32 length prefix. */
 export const FRAME_MESSAGE_OVERHEAD = 4
+
+/**
+ * Type code of a {@link SnapshotChunk} item. Not a Raft message type: chunks exist only on the
+ * wire, between the sending and the receiving transport.
+ */
+export const CHUNK_TYPE_CODE = 9
+
+/**
+ * Bytes of a chunk item before its data, at most: version, type, two ids of up to 64 bytes
+ * with their length bytes, total u32, offset u32, data length u32.
+ */
+export const MAX_CHUNK_HEADER_BYTES = 2 + 2 * (1 + MAX_NODE_ID_BYTES) + 12
+
+/**
+ * A piece of one encoded snapshot message (an output of {@link encodeMessage}) too large for one
+ * frame. The chunks of one message travel in order on one connection: offsets 0, then each the
+ * previous offset plus its data length, all with the same `total`, until `total` bytes arrived.
+ */
+export interface SnapshotChunk {
+  readonly type: 'snapshotChunk'
+  readonly from: NodeId
+  readonly to: NodeId
+  /** Bytes of the whole encoded message (1..2^32 − 1). */
+  readonly total: number
+  /** Where `data` starts in the whole message. */
+  readonly offset: number
+  /** 1 or more bytes; `offset + data.length ≤ total`. */
+  readonly data: Uint8Array
+}
+
+/** One item of a frame: a Raft message or a snapshot chunk. */
+export type FrameItem = Message | SnapshotChunk
 
 /** Stable codes of {@link CodecError}. */
 export type CodecErrorCode = 'BAD_FRAME' | 'PAYLOAD_TOO_LARGE' | 'UNKNOWN_TYPE'
@@ -650,11 +684,72 @@ export function encodeMessages(messages: readonly Message[], options: CodecOptio
 }
 
 /**
- * Decode a frame of untrusted bytes into its messages (all or nothing). Results never alias `bytes`.
+ * Encode one snapshot chunk item (for {@link encodeFrame}).
+ * @throws CodecError `BAD_FRAME` when ids are invalid, `data` is empty, or `offset`/`total`
+ *   do not describe a piece inside a message of at most 2^32 − 1 bytes.
+ */
+export function encodeChunk(chunk: Omit<SnapshotChunk, 'type'>): Uint8Array {
+  const from = idBytes(chunk.from, 'from')
+  const to = idBytes(chunk.to, 'to')
+  checkChunkRange(chunk.total, chunk.offset, chunk.data instanceof Uint8Array ? chunk.data.length : -1)
+  const w = new Writer(2 + 1 + from.length + 1 + to.length + 12 + chunk.data.length)
+  w.u8(WIRE_VERSION)
+  w.u8(CHUNK_TYPE_CODE)
+  w.str(from)
+  w.str(to)
+  w.u32(chunk.total)
+  w.u32(chunk.offset)
+  w.blob(chunk.data)
+  return w.finish()
+}
+
+/** A chunk's numbers must describe 1+ bytes inside a message of 1..2^32 − 1 bytes. */
+function checkChunkRange(total: unknown, offset: unknown, length: number): void {
+  const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= U32_MAX
+  if (!isU32(total) || total < 1) throw bad(`chunk total must be 1..${U32_MAX}, got ${String(total)}`)
+  if (!isU32(offset)) throw bad(`chunk offset must be 0..${U32_MAX}, got ${String(offset)}`)
+  if (length < 1) throw bad('chunk data must be a non-empty Uint8Array')
+  if (offset + length > total) throw bad(`chunk [${offset}, ${offset + length}) runs past the message's ${total} bytes`)
+}
+
+/** Read one chunk item occupying exactly the reader's window (version and type already read). */
+function readChunk(r: Reader): SnapshotChunk {
+  const from = r.nodeId('from')
+  const to = r.nodeId('to')
+  const total = r.u32('chunk total')
+  const offset = r.u32('chunk offset')
+  const data = r.blob('chunk data')
+  checkChunkRange(total, offset, data.length)
+  r.finish('snapshotChunk')
+  return {type: 'snapshotChunk', from, to, total, offset, data}
+}
+
+/** Read one item (message or chunk) occupying exactly the reader's window. */
+function readItem(view: Uint8Array, start: number, end: number): FrameItem {
+  if (end - start >= 2 && view[start] === WIRE_VERSION && view[start + 1] === CHUNK_TYPE_CODE) {
+    const r = new Reader(view, start + 2, end)
+    return readChunk(r)
+  }
+  return readMessage(new Reader(view, start, end))
+}
+
+/**
+ * Decode a frame of untrusted bytes into its messages (all or nothing), refusing snapshot
+ * chunks (`BAD_FRAME`): for callers that do not reassemble. Results never alias `bytes`.
  * @throws CodecError as {@link decodeMessage}; also `BAD_FRAME` for a count of 0 or over
  *   MAX_MESSAGES_PER_FRAME, a length prefix past the end, or trailing bytes.
  */
 export function decodeFrame(bytes: Uint8Array, options: CodecOptions = {}): Message[] {
+  const items = decodeFrameItems(bytes, options)
+  if (items.some((item) => item.type === 'snapshotChunk')) throw bad('snapshot chunks are not accepted here')
+  return items as Message[]
+}
+
+/**
+ * Decode a frame of untrusted bytes into its items, messages and snapshot chunks (all or
+ * nothing). Results never alias `bytes`. Throws like {@link decodeFrame}, without refusing chunks.
+ */
+export function decodeFrameItems(bytes: Uint8Array, options: CodecOptions = {}): FrameItem[] {
   const view = plainView(bytes, maxBytesOf(options))
   const r = new Reader(view, 0, view.length)
   const version = r.u8('frame version')
@@ -662,12 +757,12 @@ export function decodeFrame(bytes: Uint8Array, options: CodecOptions = {}): Mess
   const count = r.u32('message count')
   if (count < 1 || count > MAX_MESSAGES_PER_FRAME) throw bad(`frame message count ${count} outside 1..${MAX_MESSAGES_PER_FRAME}`)
   if (count * (FRAME_MESSAGE_OVERHEAD + MIN_MESSAGE_BYTES) > r.remaining()) throw bad(`frame message count ${count} does not fit in ${r.remaining()} bytes`)
-  const messages: Message[] = []
+  const messages: FrameItem[] = []
   for (let i = 0; i < count; i++) {
     const length = r.u32(`message ${i} length`)
     r.need(length, `message ${i}`)
     const start = r.offset
-    messages.push(readMessage(new Reader(view, start, start + length)))
+    messages.push(readItem(view, start, start + length))
     r.skip(length)
   }
   r.finish('frame')

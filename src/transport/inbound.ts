@@ -3,11 +3,13 @@
  * authenticated it and the transport validated its hello. Every frame is decoded and checked
  * (binary only, decodable, every message `from` the hello's node and `to` this node) before any
  * message is delivered; a bad frame closes the connection (1007 undecodable, 1008 policy) and
- * is counted, it never throws out of a ws event handler.
+ * is counted, it never throws out of a ws event handler. Snapshot chunks are reassembled here,
+ * in order, up to `maxSnapshotBytes`; the whole must decode as one snapshot message.
  */
 import type {RawData, WebSocket} from 'ws'
 import type {Message, NodeId} from '../raft/types.js'
-import {CodecError, decodeFrame} from './codec.js'
+import {CodecError, decodeFrameItems, decodeMessage} from './codec.js'
+import type {FrameItem, SnapshotChunk} from './codec.js'
 import type {PeerLimits} from './limits.js'
 import {errorText} from './logger.js'
 import type {TransportLogger} from './logger.js'
@@ -42,12 +44,26 @@ function byteLength(data: RawData): number {
   return Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength
 }
 
+/** A frame the link refuses: the close code and the reason sent with it. */
+class Refusal {
+  constructor(readonly code: number, readonly reason: string, readonly detail?: string) {}
+}
+
+/** A snapshot being reassembled from its chunks. */
+interface Assembly {
+  readonly total: number
+  received: number
+  readonly parts: Uint8Array[]
+}
+
 /** One receiving connection from {@link InboundLink.peer}. */
 export class InboundLink {
   private missedPongs = 0
   /** Set once we decided to close: later frames are ignored. */
   private closing = false
   private closed = false
+  /** The snapshot whose chunks are arriving, if any. Chunks of one message arrive back to back. */
+  private assembly: Assembly | undefined
 
   constructor(private readonly ws: WebSocket, readonly peer: NodeId, private readonly deps: InboundLinkDeps) {
     deps.counters.lastContact = deps.now()
@@ -97,19 +113,61 @@ export class InboundLink {
     if (!isBinary) return this.refuse(CLOSE_CODES.POLICY, 'text frames are not accepted')
     let messages: Message[]
     try {
-      messages = decodeFrame(toBytes(data), {maxBytes: this.deps.limits.maxPayload})
+      messages = this.messagesOf(decodeFrameItems(toBytes(data), {maxBytes: this.deps.limits.maxPayload}))
     } catch (error) {
+      if (error instanceof Refusal) return this.refuse(error.code, error.reason, error.detail)
       const code = error instanceof CodecError ? error.code : 'BAD_FRAME'
       return this.refuse(CLOSE_CODES.INVALID_PAYLOAD, code, errorText(error))
     }
-    const stray = messages.find((m) => m.from !== this.peer || m.to !== this.deps.self)
-    if (stray !== undefined) return this.refuse(CLOSE_CODES.POLICY, 'message from/to does not match the connection')
     const {counters} = this.deps
     counters.framesReceived++
     counters.received += messages.length
     counters.lastContact = this.deps.now()
     this.missedPongs = 0
     this.deps.deliver(messages)
+  }
+
+  /**
+   * The messages a frame completes: its messages, and a snapshot whose last chunk it carries.
+   * Throws {@link Refusal} (or CodecError for a reassembled message that does not decode).
+   */
+  private messagesOf(items: readonly FrameItem[]): Message[] {
+    const messages: Message[] = []
+    for (const item of items) {
+      if (item.from !== this.peer || item.to !== this.deps.self) throw new Refusal(CLOSE_CODES.POLICY, 'message from/to does not match the connection')
+      if (item.type === 'snapshotChunk') {
+        const whole = this.addChunk(item)
+        if (whole !== undefined) messages.push(whole)
+      } else {
+        if (this.assembly !== undefined) throw new Refusal(CLOSE_CODES.POLICY, 'a message arrived inside a chunked snapshot')
+        messages.push(item)
+      }
+    }
+    return messages
+  }
+
+  /** Add a chunk to the assembly; returns the snapshot message once the last chunk is in. */
+  private addChunk(chunk: SnapshotChunk): Message | undefined {
+    const {maxSnapshotBytes} = this.deps.limits
+    if (this.assembly === undefined) {
+      if (chunk.offset !== 0) throw new Refusal(CLOSE_CODES.POLICY, 'a chunked snapshot must start at offset 0')
+      if (chunk.total > maxSnapshotBytes) {
+        throw new Refusal(CLOSE_CODES.POLICY, 'chunked snapshot over maxSnapshotBytes', `announced ${chunk.total} bytes, over maxSnapshotBytes ${maxSnapshotBytes}`)
+      }
+      this.assembly = {total: chunk.total, received: 0, parts: []}
+    }
+    const assembly = this.assembly
+    if (chunk.total !== assembly.total || chunk.offset !== assembly.received) {
+      throw new Refusal(CLOSE_CODES.POLICY, 'snapshot chunk out of order')
+    }
+    assembly.parts.push(chunk.data)
+    assembly.received += chunk.data.length
+    if (assembly.received < assembly.total) return undefined
+    this.assembly = undefined
+    const message = decodeMessage(Buffer.concat(assembly.parts, assembly.total), {maxBytes: maxSnapshotBytes})
+    if (message.type !== 'snapshot') throw new Refusal(CLOSE_CODES.POLICY, `chunks carried a ${message.type} message, not a snapshot`)
+    if (message.from !== this.peer || message.to !== this.deps.self) throw new Refusal(CLOSE_CODES.POLICY, 'message from/to does not match the connection')
+    return message
   }
 
   /** Count a refused frame and close the connection with `code`. */

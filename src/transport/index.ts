@@ -4,10 +4,11 @@
  * replica's Network port, and every limit. See docs/transport.md.
  */
 export {
-  CodecError, decodeFrame, decodeMessage, encodeFrame, encodeMessage, encodeMessages, frameSize, isValidNodeId,
-  FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, TYPE_CODES, WIRE_VERSION,
+  CodecError, decodeFrame, decodeFrameItems, decodeMessage, encodeChunk, encodeFrame, encodeMessage, encodeMessages, frameSize,
+  isValidNodeId, CHUNK_TYPE_CODE, FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, MAX_CHUNK_HEADER_BYTES, TYPE_CODES, WIRE_VERSION,
 } from './codec.js'
-export type {CodecErrorCode, CodecOptions} from './codec.js'
+export type {CodecErrorCode, CodecOptions, FrameItem, SnapshotChunk} from './codec.js'
+export type {AdmissionStats} from './admission.js'
 export * from './limits.js'
 export {silentLogger} from './logger.js'
 export type {LogFields, TransportLogger} from './logger.js'
@@ -16,6 +17,6 @@ export type {PeerTransportOptions} from './peers.js'
 export {backoffDelay, CLOSE_CODES, NODE_HEADER, normalizePeerUrl, RAFT_PATH, TARGET_HEADER} from './protocol.js'
 export type {PeerTlsOptions} from './protocol.js'
 export {DEFAULT_PUBLIC_HTTP_PATHS, NodeServer, requestPath, SECRET_HEADER} from './server.js'
-export type {HttpHandler, NodeServerOptions, RouteOptions, ServerStats, ServerTlsOptions, UpgradeHandler, UpgradeRejection} from './server.js'
+export type {Credential, HttpHandler, NodeServerOptions, RouteOptions, ServerStats, ServerTlsOptions, UpgradeHandler, UpgradeRejection} from './server.js'
 export type {PeerStats, TransportStats} from './stats.js'
 export {corkForRun} from './cork.js'

@@ -30,12 +30,32 @@ export const MAX_CONF_MEMBERS = 1024
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Largest WebSocket message accepted on `/raft` (ws `maxPayload`) and largest coalesced frame
- * a sender builds: 64 MiB, because an InstallSnapshot travels whole in one message. A larger
- * incoming frame closes the connection with code 1009; a larger outgoing message is dropped
- * and counted (`droppedOversize`), never truncated.
+ * Largest WebSocket message (one frame) accepted on `/raft` (ws `maxPayload`) and largest
+ * coalesced frame a sender builds: 2 MiB, bounded by what Raft sends whole. The largest such
+ * message is an append of at most 1 MiB of entry data (the core's `maxAppendBytes`; a single
+ * entry is at most `maxProposalBytes`, also 1 MiB) plus its headers, or one snapshot chunk
+ * ({@link DEFAULT_SNAPSHOT_CHUNK_BYTES}) plus its header. A snapshot larger than a frame travels
+ * as chunks and is reassembled by the receiver (bounded by {@link DEFAULT_MAX_SNAPSHOT_BYTES}).
+ * A larger incoming frame closes the connection with code 1009 (ws refuses it from the frame
+ * header, before reading the payload); a larger outgoing message that is not a snapshot is
+ * dropped and counted (`droppedOversize`), never truncated.
  */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 64 * MiB
+export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * MiB
+
+/**
+ * Data bytes per chunk of a snapshot too large for one frame. The sender cuts the encoded
+ * snapshot message into chunks of this size (or less when `maxPayload` leaves less room) and
+ * the receiver reassembles them before decoding.
+ */
+export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 * MiB
+
+/**
+ * Largest encoded snapshot message a node sends or reassembles: 64 MiB (what one message could
+ * carry before snapshots were chunked). A larger snapshot is dropped by the sender
+ * (`droppedOversize`); a peer announcing a larger one has its connection closed (1008). This is
+ * also the memory one inbound peer connection can hold in a reassembly.
+ */
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 64 * MiB
 
 /**
  * Most messages held per peer between `send()` and the socket write (queued in this turn plus
@@ -46,7 +66,8 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 4096
 
 /**
  * Most encoded bytes held per peer (same accounting as {@link DEFAULT_MAX_QUEUED_MESSAGES}).
- * 128 MiB = room for one maximal snapshot plus ordinary traffic. This is the memory bound of
+ * 128 MiB = room for one maximal snapshot ({@link DEFAULT_MAX_SNAPSHOT_BYTES}) plus ordinary
+ * traffic. This is the memory bound of
  * one slow peer.
  */
 export const DEFAULT_MAX_QUEUED_BYTES = 128 * MiB
@@ -76,8 +97,37 @@ export const OUTBOUND_MAX_PAYLOAD_BYTES = 4 * KiB
 /** Default ws `maxPayload` of a server route that does not set its own. */
 export const DEFAULT_ROUTE_MAX_PAYLOAD_BYTES = 1 * MiB
 
-/** Most simultaneous TCP connections one NodeServer accepts (`net.Server#maxConnections`). */
+/**
+ * Most simultaneous AUTHENTICATED connections of one NodeServer: WebSockets whose upgrade
+ * presented a valid secret. Counted apart from unauthenticated sockets, which have their own
+ * small budget ({@link DEFAULT_MAX_PENDING_CONNECTIONS}) and can never use these slots. An
+ * upgrade over the limit is refused with 503.
+ */
 export const DEFAULT_MAX_CONNECTIONS = 1024
+
+/**
+ * Most simultaneous UNAUTHENTICATED sockets of one NodeServer: TCP connections accepted and not
+ * yet upgraded with a valid secret (TLS handshakes, half-sent requests, plain HTTP requests).
+ * When the budget is full, a new socket evicts the oldest unauthenticated one: a flood of
+ * half-sent requests cannot keep a real client from connecting and authenticating, and cannot
+ * take authenticated slots ({@link DEFAULT_MAX_CONNECTIONS}) at all.
+ *
+ * Why not smaller: a legitimate burst (clients opening many connections at once, as `bench`
+ * and `verify` can) is accepted whole before the first request is read, so a budget below the
+ * burst evicts real clients. Measured on 127.0.0.1 with one client process: 16 per address lost
+ * 5 of 50 simultaneous connections, 64 lost 36 of 100; 256 kept all of 400.
+ */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 1024
+
+/** Most simultaneous unauthenticated sockets from one remote address (same eviction rule). */
+export const DEFAULT_MAX_PENDING_PER_ADDRESS = 256
+
+/**
+ * Time an unauthenticated socket has, from TCP accept, to finish its TLS handshake and send a
+ * complete, authenticated upgrade request (or a complete plain HTTP request), in ms. Then it is
+ * destroyed.
+ */
+export const DEFAULT_AUTH_TIMEOUT_MS = 2000
 
 /** Time a client has to send complete HTTP request headers (slowloris guard), in ms. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
@@ -89,6 +139,10 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export interface PeerLimits {
   /** See {@link DEFAULT_MAX_PAYLOAD_BYTES}. */
   readonly maxPayload: number
+  /** See {@link DEFAULT_SNAPSHOT_CHUNK_BYTES}. */
+  readonly snapshotChunkBytes: number
+  /** See {@link DEFAULT_MAX_SNAPSHOT_BYTES}. */
+  readonly maxSnapshotBytes: number
   /** See {@link DEFAULT_MAX_QUEUED_MESSAGES}. */
   readonly maxQueuedMessages: number
   /** See {@link DEFAULT_MAX_QUEUED_BYTES}. */
@@ -108,6 +162,8 @@ export interface PeerLimits {
 /** The defaults of every {@link PeerLimits} field. */
 export const DEFAULT_PEER_LIMITS: PeerLimits = Object.freeze({
   maxPayload: DEFAULT_MAX_PAYLOAD_BYTES,
+  snapshotChunkBytes: DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  maxSnapshotBytes: DEFAULT_MAX_SNAPSHOT_BYTES,
   maxQueuedMessages: DEFAULT_MAX_QUEUED_MESSAGES,
   maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
   pingIntervalMs: DEFAULT_PING_INTERVAL_MS,
@@ -119,8 +175,9 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = Object.freeze({
 
 /**
  * Fill in defaults and validate: every limit must be a positive safe integer
- * (`maxMissedPongs` ≥ 1), `reconnectMinMs ≤ reconnectMaxMs`, and `maxPayload` must leave room
- * for the frame header. Throws `RangeError` naming the offending option.
+ * (`maxMissedPongs` ≥ 1), `reconnectMinMs ≤ reconnectMaxMs`, `maxPayload` must leave room
+ * for the frame header, and `maxSnapshotBytes` must be at least `maxPayload` (a snapshot that
+ * fits one frame is never refused for its size). Throws `RangeError` naming the offending option.
  */
 export function resolvePeerLimits(overrides: Partial<PeerLimits> = {}): PeerLimits {
   const limits: PeerLimits = {...DEFAULT_PEER_LIMITS, ...stripUndefined(overrides)}
@@ -131,6 +188,9 @@ export function resolvePeerLimits(overrides: Partial<PeerLimits> = {}): PeerLimi
     throw new RangeError(`reconnectMinMs (${limits.reconnectMinMs}) exceeds reconnectMaxMs (${limits.reconnectMaxMs})`)
   }
   if (limits.maxPayload < 64) throw new RangeError(`maxPayload must be at least 64 bytes, got ${limits.maxPayload}`)
+  if (limits.maxSnapshotBytes < limits.maxPayload) {
+    throw new RangeError(`maxSnapshotBytes (${limits.maxSnapshotBytes}) is below maxPayload (${limits.maxPayload})`)
+  }
   return Object.freeze(limits)
 }
 

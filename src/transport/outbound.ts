@@ -60,7 +60,7 @@ export class OutboundLink {
   private reconnectTimer: NodeJS.Timeout | undefined
   /** A flush is queued (process.nextTick) and not cancelled. */
   private flushScheduled = false
-  /** Encoded messages accepted but not yet handed to ws. */
+  /** Encoded items (messages or snapshot chunks) accepted but not yet handed to ws. */
   private queue: Uint8Array[] = []
   private queueBytes = 0
   /** Handed to ws, not yet confirmed written to the kernel. */
@@ -95,15 +95,17 @@ export class OutboundLink {
   }
 
   /**
-   * Accept one encoded message (at most `maxPayload` minus frame overhead bytes; the caller
-   * checks). Never blocks, never throws.
+   * Accept one encoded message, or the chunks of one snapshot: all of them or none, so the
+   * chunks of a message are never split by a drop. Each item is at most `maxPayload` minus
+   * frame overhead bytes (the caller checks). Never blocks, never throws.
    */
-  enqueue(bytes: Uint8Array): EnqueueResult {
+  enqueue(items: readonly Uint8Array[]): EnqueueResult {
     if (this.state !== 'open' && this.state !== 'connecting') return 'disconnected'
     const {maxQueuedMessages, maxQueuedBytes} = this.deps.limits
-    if (this.queuedMessages >= maxQueuedMessages || this.queuedBytes + bytes.length > maxQueuedBytes) return 'full'
-    this.queue.push(bytes)
-    this.queueBytes += bytes.length
+    const bytes = items.reduce((n, item) => n + item.length, 0)
+    if (this.queuedMessages + items.length > maxQueuedMessages || this.queuedBytes + bytes > maxQueuedBytes) return 'full'
+    for (const item of items) this.queue.push(item)
+    this.queueBytes += bytes
     if (this.state === 'open') this.scheduleFlush()
     return 'queued'
   }
@@ -177,7 +179,7 @@ export class OutboundLink {
       perMessageDeflate: false,
       // An all-zero mask: ws then sends the payload as it is, with no copy and no XOR pass.
       // Masking guards browsers' intermediaries against forged requests; a node-to-node link
-      // authenticated by the cluster secret gains nothing from it.
+      // authenticated by the peer secret gains nothing from it.
       generateMask: keepZeroMask,
       maxPayload: OUTBOUND_MAX_PAYLOAD_BYTES,
       handshakeTimeout: deps.limits.handshakeTimeoutMs,

@@ -9,13 +9,17 @@
  * Sending is synchronous and best-effort: `send()` encodes, checks the limits and queues; the
  * queue is flushed once per event-loop turn as one coalesced frame. Messages are dropped (never
  * buffered without bound) when the peer is unknown, the link is down, the queue is full, or the
- * message is larger than `maxPayload`; Raft retries. A drop marks the peer unreachable.
+ * message is larger than `maxPayload`; Raft retries. A drop marks the peer unreachable. A
+ * snapshot larger than one frame is cut into chunks (at most `snapshotChunkBytes` each, all
+ * queued together or none) that the receiver reassembles, up to `maxSnapshotBytes`.
  */
 import type {IncomingMessage} from 'node:http'
 import type {WebSocket} from 'ws'
 import type {Message, NodeId} from '../raft/types.js'
 import type {Network} from '../replica/ports.js'
-import {CodecError, encodeMessage, FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, isValidNodeId} from './codec.js'
+import {
+  CodecError, encodeChunk, encodeMessage, FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, isValidNodeId, MAX_CHUNK_HEADER_BYTES,
+} from './codec.js'
 import {InboundLink} from './inbound.js'
 import {resolvePeerLimits} from './limits.js'
 import type {PeerLimits} from './limits.js'
@@ -32,7 +36,10 @@ import type {PeerCounters, PeerStats, TransportStats} from './stats.js'
 export interface PeerTransportOptions {
   /** This node's id (1..64 UTF-8 bytes). */
   readonly self: NodeId
-  /** The cluster secret, sent as `Authorization: Bearer` when dialling. */
+  /**
+   * The peer credential, sent as `Authorization: Bearer` when dialling another node's `/raft`:
+   * the cluster's peer secret (or, for a node run without one, the shared cluster secret).
+   */
   readonly secret: string
   /** Initial peers: id → address (`ws://host:port`, `wss://…`; path defaults to `/raft`). Entries for `self` are ignored. */
   readonly peers?: ReadonlyMap<NodeId, string> | Iterable<readonly [NodeId, string]>
@@ -81,6 +88,8 @@ export class PeerTransport implements Network {
   private readonly reachability = new Map<NodeId, Reachability>()
   private readonly pingTimer: NodeJS.Timeout
   private readonly maxMessageBytes: number
+  /** Data bytes of one snapshot chunk: `snapshotChunkBytes`, or less when `maxPayload` leaves less room. */
+  private readonly chunkBytes: number
   private server: NodeServer | undefined
   private closing: Promise<void> | undefined
   private droppedNoRoute = 0
@@ -96,6 +105,7 @@ export class PeerTransport implements Network {
     this.logger = options.logger ?? silentLogger
     this.now = options.now ?? Date.now
     this.maxMessageBytes = this.limits.maxPayload - FRAME_HEADER_BYTES - FRAME_MESSAGE_OVERHEAD
+    this.chunkBytes = Math.min(this.limits.snapshotChunkBytes, this.maxMessageBytes - MAX_CHUNK_HEADER_BYTES)
     this.pingTimer = setInterval(() => this.pingAll(), this.limits.pingIntervalMs).unref()
     for (const [id, url] of peerEntries(options.peers)) this.setPeer(id, url)
   }
@@ -108,6 +118,7 @@ export class PeerTransport implements Network {
     if (this.server !== undefined) throw new Error('PeerTransport is already attached to a server')
     server.route(RAFT_PATH, (ws, req) => this.acceptInbound(ws, req), {
       maxPayload: this.limits.maxPayload,
+      peersOnly: true,
       verify: (req) => this.verifyHello(req),
     })
     this.server = server
@@ -159,9 +170,9 @@ export class PeerTransport implements Network {
       this.logger.debug('dropped message to unknown peer', {to: message.to, type: message.type})
       return
     }
-    const bytes = this.encode(message, link)
-    if (bytes === undefined) return
-    const result = link.enqueue(bytes)
+    const items = this.encode(message, link)
+    if (items === undefined) return
+    const result = link.enqueue(items)
     if (result === 'queued') return
     const counters = this.countersFor(message.to)
     if (result === 'full') counters.droppedQueueFull++
@@ -177,25 +188,41 @@ export class PeerTransport implements Network {
     for (const link of this.outbound.values()) link.flushNow()
   }
 
-  /** Encode for sending, or count the drop and return undefined. */
-  private encode(message: Message, link: OutboundLink): Uint8Array | undefined {
+  /**
+   * Encode for sending: one item, or the chunks of a snapshot too large for one frame. Counts
+   * the drop and returns undefined when the message is invalid or over its size limit.
+   */
+  private encode(message: Message, link: OutboundLink): Uint8Array[] | undefined {
     if (message.from !== this.self) {
       this.droppedInvalid++
       this.logger.error('dropped message whose from is not this node', {from: message.from, to: message.to})
       return undefined
     }
+    const chunkable = message.type === 'snapshot' && this.chunkBytes > 0
     try {
-      return encodeMessage(message, {maxBytes: this.maxMessageBytes})
+      const bytes = encodeMessage(message, {maxBytes: chunkable ? this.limits.maxSnapshotBytes : this.maxMessageBytes})
+      return bytes.length <= this.maxMessageBytes ? [bytes] : this.chunks(message, bytes)
     } catch (error) {
       if (error instanceof CodecError && error.code === 'PAYLOAD_TOO_LARGE') {
         this.countersFor(message.to).droppedOversize++
-        this.logger.warn('dropped message over maxPayload', {to: message.to, type: message.type, maxPayload: this.limits.maxPayload, url: link.url})
+        const limit = chunkable ? {maxSnapshotBytes: this.limits.maxSnapshotBytes} : {maxPayload: this.limits.maxPayload}
+        this.logger.warn('dropped message over its size limit', {to: message.to, type: message.type, ...limit, url: link.url})
       } else {
         this.droppedInvalid++
         this.logger.error('dropped message the codec refused', {to: message.to, type: message.type, error: errorText(error)})
       }
       return undefined
     }
+  }
+
+  /** Cut an encoded message into chunk items of at most {@link chunkBytes} data bytes each (no copy of the data). */
+  private chunks(message: Message, bytes: Uint8Array): Uint8Array[] {
+    const items: Uint8Array[] = []
+    for (let offset = 0; offset < bytes.length; offset += this.chunkBytes) {
+      const data = bytes.subarray(offset, Math.min(offset + this.chunkBytes, bytes.length))
+      items.push(encodeChunk({from: message.from, to: message.to, total: bytes.length, offset, data}))
+    }
+    return items
   }
 
   /**

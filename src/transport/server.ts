@@ -1,14 +1,22 @@
 /**
  * NodeServer: the one listening port of a node. Plain HTTP or HTTPS (when `tls` is given),
- * default host 127.0.0.1, port 0 supported. It authenticates every WebSocket upgrade with the
- * cluster secret BEFORE the upgrade, routes upgrades by URL path to registered handlers
- * (`/raft` for peers; the daemon adds `/client`, `/admin`), and passes plain HTTP GETs to an
- * injectable handler (`/metrics`, `/health`).
+ * default host 127.0.0.1, port 0 supported. It authenticates every WebSocket upgrade BEFORE
+ * the upgrade, routes upgrades by URL path to registered handlers (`/raft` for peers; the
+ * daemon adds `/client`, `/admin`), and passes plain HTTP GETs to an injectable handler
+ * (`/metrics`, `/health`).
  *
- * Order of checks for an upgrade: server closing → 503; secret missing or wrong → 401; path
- * not registered → 404; the route's own `verify` (e.g. the peer hello) → its status. Every
+ * Two credentials: the client secret (`secret`) opens every route except peer-only ones
+ * (`/raft`); the peer secret (`peerSecret`) opens every route. Without a peer secret the
+ * client secret opens peer-only routes too (the shared-secret mode of older set-ups).
+ *
+ * Order of checks for an upgrade: server closing → 503; no valid credential → 401; too many
+ * authenticated connections → 503; path not registered → 404; a peer-only route with the
+ * client secret → 403; the route's own `verify` (e.g. the peer hello) → its status. Every
  * rejection is written as a raw HTTP response on the socket, which is then destroyed: no
  * handler ever sees an unauthenticated socket.
+ *
+ * Sockets not yet authenticated have their own budget and deadline (admission.ts), apart from
+ * authenticated ones, so half-sent requests cannot take the slots of peers and clients.
  */
 import {createHash, timingSafeEqual} from 'node:crypto'
 import {createServer as createHttpServer, STATUS_CODES} from 'node:http'
@@ -18,14 +26,16 @@ import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {WebSocketServer} from 'ws'
 import type {WebSocket} from 'ws'
+import {Admission} from './admission.js'
+import type {AdmissionLimits, AdmissionStats} from './admission.js'
 import {
-  DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_ROUTE_MAX_PAYLOAD_BYTES,
-  requirePositiveInteger,
+  DEFAULT_AUTH_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING_CONNECTIONS,
+  DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_ROUTE_MAX_PAYLOAD_BYTES, requirePositiveInteger,
 } from './limits.js'
 import {errorText, silentLogger} from './logger.js'
 import type {TransportLogger} from './logger.js'
 
-/** Header carrying the cluster secret (alternative to `Authorization: Bearer <secret>`). */
+/** Header carrying a secret (alternative to `Authorization: Bearer <secret>`). */
 export const SECRET_HEADER = 'x-raftctl-secret'
 
 /** Plain HTTP paths served without the secret unless `publicHttpPaths` says otherwise. */
@@ -57,6 +67,11 @@ export interface UpgradeRejection {
 export interface RouteOptions {
   /** Largest WebSocket message accepted on this route (bytes). Default: the server's `maxPayload`. */
   readonly maxPayload?: number
+  /**
+   * Only the peer secret opens this route (`/raft`); the client secret gets 403. Default false.
+   * Without a server `peerSecret`, the client secret is the peer secret too.
+   */
+  readonly peersOnly?: boolean
   /** Extra pre-upgrade check after authentication; return a rejection to refuse. */
   readonly verify?: (req: IncomingMessage) => UpgradeRejection | undefined
   /**
@@ -68,8 +83,13 @@ export interface RouteOptions {
 
 /** Options of {@link NodeServer.listen}. */
 export interface NodeServerOptions {
-  /** The cluster secret every upgrade (and every non-public HTTP path) must present. Non-empty. */
+  /** The client secret: opens every route but peer-only ones, and non-public HTTP paths. Non-empty. */
   readonly secret: string
+  /**
+   * The peer secret: opens every route, peer-only ones (`/raft`) included. Absent: the client
+   * secret opens peer-only routes too (shared-secret mode; see {@link NodeServer.peerAuth}).
+   */
+  readonly peerSecret?: string
   /** Interface to bind. Default `127.0.0.1`. */
   readonly host?: string
   /** Port to bind; 0 picks a free one (read it from {@link NodeServer.port}). Default 0. */
@@ -85,8 +105,14 @@ export interface NodeServerOptions {
    * require it. Pass `['/health', '/metrics']` for a scraper that cannot send a bearer token.
    */
   readonly publicHttpPaths?: readonly string[]
-  /** Most simultaneous TCP connections. Default 1024. */
+  /** Most simultaneous authenticated connections (upgraded with a valid secret). Default 1024. */
   readonly maxConnections?: number
+  /** Most simultaneous sockets not yet authenticated. Default 1024 (the oldest is evicted for a new one). */
+  readonly maxPendingConnections?: number
+  /** Most simultaneous sockets not yet authenticated from one remote address. Default 256. */
+  readonly maxPendingPerAddress?: number
+  /** Time from accept to an authenticated upgrade (or a complete plain request), ms. Default 2 s. */
+  readonly authTimeoutMs?: number
   /** Time to receive complete request headers, ms. Default 10 s. */
   readonly headersTimeoutMs?: number
   /** Time to receive a whole plain HTTP request, ms. Default 30 s. */
@@ -95,7 +121,7 @@ export interface NodeServerOptions {
 }
 
 /** Counters of a NodeServer. */
-export interface ServerStats {
+export interface ServerStats extends AdmissionStats {
   /** Upgrades handed to a route handler. */
   readonly upgradesAccepted: number
   /** Upgrades refused before the upgrade, by HTTP status. */
@@ -110,6 +136,7 @@ export interface ServerStats {
 
 interface Route {
   readonly handler: UpgradeHandler
+  readonly peersOnly: boolean
   readonly verify?: (req: IncomingMessage) => UpgradeRejection | undefined
   readonly wss: WebSocketServer
 }
@@ -127,6 +154,9 @@ export function requestPath(req: IncomingMessage): string | undefined {
     return undefined
   }
 }
+
+/** Which credential a request presents: the peer secret, the client secret, or none. */
+export type Credential = 'peer' | 'client' | undefined
 
 /** The secret a request presents: `Authorization: Bearer <s>` or `x-raftctl-secret: <s>`. */
 function presentedSecrets(req: IncomingMessage): string[] {
@@ -161,6 +191,15 @@ function rejectSocket(socket: Duplex, status: number, message?: string, extraHea
 
 const WWW_AUTHENTICATE = {'WWW-Authenticate': 'Bearer realm="raftctl"'}
 
+/** The unauthenticated-socket limits of `options`, defaults filled in. Throws RangeError naming a bad option. */
+function admissionLimits(options: NodeServerOptions): AdmissionLimits {
+  const maxPendingConnections = options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS
+  const maxPendingPerAddress = options.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS
+  const authTimeoutMs = options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS
+  for (const [name, value] of Object.entries({maxPendingConnections, maxPendingPerAddress, authTimeoutMs})) requirePositiveInteger(name, value)
+  return {maxPending: maxPendingConnections, maxPendingPerAddress, authTimeoutMs}
+}
+
 /**
  * One node's listening port: authenticated WebSocket routes plus a plain HTTP handler.
  * Create with {@link NodeServer.listen}; always {@link NodeServer.close} it.
@@ -168,6 +207,10 @@ const WWW_AUTHENTICATE = {'WWW-Authenticate': 'Bearer realm="raftctl"'}
 export class NodeServer {
   private readonly server: HttpServer
   private readonly secretDigest: Buffer
+  private readonly peerSecretDigest: Buffer
+  private readonly sharedSecret: boolean
+  private readonly admission: Admission
+  private readonly maxConnections: number
   private readonly routes = new Map<string, Route>()
   private readonly sockets = new Set<Duplex>()
   private readonly publicPaths: ReadonlySet<string>
@@ -181,7 +224,15 @@ export class NodeServer {
 
   private constructor(options: NodeServerOptions) {
     if (typeof options.secret !== 'string' || options.secret.length === 0) throw new TypeError('NodeServer needs a non-empty secret')
+    if (options.peerSecret !== undefined && (typeof options.peerSecret !== 'string' || options.peerSecret.length === 0)) {
+      throw new TypeError('NodeServer peerSecret must be a non-empty string when given')
+    }
     this.secretDigest = digest(options.secret)
+    this.sharedSecret = options.peerSecret === undefined || options.peerSecret === options.secret
+    this.peerSecretDigest = digest(options.peerSecret ?? options.secret)
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    requirePositiveInteger('maxConnections', this.maxConnections)
+    this.admission = new Admission(admissionLimits(options))
     this.logger = options.logger ?? silentLogger
     this.defaultMaxPayload = options.maxPayload ?? DEFAULT_ROUTE_MAX_PAYLOAD_BYTES
     requirePositiveInteger('maxPayload', this.defaultMaxPayload)
@@ -209,10 +260,14 @@ export class NodeServer {
         cert: tls.cert, key: tls.key, ca: tls.ca,
         requestCert: tls.requireClientCert === true, rejectUnauthorized: tls.requireClientCert === true,
       })
-    server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+    // No net-level maxConnections: a shared pool is what half-open sockets exhausted. The
+    // admission budgets bound unauthenticated sockets; maxConnections bounds the others.
     server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
     server.requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
-    server.on('connection', (socket: Socket) => this.track(socket))
+    server.on('connection', (socket: Socket) => {
+      this.track(socket)
+      this.admission.admit(socket)
+    })
     server.on('secureConnection', (socket: Socket) => this.track(socket))
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res))
@@ -269,7 +324,7 @@ export class NodeServer {
     requirePositiveInteger('maxPayload', maxPayload)
     const wss = new WebSocketServer({noServer: true, maxPayload, perMessageDeflate: false, skipUTF8Validation: options.acceptInvalidUtf8 === true})
     wss.on('error', (error) => this.logger.error('websocket server error', {path, error: errorText(error)}))
-    this.routes.set(path, {handler, verify: options.verify, wss})
+    this.routes.set(path, {handler, peersOnly: options.peersOnly === true, verify: options.verify, wss})
   }
 
   /** Remove a route. Connections already accepted stay open (their owner closes them). */
@@ -286,18 +341,39 @@ export class NodeServer {
     this.httpHandler = handler
   }
 
-  /** True when the request carries the cluster secret (constant-time comparison of SHA-256 digests). */
-  isAuthorized(req: IncomingMessage): boolean {
-    let ok = false
-    for (const candidate of presentedSecrets(req)) {
-      ok = timingSafeEqual(digest(candidate), this.secretDigest) || ok
-    }
-    return ok
+  /**
+   * How peer-only routes authenticate: `peer-secret` (a peer secret distinct from the client
+   * secret) or `shared-secret` (none was given, or it equals the client secret: any client can
+   * open `/raft`).
+   */
+  get peerAuth(): 'peer-secret' | 'shared-secret' {
+    return this.sharedSecret ? 'shared-secret' : 'peer-secret'
   }
 
-  /** Counters since start. */
+  /**
+   * The credential a request presents (constant-time comparison of SHA-256 digests): `peer`
+   * for the peer secret (in shared-secret mode, the client secret), `client` for the client
+   * secret, undefined for neither.
+   */
+  credentialOf(req: IncomingMessage): Credential {
+    let peer = false
+    let client = false
+    for (const candidate of presentedSecrets(req)) {
+      const presented = digest(candidate)
+      peer = timingSafeEqual(presented, this.peerSecretDigest) || peer
+      client = timingSafeEqual(presented, this.secretDigest) || client
+    }
+    return peer ? 'peer' : client ? 'client' : undefined
+  }
+
+  /** True when the request carries either secret. */
+  isAuthorized(req: IncomingMessage): boolean {
+    return this.credentialOf(req) !== undefined
+  }
+
+  /** Counters since start, and the connections open now. */
   stats(): ServerStats {
-    return {...this.counters, upgradesRejected: {...this.rejected}}
+    return {...this.counters, upgradesRejected: {...this.rejected}, ...this.admission.stats()}
   }
 
   private reject(socket: Duplex, status: number, message?: string, headers?: Record<string, string>): void {
@@ -308,11 +384,15 @@ export class NodeServer {
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.logger.debug('upgrade socket error', {error: errorText(error)}))
     if (this.closing !== undefined) return this.reject(socket, 503, 'shutting down')
-    if (!this.isAuthorized(req)) return this.reject(socket, 401, 'missing or wrong cluster secret', WWW_AUTHENTICATE)
+    const credential = this.credentialOf(req)
+    if (credential === undefined) return this.reject(socket, 401, 'missing or wrong cluster secret', WWW_AUTHENTICATE)
+    if (this.admission.authenticatedCount >= this.maxConnections) return this.reject(socket, 503, 'too many connections')
+    this.admission.promote(socket)
     const path = requestPath(req)
     if (path === undefined) return this.reject(socket, 400, 'bad request target')
     const route = this.routes.get(path)
     if (route === undefined) return this.reject(socket, 404, `no route ${path}`)
+    if (route.peersOnly && credential !== 'peer') return this.reject(socket, 403, `${path} needs the peer secret`)
     const refusal = this.verifyRoute(route, req)
     if (refusal !== undefined) return this.reject(socket, refusal.status, refusal.message)
     route.wss.handleUpgrade(req, socket, head, (ws) => this.accept(route, path, ws, req))
@@ -349,6 +429,8 @@ export class NodeServer {
     this.counters.httpRequests++
     const path = requestPath(req)
     const handler = this.httpHandler
+    // A plain request's socket stays unauthenticated (its deadline still runs): one request per connection.
+    res.shouldKeepAlive = false
     if (req.method !== 'GET' && req.method !== 'HEAD') return respond(res, 404)
     if (path === undefined) return respond(res, 400)
     if (!this.publicPaths.has(path) && !this.isAuthorized(req)) {
@@ -384,6 +466,7 @@ export class NodeServer {
   }
 
   private async shutdown(): Promise<void> {
+    this.admission.clear()
     for (const route of this.routes.values()) {
       for (const client of route.wss.clients) client.terminate()
       route.wss.close()

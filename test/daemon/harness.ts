@@ -37,6 +37,9 @@ export class TestCluster {
   readonly dir = tempDir('raftctl-daemon-')
   readonly secretFile = join(this.dir, 'secret')
   readonly secret = 'test-secret-0123456789abcdef'
+  /** The peer secret every daemon gets with --peer-secret-file (clients never send it). */
+  readonly peerSecretFile = join(this.dir, 'peer-secret')
+  readonly peerSecret = 'test-peer-secret-0123456789abcdef'
   readonly specs: DaemonSpec[] = []
   private readonly procs = new Map<string, ChildProcess>()
   private readonly exits = new Map<string, Promise<number | null>>()
@@ -45,6 +48,7 @@ export class TestCluster {
   /** @param extraArgs flags for every daemon; @param scheme `wss` when the daemons serve TLS. */
   constructor(readonly extraArgs: string[] = [], readonly scheme: 'ws' | 'wss' = 'ws') {
     writeFileSync(this.secretFile, `${this.secret}\n`, {mode: 0o600})
+    writeFileSync(this.peerSecretFile, `${this.peerSecret}\n`, {mode: 0o600})
   }
 
   /** Reserve ports and start `n` founders. */
@@ -74,7 +78,7 @@ export class TestCluster {
     const s = this.spec(id)
     const peers = this.specs.filter((x) => x.id !== id).map((x) => `${x.id}=${x.address}`).join(',')
     const argv = [BIN, 'node', 'run', '--id', id, '--listen', `127.0.0.1:${s.port}`, '--data-dir', s.dataDir,
-      '--secret-file', this.secretFile, '--log-file', s.logFile, '--announce', ...this.extraArgs, ...args]
+      '--secret-file', this.secretFile, '--peer-secret-file', this.peerSecretFile, '--log-file', s.logFile, '--announce', ...this.extraArgs, ...args]
     if (peers) argv.push('--peers', peers)
     if (initialCluster.length > 0) argv.push('--initial-cluster', initialCluster.join(','))
     const child = spawn(process.execPath, argv, {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
@@ -96,7 +100,7 @@ export class TestCluster {
   /** Run a daemon that is expected to fail at start; returns its exit code and stderr (killed, code null, if still running after `timeoutMs`). */
   async launchExpectingFailure(id: string, timeoutMs = 15_000): Promise<{code: number | null; stderr: string}> {
     const s = this.spec(id)
-    const argv = [BIN, 'node', 'run', '--id', id, '--listen', `127.0.0.1:${s.port}`, '--data-dir', s.dataDir, '--secret-file', this.secretFile]
+    const argv = [BIN, 'node', 'run', '--id', id, '--listen', `127.0.0.1:${s.port}`, '--data-dir', s.dataDir, '--secret-file', this.secretFile, '--peer-secret-file', this.peerSecretFile]
     const child = spawn(process.execPath, argv, {stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''
     child.stderr!.on('data', (d) => { stderr += d })

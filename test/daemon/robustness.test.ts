@@ -112,6 +112,7 @@ test('10,000 malformed, truncated, oversized and random frames per route: no dae
     for (const route of ['/client', '/admin', '/raft']) {
       // Peers introduce themselves in headers; a fuzzer pretends to be a peer "fuzz".
       const hello: Record<string, string> = route === '/raft' ? {'x-raftctl-node': 'fuzz', 'x-raftctl-to': leader} : {}
+      const secret = route === '/raft' ? c.peerSecret : c.secret
       const frames = malformedFrames(10_000, route.length)
       let sent = 0
       let failures = 0
@@ -119,7 +120,7 @@ test('10,000 malformed, truncated, oversized and random frames per route: no dae
         // /raft closes a connection at its first bad frame: reconnect and go on.
         let ws: WebSocket
         try {
-          ws = await openSocket(`${address}${route}`, c.secret, hello)
+          ws = await openSocket(`${address}${route}`, secret, hello)
         } catch (err) {
           assert.ok(++failures < 50, `cannot connect to ${route}: ${(err as Error).message}`)
           await sleep(5)
@@ -134,7 +135,7 @@ test('10,000 malformed, truncated, oversized and random frames per route: no dae
         }
       }
       // An oversized frame (over maxPayload) closes the connection, nothing more.
-      const big = await openSocket(`${address}${route}`, c.secret, hello)
+      const big = await openSocket(`${address}${route}`, secret, hello)
       const bigClosed = new Promise((r) => big.once('close', r))
       big.send(Buffer.alloc(route === '/raft' ? 65 * 1024 * 1024 : 2 * 1024 * 1024))
       await bigClosed

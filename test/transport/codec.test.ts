@@ -9,7 +9,8 @@ import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import type {Message} from '../../src/raft/types.js'
 import {
-  CodecError, decodeFrame, decodeMessage, encodeFrame, encodeMessage, encodeMessages, isValidNodeId, TYPE_CODES, WIRE_VERSION,
+  CodecError, decodeFrame, decodeFrameItems, decodeMessage, encodeChunk, encodeFrame, encodeMessage, encodeMessages, isValidNodeId,
+  MAX_CHUNK_HEADER_BYTES, TYPE_CODES, WIRE_VERSION,
 } from '../../src/transport/codec.js'
 import {MAX_MESSAGES_PER_FRAME} from '../../src/transport/limits.js'
 import {messageArb, sampleMessages} from './helpers.js'
@@ -226,5 +227,28 @@ describe('codec: hostile input', () => {
   it('non-Uint8Array input is BAD_FRAME', () => {
     throwsCode(() => decodeMessage('hello' as unknown as Uint8Array), 'BAD_FRAME')
     throwsCode(() => decodeFrame([1, 2, 3] as unknown as Uint8Array), 'BAD_FRAME')
+  })
+})
+
+describe('codec: snapshot chunks', () => {
+  it('round-trip beside messages; decodeFrame refuses them; a random chunk item decodes or throws CodecError', () => {
+    const heartbeat: Message = {type: 'heartbeat', from: 'a', to: 'b', term: 1, commit: 0, round: 1}
+    const chunk = {from: 'a', to: 'b', total: 10, offset: 4, data: Uint8Array.from([1, 2, 3])}
+    const frame = encodeFrame([encodeMessage(heartbeat), encodeChunk(chunk)])
+    assert.deepStrictEqual(decodeFrameItems(frame), [heartbeat, {type: 'snapshotChunk', ...chunk}])
+    throwsCode(() => decodeFrame(frame), 'BAD_FRAME')
+    const longest = encodeChunk({from: 'x'.repeat(64), to: 'y'.repeat(64), total: 1, offset: 0, data: new Uint8Array(1)})
+    assert.equal(longest.length, MAX_CHUNK_HEADER_BYTES + 1)
+    fc.assert(fc.property(fc.uint8Array({maxLength: 40}), (body) => {
+      decodesOrCodecError(() => decodeFrameItems(encodeFrame([Uint8Array.from([WIRE_VERSION, 9, ...body])])))
+    }))
+  })
+
+  it('the encoder refuses chunks that are empty or run past their total', () => {
+    const base = {from: 'a', to: 'b', total: 10, offset: 0, data: new Uint8Array(3)}
+    throwsCode(() => encodeChunk({...base, data: new Uint8Array(0)}), 'BAD_FRAME')
+    throwsCode(() => encodeChunk({...base, offset: 8}), 'BAD_FRAME')
+    throwsCode(() => encodeChunk({...base, total: 0}), 'BAD_FRAME')
+    throwsCode(() => encodeChunk({...base, from: ''}), 'BAD_FRAME')
   })
 })

@@ -1,8 +1,9 @@
 /**
  * PeerTransport tests on real sockets: three nodes exchanging every message type, coalescing,
  * reconnect after a peer restarts, bounded queues (drop + unreachable), hello validation,
- * malformed / oversized / random frames closing only the offending connection, ping liveness,
- * and close() leaving nothing behind.
+ * malformed / oversized / random frames closing only the offending connection, snapshots larger
+ * than a frame travelling as chunks (and bad chunk streams refused), ping liveness, and close()
+ * leaving nothing behind.
  */
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
@@ -10,7 +11,9 @@ import {after, afterEach, describe, it} from 'node:test'
 import fc from 'fast-check'
 import {WebSocketServer} from 'ws'
 import type {Message} from '../../src/raft/types.js'
-import {encodeMessages} from '../../src/transport/codec.js'
+import {encodeChunk, encodeFrame, encodeMessage, encodeMessages} from '../../src/transport/codec.js'
+import {DEFAULT_MAX_PAYLOAD_BYTES} from '../../src/transport/limits.js'
+import {RAFT_DEFAULTS} from '../../src/raft/config.js'
 import {PeerTransport} from '../../src/transport/peers.js'
 import {backoffDelay, normalizePeerUrl} from '../../src/transport/protocol.js'
 import {closeCode, connectAll, dial, helloHeaders, messageArb, sampleMessages, SECRET, startNode, waitFor} from './helpers.js'
@@ -106,6 +109,55 @@ describe('PeerTransport: exchange', () => {
   })
 })
 
+/** A snapshot message from `from` to `to` with `size` bytes of data (a recognisable pattern). */
+function bigSnapshot(from: string, to: string, size: number, term = 3): Extract<Message, {type: 'snapshot'}> {
+  const data = new Uint8Array(size)
+  for (let i = 0; i < size; i++) data[i] = (i * 31 + 7) & 0xff
+  return {type: 'snapshot', from, to, term, snapshot: {meta: {index: 9, term: 2, conf: {voters: [from, to], learners: []}}, data}}
+}
+
+describe('PeerTransport: snapshots larger than a frame', () => {
+  it('the default frame bound holds the largest append the core sends whole', () => {
+    const entry = {term: 1, index: 1, type: 'normal' as const, data: new Uint8Array(Math.max(RAFT_DEFAULTS.maxAppendBytes, RAFT_DEFAULTS.maxProposalBytes))}
+    const append = encodeMessage({type: 'append', from: 'x'.repeat(64), to: 'y'.repeat(64), term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [entry]})
+    assert.ok(encodeFrame([append]).length <= DEFAULT_MAX_PAYLOAD_BYTES)
+    assert.ok(DEFAULT_MAX_PAYLOAD_BYTES < 64 * 1024 * 1024)
+  })
+
+  it('a 5 MiB snapshot (over the 2 MiB default frame bound) arrives whole, in order with other messages', async () => {
+    const a = await start('a')
+    const b = await start('b')
+    connectAll([a, b])
+    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    const snapshot = bigSnapshot('a', 'b', 5 * 1024 * 1024)
+    assert.ok(snapshot.snapshot.data.length > DEFAULT_MAX_PAYLOAD_BYTES)
+    a.transport.send(heartbeat('a', 'b', 1))
+    a.transport.send(snapshot)
+    a.transport.send(heartbeat('a', 'b', 2))
+    await waitFor(() => b.inbox.length === 3, 'heartbeat, snapshot, heartbeat', 15_000)
+    assert.deepEqual(b.inbox.map((m) => m.type), ['heartbeat', 'snapshot', 'heartbeat'])
+    assert.deepStrictEqual(b.inbox[1], snapshot)
+    assert.equal(peerStats(a, 'b').droppedOversize, 0)
+    assert.ok(peerStats(b, 'a').framesReceived >= 3, 'the snapshot took several frames')
+  })
+
+  it('chunks follow a small maxPayload; the queue takes all of a snapshot\'s chunks or none', async () => {
+    const a = await start('a', {transport: {limits: {maxPayload: 4096, maxQueuedBytes: 60_000}}})
+    const b = await start('b', {transport: {limits: {maxPayload: 4096}}})
+    connectAll([a, b])
+    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    a.transport.send(bigSnapshot('a', 'b', 50_000, 4))
+    a.transport.send(bigSnapshot('a', 'b', 50_000, 5)) // does not fit beside the first: dropped whole
+    await waitFor(() => b.inbox.length === 1, 'the first snapshot')
+    assert.deepStrictEqual(b.inbox[0], bigSnapshot('a', 'b', 50_000, 4))
+    assert.equal(peerStats(a, 'b').droppedQueueFull, 1)
+    assert.ok(peerStats(b, 'a').framesReceived >= 13, 'at most one 4 KiB frame per chunk')
+    await waitFor(() => a.transport.isReachable('b'), 'reachable after the queue drains')
+    a.transport.send(heartbeat('a', 'b', 1))
+    await waitFor(() => b.inbox.length === 2, 'the link still works')
+  })
+})
+
 describe('PeerTransport: failures', () => {
   it('reconnects after a peer server restarts on the same port', async () => {
     const a = await start('a', {transport: {limits: {reconnectMinMs: 10, reconnectMaxMs: 50}}})
@@ -160,14 +212,16 @@ describe('PeerTransport: failures', () => {
   })
 
   it('drops oversized messages without breaking the link', async () => {
-    const a = await start('a', {transport: {limits: {maxPayload: 1024}}})
+    const a = await start('a', {transport: {limits: {maxPayload: 1024, maxSnapshotBytes: 4096}}})
     const b = await start('b')
     connectAll([a, b])
     await waitFor(() => a.transport.isReachable('b'), 'a → b up')
-    a.transport.send({type: 'snapshot', from: 'a', to: 'b', term: 1, snapshot: {meta: {index: 1, term: 1, conf: {voters: [], learners: []}}, data: new Uint8Array(2000)}})
+    const entry = {term: 1, index: 1, type: 'normal' as const, data: new Uint8Array(2000)}
+    a.transport.send({type: 'append', from: 'a', to: 'b', term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [entry]})
+    a.transport.send({type: 'snapshot', from: 'a', to: 'b', term: 1, snapshot: {meta: {index: 1, term: 1, conf: {voters: [], learners: []}}, data: new Uint8Array(5000)}})
     a.transport.send(heartbeat('a', 'b', 1))
     await waitFor(() => b.inbox.length === 1, 'the heartbeat')
-    assert.equal(peerStats(a, 'b').droppedOversize, 1)
+    assert.equal(peerStats(a, 'b').droppedOversize, 2, 'an append over maxPayload and a snapshot over maxSnapshotBytes')
     assert.equal(peerStats(a, 'b').connects, 1)
   })
 
@@ -277,6 +331,49 @@ describe('PeerTransport: hostile inbound', () => {
     await waitFor(() => a.transport.isReachable('b'), 'a → b up')
     a.transport.send(heartbeat('a', 'b', 1))
     await waitFor(() => b.inbox.length === 1, 'valid delivery after the oversized frame')
+  })
+
+  it('an authenticated peer\'s frame over the default bound (3 MiB) closes its connection with 1009 unread', async () => {
+    const b = await start('b')
+    const result = await dial(b.server.url('/raft'), {headers: helloHeaders('a', 'b')})
+    assert.equal(result.kind, 'open')
+    if (result.kind !== 'open') return
+    const code = closeCode(result.ws)
+    result.ws.send(new Uint8Array(3 * 1024 * 1024))
+    assert.equal(await code, 1009)
+    assert.equal(b.inbox.length, 0)
+  })
+
+  it('refuses bad chunk streams with 1008: oversized, out of order, interleaved, not a snapshot', async () => {
+    const b = await start('b', {transport: {limits: {maxPayload: 4096, maxSnapshotBytes: 8192}}})
+    const url = b.server.url('/raft')
+    const send = async (...frames: Uint8Array[]): Promise<number> => {
+      const result = await dial(url, {headers: helloHeaders('a', 'b')})
+      assert.equal(result.kind, 'open')
+      if (result.kind !== 'open') return -1
+      const code = closeCode(result.ws)
+      for (const frame of frames) result.ws.send(frame)
+      return code
+    }
+    const chunk = (total: number, offset: number, length: number, from = 'a') => encodeFrame([encodeChunk({from, to: 'b', total, offset, data: new Uint8Array(length)})])
+    const whole = encodeMessage(bigSnapshot('a', 'b', 6000))
+    const piece = (offset: number, end: number) => encodeFrame([encodeChunk({from: 'a', to: 'b', total: whole.length, offset, data: whole.subarray(offset, end)})])
+    assert.equal(await send(chunk(9000, 0, 100)), 1008, 'announces more than maxSnapshotBytes')
+    assert.equal(await send(chunk(5000, 100, 100)), 1008, 'does not start at 0')
+    assert.equal(await send(piece(0, 3000), piece(3001, whole.length)), 1008, 'a gap')
+    assert.equal(await send(piece(0, 3000), encodeMessages([heartbeat('a', 'b', 1)])), 1008, 'a message inside the snapshot')
+    assert.equal(await send(chunk(5000, 0, 100, 'mallory')), 1008, 'spoofed sender')
+    const append = encodeMessage({type: 'append', from: 'a', to: 'b', term: 1, prevIndex: 0, prevTerm: 0, commit: 0, entries: [{term: 1, index: 1, type: 'normal', data: new Uint8Array(5000)}]})
+    const asChunks = [encodeChunk({from: 'a', to: 'b', total: append.length, offset: 0, data: append.subarray(0, 3000)}), encodeChunk({from: 'a', to: 'b', total: append.length, offset: 3000, data: append.subarray(3000)})]
+    assert.equal(await send(encodeFrame([asChunks[0]!]), encodeFrame([asChunks[1]!])), 1008, 'chunks of an append')
+    assert.equal(b.inbox.length, 0)
+    const good = await dial(url, {headers: helloHeaders('a', 'b')})
+    assert.equal(good.kind, 'open')
+    if (good.kind !== 'open') return
+    for (const frame of [piece(0, 3000), piece(3000, whole.length), encodeMessages([heartbeat('a', 'b', 1)])]) good.ws.send(frame)
+    await waitFor(() => b.inbox.length === 2, 'a good chunk stream, then a heartbeat')
+    assert.deepStrictEqual(b.inbox, [bigSnapshot('a', 'b', 6000), heartbeat('a', 'b', 1)])
+    good.ws.terminate()
   })
 
   it('10,000 random frames: the server stays up and a valid peer still works', async () => {

@@ -80,6 +80,9 @@ describe('TLS (wss)', {skip}, () => {
     a.transport.send(message)
     await waitFor(() => b.inbox.length === 1, 'delivery over wss')
     assert.deepStrictEqual(b.inbox[0], message)
+    // The TLS socket of an authenticated upgrade leaves the unauthenticated budget (and its deadline).
+    assert.equal(b.server.stats().authenticatedConnections, 1)
+    assert.equal(b.server.stats().pendingConnections, 0)
   })
 
   it('a peer without the CA fails certificate verification and never connects', async () => {

@@ -9,19 +9,19 @@ export default class NodeRun extends BaseCommand {
   static override enableJsonFlag = false
   static override summary = 'Run one Raft node in the foreground'
   static override description = `Starts a daemon that recovers its log from --data-dir, listens on --listen for peers
-(/raft), clients (/client) and operators (/admin), all authenticated with the cluster secret,
-and serves GET /health and GET /metrics (Prometheus) on the same port. SIGTERM or SIGINT stop it
+(/raft, authenticated with the peer secret of --peer-secret-file), clients (/client) and operators
+(/admin, both with the client secret of --secret-file), and serves GET /health and GET /metrics (Prometheus) on the same port. SIGTERM or SIGINT stop it
 gracefully (exit 0). A new cluster's founders all pass the same --initial-cluster; a node that
 joins an existing cluster passes none and is added with "raftctl member add".`
 
   static override examples = [
     {
       description: 'Three founders on one machine (run each in its own terminal)',
-      command: '<%= config.bin %> <%= command.id %> --id n1 --listen 127.0.0.1:7001 --data-dir ./n1 --secret-file ./secret --initial-cluster n1,n2,n3 --peers n2=127.0.0.1:7002,n3=127.0.0.1:7003',
+      command: '<%= config.bin %> <%= command.id %> --id n1 --listen 127.0.0.1:7001 --data-dir ./n1 --secret-file ./secret --peer-secret-file ./peer-secret --initial-cluster n1,n2,n3 --peers n2=127.0.0.1:7002,n3=127.0.0.1:7003',
     },
     {
       description: 'A node on another host, with TLS',
-      command: '<%= config.bin %> <%= command.id %> --id n4 --listen 0.0.0.0:7001 --advertise wss://10.0.0.4:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peers n1=wss://10.0.0.1:7001 --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem',
+      command: '<%= config.bin %> <%= command.id %> --id n4 --listen 0.0.0.0:7001 --advertise wss://10.0.0.4:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --peers n1=wss://10.0.0.1:7001 --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem',
     },
   ]
 
@@ -33,7 +33,8 @@ joins an existing cluster passes none and is added with "raftctl member add".`
     peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: O.peers.default}),
     'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
-    'secret-file': Flags.string({description: 'file holding the cluster secret (first line, at least 16 characters)'}),
+    'secret-file': Flags.string({description: 'file holding the client secret (first line, at least 16 characters)'}),
+    'peer-secret-file': Flags.string({description: 'file holding the peer secret, the only credential /raft accepts (without it, any client can speak as a peer: a warning is logged)'}),
     tick: Flags.string({description: 'duration of one Raft tick', default: O.tick.default}),
     'election-ticks': Flags.integer({description: 'election timeout base T in ticks (timeouts drawn from [T, 2T))', default: O['election-ticks'].default}),
     'heartbeat-ticks': Flags.integer({description: 'heartbeat interval in ticks', default: O['heartbeat-ticks'].default}),
