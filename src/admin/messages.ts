@@ -5,7 +5,7 @@
  * in src/raft) are re-declared here because src/admin imports nothing from other folders; a
  * test checks that the core's types stay assignable to them.
  */
-import type {ErrorCode} from './errors.js'
+import type {ErrorCode} from '../common/errors.js'
 
 /** Version number carried in every frame (`"v": 1`). */
 export const PROTOCOL_VERSION = 1

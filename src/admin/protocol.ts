@@ -7,7 +7,7 @@
  *
  * Pure data and functions: no I/O, no imports outside src/admin.
  */
-import {OUTCOME_UNKNOWN_CODES, isErrorCode, type ErrorCode} from './errors.js'
+import {OUTCOME_UNKNOWN_CODES, isErrorCode, type ErrorCode} from '../common/errors.js'
 import {DEFAULT_PROTOCOL_LIMITS, resolveProtocolLimits, type ProtocolLimits} from './limits.js'
 import {
   PROTOCOL_VERSION,

@@ -4,7 +4,7 @@
  * DESIGN.md §4. Commands stay thin: parse, call a library folder, render or return JSON.
  */
 import {Command, Flags, Errors} from '@oclif/core'
-import {RaftctlError, isErrorCode, EXIT_CODES} from '../admin/errors.js'
+import {RaftctlError, isErrorCode, EXIT_CODES} from '../common/errors.js'
 import {withUnknownOutcome} from '../client/errors.js'
 import {unexpectedArgumentsMessage} from './usage.js'
 

@@ -4,7 +4,7 @@
  * fault on the chosen nodes and reports it (one line, or the JSON document).
  */
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import type {FaultSpec} from '../admin/protocol.js'
 import type {AddResult, ClusterChaos, LocalCluster, NodeOutcome} from '../cluster/index.js'
 import {ReportedError} from './base.js'

@@ -6,7 +6,7 @@
  */
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, clusterFlags} from './base.js'
-import {parseDurationFlag, type DurationKind} from './parse.js'
+import {parseDurationFlag, type DurationKind} from '../common/units.js'
 import type {HeldLock, LocalCluster} from '../cluster/index.js'
 import type {AdminClient} from '../client/index.js'
 
@@ -73,7 +73,7 @@ export abstract class ClusterCommand extends BaseCommand {
   }
 
   /**
-   * Parse the value of the duration flag `flag`, at least the minimum of `kind` (src/cli/parse.ts
+   * Parse the value of the duration flag `flag`, at least the minimum of `kind` (src/common/units.ts
    * DURATION_MINIMUMS). BAD_USAGE on bad text or a value below the minimum, naming the flag.
    */
   protected duration(text: string, flag: string, kind: DurationKind): number {

@@ -7,7 +7,7 @@
  * partition) is down. Pure functions over a status snapshot; the commands do the I/O.
  */
 import type {ClusterStatus} from '../cluster/index.js'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {formatDuration, plural} from './render.js'
 
 /** Voters, quorum, failures tolerated, and live voters. */

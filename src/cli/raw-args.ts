@@ -7,7 +7,7 @@
  */
 import {isUtf8} from 'node:buffer'
 import {readFileSync} from 'node:fs'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 
 /** What a lossy UTF-8 decoding puts in place of each invalid sequence. */
 const REPLACEMENT = '\uFFFD'

@@ -13,7 +13,7 @@ import {
   DEFAULT_MAX_RESPONSE_BYTES, encodeRequest, isOutcomeUnknown, parseResponse, specOf,
   type AdminEvent, type ProtocolError, type ProtocolLimits, type RequestParamsMap, type RequestType, type ResultMap, type ServerMessage,
 } from '../admin/protocol.js'
-import type {ErrorCode} from '../admin/errors.js'
+import type {ErrorCode} from '../common/errors.js'
 import {ClientError} from './errors.js'
 
 /** Default time a request (and the connection's opening handshake) may take: 5 s. */

@@ -1,10 +1,10 @@
 /**
- * ClientError: what every client method throws. It carries a stable code (src/admin/errors.ts),
+ * ClientError: what every client method throws. It carries a stable code (src/common/errors.ts),
  * the leader hint of a `NOT_LEADER` answer, and `unknown`: whether a write may or may not have
  * been applied. It extends RaftctlError, so the CLI maps it to an exit code like any other
  * error; an unknown outcome always maps to exit code 3.
  */
-import {EXIT_CODES, RaftctlError, isErrorCode, type ErrorCode} from '../admin/errors.js'
+import {EXIT_CODES, RaftctlError, isErrorCode, type ErrorCode} from '../common/errors.js'
 import type {LeaderHint} from '../admin/protocol.js'
 
 /** Options of a {@link ClientError}. */

@@ -18,7 +18,7 @@ export {
 } from './connection.js'
 export {ClientError, toClientError, type ClientErrorOptions} from './errors.js'
 export {routeUrl} from './endpoints.js'
-export {EXIT_CODES, OUTCOME_UNKNOWN_CODES, RaftctlError, isErrorCode, type ErrorCode} from '../admin/errors.js'
+export {EXIT_CODES, OUTCOME_UNKNOWN_CODES, RaftctlError, isErrorCode, type ErrorCode} from '../common/errors.js'
 export {
   DEFAULT_PROTOCOL_LIMITS, PROTOCOL_VERSION, ROUTE_PATHS,
   type AdminEvent, type AdminEventType, type AppendResult, type CasResult, type Cause, type ConfInfo, type DeleteResult,

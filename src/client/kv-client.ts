@@ -15,7 +15,7 @@
  */
 import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {ErrorCode} from '../admin/errors.js'
+import type {ErrorCode} from '../common/errors.js'
 import type {
   AppendResult, CasResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
   RequestParamsMap, ResultMap, Session,

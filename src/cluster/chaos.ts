@@ -11,7 +11,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import type {FaultInfo, FaultKind, FaultSpec} from '../admin/protocol.js'
-import {RaftctlError, isErrorCode, type ErrorCode} from '../admin/errors.js'
+import {RaftctlError, isErrorCode, type ErrorCode} from '../common/errors.js'
 import type {AdminClient} from '../client/index.js'
 import type {LocalCluster} from './cluster.js'
 import {activeNodes, findNode} from './manifest.js'

@@ -7,7 +7,7 @@
 import {existsSync} from 'node:fs'
 import {AdminClient, KvClient} from '../client/index.js'
 import type {NodeStatus} from '../admin/protocol.js'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {
   ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, ensurePeerSecret, findNode, listClusters, loadManifest,
   readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,

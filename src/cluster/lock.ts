@@ -18,7 +18,7 @@ import {randomBytes} from 'node:crypto'
 import {closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {dirname} from 'node:path'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 
 /** Defaults of {@link ClusterLockOptions}. */
 export const CLUSTER_LOCK_DEFAULTS = {

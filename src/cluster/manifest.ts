@@ -9,7 +9,7 @@ import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, r
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 
 /** One node of a local cluster. */
 export interface NodeEntry {

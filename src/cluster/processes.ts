@@ -7,7 +7,7 @@ import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
 
 /** The raftctl CLI entry point. */

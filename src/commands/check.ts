@@ -5,8 +5,8 @@
  */
 import {Args, Errors, Flags} from '@oclif/core'
 import {BaseCommand} from '../cli/base.js'
-import {parseDurationFlag, parseSize} from '../cli/parse.js'
-import {RaftctlError} from '../admin/errors.js'
+import {parseDurationFlag, parseSize} from '../common/units.js'
+import {RaftctlError} from '../common/errors.js'
 import type {CheckResult, Counterexample, OpRef} from '../verify/checker.js'
 
 /** What `check --json` prints: the checker's result plus the file and the budgets used. */

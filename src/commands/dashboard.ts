@@ -4,7 +4,7 @@
  */
 import {spawn} from 'node:child_process'
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {ClusterCommand} from '../cli/cluster-command.js'
 import {untilInterrupted} from '../cli/render.js'
 

@@ -6,9 +6,9 @@
 import {Flags} from '@oclif/core'
 import {ClusterCommand} from '../cli/cluster-command.js'
 import {ReportedError} from '../cli/base.js'
-import {parseDurationFlag, parseSize} from '../cli/parse.js'
+import {parseDurationFlag, parseSize} from '../common/units.js'
 import {styles, useColor} from '../cli/render.js'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {NEMESIS_KINDS, type NemesisKind} from '../verify/nemesis.js'
 import type {VerifyResult} from '../verify/result.js'
 

@@ -3,7 +3,7 @@
  * JSON config file, validated before anything starts.
  */
 import {readFileSync} from 'node:fs'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {DEFAULT_PREALLOCATE_BYTES, DEFAULT_SEGMENT_BYTES} from '../storage/index.js'
 
 /** Everything one node needs to run. */

@@ -4,7 +4,7 @@
  * about 6 MiB less resident memory per daemon. Local clusters spawn their daemons through it.
  * Errors print `Error [CODE]: message` on stderr and exit with the code's exit status.
  */
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {buildDaemonConfig} from './flags.js'
 import {runDaemon} from './main.js'
 import {parseRunArgs} from './run-args.js'

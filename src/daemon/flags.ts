@@ -3,8 +3,8 @@
  */
 import {readFileSync} from 'node:fs'
 import {resolve} from 'node:path'
-import {RaftctlError} from '../admin/errors.js'
-import {parseDurationFlag, parseSize} from '../cli/parse.js'
+import {RaftctlError} from '../common/errors.js'
+import {parseDurationFlag, parseSize} from '../common/units.js'
 import {DAEMON_DEFAULTS, parsePeers, readSecret, validateConfig, type DaemonConfig} from './config.js'
 
 /** The flags of `node run`, as oclif parses them. */

@@ -22,7 +22,7 @@ import {
   formatError, formatEvent, formatResponse, invalidUtf8Request, parseRequest, DEFAULT_PROTOCOL_LIMITS,
   type AdminEvent, type LeaderHint, type Members, type NodeStatus, type Request, type RequestOf, type RouteName,
 } from '../admin/protocol.js'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {normalizeAddress, type DaemonConfig} from './config.js'
 import {DaemonMetrics} from './metrics.js'
 import {HANDLERS, ServiceError, WRITE_HANDLERS, isWriteType, type Node as ServiceHost, type WriteType} from './services.js'
@@ -536,7 +536,7 @@ function send(ws: WebSocket, frame: string): void {
   ws.send(frame)
 }
 
-function toProtocolError(err: unknown): {code: import('../admin/errors.js').ErrorCode; message: string; leader?: LeaderHint} {
+function toProtocolError(err: unknown): {code: import('../common/errors.js').ErrorCode; message: string; leader?: LeaderHint} {
   if (err instanceof ServiceError) return err.leader ? {code: err.code, message: err.message, leader: err.leader} : {code: err.code, message: err.message}
   if (err instanceof RaftctlError) return {code: err.code, message: err.message}
   return {code: 'FAILED', message: (err as Error).message ?? String(err)}

@@ -3,7 +3,7 @@
  * the options, kinds and defaults of src/daemon/run-options.ts, the same ones the oclif command has.
  */
 import {parseArgs} from 'node:util'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import type {NodeRunFlags} from './flags.js'
 import {NODE_RUN_OPTIONS, type RunOption, type RunOptionName} from './run-options.js'
 

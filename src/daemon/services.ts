@@ -4,7 +4,7 @@
  * result, or a ServiceError with a stable code.
  */
 import {encodeCommand, type KvCommand, type KvOkResult, type KvResult} from '../kv/index.js'
-import type {ErrorCode} from '../admin/errors.js'
+import type {ErrorCode} from '../common/errors.js'
 import type {AdminEvent, LeaderHint, Members, NodeStatus, RequestOf, RequestType, ResultMap} from '../admin/protocol.js'
 import type {ProposalOutcome, Replica} from '../replica/replica.js'
 import type {RaftStatus} from '../raft/index.js'

@@ -7,7 +7,7 @@
  */
 import {randomBytes} from 'node:crypto'
 import {performance} from 'node:perf_hooks'
-import {RaftctlError, isErrorCode} from '../admin/errors.js'
+import {RaftctlError, isErrorCode} from '../common/errors.js'
 import type {AdminEvent, NodeStatus} from '../admin/protocol.js'
 import {AdminClient, type KvClient, type Subscription} from '../client/index.js'
 import {LAGGING_ENTRIES, activeNodes, isPaused, replicationLag, type LocalCluster, type NodeEntry} from '../cluster/index.js'

@@ -1,6 +1,6 @@
 /**
  * Error codes and the typed error of the key-value state machine. The code strings match the
- * stable codes of `src/admin/errors.ts` where one exists (BAD_REQUEST, PAYLOAD_TOO_LARGE,
+ * stable codes of `src/common/errors.ts` where one exists (BAD_REQUEST, PAYLOAD_TOO_LARGE,
  * STORAGE_FULL, CORRUPT); STALE_SEQUENCE and SESSION_EXPIRED are specific to client sessions.
  * This folder imports nothing outside itself, so the codes are plain string literals here.
  */

@@ -6,7 +6,7 @@
  * and, for a violation, finds the smallest failing prefix and describes it. See docs/checker.md.
  */
 import type {HistoryOp} from './history.js'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {compileKey, searchKey, type CompiledKey, type IndexedOp, type SearchBudget, type SearchOutcome, type UnknownReason, type Verdict} from './linearize.js'
 
 export type {UnknownReason, Verdict} from './linearize.js'

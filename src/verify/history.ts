@@ -4,7 +4,7 @@
  * a `BAD_INPUT` error naming the line) and the writer.
  */
 import {readFile} from 'node:fs/promises'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 
 /** The operations a history records. */
 export type OpKind = 'get' | 'put' | 'delete' | 'cas' | 'append'

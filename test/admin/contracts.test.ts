@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {describe, it} from 'node:test'
-import {EXIT_CODES, OUTCOME_UNKNOWN_CODES, type ErrorCode} from '../../src/admin/errors.js'
+import {EXIT_CODES, OUTCOME_UNKNOWN_CODES, type ErrorCode} from '../../src/common/errors.js'
 import {formatEvent, parseResponse, type AdminEvent, type MessageEvent, type Cause, type ProgressState, type RaftRole, type RequestParamsMap, type RequestType, type ResultMap} from '../../src/admin/protocol.js'
 import type {ProgressStatus, RaftStatus} from '../../src/raft/node.js'
 import type {Cause as CoreCause, RaftEvent, Role} from '../../src/raft/ready.js'

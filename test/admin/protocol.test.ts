@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
-import {isErrorCode} from '../../src/admin/errors.js'
+import {isErrorCode} from '../../src/common/errors.js'
 import {
   DEFAULT_PROTOCOL_LIMITS, PROTOCOL_VERSION, REQUEST_SPECS,
   encodeRequest, formatError, formatEvent, formatRequest, formatResponse, invalidUtf8Request, parseRequest, parseResponse,

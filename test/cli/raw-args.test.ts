@@ -6,7 +6,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {requireUtf8Args} from '../../src/cli/raw-args.js'
-import {RaftctlError} from '../../src/admin/errors.js'
+import {RaftctlError} from '../../src/common/errors.js'
 
 /** A raw command line as /proc/self/cmdline holds it: each argument followed by a NUL. */
 const commandLine = (...args: Buffer[]) => () => Buffer.concat(args.flatMap((a) => [a, Buffer.from([0])]))

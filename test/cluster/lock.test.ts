@@ -12,7 +12,7 @@ import {createInterface} from 'node:readline'
 import {fileURLToPath} from 'node:url'
 import {after, test} from 'node:test'
 import {acquireLock, isStale, readLockHolder, withLock} from '../../src/cluster/lock.js'
-import {RaftctlError} from '../../src/admin/errors.js'
+import {RaftctlError} from '../../src/common/errors.js'
 import {tempDir} from '../helpers.js'
 
 const dir = tempDir('raftctl-lock-')

@@ -6,7 +6,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {RaftctlError} from '../../src/admin/errors.js'
+import {RaftctlError} from '../../src/common/errors.js'
 import {formatHistory, formatHistoryLine, loadHistoryFile, parseHistory, parseHistoryLine, type HistoryOp} from '../../src/verify/history.js'
 import {tempDir} from '../helpers.js'
 

@@ -4,9 +4,9 @@
  * and of the daemons.
  */
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
-import {parseSize} from '../../cli/parse.js'
+import {parseSize} from '../../common/units.js'
 import {isTTY, renderTable} from '../../cli/render.js'
 import type {BenchReport} from '../../bench/run.js'
 import type {LoadProgress} from '../../bench/loadgen.js'

@@ -3,7 +3,7 @@
  * talk to each other (or, one-way, that hear without being heard).
  */
 import {Args, Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ChaosCommand, faultFlags, parseNodeList, type AddedFaultJson} from '../../cli/chaos.js'
 
 export default class ChaosPartition extends ChaosCommand {

@@ -3,7 +3,7 @@
  * it is applied, healed at the end (and on Ctrl-C).
  */
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ChaosCommand} from '../../cli/chaos.js'
 import {formatDuration, untilInterrupted} from '../../cli/render.js'

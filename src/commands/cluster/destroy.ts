@@ -3,7 +3,7 @@
  * data, logs). Asks first unless --yes; without a terminal it refuses (NEEDS_CONFIRMATION).
  */
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {canPrompt, plural} from '../../cli/render.js'
 

@@ -3,7 +3,7 @@
  * higher term; prints the leader and term before and after.
  */
 import {Args} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {alreadyLeading} from '../../cli/render.js'
 import type {ClusterStatus, NodeRow} from '../../cluster/index.js'

@@ -3,7 +3,7 @@
  * Exit 0 when swapped; exit 1 with CAS_MISMATCH when the comparison failed (nothing written).
  */
 import {Args, Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'

@@ -3,7 +3,7 @@
  * follower interactively on a terminal, or the most caught-up one otherwise.
  */
 import {Args} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {alreadyLeading, canPrompt} from '../../cli/render.js'
 import type {ClusterStatus, NodeRow} from '../../cluster/index.js'

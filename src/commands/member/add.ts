@@ -3,7 +3,7 @@
  * spawned and the local manifest is not changed).
  */
 import {Args, Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
 

@@ -2,7 +2,7 @@
  * `raftctl member list`: the configuration (voters and learners) as the leader reports it, with
  * each member's replication progress.
  */
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {formatDuration, renderTable} from '../../cli/render.js'
 import {replicationLag} from '../../cluster/index.js'

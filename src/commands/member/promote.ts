@@ -2,7 +2,7 @@
  * `raftctl member promote ID`: make a learner a voter.
  */
 import {Args, Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
 

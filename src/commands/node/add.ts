@@ -5,7 +5,7 @@
  */
 import {setTimeout as delay} from 'node:timers/promises'
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {checkPlan, describeChange, leaderChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
 import {startSpinner, type Spinner} from '../../cli/render.js'

@@ -3,7 +3,7 @@
  */
 import {existsSync} from 'node:fs'
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
 import {followLines, formatLogLine, lastLines} from '../../cli/logs.js'
 import {untilInterrupted, useColor} from '../../cli/render.js'

@@ -3,7 +3,7 @@
  * mark it removed in the manifest (its name is never reused).
  */
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, nodeArg, timeoutFlag} from '../../cli/cluster-command.js'
 import {checkPlan, describeChange, leaderChange, leaderHears, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
 import {startSpinner} from '../../cli/render.js'

@@ -4,7 +4,7 @@
  */
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 
 export default class SimRun extends BaseCommand {
   static override summary = 'Run the deterministic Raft simulator'

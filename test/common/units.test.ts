@@ -1,8 +1,8 @@
 /** Durations and sizes on the command line (DESIGN.md §5): accepted forms and BAD_USAGE errors. */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {DURATION_MINIMUMS, parseDuration, parseDurationFlag, parseSize} from '../../src/cli/parse.js'
-import {RaftctlError} from '../../src/admin/errors.js'
+import {DURATION_MINIMUMS, parseDuration, parseDurationFlag, parseSize} from '../../src/common/units.js'
+import {RaftctlError} from '../../src/common/errors.js'
 
 function assertBadUsage(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof RaftctlError && err.code === 'BAD_USAGE' && message.test(err.message))

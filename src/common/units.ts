@@ -1,10 +1,10 @@
 /**
- * Parsers for the command-line value forms of DESIGN.md §5: durations (`500ms`, `2s`, `1m`)
+ * A shared leaf (src/common: every layer outside the pure core may import it). Parsers for the command-line value forms of DESIGN.md §5: durations (`500ms`, `2s`, `1m`)
  * and sizes (`100`, `4KiB`, `1MiB`). Bad text is a `BAD_USAGE` error that shows the accepted forms.
  * Every duration flag has a named lower bound ({@link DURATION_MINIMUMS}, docs/cli.md "Durations"):
  * a value below it (`status --timeout 0s`) is refused rather than run to a meaningless result.
  */
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from './errors.js'
 
 const DURATION_UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}
 
