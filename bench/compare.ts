@@ -32,7 +32,7 @@ import {runClosedLoop, type ClosedLoopResult} from '../src/bench/closed-loop.js'
 import {CpuMeter, type CpuUsage} from '../src/bench/cpu.js'
 import {benchValue} from '../src/bench/loadgen.js'
 import {median, medianOf, pairedRatios} from '../src/bench/compare-stats.js'
-import {parseDuration, parseSize} from '../src/cli/parse.js'
+import {parseDuration, parseSize} from '../src/common/units.js'
 
 // ---------------------------------------------------------------------------------------------
 // Options

@@ -31,7 +31,7 @@ process.env.RAFTCTL_LATENCY_TRACE = out
 const {LocalCluster} = await import('../src/cluster/index.js')
 const {benchCluster} = await import('../src/bench/run.js')
 const {criticalPath, parseTrace} = await import('../src/bench/critical-path.js')
-const {parseDuration, parseSize} = await import('../src/cli/parse.js')
+const {parseDuration, parseSize} = await import('../src/common/units.js')
 
 const valueSize = parseSize(args['value-size']!)
 const home = mkdtempSync(join(tmpdir(), 'raftctl-latency-home-'))

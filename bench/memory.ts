@@ -16,7 +16,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {LocalCluster, activeNodes} from '../src/cluster/index.js'
 import {benchCluster, type BenchReport} from '../src/bench/run.js'
 import {processRssBytes} from '../src/bench/cpu.js'
-import {parseDuration} from '../src/cli/parse.js'
+import {parseDuration} from '../src/common/units.js'
 
 const {values: args} = parseArgs({
   options: {

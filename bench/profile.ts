@@ -16,7 +16,7 @@ import {join, relative} from 'node:path'
 import {parseArgs} from 'node:util'
 import {DAEMON_ENTRY, DAEMON_ENV, DAEMON_NODE_FLAGS, LocalCluster, RAFTCTL_BIN, activeNodes} from '../src/cluster/index.js'
 import {benchCluster} from '../src/bench/run.js'
-import {parseDuration, parseSize} from '../src/cli/parse.js'
+import {parseDuration, parseSize} from '../src/common/units.js'
 
 const {values: args} = parseArgs({
   options: {
