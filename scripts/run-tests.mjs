@@ -16,15 +16,21 @@
  */
 import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {availableParallelism, tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 /** The repository root (this file is in scripts/). */
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-/** Test files run in a process of their own: one at a time, since daemon tests need the CPU (DESIGN.md §5). */
+/**
+ * Test files run in a process of their own, one at a time when the run may start daemons (they
+ * need the CPU, and the machine is shared). Unit files start no process, hold no fixed port or
+ * path and assert no wall-clock window, so they run one per core: half of a unit run's time is
+ * the start-up of each file's process.
+ */
 const TEST_CONCURRENCY = 1
+const UNIT_TEST_CONCURRENCY = availableParallelism()
 
 /**
  * tsx keeps its compile cache in `$TMPDIR/tsx-<euid>`: a tool's cache, not a test's leftover. The
@@ -98,7 +104,8 @@ function shareTsxCache(tmp) {
 /** Run node's test runner over `files` with TMPDIR = `tmp`; resolves with its exit code. */
 function runNodeTests(files, tmp, unit) {
   const guard = unit ? ['--import', join(ROOT, 'scripts/no-child-processes.mjs')] : []
-  const args = ['--import', 'tsx', ...guard, '--test', `--test-concurrency=${TEST_CONCURRENCY}`, ...files]
+  const concurrency = unit ? UNIT_TEST_CONCURRENCY : TEST_CONCURRENCY
+  const args = ['--import', 'tsx', ...guard, '--test', `--test-concurrency=${concurrency}`, ...files]
   // A run of its own even when started from inside a test file (NODE_TEST_CONTEXT would make it report to that file's runner).
   const {NODE_TEST_CONTEXT: _inherited, ...env} = process.env
   const child = spawn(process.execPath, args, {cwd: ROOT, stdio: 'inherit', env: {...env, TMPDIR: tmp}})
