@@ -139,7 +139,7 @@ async function main() {
   return code
 }
 
-// Run only as a program (the runner's own test imports describeLeftovers).
+// Run only as a program, not when imported (describeLeftovers is exported for reuse).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.exitCode = await main()
 }
