@@ -23,7 +23,8 @@ afterEach(async () => {
   await node.stop()
 })
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Poll until `condition` holds; `timeoutMs` only bounds a hang (long enough for a busy machine). */
+async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not reached')

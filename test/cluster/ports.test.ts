@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {ephemeralRange, freePort, listenRange, PORT_QUARANTINE_MS, type PortRange} from '../../src/cluster/ports.js'
 import {recordedPorts} from '../../src/cluster/cluster.js'
 import {addNodeEntry, ClusterPaths, CLUSTER_DEFAULTS, createCluster} from '../../src/cluster/manifest.js'
-import {tempDir} from '../helpers.js'
+import {testTempDir} from '../helpers.js'
 
 function listen(port: number): Promise<Server | null> {
   return new Promise((resolve) => {
@@ -38,8 +38,8 @@ async function holdOne(range: PortRange, from: number): Promise<{port: number; s
   return null
 }
 
-test('ephemeralRange reads the kernel setting, and falls back to Linux default without it', () => {
-  const dir = tempDir('ports-')
+test('ephemeralRange reads the kernel setting, and falls back to Linux default without it', (t) => {
+  const dir = testTempDir(t, 'ports-')
   const file = join(dir, 'range')
   writeFileSync(file, '40000\t50000\n')
   assert.deepEqual(ephemeralRange(file), {low: 40_000, high: 50_000})
@@ -127,8 +127,8 @@ test('freePort: with no range the kernel picks; a bind error other than "taken" 
   await assert.rejects(freePort('203.0.113.7', {range: {low: 20_000, high: 20_010}}), /EADDRNOTAVAIL/)
 })
 
-test('recordedPorts: the ports of every node recorded in the clusters of a RAFTCTL_HOME', () => {
-  const home = tempDir('ports-home-')
+test('recordedPorts: the ports of every node recorded in the clusters of a RAFTCTL_HOME', (t) => {
+  const home = testTempDir(t, 'ports-home-')
   for (const [name, ports] of [['a', [21_001, 21_002]], ['b', [21_003]]] as const) {
     const paths = new ClusterPaths(name, home)
     const m = createCluster(paths, CLUSTER_DEFAULTS)

@@ -1,10 +1,10 @@
 /**
  * Real daemons for integration tests: spawn `bin/run.js node run` processes on 127.0.0.1 with
  * free ports and a fresh data dir, track their pids, kill -9 / restart them, and stop every one
- * of them at the end. Requires `npm run build` (bin/run.js loads dist/).
+ * of them at the end, then remove the temp dir. Requires `npm run build` (bin/run.js loads dist/).
  */
 import {spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, writeFileSync, readFileSync, existsSync} from 'node:fs'
+import {mkdirSync, writeFileSync, readFileSync, existsSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {freePort} from '../../src/cluster/ports.js'
@@ -184,10 +184,11 @@ export class TestCluster {
     return existsSync(f) ? readFileSync(f, 'utf8') : ''
   }
 
-  /** Stop every daemon (SIGKILL) and close clients. */
+  /** Stop every daemon (SIGKILL), close clients, and remove the temp dir (data, logs, secret). */
   async shutdown(): Promise<void> {
     for (const c of this.clients) await c.close().catch(() => {})
     for (const id of this.procs.keys()) await this.kill(id)
+    rmSync(this.dir, {recursive: true, force: true})
   }
 }
 

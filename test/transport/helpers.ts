@@ -89,8 +89,8 @@ export function sampleMessages(from: NodeId, to: NodeId): Message[] {
 // Async helpers
 // ---------------------------------------------------------------------------------------------
 
-/** Poll `predicate` every 5 ms until true; reject after `timeoutMs` with `what`. */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/** Poll `predicate` every 5 ms until true; reject after `timeoutMs` with `what` (a bound on a hang, long enough for a busy machine). */
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

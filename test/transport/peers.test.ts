@@ -176,7 +176,7 @@ describe('PeerTransport: failures', () => {
     assert.ok(peerStats(a, 'b').droppedDisconnected >= 1)
 
     b = await start('b', {port})
-    await waitFor(() => a.transport.isReachable('b'), 'a reconnects to b', 5000)
+    await waitFor(() => a.transport.isReachable('b'), 'a reconnects to b')
     a.transport.send(heartbeat('a', 'b', 3))
     await waitFor(() => b.inbox.length === 1, 'delivery after restart')
     assert.equal((b.inbox[0] as Extract<Message, {type: 'heartbeat'}>).round, 3)
@@ -251,7 +251,7 @@ describe('PeerTransport: failures', () => {
       limits: {pingIntervalMs: 30, reconnectMinMs: 10, reconnectMaxMs: 20},
     })
     try {
-      await waitFor(() => connections >= 2, 'a second connection after missed pongs', 3000)
+      await waitFor(() => connections >= 2, 'a second connection after missed pongs')
       assert.match(transport.stats().peers[0]?.lastError ?? '', /missed 2 pongs/)
     } finally {
       await transport.close()

@@ -182,7 +182,9 @@ test('delay: write latency rises by about two one-way delays', async () => {
   assert.equal(r.exit, 0, r.stderr)
   assert.equal(r.json().forMs, 30_000)
   const slow = await writeLatency(7, 'slow')
-  assert.ok(slow >= 90 && slow > base + 70, `median put ${slow.toFixed(0)} ms with delay vs ${base.toFixed(0)} ms without`)
+  // A floor the delay sets (a busy machine only adds to it); not a margin over the base latency,
+  // which a busy machine stretches too (the base is printed for the reader).
+  assert.ok(slow >= 90, `median put ${slow.toFixed(0)} ms with delay vs ${base.toFixed(0)} ms without`)
   const hits = (await inspect()).nodes.map((n) => n.faults[0]?.hits ?? 0)
   assert.ok(hits.every((h) => h > 0), `every node delayed messages: ${hits}`)
 })
@@ -196,7 +198,8 @@ test('disk: a slow fsync raises write latency', async () => {
   assert.equal(r.exit, 0, r.stderr)
   assert.deepEqual(r.json().fault, {kind: 'disk', fsyncDelayMs: 60})
   const slow = await writeLatency(5, 'disk-slow')
-  assert.ok(slow >= 55 && slow > base + 40, `median put ${slow.toFixed(0)} ms with a slow disk vs ${base.toFixed(0)} ms`)
+  // A floor the slow fsync sets (each write waits for one); not a margin over the base latency.
+  assert.ok(slow >= 55, `median put ${slow.toFixed(0)} ms with a slow disk vs ${base.toFixed(0)} ms`)
 })
 
 test('drop: a moderate rate still commits (hits counted); rate 1 from the leader makes the others elect a new one', async () => {
@@ -251,8 +254,8 @@ test('--for: the fault heals by itself', async () => {
     assert.equal(n.faults.length, 1)
     assert.ok(n.faults[0]!.remainingMs !== null && n.faults[0]!.remainingMs <= 1000)
   }
-  await sleep(1300)
-  assert.ok((await inspect()).nodes.every((n) => n.faults.length === 0), 'healed by itself')
+  // Healed by the daemons' own timers (1 s); the wait only bounds a fault that never heals.
+  await eventually(async () => (await inspect()).nodes.every((n) => n.faults.length === 0), 15_000, 'healed by itself')
 })
 
 test('inspect --json shape; heal clears every fault; heal --id / --kind', async () => {

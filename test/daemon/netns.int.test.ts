@@ -8,7 +8,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {BIN, distBuilt, sleep} from './harness.js'
@@ -139,8 +139,10 @@ test('three daemons in three network namespaces: cutting the leader\'s link elec
     const got = probe('get', ...hosts.map((h) => h.url), 'during') as {value: string}
     assert.equal(got.value, 'partition')
   } finally {
+    const exited = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r))))
     for (const p of procs) p.kill('SIGKILL')
-    await sleep(200)
+    await Promise.all(exited)
     destroyNetwork(3)
+    rmSync(dir, {recursive: true, force: true})
   }
 })
