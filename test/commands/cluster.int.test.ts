@@ -288,15 +288,30 @@ test('cluster stop stops every node and reports it; the data stays', async () =>
   assert.ok(existsSync(join(home, 'default', 'nodes', 'n1')))
 })
 
-test('leader without a leader (every node stopped): exit 3, NO_LEADER; --json still prints {leader: null, term}', async () => {
+test('leader with every node stopped: exit 3, UNAVAILABLE naming each node (no node is listening)', async () => {
   const r = await raftctl('leader', '--json')
   assert.equal(r.exit, 3, r.stderr)
-  assert.deepEqual(keys(r.json()), ['leader', 'term'])
-  assert.equal(r.json().leader, null)
-  const human = await raftctl('leader')
-  assert.equal(human.exit, 3)
-  assert.equal(human.stdout, '')
-  assert.equal(human.stderr, 'Error [NO_LEADER]: no leader: no node is reachable (n1 down, n2 down, n3 down)\n')
+  assert.equal(r.json().error.code, 'UNAVAILABLE')
+  assert.match(r.json().error.message, /^no node is listening: n1 at ws:\/\/127\.0\.0\.1:\d+, n2 at .*, n3 at /)
+})
+
+test('leader without a leader (one of three nodes up): exit 3, NO_LEADER; --json still prints {leader: null, term}', async () => {
+  const start = await raftctl('node', 'start', 'n1', '--json')
+  assert.equal(start.exit, 0, start.stderr)
+  trackPid(start.json().pid)
+  try {
+    const r = await raftctl('leader', '--json')
+    assert.equal(r.exit, 3, r.stderr)
+    assert.deepEqual(keys(r.json()), ['leader', 'term'])
+    assert.equal(r.json().leader, null)
+    const human = await raftctl('leader')
+    assert.equal(human.exit, 3)
+    assert.equal(human.stdout, '')
+    assert.match(human.stderr, /^Error \[NO_LEADER\]: no leader \(highest term \d+\); an election may be in progress: retry, or pass --wait 5s\n$/)
+  } finally {
+    const stop = await raftctl('node', 'stop', 'n1')
+    assert.equal(stop.exit, 0, stop.stderr)
+  }
 })
 
 test('cluster destroy without --yes and without a TTY: exit 2, NEEDS_CONFIRMATION, nothing deleted', async () => {

@@ -7,7 +7,7 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 
 export default class Leader extends ClusterCommand {
   static override summary = 'Show the leader and its term'
-  static override description = `Asks every node for its status and prints the leader with the highest term and that term. Without a leader it says "no leader" and exits 3 (NO_LEADER), as every command that needs a leader does; under --json it still prints {"leader": null, "term"} with the highest term any node reports. --wait waits up to the given time for one to be elected. Subcommand: "raftctl leader transfer" hands leadership to another node.`
+  static override description = `Asks every node for its status and prints the leader with the highest term and that term. Without a leader it says "no leader" and exits 3 (NO_LEADER), as every command that needs a leader does; under --json it still prints {"leader": null, "term"} with the highest term any node reports. With no node of the cluster running it fails at once with UNAVAILABLE (exit 3), naming each node. --wait waits up to the given time for one to be elected. Subcommand: "raftctl leader transfer" hands leadership to another node.`
 
   static override examples = [
     {description: 'Who leads?', command: '<%= config.bin %> <%= command.id %>'},
