@@ -6,6 +6,7 @@ import {setImmediate as tick} from 'node:timers/promises'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {connect, type Socket} from 'node:net'
 
 /** Await before each runCommand so reporter events are not lost or captured. */
 export async function beforeCommand(): Promise<void> {
@@ -30,4 +31,23 @@ export function testTempDir(t: {after: (fn: () => void) => void}, prefix = 'raft
   const dir = tempDir(prefix)
   t.after(() => rmSync(dir, {recursive: true, force: true}))
   return dir
+}
+
+/** Connections a half-open flood test opens (issue: ~1,000 once filled every slot), this many at a time. */
+export const FLOOD_CONNECTIONS = 2000
+export const FLOOD_BATCH = 200
+
+/**
+ * Open one TCP connection to 127.0.0.1:`port` that sends part of a request's headers and never
+ * finishes them (an unauthenticated, half-sent request), recorded in `sockets` for the caller
+ * to destroy. Resolves once written, or once the server closed or refused it.
+ */
+export function openHalfSent(port: number, sockets: Socket[]): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect({host: '127.0.0.1', port})
+    sockets.push(socket)
+    socket.on('error', () => resolve())
+    socket.once('close', () => resolve())
+    socket.once('connect', () => socket.write('GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => resolve()))
+  })
 }

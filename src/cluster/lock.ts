@@ -15,10 +15,11 @@
  * holder killed outright leaves a stale lock that the next command takes over.
  */
 import {randomBytes} from 'node:crypto'
-import {closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {dirname} from 'node:path'
 import {RaftctlError} from '../common/errors.js'
+import {createWhole} from './files.js'
 
 /** Defaults of {@link ClusterLockOptions}. */
 export const CLUSTER_LOCK_DEFAULTS = {
@@ -149,7 +150,7 @@ export function isStale(holder: LockHolder): boolean {
 function tryAcquire(file: string, me: LockHolder): 'acquired' | 'contended' | LockHolder {
   mkdirSync(dirname(file), {recursive: true, mode: 0o700})
   for (let attempt = 0; attempt < TAKEOVER.attempts; attempt++) {
-    if (linkNew(file, me)) return 'acquired'
+    if (createWhole(file, `${JSON.stringify(me)}\n`)) return 'acquired'
     const other = readLockHolder(file)
     if (other !== null && !isStale(other)) return other
     removeStale(file, other)
@@ -162,21 +163,6 @@ function tryAcquire(file: string, me: LockHolder): 'acquired' | 'contended' | Lo
  * lock over, up to `rounds` more attempts `pauseMs` apart before CLUSTER_BUSY.
  */
 const TAKEOVER = {attempts: 3, rounds: 200, pauseMs: 5} as const
-
-/** Create `file` with `holder` as its whole content, atomically; false when it exists. */
-function linkNew(file: string, holder: LockHolder): boolean {
-  const tmp = `${file}.${process.pid}.${holder.token}.tmp`
-  writeFileSync(tmp, `${JSON.stringify(holder)}\n`, {mode: 0o600})
-  try {
-    linkSync(tmp, file)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw err
-  } finally {
-    rmSync(tmp, {force: true})
-  }
-}
 
 /**
  * Remove the lock `file` if it still is the stale one seen (`seen`; null: unreadable), under

@@ -5,11 +5,12 @@
  * cluster's lock (src/cluster/lock.ts) lives outside its folder, in RAFTCTL_HOME/.locks/, so
  * that it exists before the cluster is created and after it is destroyed.
  */
-import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import {RaftctlError} from '../common/errors.js'
+import {createWhole} from './files.js'
 
 /** One node of a local cluster. */
 export interface NodeEntry {
@@ -167,18 +168,7 @@ export function saveManifest(paths: ClusterPaths, m: Manifest): void {
  */
 export function ensurePeerSecret(paths: ClusterPaths): boolean {
   if (existsSync(paths.peerSecret)) return false
-  const tmp = `${paths.peerSecret}.${process.pid}.tmp`
-  writeFileSync(tmp, `${randomBytes(32).toString('hex')}\n`, {mode: 0o600})
-  try {
-    chmodSync(tmp, 0o600)
-    linkSync(tmp, paths.peerSecret)
-    return true
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw err
-  } finally {
-    rmSync(tmp, {force: true})
-  }
+  return createWhole(paths.peerSecret, `${randomBytes(32).toString('hex')}\n`)
 }
 
 /** Read the cluster secret. */

@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {rmSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {after, test} from 'node:test'
 import {promisify} from 'node:util'
 import {LocalCluster} from '../../src/cluster/index.js'
 import {BIN, distBuilt} from '../daemon/harness.js'
-import {tempDir} from '../helpers.js'
+import {FLOOD_BATCH, FLOOD_CONNECTIONS, openHalfSent, tempDir} from '../helpers.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 const home = tempDir('raftctl-flood-')
@@ -27,21 +27,6 @@ after(async () => {
   rmSync(home, {recursive: true, force: true})
 })
 
-/** Connections the flood opens, this many at a time. */
-const FLOOD_CONNECTIONS = 2000
-const FLOOD_BATCH = 200
-
-/** One TCP connection that sends part of a request's headers and never finishes them. */
-function halfSent(port: number): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect({host: '127.0.0.1', port})
-    sockets.push(socket)
-    socket.on('error', () => resolve())
-    socket.once('close', () => resolve())
-    socket.once('connect', () => socket.write('GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => resolve()))
-  })
-}
-
 test('2,000 half-sent connections to the leader: the CLI still sees it leading in the same term, and writes work', {skip}, async () => {
   // Election timeouts of 0.5–1 s: the test and three daemons share a busy 2-core machine, and
   // this is about connection slots, not CPU starvation (the defaults held in 8 measured runs).
@@ -49,7 +34,7 @@ test('2,000 half-sent connections to the leader: the CLI still sees it leading i
   const before = await cluster.waitForLeader()
   const leader = cluster.manifest().nodes.find((n) => n.id === before.leader)!
   for (let opened = 0; opened < FLOOD_CONNECTIONS; opened += FLOOD_BATCH) {
-    await Promise.all(Array.from({length: FLOOD_BATCH}, () => halfSent(leader.port)))
+    await Promise.all(Array.from({length: FLOOD_BATCH}, () => openHalfSent(leader.port, sockets)))
   }
   const status = await cluster.status()
   assert.equal(status.leader, before.leader, JSON.stringify(status.nodes.map((n) => [n.id, n.role, n.health])))

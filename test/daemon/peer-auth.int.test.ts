@@ -8,11 +8,12 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {rmSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {WebSocket} from 'ws'
 import {AdminClient} from '../../src/client/index.js'
 import {TestCluster, distBuilt, sleep} from './harness.js'
 import {DEFAULT_MAX_PAYLOAD_BYTES} from '../../src/transport/limits.js'
+import {FLOOD_BATCH, FLOOD_CONNECTIONS, openHalfSent} from '../helpers.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 
@@ -112,22 +113,6 @@ test('a follower catches up through a snapshot larger than the /raft frame bound
   }
 })
 
-/** Connections the flood opens; each sent the start of a request line and nothing more. */
-const FLOOD_CONNECTIONS = 2000
-/** Opened this many at a time. */
-const FLOOD_BATCH = 200
-
-/** Open one half-sent connection; resolves once written (or once the server closed it). */
-function halfSent(port: number, sockets: Socket[]): Promise<void> {
-  return new Promise((resolve) => {
-    const socket = connect({host: '127.0.0.1', port})
-    sockets.push(socket)
-    socket.on('error', () => resolve())
-    socket.once('close', () => resolve())
-    socket.once('connect', () => socket.write('GET /admin HTTP/1.1\r\nHost: 127.0.0.1\r\n', () => resolve()))
-  })
-}
-
 test('2,000 half-sent connections to the leader: it keeps leading, a client reaches it and a write succeeds', {skip}, async () => {
   // Election timeouts of 0.5–1 s (100 ticks of 5 ms): the test and three daemons share a busy
   // 2-core machine, and this test is about connection slots, not about CPU starvation.
@@ -138,7 +123,7 @@ test('2,000 half-sent connections to the leader: it keeps leading, a client reac
     const before = await c.waitForLeader()
     const spec = c.spec(before.leader)
     for (let opened = 0; opened < FLOOD_CONNECTIONS; opened += FLOOD_BATCH) {
-      await Promise.all(Array.from({length: FLOOD_BATCH}, () => halfSent(spec.port, sockets)))
+      await Promise.all(Array.from({length: FLOOD_BATCH}, () => openHalfSent(spec.port, sockets)))
     }
     // The flood's latest sockets fill the leader's unauthenticated budget now: a new client
     // must still get in, be answered, and write.
