@@ -10,3 +10,7 @@ export {
 export {MemoryStorage, type MemoryStorageInit} from './memory.js'
 export {nodeFs, type FsOps} from './fs-ops.js'
 export type {StorageStats, StorageLogger, StorageLogLevel} from './types.js'
+export {
+  dumpStorage, readOnlyFs,
+  type StorageDump, type DumpEntry, type DumpOptions, type DumpProblem, type DumpProblemKind, type DumpSegment, type DumpSnapshot,
+} from './dump.js'
