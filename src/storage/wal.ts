@@ -1,7 +1,8 @@
 /**
  * The write-ahead log: segment files `wal/<16-hex first index>.log`, each a header followed by
  * records grouped in batches (one batch per save, closed by a STATE record). This module scans
- * segments at start-up (telling a torn tail from corruption) and appends batches afterwards
+ * segments at start-up (telling a torn tail from corruption; `inspectSegment` applies the same
+ * rules for a read-only reader, listing corruption instead of throwing) and appends batches afterwards
  * with one fdatasync each, undoing a failed append so the files stay consistent. The active
  * segment is kept zero-filled ahead of its end (preallocation): an append then overwrites blocks
  * the file already has, so its fdatasync has no size change to journal. A segment may therefore
