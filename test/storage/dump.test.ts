@@ -34,7 +34,7 @@ function writeStore(dir: string): void {
   s.close()
 }
 
-function loaded(dir: string): {entries: Entry[]; hardState: unknown} {
+function loaded(dir: string): {entries: readonly Entry[]; hardState: unknown} {
   const s = new FileStorage({dir, preallocateBytes: 0})
   const state = s.load()
   s.close()

@@ -58,7 +58,7 @@ Exit 0 for a clean log or one whose only problems are a torn tail or unknown fil
     }
     if (header.corrupt) {
       const n = header.problems.filter((p) => p.kind === 'corrupt').length
-      throw new ReportedError('CORRUPT', `${n} corrupt record(s) or file(s) in ${header.dir} (listed above)`)
+      throw new ReportedError('CORRUPT', `${n} corruption problem(s) in ${header.dir} (listed above)`)
     }
     return undefined
   }
