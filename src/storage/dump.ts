@@ -75,7 +75,7 @@ export interface StorageDump {
   readonly segments: readonly DumpSegment[]
   /** The live log in index order; around a gap (corruption), the entries before it, then those after. */
   readonly entries: readonly DumpEntry[]
-  /** Every problem, in the order found: snapshots, segments in log order, then replay. */
+  /** Every problem, in the order found: snapshot files, then each segment in log order (its scan, then its replay), then how the log fits the snapshot. */
   readonly problems: readonly DumpProblem[]
 }
 
@@ -123,6 +123,10 @@ class Reader {
   readonly problems: DumpProblem[] = []
   /** The newest snapshot file is unreadable or corrupt: recovery would refuse, and the log cannot be judged against it. */
   newestSnapshotBad = false
+  /** Entries before a gap (corruption), in index order: the replay restarts after it. */
+  readonly before: ReplayItem[] = []
+  readonly replay = new Replay((file, offset, reason) => this.problem('corrupt', file, offset, reason), (items) => this.before.push(...items))
+  readonly #paths = new Map<number, string>()
   readonly ops: FsOps
   readonly maxRecordBytes: number
 
@@ -169,10 +173,15 @@ class Reader {
     return found
   }
 
-  segments(walDir: string): InspectedSegment[] {
+  /**
+   * Scan and replay each segment in log order, keeping only the replayed log and a summary of
+   * each segment (a segment's records are dropped once replayed, so the peak is the live log
+   * plus one segment, as in recovery).
+   */
+  segments(walDir: string): DumpSegment[] {
     const {segments, strangers} = listOrNone(() => listSegmentFiles(this.ops, walDir), {segments: [], strangers: []})
     for (const name of strangers) this.problem('unknown', join(walDir, name), null, 'not a WAL segment; recovery ignores it')
-    const scanned: InspectedSegment[] = []
+    const summaries: DumpSegment[] = []
     segments.forEach((ref, k) => {
       const buf = this.read(ref.path)
       if (buf === null) return
@@ -180,9 +189,11 @@ class Reader {
       const seg = inspectSegment(buf, ref, isLast, this.maxRecordBytes)
       for (const d of seg.damage) this.problem('corrupt', ref.path, d.offset, d.reason)
       if (isLast) this.tornTail(seg)
-      scanned.push(seg)
+      this.#paths.set(seg.name, seg.path)
+      this.replay.segment(seg)
+      summaries.push({file: seg.path, name: seg.name, bytes: seg.fileBytes, dataBytes: seg.dataBytes, batches: seg.batches.length})
     })
-    return scanned
+    return summaries
   }
 
   /** The last segment's torn tail, as recovery's repairTail sees it (a last segment without a complete batch is deleted). */
@@ -193,22 +204,19 @@ class Reader {
     this.problem('torn', seg.path, torn.offset, `torn tail: ${torn.reason} (what a crash leaves; ${repair})`)
   }
 
-  replay(segments: readonly InspectedSegment[]): {replay: Replay; before: ReplayItem[]} {
-    const before: ReplayItem[] = []
-    const replay = new Replay((file, offset, reason) => this.problem('corrupt', file, offset, reason), (items) => before.push(...items))
-    for (const seg of segments) replay.segment(seg)
-    return {replay, before}
+  pathOf(name: number): string {
+    return this.#paths.get(name) ?? '(unknown segment)'
   }
 
   /** Report how the log fits the newest snapshot, as recovery would judge it. */
-  fit(replay: Replay, newest: DumpSnapshot | undefined, pathOf: (seg: number) => string): void {
-    const log = replay.log
+  fit(newest: DumpSnapshot | undefined): void {
+    const log = this.replay.log
     const fit = snapshotFit(log, newest?.meta ?? null)
     if (fit === 'fits') return
     const first = log.at(log.firstIndex)!
     const snapIndex = newest?.meta.index ?? 0
-    if (fit === 'missing') this.problem('corrupt', pathOf(first.seg), first.offset, `log starts at entry ${log.firstIndex} but the snapshot ends at ${snapIndex}: entries are missing`)
-    else this.problem('torn', pathOf(first.seg), first.offset, `entries ${log.firstIndex}..${log.lastIndex} do not continue the snapshot at index ${snapIndex} (an interrupted snapshot install); recovery discards them`)
+    if (fit === 'missing') this.problem('corrupt', this.pathOf(first.seg), first.offset, `log starts at entry ${log.firstIndex} but the snapshot ends at ${snapIndex}: entries are missing`)
+    else this.problem('torn', this.pathOf(first.seg), first.offset, `entries ${log.firstIndex}..${log.lastIndex} do not continue the snapshot at index ${snapIndex} (an interrupted snapshot install); recovery discards them`)
   }
 }
 
@@ -222,18 +230,17 @@ export function dumpStorage(dir: string, options: DumpOptions = {}): StorageDump
   const reader = new Reader(dir, options)
   const {walDir, snapDir} = storagePaths(dir)
   const snapshots = reader.snapshots(snapDir)
-  const scanned = reader.segments(walDir)
-  const {replay, before} = reader.replay(scanned)
-  const pathOf = (name: number): string => scanned.find((s) => s.name === name)?.path ?? '(unknown segment)'
+  const segments = reader.segments(walDir)
+  const {replay, before} = reader
   // After a gap (already reported) the replayed log starts past it: judging it against the snapshot would only repeat that.
-  if (!reader.newestSnapshotBad && before.length === 0) reader.fit(replay, snapshots.find((s) => s.newest), pathOf)
+  if (!reader.newestSnapshotBad && before.length === 0) reader.fit(snapshots.find((s) => s.newest))
   const live = [...before, ...replay.log.itemsAfter(replay.log.firstIndex - 1)]
   return {
     dir,
     hardState: replay.hardState,
     snapshots,
-    segments: scanned.map((s) => ({file: s.path, name: s.name, bytes: s.fileBytes, dataBytes: s.dataBytes, batches: s.batches.length})),
-    entries: live.map((item) => ({entry: item.entry, file: pathOf(item.seg), offset: item.offset})),
+    segments,
+    entries: live.map((item) => ({entry: item.entry, file: reader.pathOf(item.seg), offset: item.offset})),
     problems: reader.problems,
   }
 }

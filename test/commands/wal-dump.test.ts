@@ -7,7 +7,7 @@
  */
 import {after, before, describe, it} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {cpSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -169,6 +169,25 @@ describe('wal dump DIR', () => {
     assert.equal(human.exit, 1)
     assert.ok(human.stdout.includes(`corrupt  ${seg} at byte offset ${entry5.offset}: checksum mismatch`), human.stdout)
     assert.match(human.stderr, /Error \[CORRUPT\]/)
+  })
+
+  it('a big log streams; a reader that stops early (| head) ends the command quietly, exit 0', async () => {
+    const dir = join(work, 'big')
+    const s = new FileStorage({dir: join(dir, 'raft'), syncMode: 'none'})
+    s.load()
+    for (let i = 1; i <= 5000; i++) s.save({entries: [{index: i, term: 1, type: 'normal', data: encodeCommand({op: 'put', key: `key-${i}`, value: 'v', session: {clientId: 'c1', seq: i}})}]})
+    s.close()
+    const child = spawn(process.execPath, [BIN, 'wal', 'dump', dir], {env: {...process.env, RAFTCTL_HOME: home}, stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const firstChunk = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())))
+    child.stdout.destroy() // as `| head` does: the reader goes away with most of the output unread
+    const exit = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+    assert.match(firstChunk, /^storage: /)
+    assert.equal(stderr, '')
+    assert.equal(exit, 0)
   })
 
   it('a folder without a WAL is NOT_FOUND', () => {

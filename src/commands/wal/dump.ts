@@ -7,10 +7,31 @@ import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
+import {StreamOutput} from '../../cli/stream-output.js'
+import type {WalDump as WalDumpReport} from '../../daemon/wal-dump.js'
 
-/** Write `text` to stdout, waiting when the pipe is full (a big dump streams instead of piling up in memory). */
-async function out(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()))
+/** One JSON document, the entries written one by one as they are decoded. */
+async function printJson(dump: WalDumpReport, out: StreamOutput): Promise<void> {
+  await out.write(`${JSON.stringify(dump.header).slice(0, -1)},"entries":[`)
+  let first = true
+  for (const e of dump.entries()) {
+    if (out.gone) return
+    await out.write(`${first ? '\n' : ',\n'}${JSON.stringify(e)}`)
+    first = false
+  }
+  await out.write(']}\n')
+}
+
+/** The header lines, one line per entry, the verdict. */
+async function printHuman(dump: WalDumpReport, out: StreamOutput): Promise<void> {
+  const {formatHeaderLines, formatEntryLine, formatVerdict, ENTRY_HEADING} = await import('../../daemon/wal-dump.js')
+  for (const line of formatHeaderLines(dump.header)) await out.write(`${line}\n`)
+  if (dump.header.shown > 0) await out.write(`${ENTRY_HEADING}\n`)
+  for (const e of dump.entries()) {
+    if (out.gone) return
+    await out.write(`${formatEntryLine(e)}\n`)
+  }
+  await out.write(`${formatVerdict(dump.header)}\n`)
 }
 
 export default class WalDump extends ClusterCommand {
@@ -39,22 +60,15 @@ Exit 0 for a clean log or one whose only problems are a torn tail or unknown fil
     const {args, flags} = await this.parse(WalDump)
     if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to) throw new RaftctlError('BAD_USAGE', `--from ${flags.from} is after --to ${flags.to}`)
     const dir = await this.dataDir(args.target, flags.cluster, flags.force)
-    const {walDump, formatHeaderLines, formatEntryLine, formatVerdict, ENTRY_HEADING} = await import('../../daemon/wal-dump.js')
+    const {walDump} = await import('../../daemon/wal-dump.js')
     const dump = walDump(dir, {from: flags.from, to: flags.to})
     const {header} = dump
-    if (this.jsonEnabled()) {
-      await out(`${JSON.stringify(header).slice(0, -1)},"entries":[`)
-      let first = true
-      for (const e of dump.entries()) {
-        await out(`${first ? '\n' : ',\n'}${JSON.stringify(e)}`)
-        first = false
-      }
-      await out(']}\n')
-    } else {
-      for (const line of formatHeaderLines(header)) await out(`${line}\n`)
-      if (header.shown > 0) await out(`${ENTRY_HEADING}\n`)
-      for (const e of dump.entries()) await out(`${formatEntryLine(e)}\n`)
-      await out(`${formatVerdict(header)}\n`)
+    const out = new StreamOutput()
+    try {
+      if (this.jsonEnabled()) await printJson(dump, out)
+      else await printHuman(dump, out)
+    } finally {
+      out.close()
     }
     if (header.corrupt) {
       const n = header.problems.filter((p) => p.kind === 'corrupt').length
