@@ -170,6 +170,11 @@ export interface InspectedSegment extends ScannedSegment {
   readonly damage: readonly SegmentDamage[]
 }
 
+/** The scan of a segment without a readable record (`torn`: its header is a torn write). */
+function noRecords(seg: SegmentRef, buf: Buffer, dataEnd: number, torn?: {offset: number; reason: string}): ScannedSegment {
+  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, dataBytes: dataEnd, ...(torn ? {torn} : {})}
+}
+
 /**
  * The scan shared by {@link scanSegment} and {@link inspectSegment}. Each corruption goes to
  * `report`: recovery's throws (so the scan stops at the first); the inspector's records it, and
@@ -186,11 +191,12 @@ function walkSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordByt
     report({offset, reason})
     return firstValidRecordAfter(buf, offset + 1, maxRecordBytes)
   }
-  const headerProblem = checkSegmentHeader(buf)
-  if (headerProblem !== null) {
-    const corruption = classifyBadRecord(buf, 0, dataEnd, headerProblem, isLast, maxRecordBytes)
-    const resume = corruption === null ? undefined : damaged(0, corruption)
-    if (resume === undefined) return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, dataBytes: dataEnd, ...(corruption === null ? {torn: {offset: 0, reason: headerProblem}} : {})}
+  const header = checkSegmentHeader(buf)
+  if (header !== null) {
+    const corruption = classifyBadRecord(buf, 0, dataEnd, header, isLast, maxRecordBytes)
+    if (corruption === null) return noRecords(seg, buf, dataEnd, {offset: 0, reason: header})
+    const resume = damaged(0, corruption)
+    if (resume === undefined) return noRecords(seg, buf, dataEnd)
     at = resume
   }
   while (at < buf.length) {

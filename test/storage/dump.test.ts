@@ -11,6 +11,9 @@ import {join} from 'node:path'
 import {FileStorage} from '../../src/storage/file-storage.js'
 import {dumpStorage, readOnlyFs} from '../../src/storage/dump.js'
 import {StorageError} from '../../src/storage/errors.js'
+import {DEFAULT_MAX_RECORD_BYTES} from '../../src/storage/file-storage.js'
+import {inspectSegment, listSegmentFiles, scanSegment} from '../../src/storage/wal.js'
+import {nodeFs} from '../../src/storage/fs-ops.js'
 import type {Entry} from '../../src/raft/types.js'
 import {copyDir, entries, entry, ids, snapshot, tempDir} from './helpers.js'
 
@@ -46,6 +49,44 @@ function flipByte(path: string, offset: number): void {
   buf[offset] ^= 0xff
   writeFileSync(path, buf)
 }
+
+describe('inspectSegment', () => {
+  it('agrees with recovery\'s scanSegment on every damage: the same first corruption (offset and message), or the same scan', (t) => {
+    const dir = tempDir(t)
+    const s = new FileStorage({dir, preallocateBytes: 512})
+    s.load()
+    for (let i = 1; i <= 12; i++) s.save({entries: i % 3 === 0 ? [] : [entry(i - Math.floor(i / 3), 1)], hardState: {term: 1, vote: 'n1', commit: i}}) // some batches hold only a STATE record
+    s.close()
+    const [ref] = listSegmentFiles(nodeFs, join(dir, 'wal')).segments
+    const original = readFileSync(ref.path)
+    let corruptions = 0
+    let torn = 0
+    for (let at = 0; at < original.length; at += 3) {
+      for (const isLast of [true, false]) {
+        const buf = Buffer.from(original)
+        buf[at] ^= 0x5a
+        const inspected = inspectSegment(buf, ref, isLast, DEFAULT_MAX_RECORD_BYTES)
+        const {damage, ...scan} = inspected
+        let thrown: unknown
+        try {
+          assert.deepEqual(scanSegment(buf, ref, isLast, DEFAULT_MAX_RECORD_BYTES), scan, `flip at ${at}`)
+        } catch (err) {
+          thrown = err
+        }
+        if (thrown instanceof StorageError) {
+          corruptions++
+          assert.equal(thrown.offset, damage[0]?.offset, `flip at ${at}: ${thrown.message}`)
+          assert.ok(thrown.message.endsWith(damage[0].reason), thrown.message)
+        } else {
+          if (thrown) throw thrown
+          assert.deepEqual(damage, [], `flip at ${at}`)
+          if (scan.torn) torn++
+        }
+      }
+    }
+    assert.ok(corruptions > 0 && torn > 0, `both verdicts exercised (${corruptions} corrupt, ${torn} torn)`)
+  })
+})
 
 describe('dumpStorage', () => {
   it('lists the hard state, snapshot, segments and live entries of a store, as recovery loads them, changing no file', (t) => {
