@@ -3,8 +3,8 @@
  * folder inside it), so that a command given a path can apply the same rules as one given the
  * node's name (e.g. `wal dump` refusing a running node's data).
  */
-import {realpathSync} from 'node:fs'
-import {relative, resolve, sep} from 'node:path'
+import {existsSync, realpathSync} from 'node:fs'
+import {join, relative, resolve, sep} from 'node:path'
 import {raftctlHome} from './manifest.js'
 
 function real(path: string): string {
@@ -17,12 +17,13 @@ function real(path: string): string {
 
 /**
  * The local cluster and node whose data directory is `dir` or holds it, or null when `dir` is
- * not inside a node's data directory under `home` (default RAFTCTL_HOME). Symbolic links are
- * resolved on both sides. Reads no file.
+ * not inside a node's data directory under `home` (default RAFTCTL_HOME), or that cluster has no
+ * manifest. Symbolic links are resolved on both sides.
  */
 export function localNodeOfDir(dir: string, home: string = raftctlHome()): {cluster: string; id: string} | null {
   const rel = relative(real(home), real(dir))
   if (rel === '' || rel.startsWith('..')) return null
   const [cluster, nodes, id] = rel.split(sep)
-  return cluster && nodes === 'nodes' && id ? {cluster, id} : null
+  if (!cluster || nodes !== 'nodes' || !id) return null
+  return existsSync(join(real(home), cluster, 'manifest.json')) ? {cluster, id} : null
 }

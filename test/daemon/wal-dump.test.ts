@@ -7,7 +7,8 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {mkdirSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
-import {describeEntry, formatEntryLine, resolveStorageDir} from '../../src/daemon/wal-dump.js'
+import {describeEntry, formatEntryLine, formatHeaderLines, formatVerdict, resolveStorageDir, STORAGE_SUBDIR, walDump} from '../../src/daemon/wal-dump.js'
+import {FileStorage} from '../../src/storage/index.js'
 import {encodeCommand, type KvCommand} from '../../src/kv/index.js'
 import {encodeConfChange, type EntryType} from '../../src/raft/index.js'
 import {tempDir} from '../helpers.js'
@@ -51,5 +52,25 @@ describe('resolveStorageDir', () => {
     assert.equal(resolveStorageDir(join(dir, 'node', 'raft')), join(dir, 'node', 'raft'))
     assert.throws(() => resolveStorageDir(dir), (e: {code?: string}) => e.code === 'NOT_FOUND')
     assert.throws(() => resolveStorageDir(join(dir, 'missing')), (e: {code?: string}) => e.code === 'NOT_FOUND')
+  })
+})
+
+describe('walDump', () => {
+  it('reports each snapshot file with its index, term, sizes and members, and only the entries in range', (t) => {
+    const dir = tempDir('raftctl-walstore-')
+    t.after(() => rmSync(dir, {recursive: true, force: true}))
+    const s = new FileStorage({dir: join(dir, STORAGE_SUBDIR), preallocateBytes: 0})
+    s.load()
+    for (let i = 1; i <= 6; i++) s.save({entries: [{index: i, term: 2, type: 'normal', data: encodeCommand({op: 'put', key: `k${i}`, value: 'v'})}], hardState: {term: 2, vote: null, commit: i}})
+    s.saveSnapshot({meta: {index: 4, term: 2, conf: {voters: ['n1', 'n2'], learners: ['n3']}}, data: new Uint8Array(10)}, 4)
+    s.close()
+    const dump = walDump(dir, {from: 5})
+    const [snap] = dump.header.snapshots
+    assert.deepEqual({...snap, file: undefined, bytes: undefined}, {file: undefined, index: 4, term: 2, bytes: undefined, dataBytes: 10, voters: ['n1', 'n2'], learners: ['n3'], newest: true})
+    assert.ok(snap.bytes > 10)
+    assert.deepEqual([...dump.entries()].map((e) => e.index), [5, 6])
+    assert.deepEqual({entryCount: dump.header.entryCount, shown: dump.header.shown, clean: dump.header.clean, corrupt: dump.header.corrupt}, {entryCount: 6, shown: 2, clean: true, corrupt: false})
+    assert.ok(formatHeaderLines(dump.header).some((l) => l.startsWith('snapshot: index 4, term 2, ') && l.includes('voters n1 n2, learners n3')))
+    assert.equal(formatVerdict(dump.header), 'verdict: clean')
   })
 })

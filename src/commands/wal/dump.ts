@@ -2,13 +2,17 @@
  * `raftctl wal dump DIR|NODE [--from N] [--to N] [--json]`: print a stopped node's WAL and
  * snapshots read-only, with every problem (etcd-dump-logs). The workflow is src/daemon/wal-dump.ts.
  */
-import {existsSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../admin/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {StreamOutput} from '../../cli/stream-output.js'
 import type {WalDump as WalDumpReport} from '../../daemon/wal-dump.js'
+
+function isDirectory(path: string): boolean {
+  return statSync(path, {throwIfNoEntry: false})?.isDirectory() ?? false
+}
 
 /** One JSON document, the entries written one by one as they are decoded. */
 async function printJson(dump: WalDumpReport, out: StreamOutput): Promise<void> {
@@ -80,7 +84,7 @@ Exit 0 for a clean log or one whose only problems are a torn tail or unknown fil
   /** The data directory of `target`: a path, or a node of the local cluster; NODE_RUNNING when its daemon runs (unless forced). */
   private async dataDir(target: string, clusterName: string, force: boolean): Promise<string> {
     const {LocalCluster, findNode, localNodeOfDir} = await import('../../cluster/index.js')
-    const isPath = target.includes('/') || existsSync(target)
+    const isPath = target.includes('/') || isDirectory(target)
     let node: {cluster: string; id: string} | null
     let dir = target
     if (isPath) {
