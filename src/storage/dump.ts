@@ -130,7 +130,7 @@ class Reader {
   readonly ops: FsOps
   readonly maxRecordBytes: number
 
-  constructor(readonly dir: string, options: DumpOptions) {
+  constructor(options: DumpOptions) {
     this.ops = readOnlyFs(options.fs)
     this.maxRecordBytes = Math.max(options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_RECORD_BYTES)
   }
@@ -176,7 +176,7 @@ class Reader {
   /**
    * Scan and replay each segment in log order, keeping only the replayed log and a summary of
    * each segment (a segment's records are dropped once replayed, so the peak is the live log
-   * plus one segment, as in recovery).
+   * plus one segment; recovery holds every segment's records until it replays them).
    */
   segments(walDir: string): DumpSegment[] {
     const {segments, strangers} = listOrNone(() => listSegmentFiles(this.ops, walDir), {segments: [], strangers: []})
@@ -227,7 +227,7 @@ class Reader {
  * sub-directories read as empty. Throws only for an unreadable directory listing.
  */
 export function dumpStorage(dir: string, options: DumpOptions = {}): StorageDump {
-  const reader = new Reader(dir, options)
+  const reader = new Reader(options)
   const {walDir, snapDir} = storagePaths(dir)
   const snapshots = reader.snapshots(snapDir)
   const segments = reader.segments(walDir)
