@@ -23,6 +23,7 @@ export const EXIT_CODES = {
   SPAWN_FAILED: 1,
   NOT_VOTER: 1,
   NOT_FOUND: 1,
+  NODE_RUNNING: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,

@@ -1,6 +1,7 @@
 /**
  * Durable storage for a Raft node: FileStorage (WAL segments, snapshot files) for the daemon,
  * MemoryStorage for tests and the simulator. Both implement the replica's Storage port.
+ * dumpStorage reads a FileStorage directory read-only and lists its problems (`raftctl wal dump`).
  */
 export {StorageError, type StorageErrorCode, type StorageErrorOptions} from './errors.js'
 export {
@@ -10,3 +11,7 @@ export {
 export {MemoryStorage, type MemoryStorageInit} from './memory.js'
 export {nodeFs, type FsOps} from './fs-ops.js'
 export type {StorageStats, StorageLogger, StorageLogLevel} from './types.js'
+export {
+  dumpStorage, readOnlyFs,
+  type StorageDump, type DumpEntry, type DumpOptions, type DumpProblem, type DumpProblemKind, type DumpSegment, type DumpSnapshot,
+} from './dump.js'

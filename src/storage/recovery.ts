@@ -52,7 +52,8 @@ export interface Recovered {
   readonly discardedLog: boolean
 }
 
-interface ReplayItem extends EntryLoc {
+/** A replayed entry with its location. */
+export interface ReplayItem extends EntryLoc {
   readonly entry: Entry
 }
 
@@ -109,12 +110,26 @@ function scanAll(ctx: RecoveryContext): ScannedSegment[] {
   return segments.map((ref, k) => readSegment(ctx, ref, k === segments.length - 1))
 }
 
-/** Replays batches in order. Entry rules mirror the writer's: no gaps; an index at or below the last restarts the suffix. */
-class Replay {
+/** Where a replay rule was broken: the record's file and offset, and why. */
+export type ReplayReport = (file: string, offset: number, reason: string) => void
+
+const throwCorrupt: ReplayReport = (file, offset, reason) => {
+  throw corrupt(file, offset, reason)
+}
+
+/**
+ * Replays batches in order. Entry rules mirror the writer's: no gaps; an index at or below the
+ * last restarts the suffix. A broken rule goes to `report`, which throws CORRUPT by default (the
+ * recovery path). A reader that lists problems instead passes its own: the replay then goes on,
+ * and on a gap the log restarts at the new entry, the entries before the gap going to `onRestart`.
+ */
+export class Replay {
   readonly log = new IndexedLog<ReplayItem>()
   hardState: HardState = EMPTY_HARD_STATE
   /** After a discarding snapshot record: the index the next entry must have. */
   #expect: number | undefined
+
+  constructor(private readonly report: ReplayReport = throwCorrupt, private readonly onRestart: (before: ReplayItem[]) => void = () => {}) {}
 
   segment(seg: ScannedSegment): void {
     for (const batch of seg.batches) {
@@ -129,10 +144,12 @@ class Replay {
   #entry(seg: ScannedSegment, offset: number, entry: Entry): void {
     const {index} = entry
     if (this.#expect !== undefined && index !== this.#expect) {
-      throw corrupt(seg.path, offset, `entry ${index} follows a snapshot that ends at ${this.#expect - 1}`)
+      this.report(seg.path, offset, `entry ${index} follows a snapshot that ends at ${this.#expect - 1}`)
     }
     if (this.log.length > 0 && index > this.log.lastIndex + 1) {
-      throw corrupt(seg.path, offset, `entry ${index} leaves a gap after entry ${this.log.lastIndex}`)
+      this.report(seg.path, offset, `entry ${index} leaves a gap after entry ${this.log.lastIndex}`)
+      this.onRestart(this.log.itemsAfter(this.log.firstIndex - 1))
+      this.log.clear(index)
     }
     this.log.put(index, {term: entry.term, seg: seg.name, offset, entry})
     this.#expect = undefined
@@ -149,6 +166,20 @@ class Replay {
   }
 }
 
+/**
+ * How a replayed log fits the snapshot: `fits`; `discard` when the log conflicts with the
+ * snapshot or ends before it (what a crash between writing a snapshot file and its WAL record
+ * leaves: recovery discards the log); `missing` when the log starts after `snapshot index + 1`
+ * (entries were lost: corruption). An empty log fits.
+ */
+export function snapshotFit(log: IndexedLog<{readonly term: number}>, meta: SnapshotMeta | null): 'fits' | 'discard' | 'missing' {
+  if (log.length === 0) return 'fits'
+  const snapIndex = meta?.index ?? 0
+  const atSnap = log.at(snapIndex)
+  if (log.lastIndex < snapIndex || (atSnap !== undefined && atSnap.term !== meta?.term)) return 'discard'
+  return log.firstIndex > snapIndex + 1 ? 'missing' : 'fits'
+}
+
 function pathOf(segments: readonly ScannedSegment[], name: number): string {
   return segments.find((s) => s.name === name)?.path ?? '(unknown segment)'
 }
@@ -161,15 +192,14 @@ function pathOf(segments: readonly ScannedSegment[], name: number): string {
  */
 function reconcile(ctx: RecoveryContext, replay: Replay, meta: SnapshotMeta | null, segments: readonly ScannedSegment[]): boolean {
   const log = replay.log
-  if (log.length === 0) return false
   const snapIndex = meta?.index ?? 0
-  const atSnap = log.at(snapIndex)
-  if (log.lastIndex < snapIndex || (atSnap !== undefined && atSnap.term !== meta?.term)) {
+  const fit = snapshotFit(log, meta)
+  if (fit === 'discard') {
     ctx.logger('warn', 'discarding WAL entries that do not continue the snapshot (interrupted snapshot install)', {snapshotIndex: snapIndex, firstIndex: log.firstIndex, lastIndex: log.lastIndex})
     log.clear(snapIndex + 1)
     return true
   }
-  if (log.firstIndex > snapIndex + 1) {
+  if (fit === 'missing') {
     const first = log.at(log.firstIndex)!
     throw corrupt(pathOf(segments, first.seg), first.offset, `log starts at entry ${log.firstIndex} but the snapshot ends at ${snapIndex}: entries are missing`)
   }

@@ -39,17 +39,19 @@ export function hex16(n: number): string {
   return n.toString(16).padStart(16, '0')
 }
 
-/** Snapshot files in `dir`, oldest (lowest index) first, and leftover temp files. */
-export function listSnapshotFiles(ops: FsOps, dir: string): {snapshots: SnapshotFileRef[]; temps: string[]} {
+/** Snapshot files in `dir`, oldest (lowest index) first, leftover temp files, and the names of other files found there. */
+export function listSnapshotFiles(ops: FsOps, dir: string): {snapshots: SnapshotFileRef[]; temps: string[]; strangers: string[]} {
   const snapshots: SnapshotFileRef[] = []
   const temps: string[] = []
+  const strangers: string[] = []
   for (const name of ops.readdirSync(dir)) {
     const m = NAME_RE.exec(name)
     if (m) snapshots.push({index: parseInt(m[1], 16), path: join(dir, name)})
     else if (name.endsWith(TEMP_SUFFIX)) temps.push(join(dir, name))
+    else strangers.push(name)
   }
   snapshots.sort((a, b) => a.index - b.index)
-  return {snapshots, temps}
+  return {snapshots, temps, strangers}
 }
 
 function encodeIds(ids: readonly NodeId[]): Buffer[] {
@@ -190,6 +192,14 @@ export function readSnapshotFile(ops: FsOps, path: string, expectedIndex: number
   } catch (err) {
     throw toStorageError(err, 'reading snapshot', path)
   }
+  return decodeSnapshotFile(buf, path, expectedIndex)
+}
+
+/**
+ * Validate and decode the bytes `buf` of the snapshot file `path`, expected to hold
+ * `expectedIndex`. Throws StorageError CORRUPT naming the file and offset on any mismatch.
+ */
+export function decodeSnapshotFile(buf: Buffer, path: string, expectedIndex: number): Snapshot {
   const metaEnd = checkFrame(buf, path)
   let meta: SnapshotMeta
   try {

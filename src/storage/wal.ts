@@ -1,7 +1,8 @@
 /**
  * The write-ahead log: segment files `wal/<16-hex first index>.log`, each a header followed by
  * records grouped in batches (one batch per save, closed by a STATE record). This module scans
- * segments at start-up (telling a torn tail from corruption) and appends batches afterwards
+ * segments at start-up (telling a torn tail from corruption; `inspectSegment` applies the same
+ * rules for a read-only reader, listing corruption instead of throwing) and appends batches afterwards
  * with one fdatasync each, undoing a failed append so the files stay consistent. The active
  * segment is kept zero-filled ahead of its end (preallocation): an append then overwrites blocks
  * the file already has, so its fdatasync has no size change to journal. A segment may therefore
@@ -135,29 +136,100 @@ function isTornByLostSectors(buf: Buffer, at: number, end: number, maxRecordByte
 }
 
 /**
- * Decide whether a bad record at `at` is a torn tail (returns) or corruption (throws CORRUPT);
- * `dataEnd` is {@link endOfData} of `buf`.
+ * Whether a bad record at `at` is corruption (returns the reason) or a torn tail (returns
+ * null); `dataEnd` is {@link endOfData} of `buf`.
  */
-function classifyBadRecord(buf: Buffer, seg: SegmentRef, at: number, dataEnd: number, reason: string, isLast: boolean, maxRecordBytes: number): void {
-  if (!isLast) throw corrupt(seg.path, at, `${reason} (not the last segment)`)
+function classifyBadRecord(buf: Buffer, at: number, dataEnd: number, reason: string, isLast: boolean, maxRecordBytes: number): string | null {
+  if (!isLast) return `${reason} (not the last segment)`
   const next = firstValidRecordAfter(buf, at + 1, maxRecordBytes)
-  if (next !== undefined && !isTornByLostSectors(buf, at, dataEnd, maxRecordBytes)) throw corrupt(seg.path, at, `${reason}, but a valid record follows at offset ${next}`)
+  if (next !== undefined && !isTornByLostSectors(buf, at, dataEnd, maxRecordBytes)) return `${reason}, but a valid record follows at offset ${next}`
+  return null
 }
 
-function scanHeader(buf: Buffer, seg: SegmentRef, dataEnd: number, isLast: boolean, maxRecordBytes: number): ScannedSegment | null {
-  const problem = checkSegmentHeader(buf)
-  if (problem === null) return null
-  classifyBadRecord(buf, seg, 0, dataEnd, problem, isLast, maxRecordBytes)
-  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, torn: {offset: 0, reason: problem}, dataBytes: dataEnd}
-}
-
-function decodeAt(seg: SegmentRef, at: number, type: number, payload: Buffer): WalRecord {
+function decodeAt(type: number, payload: Buffer): WalRecord | string {
   try {
     return decodeRecord(type, payload)
   } catch (err) {
-    const detail = err instanceof FormatError ? err.message : String(err)
-    throw corrupt(seg.path, at, `malformed record: ${detail}`)
+    return `malformed record: ${err instanceof FormatError ? err.message : String(err)}`
   }
+}
+
+/** A stretch of a segment that recovery refuses as corrupt: where it starts, and why. */
+export interface SegmentDamage {
+  readonly offset: number
+  readonly reason: string
+}
+
+/** What {@link inspectSegment} found: the scan, and every corruption in file order. */
+export interface InspectedSegment extends ScannedSegment {
+  /**
+   * Corruption found, in file order (empty for a segment recovery accepts). When there is any,
+   * `batches` also holds the valid records read around it, and an incomplete batch at the end of
+   * a segment that is not the last; `goodEnd` then means nothing.
+   */
+  readonly damage: readonly SegmentDamage[]
+}
+
+/** The scan of a segment without a readable record (`torn`: its header is a torn write). */
+function noRecords(seg: SegmentRef, buf: Buffer, dataEnd: number, torn?: {offset: number; reason: string}): ScannedSegment {
+  return {...seg, batches: [], goodEnd: 0, fileBytes: buf.length, dataBytes: dataEnd, ...(torn ? {torn} : {})}
+}
+
+/**
+ * The scan shared by {@link scanSegment} and {@link inspectSegment}. Each corruption goes to
+ * `report`: recovery's throws (so the scan stops at the first); the inspector's records it, and
+ * the scan goes on at the next valid record.
+ */
+function walkSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number, report: (damage: SegmentDamage) => void): ScannedSegment {
+  const dataEnd = endOfData(buf)
+  const batches: Batch[] = []
+  let pending: PlacedRecord[] = []
+  let at = SEGMENT_HEADER_BYTES
+  let goodEnd = at
+  let bad: {offset: number; reason: string} | undefined
+  const damaged = (offset: number, reason: string): number | undefined => {
+    report({offset, reason})
+    return firstValidRecordAfter(buf, offset + 1, maxRecordBytes)
+  }
+  const header = checkSegmentHeader(buf)
+  if (header !== null) {
+    const corruption = classifyBadRecord(buf, 0, dataEnd, header, isLast, maxRecordBytes)
+    if (corruption === null) return noRecords(seg, buf, dataEnd, {offset: 0, reason: header})
+    const resume = damaged(0, corruption)
+    if (resume === undefined) return noRecords(seg, buf, dataEnd)
+    at = resume
+  }
+  while (at < buf.length) {
+    const framed = frameAt(buf, at, maxRecordBytes)
+    if (!framed.ok && at >= dataEnd) break // the preallocated zeros: the segment's clean end
+    if (!framed.ok) {
+      const corruption = classifyBadRecord(buf, at, dataEnd, framed.reason, isLast, maxRecordBytes)
+      if (corruption === null) {
+        bad = {offset: at, reason: framed.reason}
+        break
+      }
+      const resume = damaged(at, corruption)
+      if (resume === undefined) break
+      at = resume
+      continue
+    }
+    const record = decodeAt(framed.type, framed.payload)
+    if (typeof record === 'string') report({offset: at, reason: record})
+    else pending.push({record, offset: at})
+    at = framed.end
+    if (framed.type === RecordType.STATE && typeof record !== 'string') {
+      batches.push({records: pending})
+      pending = []
+      goodEnd = at
+    }
+  }
+  if (pending.length > 0 && !isLast) {
+    report({offset: pending[0].offset, reason: 'incomplete batch at the end of a segment that is not the last'})
+    batches.push({records: pending})
+    pending = []
+  }
+  if (pending.length > 0) bad = {offset: pending[0].offset, reason: bad ? `incomplete batch ending in ${bad.reason}` : 'incomplete batch'}
+  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad, dataBytes: dataEnd}
 }
 
 /**
@@ -166,33 +238,20 @@ function decodeAt(seg: SegmentRef, at: number, type: number, payload: Buffer): W
  * file and offset, as does a bad record in the last segment that is followed by a valid one.
  */
 export function scanSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): ScannedSegment {
-  const dataEnd = endOfData(buf)
-  const torn = scanHeader(buf, seg, dataEnd, isLast, maxRecordBytes)
-  if (torn) return torn
-  const batches: Batch[] = []
-  let pending: PlacedRecord[] = []
-  let at = SEGMENT_HEADER_BYTES
-  let goodEnd = at
-  let bad: {offset: number; reason: string} | undefined
-  while (at < buf.length) {
-    const framed = frameAt(buf, at, maxRecordBytes)
-    if (!framed.ok && at >= dataEnd) break // the preallocated zeros: the segment's clean end
-    if (!framed.ok) {
-      classifyBadRecord(buf, seg, at, dataEnd, framed.reason, isLast, maxRecordBytes)
-      bad = {offset: at, reason: framed.reason}
-      break
-    }
-    pending.push({record: decodeAt(seg, at, framed.type, framed.payload), offset: at})
-    at = framed.end
-    if (framed.type === RecordType.STATE) {
-      batches.push({records: pending})
-      pending = []
-      goodEnd = at
-    }
-  }
-  if (pending.length > 0 && !isLast) throw corrupt(seg.path, pending[0].offset, 'incomplete batch at the end of a segment that is not the last')
-  if (pending.length > 0) bad = {offset: pending[0].offset, reason: bad ? `incomplete batch ending in ${bad.reason}` : 'incomplete batch'}
-  return {...seg, batches, goodEnd, fileBytes: buf.length, torn: bad, dataBytes: dataEnd}
+  return walkSegment(buf, seg, isLast, maxRecordBytes, (d) => {
+    throw corrupt(seg.path, d.offset, d.reason)
+  })
+}
+
+/**
+ * Parse one segment as {@link scanSegment} does, by the same rules, but without throwing: each
+ * corruption is listed in `damage` and the scan goes on at the next valid record, so a reader
+ * (`raftctl wal dump`) can show everything readable and every problem. Pure: reads `buf` only.
+ */
+export function inspectSegment(buf: Buffer, seg: SegmentRef, isLast: boolean, maxRecordBytes: number): InspectedSegment {
+  const damage: SegmentDamage[] = []
+  const scanned = walkSegment(buf, seg, isLast, maxRecordBytes, (d) => damage.push(d))
+  return {...scanned, damage}
 }
 
 /** Options of a {@link Wal}. */
