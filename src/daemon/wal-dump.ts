@@ -7,7 +7,7 @@
  */
 import {existsSync, statSync} from 'node:fs'
 import {join, resolve} from 'node:path'
-import {RaftctlError} from '../admin/errors.js'
+import {RaftctlError} from '../common/errors.js'
 import {decodeCommand, type KvCommand, type KvPayloadLimits} from '../kv/index.js'
 import {decodeConfChange, type ConfChange, type HardState} from '../raft/index.js'
 import {dumpStorage, type DumpEntry, type DumpProblem, type StorageDump} from '../storage/index.js'

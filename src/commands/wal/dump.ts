@@ -4,7 +4,7 @@
  */
 import {existsSync, statSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
-import {RaftctlError} from '../../admin/errors.js'
+import {RaftctlError} from '../../common/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {StreamOutput} from '../../cli/stream-output.js'
