@@ -6,7 +6,7 @@
  * strict reconfiguration check uses: a node the CLI reaches but the leader does not hear (a
  * partition) is down. Pure functions over a status snapshot; the commands do the I/O.
  */
-import type {ClusterStatus} from '../cluster/index.js'
+import {sleep, type ClusterStatus, type LocalCluster} from '../cluster/index.js'
 import {RaftctlError} from '../common/errors.js'
 import {formatDuration, plural} from './render.js'
 
@@ -101,6 +101,34 @@ export function leaderHears(st: ClusterStatus, ids: readonly string[]): boolean 
   const leader = st.nodes.find((n) => n.id === st.leader)?.detail
   if (!leader) return false
   return ids.every((id) => id === leader.id || leader.progress.some((p) => p.id === id && p.recentActive))
+}
+
+/**
+ * How long `node start` / `node restart` wait for the leader to hear the node they started
+ * (default 5 s): a node counts as up in membership checks only once the leader hears it, so a
+ * `node add` right after a restart would otherwise count it as down.
+ */
+export const NODE_REJOIN_WAIT_MS = 5000
+
+/**
+ * Wait until the leader of `cluster` hears `id` (true), or give up (false) when there is no
+ * leader to hear it or after `timeoutMs`. Best effort: a node that recovers a long log may take
+ * longer; the caller reports it and does not fail.
+ */
+export async function waitUntilLeaderHears(cluster: LocalCluster, id: string, timeoutMs = NODE_REJOIN_WAIT_MS): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const st = await cluster.status()
+    if (st.leader === null) return false
+    if (leaderHears(st, [id])) return true
+    if (Date.now() >= end) return false
+    await sleep(50)
+  }
+}
+
+/** Said after "Started n1 (pid …)." when no leader heard the node yet (nothing when one did). */
+export function rejoinNote(heard: boolean): string {
+  return heard ? '' : ` No leader has heard from it yet (waited up to ${NODE_REJOIN_WAIT_MS / 1000} s): see raftctl status.`
 }
 
 /**

@@ -2,10 +2,20 @@
  * `raftctl node start NODE`: start one node's daemon again (it recovers from its data folder).
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
+import {rejoinNote, waitUntilLeaderHears} from '../../cli/membership.js'
+
+/** `node start --json`: the node, its pid, whether this call started it, and whether a leader hears it. */
+export interface NodeStartResult {
+  readonly id: string
+  readonly pid: number
+  readonly started: boolean
+  /** The leader heard the node within NODE_REJOIN_WAIT_MS (false also when there is no leader). */
+  readonly heard: boolean
+}
 
 export default class NodeStart extends ClusterCommand {
   static override summary = 'Start one stopped node of a local cluster'
-  static override description = `Spawns the node's daemon detached, with the options of the cluster's manifest; it recovers its log and hard state from its data folder and rejoins. A node that already runs is left alone. A removed node cannot be started again (names are never reused): add a new node instead.`
+  static override description = `Spawns the node's daemon detached, with the options of the cluster's manifest; it recovers its log and hard state from its data folder and rejoins; the command waits (up to 5 s) until the leader hears it, so that membership checks right after count it as up, and says so when no leader has. A node that already runs is left alone. A removed node cannot be started again (names are never reused): add a new node instead.`
 
   static override examples = [
     {description: 'Bring n2 back', command: '<%= config.bin %> <%= command.id %> n2'},
@@ -13,14 +23,15 @@ export default class NodeStart extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; pid: number; started: boolean}> {
+  async run(): Promise<NodeStartResult> {
     const {args, flags} = await this.parse(NodeStart)
     const cluster = await this.openCluster(flags.cluster)
     const {pid, started} = await this.exclusive(cluster, async () => {
       const running = cluster.pid(args.node)
       return {pid: await cluster.startNode(args.node), started: running === null}
     })
-    this.log(started ? `Started ${args.node} (pid ${pid}).` : `${args.node} is already running (pid ${pid}).`)
-    return {id: args.node, pid, started}
+    const heard = await waitUntilLeaderHears(cluster, args.node)
+    this.log(started ? `Started ${args.node} (pid ${pid}).${rejoinNote(heard)}` : `${args.node} is already running (pid ${pid}).`)
+    return {id: args.node, pid, started, heard}
   }
 }
