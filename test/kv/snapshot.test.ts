@@ -166,6 +166,15 @@ describe('corrupt snapshots', () => {
     assert.equal(sm.sessionCount, 1)
   })
 
+  it('keeps every key\'s modIndex through snapshot and restore', () => {
+    const sm = populated()
+    const all = {range: {prefix: ''}, limit: 100, keysOnly: false, countOnly: false, maxBytes: 1 << 20}
+    const restored = new KvStateMachine({maxSessions: 3})
+    restored.restore(sm.snapshot())
+    assert.deepEqual(restored.range(all), sm.range(all))
+    assert.deepEqual(sm.range(all).kvs.map((e) => [e.key, e.modIndex]), [['a', 3], ['b', 5], ['ключ', 2]])
+  })
+
   it('reads a version-1 snapshot (written before keys had a modIndex): its keys get modIndex 0', () => {
     const sm = new KvStateMachine()
     sm.restore(new SnapshotBuilder().header(7).u32(2).str('k').str('v').str('j').str('w').u32(0).build())
