@@ -37,5 +37,5 @@ export {
   RANGE_ENTRY_OVERHEAD_BYTES, compareKeys, rangeEntryBytes,
   type KeyRange, type RangeAnswer, type RangeEntry, type RangeQuery,
 } from './range.js'
-export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION} from './snapshot.js'
+export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} from './snapshot.js'
 export {KvStateMachine} from './state-machine.js'
