@@ -34,7 +34,7 @@ export {crc32} from './crc32.js'
 export {KV_RESULT_CODES, KvError, isKvResultCode, type KvErrorCode, type KvResultCode} from './errors.js'
 export {DEFAULT_KV_LIMITS, resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
 export {
-  RANGE_ENTRY_OVERHEAD_BYTES, compareKeys, rangeEntryBytes,
+  RANGE_ENTRY_OVERHEAD_BYTES, compareKeys, jsonStringBytes, rangeEntryBytes,
   type KeyRange, type RangeAnswer, type RangeEntry, type RangeQuery,
 } from './range.js'
 export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} from './snapshot.js'

@@ -4,7 +4,6 @@
  * (every matching key counted, the listed ones cut by a key limit and a byte budget). Pure: a
  * read of the state, nothing here changes it.
  */
-import {utf8Length} from './bytes.js'
 
 /**
  * Order of two well-formed strings by their UTF-8 bytes (which is Unicode code point order).
@@ -76,8 +75,37 @@ export const RANGE_ENTRY_OVERHEAD_BYTES = 48
 
 /** Bytes one entry takes in a JSON answer: its key and value as JSON strings plus {@link RANGE_ENTRY_OVERHEAD_BYTES}. */
 export function rangeEntryBytes(key: string, value: string | undefined): number {
-  const valueBytes = value === undefined ? 0 : utf8Length(JSON.stringify(value))
-  return utf8Length(JSON.stringify(key)) + valueBytes + RANGE_ENTRY_OVERHEAD_BYTES
+  const valueBytes = value === undefined ? 0 : jsonStringBytes(value)
+  return jsonStringBytes(key) + valueBytes + RANGE_ENTRY_OVERHEAD_BYTES
+}
+
+/**
+ * UTF-8 bytes of `JSON.stringify(text)`, counted without building it: the quotes, `\"` and
+ * `\\`, the short escapes (`\n`…) and `\u00XX` for other control characters, `\uXXXX` for a
+ * lone surrogate, and the UTF-8 length of everything else.
+ */
+export function jsonStringBytes(text: string): number {
+  let bytes = 2
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x20) bytes += SHORT_ESCAPES.has(unit) ? 2 : 6
+    else if (unit === 0x22 || unit === 0x5c) bytes += 2
+    else if (unit < 0x80) bytes += 1
+    else if (unit < 0x800) bytes += 2
+    else if (unit < 0xd800 || unit > 0xdfff) bytes += 3
+    else if (unit <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4
+      i++
+    } else bytes += 6
+  }
+  return bytes
+}
+
+/** Control characters JSON writes as two characters: `\b \t \n \f \r`. */
+const SHORT_ESCAPES: ReadonlySet<number> = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d])
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff
 }
 
 /** The value and modIndex of a key, as the store keeps them. */

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
-import {KvStateMachine, compareKeys, encodeCommand, rangeEntryBytes, type KeyRange, type KvCommand, type RangeQuery} from '../../src/kv/index.js'
+import {KvStateMachine, compareKeys, encodeCommand, jsonStringBytes, rangeEntryBytes, type KeyRange, type KvCommand, type RangeQuery} from '../../src/kv/index.js'
 import {feed, run, streamCommand, text} from './arbitraries.js'
 
 const ALL: RangeQuery = {range: {prefix: ''}, limit: Number.MAX_SAFE_INTEGER, keysOnly: false, countOnly: false, maxBytes: Number.MAX_SAFE_INTEGER}
@@ -99,6 +99,11 @@ describe('range reads', () => {
     assert.equal(answer.more, true)
     assert.deepEqual(big.range(query({prefix: ''}, {maxBytes: 1})).kvs.map((e) => e.key), ['k1'])
     assert.equal(big.range(query({prefix: ''}, {maxBytes: 3 * one})).more, false)
+  })
+
+  it('jsonStringBytes is the UTF-8 length of JSON.stringify (property, lone surrogates included)', () => {
+    const anyUnits = fc.string({unit: fc.integer({min: 0, max: 0xffff}).map((u) => String.fromCharCode(u)), maxLength: 30})
+    fc.assert(fc.property(fc.oneof(text(), anyUnits), (s) => jsonStringBytes(s) === Buffer.byteLength(JSON.stringify(s), 'utf8')), {numRuns: 3000})
   })
 
   it('the byte budget counts the JSON text of keys and values (escapes included)', () => {
