@@ -4,8 +4,8 @@
  * `maxDataBytes` limits. Each key keeps its `modIndex`: the log index of the entry that last
  * wrote it. Sessions live elsewhere (sessions.ts); this module knows nothing of exactly-once.
  * Iteration order is Map insertion order, the same on every node that applied the same
- * commands, so snapshots are deterministic. Range reads use a sorted list of the keys, built
- * on the first range read and then kept up to date (a cache: it changes no result).
+ * commands, so snapshots are deterministic. Range reads and deletePrefix use a sorted list of
+ * the keys, built on first use and then kept up to date (a cache: it changes no result).
  */
 import {utf8Length} from './bytes.js'
 import {errorResult, type KvCommand, type KvResult} from './commands.js'
