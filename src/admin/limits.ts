@@ -39,6 +39,20 @@ export const MAX_ADDRESS_BYTES = 2048
 export const MAX_LIST_ITEMS = 1024
 
 /**
+ * Most keys one `range` answer lists (fixed): the largest `limit` a request may ask for, and
+ * the limit when it asks for none. `count` still counts every key of the range.
+ */
+export const MAX_RANGE_LIMIT = 10_000
+
+/**
+ * Byte budget of the keys one `range` answer lists, measured as their JSON text (fixed, 1 MiB):
+ * a daemon stops listing before the key that would pass it and answers `more: true`, so a range
+ * over a huge store never builds an unbounded frame. The first key is always listed (at most
+ * about 6 × (maxKeyBytes + maxValueBytes) bytes, the JSON escapes of the worst value).
+ */
+export const MAX_RANGE_RESPONSE_BYTES = KiB * KiB
+
+/**
  * Defaults filled in and every limit checked: each must be a positive safe integer.
  * Throws a RangeError naming the first bad option (a programming error, not untrusted input).
  */

@@ -58,6 +58,55 @@ export interface AppendParams {
   readonly session?: Session
 }
 
+/**
+ * `range`: read the keys of a range, in UTF-8 byte order (docs/kv.md). Give either `prefix`
+ * (every key starting with it; `""`: every key) or `from` with an optional `to` (half-open
+ * `[from, to)`; no `to`: to the last key), not both. Linearizable unless `serializable`, as `get`.
+ */
+export interface RangeParams {
+  readonly prefix?: string
+  readonly from?: string
+  readonly to?: string
+  /** Most keys listed, 1..`MAX_RANGE_LIMIT`. Default `MAX_RANGE_LIMIT`. */
+  readonly limit?: number
+  /** List keys without values. Default false. */
+  readonly keysOnly?: boolean
+  /** List nothing, only count. Default false. */
+  readonly countOnly?: boolean
+  readonly serializable?: boolean
+}
+
+/** One key of a `range` answer. `value` is absent with `keysOnly`. */
+export interface RangeKv {
+  readonly key: string
+  readonly value?: string
+  /** Index of the log entry that last wrote the key (0: unknown, restored from an old snapshot). */
+  readonly modIndex: number
+}
+
+/** Result of `range`. */
+export interface RangeResult {
+  /** The listed keys, in UTF-8 byte order; empty with `countOnly`. */
+  readonly kvs: readonly RangeKv[]
+  /** Keys in the range in total, even when the list was cut. */
+  readonly count: number
+  /** True when `limit` or the byte budget (`MAX_RANGE_RESPONSE_BYTES`) cut the list. */
+  readonly more: boolean
+  /** The applied index of the state the read reflects: every key's modIndex is at most it. */
+  readonly index: number
+}
+
+/** `deletePrefix`: remove every key starting with `prefix` (`""`: every key), in one log entry. */
+export interface DeletePrefixParams {
+  readonly prefix: string
+  readonly session?: Session
+}
+
+/** Result of `deletePrefix`: how many keys were removed. */
+export interface DeletePrefixResult {
+  readonly deleted: number
+}
+
 /** Result of `get`: the value (null: absent) and the log index the read reflects. */
 export interface GetResult {
   readonly value: string | null
@@ -377,6 +426,8 @@ export interface RequestParamsMap {
   delete: DeleteParams
   cas: CasParams
   append: AppendParams
+  range: RangeParams
+  deletePrefix: DeletePrefixParams
   status: NoParams
   members: NoParams
   'member.add': MemberAddParams
@@ -401,6 +452,8 @@ export interface ResultMap {
   delete: DeleteResult
   cas: CasResult
   append: AppendResult
+  range: RangeResult
+  deletePrefix: DeletePrefixResult
   status: StatusResult
   members: Members
   'member.add': MemberChangeResult
@@ -422,7 +475,7 @@ export interface ResultMap {
 export type RequestType = keyof RequestParamsMap
 
 /** The key-value request types (route `/client`). */
-export type KvRequestType = 'get' | 'put' | 'delete' | 'cas' | 'append'
+export type KvRequestType = 'get' | 'put' | 'delete' | 'cas' | 'append' | 'range' | 'deletePrefix'
 
 /** A parsed request of type `T`: the envelope fields and the parameters, flat. */
 export type RequestOf<T extends RequestType> = {readonly v: typeof PROTOCOL_VERSION; readonly id: number; readonly type: T} & RequestParamsMap[T]

@@ -4,10 +4,12 @@
  * `parseRequest` and `parseResponse` (protocol.ts) are driven entirely by this table, so a new
  * type (e.g. `chaos.partition`) is one entry here plus its types in messages.ts.
  */
-import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES} from './limits.js'
-import type {AdminEvent, Cause, FaultKind, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RequestParamsMap, RequestType, ResultMap, Session} from './messages.js'
+import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT} from './limits.js'
+import type {
+  AdminEvent, Cause, FaultKind, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
+} from './messages.js'
 import {
-  boolean, constant, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
+  boolean, constant, fail, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
   type Schema, type Shape, type ShapeOf,
 } from './schema.js'
 
@@ -51,6 +53,33 @@ const session: Schema<Session> = object({
   clientId: text({nonEmpty: true, maxBytes: 'maxClientIdBytes'}),
   seq: integer(1),
 })
+
+/** A key bound of a range: like a key, but it may be empty (`""`: from the first key). */
+const keyBound = text({maxBytes: 'maxKeyBytes'})
+
+const rangeShape = params({
+  prefix: optional(keyBound),
+  from: optional(keyBound),
+  to: optional(keyBound),
+  limit: optional(integer(1, MAX_RANGE_LIMIT)),
+  keysOnly: optional(boolean()),
+  countOnly: optional(boolean()),
+  serializable: optional(boolean()),
+})
+
+/** {@link RangeParams}: the fields, then either `prefix` or `from` (with an optional `to`). */
+const rangeParams: Schema<RangeParams> = (value, field, ctx) => {
+  const checked = rangeShape(value, field, ctx)
+  if (checked.prefix !== undefined && (checked.from !== undefined || checked.to !== undefined)) {
+    return fail(field, 'give either prefix, or from with an optional to, not both')
+  }
+  if (checked.prefix === undefined && checked.from === undefined) {
+    return fail(field, checked.to === undefined ? 'give prefix, or from with an optional to' : 'to needs from')
+  }
+  return checked
+}
+
+const rangeKv: Schema<RangeKv> = object({key: text(), value: optional(value), modIndex: safeIndex})
 
 /** An object schema for parameters: the envelope fields are allowed beside `shape`. */
 function params<S extends Shape>(shape: S): Schema<ShapeOf<S>> {
@@ -149,6 +178,11 @@ export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Obje
     result: object({swapped: boolean(), value: nullable(value)}),
   },
   append: {routes: kv, effect: 'write', params: params({key, value, session: optional(session)}), result: object({value})},
+  range: {
+    routes: kv, effect: 'read', params: rangeParams,
+    result: object({kvs: list(rangeKv, MAX_RANGE_LIMIT), count: safeIndex, more: boolean(), index: safeIndex}),
+  },
+  deletePrefix: {routes: kv, effect: 'write', params: params({prefix: keyBound, session: optional(session)}), result: object({deleted: safeIndex})},
   status: {routes: admin, effect: 'read', params: noParams, result: object({status: nodeStatusSchema})},
   members: {routes: admin, effect: 'read', params: noParams, result: members},
   'member.add': {

@@ -10,7 +10,7 @@
  * await kv.close()
  * ```
  */
-export {KvClient, type Endpoint, type GetOptions, type KvClientOptions} from './kv-client.js'
+export {KvClient, type Endpoint, type GetOptions, type KvClientOptions, type RangeOptions, type RangeSelector} from './kv-client.js'
 export {AdminClient, type AddMemberOptions, type MemberChangeOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
 export {
   Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS, isConnectionRefused,

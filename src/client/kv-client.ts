@@ -17,8 +17,8 @@ import {randomUUID} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import type {ErrorCode} from '../common/errors.js'
 import type {
-  AppendResult, CasResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
-  RequestParamsMap, ResultMap, Session,
+  AppendResult, CasResult, DeletePrefixResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
+  RangeParams, RangeResult, RequestParamsMap, ResultMap, Session,
 } from '../admin/protocol.js'
 import {Connection, DEFAULT_TIMEOUT_MS, isConnectionRefused, type ClientTlsOptions} from './connection.js'
 import {routeUrl} from './endpoints.js'
@@ -67,6 +67,24 @@ export interface GetOptions {
    * `raftctl verify` to spread reads over every node. Default: the cached leader.
    */
   readonly node?: NodeId
+}
+
+/**
+ * Which keys {@link KvClient.range} reads: every key starting with `prefix` (`""`: every key),
+ * or the half-open `[from, to)` in UTF-8 byte order (`to` absent: to the last key).
+ */
+export type RangeSelector = {readonly prefix: string} | {readonly from: string; readonly to?: string}
+
+/** Options of {@link KvClient.range}. */
+export interface RangeOptions {
+  /** Most keys listed, 1..`MAX_RANGE_LIMIT` (the default). `count` still counts them all. */
+  readonly limit?: number
+  /** List keys without values. */
+  readonly keysOnly?: boolean
+  /** List nothing: only `count`. */
+  readonly countOnly?: boolean
+  /** As {@link GetOptions.serializable}. Default false (linearizable). */
+  readonly serializable?: boolean
 }
 
 /** An endpoint as the client keeps it: the route URL it connects to and the address it was given. */
@@ -145,6 +163,30 @@ export class KvClient {
     return this.run('get', params, false, first.url)
   }
 
+  /**
+   * Read the keys of a range in UTF-8 byte order: `{kvs: [{key, value, modIndex}], count, more,
+   * index}`. `more` is true when `limit` or the daemon's byte budget cut the list; read the rest
+   * from just after the last key listed (`{from: last + '\u0000', to}`). Retried freely.
+   */
+  range(selector: RangeSelector, options: RangeOptions = {}): Promise<RangeResult> {
+    const params: RangeParams = {
+      ...('prefix' in selector ? {prefix: selector.prefix} : {from: selector.from, ...(selector.to === undefined ? {} : {to: selector.to})}),
+      ...(options.limit === undefined ? {} : {limit: options.limit}),
+      ...(options.keysOnly === true ? {keysOnly: true} : {}),
+      ...(options.countOnly === true ? {countOnly: true} : {}),
+      ...(options.serializable === true ? {serializable: true} : {}),
+    }
+    return this.run('range', params, false)
+  }
+
+  /**
+   * Remove every key starting with `prefix` (`""`: every key) in one log entry, exactly once
+   * like every write. Resolves to `{deleted}`: how many keys it removed.
+   */
+  deletePrefix(prefix: string): Promise<DeletePrefixResult> {
+    return this.write('deletePrefix', (session) => ({prefix, session}))
+  }
+
   /** Set `key` to `value`. Resolves to `{value}`. */
   put(key: string, value: string): Promise<PutResult> {
     return this.write('put', (session) => ({key, value, session}))
@@ -179,7 +221,7 @@ export class KvClient {
   // -------------------------------------------------------------------------------------------
   // Writes: one at a time, each with the next seq, retried with the same seq
 
-  private write<T extends Exclude<KvRequestType, 'get'>>(type: T, build: (session: Session) => RequestParamsMap[T]): Promise<ResultMap[T]> {
+  private write<T extends Exclude<KvRequestType, 'get' | 'range'>>(type: T, build: (session: Session) => RequestParamsMap[T]): Promise<ResultMap[T]> {
     const run = (): Promise<ResultMap[T]> => {
       const session = {clientId: this.currentClientId, seq: ++this.seq}
       return this.run(type, build(session), true).catch((error: unknown) => {

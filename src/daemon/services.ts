@@ -3,9 +3,9 @@
  * protocol (docs/protocol.md), each turning a validated request into replica calls and a
  * result, or a ServiceError with a stable code.
  */
-import {encodeCommand, type KvCommand, type KvOkResult, type KvResult} from '../kv/index.js'
+import {encodeCommand, type KeyRange, type KvCommand, type KvOkResult, type KvResult} from '../kv/index.js'
 import type {ErrorCode} from '../common/errors.js'
-import type {AdminEvent, LeaderHint, Members, NodeStatus, RequestOf, RequestType, ResultMap} from '../admin/protocol.js'
+import {MAX_RANGE_LIMIT, MAX_RANGE_RESPONSE_BYTES, type AdminEvent, type LeaderHint, type Members, type NodeStatus, type RequestOf, type RequestType, type ResultMap} from '../admin/protocol.js'
 import type {ProposalOutcome, Replica} from '../replica/replica.js'
 import type {RaftStatus} from '../raft/index.js'
 import type {ConfChange} from '../raft/types.js'
@@ -52,6 +52,8 @@ export const HANDLERS: {[T in RequestType]: Handler<T>} = {
   delete: (node, req) => promised(WRITE_HANDLERS.delete, node, req),
   cas: (node, req) => promised(WRITE_HANDLERS.cas, node, req),
   append: (node, req) => promised(WRITE_HANDLERS.append, node, req),
+  deletePrefix: (node, req) => promised(WRITE_HANDLERS.deletePrefix, node, req),
+  range: handleRange,
   status: async (node) => ({status: node.status()}),
   members: async (node) => node.members(),
   'member.add': (node, req) => changeMembers(node, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: node.normalizeAddress(req.address)}, req.force),
@@ -85,21 +87,49 @@ function chaos<T>(fn: () => T): T {
 // ------------------------------------------------------------------ key-value
 
 async function handleGet(node: Node, req: RequestOf<'get'>): Promise<ResultMap['get']> {
-  const local = req.serializable === true || (node.config.unsafeFollowerReads && node.role() !== 'leader')
+  const index = await readPoint(node, req.serializable === true)
+  return {value: node.kv.read(req.key), index: index ?? node.replica.applied}
+}
+
+/**
+ * Wait until this node may serve a read: at once for a local read (`serializable`, or a
+ * follower in unsafe follower-read mode: resolves null), else after a ReadIndex round
+ * (resolves the confirmed read index; the state is then applied at least that far).
+ */
+async function readPoint(node: Node, serializable: boolean): Promise<number | null> {
+  const local = serializable || (node.config.unsafeFollowerReads && node.role() !== 'leader')
   if (local) {
-    node.metrics.reads.inc({kind: req.serializable ? 'serializable' : 'unsafe', outcome: 'ok'})
-    return {value: node.kv.read(req.key), index: node.replica.applied}
+    node.metrics.reads.inc({kind: serializable ? 'serializable' : 'unsafe', outcome: 'ok'})
+    return null
   }
   const index = await withTimeout(node, new Promise<number>((resolve, reject) => {
     node.replica.readBarrier((o) => (o.ok ? resolve(o.index) : reject(notOk(node, o.code, o.message))))
     node.schedule()
   }))
   node.metrics.reads.inc({kind: 'linearizable', outcome: 'ok'})
-  return {value: node.kv.read(req.key), index}
+  return index
+}
+
+/**
+ * A range read, linearizable unless `serializable` (as `get`), answered from the state as
+ * applied now, whose index it reports; the list is cut at `limit` (default and most
+ * {@link MAX_RANGE_LIMIT}) and at {@link MAX_RANGE_RESPONSE_BYTES} of JSON.
+ */
+async function handleRange(node: Node, req: RequestOf<'range'>): Promise<ResultMap['range']> {
+  await readPoint(node, req.serializable === true)
+  const range: KeyRange = req.prefix !== undefined ? {prefix: req.prefix} : {from: req.from ?? '', to: req.to ?? null}
+  const answer = node.kv.range({
+    range,
+    limit: req.limit ?? MAX_RANGE_LIMIT,
+    keysOnly: req.keysOnly === true,
+    countOnly: req.countOnly === true,
+    maxBytes: MAX_RANGE_RESPONSE_BYTES,
+  })
+  return {...answer, index: node.replica.applied}
 }
 
 /** The request types that are KV writes. */
-export type WriteType = 'put' | 'delete' | 'cas' | 'append'
+export type WriteType = 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix'
 
 /** How a KV write is answered: exactly once, with the error or with the result. */
 export type WriteAnswer<T extends WriteType> = (error: ServiceError | null, result?: ResultMap[T]) => void
@@ -117,6 +147,7 @@ export const WRITE_HANDLERS: {[T in WriteType]: WriteHandler<T>} = {
   cas: writeHandler((req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}),
     (r) => ({swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
   append: writeHandler((req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: (r as {value: string}).value})),
+  deletePrefix: writeHandler((req) => ({op: 'deletePrefix', prefix: req.prefix, session: req.session}), (r) => ({deleted: (r as {deleted: number}).deleted})),
 }
 
 /** A write handler: the request as a KV command, and the state machine's result as the answer. */

@@ -24,6 +24,7 @@ export type DumpEntryType = 'normal' | 'config' | 'noop'
 /** A KV command as the dump shows it: sizes rather than values (values may be large or secret). */
 export interface DumpCommand {
   readonly op: KvCommand['op']
+  /** The key written or read; for deletePrefix, the prefix (empty: every key). */
   readonly key: string
   /** UTF-8 bytes of the value written (put, cas, append). */
   readonly valueBytes?: number
@@ -99,6 +100,8 @@ export function describeCommand(command: KvCommand): DumpCommand {
       return {op: 'get', key: command.key}
     case 'delete':
       return {op: 'delete', key: command.key, ...session(command.session)}
+    case 'deletePrefix':
+      return {op: 'deletePrefix', key: command.prefix, ...session(command.session)}
     case 'put':
     case 'append':
       return {op: command.op, key: command.key, valueBytes: utf8(command.value), ...session(command.session)}

@@ -5,13 +5,15 @@
  *
  * Command layout (format version 1):
  * `u8 version=1 · u8 op · u8 flags · str key · [op fields] · [str clientId · u53 seq]`
- * where op is 1 get, 2 put, 3 delete, 4 cas, 5 append; flags bit 0 = a session follows,
+ * where op is 1 get, 2 put, 3 delete, 4 cas, 5 append, 6 deletePrefix (whose `key` field is
+ * the prefix, and may be empty); flags bit 0 = a session follows,
  * bit 1 = (cas only) `expected` is present; put/append fields: `str value`; cas fields:
  * `[str expected] · str value`. A u53 is two uint32 halves (high, low) of a safe integer.
  *
  * Result layout: `u8 version=1 · u8 tag · fields`, tag 0 error (`str code · str message`),
  * 1 get (`opt value`), 2 put (`str value`), 3 delete (`bool deleted`), 4 cas
- * (`bool swapped · opt value`), 5 append (`str value`); `opt` = a 0/1 byte then, if 1, a str.
+ * (`bool swapped · opt value`), 5 append (`str value`), 6 deletePrefix (`u53 deleted`);
+ * `opt` = a 0/1 byte then, if 1, a str.
  */
 import {ByteReader, ByteWriter, isWellFormed, prefixed, utf8Length} from './bytes.js'
 import {KvError, isKvResultCode, type KvResultCode} from './errors.js'
@@ -70,8 +72,19 @@ export interface AppendCommand {
   readonly session?: KvSession
 }
 
+/**
+ * Remove every key that starts with `prefix` (`""`: every key), as one entry: all of them or,
+ * if the entry is never applied, none.
+ */
+export interface DeletePrefixCommand {
+  readonly op: 'deletePrefix'
+  /** Well-formed, at most `maxKeyBytes` UTF-8 bytes; may be empty. */
+  readonly prefix: string
+  readonly session?: KvSession
+}
+
 /** A command that changes state and may carry a session. */
-export type KvWriteCommand = PutCommand | DeleteCommand | CasCommand | AppendCommand
+export type KvWriteCommand = PutCommand | DeleteCommand | CasCommand | AppendCommand | DeletePrefixCommand
 
 /** Any command. Keys are non-empty well-formed strings (no lone surrogates). */
 export type KvCommand = GetCommand | KvWriteCommand
@@ -118,6 +131,13 @@ export interface AppendResult {
   readonly value: string
 }
 
+/** Result of a `deletePrefix`: how many keys it removed. */
+export interface DeletePrefixResult {
+  readonly ok: true
+  readonly op: 'deletePrefix'
+  readonly deleted: number
+}
+
 /** A command that was not applied (or, for session errors, not applied now). */
 export interface KvErrorResult {
   readonly ok: false
@@ -126,13 +146,13 @@ export interface KvErrorResult {
 }
 
 /** A successful result. */
-export type KvOkResult = GetResult | PutResult | DeleteResult | CasResult | AppendResult
+export type KvOkResult = GetResult | PutResult | DeleteResult | CasResult | AppendResult | DeletePrefixResult
 
 /** What `apply` returns, encoded with {@link encodeResult}. */
 export type KvResult = KvOkResult | KvErrorResult
 
-const OP_CODES: Readonly<Record<KvOp, number>> = {get: 1, put: 2, delete: 3, cas: 4, append: 5}
-const OPS: readonly (KvOp | undefined)[] = [undefined, 'get', 'put', 'delete', 'cas', 'append']
+const OP_CODES: Readonly<Record<KvOp, number>> = {get: 1, put: 2, delete: 3, cas: 4, append: 5, deletePrefix: 6}
+const OPS: readonly (KvOp | undefined)[] = [undefined, 'get', 'put', 'delete', 'cas', 'append', 'deletePrefix']
 const FLAG_SESSION = 1
 const FLAG_EXPECTED = 2
 const ERROR_TAG = 0
@@ -187,10 +207,10 @@ export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_L
 function commandParts(command: KvCommand, limits: KvPayloadLimits): CommandParts {
   if (typeof command !== 'object' || command === null) throw badRequest('command must be an object')
   if (!Object.hasOwn(OP_CODES, command.op)) throw badRequest(`unknown op ${JSON.stringify(command.op)}`)
-  const key = field(command.key, 'key', limits.maxKeyBytes)
-  if (key.bytes === 0) throw badRequest('key must not be empty')
+  const key = command.op === 'deletePrefix' ? field(command.prefix, 'prefix', limits.maxKeyBytes) : field(command.key, 'key', limits.maxKeyBytes)
+  if (key.bytes === 0 && command.op !== 'deletePrefix') throw badRequest('key must not be empty')
   const expected = command.op === 'cas' && command.expected !== null ? field(command.expected, 'expected', limits.maxValueBytes) : null
-  const value = command.op === 'get' || command.op === 'delete' ? null : field(command.value, 'value', limits.maxValueBytes)
+  const value = command.op === 'get' || command.op === 'delete' || command.op === 'deletePrefix' ? null : field(command.value, 'value', limits.maxValueBytes)
   const session = command.op === 'get' ? sessionOfGet(command) : command.session
   const clientId = session === undefined ? null : sessionClientId(session, limits)
   const flags = (clientId ? FLAG_SESSION : 0) | (expected ? FLAG_EXPECTED : 0)
@@ -253,7 +273,7 @@ export function decodeCommand(data: Uint8Array, limits: KvPayloadLimits = DEFAUL
   const flags = reader.u8('flags')
   checkFlags(reader, op, flags)
   const key = reader.string('key', limits.maxKeyBytes)
-  if (key.length === 0) reader.fail('key must not be empty')
+  if (key.length === 0 && op !== 'deletePrefix') reader.fail('key must not be empty')
   const command = readOpFields(reader, op, key, flags, limits)
   reader.end('command')
   return command
@@ -272,6 +292,8 @@ function readOpFields(reader: ByteReader, op: KvOp, key: string, flags: number, 
       return {op, key}
     case 'delete':
       return hasSession ? {op, key, session: readSession(reader, limits)} : {op, key}
+    case 'deletePrefix':
+      return hasSession ? {op, prefix: key, session: readSession(reader, limits)} : {op, prefix: key}
     case 'put':
     case 'append': {
       const value = reader.string('value', limits.maxValueBytes)
@@ -311,7 +333,11 @@ export function encodeResult(result: KvResult): Uint8Array {
 }
 
 /** One field of an encoded result: a string, a boolean byte, or an optional string. */
-type Part = {readonly kind: 'str'; readonly field: Field} | {readonly kind: 'bool'; readonly value: boolean} | {readonly kind: 'opt'; readonly field: Field | null}
+type Part =
+  | {readonly kind: 'str'; readonly field: Field}
+  | {readonly kind: 'bool'; readonly value: boolean}
+  | {readonly kind: 'opt'; readonly field: Field | null}
+  | {readonly kind: 'u53'; readonly value: number}
 
 function resultFields(result: KvResult): Part[] {
   if (!result.ok) {
@@ -328,6 +354,8 @@ function resultFields(result: KvResult): Part[] {
       return [bool(result.deleted, 'deleted')]
     case 'cas':
       return [bool(result.swapped, 'swapped'), opt(result.value)]
+    case 'deletePrefix':
+      return [count(result.deleted, 'deleted')]
     default:
       throw badRequest(`unknown result op ${JSON.stringify((result as {op: unknown}).op)}`)
   }
@@ -346,13 +374,20 @@ function bool(value: unknown, name: string): Part {
   return {kind: 'bool', value}
 }
 
+function count(value: unknown, name: string): Part {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw badRequest(`${name} must be a safe integer >= 0`)
+  return {kind: 'u53', value}
+}
+
 function partSize(part: Part): number {
+  if (part.kind === 'u53') return 8
   if (part.kind === 'bool') return 1
   if (part.kind === 'str') return prefixed(part.field.bytes)
   return 1 + (part.field ? prefixed(part.field.bytes) : 0)
 }
 
 function writePart(writer: ByteWriter, part: Part): void {
+  if (part.kind === 'u53') return writer.u53(part.value)
   if (part.kind === 'bool') return writer.u8(part.value ? 1 : 0)
   if (part.kind === 'opt') writer.u8(part.field ? 1 : 0)
   if (part.field) writeField(writer, part.field)
@@ -391,6 +426,8 @@ function readOkResult(reader: ByteReader, op: KvOp): KvOkResult {
       const swapped = reader.bool('swapped')
       return {ok: true, op, swapped, value: readOpt(reader)}
     }
+    case 'deletePrefix':
+      return {ok: true, op, deleted: reader.u53('deleted')}
   }
 }
 

@@ -15,6 +15,8 @@ export {
   type CasCommand,
   type CasResult,
   type DeleteCommand,
+  type DeletePrefixCommand,
+  type DeletePrefixResult,
   type DeleteResult,
   type GetCommand,
   type GetResult,
@@ -31,5 +33,9 @@ export {
 export {crc32} from './crc32.js'
 export {KV_RESULT_CODES, KvError, isKvResultCode, type KvErrorCode, type KvResultCode} from './errors.js'
 export {DEFAULT_KV_LIMITS, resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
-export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION} from './snapshot.js'
+export {
+  RANGE_ENTRY_OVERHEAD_BYTES, compareKeys, jsonStringBytes, rangeEntryBytes,
+  type KeyRange, type RangeAnswer, type RangeEntry, type RangeQuery,
+} from './range.js'
+export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} from './snapshot.js'
 export {KvStateMachine} from './state-machine.js'

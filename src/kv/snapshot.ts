@@ -3,15 +3,20 @@
  * uint32 byte length then UTF-8; `u53` is a safe integer as two uint32 halves (high, low).
  *
  * ```
- * magic "RKVS" (4 bytes) · u16 version = 1 · u53 appliedIndex
- * u32 keyCount    · keyCount × (str key · str value)             in store iteration order
+ * magic "RKVS" (4 bytes) · u16 version = 2 · u53 appliedIndex
+ * u32 keyCount    · keyCount × (str key · str value · u53 modIndex)  in store iteration order
  * u32 sessionCount · sessionCount × (str clientId · u53 seq · u53 lastIndex ·
  *                                     u32 length · result bytes)  least recently used first
  * u32 crc32 (IEEE) of every preceding byte
  * ```
  * Decoding validates everything and throws {@link KvError} `CORRUPT`: size, magic, version,
- * checksum, UTF-8, empty or duplicate keys and client ids, seq ≥ 1, session indexes strictly
- * increasing and ≤ appliedIndex, each cached result decodable, no trailing bytes.
+ * checksum, UTF-8, empty or duplicate keys and client ids, modIndex ≤ appliedIndex, seq ≥ 1,
+ * session indexes strictly increasing and ≤ appliedIndex, each cached result decodable, no
+ * trailing bytes.
+ *
+ * Version 1 (before keys had a modIndex: `keyCount × (str key · str value)`, the rest the same)
+ * is still read: its keys get modIndex 0, "unknown", until written again. Any other version is
+ * refused as `CORRUPT` naming the versions this build reads.
  */
 import {ByteReader, ByteWriter, utf8Length} from './bytes.js'
 import {decodeResult, encodeResult, type KvResult} from './commands.js'
@@ -21,8 +26,11 @@ import type {KvLimits} from './limits.js'
 import {SessionTable, type SessionRecord} from './sessions.js'
 import {KvStore} from './store.js'
 
-/** Current snapshot format version. */
-export const KV_SNAPSHOT_VERSION = 1
+/** Current snapshot format version (what {@link encodeSnapshot} writes). */
+export const KV_SNAPSHOT_VERSION = 2
+
+/** The version before keys carried a modIndex; still read (modIndex 0). */
+export const KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX = 1
 
 /** The four magic bytes "RKVS" that start every snapshot. */
 export const KV_SNAPSHOT_MAGIC: Uint8Array = Uint8Array.of(0x52, 0x4b, 0x56, 0x53)
@@ -39,10 +47,10 @@ export interface KvState {
 
 /** Serialize `state`. Deterministic: equal states give byte-identical output. */
 export function encodeSnapshot(state: KvState): Uint8Array {
-  const entries = [...state.store.entries()].map(([key, value]) => ({key, value, keyBytes: utf8Length(key), valueBytes: utf8Length(value)}))
+  const entries = [...state.store.entries()].map(([key, value]) => ({key, value, keyBytes: utf8Length(key), valueBytes: utf8Length(value.value)}))
   const sessions = [...state.sessions.records()].map((record) => ({record, idBytes: utf8Length(record.clientId), result: encodeResult(record.result)}))
   let size = MIN_SNAPSHOT_BYTES
-  for (const entry of entries) size += 8 + entry.keyBytes + entry.valueBytes
+  for (const entry of entries) size += 16 + entry.keyBytes + entry.valueBytes
   for (const session of sessions) size += 4 + session.idBytes + 16 + 4 + session.result.length
   const writer = new ByteWriter(size)
   writer.raw(KV_SNAPSHOT_MAGIC)
@@ -51,7 +59,8 @@ export function encodeSnapshot(state: KvState): Uint8Array {
   writer.u32(entries.length)
   for (const entry of entries) {
     writer.string(entry.key, entry.keyBytes)
-    writer.string(entry.value, entry.valueBytes)
+    writer.string(entry.value.value, entry.valueBytes)
+    writer.u53(entry.value.modIndex)
   }
   writer.u32(sessions.length)
   for (const {record, idBytes, result} of sessions) writeSession(writer, record, idBytes, result)
@@ -72,37 +81,43 @@ function writeSession(writer: ByteWriter, record: SessionRecord, idBytes: number
  * Throws {@link KvError} `CORRUPT` on any malformed input.
  */
 export function decodeSnapshot(data: Uint8Array, limits: KvLimits): KvState {
-  checkFrame(data)
+  const version = checkFrame(data)
   const reader = new ByteReader(data.subarray(0, data.length - 4), 'CORRUPT')
   reader.raw(4 + 2, 'header')
   const appliedIndex = reader.u53('appliedIndex')
-  const store = readStore(reader, limits)
+  const store = readStore(reader, limits, version === KV_SNAPSHOT_VERSION ? appliedIndex : null)
   const sessions = readSessions(reader, limits, appliedIndex)
   reader.end('snapshot')
   return {appliedIndex, store, sessions}
 }
 
-/** Size, magic, version and checksum, checked before anything is parsed. */
-function checkFrame(data: Uint8Array): void {
+/** Size, magic, version and checksum, checked before anything is parsed; returns the version. */
+function checkFrame(data: Uint8Array): number {
   if (!(data instanceof Uint8Array)) throw corrupt('snapshot must be a Uint8Array')
   if (data.length < MIN_SNAPSHOT_BYTES) throw corrupt(`snapshot is ${data.length} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`)
   if (!KV_SNAPSHOT_MAGIC.every((byte, i) => data[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
   const version = view.getUint16(4)
-  if (version !== KV_SNAPSHOT_VERSION) throw corrupt(`unsupported KV snapshot version ${version}`)
+  if (version !== KV_SNAPSHOT_VERSION && version !== KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX) {
+    throw corrupt(`unsupported KV snapshot version ${version} (this raftctl reads versions ${KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} and ${KV_SNAPSHOT_VERSION}; a newer raftctl wrote it?)`)
+  }
   const stored = view.getUint32(data.length - 4)
   const actual = crc32(data, 0, data.length - 4)
   if (stored !== actual) throw corrupt(`checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(actual)}`)
+  return version
 }
 
-function readStore(reader: ByteReader, limits: KvLimits): KvStore {
+/** The keys; `appliedIndex` null: a version-1 snapshot, whose keys have no modIndex (0). */
+function readStore(reader: ByteReader, limits: KvLimits, appliedIndex: number | null): KvStore {
   const store = new KvStore(limits)
   const count = reader.u32('key count')
   for (let i = 0; i < count; i++) {
     const key = reader.string(`key #${i}`)
     if (key.length === 0) reader.fail(`key #${i} is empty`)
     const value = reader.string(`value #${i}`)
-    if (!store.load(key, value)) reader.fail(`duplicate key #${i}`)
+    const modIndex = appliedIndex === null ? 0 : reader.u53(`modIndex #${i}`)
+    if (appliedIndex !== null && modIndex > appliedIndex) reader.fail(`key #${i} modIndex ${modIndex} is after the applied index ${appliedIndex}`)
+    if (!store.load(key, value, modIndex)) reader.fail(`duplicate key #${i}`)
   }
   return store
 }

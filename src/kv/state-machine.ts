@@ -8,6 +8,7 @@
 import {decodeCommand, errorResult, type KvCommand, type KvResult} from './commands.js'
 import {KvError} from './errors.js'
 import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
+import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
 import {decodeSnapshot, encodeSnapshot, type KvState} from './snapshot.js'
 import {KvStore} from './store.js'
@@ -21,7 +22,9 @@ import {KvStore} from './store.js'
  *   result `BAD_REQUEST` or `PAYLOAD_TOO_LARGE`). An empty `data` is the leader's no-op:
  *   returns null.
  * - Writes carrying a session are applied at most once per (clientId, seq); see docs/kv.md.
- * - `read(key)` serves local reads (after ReadIndex, the driver's job).
+ * - `read(key)` and `range(query)` serve local reads (after ReadIndex, the driver's job).
+ * - Every key keeps its modIndex: the index of the entry that last wrote it (put, cas that
+ *   swapped, append), part of the replicated state and of snapshots.
  */
 export class KvStateMachine {
   /** The limits in force (defaults filled in). Must be equal on every node. */
@@ -65,6 +68,20 @@ export class KvStateMachine {
   /** The current value of `key`, or null when absent. Changes nothing. */
   read(key: string): string | null {
     return this.store.get(key)
+  }
+
+  /** The index of the entry that last wrote `key`, or null when absent. Changes nothing. */
+  modIndex(key: string): number | null {
+    return this.store.modIndexOf(key)
+  }
+
+  /**
+   * A range read of the current state: the keys of `query.range` in UTF-8 byte order, with
+   * values and modIndexes, the total count, and whether the limit or byte budget cut the list.
+   * Changes nothing (the key order it builds on first use is a cache).
+   */
+  range(query: RangeQuery): RangeAnswer {
+    return this.store.range(query)
   }
 
   /**
@@ -120,7 +137,7 @@ export class KvStateMachine {
   }
 
   private applyCommand(index: number, command: KvCommand): KvResult {
-    if (command.op === 'get' || command.session === undefined) return this.store.execute(command)
+    if (command.op === 'get' || command.session === undefined) return this.store.execute(command, index)
     const session = command.session
     const check = this.sessions.lookup(session)
     switch (check.kind) {
@@ -130,7 +147,7 @@ export class KvStateMachine {
       case 'rejected':
         return check.result
       case 'new': {
-        const result = this.store.execute(command)
+        const result = this.store.execute(command, index)
         this.sessions.record(session, index, result)
         return result
       }

@@ -9,7 +9,7 @@ import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import {isErrorCode} from '../../src/common/errors.js'
 import {
-  DEFAULT_PROTOCOL_LIMITS, PROTOCOL_VERSION, REQUEST_SPECS,
+  DEFAULT_PROTOCOL_LIMITS, MAX_RANGE_LIMIT, PROTOCOL_VERSION, REQUEST_SPECS,
   encodeRequest, formatError, formatEvent, formatRequest, formatResponse, invalidUtf8Request, parseRequest, parseResponse,
   type AdminEvent, type NodeStatus, type ParseRequestResult, type ParseResponseResult, type RequestParamsMap, type RequestType, type ResultMap,
 } from '../../src/admin/protocol.js'
@@ -21,6 +21,8 @@ const EXAMPLE_PARAMS: {[T in RequestType]: RequestParamsMap[T]} = {
   delete: {key: 'k', session: {clientId: 'c1', seq: 2}},
   cas: {key: 'k', expected: null, value: 'v', session: {clientId: 'c1', seq: Number.MAX_SAFE_INTEGER}},
   append: {key: 'k', value: ''},
+  range: {prefix: 'p/', limit: 10, keysOnly: true, serializable: true},
+  deletePrefix: {prefix: '', session: {clientId: 'c1', seq: 3}},
   status: {},
   members: {},
   'member.add': {node: 'n4', address: 'ws://127.0.0.1:7004', learner: true},
@@ -56,6 +58,8 @@ const EXAMPLE_RESULTS: {[T in RequestType]: ResultMap[T]} = {
   delete: {deleted: true},
   cas: {swapped: false, value: 'current'},
   append: {value: 'ab'},
+  range: {kvs: [{key: 'a', value: '1', modIndex: 3}, {key: '😀', modIndex: 0}], count: 5, more: true, index: 9},
+  deletePrefix: {deleted: 4},
   status: {status: STATUS},
   members: MEMBERS,
   'member.add': {index: 12, members: MEMBERS},
@@ -216,6 +220,60 @@ describe('parseRequest: malformed frames', () => {
     const result = expectError('{"v":1,"id":1,"type":"get","key":"k","__proto__":{"serializable":true}}', 'BAD_REQUEST', '__proto__')
     assert.equal(result.ok, false)
     assert.equal(({} as Record<string, unknown>).serializable, undefined)
+  })
+})
+
+describe('parseRequest: range and deletePrefix', () => {
+  it('accepts a prefix (empty: every key), or from with or without to (from may be empty)', () => {
+    for (const params of [{prefix: ''}, {prefix: 'a'}, {from: 'a', to: 'b'}, {from: ''}, {from: 'z', to: 'a'}]) {
+      assert.deepEqual(parseRequest(JSON.stringify(request('range', params))), {ok: true, request: {v: 1, id: 1, type: 'range', ...params}})
+    }
+  })
+
+  it('refuses a range that is not exactly one of prefix or from, with the id', () => {
+    for (const params of [{}, {to: 'b'}, {prefix: 'a', from: 'a'}, {prefix: 'a', to: 'b'}]) {
+      const result = expectError(request('range', params, 7), 'BAD_REQUEST')
+      assert.equal(!result.ok && result.id, 7)
+    }
+  })
+
+  it(`limits limit to 1..${MAX_RANGE_LIMIT} (MAX_RANGE_LIMIT) and checks every field`, () => {
+    assert.equal(parseRequest(JSON.stringify(request('range', {prefix: '', limit: MAX_RANGE_LIMIT}))).ok, true)
+    expectError(request('range', {prefix: '', limit: MAX_RANGE_LIMIT + 1}), 'BAD_REQUEST', 'limit')
+    expectError(request('range', {prefix: '', limit: 0}), 'BAD_REQUEST', 'limit')
+    expectError(request('range', {prefix: '', limit: 1.5}), 'BAD_REQUEST', 'limit')
+    expectError(request('range', {prefix: '', keysOnly: 'yes'}), 'BAD_REQUEST', 'keysOnly')
+    expectError(request('range', {prefix: '', countOnly: 1}), 'BAD_REQUEST', 'countOnly')
+    expectError(request('range', {prefix: 5}), 'BAD_REQUEST', 'prefix')
+    expectError(request('range', {prefix: '', extra: 1}), 'BAD_REQUEST', 'extra')
+    expectError(request('range', {prefix: '\ud800'}), 'INVALID_UTF8', 'prefix')
+  })
+
+  it('holds prefix, from and to to maxKeyBytes', () => {
+    const key = 'k'.repeat(DEFAULT_PROTOCOL_LIMITS.maxKeyBytes)
+    assert.equal(parseRequest(JSON.stringify(request('range', {from: key, to: key}))).ok, true)
+    expectError(request('range', {prefix: key + 'k'}), 'PAYLOAD_TOO_LARGE', 'prefix')
+    expectError(request('range', {from: key + 'k'}), 'PAYLOAD_TOO_LARGE', 'from')
+    expectError(request('range', {from: 'a', to: key + 'k'}), 'PAYLOAD_TOO_LARGE', 'to')
+    expectError(request('deletePrefix', {prefix: key + 'k'}), 'PAYLOAD_TOO_LARGE', 'prefix')
+  })
+
+  it('deletePrefix needs a prefix (which may be empty) and is served on /client only', () => {
+    assert.equal(parseRequest(JSON.stringify(request('deletePrefix', {prefix: ''})), {route: 'client'}).ok, true)
+    expectError(request('deletePrefix', {}), 'BAD_REQUEST', 'prefix')
+    expectError(request('deletePrefix', {prefix: 'a', key: 'a'}), 'BAD_REQUEST', 'key')
+    expectError(request('deletePrefix', {prefix: ''}), 'UNKNOWN_TYPE', undefined, {route: 'admin'})
+    expectError(request('range', {prefix: ''}), 'UNKNOWN_TYPE', undefined, {route: 'admin'})
+  })
+
+  it('validates range answers: a key without modIndex, a count that is not an integer', () => {
+    const bad = (result: unknown) => parseResponse(JSON.stringify({v: 1, id: 1, ok: true, ...(result as object)}), () => 'range')
+    assert.equal(bad({kvs: [], count: 0, more: false, index: 1}).ok, true)
+    for (const result of [{kvs: [{key: 'a'}], count: 1, more: false, index: 1}, {kvs: [], count: 0.5, more: false, index: 1}, {kvs: [], count: 0, index: 1}]) {
+      const parsed = bad(result)
+      assert.equal(parsed.ok, false, JSON.stringify(result))
+      assert.equal(!parsed.ok && parsed.error.code, 'BAD_RESPONSE')
+    }
   })
 })
 

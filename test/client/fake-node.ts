@@ -154,14 +154,15 @@ export class FakeNode {
   /** Serve one request; returns the response frame. */
   private answer(ws: WebSocket, request: Request): string {
     const needsLeader = request.type !== 'ping' && request.type !== 'status' && request.type !== 'subscribe' && request.type !== 'unsubscribe'
-      && !(request.type === 'get' && request.serializable === true)
+      && !((request.type === 'get' || request.type === 'range') && request.serializable === true)
     if (needsLeader && !this.leader) {
       const error: ProtocolError = {code: 'NOT_LEADER', message: `${this.id} is not the leader`, ...(this.hint ? {leader: this.hint} : {})}
       return formatError(request.id, error)
     }
     switch (request.type) {
       case 'get': return formatResponse<'get'>(request.id, {value: this.store.get(request.key) ?? null, index: this.index})
-      case 'put': case 'delete': case 'cas': case 'append': return this.applyWrite(request)
+      case 'put': case 'delete': case 'cas': case 'append': case 'deletePrefix': return this.applyWrite(request)
+      case 'range': return this.range(request)
       case 'ping': return formatResponse<'ping'>(request.id, {node: this.id, time: Date.now()})
       case 'status': return formatResponse<'status'>(request.id, {status: this.status()})
       case 'subscribe': this.subscribers.add(ws); return formatResponse<'subscribe'>(request.id, {})
@@ -173,7 +174,18 @@ export class FakeNode {
   }
 
   /** Apply a write with the session rules of src/kv (dedup same seq, stale, expired). */
-  private applyWrite(request: Extract<Request, {type: 'put' | 'delete' | 'cas' | 'append'}>): string {
+  /** A range over the map (JavaScript string order: the real order is tested in test/kv). */
+  private range(request: Extract<Request, {type: 'range'}>): string {
+    const inRange = (k: string): boolean => request.prefix !== undefined
+      ? k.startsWith(request.prefix)
+      : k >= request.from! && (request.to === undefined || k < request.to)
+    const keys = [...this.store.keys()].filter(inRange).sort()
+    const listed = request.countOnly === true ? [] : keys.slice(0, request.limit ?? keys.length)
+    const kvs = listed.map((key) => (request.keysOnly === true ? {key, modIndex: 1} : {key, value: this.store.get(key)!, modIndex: 1}))
+    return formatResponse<'range'>(request.id, {kvs, count: keys.length, more: request.countOnly !== true && listed.length < keys.length, index: this.index})
+  }
+
+  private applyWrite(request: Extract<Request, {type: 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix'}>): string {
     const session = request.session
     if (session !== undefined) {
       const record = this.sessions.get(session.clientId)
@@ -186,8 +198,14 @@ export class FakeNode {
     return result
   }
 
-  private apply(request: Extract<Request, {type: 'put' | 'delete' | 'cas' | 'append'}>): string {
+  private apply(request: Extract<Request, {type: 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix'}>): string {
     this.index++
+    if (request.type === 'deletePrefix') {
+      this.applied.push(`deletePrefix ${request.prefix}`)
+      const keys = [...this.store.keys()].filter((k) => k.startsWith(request.prefix))
+      for (const k of keys) this.store.delete(k)
+      return formatResponse<'deletePrefix'>(request.id, {deleted: keys.length})
+    }
     this.applied.push(`${request.type} ${request.key}`)
     const current = this.store.get(request.key)
     switch (request.type) {

@@ -225,6 +225,48 @@ describe('KvClient', () => {
     assert.deepEqual((n1!.requests('append').at(-1) as {session?: unknown}).session, {clientId: kv.clientId, seq: 2})
   })
 
+  it('range sends the selector and options as given and returns the answer', async () => {
+    const [n1] = await startNodes('n1')
+    for (const [k, v] of [['a', '1'], ['p/1', '2'], ['p/2', '3'], ['q', '4']]) n1!.store.set(k!, v!)
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    assert.deepEqual(await kv.range({prefix: 'p/'}, {limit: 1}), {kvs: [{key: 'p/1', value: '2', modIndex: 1}], count: 2, more: true, index: 0})
+    assert.deepEqual(await kv.range({from: 'b', to: 'q'}, {keysOnly: true}), {kvs: [{key: 'p/1', modIndex: 1}, {key: 'p/2', modIndex: 1}], count: 2, more: false, index: 0})
+    assert.deepEqual((await kv.range({from: 'b'}, {countOnly: true})).count, 3)
+    const sent = n1!.requests('range').map(({v: _v, id: _id, type: _type, ...params}) => params)
+    assert.deepEqual(sent, [{prefix: 'p/', limit: 1}, {from: 'b', to: 'q', keysOnly: true}, {from: 'b', countOnly: true}])
+  })
+
+  it('a linearizable range follows NOT_LEADER to the leader; a serializable one is answered by the first node', async () => {
+    const [n1, n2] = await startNodes('n1', 'n2')
+    n1!.leader = false
+    n1!.hint = {id: 'n2', address: n2!.address}
+    n2!.store.set('k', 'leader')
+    n1!.store.set('k', 'stale')
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}, {id: 'n2', url: n2!.address}]})
+    assert.equal((await kv.range({prefix: ''})).kvs[0]!.value, 'leader')
+    const local = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    assert.equal((await local.range({prefix: ''}, {serializable: true})).kvs[0]!.value, 'stale')
+  })
+
+  it('retries a timed-out deletePrefix with the SAME seq, and the node applies it once', async () => {
+    const [n1] = await startNodes('n1')
+    n1!.store.set('p/1', 'x')
+    n1!.store.set('p/2', 'y')
+    let first = true
+    n1!.misbehave = (request) => {
+      if (request.type !== 'deletePrefix' || !first) return undefined
+      first = false
+      return 'apply-silently'
+    }
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}], timeoutMs: 100})
+    assert.deepEqual(await kv.deletePrefix('p/'), {deleted: 2}, 'the cached result of the first application')
+    const sent = n1!.requests('deletePrefix') as {session?: {clientId: string; seq: number}}[]
+    assert.equal(sent.length, 2)
+    assert.deepEqual(sent[0]!.session, {clientId: kv.clientId, seq: 1})
+    assert.deepEqual(sent[1]!.session, sent[0]!.session)
+    assert.deepEqual(n1!.applied, ['deletePrefix p/'])
+  })
+
   it('retries with the same seq after the connection closed mid-request', async () => {
     const [n1] = await startNodes('n1')
     let closes = 0

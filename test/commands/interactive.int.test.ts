@@ -1,8 +1,9 @@
 /**
  * The interactive paths, driven through a real pseudo-terminal with tmux: `leader transfer`
  * choosing a follower from the select list, `status --watch` redrawing in place until Ctrl-C,
- * and `cluster destroy` answering the confirm prompt (no, then yes). Runs `bin/run.js`, so
- * `npm run build` first. Skipped, with a message, when tmux is not installed.
+ * and `kv delete --prefix ""` and `cluster destroy` answering the confirm prompt (no, then
+ * yes). Runs `bin/run.js`, so `npm run build` first. Skipped, with a message, when tmux is not
+ * installed.
  */
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -102,6 +103,23 @@ test('status --watch on a terminal redraws in place; Ctrl-C exits 0', {skip: SKI
   assert.match(frame, /cluster tty: leader n\d/)
   tmux('send-keys', '-t', session, 'C-c')
   assert.equal(await waitForExit(exitFile), 0)
+})
+
+test('kv delete --prefix "" on a terminal: "n" deletes nothing (exit 1), "y" deletes every key (exit 0)', {skip: SKIP}, async () => {
+  assert.equal((await raftctl('kv', 'put', 'doomed', 'v', '--cluster', 'tty')).exit, 0)
+  const no = startInTerminal(['kv', 'delete', '--prefix', '', '--cluster', 'tty'])
+  await waitForScreen(no.session, /Delete EVERY key of cluster "tty"\?/)
+  tmux('send-keys', '-t', no.session, 'n', 'Enter')
+  assert.equal(await waitForExit(no.exitFile), 1)
+  assert.match(screen(no.session), /cancelled: nothing was deleted/)
+  assert.equal((await raftctl('kv', 'get', 'doomed', '--json', '--cluster', 'tty')).json().value, 'v')
+
+  const yes = startInTerminal(['kv', 'delete', '--prefix', '', '--cluster', 'tty'])
+  await waitForScreen(yes.session, /Delete EVERY key of cluster "tty"\?/)
+  tmux('send-keys', '-t', yes.session, 'y', 'Enter')
+  assert.equal(await waitForExit(yes.exitFile), 0, screen(yes.session))
+  assert.match(screen(yes.session), /deleted 1 key\b/)
+  assert.equal((await raftctl('kv', 'get', 'doomed', '--json', '--cluster', 'tty')).json().value, null)
 })
 
 test('cluster destroy on a terminal: "n" keeps everything (exit 1), "y" destroys it (exit 0)', {skip: SKIP}, async () => {

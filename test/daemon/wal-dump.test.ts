@@ -24,6 +24,7 @@ describe('describeEntry', () => {
     assert.deepEqual(kv({op: 'get', key: 'a'}), {op: 'get', key: 'a'})
     assert.deepEqual(kv({op: 'delete', key: 'a', session: {clientId: 'c', seq: 4}}), {op: 'delete', key: 'a', session: {clientId: 'c', seq: 4}})
     assert.deepEqual(kv({op: 'append', key: 'a', value: 'héllo'}), {op: 'append', key: 'a', valueBytes: 6})
+    assert.deepEqual(kv({op: 'deletePrefix', prefix: 'users/', session: {clientId: 'c', seq: 5}}), {op: 'deletePrefix', key: 'users/', session: {clientId: 'c', seq: 5}})
     assert.deepEqual(kv({op: 'cas', key: 'a', expected: 'xy', value: 'z', session: {clientId: 'c', seq: 1}}), {op: 'cas', key: 'a', valueBytes: 1, expectedBytes: 2, session: {clientId: 'c', seq: 1}})
     const line = formatEntryLine(describeEntry(item('normal', encodeCommand({op: 'put', key: 'secret-key', value: 'secret-value'}))))
     assert.ok(!line.includes('secret-value') && line.includes('"secret-key"') && line.includes('value 12 B'), line)

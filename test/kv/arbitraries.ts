@@ -33,6 +33,7 @@ function command(keys: fc.Arbitrary<string>, values: fc.Arbitrary<string>, sessi
     fc.tuple(keys, sessions).map(([k, s]) => withSession({op: 'delete' as const, key: k}, s)),
     fc.tuple(keys, fc.option(values, {nil: null}), values, sessions).map(([k, e, v, s]) => withSession({op: 'cas' as const, key: k, expected: e, value: v}, s)),
     fc.tuple(keys, values, sessions).map(([k, v, s]) => withSession({op: 'append' as const, key: k, value: v}, s)),
+    fc.tuple(fc.oneof(fc.constant(''), keys), sessions).map(([p, s]) => withSession({op: 'deletePrefix' as const, prefix: p}, s)),
   )
 }
 

@@ -169,7 +169,7 @@ describe('command decode of malformed bytes', () => {
 
   it('applies the default limits when none are given', () => {
     const key = 'k'.repeat(DEFAULT_KV_LIMITS.maxKeyBytes)
-    assert.equal(decodeCommand(encodeCommand({op: 'get', key})).key, key)
+    assert.deepEqual(decodeCommand(encodeCommand({op: 'get', key})), {op: 'get', key})
     assertKvError(() => decodeCommand(encodeCommand({op: 'get', key: key + 'k'})), 'PAYLOAD_TOO_LARGE')
   })
 })

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
-import {KV_SNAPSHOT_MAGIC, KvError, KvStateMachine, crc32, encodeResult, type KvCommand} from '../../src/kv/index.js'
+import {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KvError, KvStateMachine, crc32, encodeCommand, encodeResult, type KvCommand} from '../../src/kv/index.js'
 import {feed, run, streamCommand} from './arbitraries.js'
 
 function isCorrupt(error: unknown): boolean {
@@ -52,8 +52,9 @@ class SnapshotBuilder {
     const b = new TextEncoder().encode(s)
     return this.u32(b.length).bytes(b)
   }
-  header(appliedIndex: number) {
-    return this.bytes(KV_SNAPSHOT_MAGIC).u16(1).u53(appliedIndex)
+  /** The header of a version-1 snapshot (keys without modIndex), or of `version`. */
+  header(appliedIndex: number, version = 1) {
+    return this.bytes(KV_SNAPSHOT_MAGIC).u16(version).u53(appliedIndex)
   }
   build(): Uint8Array {
     const body = Uint8Array.from(this.parts)
@@ -165,8 +166,38 @@ describe('corrupt snapshots', () => {
     assert.equal(sm.sessionCount, 1)
   })
 
+  it('keeps every key\'s modIndex through snapshot and restore', () => {
+    const sm = populated()
+    const all = {range: {prefix: ''}, limit: 100, keysOnly: false, countOnly: false, maxBytes: 1 << 20}
+    const restored = new KvStateMachine({maxSessions: 3})
+    restored.restore(sm.snapshot())
+    assert.deepEqual(restored.range(all), sm.range(all))
+    assert.deepEqual(sm.range(all).kvs.map((e) => [e.key, e.modIndex]), [['a', 3], ['b', 5], ['ключ', 2]])
+  })
+
+  it('reads a version-1 snapshot (written before keys had a modIndex): its keys get modIndex 0', () => {
+    const sm = new KvStateMachine()
+    sm.restore(new SnapshotBuilder().header(7).u32(2).str('k').str('v').str('j').str('w').u32(0).build())
+    assert.equal(sm.read('k'), 'v')
+    assert.equal(sm.modIndex('k'), 0)
+    assert.equal(sm.modIndex('j'), 0)
+    sm.apply(8, encodeCommand({op: 'put', key: 'k', value: 'v2'}))
+    assert.equal(sm.modIndex('k'), 8)
+    assert.equal(new DataView(sm.snapshot().buffer).getUint16(4), KV_SNAPSHOT_VERSION, 'the next snapshot is written in the current version')
+  })
+
+  it('a hand-built version-2 snapshot is read with each key\'s modIndex', () => {
+    const sm = new KvStateMachine()
+    sm.restore(new SnapshotBuilder().header(9, 2).u32(2).str('k').str('v').u53(3).str('j').str('w').u53(9).u32(0).build())
+    assert.equal(sm.modIndex('k'), 3)
+    assert.equal(sm.modIndex('j'), 9)
+    assert.equal(sm.appliedIndex, 9)
+  })
+
   const crafted: [string, (b: SnapshotBuilder) => SnapshotBuilder][] = [
-    ['an unknown version', (b) => b.bytes(KV_SNAPSHOT_MAGIC).u16(2).u53(1).u32(0).u32(0)],
+    ['an unknown version', (b) => b.bytes(KV_SNAPSHOT_MAGIC).u16(3).u53(1).u32(0).u32(0)],
+    ['version 2: a modIndex after the applied index', (b) => b.header(4, 2).u32(1).str('k').str('v').u53(5).u32(0)],
+    ['version 2: a key without its modIndex', (b) => b.header(4, 2).u32(1).str('k').str('v').u32(0)],
     ['a duplicate key', (b) => b.header(1).u32(2).str('k').str('v').str('k').str('w').u32(0)],
     ['an empty key', (b) => b.header(1).u32(1).str('').str('v').u32(0)],
     ['invalid UTF-8 in a value', (b) => b.header(1).u32(1).str('k').u32(1).u8(0xff).u32(0)],
