@@ -179,9 +179,10 @@ test('node start brings the killed node back; starting it again changes nothing'
   const doc = r.json()
   assert.equal(doc.started, true)
   trackPid(doc.pid)
-  await eventually(async () => (await status()).nodes.find((n) => n.id === down.id)?.reachable, 10_000, `${down.id} reachable`)
+  assert.equal(doc.heard, true, 'node start returns once the leader hears the node')
+  assert.equal((await status()).nodes.find((n) => n.id === down.id)?.reachable, true)
   const again = await raftctl('node', 'start', down.id, '--json')
-  assert.deepEqual(again.json(), {id: down.id, pid: doc.pid, started: false})
+  assert.deepEqual(again.json(), {id: down.id, pid: doc.pid, started: false, heard: true})
 })
 
 test('node pause shows the node as paused; resume brings it back', async () => {
