@@ -5,7 +5,8 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
+import {runMemberChange} from '../../cli/membership.js'
+import {membershipOf, planChange} from '../../cluster/membership.js'
 
 export default class MemberAdd extends ClusterCommand {
   static override summary = 'Add a member that runs elsewhere (membership only)'

@@ -4,7 +4,8 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
+import {runMemberChange} from '../../cli/membership.js'
+import {membershipOf, planChange} from '../../cluster/membership.js'
 
 export default class MemberPromote extends ClusterCommand {
   static override summary = 'Promote a learner to voter'
