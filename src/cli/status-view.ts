@@ -15,8 +15,11 @@ const UNMARKED = new Set<string>(['CONTACT'])
 
 const ALIGN = ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'] as const
 
+/** `raftctl status --json` (DESIGN.md §4): the cluster, its leader and term, one row per node (`detail` only with --verbose). */
+export type StatusJson = ClusterStatus
+
 /** The JSON document of `status --json`: rows without `detail` unless `verbose`. */
-export function statusJson(st: ClusterStatus, verbose = false): ClusterStatus {
+export function statusJson(st: ClusterStatus, verbose = false): StatusJson {
   if (verbose) return st
   return {...st, nodes: st.nodes.map(({detail: _detail, ...row}) => row)}
 }

@@ -93,6 +93,9 @@ export const CLUSTER_TIMEOUTS = {
   catchUp: 60_000,
 } as const
 
+/** How a node's daemon ended when asked to stop: SIGTERM obeyed, SIGKILL after the grace period, or no process. */
+export type StopOutcome = 'stopped' | 'killed' | 'not running'
+
 /** How many times {@link LocalCluster.onLeader} asks a leader when each answers NOT_LEADER. */
 export const LEADER_ATTEMPTS = 3
 
@@ -188,13 +191,13 @@ export class LocalCluster {
   }
 
   /** SIGTERM every running node and wait; SIGKILL after the timeout. Returns per-node outcome. */
-  async stop(ids?: string[]): Promise<{id: string; outcome: 'stopped' | 'killed' | 'not running'}[]> {
+  async stop(ids?: string[]): Promise<{id: string; outcome: StopOutcome}[]> {
     const m = this.manifest()
     const targets = ids ?? m.nodes.map((n) => n.id)
     return Promise.all(targets.map(async (id) => ({id, outcome: await this.stopOne(id)})))
   }
 
-  private async stopOne(id: string): Promise<'stopped' | 'killed' | 'not running'> {
+  private async stopOne(id: string): Promise<StopOutcome> {
     const pid = this.pid(id)
     if (pid === null) return 'not running'
     if (isPaused(pid)) signal(pid, 'SIGCONT')
@@ -231,7 +234,7 @@ export class LocalCluster {
   }
 
   /** SIGTERM one node (graceful). */
-  async stopNode(id: string): Promise<'stopped' | 'killed' | 'not running'> {
+  async stopNode(id: string): Promise<StopOutcome> {
     findNode(this.manifest(), id)
     return this.stopOne(id)
   }

@@ -7,3 +7,4 @@ export {isDaemon, isPaused, runningPid, sleep, RAFTCTL_BIN, DAEMON_ENTRY, DAEMON
 export {freePort} from './ports.js'
 export * from './chaos.js'
 export * from './membership.js'
+export * from './leadership.js'

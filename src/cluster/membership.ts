@@ -13,7 +13,8 @@ import {setTimeout as delay} from 'node:timers/promises'
 import {RaftctlError} from '../common/errors.js'
 import {quorumOf, tolerates} from '../common/quorum.js'
 import {formatDuration} from '../common/units.js'
-import type {ClusterStatus, LocalCluster} from './cluster.js'
+import type {ClusterStatus, LocalCluster, StopOutcome} from './cluster.js'
+import {replicationLag} from './lag.js'
 import {findNode} from './manifest.js'
 
 /** Voters, quorum, failures tolerated, and live voters. */
@@ -379,9 +380,6 @@ export interface NodeRemoveOptions {
   readonly timeoutMs: number
 }
 
-/** How a node's daemon ended: see {@link LocalCluster.stopNode}. */
-export type StopOutcome = 'stopped' | 'killed' | 'not running'
-
 /** `raftctl node remove --json` (without --dry-run). */
 export interface NodeRemoveResult {
   readonly id: string
@@ -447,4 +445,52 @@ async function handOffLeadership(cluster: LocalCluster, planned: NodeRemovePlan,
 
 function rowLag(st: {nodes: readonly {id: string; lag: number | null}[]}, id: string): number {
   return st.nodes.find((n) => n.id === id)?.lag ?? Number.MAX_SAFE_INTEGER
+}
+
+/** One member of `raftctl member list --json`. */
+export interface MemberRow {
+  readonly id: string
+  readonly address: string | null
+  readonly voter: boolean
+  readonly leader: boolean
+  /** Up in the leader's view (heard within an election timeout and, for a local node, it answers); null: unknown (no leader). */
+  readonly live: boolean | null
+  readonly match: number | null
+  /** Entries behind the leader's last index ({@link replicationLag}). */
+  readonly lag: number | null
+  readonly lastContactMs: number | null
+}
+
+/** `raftctl member list --json`: the configuration as `reportedBy` (the leader, else the first node that answered) reports it. */
+export interface MemberList {
+  readonly leader: string | null
+  readonly term: number
+  readonly reportedBy: string
+  readonly voters: MemberRow[]
+  readonly learners: MemberRow[]
+}
+
+/**
+ * The members as the leader reports them, with its replication progress for each; without a
+ * leader, as the first node that answers reports them (progress unknown). Includes members on
+ * other hosts that the manifest does not list. UNAVAILABLE when no node answered.
+ */
+export function listMembers(st: ClusterStatus): MemberList {
+  const source = st.nodes.find((n) => n.id === st.leader)?.detail ?? st.nodes.find((n) => n.detail)?.detail
+  if (!source) throw new RaftctlError('UNAVAILABLE', `no node of cluster ${st.cluster} answered`)
+  const isLeader = source.role === 'leader'
+  const rows = new Map(st.nodes.map((n) => [n.id, n]))
+  const describe = (m: {id: string; address: string | null}, voter: boolean): MemberRow => {
+    const p = isLeader ? source.progress.find((x) => x.id === m.id) : undefined
+    const row = rows.get(m.id)
+    // The leader's view (as the membership checks count it); a local node must answer the CLI too.
+    const live = m.id === source.id ? true : p ? p.recentActive && (row?.reachable ?? true) : row ? row.reachable : null
+    return {
+      id: m.id, address: m.address, voter, leader: m.id === st.leader, live,
+      match: p?.match ?? null, lag: p ? replicationLag(source, m.id, row?.detail ?? null) : null, lastContactMs: p?.lastContactMs ?? null,
+    }
+  }
+  const voters = source.members.voters.map((m) => describe(m, true))
+  const learners = source.members.learners.map((m) => describe(m, false))
+  return {leader: st.leader, term: isLeader ? source.term : st.term, reportedBy: source.id, voters, learners}
 }

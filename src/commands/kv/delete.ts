@@ -6,6 +6,12 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
 import {requireUtf8Args} from '../../cli/raw-args.js'
 
+/** `raftctl kv delete --json`: whether the key existed. */
+export interface KvDeleteResult {
+  readonly key: string
+  readonly deleted: boolean
+}
+
 export default class KvDelete extends ClusterCommand {
   static override summary = 'Delete a key'
   static override description = `Removes KEY. Deleting an absent key is not an error: JSON {"key", "deleted": false}. Exit 3 when the outcome is unknown (no answer within --timeout).`
@@ -21,7 +27,7 @@ export default class KvDelete extends ClusterCommand {
     timeout: timeoutFlag('5s', 'give up after (retries included)'),
   }
 
-  async run(): Promise<{key: string; deleted: boolean}> {
+  async run(): Promise<KvDeleteResult> {
     const {args, flags} = await this.parse(KvDelete)
     requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)

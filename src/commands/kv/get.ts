@@ -6,6 +6,13 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
 import {requireUtf8Args} from '../../cli/raw-args.js'
 
+/** `raftctl kv get --json`: the value (null: absent) and the log index it was read at. */
+export interface KvGetResult {
+  readonly key: string
+  readonly value: string | null
+  readonly index: number
+}
+
 export default class KvGet extends ClusterCommand {
   static override summary = 'Read a key'
   static override description = `Prints the key's value (nothing on stdout, and a note on stderr, when the key is absent; both exit 0). By default the read is linearizable: the leader confirms it still leads (ReadIndex) before answering. --serializable answers from the first node reached, without that round: it may be stale, but works without a leader. JSON: {"key", "value": string|null, "index"}. Exit 3 when no answer came within --timeout.`
@@ -23,7 +30,7 @@ export default class KvGet extends ClusterCommand {
     timeout: timeoutFlag('5s', 'give up after (retries included)'),
   }
 
-  async run(): Promise<{key: string; value: string | null; index: number}> {
+  async run(): Promise<KvGetResult> {
     const {args, flags} = await this.parse(KvGet)
     requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)

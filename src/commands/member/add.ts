@@ -5,8 +5,11 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {runMemberChange} from '../../cli/membership.js'
+import {runMemberChange, type MemberChangeResult} from '../../cli/membership.js'
 import {membershipOf, planChange} from '../../cluster/membership.js'
+
+/** `raftctl member add --json`: the dry run or the committed change, led by the new member, its address, whether it was added as a learner and whether it answered a ping. */
+export type MemberAddResult = MemberChangeResult<{id: string; address: string; learner: boolean; reachable: boolean}>
 
 export default class MemberAdd extends ClusterCommand {
   static override summary = 'Add a member that runs elsewhere (membership only)'
@@ -31,7 +34,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
     timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<MemberAddResult> {
     const {args, flags} = await this.parse(MemberAdd)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)

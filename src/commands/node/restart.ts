@@ -2,6 +2,15 @@
  * `raftctl node restart NODE`: graceful stop, then start.
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
+import type {StopOutcome} from '../../cluster/index.js'
+
+/** `raftctl node restart --json`: the pid before (null: it was not running), how it stopped, the new pid. */
+export interface NodeRestartResult {
+  readonly id: string
+  readonly previousPid: number | null
+  readonly stopped: StopOutcome
+  readonly pid: number
+}
 
 export default class NodeRestart extends ClusterCommand {
   static override summary = 'Restart one node (stop gracefully, then start)'
@@ -13,7 +22,7 @@ export default class NodeRestart extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; previousPid: number | null; stopped: string; pid: number}> {
+  async run(): Promise<NodeRestartResult> {
     const {args, flags} = await this.parse(NodeRestart)
     const cluster = await this.openCluster(flags.cluster)
     const {previousPid, stopped, pid} = await this.exclusive(cluster, async () => {

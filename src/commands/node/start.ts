@@ -3,6 +3,13 @@
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
 
+/** `raftctl node start --json`: the node, its pid, and whether this command started it (false: it already ran). */
+export interface NodeStartResult {
+  readonly id: string
+  readonly pid: number
+  readonly started: boolean
+}
+
 export default class NodeStart extends ClusterCommand {
   static override summary = 'Start one stopped node of a local cluster'
   static override description = `Spawns the node's daemon detached, with the options of the cluster's manifest; it recovers its log and hard state from its data folder and rejoins. A node that already runs is left alone. A removed node cannot be started again (names are never reused): add a new node instead.`
@@ -13,7 +20,7 @@ export default class NodeStart extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; pid: number; started: boolean}> {
+  async run(): Promise<NodeStartResult> {
     const {args, flags} = await this.parse(NodeStart)
     const cluster = await this.openCluster(flags.cluster)
     const {pid, started} = await this.exclusive(cluster, async () => {
