@@ -1,8 +1,9 @@
 /**
  * A local cluster as the CLI drives it: create, start, stop and destroy daemons, read every
  * node's status (unreachable nodes show as down), reserve and retire node names, and clients
- * pointed at the cluster's nodes (the membership workflows over them are in ./membership.ts). The methods that change the cluster do not lock it
- * themselves: a command runs them inside {@link LocalCluster.exclusive} (src/cluster/lock.ts).
+ * pointed at the cluster's nodes. The workflows over it are in ./membership.ts and
+ * ./leadership.ts. The methods that change the cluster do not lock it themselves: a command
+ * runs them inside {@link LocalCluster.exclusive} (src/cluster/lock.ts).
  */
 import {existsSync} from 'node:fs'
 import {AdminClient, KvClient} from '../client/index.js'
