@@ -8,6 +8,7 @@
  * the leader does not hear (a partition) is down. The planning functions are pure over a status
  * snapshot; the workflows report progress through {@link WorkflowProgress} and return the JSON
  * document of their command (DESIGN.md §4), so the command only parses, confirms and renders.
+ * Also here: the member list (`member list`) and whether a node elsewhere answers (`member add`).
  */
 import {setTimeout as delay} from 'node:timers/promises'
 import {RaftctlError} from '../common/errors.js'
@@ -493,4 +494,24 @@ export function listMembers(st: ClusterStatus): MemberList {
   const voters = source.members.voters.map((m) => describe(m, true))
   const learners = source.members.learners.map((m) => describe(m, false))
   return {leader: st.leader, term: isLeader ? source.term : st.term, reportedBy: source.id, voters, learners}
+}
+
+/** How long {@link answersPing} waits for an answer (ms). */
+export const PING_TIMEOUT_MS = 1000
+
+/**
+ * Does the node at `address` answer an authenticated ping (with `cluster`'s secret) within
+ * {@link PING_TIMEOUT_MS}? `member add` says so before adding a node that runs elsewhere.
+ */
+export async function answersPing(cluster: LocalCluster, address: string): Promise<boolean> {
+  const {AdminClient} = await import('../client/index.js')
+  const client = new AdminClient({url: address, secret: cluster.secret(), timeoutMs: PING_TIMEOUT_MS})
+  try {
+    await client.ping()
+    return true
+  } catch {
+    return false
+  } finally {
+    await client.close()
+  }
 }
