@@ -12,6 +12,7 @@
  */
 import type {NodeId} from '../raft/types.js'
 import {SeededRng} from '../raft/rng.js'
+import {tolerates} from '../common/quorum.js'
 import {describeFaultSpec, type FaultSpec} from './faults.js'
 
 /** The fault families a schedule can draw from (the `--faults` names). */
@@ -166,16 +167,16 @@ function planSlot(family: ChaosFaultName, id: string, window: number, nodes: rea
 function planPartition(nodes: readonly NodeId[], rng: SeededRng): FaultSpec {
   const shuffled = shuffle(nodes, rng)
   const roll = rng.int(4)
-  const cut = roll === 0 ? 1 : 1 + rng.int(Math.max(1, Math.floor((nodes.length - 1) / 2)))
+  const cut = roll === 0 ? 1 : 1 + rng.int(Math.max(1, tolerates(nodes.length)))
   const small = shuffled.slice(0, cut)
   const big = shuffled.slice(cut)
   if (roll === 1) return rng.int(2) === 0 ? {kind: 'partition', groups: [big, small], oneWay: true} : {kind: 'partition', groups: [small, big], oneWay: true}
   return {kind: 'partition', groups: rng.int(2) === 0 ? [small, big] : [big, small]}
 }
 
-/** 1 node, or a random minority (at most ⌊(n−1)/2⌋, at least 1). */
+/** 1 node, or a random minority (at most the failures n voters tolerate, ⌊(n−1)/2⌋; at least 1). */
 function minority(nodes: readonly NodeId[], rng: SeededRng): NodeId[] {
-  const max = Math.max(1, Math.floor((nodes.length - 1) / 2))
+  const max = Math.max(1, tolerates(nodes.length))
   return shuffle(nodes, rng).slice(0, 1 + rng.int(max))
 }
 

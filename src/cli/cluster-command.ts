@@ -35,18 +35,9 @@ export abstract class ClusterCommand extends BaseCommand {
     return cluster
   }
 
-  /**
-   * Run `fn` with the leader's admin client; when the leader changed under us (`NOT_LEADER`,
-   * which means the request was not applied) look for the new one and try again, up to 3 times.
-   */
-  protected async onLeader<T>(cluster: LocalCluster, fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs: number): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await cluster.withLeader(fn, timeoutMs)
-      } catch (error) {
-        if ((error as {code?: string}).code !== 'NOT_LEADER' || attempt >= 3) throw error
-      }
-    }
+  /** Run `fn` with the leader's admin client, trying again when the leader changed ({@link LocalCluster.onLeader}). */
+  protected onLeader<T>(cluster: LocalCluster, fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs: number): Promise<T> {
+    return cluster.onLeader(fn, timeoutMs)
   }
 
   /**

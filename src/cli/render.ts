@@ -88,6 +88,17 @@ export interface Spinner {
   above(write: () => void): void
 }
 
+/**
+ * A workflow's progress (src/cluster/membership.ts WorkflowProgress) shown with `spinner`: a
+ * finished step is a line printed above it, indented two spaces; what is happening now is its text.
+ */
+export function spinnerProgress(spinner: Spinner, log: (line: string) => void): {step(text: string): void; doing(text: string): void} {
+  return {
+    step: (text) => spinner.above(() => log(`  ${text}`)),
+    doing: (text) => spinner.text(text),
+  }
+}
+
 const NO_SPINNER: Spinner = {text() {}, succeed() {}, fail() {}, stop() {}, above: (write) => write()}
 
 /**
@@ -120,22 +131,8 @@ export async function startSpinner(text: string, enabled = true): Promise<Spinne
   }
 }
 
-/**
- * A duration in milliseconds, short: `0ms`, `850ms`, `1.2s`, `42s`, `3m04s`, `2h05m`, `3d04h`.
- * Null or negative: `-`.
- */
-export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '-'
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms < 10_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)}s`
-  const s = Math.floor(ms / 1000)
-  if (s < 60) return `${s}s`
-  const m = Math.floor(s / 60)
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`
-  const h = Math.floor(m / 60)
-  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`
-  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`
-}
+/** Re-exported from the shared leaf, where the cluster layer's messages use it too. */
+export {formatDuration} from '../common/units.js'
 
 /** `n thing` / `n things`. */
 export function plural(n: number, one: string, many = `${one}s`): string {

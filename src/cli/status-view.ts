@@ -4,6 +4,7 @@
  * node, a one-line summary, and change marking between two frames.
  */
 import type {ClusterStatus, NodeRow} from '../cluster/index.js'
+import {hasQuorum, quorumOf, tolerates} from '../common/quorum.js'
 import {formatDuration, plural, renderTable, styles} from './render.js'
 
 /** Column titles of the status table. */
@@ -14,8 +15,11 @@ const UNMARKED = new Set<string>(['CONTACT'])
 
 const ALIGN = ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'] as const
 
+/** `raftctl status --json` (DESIGN.md §4): the cluster, its leader and term, one row per node (`detail` only with --verbose). */
+export type StatusJson = ClusterStatus
+
 /** The JSON document of `status --json`: rows without `detail` unless `verbose`. */
-export function statusJson(st: ClusterStatus, verbose = false): ClusterStatus {
+export function statusJson(st: ClusterStatus, verbose = false): StatusJson {
   if (verbose) return st
   return {...st, nodes: st.nodes.map(({detail: _detail, ...row}) => row)}
 }
@@ -71,10 +75,11 @@ export function statusSummary(st: ClusterStatus): string {
  */
 export function quorumText(voters: number, up: number): string {
   if (voters === 0) return 'voters unknown'
-  const quorum = Math.floor(voters / 2) + 1
-  if (up < quorum) return `quorum lost: ${up} of ${plural(voters, 'voter')} up, ${quorum} needed`
-  const tolerates = up >= voters ? plural(voters - quorum, 'failure') : plural(up - quorum, 'more failure', 'more failures')
-  return `${plural(voters, 'voter')} (${up} up): quorum ${quorum}, tolerates ${tolerates}`
+  const quorum = quorumOf(voters)
+  if (!hasQuorum(voters, up)) return `quorum lost: ${up} of ${plural(voters, 'voter')} up, ${quorum} needed`
+  const more = tolerates(voters, up)
+  const failures = up >= voters ? plural(more, 'failure') : plural(more, 'more failure', 'more failures')
+  return `${plural(voters, 'voter')} (${up} up): quorum ${quorum}, tolerates ${failures}`
 }
 
 /** Options of {@link renderStatus}. */

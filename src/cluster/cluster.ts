@@ -1,8 +1,9 @@
 /**
  * A local cluster as the CLI drives it: create, start, stop and destroy daemons, read every
- * node's status (unreachable nodes show as down), membership changes with quorum checks, and
- * clients pointed at the cluster's nodes. The methods that change the cluster do not lock it
- * themselves: a command runs them inside {@link LocalCluster.exclusive} (src/cluster/lock.ts).
+ * node's status (unreachable nodes show as down), reserve and retire node names, and clients
+ * pointed at the cluster's nodes. The workflows over it are in ./membership.ts and
+ * ./leadership.ts. The methods that change the cluster do not lock it themselves: a command
+ * runs them inside {@link LocalCluster.exclusive} (src/cluster/lock.ts).
  */
 import {existsSync} from 'node:fs'
 import {AdminClient, KvClient} from '../client/index.js'
@@ -84,12 +85,6 @@ export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus |
   }
 }
 
-/** Majority of `n` voters and failures tolerated. */
-export function quorumInfo(voters: number): QuorumInfo {
-  const quorum = Math.floor(voters / 2) + 1
-  return {voters, quorum, tolerates: Math.max(0, voters - quorum)}
-}
-
 /** Time limits of cluster operations (ms). */
 export const CLUSTER_TIMEOUTS = {
   status: 1500,
@@ -98,6 +93,12 @@ export const CLUSTER_TIMEOUTS = {
   stop: 10_000,
   catchUp: 60_000,
 } as const
+
+/** How a node's daemon ended when asked to stop: SIGTERM obeyed, SIGKILL after the grace period, or no process. */
+export type StopOutcome = 'stopped' | 'killed' | 'not running'
+
+/** How many times {@link LocalCluster.onLeader} asks a leader when each answers NOT_LEADER. */
+export const LEADER_ATTEMPTS = 3
 
 /** A local cluster in RAFTCTL_HOME. */
 export class LocalCluster {
@@ -191,13 +192,13 @@ export class LocalCluster {
   }
 
   /** SIGTERM every running node and wait; SIGKILL after the timeout. Returns per-node outcome. */
-  async stop(ids?: string[]): Promise<{id: string; outcome: 'stopped' | 'killed' | 'not running'}[]> {
+  async stop(ids?: string[]): Promise<{id: string; outcome: StopOutcome}[]> {
     const m = this.manifest()
     const targets = ids ?? m.nodes.map((n) => n.id)
     return Promise.all(targets.map(async (id) => ({id, outcome: await this.stopOne(id)})))
   }
 
-  private async stopOne(id: string): Promise<'stopped' | 'killed' | 'not running'> {
+  private async stopOne(id: string): Promise<StopOutcome> {
     const pid = this.pid(id)
     if (pid === null) return 'not running'
     if (isPaused(pid)) signal(pid, 'SIGCONT')
@@ -234,7 +235,7 @@ export class LocalCluster {
   }
 
   /** SIGTERM one node (graceful). */
-  async stopNode(id: string): Promise<'stopped' | 'killed' | 'not running'> {
+  async stopNode(id: string): Promise<StopOutcome> {
     findNode(this.manifest(), id)
     return this.stopOne(id)
   }
@@ -335,6 +336,21 @@ export class LocalCluster {
       return await fn(client, st.leader!)
     } finally {
       await client.close()
+    }
+  }
+
+  /**
+   * Run `fn` with the leader's admin client; when the leader changed under us (`NOT_LEADER`,
+   * which means the request was not applied, so trying again is safe) look for the new one and
+   * try again, up to {@link LEADER_ATTEMPTS} times in all. Other errors pass through.
+   */
+  async onLeader<T>(fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.withLeader(fn, timeoutMs)
+      } catch (error) {
+        if ((error as {code?: string}).code !== 'NOT_LEADER' || attempt >= LEADER_ATTEMPTS) throw error
+      }
     }
   }
 

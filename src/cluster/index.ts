@@ -7,3 +7,5 @@ export {isDaemon, isPaused, runningPid, sleep, RAFTCTL_BIN, DAEMON_ENTRY, DAEMON
 export {freePort} from './ports.js'
 export * from './chaos.js'
 export {localNodeOfDir} from './data-dir.js'
+export * from './membership.js'
+export * from './leadership.js'

@@ -8,6 +8,14 @@ import {RaftctlError} from '../common/errors.js'
 import {ClusterCommand} from '../cli/cluster-command.js'
 import {untilInterrupted} from '../cli/render.js'
 
+/** `raftctl dashboard --json`: one line once it serves (the command then runs until Ctrl-C and prints nothing more). */
+export interface DashboardStarted {
+  /** The address to open, with its token. */
+  readonly url: string
+  readonly port: number
+  readonly cluster: string
+}
+
 export default class Dashboard extends ClusterCommand {
   static override summary = 'Open a live web view of the cluster in the browser'
   static override description = `Serves a page on 127.0.0.1 that shows the local cluster live: every node (role, term, vote, election timer, commit / applied / last index, lag, last contact, health), the Raft messages between them as animated arrows (sampled), a timeline of terms, leaders, elections and chaos faults, throughput and commit-latency sparklines; and controls: trigger an election, transfer leadership, kill / restart / pause / resume a node, partition and heal, put a key. Destructive controls ask for confirmation on the page.
@@ -25,7 +33,7 @@ The URL carries a random token for this run; any request without it gets 401. Ke
     interval: Flags.string({char: 'i', description: 'time between status polls (e.g. 250ms, 500ms)', default: '300ms'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<undefined> {
     const {flags} = await this.parse(Dashboard)
     const pollMs = this.duration(flags.interval, '--interval', 'pollInterval')
     if (pollMs > 10_000) throw new RaftctlError('BAD_USAGE', `--interval must be at most 10s, got ${JSON.stringify(flags.interval)}`)
@@ -44,7 +52,8 @@ The URL carries a random token for this run; any request without it gets 401. Ke
     const interrupted = untilInterrupted()
     try {
       if (json) {
-        process.stdout.write(`${JSON.stringify({url: server.url, port: server.port, cluster: cluster.name})}\n`)
+        const started: DashboardStarted = {url: server.url, port: server.port, cluster: cluster.name}
+        process.stdout.write(`${JSON.stringify(started)}\n`)
       } else {
         this.log(`Dashboard of cluster ${cluster.name}: ${server.url}`)
         this.log('Keep this URL to yourself: it carries the token that lets its holder drive the cluster. Ctrl-C to stop.')

@@ -6,7 +6,7 @@
 import {Flags} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../cli/cluster-command.js'
 import {isTTY, sleepUnless, untilInterrupted, useColor} from '../cli/render.js'
-import {renderStatus, statusJson} from '../cli/status-view.js'
+import {renderStatus, statusJson, type StatusJson} from '../cli/status-view.js'
 import type {ClusterStatus} from '../cluster/index.js'
 
 /** ANSI: cursor home, erase to end of line, erase below, clear screen. */
@@ -34,7 +34,7 @@ export default class Status extends ClusterCommand {
     verbose: Flags.boolean({char: 'v', description: 'with --json: include each node\'s full status report ("detail")', default: false}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<StatusJson | undefined> {
     const {flags} = await this.parse(Status)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const intervalMs = this.duration(flags.interval, '--interval', 'pollInterval')

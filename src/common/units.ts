@@ -1,6 +1,6 @@
 /**
  * A shared leaf (src/common: every layer outside the pure core may import it). Parsers for the command-line value forms of DESIGN.md §5: durations (`500ms`, `2s`, `1m`)
- * and sizes (`100`, `4KiB`, `1MiB`). Bad text is a `BAD_USAGE` error that shows the accepted forms.
+ * and sizes (`100`, `4KiB`, `1MiB`), and the short form durations print in ({@link formatDuration}). Bad text is a `BAD_USAGE` error that shows the accepted forms.
  * Every duration flag has a named lower bound ({@link DURATION_MINIMUMS}, docs/cli.md "Durations"):
  * a value below it (`status --timeout 0s`) is refused rather than run to a meaningless result.
  */
@@ -91,4 +91,21 @@ export function parseSize(text: string): number {
 function checkedInteger(value: number, text: string, what: string): number {
   if (!Number.isSafeInteger(value)) throw new RaftctlError('BAD_USAGE', `invalid ${what} ${JSON.stringify(text)}: too large`)
   return value
+}
+
+/**
+ * A duration in milliseconds, short: `0ms`, `850ms`, `1.2s`, `42s`, `3m04s`, `2h05m`, `3d04h`.
+ * Null or negative: `-`.
+ */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '-'
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 10_000) return `${(Math.floor(ms / 100) / 10).toFixed(1)}s`
+  const s = Math.floor(ms / 1000)
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`
+  const h = Math.floor(m / 60)
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`
 }

@@ -4,7 +4,8 @@
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {checkPlan, leaderChange, leaderHears, membershipOf, planChange, quorumLine, type Membership} from '../../src/cli/membership.js'
+import {quorumLine} from '../../src/cli/membership.js'
+import {checkPlan, leaderChange, leaderHears, membershipOf, planChange, type Membership} from '../../src/cluster/membership.js'
 import {ClientError} from '../../src/client/index.js'
 import type {ClusterStatus, NodeRow} from '../../src/cluster/index.js'
 import type {NodeStatus} from '../../src/admin/messages.js'

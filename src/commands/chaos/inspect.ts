@@ -5,6 +5,11 @@ import {ChaosCommand} from '../../cli/chaos.js'
 import {formatDuration, renderTable, useColor} from '../../cli/render.js'
 import type {NodeFaults} from '../../cluster/index.js'
 
+/** `raftctl chaos inspect --json`: the faults each node has in place. */
+export interface ChaosInspectResult {
+  readonly nodes: NodeFaults[]
+}
+
 export default class ChaosInspect extends ChaosCommand {
   static override summary = 'Show every active fault on every node'
   static override description = `Asks every node for its faults. One row per fault and node: its id, kind, what it does, how long until it heals by itself ("-": until healed) and how many messages (or disk writes) it has hit so far. A node that does not answer is shown as down, paused or unreachable. Process faults (a killed or paused node) show in "raftctl status".
@@ -16,7 +21,7 @@ export default class ChaosInspect extends ChaosCommand {
     {description: 'For scripts: ids of the faults on n1', command: `<%= config.bin %> <%= command.id %> --json | jq -r '.nodes[] | select(.id == "n1") | .faults[].id'`},
   ]
 
-  async run(): Promise<{nodes: NodeFaults[]}> {
+  async run(): Promise<ChaosInspectResult> {
     const {flags} = await this.parse(ChaosInspect)
     const {chaos} = await this.chaos(flags.cluster)
     const doc = await chaos.inspect()

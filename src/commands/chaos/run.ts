@@ -7,7 +7,28 @@ import {RaftctlError} from '../../common/errors.js'
 import {ReportedError} from '../../cli/base.js'
 import {ChaosCommand} from '../../cli/chaos.js'
 import {formatDuration, untilInterrupted} from '../../cli/render.js'
-import type {AppliedAction, ScheduledFault} from '../../chaos/schedule.js'
+import type {AppliedAction, ChaosFaultName, ScheduledFault} from '../../chaos/schedule.js'
+
+/** The options a chaos run was planned from (the same give the same schedule). */
+export interface ChaosRunOptions {
+  readonly seed: number
+  readonly durationMs: number
+  readonly intervalMs: number
+  readonly faults: ChaosFaultName[]
+  readonly nodes: string[]
+}
+
+/** One action as applied: the planned fault, when it happened, how long it took, whether it worked. */
+export type AppliedActionJson = ScheduledFault & {elapsedMs: number; tookMs: number; ok: boolean; error?: string}
+
+/** `raftctl chaos run --dry-run --json`: the plan. */
+export type ChaosRunPlan = ChaosRunOptions & {readonly dryRun: true; readonly schedule: ScheduledFault[]}
+
+/** `raftctl chaos run --json`: the schedule as applied (a failed heal adds an `error` field, printed by the command). */
+export type ChaosRunReport = ChaosRunOptions & {readonly interrupted: boolean; readonly elapsedMs: number; readonly schedule: AppliedActionJson[]}
+
+/** `raftctl chaos run --json`. */
+export type ChaosRunResult = ChaosRunPlan | ChaosRunReport
 
 export default class ChaosRun extends ChaosCommand {
   static override summary = 'Run a random, seeded schedule of faults'
@@ -32,7 +53,7 @@ Faults: partition (a minority | majority split, an isolated node, or a one-way p
     timeout: Flags.string({description: 'how long each node may take to answer a chaos request (e.g. 3s)', default: '3s'}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ChaosRunResult> {
     const {flags} = await this.parse(ChaosRun)
     const durationMs = this.positiveDuration(flags.duration, '--duration')
     const intervalMs = this.duration(flags.interval, '--interval', 'faultInterval')
@@ -47,7 +68,7 @@ Faults: partition (a minority | majority split, an isolated node, or a one-way p
     const {chaos} = await this.chaos(flags.cluster, flags.timeout)
     const nodes = chaos.nodeIds()
     const schedule = planSchedule({durationMs, faults, seed, intervalMs, nodes})
-    const options = {seed, durationMs, intervalMs, faults, nodes}
+    const options: ChaosRunOptions = {seed, durationMs, intervalMs, faults, nodes}
     const replay = `raftctl chaos run --seed ${seed} --duration ${flags.duration} --interval ${flags.interval} --faults ${faults.join(',')}${flags.cluster === 'default' ? '' : ` --cluster ${flags.cluster}`}`
     if (flags['dry-run']) {
       this.log(`Plan of seed ${seed} (${formatDuration(durationMs)}, one fault every ${formatDuration(intervalMs)}, nodes ${nodes.join(', ')}):`)
@@ -68,7 +89,7 @@ Faults: partition (a minority | majority split, an isolated node, or a one-way p
     const failed = run.applied.filter((a) => !a.ok)
     const healed = run.applied.at(-1)
     this.log(`${run.interrupted ? 'Interrupted' : 'Done'} after ${formatDuration(run.elapsedMs)}: ${run.applied.length - 1} actions, ${failed.filter((a) => a !== healed).length} failed.`)
-    const doc = {...options, interrupted: run.interrupted, elapsedMs: run.elapsedMs, schedule: run.applied.map(jsonOf)}
+    const doc: ChaosRunReport = {...options, interrupted: run.interrupted, elapsedMs: run.elapsedMs, schedule: run.applied.map(jsonOf)}
     if (healed && !healed.ok) {
       if (this.jsonEnabled()) this.logJson({...doc, error: {code: 'FAILED', message: `healing failed: ${healed.error}`}})
       throw new ReportedError('FAILED', `healing failed: ${healed.error}; check with "raftctl status" and "raftctl chaos inspect"`)
@@ -86,6 +107,6 @@ function line(a: AppliedAction): string {
   return `${stamp(a.elapsedMs)} ${a.description}${a.ok ? '' : `  FAILED: ${a.error}`}`
 }
 
-function jsonOf(a: AppliedAction): ScheduledFault & {elapsedMs: number; tookMs: number; ok: boolean; error?: string} {
+function jsonOf(a: AppliedAction): AppliedActionJson {
   return a
 }

@@ -7,6 +7,16 @@ import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {canPrompt, plural} from '../../cli/render.js'
 
+/** `raftctl cluster destroy --json`. */
+export interface ClusterDestroyResult {
+  readonly cluster: string
+  readonly destroyed: true
+  /** Nodes that were running and were killed. */
+  readonly killed: string[]
+  /** The folder deleted. */
+  readonly path: string
+}
+
 export default class ClusterDestroy extends ClusterCommand {
   static override summary = 'Kill every node and delete the cluster and all its data'
   static override description = `Sends SIGKILL to every running node of the cluster, then deletes RAFTCTL_HOME/<name>: the manifest, the secret, every node's data folder, logs and pid files. This cannot be undone, so the command asks for confirmation; --yes skips the question. Without a terminal (a script, CI) and without --yes it fails with NEEDS_CONFIRMATION (exit 2).`
@@ -20,7 +30,7 @@ export default class ClusterDestroy extends ClusterCommand {
     yes: Flags.boolean({char: 'y', description: 'do not ask for confirmation', default: false}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ClusterDestroyResult> {
     const {flags} = await this.parse(ClusterDestroy)
     const cluster = await this.openCluster(flags.cluster)
     const m = cluster.manifest()

@@ -9,6 +9,26 @@ import {renderTable} from '../../cli/render.js'
 /** How long to ask a cluster for its leader: the list must stay quick. */
 const LEADER_TIMEOUT_MS = 500
 
+/** One cluster of `raftctl cluster list --json`. */
+export interface ClusterListRow {
+  readonly name: string
+  /** Nodes that were not removed. */
+  readonly nodes: number
+  readonly running: number
+  /** Only with --leader (else null). */
+  readonly leader: string | null
+  readonly term: number | null
+  /** The cluster --cluster names. */
+  readonly current: boolean
+  readonly path: string
+}
+
+/** `raftctl cluster list --json`. */
+export interface ClusterListResult {
+  readonly home: string
+  readonly clusters: ClusterListRow[]
+}
+
 export default class ClusterList extends ClusterCommand {
   static override summary = 'List the local clusters'
   static override description = `Lists every cluster in RAFTCTL_HOME (default ~/.raftctl): its nodes, how many are running, and its leader and term (asked with a ${LEADER_TIMEOUT_MS} ms timeout; "-" when none answered). The cluster selected by --cluster (or RAFTCTL_CLUSTER) is marked with "*".`
@@ -22,11 +42,11 @@ export default class ClusterList extends ClusterCommand {
     leader: Flags.boolean({description: 'ask running clusters for their leader', default: true, allowNo: true}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ClusterListResult> {
     const {flags} = await this.parse(ClusterList)
     const {LocalCluster, listClusters, raftctlHome, activeNodes} = await import('../../cluster/index.js')
     const home = raftctlHome()
-    const clusters = await Promise.all(listClusters(home).map(async (name) => {
+    const clusters: ClusterListRow[] = await Promise.all(listClusters(home).map(async (name) => {
       const cluster = new LocalCluster(name, home)
       const nodes = activeNodes(cluster.manifest())
       const running = nodes.filter((n) => cluster.pid(n.id) !== null).length

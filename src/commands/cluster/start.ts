@@ -4,8 +4,19 @@
  */
 import {Flags} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {renderStatus, statusJson} from '../../cli/status-view.js'
+import {renderStatus, statusJson, type StatusJson} from '../../cli/status-view.js'
 import {startSpinner, useColor} from '../../cli/render.js'
+import {waitForSettledLeader} from '../../cluster/leadership.js'
+
+/** `raftctl cluster start --json`: the status document, and what this start did. */
+export type ClusterStartResult = StatusJson & {
+  readonly created: boolean
+  /** Nodes this start spawned (empty: every node already ran). */
+  readonly started: string[]
+  readonly alreadyRunning: boolean
+  /** The cluster's folder. */
+  readonly path: string
+}
 
 export default class ClusterStart extends ClusterCommand {
   static override summary = 'Create (the first time) and start a local cluster'
@@ -22,7 +33,7 @@ export default class ClusterStart extends ClusterCommand {
     timeout: timeoutFlag('20s', 'how long to wait for a leader'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ClusterStartResult> {
     const {flags} = await this.parse(ClusterStart)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster, false)
@@ -32,10 +43,8 @@ export default class ClusterStart extends ClusterCommand {
     try {
       result = await this.exclusive(cluster, () => cluster.start(flags.nodes ?? 3))
       spinner.text(`waiting for a leader (${result.started.length} started)`)
-      const elected = await cluster.waitForLeader(timeoutMs)
-      // Show a settled table: give the other nodes a moment to hear from the leader.
-      const agreed = (s: typeof elected): boolean => s.nodes.every((n) => !n.reachable || n.leader === s.leader)
-      const status = agreed(elected) ? elected : await cluster.waitForLeader(2000, agreed).catch(() => elected)
+      // Show a settled table: the other nodes have had a moment to hear from the leader.
+      const status = await waitForSettledLeader(cluster, timeoutMs)
       spinner.stop()
       const alreadyRunning = !result.created && result.started.length === 0
       if (!result.created && flags.nodes !== undefined && status.nodes.length !== flags.nodes) {

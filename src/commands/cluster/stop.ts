@@ -4,6 +4,13 @@
  */
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {renderTable, startSpinner} from '../../cli/render.js'
+import type {StopOutcome} from '../../cluster/index.js'
+
+/** `raftctl cluster stop --json`: each node (removed ones only if they still ran), the pid it had, how it ended. */
+export interface ClusterStopResult {
+  readonly cluster: string
+  readonly nodes: {readonly id: string; readonly pid: number | null; readonly outcome: StopOutcome}[]
+}
 
 export default class ClusterStop extends ClusterCommand {
   static override summary = 'Stop every node of a local cluster (data is kept)'
@@ -14,10 +21,10 @@ export default class ClusterStop extends ClusterCommand {
     {description: 'Stop the cluster "big" and get a JSON report', command: '<%= config.bin %> <%= command.id %> --cluster big --json'},
   ]
 
-  async run(): Promise<unknown> {
+  async run(): Promise<ClusterStopResult> {
     const {flags} = await this.parse(ClusterStop)
     const cluster = await this.openCluster(flags.cluster)
-    const nodes = await this.exclusive(cluster, async () => {
+    const nodes = await this.exclusive(cluster, async (): Promise<ClusterStopResult['nodes']> => {
       const m = cluster.manifest()
       // Removed nodes count only if something still runs under their name.
       const ids = m.nodes.filter((n) => !n.removed || cluster.pid(n.id) !== null).map((n) => n.id)

@@ -6,6 +6,12 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
 import {requireUtf8Args} from '../../cli/raw-args.js'
 
+/** `raftctl kv append --json`: the key and its value after the append. */
+export interface KvAppendResult {
+  readonly key: string
+  readonly value: string
+}
+
 export default class KvAppend extends ClusterCommand {
   static override summary = "Append to a key's value"
   static override description = `Appends VALUE to KEY's value (an absent key counts as the empty string) and prints the new value. JSON: {"key", "value"} (the new value). Exit 3 when the outcome is unknown.`
@@ -23,7 +29,7 @@ export default class KvAppend extends ClusterCommand {
     timeout: timeoutFlag('5s', 'give up after (retries included)'),
   }
 
-  async run(): Promise<{key: string; value: string}> {
+  async run(): Promise<KvAppendResult> {
     const {args, flags} = await this.parse(KvAppend)
     requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)

@@ -9,6 +9,13 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
 import {requireUtf8Args} from '../../cli/raw-args.js'
 
+/** `raftctl kv cas --json`: whether the value was swapped, and the value now (a mismatch adds an `error` field, printed by the command). */
+export interface KvCasResult {
+  readonly key: string
+  readonly swapped: boolean
+  readonly value: string | null
+}
+
 export default class KvCas extends ClusterCommand {
   static override summary = 'Compare-and-swap a key'
   static override description = `Sets KEY to NEW only if its current value is EXPECTED (with --expect-absent instead of EXPECTED: only if KEY is absent), atomically. Exit 0 when swapped. When the comparison fails, nothing is written and the command exits 1 with code CAS_MISMATCH; the current value is given.
@@ -32,7 +39,7 @@ JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after
     timeout: timeoutFlag('5s', 'give up after (retries included)'),
   }
 
-  async run(): Promise<{key: string; swapped: boolean; value: string | null}> {
+  async run(): Promise<KvCasResult> {
     const {args, flags} = await this.parse(KvCas)
     requireUtf8Args(args)
     let expected: string | null

@@ -17,6 +17,13 @@ export interface KvGetOutput {
   readonly index: number
 }
 
+/** `raftctl kv get --json`: the value (null: absent) and the log index it was read at. */
+export interface KvGetResult {
+  readonly key: string
+  readonly value: string | null
+  readonly index: number
+}
+
 export default class KvGet extends ClusterCommand {
   static override summary = 'Read a key, or the keys of a prefix or range'
   static override description = `Prints the key's value (nothing on stdout, and a note on stderr, when the key is absent; both exit 0). By default the read is linearizable: the leader confirms it still leads (ReadIndex) before answering. --serializable answers from the first node reached, without that round: it may be stale, but works without a leader. JSON: {"key", "value": string|null, "index"}.

@@ -6,6 +6,12 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
 import {requireUtf8Args} from '../../cli/raw-args.js'
 
+/** `raftctl kv put --json`. */
+export interface KvPutResult {
+  readonly key: string
+  readonly value: string
+}
+
 export default class KvPut extends ClusterCommand {
   static override summary = 'Write a key'
   static override description = `Sets KEY to VALUE through the leader and answers once the write is committed and applied. Retries (after a timeout, a lost connection, a leader change) reuse the same session sequence number, so the write is applied at most once. JSON: {"key", "value"}. Exit 3 when the outcome is unknown (no answer within --timeout): the write may or may not have been applied.`
@@ -24,7 +30,7 @@ export default class KvPut extends ClusterCommand {
     timeout: timeoutFlag('5s', 'give up after (retries included)'),
   }
 
-  async run(): Promise<{key: string; value: string}> {
+  async run(): Promise<KvPutResult> {
     const {args, flags} = await this.parse(KvPut)
     requireUtf8Args(args)
     const cluster = await this.openCluster(flags.cluster)

@@ -4,6 +4,13 @@
  */
 import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
+import {leaderTerm} from '../../cluster/leadership.js'
+
+/** `raftctl leader --json`: the leader (null: none, exit 3) and its term. */
+export interface LeaderResult {
+  readonly leader: string | null
+  readonly term: number
+}
 
 export default class Leader extends ClusterCommand {
   static override summary = 'Show the leader and its term'
@@ -19,15 +26,15 @@ export default class Leader extends ClusterCommand {
     wait: timeoutFlag('0ms', 'wait this long for a leader when there is none'),
   }
 
-  async run(): Promise<{leader: string | null; term: number}> {
+  async run(): Promise<LeaderResult> {
     const {flags} = await this.parse(Leader)
     const waitMs = this.duration(flags.wait, '--wait', 'none')
     const cluster = await this.openCluster(flags.cluster)
     let st = await cluster.liveStatus()
     if (st.leader === null && waitMs > 0) st = await cluster.waitForLeader(waitMs).catch(() => st)
-    const term = st.nodes.find((n) => n.id === st.leader)?.term ?? st.term
+    const term = leaderTerm(st)
     if (st.leader === null) {
-      if (this.jsonEnabled()) this.logJson({leader: null, term})
+      if (this.jsonEnabled()) this.logJson({leader: null, term} satisfies LeaderResult)
       const waited = waitMs > 0 ? ` within ${flags.wait}` : ''
       const why = st.nodes.some((n) => n.reachable)
         ? ` (highest term ${term}); an election may be in progress: retry, or pass --wait 5s`

@@ -1,12 +1,14 @@
 /**
  * `raftctl leader transfer [NODE]`: hand leadership to NODE (TimeoutNow); without NODE, pick a
- * follower interactively on a terminal, or the most caught-up one otherwise.
+ * follower interactively on a terminal, or the most caught-up one otherwise. The checks and the
+ * transfer are in src/cluster/leadership.ts; this file parses, prompts and prints.
  */
 import {Args} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {alreadyLeading, canPrompt} from '../../cli/render.js'
-import type {ClusterStatus, NodeRow} from '../../cluster/index.js'
+import {alreadyLeadingTransfer, checkTransferTarget, leaderTerm, transferCandidates, transferLeadership, type LeaderTransferResult} from '../../cluster/leadership.js'
+import type {NodeRow} from '../../cluster/index.js'
 
 export default class LeaderTransfer extends ClusterCommand {
   static override summary = 'Hand leadership to another node'
@@ -26,48 +28,30 @@ export default class LeaderTransfer extends ClusterCommand {
     timeout: timeoutFlag('10s', 'how long to wait for the new leader'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<LeaderTransferResult> {
     const {args, flags} = await this.parse(LeaderTransfer)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
     const before = await cluster.waitForLeader(timeoutMs)
     const from = before.leader!
     const previousTerm = leaderTerm(before)
-    const followers = candidates(before)
     let target = args.node
     if (target === undefined) {
+      const followers = transferCandidates(before)
       if (followers.length === 0) throw new RaftctlError('NO_QUORUM', `there is no reachable follower that is a voter to hand leadership to (leader ${from})`)
       target = canPrompt() && !this.jsonEnabled() ? await choose(followers, from) : followers[0]!.id
     } else {
       cluster.manifest() // validates the cluster; an unknown node is refused by the leader below
       if (target === from) {
         this.log(alreadyLeading(target, previousTerm))
-        return {leader: target, term: previousTerm, previous: {leader: from, term: previousTerm}, transferred: false}
+        return alreadyLeadingTransfer(target, previousTerm)
       }
-      const row = before.nodes.find((n) => n.id === target)
-      const voters = before.nodes.find((n) => n.id === from)?.detail?.members.voters.map((v) => v.id) ?? []
-      if (!voters.includes(target)) {
-        throw new RaftctlError(row ? 'NOT_VOTER' : 'NODE_NOT_FOUND', `${target} is not a voter of cluster ${flags.cluster} (voters: ${voters.join(', ')})`)
-      }
-      if (row && !row.reachable) throw new RaftctlError('UNAVAILABLE', `${target} is ${row.health}: it cannot take over`)
+      checkTransferTarget(before, target)
     }
-    const result = await this.onLeader(cluster, (client) => client.transfer(target, {timeoutMs}), timeoutMs)
+    const result = await transferLeadership(cluster, before, target, timeoutMs)
     this.log(`Leadership transferred: ${from} (term ${previousTerm}) → ${result.leader} (term ${result.term}).`)
-    return {leader: result.leader, term: result.term, previous: {leader: from, term: previousTerm}, transferred: true}
+    return result
   }
-}
-
-/** The leader's term. */
-function leaderTerm(st: ClusterStatus): number {
-  return st.nodes.find((n) => n.id === st.leader)?.term ?? st.term
-}
-
-/** Reachable voters other than the leader, most caught-up first. */
-function candidates(st: ClusterStatus): NodeRow[] {
-  const voters = new Set(st.nodes.find((n) => n.id === st.leader)?.detail?.members.voters.map((v) => v.id) ?? [])
-  return st.nodes
-    .filter((n) => n.id !== st.leader && n.reachable && voters.has(n.id))
-    .sort((a, b) => (a.lag ?? Infinity) - (b.lag ?? Infinity) || a.id.localeCompare(b.id, undefined, {numeric: true}))
 }
 
 async function choose(followers: NodeRow[], leader: string): Promise<string> {

@@ -5,7 +5,11 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
+import {runMemberChange, type MemberChangeResult} from '../../cli/membership.js'
+import {answersPing, membershipOf, planChange} from '../../cluster/membership.js'
+
+/** `raftctl member add --json`: the dry run or the committed change, led by the new member, its address, whether it was added as a learner and whether it answered a ping. */
+export type MemberAddResult = MemberChangeResult<{id: string; address: string; learner: boolean; reachable: boolean}>
 
 export default class MemberAdd extends ClusterCommand {
   static override summary = 'Add a member that runs elsewhere (membership only)'
@@ -30,7 +34,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
     timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<MemberAddResult> {
     const {args, flags} = await this.parse(MemberAdd)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
@@ -39,7 +43,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
     if (membership.voters.includes(args.id) || membership.learners.includes(args.id)) {
       throw new RaftctlError('BAD_INPUT', `${args.id} is already a ${membership.voters.includes(args.id) ? 'voter' : 'learner'}${membership.learners.includes(args.id) ? ` (promote it with: raftctl member promote ${args.id})` : ''}`)
     }
-    const up = await ping(cluster.secret(), args.address)
+    const up = await answersPing(cluster, args.address)
     return runMemberChange((line) => this.log(line), {
       // A voter added directly counts as down until the leader hears it (its own check agrees).
       plan: planChange(membership, flags.learner ? 'add-learner' : 'add', args.id, false),
@@ -53,19 +57,5 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
       apply: () => this.onLeader(cluster, (client) => client.addMember(args.id, args.address, {learner: flags.learner, timeoutMs, force: flags.force}), timeoutMs),
       done: (index) => `Added ${args.id} as a ${flags.learner ? 'learner' : 'voter'} (configuration entry ${index})`,
     })
-  }
-}
-
-/** Does the node at `address` answer an authenticated ping within a second? */
-async function ping(secret: string, address: string): Promise<boolean> {
-  const {AdminClient} = await import('../../client/index.js')
-  const client = new AdminClient({url: address, secret, timeoutMs: 1000})
-  try {
-    await client.ping()
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.close()
   }
 }

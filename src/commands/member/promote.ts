@@ -4,7 +4,11 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
+import {runMemberChange, type MemberChangeResult} from '../../cli/membership.js'
+import {membershipOf, planChange} from '../../cluster/membership.js'
+
+/** `raftctl member promote --json`: the dry run or the committed change, led by the member's id. */
+export type MemberPromoteResult = MemberChangeResult<{id: string}>
 
 export default class MemberPromote extends ClusterCommand {
   static override summary = 'Promote a learner to voter'
@@ -24,7 +28,7 @@ export default class MemberPromote extends ClusterCommand {
     timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<MemberPromoteResult> {
     const {args, flags} = await this.parse(MemberPromote)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)

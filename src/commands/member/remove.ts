@@ -5,7 +5,11 @@
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {membershipOf, planChange, runMemberChange} from '../../cli/membership.js'
+import {runMemberChange, type MemberChangeResult} from '../../cli/membership.js'
+import {membershipOf, planChange} from '../../cluster/membership.js'
+
+/** `raftctl member remove --json`: the dry run or the committed change, led by the member's id. */
+export type MemberRemoveResult = MemberChangeResult<{id: string}>
 
 export default class MemberRemove extends ClusterCommand {
   static override summary = 'Remove a member from the configuration (membership only)'
@@ -26,7 +30,7 @@ export default class MemberRemove extends ClusterCommand {
     timeout: timeoutFlag('10s', 'how long to wait for the change to commit'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<MemberRemoveResult> {
     const {args, flags} = await this.parse(MemberRemove)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)

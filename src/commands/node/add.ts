@@ -1,15 +1,14 @@
 /**
- * `raftctl node add`: spawn a new daemon, add it as a learner through the leader, wait until it
- * has caught up, then promote it to voter (unless --learner). Prints the quorum before and after
- * and refuses a change that would leave the cluster without a quorum of live voters.
+ * `raftctl node add`: parse the flags, plan the change and print the quorum before and after
+ * (refusing one that would leave the cluster without a quorum of live voters), then run the
+ * spawn → learner → catch-up → promote workflow of src/cluster/membership.ts holding the
+ * cluster's lock, showing its steps as lines and a spinner.
  */
-import {setTimeout as delay} from 'node:timers/promises'
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, leaderChange, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
-import {startSpinner, type Spinner} from '../../cli/render.js'
-import type {LocalCluster} from '../../cluster/index.js'
+import {quorumLine, quorumText} from '../../cli/membership.js'
+import {spinnerProgress, startSpinner} from '../../cli/render.js'
+import {addNode, checkPlan, describeChange, dryRunResult, planNodeAdd, type NodeAddDryRun, type NodeAddResult} from '../../cluster/membership.js'
 
 export default class NodeAdd extends ClusterCommand {
   static override summary = 'Add a new node to a local cluster (spawn, join, catch up, promote)'
@@ -30,58 +29,29 @@ A change that would leave the cluster without a quorum of live voters (voters th
     timeout: timeoutFlag('60s', 'how long the new node may take to catch up'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<NodeAddResult | NodeAddDryRun> {
     const {flags} = await this.parse(NodeAdd)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
-    const st = await cluster.waitForLeader(10_000)
-    const membership = membershipOf(st)
-    const id = `n${cluster.manifest().nextNode}`
-    const plan = planChange(membership, flags.learner ? 'add-learner' : 'add', id, true)
+    const planned = await planNodeAdd(cluster, flags.learner)
+    const {id, membership, plan} = planned
     this.log(`${flags['dry-run'] ? 'Plan' : 'Adding'}: ${describeChange(plan)} (leader ${membership.leader}, term ${membership.term})`)
     this.log(`  before: ${quorumText(plan.before)}`)
     this.log(`  after:  ${quorumText(plan.after)}`)
     checkPlan(plan, flags.force)
     if (!plan.safe) this.warn(`forced: ${plan.reason}`)
-    const summary = {before: plan.before, after: plan.after}
     if (flags['dry-run']) {
       this.log('Dry run: nothing changed.')
-      return {dryRun: true, id, learner: flags.learner, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
+      return dryRunResult({id, learner: flags.learner}, plan)
     }
 
     const lock = await this.lock(cluster)
     const spinner = await startSpinner(`spawning ${id}`, !this.jsonEnabled())
     try {
-      const node = await cluster.spawnNewNode()
-      const pid = cluster.pid(node.id)
-      this.logStep(spinner, `spawned ${node.id} (pid ${pid}, ${node.address})`)
-      spinner.text(`adding ${node.id} as a learner`)
-      let added
-      try {
-        added = await this.onLeader(cluster, (client) => client.addMember(node.id, node.address, {learner: true, timeoutMs: 10_000, force: flags.force}), 10_000)
-      } catch (error) {
-        await cluster.stopNode(node.id).catch(() => undefined)
-        cluster.forgetNode(node.id)
-        throw error
-      }
-      this.logStep(spinner, `added ${node.id} as a learner (configuration entry ${added.index})`)
-      const caughtUp = await waitForCatchUp(cluster, node.id, timeoutMs, (match, target) => spinner.text(`${node.id} catching up: match ${match}/${target}`))
-      this.logStep(spinner, `${node.id} caught up: match ${caughtUp.match}/${caughtUp.target}`)
-      let members = added.members
-      let promotedAt: number | null = null
-      if (!flags.learner) {
-        spinner.text(`promoting ${node.id} to voter`)
-        const promoted = await leaderChange({change: 'promote', node: node.id}, () => this.onLeader(cluster, (client) => client.promoteMember(node.id, {timeoutMs: 10_000, force: flags.force}), 10_000))
-        members = promoted.members
-        promotedAt = promoted.index
-        this.logStep(spinner, `promoted ${node.id} to voter (configuration entry ${promoted.index})`)
-      }
+      const added = await addNode(cluster, planned, {learner: flags.learner, force: flags.force, catchUpTimeoutMs: timeoutMs}, spinnerProgress(spinner, (line) => this.log(line)))
       spinner.stop()
       this.log(`Done: ${quorumLine(plan.before, plan.after)}`)
-      return {
-        id: node.id, address: node.address, pid, learner: flags.learner, addedAt: added.index, promotedAt, caughtUp, ...summary,
-        members: {voters: members.voters.map((v) => v.id), learners: members.learners.map((l) => l.id)},
-      }
+      return added
     } catch (error) {
       spinner.fail()
       throw error
@@ -89,31 +59,4 @@ A change that would leave the cluster without a quorum of live voters (voters th
       lock.release()
     }
   }
-
-  /** A finished step: a line above the spinner (a plain line without a TTY). */
-  private logStep(spinner: Spinner, text: string): void {
-    spinner.above(() => this.log(`  ${text}`))
-  }
-}
-
-/**
- * Wait until the leader reports `id`'s match index at or past the leader's last index as it was
- * when waiting began. TIMEOUT (exit 3) when it does not within `timeoutMs`.
- */
-async function waitForCatchUp(cluster: LocalCluster, id: string, timeoutMs: number, progress: (match: number, target: number) => void): Promise<{match: number; target: number}> {
-  const end = Date.now() + timeoutMs
-  let target: number | null = null
-  let match = 0
-  while (Date.now() < end) {
-    const st = await cluster.status()
-    const leader = st.nodes.find((n) => n.id === st.leader)?.detail
-    if (leader) {
-      target ??= leader.lastIndex
-      match = leader.progress.find((p) => p.id === id)?.match ?? 0
-      progress(match, target)
-      if (match >= target) return {match, target}
-    }
-    await delay(100)
-  }
-  throw new RaftctlError('TIMEOUT', `${id} did not catch up within ${timeoutMs} ms (match ${match}/${target ?? '?'}); it stays a learner: promote it later with "raftctl member promote ${id}"`)
 }

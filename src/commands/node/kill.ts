@@ -3,6 +3,13 @@
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
 
+/** `raftctl node kill --json`: the node, the pid it had, and whether a process was killed. */
+export interface NodeKillResult {
+  readonly id: string
+  readonly pid: number | null
+  readonly killed: boolean
+}
+
 export default class NodeKill extends ClusterCommand {
   static override summary = 'Crash one node with SIGKILL'
   static override description = `Sends SIGKILL: the daemon dies at once, as in a power cut of the process (writes it had acknowledged are on disk: they were fsynced first). Bring it back with "raftctl node start".`
@@ -14,7 +21,7 @@ export default class NodeKill extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; pid: number | null; killed: boolean}> {
+  async run(): Promise<NodeKillResult> {
     const {args, flags} = await this.parse(NodeKill)
     const cluster = await this.openCluster(flags.cluster)
     const {pid, killed} = await this.exclusive(cluster, async () => {

@@ -8,6 +8,13 @@ import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
 import {followLines, formatLogLine, lastLines} from '../../cli/logs.js'
 import {untilInterrupted, useColor} from '../../cli/render.js'
 
+/** `raftctl node logs --json` (without --follow, which prints the lines as they come): the node, its log file, the last lines. */
+export interface NodeLogsResult {
+  readonly node: string
+  readonly file: string
+  readonly lines: string[]
+}
+
 export default class NodeLogs extends ClusterCommand {
   static override summary = "Show the tail of a node's log"
   static override description = `Prints the last --lines lines of the node's log file (RAFTCTL_HOME/<cluster>/logs/<node>.log). The daemon logs JSON lines; they are shown as "time level message key=value…" unless --raw. --follow keeps printing lines as they are written, until Ctrl-C (exit 0). With --json, prints {"node", "file", "lines": [...]} (the raw lines), or with --follow the raw JSON lines as they come.`
@@ -26,7 +33,7 @@ export default class NodeLogs extends ClusterCommand {
     raw: Flags.boolean({description: 'print the JSON lines as written', default: false}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<NodeLogsResult | undefined> {
     const {args, flags} = await this.parse(NodeLogs)
     const cluster = await this.openCluster(flags.cluster)
     const {findNode} = await import('../../cluster/index.js')

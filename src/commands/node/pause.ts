@@ -3,6 +3,13 @@
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
 
+/** `raftctl node pause --json`. */
+export interface NodePauseResult {
+  readonly id: string
+  readonly pid: number
+  readonly paused: boolean
+}
+
 export default class NodePause extends ClusterCommand {
   static override summary = 'Freeze one node with SIGSTOP'
   static override description = `Sends SIGSTOP: the daemon keeps its sockets open but stops answering, like a process stuck in a long GC pause or a hung VM. Its peers time out on it; "raftctl status" shows it as paused. "raftctl node resume" continues it (it may then find itself a stale leader and step down).`
@@ -13,7 +20,7 @@ export default class NodePause extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; pid: number; paused: boolean}> {
+  async run(): Promise<NodePauseResult> {
     const {args, flags} = await this.parse(NodePause)
     const cluster = await this.openCluster(flags.cluster)
     const pid = cluster.pauseNode(args.node, true)

@@ -1,12 +1,14 @@
 /**
- * `raftctl node remove NODE`: remove a node from the membership through the leader, stop it, and
- * mark it removed in the manifest (its name is never reused).
+ * `raftctl node remove NODE`: parse the flags, plan the change and print the quorum before and
+ * after (refusing one that would leave the cluster without a quorum of live voters), then run
+ * the transfer → remove → stop workflow of src/cluster/membership.ts holding the cluster's lock
+ * (the node is marked removed in the manifest; its name is never reused).
  */
 import {Flags} from '@oclif/core'
-import {RaftctlError} from '../../common/errors.js'
 import {ClusterCommand, nodeArg, timeoutFlag} from '../../cli/cluster-command.js'
-import {checkPlan, describeChange, leaderChange, leaderHears, membershipOf, planChange, quorumLine, quorumText} from '../../cli/membership.js'
-import {startSpinner} from '../../cli/render.js'
+import {quorumLine, quorumText} from '../../cli/membership.js'
+import {spinnerProgress, startSpinner} from '../../cli/render.js'
+import {checkPlan, describeChange, dryRunResult, planNodeRemove, removeNode, type NodeRemoveDryRun, type NodeRemoveResult} from '../../cluster/membership.js'
 
 export default class NodeRemove extends ClusterCommand {
   static override summary = 'Remove a node from a local cluster (leave, then stop)'
@@ -27,61 +29,29 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
     timeout: timeoutFlag('10s', 'how long to wait for the leader and the change'),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<NodeRemoveResult | NodeRemoveDryRun> {
     const {args, flags} = await this.parse(NodeRemove)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const cluster = await this.openCluster(flags.cluster)
-    const {findNode} = await import('../../cluster/index.js')
-    const entry = findNode(cluster.manifest(), args.node)
-    if (entry.removed) throw new RaftctlError('NODE_NOT_FOUND', `${args.node} was already removed from cluster ${flags.cluster}`)
-    const st = await cluster.waitForLeader(timeoutMs)
-    const membership = membershipOf(st)
-    const isMember = membership.voters.includes(args.node) || membership.learners.includes(args.node)
-    const plan = planChange(membership, 'remove', args.node)
+    const planned = await planNodeRemove(cluster, args.node, timeoutMs)
+    const {membership, isMember, plan} = planned
     this.log(`${flags['dry-run'] ? 'Plan' : 'Removing'}: ${describeChange(plan)}${membership.learners.includes(args.node) ? ' (a learner)' : ''}${isMember ? '' : ' (not a member: only stop it and mark it removed)'} (leader ${membership.leader}, term ${membership.term})`)
     this.log(`  before: ${quorumText(plan.before)}`)
     this.log(`  after:  ${quorumText(plan.after)}`)
     if (isMember) checkPlan(plan, flags.force)
     if (!plan.safe && isMember) this.warn(`forced: ${plan.reason}`)
-    const summary = {before: plan.before, after: plan.after}
     if (flags['dry-run']) {
       this.log('Dry run: nothing changed.')
-      return {dryRun: true, id: args.node, member: isMember, ...summary, safe: plan.safe, ...(plan.reason ? {reason: plan.reason} : {})}
+      return dryRunResult({id: args.node, member: isMember}, plan)
     }
 
     const lock = await this.lock(cluster)
     const spinner = await startSpinner(`removing ${args.node}`, !this.jsonEnabled())
     try {
-      let transferredTo: string | null = null
-      let removedAt: number | null = null
-      let members: {voters: string[]; learners: string[]} = {voters: [...membership.voters], learners: [...membership.learners]}
-      if (isMember) {
-        if (membership.leader === args.node) {
-          const next = plan.votersAfter.filter((v) => membership.live.has(v))
-            .sort((a, b) => (rowLag(st, a) - rowLag(st, b)) || a.localeCompare(b, undefined, {numeric: true}))[0]
-          if (next !== undefined) {
-            spinner.text(`${args.node} leads: handing leadership to ${next} first`)
-            const moved = await this.onLeader(cluster, (client) => client.transfer(next, {timeoutMs}), timeoutMs)
-            transferredTo = moved.leader
-            spinner.above(() => this.log(`  leadership handed from ${args.node} to ${moved.leader} (term ${moved.term})`))
-            // Best effort: until the new leader hears the voters that stay, its own check would refuse.
-            const staying = plan.votersAfter.filter((v) => membership.live.has(v))
-            await cluster.waitForLeader(timeoutMs, (s) => s.leader === moved.leader && leaderHears(s, staying)).catch(() => undefined)
-          }
-        }
-        spinner.text(`removing ${args.node} from the configuration`)
-        const result = await leaderChange(plan, () => this.onLeader(cluster, (client) => client.removeMember(args.node, {timeoutMs, force: flags.force}), timeoutMs))
-        removedAt = result.index
-        members = {voters: result.members.voters.map((v) => v.id), learners: result.members.learners.map((l) => l.id)}
-        spinner.above(() => this.log(`  removed ${args.node} from the configuration (entry ${result.index})`))
-      }
-      spinner.text(`stopping ${args.node}`)
-      const stopped = await cluster.stopNode(args.node)
-      cluster.markRemoved(args.node)
+      const removed = await removeNode(cluster, planned, {force: flags.force, timeoutMs}, spinnerProgress(spinner, (line) => this.log(line)))
       spinner.stop()
-      this.log(`  ${stopped === 'not running' ? `${args.node} was not running` : `${stopped} ${args.node}`}; marked removed`)
       this.log(`Done: ${quorumLine(plan.before, plan.after)}`)
-      return {id: args.node, member: isMember, removedAt, transferredTo, stopped, ...summary, members}
+      return removed
     } catch (error) {
       spinner.fail()
       throw error
@@ -89,8 +59,4 @@ Prints voters, quorum and failures tolerated before and after. A change that wou
       lock.release()
     }
   }
-}
-
-function rowLag(st: {nodes: readonly {id: string; lag: number | null}[]}, id: string): number {
-  return st.nodes.find((n) => n.id === id)?.lag ?? Number.MAX_SAFE_INTEGER
 }

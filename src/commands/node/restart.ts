@@ -2,7 +2,18 @@
  * `raftctl node restart NODE`: graceful stop, then start.
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
-import {rejoinNote, waitUntilLeaderHears} from '../../cli/membership.js'
+import {rejoinNote, waitUntilLeaderHears} from '../../cluster/index.js'
+import type {StopOutcome} from '../../cluster/index.js'
+
+/** `raftctl node restart --json`: the pid before (null: it was not running), how it stopped, the new pid. */
+export interface NodeRestartResult {
+  readonly id: string
+  readonly previousPid: number | null
+  readonly stopped: StopOutcome
+  readonly pid: number
+  /** The leader heard the node within NODE_REJOIN_WAIT_MS (false also when there is no leader). */
+  readonly heard: boolean
+}
 
 export default class NodeRestart extends ClusterCommand {
   static override summary = 'Restart one node (stop gracefully, then start)'
@@ -14,7 +25,7 @@ export default class NodeRestart extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; previousPid: number | null; stopped: string; pid: number; heard: boolean}> {
+  async run(): Promise<NodeRestartResult> {
     const {args, flags} = await this.parse(NodeRestart)
     const cluster = await this.openCluster(flags.cluster)
     const {previousPid, stopped, pid} = await this.exclusive(cluster, async () => {

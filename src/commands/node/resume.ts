@@ -3,6 +3,13 @@
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
 
+/** `raftctl node resume --json`. */
+export interface NodeResumeResult {
+  readonly id: string
+  readonly pid: number
+  readonly paused: boolean
+}
+
 export default class NodeResume extends ClusterCommand {
   static override summary = 'Continue a node paused with "node pause"'
   static override description = `Sends SIGCONT to a node frozen by "raftctl node pause". A node that is not paused is unaffected.`
@@ -13,7 +20,7 @@ export default class NodeResume extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; pid: number; paused: boolean}> {
+  async run(): Promise<NodeResumeResult> {
     const {args, flags} = await this.parse(NodeResume)
     const cluster = await this.openCluster(flags.cluster)
     const pid = cluster.pauseNode(args.node, false)

@@ -2,7 +2,7 @@
  * `raftctl node start NODE`: start one node's daemon again (it recovers from its data folder).
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
-import {rejoinNote, waitUntilLeaderHears} from '../../cli/membership.js'
+import {rejoinNote, waitUntilLeaderHears} from '../../cluster/index.js'
 
 /** `node start --json`: the node, its pid, whether this call started it, and whether a leader hears it. */
 export interface NodeStartResult {
@@ -11,6 +11,13 @@ export interface NodeStartResult {
   readonly started: boolean
   /** The leader heard the node within NODE_REJOIN_WAIT_MS (false also when there is no leader). */
   readonly heard: boolean
+}
+
+/** `raftctl node start --json`: the node, its pid, and whether this command started it (false: it already ran). */
+export interface NodeStartResult {
+  readonly id: string
+  readonly pid: number
+  readonly started: boolean
 }
 
 export default class NodeStart extends ClusterCommand {

@@ -2,6 +2,14 @@
  * `raftctl node stop NODE`: stop one node gracefully (SIGTERM, SIGKILL after 10 s).
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
+import type {StopOutcome} from '../../cluster/index.js'
+
+/** `raftctl node stop --json`: the node, the pid it had, and how it ended (`stopped`, `killed` after the grace period, `not running`). */
+export interface NodeStopResult {
+  readonly id: string
+  readonly pid: number | null
+  readonly outcome: StopOutcome
+}
 
 export default class NodeStop extends ClusterCommand {
   static override summary = 'Stop one node gracefully'
@@ -13,7 +21,7 @@ export default class NodeStop extends ClusterCommand {
 
   static override args = {node: nodeArg()}
 
-  async run(): Promise<{id: string; pid: number | null; outcome: string}> {
+  async run(): Promise<NodeStopResult> {
     const {args, flags} = await this.parse(NodeStop)
     const cluster = await this.openCluster(flags.cluster)
     const {pid, outcome} = await this.exclusive(cluster, async () => {

@@ -5,6 +5,36 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {RaftctlError} from '../../common/errors.js'
+import type {SimStats} from '../../sim/cluster.js'
+
+/** A seed that broke an invariant, and the command that replays it. */
+export interface SimFailure {
+  readonly seed: number
+  readonly property: string
+  readonly violation: string
+  readonly replay: string
+}
+
+/** `raftctl sim run --seed N --json`. */
+export interface SimSeedResult {
+  readonly seeds: 1
+  readonly failures: SimFailure[]
+  readonly stats: SimStats
+}
+
+/** `raftctl sim run --seeds N --json`. */
+export interface SimBatchJson {
+  readonly seeds: number
+  readonly firstSeed: number
+  readonly failures: SimFailure[]
+  readonly seconds: number
+  readonly seedsPerSecond: number
+  /** Events simulated over all seeds. */
+  readonly events: number
+}
+
+/** `raftctl sim run --json`. */
+export type SimRunResult = SimSeedResult | SimBatchJson
 
 export default class SimRun extends BaseCommand {
   static override summary = 'Run the deterministic Raft simulator'
@@ -35,7 +65,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     'commit-notices': Flags.boolean({description: 'leaders tell followers a new commit index at once (--no-commit-notices: it rides on the next append or heartbeat, as in the daemon)', default: true, allowNo: true}),
   }
 
-  async run(): Promise<unknown> {
+  async run(): Promise<SimRunResult> {
     const {flags} = await this.parse(SimRun)
     const {runSeed} = await import('../../sim/cluster.js')
     const {runSeeds, replayCommand} = await import('../../sim/run.js')
@@ -46,7 +76,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     if (flags.seed !== undefined) {
       const r = runSeed({...common, seed: flags.seed, fullTrace: !this.jsonEnabled()})
       for (const line of r.trace) this.log(line)
-      const doc = {
+      const doc: SimSeedResult = {
         seeds: 1,
         failures: r.ok ? [] : [{seed: r.seed, property: r.violation!.property, violation: r.violation!.message, replay: replayCommand(r.seed, common)}],
         stats: r.stats,
