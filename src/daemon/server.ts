@@ -12,7 +12,7 @@ import type {RawData, WebSocket} from 'ws'
 import {NodeServer, corkForRun, type PeerTransport} from '../transport/index.js'
 import {
   formatError, formatEvent, formatResponse, invalidUtf8Request, parseRequest, DEFAULT_PROTOCOL_LIMITS,
-  type AdminEvent, type LeaderHint, type Request, type RouteName,
+  type AdminEvent, type LeaderHint, type RequestOf, type RequestType, type ResultMap, type RouteName,
 } from '../admin/protocol.js'
 import type {ErrorCode} from '../common/errors.js'
 import {mark, tracing} from '../trace/latency.js'
@@ -145,13 +145,13 @@ export class DaemonServer implements ServedAt {
    * Write one answer to its socket. A write's answer runs inside the replica's apply: an error
    * here must not escape into it.
    */
-  private answer(ws: WebSocket, req: Request, err: ServiceError | null, result: unknown): void {
+  private answer<T extends RequestType>(ws: WebSocket, req: RequestOf<T>, err: ServiceError | null, result: ResultMap[T] | undefined): void {
     try {
       if (tracing) mark('server.answer')
       if (err !== null) return send(ws, formatError(req.id, toProtocolError(err)))
       if (req.type === 'subscribe') this.subscribers.add(ws)
       if (req.type === 'unsubscribe') this.subscribers.delete(ws)
-      send(ws, formatResponse(req.id, result as never))
+      send(ws, formatResponse<T>(req.id, result!))
     } catch (failure) {
       this.logger.error('could not answer a request', {id: req.id, type: req.type, error: (failure as Error).message})
     }
