@@ -9,7 +9,7 @@ const LAYERS = {
   kv: [],
   common: [],
   trace: [],
-  replica: ['raft', 'kv'],
+  replica: ['raft', 'kv', 'common'],
   storage: ['replica', 'raft', 'trace', 'common'],
   transport: ['replica', 'raft', 'trace', 'common'],
   chaos: ['replica', 'raft', 'common'],

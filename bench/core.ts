@@ -40,10 +40,10 @@ function runOnce(batchAppends: boolean, concurrency: number, seconds: number, va
     }
   }
   const leader = replicas.get('n1')!
-  leader.core.campaign()
+  leader.campaign()
   leader.process()
   pump()
-  if (leader.core.status().role !== 'leader') throw new Error('n1 did not become leader')
+  if (leader.status().role !== 'leader') throw new Error('n1 did not become leader')
   const value = new Uint8Array(valueBytes).fill(120)
   let committed = 0
   let inFlight = 0

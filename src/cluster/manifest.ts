@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {randomBytes} from 'node:crypto'
 import {RaftctlError} from '../common/errors.js'
 import {createWhole} from './files.js'
+import {NODE_DEFAULTS} from '../common/defaults.js'
 
 /** One node of a local cluster. */
 export interface NodeEntry {
@@ -51,13 +52,13 @@ export interface Manifest {
   options: ClusterOptions
 }
 
-/** Defaults of {@link ClusterOptions}. */
+/** Defaults of {@link ClusterOptions}: the node defaults of src/common/defaults.ts. */
 export const CLUSTER_DEFAULTS: ClusterOptions = {
-  tick: '5ms',
-  electionTicks: 30,
-  heartbeatTicks: 6,
-  snapshotEvery: 10_000,
-  compactionLag: 5_000,
+  tick: `${NODE_DEFAULTS.tickMs}ms`,
+  electionTicks: NODE_DEFAULTS.electionTicks,
+  heartbeatTicks: NODE_DEFAULTS.heartbeatTicks,
+  snapshotEvery: NODE_DEFAULTS.snapshotEvery,
+  compactionLag: NODE_DEFAULTS.compactionLag,
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/

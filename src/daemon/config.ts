@@ -4,7 +4,7 @@
  */
 import {readFileSync} from 'node:fs'
 import {RaftctlError} from '../common/errors.js'
-import {DEFAULT_PREALLOCATE_BYTES, DEFAULT_SEGMENT_BYTES} from '../storage/index.js'
+import {NODE_DEFAULTS} from '../common/defaults.js'
 
 /** Everything one node needs to run. */
 export interface DaemonConfig {
@@ -61,19 +61,13 @@ export interface DaemonConfig {
   readonly publicMetrics: boolean
 }
 
-/** Defaults of every optional option. */
+/**
+ * Defaults of every optional option: the node defaults of src/common/defaults.ts (the one
+ * source, which `node run`'s options, the replica, the file storage and local clusters read
+ * too), and the switches, off.
+ */
 export const DAEMON_DEFAULTS = {
-  host: '127.0.0.1',
-  port: 0,
-  tickMs: 5,
-  electionTicks: 30,
-  heartbeatTicks: 6,
-  snapshotEvery: 10_000,
-  compactionLag: 5_000,
-  segmentBytes: DEFAULT_SEGMENT_BYTES,
-  walPreallocateBytes: DEFAULT_PREALLOCATE_BYTES,
-  requestTimeoutMs: 5_000,
-  logLevel: 'info',
+  ...NODE_DEFAULTS,
   unsafeNoFsync: false,
   unsafeFollowerReads: false,
   publicMetrics: false,

@@ -71,9 +71,9 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     tls: cert && key ? {cert, key, ca: pick('tls-ca')} : undefined,
     logFile: pick('log-file'),
     logLevel: pick('log-level') ?? DAEMON_DEFAULTS.logLevel,
-    unsafeNoFsync: pick('unsafe-no-fsync') ?? false,
-    unsafeFollowerReads: pick('unsafe-follower-reads') ?? false,
-    publicMetrics: pick('public-metrics') ?? false,
+    unsafeNoFsync: pick('unsafe-no-fsync') ?? DAEMON_DEFAULTS.unsafeNoFsync,
+    unsafeFollowerReads: pick('unsafe-follower-reads') ?? DAEMON_DEFAULTS.unsafeFollowerReads,
+    publicMetrics: pick('public-metrics') ?? DAEMON_DEFAULTS.publicMetrics,
   })
 }
 

@@ -1,8 +1,12 @@
 /**
  * The options of `raftctl node run` as plain data: names, kinds and defaults. The oclif
  * command (src/commands/node/run.ts) and the lean daemon entry (src/daemon/entry.ts) both read
- * them, so the two parse the same command line. No imports: loading it costs nothing.
+ * them, so the two parse the same command line. The defaults are the node defaults of
+ * src/common/defaults.ts written as flag text; its only import, which imports nothing.
  */
+import {NODE_DEFAULTS as D} from '../common/defaults.js'
+
+const MiB = 1024 * 1024
 
 /** Kind of a `node run` option: a string, an integer, or a switch. */
 export type RunOptionKind = 'string' | 'integer' | 'boolean'
@@ -22,26 +26,26 @@ export interface RunOption {
 export const NODE_RUN_OPTIONS = {
   config: {kind: 'string'},
   id: {kind: 'string'},
-  listen: {kind: 'string', default: '127.0.0.1:0'},
+  listen: {kind: 'string', default: `${D.host}:${D.port}`},
   advertise: {kind: 'string'},
   peers: {kind: 'string', default: ''},
   'initial-cluster': {kind: 'string', default: ''},
   'data-dir': {kind: 'string'},
   'secret-file': {kind: 'string'},
   'peer-secret-file': {kind: 'string'},
-  tick: {kind: 'string', default: '5ms'},
-  'election-ticks': {kind: 'integer', default: 30},
-  'heartbeat-ticks': {kind: 'integer', default: 6},
-  'snapshot-every': {kind: 'integer', default: 10_000},
-  'compaction-lag': {kind: 'integer', default: 5_000},
-  'segment-size': {kind: 'string', default: '64MiB'},
-  'wal-preallocate': {kind: 'string', default: '1MiB'},
-  'request-timeout': {kind: 'string', default: '5s'},
+  tick: {kind: 'string', default: `${D.tickMs}ms`},
+  'election-ticks': {kind: 'integer', default: D.electionTicks},
+  'heartbeat-ticks': {kind: 'integer', default: D.heartbeatTicks},
+  'snapshot-every': {kind: 'integer', default: D.snapshotEvery},
+  'compaction-lag': {kind: 'integer', default: D.compactionLag},
+  'segment-size': {kind: 'string', default: `${D.segmentBytes / MiB}MiB`},
+  'wal-preallocate': {kind: 'string', default: `${D.walPreallocateBytes / MiB}MiB`},
+  'request-timeout': {kind: 'string', default: `${D.requestTimeoutMs / 1000}s`},
   'tls-cert': {kind: 'string', requires: ['tls-key']},
   'tls-key': {kind: 'string', requires: ['tls-cert']},
   'tls-ca': {kind: 'string'},
   'log-file': {kind: 'string'},
-  'log-level': {kind: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error']},
+  'log-level': {kind: 'string', default: D.logLevel, choices: ['debug', 'info', 'warn', 'error']},
   'pid-file': {kind: 'string'},
   announce: {kind: 'boolean', default: false},
   'public-metrics': {kind: 'boolean', default: false},

@@ -1,40 +1,27 @@
 /**
- * The daemon's request handlers: one function per request type of the client and admin
- * protocol (docs/protocol.md), each turning a validated request into replica calls and a
- * result, or a ServiceError with a stable code.
+ * The daemon's services: one function per request type of the client and admin protocol
+ * (docs/protocol.md), registered once in {@link SERVICES}, each turning a validated request into
+ * replica calls and answering once, through a typed callback, with its protocol result or a
+ * {@link ServiceError} with a stable code. Writes, reads and admin requests below.
+ *
+ * One-way doors: the server calls {@link Services.handle}; services call the replica, the KV
+ * state machine, the replica loop, the address book, chaos and metrics, and never the server
+ * or the node that composed them.
  */
-import {encodeCommand, type KeyRange, type KvCommand, type KvOkResult, type KvResult} from '../kv/index.js'
+import {encodeCommand, type KeyRange, type KvOkResult, type KvResult, type KvStateMachine, type KvWriteCommand} from '../kv/index.js'
 import type {ErrorCode} from '../common/errors.js'
-import {MAX_RANGE_LIMIT, MAX_RANGE_RESPONSE_BYTES, type AdminEvent, type LeaderHint, type Members, type NodeStatus, type RequestOf, type RequestType, type ResultMap} from '../admin/protocol.js'
+import {RaftctlError} from '../common/errors.js'
+import {MAX_RANGE_LIMIT, MAX_RANGE_RESPONSE_BYTES, type LeaderHint, type NodeStatus, type RequestOf, type RequestType, type ResultMap} from '../admin/protocol.js'
 import type {ProposalOutcome, Replica} from '../replica/replica.js'
-import type {RaftStatus} from '../raft/index.js'
-import type {ConfChange} from '../raft/types.js'
-import type {KvStateMachine} from '../kv/index.js'
-import type {DaemonConfig} from './config.js'
-import type {DaemonMetrics} from './metrics.js'
+import type {ConfChange, NodeId} from '../raft/types.js'
 import {ChaosError, type FaultRegistry} from '../chaos/registry.js'
+import {normalizeAddress, type DaemonConfig} from './config.js'
+import type {DaemonMetrics} from './metrics.js'
+import type {AddressBook} from './address-book.js'
+import {AbortedWait, type ReplicaLoop} from './loop.js'
 
-/** What the handlers need from the running node (implemented by src/daemon/node.ts). */
-export interface Node {
-  readonly id: string
-  readonly config: DaemonConfig
-  readonly replica: Replica
-  readonly kv: KvStateMachine
-  readonly metrics: DaemonMetrics
-  /** The chaos faults this node applies to what it sends and to its disk. */
-  readonly chaos: FaultRegistry
-  /** Process pending work at the end of this event-loop turn. */
-  schedule(): void
-  role(): string
-  leaderHint(): LeaderHint | undefined
-  /** Throws NOT_LEADER / NO_LEADER unless this node leads. */
-  requireLeader(): void
-  members(): Members
-  status(): NodeStatus
-  normalizeAddress(address: string): string
-  /** Resolve when `check` yields a value after a Ready; reject when `abort` matches an event first. */
-  waitFor<T>(check: (st: RaftStatus) => T | null, abort: (e: AdminEvent) => boolean): Promise<T>
-}
+/** raftctl version reported by status. */
+export const VERSION = '0.1.0'
 
 /** A request failed with a stable code (and, for redirects, where the leader is). */
 export class ServiceError extends Error {
@@ -43,35 +30,171 @@ export class ServiceError extends Error {
   }
 }
 
-type Handler<T extends RequestType> = (node: Node, req: RequestOf<T>) => Promise<ResultMap[T]>
+/** How a request is answered: exactly once, with the error or with its protocol result. */
+export type Answer<T extends RequestType> = (error: ServiceError | null, result?: ResultMap[T]) => void
 
-/** Every request type's handler. */
-export const HANDLERS: {[T in RequestType]: Handler<T>} = {
-  get: handleGet,
-  put: (node, req) => promised(WRITE_HANDLERS.put, node, req),
-  delete: (node, req) => promised(WRITE_HANDLERS.delete, node, req),
-  cas: (node, req) => promised(WRITE_HANDLERS.cas, node, req),
-  append: (node, req) => promised(WRITE_HANDLERS.append, node, req),
-  deletePrefix: (node, req) => promised(WRITE_HANDLERS.deletePrefix, node, req),
-  range: handleRange,
-  status: async (node) => ({status: node.status()}),
-  members: async (node) => node.members(),
-  'member.add': (node, req) => changeMembers(node, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: node.normalizeAddress(req.address)}, req.force),
-  'member.remove': (node, req) => changeMembers(node, {type: 'remove', node: req.node}, req.force),
-  'member.promote': (node, req) => changeMembers(node, {type: 'promote', node: req.node}, req.force),
-  transfer: handleTransfer,
-  campaign: handleCampaign,
-  stepdown: handleStepDown,
-  snapshot: (node) => new Promise((resolve, reject) => node.replica.snapshotWhenIdle((index) => {
+/** The server's side of the node, as services report it in status. */
+export interface ServedAt {
+  /** The address peers and clients use (`ws://host:port`). */
+  readonly address: string
+  /** How /raft authenticates peers. */
+  readonly peerAuth: 'peer-secret' | 'shared-secret'
+}
+
+/** What the services run on: the node's parts, given once by the node that composes them. */
+export interface ServiceParts {
+  readonly id: NodeId
+  readonly config: Pick<DaemonConfig, 'requestTimeoutMs' | 'unsafeFollowerReads' | 'tickMs'>
+  readonly replica: Replica<KvResult>
+  readonly kv: KvStateMachine
+  readonly loop: ReplicaLoop
+  readonly addresses: AddressBook
+  readonly metrics: DaemonMetrics
+  readonly chaos: FaultRegistry
+  readonly servedAt: ServedAt
+}
+
+/** The services of one node. */
+export class Services {
+  private readonly startedAt = Date.now()
+
+  constructor(readonly parts: ServiceParts) {}
+
+  /**
+   * Serve `req`: its service (one per type, {@link SERVICES}) calls `answer` exactly once. A KV
+   * write is answered from inside the replica's apply, before that Ready's peer messages; no
+   * promise is made on its path.
+   */
+  handle<T extends RequestType>(req: RequestOf<T>, answer: Answer<T>): void {
+    (SERVICES[req.type] as unknown as Service<T>)(this, req, answer)
+  }
+
+  /** This node's status (the `status` request, `raftctl status`). */
+  status(): NodeStatus {
+    const {replica, config: {tickMs}, servedAt} = this.parts
+    const st = replica.status()
+    return {
+      id: st.id,
+      role: st.role === 'follower' && !st.voter && st.conf.learners.includes(st.id) ? 'learner' : st.role,
+      term: st.term,
+      vote: st.vote,
+      leader: st.leader,
+      commitIndex: st.commitIndex,
+      appliedIndex: st.appliedIndex,
+      lastIndex: st.lastIndex,
+      lastTerm: st.lastTerm,
+      firstIndex: st.firstIndex,
+      snapshotIndex: st.snapshotIndex,
+      voter: st.voter,
+      members: this.parts.addresses.members(st.conf),
+      progress: st.progress.map((p) => ({
+        id: p.id, match: p.match, next: p.next, state: p.state, recentActive: p.recentlyHeard,
+        lastContactMs: p.ticksSinceContact * tickMs, inflight: p.inflight,
+      })),
+      transferee: st.transferee,
+      electionElapsedMs: st.electionElapsed * tickMs,
+      electionTimeoutMs: st.electionTimeout * tickMs,
+      uptimeMs: Date.now() - this.startedAt,
+      pid: process.pid,
+      address: servedAt.address,
+      version: VERSION,
+      faults: this.parts.chaos.list(),
+      peerAuth: servedAt.peerAuth,
+    }
+  }
+
+  /** The body of GET /health: healthy unless the node is stopping or stopped on a storage failure. */
+  health(): {ok: boolean; id: NodeId; role: string; term: number; leader: NodeId | null; peerAuth: ServedAt['peerAuth']} {
+    const {loop, replica, servedAt} = this.parts
+    const st = replica.status()
+    return {ok: !loop.stopped && loop.fatal === null, id: this.parts.id, role: st.role, term: st.term, leader: st.leader, peerAuth: servedAt.peerAuth}
+  }
+
+  /** The Prometheus text of GET /metrics, gauges refreshed now (building a status every tick would cost more than it tells). */
+  metricsText(): Promise<string> {
+    const {metrics, replica} = this.parts
+    const st = replica.status()
+    metrics.term.set(st.term)
+    metrics.isLeader.set(st.role === 'leader' ? 1 : 0)
+    metrics.commitIndex.set(st.commitIndex)
+    metrics.appliedIndex.set(st.appliedIndex)
+    metrics.lastIndex.set(st.lastIndex)
+    return metrics.text()
+  }
+
+  /** Where the leader is, if known. */
+  leaderHint(): LeaderHint | undefined {
+    return this.parts.addresses.leaderHint(this.parts.replica.status().leader)
+  }
+
+  /** Throw NOT_LEADER (with a hint) or NO_LEADER unless this node leads. */
+  requireLeader(): void {
+    if (this.parts.replica.status().role === 'leader') return
+    const hint = this.leaderHint()
+    if (hint) throw new ServiceError('NOT_LEADER', `${this.parts.id} is not the leader; ${hint.id} is`, hint)
+    throw new ServiceError('NO_LEADER', 'no leader is known; an election may be in progress')
+  }
+
+  /** The members of the current configuration with their addresses. */
+  members(): ResultMap['members'] {
+    return this.parts.addresses.members(this.parts.replica.status().conf)
+  }
+}
+
+/** One request type's service: answers `req` once through `answer`. */
+type Service<T extends RequestType> = (s: Services, req: RequestOf<T>, answer: Answer<T>) => void
+
+/** The request types that are KV writes. */
+export type WriteType = 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix'
+
+/** The KV state machine's result for a write of type `T`. */
+type KvResultOf<T extends WriteType> = Extract<KvOkResult, {op: T}>
+
+/** Every request type's service: the one table the server dispatches through. */
+export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
+  // Writes: answered from the apply callback.
+  put: write('put', (req) => ({op: 'put', key: req.key, value: req.value, session: req.session}), (r) => ({value: r.value})),
+  delete: write('delete', (req) => ({op: 'delete', key: req.key, session: req.session}), (r) => ({deleted: r.deleted})),
+  cas: write('cas', (req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}), (r) => ({swapped: r.swapped, value: r.value})),
+  append: write('append', (req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: r.value})),
+  deletePrefix: write('deletePrefix', (req) => ({op: 'deletePrefix', prefix: req.prefix, session: req.session}), (r) => ({deleted: r.deleted})),
+  // Reads.
+  get: promised(read),
+  range: promised(range),
+  status: promised(async (s) => ({status: s.status()})),
+  members: promised(async (s) => s.members()),
+  ping: promised(async (s) => ({node: s.parts.id, time: Date.now()})),
+  // Admin: membership, leadership, snapshots, chaos, events.
+  'member.add': promised(async (s, req) => changeMembers(s, {type: req.learner ? 'addLearner' : 'addVoter', node: req.node, address: operatorAddress(req.address)}, req.force)),
+  'member.remove': promised(async (s, req) => changeMembers(s, {type: 'remove', node: req.node}, req.force)),
+  'member.promote': promised(async (s, req) => changeMembers(s, {type: 'promote', node: req.node}, req.force)),
+  transfer: promised(transfer),
+  campaign: promised(campaign),
+  stepdown: promised(stepDown),
+  snapshot: promised((s) => new Promise((resolve, reject) => s.parts.replica.snapshotWhenIdle((index) => {
     if (index === null) reject(new ServiceError('SHUTTING_DOWN', 'the node stopped before the snapshot was taken'))
     else resolve({index})
-  })),
-  subscribe: async () => ({}),
-  unsubscribe: async () => ({}),
-  ping: async (node) => ({node: node.id, time: Date.now()}),
-  'chaos.add': async (node, req) => ({fault: chaos(() => node.chaos.add(req.fault, {forMs: req.forMs, id: req.faultId}))}),
-  'chaos.heal': async (node, req) => ({removed: node.chaos.heal({id: req.faultId, kind: req.kind})}),
-  'chaos.list': async (node) => ({faults: node.chaos.list()}),
+  }))),
+  subscribe: promised(async () => ({})),
+  unsubscribe: promised(async () => ({})),
+  'chaos.add': promised(async (s, req) => ({fault: chaos(() => s.parts.chaos.add(req.fault, {forMs: req.forMs, id: req.faultId}))})),
+  'chaos.heal': promised(async (s, req) => ({removed: s.parts.chaos.heal({id: req.faultId, kind: req.kind})})),
+  'chaos.list': promised(async (s) => ({faults: s.parts.chaos.list()})),
+}
+
+/** A service written as a promise (reads and admin requests): its value or error, answered once. */
+function promised<T extends RequestType>(run: (s: Services, req: RequestOf<T>) => Promise<ResultMap[T]>): Service<T> {
+  return (s, req, answer) => {
+    run(s, req).then((result) => answer(null, result), (err: unknown) => answer(asServiceError(err)))
+  }
+}
+
+/** Any failure as a ServiceError: its own code when it has one, FAILED otherwise. */
+function asServiceError(err: unknown): ServiceError {
+  if (err instanceof ServiceError) return err
+  if (err instanceof RaftctlError) return new ServiceError(err.code, err.message)
+  if (err instanceof AbortedWait) return new ServiceError('FAILED', err.message)
+  return new ServiceError('FAILED', (err as Error)?.message ?? String(err))
 }
 
 /** Run a chaos registry call; its refusals (bad values, limits) are BAD_REQUEST. */
@@ -84,108 +207,54 @@ function chaos<T>(fn: () => T): T {
   }
 }
 
-// ------------------------------------------------------------------ key-value
-
-async function handleGet(node: Node, req: RequestOf<'get'>): Promise<ResultMap['get']> {
-  const index = await readPoint(node, req.serializable === true)
-  return {value: node.kv.read(req.key), index: index ?? node.replica.applied}
-}
-
-/**
- * Wait until this node may serve a read: at once for a local read (`serializable`, or a
- * follower in unsafe follower-read mode: resolves null), else after a ReadIndex round
- * (resolves the confirmed read index; the state is then applied at least that far).
- */
-async function readPoint(node: Node, serializable: boolean): Promise<number | null> {
-  const local = serializable || (node.config.unsafeFollowerReads && node.role() !== 'leader')
-  if (local) {
-    node.metrics.reads.inc({kind: serializable ? 'serializable' : 'unsafe', outcome: 'ok'})
-    return null
+/** Normalize a member address given by an operator (BAD_REQUEST when malformed). */
+function operatorAddress(address: string): string {
+  try {
+    return normalizeAddress(address)
+  } catch (err) {
+    throw new ServiceError('BAD_REQUEST', (err as Error).message)
   }
-  const index = await withTimeout(node, new Promise<number>((resolve, reject) => {
-    node.replica.readBarrier((o) => (o.ok ? resolve(o.index) : reject(notOk(node, o.code, o.message))))
-    node.schedule()
-  }))
-  node.metrics.reads.inc({kind: 'linearizable', outcome: 'ok'})
-  return index
 }
 
+// ------------------------------------------------------------------ writes
+
 /**
- * A range read, linearizable unless `serializable` (as `get`), answered from the state as
- * applied now, whose index it reports; the list is cut at `limit` (default and most
- * {@link MAX_RANGE_LIMIT}) and at {@link MAX_RANGE_RESPONSE_BYTES} of JSON.
+ * A write service: the request as a KV command, proposed; the state machine's result for it
+ * (checked to be of the same op) as the protocol result. Callbacks, not promises: every KV write
+ * takes this path, and its answer is queued from inside the apply, before that Ready's peer
+ * messages (it leaves first unless the Ready also flushes appends before writing its own batch).
  */
-async function handleRange(node: Node, req: RequestOf<'range'>): Promise<ResultMap['range']> {
-  await readPoint(node, req.serializable === true)
-  const range: KeyRange = req.prefix !== undefined ? {prefix: req.prefix} : {from: req.from ?? '', to: req.to ?? null}
-  const answer = node.kv.range({
-    range,
-    limit: req.limit ?? MAX_RANGE_LIMIT,
-    keysOnly: req.keysOnly === true,
-    countOnly: req.countOnly === true,
-    maxBytes: MAX_RANGE_RESPONSE_BYTES,
+function write<T extends WriteType>(op: T, command: (req: RequestOf<T>) => KvWriteCommand, result: (r: KvResultOf<T>) => ResultMap[T]): Service<T> {
+  return (s, req, answer) => proposeWrite(s, command(req), (err, r) => {
+    if (err !== null) return answer(err)
+    if (r!.op !== op) return answer(new ServiceError('FAILED', `a ${op} was answered with a ${r!.op} result`))
+    answer(null, result(r as KvResultOf<T>))
   })
-  return {...answer, index: node.replica.applied}
-}
-
-/** The request types that are KV writes. */
-export type WriteType = 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix'
-
-/** How a KV write is answered: exactly once, with the error or with the result. */
-export type WriteAnswer<T extends WriteType> = (error: ServiceError | null, result?: ResultMap[T]) => void
-
-type WriteHandler<T extends WriteType> = (node: Node, req: RequestOf<T>, answer: WriteAnswer<T>) => void
-
-/**
- * The KV writes, answered through callbacks rather than promises: this is the path of every
- * write, and an answer is queued from inside the apply, before that Ready's peer messages (it
- * leaves first unless the Ready also flushes appends before writing its own batch).
- */
-export const WRITE_HANDLERS: {[T in WriteType]: WriteHandler<T>} = {
-  put: writeHandler((req) => ({op: 'put', key: req.key, value: req.value, session: req.session}), (r) => ({value: (r as {value: string}).value})),
-  delete: writeHandler((req) => ({op: 'delete', key: req.key, session: req.session}), (r) => ({deleted: (r as {deleted: boolean}).deleted})),
-  cas: writeHandler((req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}),
-    (r) => ({swapped: (r as {swapped: boolean}).swapped, value: (r as {value: string | null}).value})),
-  append: writeHandler((req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: (r as {value: string}).value})),
-  deletePrefix: writeHandler((req) => ({op: 'deletePrefix', prefix: req.prefix, session: req.session}), (r) => ({deleted: (r as {deleted: number}).deleted})),
-}
-
-/** A write handler: the request as a KV command, and the state machine's result as the answer. */
-function writeHandler<T extends WriteType>(command: (req: RequestOf<T>) => KvCommand, result: (r: KvOkResult) => ResultMap[T]): WriteHandler<T> {
-  return (node, req, answer) => proposeWrite(node, command(req), (err, r) => answer(err, r && result(r)))
-}
-
-/** True when `type` is a KV write (answered by {@link WRITE_HANDLERS}). */
-export function isWriteType(type: RequestType): type is WriteType {
-  return Object.hasOwn(WRITE_HANDLERS, type)
-}
-
-/** A write handler as a promise (the generic request path). */
-function promised<T extends WriteType>(handler: WriteHandler<T>, node: Node, req: RequestOf<T>): Promise<ResultMap[T]> {
-  return new Promise((resolve, reject) => handler(node, req, (err, result) => (err ? reject(err) : resolve(result!))))
 }
 
 /** Propose a KV write and call `answer` exactly once, as {@link proposeOnce}, with the state machine's result. */
-function proposeWrite(node: Node, command: KvCommand, answer: (error: ServiceError | null, result?: KvOkResult) => void): void {
+function proposeWrite(s: Services, command: KvWriteCommand, answer: (error: ServiceError | null, result?: KvOkResult) => void): void {
+  const {kv, replica, metrics} = s.parts
   let data: Uint8Array
   try {
-    data = encodeCommand(command, node.kv.limits)
+    data = encodeCommand(command, kv.limits)
   } catch (err) {
     const e = err as {code?: string; message: string}
     return answer(new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message))
   }
   const started = performance.now()
-  proposeOnce(node, (cb) => node.replica.propose(data, cb), (err, outcome) => {
+  proposeOnce(s, (cb) => replica.propose(data, cb), (err, outcome) => {
     if (err) return answer(err)
-    node.metrics.writeSeconds.observe((performance.now() - started) / 1000)
-    const result = outcome!.result as KvResult
+    metrics.writeSeconds.observe((performance.now() - started) / 1000)
+    const result = outcome!.result
+    if (result === null) return answer(new ServiceError('FAILED', 'the state machine gave no result for the write'))
     if (!result.ok) return answer(new ServiceError(result.code as ErrorCode, result.message))
     answer(null, result)
   })
 }
 
 /** An applied proposal. */
-type Applied = Extract<ProposalOutcome, {ok: true}>
+type Applied = Extract<ProposalOutcome<KvResult>, {ok: true}>
 
 /**
  * Start a proposal and call `done` exactly once: with the applied outcome, or with a
@@ -193,8 +262,8 @@ type Applied = Extract<ProposalOutcome, {ok: true}>
  * applied) and the later outcome is dropped; a proposal that throws is `UNKNOWN_OUTCOME`.
  * Callbacks, not promises: every KV write takes this path.
  */
-function proposeOnce(node: Node, start: (cb: (o: ProposalOutcome) => void) => void, done: (error: ServiceError | null, outcome?: Applied) => void): void {
-  const ms = node.config.requestTimeoutMs
+function proposeOnce(s: Services, start: (cb: (o: ProposalOutcome<KvResult>) => void) => void, done: (error: ServiceError | null, outcome?: Applied) => void): void {
+  const ms = s.parts.config.requestTimeoutMs
   let answered = false
   // The messages leave out what may or may not have happened: the client words it for the request (a write, a membership change).
   const timer = setTimeout(() => settle(new ServiceError('TIMEOUT', `no answer within ${ms} ms`)), ms)
@@ -207,52 +276,54 @@ function proposeOnce(node: Node, start: (cb: (o: ProposalOutcome) => void) => vo
   try {
     start((outcome) => {
       if (answered) return
-      if (!outcome.ok) return settle(failedProposal(node, outcome))
-      node.metrics.proposals.inc({outcome: 'ok'})
+      if (!outcome.ok) return settle(failedProposal(s, outcome))
+      s.parts.metrics.proposals.inc({outcome: 'ok'})
       settle(null, outcome)
     })
   } catch (err) {
     // Proposing threw (a bug or a dead replica): answered once; whether it took effect is unknown.
     return settle(new ServiceError('UNKNOWN_OUTCOME', `proposing failed (${(err as Error).message})`))
   }
-  node.schedule()
+  s.parts.loop.schedule()
 }
 
 /** Count a failed proposal and map it to the error to answer. */
-function failedProposal(node: Node, outcome: Extract<ProposalOutcome, {ok: false}>): ServiceError {
-  node.metrics.proposals.inc({outcome: outcome.unknown ? 'unknown' : 'failed'})
+function failedProposal(s: Services, outcome: Extract<ProposalOutcome, {ok: false}>): ServiceError {
+  s.parts.metrics.proposals.inc({outcome: outcome.unknown ? 'unknown' : 'failed'})
   if (outcome.unknown) return new ServiceError(outcome.code === 'SHUTTING_DOWN' ? 'SHUTTING_DOWN' : 'UNKNOWN_OUTCOME', outcome.message)
-  return notOk(node, outcome.code, outcome.message)
+  return notOk(s, outcome.code, outcome.message)
 }
 
 /** {@link proposeOnce} as a promise (membership changes). */
-function propose(node: Node, start: (cb: (o: ProposalOutcome) => void) => void): Promise<Applied> {
-  return new Promise((resolve, reject) => proposeOnce(node, start, (err, outcome) => (err ? reject(err) : resolve(outcome!))))
+function propose(s: Services, start: (cb: (o: ProposalOutcome<KvResult>) => void) => void): Promise<Applied> {
+  return new Promise((resolve, reject) => proposeOnce(s, start, (err, outcome) => (err ? reject(err) : resolve(outcome!))))
 }
 
 /** Map a core rejection code to a service error, with the leader hint for NOT_LEADER. */
-function notOk(node: Node, code: string, message: string): ServiceError {
+function notOk(s: Services, code: string, message: string): ServiceError {
   if (code === 'NOT_LEADER') {
-    const leader = node.leaderHint()
+    const leader = s.leaderHint()
     return leader ? new ServiceError('NOT_LEADER', message, leader) : new ServiceError('NO_LEADER', 'no leader is known; an election may be in progress')
   }
-  const known: Record<string, ErrorCode> = {
-    TRANSFER_IN_PROGRESS: 'TRANSFER_IN_PROGRESS',
-    PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-    NO_QUORUM: 'NO_QUORUM',
-    CONF_CHANGE_PENDING: 'CONF_CHANGE_PENDING',
-    BAD_REQUEST: 'BAD_REQUEST',
-    NODE_NOT_FOUND: 'NODE_NOT_FOUND',
-    NOT_VOTER: 'NOT_VOTER',
-    UNSAFE_CHANGE: 'UNSAFE_CHANGE',
-    SHUTTING_DOWN: 'SHUTTING_DOWN',
-  }
-  return new ServiceError(known[code] ?? 'FAILED', message)
+  return new ServiceError(CORE_CODES[code] ?? 'FAILED', message)
+}
+
+/** The core's rejection codes that are answered as they are. */
+const CORE_CODES: Readonly<Record<string, ErrorCode>> = {
+  TRANSFER_IN_PROGRESS: 'TRANSFER_IN_PROGRESS',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  NO_QUORUM: 'NO_QUORUM',
+  CONF_CHANGE_PENDING: 'CONF_CHANGE_PENDING',
+  BAD_REQUEST: 'BAD_REQUEST',
+  NODE_NOT_FOUND: 'NODE_NOT_FOUND',
+  NOT_VOTER: 'NOT_VOTER',
+  UNSAFE_CHANGE: 'UNSAFE_CHANGE',
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
 }
 
 /** Race a read or an admin wait against the request timeout (writes: {@link proposeOnce}). */
-function withTimeout<T>(node: Node, p: Promise<T>): Promise<T> {
-  const ms = node.config.requestTimeoutMs
+function withTimeout<T>(s: Services, p: Promise<T>): Promise<T> {
+  const ms = s.parts.config.requestTimeoutMs
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new ServiceError('TIMEOUT', `no answer within ${ms} ms`)), ms)
     p.then((v) => {
@@ -265,40 +336,83 @@ function withTimeout<T>(node: Node, p: Promise<T>): Promise<T> {
   })
 }
 
+// ------------------------------------------------------------------ reads
+
+/** A get: from local state when serializable (or an unsafe follower read), else after a read barrier (ReadIndex). */
+async function read(s: Services, req: RequestOf<'get'>): Promise<ResultMap['get']> {
+  const index = await readPoint(s, req.serializable === true)
+  return {value: s.parts.kv.read(req.key), index: index ?? s.parts.replica.applied}
+}
+
+/**
+ * A range read, linearizable unless `serializable` (as `get`), answered from the state as
+ * applied now, whose index it reports; the list is cut at `limit` (default and most
+ * {@link MAX_RANGE_LIMIT}) and at {@link MAX_RANGE_RESPONSE_BYTES} of JSON.
+ */
+async function range(s: Services, req: RequestOf<'range'>): Promise<ResultMap['range']> {
+  await readPoint(s, req.serializable === true)
+  const keys: KeyRange = req.prefix !== undefined ? {prefix: req.prefix} : {from: req.from ?? '', to: req.to ?? null}
+  const answer = s.parts.kv.range({
+    range: keys,
+    limit: req.limit ?? MAX_RANGE_LIMIT,
+    keysOnly: req.keysOnly === true,
+    countOnly: req.countOnly === true,
+    maxBytes: MAX_RANGE_RESPONSE_BYTES,
+  })
+  return {...answer, index: s.parts.replica.applied}
+}
+
+/**
+ * Wait until this node may serve a read: at once for a local read (`serializable`, or a
+ * follower in unsafe follower-read mode: resolves null), else after a ReadIndex round
+ * (resolves the confirmed read index; the state is then applied at least that far).
+ */
+async function readPoint(s: Services, serializable: boolean): Promise<number | null> {
+  const {config, replica, metrics, loop} = s.parts
+  if (serializable || (config.unsafeFollowerReads && replica.status().role !== 'leader')) {
+    metrics.reads.inc({kind: serializable ? 'serializable' : 'unsafe', outcome: 'ok'})
+    return null
+  }
+  const index = await withTimeout(s, new Promise<number>((resolve, reject) => {
+    replica.readBarrier((o) => (o.ok ? resolve(o.index) : reject(notOk(s, o.code, o.message))))
+    loop.schedule()
+  }))
+  metrics.reads.inc({kind: 'linearizable', outcome: 'ok'})
+  return index
+}
+
 // ------------------------------------------------------------------ membership and leadership
 
 /** Propose `change` (forced: without the core's strict reconfiguration check) and answer once committed. */
-async function changeMembers(node: Node, change: ConfChange, force = false): Promise<ResultMap['member.add']> {
-  node.requireLeader()
-  const outcome = await propose(node, (cb) => node.replica.proposeConfChange(change, cb, {force}))
-  return {index: outcome.index, members: node.members()}
+async function changeMembers(s: Services, change: ConfChange, force = false): Promise<ResultMap['member.add']> {
+  s.requireLeader()
+  const outcome = await propose(s, (cb) => s.parts.replica.proposeConfChange(change, cb, {force}))
+  return {index: outcome.index, members: s.members()}
 }
 
-async function handleTransfer(node: Node, req: RequestOf<'transfer'>): Promise<ResultMap['transfer']> {
-  node.requireLeader()
-  const target = req.to ?? node.replica.core.mostCaughtUpFollower()
+async function transfer(s: Services, req: RequestOf<'transfer'>): Promise<ResultMap['transfer']> {
+  const {replica, loop, id} = s.parts
+  s.requireLeader()
+  const target = req.to ?? replica.mostCaughtUpFollower()
   if (target === null) throw new ServiceError('NO_QUORUM', 'there is no other voter to transfer leadership to')
-  if (target === node.id) return {leader: node.id, term: node.replica.core.status().term}
-  const r = node.replica.core.transferLeader(target)
-  if (!r.ok) throw notOk(node, r.code, r.message)
-  node.schedule()
-  return withTimeout(node, node.waitFor((st) => st.leader === target ? {leader: target, term: st.term} : null, (e) => e.type === 'transferAborted'))
+  if (target === id) return {leader: id, term: replica.status().term}
+  const r = replica.transferLeader(target)
+  if (!r.ok) throw notOk(s, r.code, r.message)
+  loop.schedule()
+  return withTimeout(s, loop.waitFor((st) => st.leader === target ? {leader: target, term: st.term} : null, (e) => e.type === 'transferAborted'))
 }
 
-async function handleCampaign(node: Node): Promise<ResultMap['campaign']> {
-  const r = node.replica.core.campaign()
-  if (!r.ok) throw notOk(node, r.code, r.message)
-  node.schedule()
-  return {term: node.replica.core.status().term}
+async function campaign(s: Services): Promise<ResultMap['campaign']> {
+  const r = s.parts.replica.campaign()
+  if (!r.ok) throw notOk(s, r.code, r.message)
+  s.parts.loop.schedule()
+  return {term: s.parts.replica.status().term}
 }
 
-async function handleStepDown(node: Node): Promise<ResultMap['stepdown']> {
-  node.requireLeader()
-  const r = node.replica.core.stepDown()
-  if (!r.ok) throw notOk(node, r.code, r.message)
-  node.schedule()
-  return {term: node.replica.core.status().term}
+async function stepDown(s: Services): Promise<ResultMap['stepdown']> {
+  s.requireLeader()
+  const r = s.parts.replica.stepDown()
+  if (!r.ok) throw notOk(s, r.code, r.message)
+  s.parts.loop.schedule()
+  return {term: s.parts.replica.status().term}
 }
-
-/** Re-exported for the node's status builder. */
-export type {Members, NodeStatus}

@@ -1,6 +1,7 @@
 /**
  * Options of one Raft core, with their documented defaults. Time is counted in ticks: the
- * driver decides how long a tick is (the daemon's default is 20 ms).
+ * driver decides how long a tick is (the daemon's default is 5 ms: NODE_DEFAULTS in
+ * src/common/defaults.ts).
  */
 import type {NodeId} from './types.js'
 import type {Rng} from './rng.js'

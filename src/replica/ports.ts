@@ -92,11 +92,12 @@ export type ApplyResult = unknown
 
 /**
  * The replicated state machine. Deterministic: the same commands in the same order give the
- * same state and results on every node.
+ * same state and results on every node. `R` is its result type (opaque to the replica, which
+ * hands it to the proposer: the daemon's KV results reach the protocol typed).
  */
-export interface StateMachine {
-  /** Apply the command of the entry at `index`. Never throws for a malformed command: returns an error result. */
-  apply(index: number, data: Uint8Array): ApplyResult
+export interface StateMachine<R = ApplyResult> {
+  /** Apply the command of the entry at `index`. Never throws for a malformed command: returns an error result (null: nothing to answer). */
+  apply(index: number, data: Uint8Array): R | null
   /** Serialize the whole state (including client sessions). */
   snapshot(): Uint8Array
   /** Replace the whole state with a snapshot's. Throws on malformed data. */

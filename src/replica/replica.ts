@@ -5,13 +5,17 @@
  * offers `saveAsync`, the driver keeps taking inputs while a batch syncs (pipelined group commit):
  * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
  */
-import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus} from '../raft/index.js'
+import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus, type RequestResult} from '../raft/index.js'
 import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
+import {NODE_DEFAULTS} from '../common/defaults.js'
 import type {ApplyResult, Network, StateMachine, Storage, StorageWrite} from './ports.js'
 
-/** How a proposal ended. `unknown` means it may or may not take effect (never "failed"). */
-export type ProposalOutcome =
-  | {readonly ok: true; readonly index: number; readonly result: ApplyResult}
+/**
+ * How a proposal ended. `unknown` means it may or may not take effect (never "failed"). `R` is
+ * the state machine's result type (see {@link Replica}); null for an entry it was not given.
+ */
+export type ProposalOutcome<R = ApplyResult> =
+  | {readonly ok: true; readonly index: number; readonly result: R | null}
   | {readonly ok: false; readonly code: string; readonly message: string; readonly leader: NodeId | null; readonly unknown: boolean}
 
 /** How a linearizable read ended: ok means "read the state machine now". */
@@ -19,23 +23,23 @@ export type ReadOutcome =
   | {readonly ok: true; readonly index: number}
   | {readonly ok: false; readonly code: string; readonly message: string; readonly leader: NodeId | null}
 
-/** Options of a replica. */
-export interface ReplicaOptions {
+/** Options of a replica; `R` is the result type of its state machine. */
+export interface ReplicaOptions<R = ApplyResult> {
   /** Core options (id, rng, timing, limits). */
   readonly raft: RaftOptions
   readonly storage: Storage
   readonly network: Network
-  readonly stateMachine: StateMachine
+  readonly stateMachine: StateMachine<R>
   /** Membership of a brand-new cluster (ignored when storage holds state). */
   readonly initialConf?: ConfState
-  /** Take a state-machine snapshot every this many applied entries. Default 10000. 0 disables. */
+  /** Take a state-machine snapshot every this many applied entries. Default 10000 ({@link REPLICA_DEFAULTS}). 0 disables. */
   readonly snapshotEvery?: number
-  /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. Default 5000. */
+  /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. Default 5000 ({@link REPLICA_DEFAULTS}). */
   readonly compactionLag?: number
   /** Called for every core event (role, leader, elections, membership). */
   readonly onEvent?: (event: RaftEvent) => void
   /** Called for every entry applied (for checkers and metrics). */
-  readonly onApplied?: (index: number, term: number, data: Uint8Array, result: ApplyResult | null) => void
+  onApplied?(index: number, term: number, data: Uint8Array, result: R | null): void
   /** Called after a snapshot from the leader was persisted and restored into the state machine. */
   readonly onSnapshotInstalled?: (index: number) => void
   /**
@@ -53,27 +57,35 @@ export interface ReplicaOptions {
   readonly backgroundSaves?: 'always' | 'leader'
 }
 
-/** Defaults of {@link ReplicaOptions}. */
-export const REPLICA_DEFAULTS = {snapshotEvery: 10_000, compactionLag: 5_000, backgroundSaves: 'always'} as const
+/** Defaults of {@link ReplicaOptions}: the node defaults of src/common/defaults.ts. */
+export const REPLICA_DEFAULTS = {snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag, backgroundSaves: 'always'} as const
 
-interface PendingProposal {
+/** A proposal waiting for its index to apply. (Callbacks are methods: a Replica<R> is usable as a Replica<unknown>.) */
+interface PendingProposal<R> {
   readonly term: number
-  readonly cb: (outcome: ProposalOutcome) => void
+  cb(outcome: ProposalOutcome<R>): void
 }
 
-/** One node's replica: core + storage + network + state machine. */
-export class Replica {
-  readonly core: RaftNode
+/**
+ * One node's replica: core + storage + network + state machine. `R` is the state machine's
+ * result type, handed to proposers as it is (the daemon's is the KV's `KvResult`).
+ *
+ * The core is private: callers drive it through the replica's verbs (propose, read barrier,
+ * membership, campaign, transfer, step down, snapshot) and read it through {@link status}, so
+ * every input is followed by the replica's Ready handling and nothing bypasses the driver.
+ */
+export class Replica<R = ApplyResult> {
+  private readonly core: RaftNode
   private readonly storage: Storage
   private readonly network: Network
-  private readonly sm: StateMachine
+  private readonly sm: StateMachine<R>
   private readonly snapshotEvery: number
   private readonly compactionLag: number
   private readonly backgroundSaves: 'always' | 'leader'
   private readonly onEvent?: (event: RaftEvent) => void
-  private readonly onApplied?: ReplicaOptions['onApplied']
-  private readonly onSnapshotInstalled?: ReplicaOptions['onSnapshotInstalled']
-  private readonly onStorageError?: ReplicaOptions['onStorageError']
+  private readonly onApplied?: ReplicaOptions<R>['onApplied']
+  private readonly onSnapshotInstalled?: ReplicaOptions<R>['onSnapshotInstalled']
+  private readonly onStorageError?: ReplicaOptions<R>['onStorageError']
   /** True while a Ready's batch is being synced by `saveAsync` (no new Ready starts meanwhile). */
   private persisting = false
   /** Called once no batch is being synced. */
@@ -85,7 +97,7 @@ export class Replica {
    * a node that lost and regained leadership may have proposed at the same index in two terms,
    * and either entry may still be the one committed there.
    */
-  private readonly proposals = new Map<number, PendingProposal[]>()
+  private readonly proposals = new Map<number, PendingProposal<R>[]>()
   /** Reads waiting for the leader to confirm leadership. */
   private readonly readsAwaitingConfirm = new Map<number, (o: ReadOutcome) => void>()
   /** Confirmed reads waiting for the state machine to reach their index, in index order. */
@@ -104,7 +116,7 @@ export class Replica {
   /** A newer hard state that differs from the durable one only in its commit index (not yet written). */
   private unsyncedHardState: HardState | null = null
 
-  constructor(options: ReplicaOptions) {
+  constructor(options: ReplicaOptions<R>) {
     this.storage = options.storage
     this.network = options.network
     this.sm = options.stateMachine
@@ -161,13 +173,13 @@ export class Replica {
    * Propose a command. `cb` is called exactly once: ok with the state machine's result when
    * applied; not ok with `unknown: false` when it definitely did not and will not take effect.
    */
-  propose(data: Uint8Array, cb: (outcome: ProposalOutcome) => void): void {
+  propose(data: Uint8Array, cb: (outcome: ProposalOutcome<R>) => void): void {
     const r = this.core.propose(data)
     if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader, unknown: false})
     this.track(r.index, {term: r.term, cb})
   }
 
-  private track(index: number, p: PendingProposal): void {
+  private track(index: number, p: PendingProposal<R>): void {
     const list = this.proposals.get(index)
     if (list) list.push(p)
     else this.proposals.set(index, [p])
@@ -177,7 +189,7 @@ export class Replica {
    * Propose a membership change; resolved when applied, like {@link propose}. `options.force`
    * skips the core's strict reconfiguration check (`UNSAFE_CHANGE`, see RaftNode.proposeConfChange).
    */
-  proposeConfChange(change: ConfChange, cb: (outcome: ProposalOutcome) => void, options: ConfChangeOptions = {}): void {
+  proposeConfChange(change: ConfChange, cb: (outcome: ProposalOutcome<R>) => void, options: ConfChangeOptions = {}): void {
     const r = this.core.proposeConfChange(change, options)
     if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader, unknown: false})
     this.track(r.index, {term: r.term, cb})
@@ -189,6 +201,40 @@ export class Replica {
     const r = this.core.readIndex(id)
     if (!r.ok) return cb({ok: false, code: r.code, message: r.message, leader: r.leader})
     this.readsAwaitingConfirm.set(id, cb)
+  }
+
+  /**
+   * Start an election now (operator "trigger an election"): forced, no pre-vote; refused on
+   * non-voters, a no-op on the leader (RaftNode.campaign). Call {@link process} (or let the
+   * host schedule it) to send the vote requests.
+   */
+  campaign(): RequestResult {
+    return this.core.campaign()
+  }
+
+  /** Hand leadership to `to` (RaftNode.transferLeader): refused unless this node leads and `to` votes. */
+  transferLeader(to: NodeId): RequestResult {
+    return this.core.transferLeader(to)
+  }
+
+  /** The leader hands leadership to its most caught-up voter (RaftNode.stepDown). */
+  stepDown(): RequestResult {
+    return this.core.stepDown()
+  }
+
+  /** The voter other than this node with the highest match index, or null (meaningful on the leader). */
+  mostCaughtUpFollower(): NodeId | null {
+    return this.core.mostCaughtUpFollower()
+  }
+
+  /** Tell the core a peer is unreachable (its send queue overflowed): the leader falls back to probing it. */
+  reportUnreachable(peer: NodeId): void {
+    this.core.reportUnreachable(peer)
+  }
+
+  /** The entry at `index` in the core's log, if it still holds it (checkers read logs through this). */
+  entryAt(index: number): Entry | undefined {
+    return this.core.entryAt(index)
   }
 
   /** Highest log index a local proposal still waits on (0 if none). */
@@ -379,7 +425,7 @@ export class Replica {
 
   private applyEntries(entries: readonly Entry[]): void {
     for (const e of entries) {
-      let result: ApplyResult | null = null
+      let result: R | null = null
       if (e.type === 'normal' && e.data.length > 0) result = this.sm.apply(e.index, e.data)
       this.appliedIndex = e.index
       this.onApplied?.(e.index, e.term, e.data, result)
@@ -387,7 +433,7 @@ export class Replica {
     }
   }
 
-  private resolveProposal(index: number, term: number, result: ApplyResult | null): void {
+  private resolveProposal(index: number, term: number, result: R | null): void {
     const list = this.proposals.get(index)
     if (!list) return
     this.proposals.delete(index)

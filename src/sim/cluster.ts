@@ -411,8 +411,8 @@ export class Simulation {
   private leaderNode(): SimNode | undefined {
     let best: SimNode | undefined
     for (const n of this.liveNodes()) {
-      const st = n.replica!.core.status()
-      if (st.role === 'leader' && (!best || st.term > best.replica!.core.status().term)) best = n
+      const st = n.replica!.status()
+      if (st.role === 'leader' && (!best || st.term > best.replica!.status().term)) best = n
     }
     return best
   }
@@ -422,7 +422,7 @@ export class Simulation {
     // Mostly the newest leader; sometimes any node that believes it leads (a stale leader's
     // entries are what Figure 8 is about); sometimes any node at all.
     const target = roll === 0 ? this.pick(this.liveNodes())
-      : roll <= 2 ? this.pick(this.liveNodes().filter((n) => n.replica!.core.status().role === 'leader'))
+      : roll <= 2 ? this.pick(this.liveNodes().filter((n) => n.replica!.status().role === 'leader'))
         : this.leaderNode()
     if (!target) return
     this.proposeTo(target)
@@ -493,7 +493,7 @@ export class Simulation {
   private actConfChange(): void {
     const leader = this.leaderNode()
     if (!leader) return
-    const st = leader.replica!.core.status()
+    const st = leader.replica!.status()
     const {voters, learners} = st.conf
     const roll = this.rng.int(3)
     let change: ConfChange
@@ -534,11 +534,11 @@ export class Simulation {
   private actTransfer(): void {
     const leader = this.leaderNode()
     if (!leader) return
-    const st = leader.replica!.core.status()
+    const st = leader.replica!.status()
     const to = this.pick(st.conf.voters.filter((v) => v !== leader.id))
     if (!to) return
     this.log(`transfer ${leader.id} -> ${to}`)
-    leader.replica!.core.transferLeader(to)
+    leader.replica!.transferLeader(to)
     this.guard(leader, (r) => r.process())
   }
 
@@ -562,7 +562,7 @@ export class Simulation {
     this.log('election storm: every node campaigns')
     for (const node of this.liveNodes()) {
       if (node.replica === null) continue
-      node.replica.core.campaign()
+      node.replica.campaign()
       this.guard(node, (r) => r.process())
     }
   }
@@ -571,7 +571,7 @@ export class Simulation {
     const node = this.pick(this.liveNodes())
     if (!node) return
     this.log(`${node.id} campaign (manual)`)
-    node.replica!.core.campaign()
+    node.replica!.campaign()
     this.guard(node, (r) => r.process())
   }
 
@@ -635,13 +635,13 @@ export class Simulation {
   private fillLog(leader: SimNode): void {
     let target = 0
     for (const n of this.liveNodes()) target = Math.max(target, n.replica!.maxPendingIndex())
-    const last = leader.replica!.core.status().lastIndex
+    const last = leader.replica!.status().lastIndex
     for (let i = Math.max(1, Math.min(500, target - last)); i > 0; i--) this.proposeTo(leader)
   }
 
   /** The operator stops nodes that are not members of the leader's committed configuration. */
   private retireNonMembers(leader: SimNode): void {
-    const st = leader.replica!.core.status()
+    const st = leader.replica!.status()
     if (st.commitIndex < st.lastIndex) return
     const members = new Set([...st.conf.voters, ...st.conf.learners])
     for (const n of this.nodes.values()) if (!members.has(n.id) && !n.retired) this.retire(n.id)
@@ -651,19 +651,19 @@ export class Simulation {
   private stableLeader(): SimNode | undefined {
     const leader = this.leaderNode()
     if (!leader) return undefined
-    const st = leader.replica!.core.status()
+    const st = leader.replica!.status()
     const members = [...st.conf.voters, ...st.conf.learners]
     for (const id of members) {
       const n = this.nodes.get(id)
       if (!n || n.replica === null) continue
-      const s = n.replica.core.status()
+      const s = n.replica.status()
       if (s.term !== st.term || s.leader !== leader.id) return undefined
     }
     return leader
   }
 
   private converged(leader: SimNode): boolean {
-    const st = leader.replica!.core.status()
+    const st = leader.replica!.status()
     if (leader.replica!.applied !== st.lastIndex || st.commitIndex !== st.lastIndex) return false
     for (const id of [...st.conf.voters, ...st.conf.learners]) {
       const n = this.nodes.get(id)
@@ -681,7 +681,7 @@ export class Simulation {
         parts.push(`${n.id}: ${n.retired ? 'retired' : 'down'}`)
         continue
       }
-      const st = n.replica.core.status()
+      const st = n.replica.status()
       const pr = st.progress.map((p) => `${p.id}:${p.state}/m${p.match}/n${p.next}/i${p.inflight}`).join(' ')
       parts.push(`${n.id}: ${st.role} t${st.term} leader=${st.leader} commit=${st.commitIndex} applied=${n.replica.applied} last=${st.lastIndex} snap=${st.snapshotIndex} first=${st.firstIndex} voters=${st.conf.voters.join(',')} learners=${st.conf.learners.join(',')}${pr ? ` [${pr}]` : ''}`)
     }
@@ -722,7 +722,7 @@ export class Simulation {
 
   private checkNode(node: SimNode): void {
     if (node.replica === null) return
-    const st = node.replica.core.status()
+    const st = node.replica.status()
     if (st.role === 'leader') this.inv.checkLeader(node.id, st.term)
     this.inv.checkCommitMonotonic(node.id, st.commitIndex)
     const view = this.view(node, st)
@@ -734,8 +734,8 @@ export class Simulation {
     for (const n of this.liveNodes()) this.inv.checkLogMatching(this.view(n))
   }
 
-  private view(node: SimNode, st: RaftStatus = node.replica!.core.status()): NodeView {
-    const core = node.replica!.core
+  private view(node: SimNode, st: RaftStatus = node.replica!.status()): NodeView {
+    const replica = node.replica!
     return {
       id: node.id,
       role: st.role,
@@ -745,7 +745,7 @@ export class Simulation {
       lastIndex: st.lastIndex,
       snapshotIndex: st.snapshotIndex,
       entry: (i) => {
-        const e = core.entryAt(i)
+        const e = replica.entryAt(i)
         return e ? {term: e.term, fp: this.fp(e.data)} : undefined
       },
     }

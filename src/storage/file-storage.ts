@@ -18,19 +18,21 @@ import {recover, storagePaths, type EntryLoc} from './recovery.js'
 import {listSnapshotFiles, writeSnapshotFile} from './snapshot-file.js'
 import type {StorageLogger, StorageStats} from './types.js'
 import {Wal} from './wal.js'
+import {NODE_DEFAULTS} from '../common/defaults.js'
 
-/** Default size at which the WAL rolls to a new segment: 64 MiB. */
-export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/** Default size at which the WAL rolls to a new segment: 64 MiB (the node default of src/common/defaults.ts). */
+export const DEFAULT_SEGMENT_BYTES = NODE_DEFAULTS.segmentBytes
 
 /** Default largest WAL record (one entry with its data): 64 MiB. Larger entries are refused with a RangeError. */
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 /**
- * Default zero-filled space kept ahead of the WAL's end: 1 MiB. An fdatasync after an append into
+ * Default zero-filled space kept ahead of the WAL's end: 1 MiB (the node default of
+ * src/common/defaults.ts). An fdatasync after an append into
  * preallocated space has no file-size change to journal: on this project's test machine 90–114 µs
  * at the median against 135 µs when each append grows the file (docs/performance.md).
  */
-export const DEFAULT_PREALLOCATE_BYTES = 1024 * 1024
+export const DEFAULT_PREALLOCATE_BYTES = NODE_DEFAULTS.walPreallocateBytes
 
 /** Default number of snapshot files kept (the newest ones). */
 export const DEFAULT_KEEP_SNAPSHOTS = 2

@@ -75,3 +75,29 @@ test('--peer-secret-file: read like --secret-file; absent means the shared-secre
   assert.throws(() => config('--peer-secret-file', short), /at least 16 characters/)
   assert.throws(() => config('--peer-secret-file', secret), /different secret/)
 })
+
+test('one source for defaults: node run, the daemon config, the replica, the file storage and local clusters read src/common/defaults.ts', async () => {
+  const {NODE_DEFAULTS} = await import('../../src/common/defaults.js')
+  const {DAEMON_DEFAULTS} = await import('../../src/daemon/config.js')
+  const {REPLICA_DEFAULTS} = await import('../../src/replica/replica.js')
+  const {DEFAULT_SEGMENT_BYTES, DEFAULT_PREALLOCATE_BYTES} = await import('../../src/storage/index.js')
+  const {CLUSTER_DEFAULTS} = await import('../../src/cluster/manifest.js')
+  const dir = mkdtempSync(join(tmpdir(), 'raftctl-defaults-'))
+  try {
+    const secret = join(dir, 'secret')
+    writeFileSync(secret, 'a-secret-of-enough-length\n')
+    // A command line with only the required options: every default comes from NODE_RUN_OPTIONS.
+    const config = buildDaemonConfig(parseRunArgs(['--id', 'n1', '--data-dir', dir, '--secret-file', secret]))
+    for (const key of Object.keys(NODE_DEFAULTS) as (keyof typeof NODE_DEFAULTS)[]) {
+      assert.equal(config[key], NODE_DEFAULTS[key], `node run's default of ${key}`)
+      assert.equal(DAEMON_DEFAULTS[key], NODE_DEFAULTS[key], `DAEMON_DEFAULTS.${key}`)
+    }
+    assert.equal(REPLICA_DEFAULTS.snapshotEvery, NODE_DEFAULTS.snapshotEvery)
+    assert.equal(REPLICA_DEFAULTS.compactionLag, NODE_DEFAULTS.compactionLag)
+    assert.equal(DEFAULT_SEGMENT_BYTES, NODE_DEFAULTS.segmentBytes)
+    assert.equal(DEFAULT_PREALLOCATE_BYTES, NODE_DEFAULTS.walPreallocateBytes)
+    assert.deepEqual(CLUSTER_DEFAULTS, {tick: `${NODE_DEFAULTS.tickMs}ms`, electionTicks: NODE_DEFAULTS.electionTicks, heartbeatTicks: NODE_DEFAULTS.heartbeatTicks, snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag})
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})

@@ -211,7 +211,7 @@ function pair(backgroundSaves: 'always' | 'leader', log: string[] = [], count = 
 
 /** Make n1 campaign, and deliver everything until it leads. */
 function electFirst(nodes: Replica[], pump: () => void): void {
-  nodes[0]!.core.campaign()
+  nodes[0]!.campaign()
   nodes[0]!.process()
   pump()
   assert.equal(nodes[0]!.status().role, 'leader')

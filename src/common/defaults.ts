@@ -1,0 +1,35 @@
+/**
+ * A shared leaf (src/common): the defaults of a node, written once. The daemon's config
+ * (`DAEMON_DEFAULTS`), the options of `node run` (`NODE_RUN_OPTIONS`, as flag text), the
+ * replica driver (`REPLICA_DEFAULTS`), the file storage and the options a local cluster passes
+ * to its daemons (`CLUSTER_DEFAULTS`) all read them from here, so they cannot disagree. No
+ * imports: every layer that may import `common` loads it for nothing.
+ */
+
+const MiB = 1024 * 1024
+
+/** The defaults of one node (docs: `raftctl node run --help`, docs/cli.md). */
+export const NODE_DEFAULTS = {
+  /** Interface to listen on. */
+  host: '127.0.0.1',
+  /** Port to listen on; 0 picks a free one. */
+  port: 0,
+  /** Milliseconds per Raft tick. */
+  tickMs: 5,
+  /** Election timeout base in ticks (timeouts drawn from [T, 2T)): 150–300 ms at 5 ms ticks, 30 distinct timeouts make split votes rare. */
+  electionTicks: 30,
+  /** Heartbeat interval in ticks (30 ms at 5 ms ticks). */
+  heartbeatTicks: 6,
+  /** Snapshot the state machine every this many applied entries (0: never). */
+  snapshotEvery: 10_000,
+  /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
+  compactionLag: 5_000,
+  /** WAL segment size in bytes (64 MiB). */
+  segmentBytes: 64 * MiB,
+  /** Zero-filled space kept ahead of the WAL's end, in bytes (1 MiB; 0: off). */
+  walPreallocateBytes: MiB,
+  /** Per-request timeout of client requests, ms. */
+  requestTimeoutMs: 5_000,
+  /** Log level. */
+  logLevel: 'info',
+} as const
