@@ -52,6 +52,19 @@ for (const seed of [142, 321, 1157, 2932]) {
   })
 }
 
+test('the workload retries writes with the same session seq, and the retries that commit twice are applied once', () => {
+  let retries = 0
+  let deduplicated = 0
+  for (let seed = 1; seed <= 20; seed++) {
+    const r = runSeed({seed})
+    assert.equal(r.ok, true, r.violation?.message)
+    retries += r.stats.retries
+    deduplicated += r.stats.deduplicated
+  }
+  assert.ok(retries > 0, 'no write was retried')
+  assert.ok(deduplicated > 0, 'no retried write was committed twice (the session table was never exercised)')
+})
+
 test('one seed reproduces the identical trace', () => {
   const a = runSeed({seed: 42, fullTrace: true})
   const b = runSeed({seed: 42, fullTrace: true})
