@@ -7,7 +7,7 @@
  * invariants (./invariants.ts, checked after every event) and the liveness phase
  * (./liveness.ts). One seed decides everything.
  */
-import {SeededRng, type PlantedBugs, type RaftEvent, type RaftStatus} from '../raft/index.js'
+import {SeededRng} from '../raft/index.js'
 import type {Message, NodeId} from '../raft/types.js'
 import {KvStateMachine} from '../kv/index.js'
 import {Replica, type ProposalOutcome} from '../replica/replica.js'
@@ -17,96 +17,25 @@ import {SimNetwork} from './network.js'
 import {Nemesis, type NemesisHost} from './nemesis.js'
 import {Workload} from './workload.js'
 import {runLiveness, type LivenessHost} from './liveness.js'
-import {withKvBugs, type PlantedKvBugs} from './planted.js'
-import {ExactlyOnce, Invariants, Violation, fingerprint, stateDigest, type NodeView} from './invariants.js'
+import {withKvBugs} from './planted.js'
+import {ExactlyOnce, Violation, fingerprint, stateDigest} from './invariants.js'
+import {NodeChecks} from './checks.js'
+import {resolveOptions, type ResolvedSimOptions, type SimOptions, type SimResult} from './options.js'
 import type {SimEvent, SimNode, SimStats} from './types.js'
 
+export {SIM_DEFAULTS, type SimOptions, type SimResult} from './options.js'
 export type {SimStats} from './types.js'
-
-/** Options of one simulation run. Every default is documented; the seed decides the rest. */
-export interface SimOptions {
-  readonly seed: number
-  /** Founding cluster size; default: drawn from the seed in [3, 7]. */
-  readonly nodes?: number
-  /** Virtual milliseconds of faults and workload (the safety phase). Default 6000. */
-  readonly safetyMs?: number
-  /** Bound on virtual milliseconds for the liveness phase after healing. Default 8000. */
-  readonly livenessMs?: number
-  /** Milliseconds per tick. Default 10. */
-  readonly tickMs?: number
-  /** Election timeout base in ticks. Default 10. */
-  readonly electionTicks?: number
-  /** Heartbeat interval in ticks. Default 2. */
-  readonly heartbeatTicks?: number
-  /**
-   * How the simulated disks persist: `async` (default) like the daemon, each batch becoming
-   * durable after a seeded 0..`maxDiskMs` virtual ms while the node keeps taking inputs (a crash
-   * meanwhile loses the batch: {@link SimDisk}); `sync` durable at once, blocking nothing.
-   */
-  readonly disk?: 'sync' | 'async'
-  /** Longest virtual time a batch takes to become durable with `disk: 'async'`. Default 3. */
-  readonly maxDiskMs?: number
-  /**
-   * With async disks, which nodes sync in the background: `always` (default: every node, the
-   * most interleavings) or only the `leader`, followers syncing in their Ready loop (the daemon's
-   * mode; replica option `backgroundSaves`).
-   */
-  readonly backgroundSaves?: 'always' | 'leader'
-  /**
-   * Whether leaders send commit notices at once (the core's `commitNotices`). Default true;
-   * the daemon runs with false (the commit index rides on the next append or heartbeat).
-   */
-  readonly commitNotices?: boolean
-  /** Planted bugs (tests of the simulator only). */
-  readonly bugs?: PlantedBugs
-  /** Planted state-machine bugs (tests of the simulator only), e.g. sessions ignored. */
-  readonly kvBugs?: PlantedKvBugs
-  /** Keep every trace line (for `sim run --seed`). Default false: only the last ones. */
-  readonly fullTrace?: boolean
-  /** How many recent trace lines a failure report keeps. Default 40. */
-  readonly lastEvents?: number
-}
-
-/** Defaults of {@link SimOptions}. */
-export const SIM_DEFAULTS = {
-  safetyMs: 6000,
-  livenessMs: 8000,
-  tickMs: 10,
-  electionTicks: 10,
-  heartbeatTicks: 2,
-  disk: 'async',
-  maxDiskMs: 3,
-  backgroundSaves: 'always',
-  commitNotices: true,
-  lastEvents: 40,
-} as const
-
-/** Outcome of one seed. */
-export interface SimResult {
-  readonly seed: number
-  readonly ok: boolean
-  readonly violation?: {readonly property: string; readonly message: string}
-  /** Every trace line (with `fullTrace`), else empty. */
-  readonly trace: readonly string[]
-  /** The last trace lines before the end or the violation. */
-  readonly lastEvents: readonly string[]
-  readonly stats: SimStats
-}
-
-
-/** Every this many applied indexes, a node digests its whole KV state and compares it with the other nodes'. */
-const STATE_DIGEST_EVERY = 8
 
 /** One seeded simulation. */
 export class Simulation implements NemesisHost, LivenessHost {
   readonly seed: number
-  private readonly o: Required<Omit<SimOptions, 'bugs' | 'kvBugs' | 'nodes'>> & {bugs: PlantedBugs; kvBugs: PlantedKvBugs}
+  private readonly o: ResolvedSimOptions
   private readonly rng: SeededRng
   /** Disk latencies (async disks only; its own sequence). */
   private readonly diskRng: SeededRng
   private readonly queue = new EventQueue<SimEvent>()
   readonly nodes = new Map<NodeId, SimNode>()
-  private readonly inv = new Invariants()
+  private readonly checks: NodeChecks
   private readonly ledger = new ExactlyOnce()
   private readonly network: SimNetwork
   private readonly nemesis: Nemesis
@@ -116,11 +45,9 @@ export class Simulation implements NemesisHost, LivenessHost {
   private proposalCounter = 0
   /** Proposals not yet resolved, as node#n (for liveness reports). */
   private readonly pendingSet = new Set<string>()
-  private readonly pendingCompleteness = new Set<NodeId>()
   private healed = false
   private readonly trace: string[] = []
   private readonly recent: string[] = []
-  private readonly fpCache = new WeakMap<Uint8Array, number>()
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
     acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, confChanges: 0, snapshots: 0, virtualMs: 0,
@@ -128,7 +55,8 @@ export class Simulation implements NemesisHost, LivenessHost {
 
   constructor(options: SimOptions) {
     this.seed = options.seed
-    this.o = {...SIM_DEFAULTS, fullTrace: false, bugs: {}, kvBugs: {}, ...stripUndefined(options)} as Simulation['o']
+    this.o = resolveOptions(options)
+    this.checks = new NodeChecks(this, (fp) => this.workload.onCommitted(fp))
     this.rng = new SeededRng(options.seed)
     const netRng = this.rng.fork()
     this.diskRng = new SeededRng(options.seed * 31 + 7)
@@ -157,7 +85,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       this.runUntil(this.o.safetyMs)
       this.heal()
       runLiveness(this, this.workload, this.ledger, this.o.livenessMs)
-      this.checkAllLogs()
+      this.checks.checkAllLogs()
       return this.result()
     } catch (err) {
       if (err instanceof Violation) return this.result({property: err.property, message: err.message})
@@ -222,7 +150,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       this.crash(node, 'torn write')
       return
     }
-    this.checkNode(node)
+    this.checks.checkNode(node)
   }
 
   // ------------------------------------------------------------------ host of the parts
@@ -258,7 +186,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   }
 
   propose(target: SimNode, data: Uint8Array, cb?: (outcome: ProposalOutcome) => void): void {
-    const fp = this.fp(data)
+    const fp = this.checks.fp(data)
     this.stats.proposals++
     const key = `${target.id}#${++this.proposalCounter}`
     this.pendingSet.add(key)
@@ -266,7 +194,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       this.pendingSet.delete(key)
       if (outcome.ok) {
         this.stats.acknowledged++
-        this.inv.checkAcknowledged(outcome.index, fp)
+        this.checks.inv.checkAcknowledged(outcome.index, fp)
       }
       cb?.(outcome)
     })
@@ -280,7 +208,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.stats.snapshots++
     this.log(`${node.id} snapshot at ${index}`)
     const snap = node.disk.load().snapshot
-    if (snap && snap.meta.index === index) this.inv.checkSnapshotState(node.id, index, fingerprint(snap.data))
+    if (snap && snap.meta.index === index) this.checks.inv.checkSnapshotState(node.id, index, fingerprint(snap.data))
   }
 
   // ------------------------------------------------------------------ nodes
@@ -322,14 +250,14 @@ export class Simulation implements NemesisHost, LivenessHost {
       snapshotEvery: 0,
       compactionLag: this.rng.int(20),
       backgroundSaves: this.o.backgroundSaves,
-      onEvent: (e) => this.onRaftEvent(node.id, e),
-      onApplied: (index, term, data) => this.onApplied(node.id, sm, index, term, data),
-      onSnapshotInstalled: (index) => this.inv.checkSnapshotState(node.id, index, stateDigest(sm)),
+      onEvent: (e) => this.checks.onRaftEvent(node.id, e),
+      onApplied: (index, term, data) => this.checks.onApplied(node.id, sm, index, term, data),
+      onSnapshotInstalled: (index) => this.checks.inv.checkSnapshotState(node.id, index, stateDigest(sm)),
     }))
     if (replica === null) return
     node.replica = replica
     const snap = node.disk.load().snapshot
-    if (snap && snap.meta.index > 0) this.inv.checkSnapshotState(node.id, snap.meta.index, fingerprint(snap.data))
+    if (snap && snap.meta.index > 0) this.checks.inv.checkSnapshotState(node.id, snap.meta.index, fingerprint(snap.data))
     // Ticks of different nodes are out of phase, like real clocks.
     this.queue.push(this.clock + 1 + this.rng.int(this.o.tickMs), {kind: 'tick', node: node.id, epoch: node.epoch})
   }
@@ -356,7 +284,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     node.epoch++
     const lost = node.disk.crash()
     this.stats.crashes++
-    this.inv.resetCommit(node.id)
+    this.checks.inv.resetCommit(node.id)
     this.log(`${node.id} crashes (${why})${lost > 0 ? `, ${lost} unsynced batch${lost > 1 ? 'es' : ''} lost` : ''}`)
     if (!this.healed && !node.retired) this.queue.push(this.clock + restartAfter, {kind: 'restart', node: node.id})
   }
@@ -371,7 +299,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     if (node.replica !== null || node.retired) return
     this.log(`${id} restarts`)
     this.startReplica(node)
-    this.checkNode(node)
+    this.checks.checkNode(node)
   }
 
   /** An operator stops a node once its removal is committed. */
@@ -410,81 +338,6 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.log('heal: faults stop, every node restarts; liveness phase')
   }
 
-  // ------------------------------------------------------------------ checks
-
-  /** State-machine safety at each applied index (the whole KV state every STATE_DIGEST_EVERY indexes). */
-  private onApplied(id: NodeId, sm: KvStateMachine, index: number, term: number, data: Uint8Array): void {
-    const fp = this.fp(data)
-    const digest = index % STATE_DIGEST_EVERY === 0 ? stateDigest(sm) : undefined
-    if (this.inv.checkApplied(id, index, term, fp, digest)) this.workload.onCommitted(fp)
-  }
-
-  private onRaftEvent(id: NodeId, e: RaftEvent): void {
-    switch (e.type) {
-      case 'roleChanged':
-        this.log(`${id} ${e.from} -> ${e.to} term ${e.term} (${e.cause})`)
-        if (e.to === 'leader') {
-          this.stats.leaders++
-          const node = this.nodes.get(id)!
-          this.inv.checkLeader(id, e.term)
-          // Leader completeness is checked once its Ready is handled (checkNode), when the log is settled.
-          this.pendingCompleteness.add(node.id)
-        }
-        break
-      case 'electionStarted':
-        if (!e.pre) this.stats.elections++
-        break
-      case 'confChanged':
-        this.log(`${id} conf voters=[${e.conf.voters.join(',')}] learners=[${e.conf.learners.join(',')}] at ${e.index}`)
-        break
-      case 'transferAborted':
-        this.log(`${id} transfer to ${e.to} aborted`)
-        break
-      default:
-        break
-    }
-  }
-
-  private checkNode(node: SimNode): void {
-    if (node.replica === null) return
-    const st = node.replica.core.status()
-    if (st.role === 'leader') this.inv.checkLeader(node.id, st.term)
-    this.inv.checkCommitMonotonic(node.id, st.commitIndex)
-    const view = this.view(node, st)
-    if (this.pendingCompleteness.delete(node.id) && st.role === 'leader') this.inv.checkLeaderCompleteness(view)
-    this.inv.checkLogMatching(view)
-  }
-
-  private checkAllLogs(): void {
-    for (const n of this.liveNodes()) this.inv.checkLogMatching(this.view(n))
-  }
-
-  private view(node: SimNode, st: RaftStatus = node.replica!.core.status()): NodeView {
-    const core = node.replica!.core
-    return {
-      id: node.id,
-      role: st.role,
-      term: st.term,
-      commitIndex: st.commitIndex,
-      firstIndex: st.firstIndex,
-      lastIndex: st.lastIndex,
-      snapshotIndex: st.snapshotIndex,
-      entry: (i) => {
-        const e = core.entryAt(i)
-        return e ? {term: e.term, fp: this.fp(e.data)} : undefined
-      },
-    }
-  }
-
-  private fp(data: Uint8Array): number {
-    let v = this.fpCache.get(data)
-    if (v === undefined) {
-      v = fingerprint(data)
-      this.fpCache.set(data, v)
-    }
-    return v
-  }
-
   // ------------------------------------------------------------------ trace
 
   log(line: string): void {
@@ -499,12 +352,6 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.stats.virtualMs = this.clock
     return {seed: this.o.seed, ok: violation === undefined, violation, trace: this.trace, lastEvents: this.recent.slice(), stats: this.stats}
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {}
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
-  return out
 }
 
 /** Run one seed. */
