@@ -9,9 +9,6 @@ import type {KvStateMachine} from '../kv/index.js'
 import {Invariants, fingerprint, stateDigest, type NodeView} from './invariants.js'
 import type {SimHost, SimNode} from './types.js'
 
-/** Every this many applied indexes, a node digests its whole KV state and compares it with the other nodes'. */
-const STATE_DIGEST_EVERY = 8
-
 /** What the checks see of the simulation. */
 export type CheckHost = Pick<SimHost, 'stats' | 'log' | 'liveNodes'> & {readonly nodes: ReadonlyMap<NodeId, SimNode>}
 
@@ -25,11 +22,10 @@ export class NodeChecks {
   /** @param onCommitted called with the data fingerprint of each entry the first time it is applied anywhere. */
   constructor(private readonly host: CheckHost, private readonly onCommitted: (fp: number) => void) {}
 
-  /** State-machine safety at each applied index (the whole KV state every STATE_DIGEST_EVERY indexes). */
+  /** State-machine safety at each applied index: the same entry, and the same whole KV state (its digest), on every node. */
   onApplied(id: NodeId, sm: KvStateMachine, index: number, term: number, data: Uint8Array): void {
     const fp = this.fp(data)
-    const digest = index % STATE_DIGEST_EVERY === 0 ? stateDigest(sm) : undefined
-    if (this.inv.checkApplied(id, index, term, fp, digest)) this.onCommitted(fp)
+    if (this.inv.checkApplied(id, index, term, fp, stateDigest(sm))) this.onCommitted(fp)
   }
 
   /** Trace and count a replica's event; a new leader is checked for election safety at once and for completeness after its Ready. */

@@ -69,11 +69,11 @@ export class Invariants {
   }
 
   /**
-   * State-machine safety: every node applies the same entry at each index and, where a state
-   * digest is given (`digest`), reaches the same state. Returns true when `index` is applied
+   * State-machine safety: every node applies the same entry at each index and reaches the same
+   * state (`digest` of its whole state after applying it). Returns true when `index` is applied
    * here for the first time anywhere (the entry is then known committed).
    */
-  checkApplied(node: NodeId, index: number, term: number, fp: number, digest?: number): boolean {
+  checkApplied(node: NodeId, index: number, term: number, fp: number, digest: number): boolean {
     const c = this.committed.get(index)
     let first = false
     if (c === undefined) {
@@ -83,7 +83,7 @@ export class Invariants {
     } else if (c.term !== term || c.fp !== fp) {
       throw new Violation('state-machine-safety', `${node} applied (term ${term}) at index ${index} but (term ${c.term}) was applied there before`)
     }
-    if (digest !== undefined) this.checkState(node, index, digest, 'state after index')
+    this.checkState(node, index, digest, 'state after index')
     return first
   }
 
