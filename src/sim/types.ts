@@ -46,6 +46,8 @@ export interface RetryEvent {
   readonly kind: 'retry'
   readonly client: number
   readonly attempt: number
+  /** Why: its answer did not come in time, it was refused (e.g. not the leader), or cut off by a crash or a snapshot (outcome unknown). */
+  readonly reason: 'timeout' | 'refused' | 'cut off'
 }
 
 /** Events on the virtual clock. */

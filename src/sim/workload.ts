@@ -74,9 +74,9 @@ export class Workload {
     this.stopped = true
   }
 
-  /** A client arrives: an idle one issues its next request, mostly to the leader, some to random nodes. */
+  /** A client arrives (an idle one, if any) and issues its next request, mostly to the leader, some to stale leaders or any node. */
   onClient(): void {
-    const index = this.rng.int(this.clients.length)
+    const index = this.idleClient(this.rng.int(this.clients.length))
     const client = this.clients[index]!
     if (client.request === null) {
       const target = this.chooseTarget()
@@ -87,18 +87,28 @@ export class Workload {
     this.host.schedule(this.host.now() + 1 + quiet + this.rng.int(this.profile.clientEvery * 2), {kind: 'client'})
   }
 
+  /** The first idle client from `start` on (round the ring), or `start` when all are busy. */
+  private idleClient(start: number): number {
+    for (let k = 0; k < this.clients.length; k++) {
+      const index = (start + k) % this.clients.length
+      if (this.clients[index]!.request === null) return index
+    }
+    return start
+  }
+
   /** A client's timer: if its request is still unanswered, send it again (same seq) to the leader. */
   onRetry(ev: RetryEvent): void {
     const client = this.clients[ev.client]!
     if (this.stopped || client.request === null || client.attempt !== ev.attempt) return
     const target = this.host.leaderNode() ?? this.pick(this.host.liveNodes())
-    if (!target) return this.retryLater(ev.client)
+    if (!target) return this.retryLater(ev.client, ev.reason)
     this.host.stats.retries++
-    this.host.log(`${client.id} retries seq ${client.request.seq} (${client.request.command.op} ${client.request.command.key}) via ${target.id}`)
+    // Retries of refused requests (no leader known yet) are counted, not traced: they would crowd the trace.
+    if (ev.reason !== 'refused') this.host.log(`${client.id} retries seq ${client.request.seq} (${client.request.command.op} ${client.request.command.key}) after ${ev.reason} via ${target.id}`)
     this.send(ev.client, client.request, target)
   }
 
-  /** Liveness phase: propose session-less puts until the leader's log reaches `count` more entries. */
+  /** Liveness phase: propose `count` session-less puts on the leader (filler that moves its log on). */
   fill(leader: SimNode, count: number): void {
     for (let i = 0; i < count; i++) {
       const data = encodeCommand({op: 'put', key: FILL_KEY, value: String(++this.fills)})
@@ -157,7 +167,7 @@ export class Workload {
     const client = this.clients[index]!
     const attempt = ++client.attempt
     this.host.propose(target, request.data, (outcome) => this.onOutcome(index, request, attempt, outcome))
-    this.host.schedule(this.host.now() + this.profile.timeoutMs, {kind: 'retry', client: index, attempt})
+    this.host.schedule(this.host.now() + this.profile.timeoutMs, {kind: 'retry', client: index, attempt, reason: 'timeout'})
   }
 
   /** An attempt's answer: acknowledged, or (if it is the latest attempt) sent again after a pause. */
@@ -169,13 +179,14 @@ export class Workload {
       this.ledger.acknowledged(client.id, request.seq, request.command, outcome.result as KvResult | null)
       return
     }
-    if (client.attempt === attempt) this.retryLater(index)
+    if (client.attempt === attempt) this.retryLater(index, outcome.unknown ? 'cut off' : 'refused')
   }
 
-  private retryLater(index: number): void {
+  /** Send the client's request again after a short pause (a newer attempt: older timers are void). */
+  private retryLater(index: number, reason: RetryEvent['reason']): void {
     if (this.stopped) return
     const client = this.clients[index]!
     const attempt = ++client.attempt
-    this.host.schedule(this.host.now() + 1 + this.rng.int(MAX_RETRY_BACKOFF_MS), {kind: 'retry', client: index, attempt})
+    this.host.schedule(this.host.now() + 1 + this.rng.int(MAX_RETRY_BACKOFF_MS), {kind: 'retry', client: index, attempt, reason})
   }
 }
