@@ -24,7 +24,7 @@ export interface SimOptions {
   /**
    * How the simulated disks persist: `async` (default) like the daemon, each batch becoming
    * durable after a seeded 0..`maxDiskMs` virtual ms while the node keeps taking inputs (a crash
-   * meanwhile loses the batch: {@link SimDisk}); `sync` durable at once, blocking nothing.
+   * meanwhile loses the batch, see ./disk.ts); `sync` durable at once, blocking nothing.
    */
   readonly disk?: 'sync' | 'async'
   /** Longest virtual time a batch takes to become durable with `disk: 'async'`. Default 3. */
