@@ -46,7 +46,7 @@ for (const seed of regressions) {
  *   storage; a local snapshot then covered them, and the next batch wrote entries below the
  *   snapshot (fix: takeCommittedEntries hands out only entries already being written). The
  *   simulator's first disk refused such a batch; the real MemoryStorage (FileStorage's rules)
- *   drops entries a snapshot covers, so with that fix reverted no seed of 1..4000 fails now.
+ *   drops entries a snapshot covers, so with that fix reverted no seed of 1..2000 fails now.
  */
 for (const seed of [142, 321, 1157, 2932]) {
   test(`regression seed ${seed} (async disks)`, () => {
