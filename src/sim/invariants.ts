@@ -1,9 +1,11 @@
 /**
  * Safety properties checked by the simulator at every step: election safety (one leader per
  * term), log matching, leader completeness, state-machine safety, no acknowledged write lost,
- * commit index monotonic. A violation is thrown as `Violation` with the property's name.
+ * commit index monotonic, and exactly-once (a client write retried with the same session seq
+ * takes effect once). A violation is thrown as `Violation` with the property's name.
  */
 import type {NodeId} from '../raft/types.js'
+import type {KvResult, KvStateMachine, KvWriteCommand} from '../kv/index.js'
 
 /** A broken safety or liveness property. `property` is a stable name. */
 export class Violation extends Error {
@@ -36,13 +38,21 @@ export function fingerprint(data: Uint8Array): number {
   return h ^ data.length
 }
 
+/**
+ * Digest of a KV state machine's whole state, sessions included: the fingerprint of its
+ * snapshot bytes (byte-identical on every node that applied the same entries).
+ */
+export function stateDigest(sm: KvStateMachine): number {
+  return fingerprint(sm.snapshot())
+}
+
 /** Accumulated knowledge of the run, and the checks against it. */
 export class Invariants {
   /** term → the leader elected in it. */
   private readonly leaders = new Map<number, NodeId>()
   /** index → the (term, fingerprint) committed there (first applied anywhere). */
   readonly committed = new Map<number, {term: number; fp: number}>()
-  /** index → state-machine hash after applying it (first observed). */
+  /** index → digest of the state machine's state after applying it (first observed). */
   private readonly smHash = new Map<number, number>()
   /** Highest index known committed anywhere. */
   maxCommitted = 0
@@ -58,24 +68,34 @@ export class Invariants {
     this.leaders.set(term, id)
   }
 
-  /** State-machine safety: every node applies the same entry, and reaches the same state, at each index. */
-  checkApplied(node: NodeId, index: number, term: number, fp: number, hash: number): void {
+  /**
+   * State-machine safety: every node applies the same entry at each index and reaches the same
+   * state (`digest` of its whole state after applying it). Returns true when `index` is applied
+   * here for the first time anywhere (the entry is then known committed).
+   */
+  checkApplied(node: NodeId, index: number, term: number, fp: number, digest: number): boolean {
     const c = this.committed.get(index)
+    let first = false
     if (c === undefined) {
       this.committed.set(index, {term, fp})
       if (index > this.maxCommitted) this.maxCommitted = index
+      first = true
     } else if (c.term !== term || c.fp !== fp) {
       throw new Violation('state-machine-safety', `${node} applied (term ${term}) at index ${index} but (term ${c.term}) was applied there before`)
     }
-    const h = this.smHash.get(index)
-    if (h === undefined) this.smHash.set(index, hash)
-    else if (h !== hash) throw new Violation('state-machine-safety', `${node}'s state after index ${index} differs from another node's`)
+    this.checkState(node, index, digest, 'state after index')
+    return first
   }
 
-  /** A node restored a snapshot at `index` with state hash `hash`: it must match what was applied there. */
-  checkSnapshotState(node: NodeId, index: number, hash: number): void {
+  /** A node took or restored a snapshot at `index` whose state has digest `digest`: it must match every other state seen there. */
+  checkSnapshotState(node: NodeId, index: number, digest: number): void {
+    this.checkState(node, index, digest, 'snapshot state at')
+  }
+
+  private checkState(node: NodeId, index: number, digest: number, what: string): void {
     const h = this.smHash.get(index)
-    if (h !== undefined && h !== hash) throw new Violation('state-machine-safety', `${node} restored a snapshot at ${index} whose state differs`)
+    if (h === undefined) this.smHash.set(index, digest)
+    else if (h !== digest) throw new Violation('state-machine-safety', `${node}'s ${what} ${index} differs from another node's`)
   }
 
   /** An acknowledged write at `index` must be the entry committed there. */
@@ -132,4 +152,58 @@ export class Invariants {
       }
     }
   }
+}
+
+/** What a write names, for traces: its key, or `prefix*` for a deletePrefix. */
+export function commandTarget(command: KvWriteCommand): string {
+  return command.op === 'deletePrefix' ? `${command.prefix}*` : command.key
+}
+
+/**
+ * Exactly-once, from the clients' side: every acknowledged write succeeded, an acknowledged
+ * append's result holds its token once, and in the final state every append token (one per
+ * clientId and seq, however often the request was retried) appears at most once, and
+ * exactly once when acknowledged.
+ */
+export class ExactlyOnce {
+  /** key → tokens of the appends acknowledged to it. */
+  private readonly appended = new Map<string, string[]>()
+
+  /** A client was answered for (clientId, seq): the write must have succeeded (and, for an append, once). */
+  acknowledged(clientId: string, seq: number, command: KvWriteCommand, result: KvResult | null): void {
+    const what = `${clientId} seq ${seq} (${command.op} ${commandTarget(command)})`
+    if (result === null || !result.ok) {
+      const why = result === null ? 'no result' : `${result.code}: ${result.message}`
+      throw new Violation('exactly-once', `${what} was answered with an error although its session is current: ${why}`)
+    }
+    if (command.op !== 'append' || result.op !== 'append') return
+    const times = countToken(result.value, command.value)
+    if (times !== 1) throw new Violation('exactly-once', `${what}: its result holds the appended token ${times} times`)
+    const list = this.appended.get(command.key) ?? []
+    list.push(command.value)
+    this.appended.set(command.key, list)
+  }
+
+  /** Check the final values of the append keys (`read` gives a key's value on a converged node). */
+  checkFinal(keys: readonly string[], read: (key: string) => string | null): void {
+    for (const key of keys) {
+      const counts = new Map<string, number>()
+      for (const token of tokensOf(read(key) ?? '')) counts.set(token, (counts.get(token) ?? 0) + 1)
+      for (const [token, n] of counts) {
+        if (n > 1) throw new Violation('exactly-once', `append ${token} applied ${n} times to ${key}`)
+      }
+      for (const token of this.appended.get(key) ?? []) {
+        if (!counts.has(token)) throw new Violation('exactly-once', `acknowledged append ${token} is missing from ${key}`)
+      }
+    }
+  }
+}
+
+/** The `;`-terminated tokens of an append key's value, each with its terminator. */
+function tokensOf(value: string): string[] {
+  return value.split(';').filter((t) => t.length > 0).map((t) => `${t};`)
+}
+
+function countToken(value: string, token: string): number {
+  return tokensOf(value).filter((t) => t === token).length
 }

@@ -1,6 +1,7 @@
 /**
  * Durable storage for a Raft node: FileStorage (WAL segments, snapshot files) for the daemon,
- * MemoryStorage for tests and the simulator. Both implement the replica's Storage port.
+ * MemoryStorage for tests and the simulator (whose disk, src/sim/disk.ts, adds crash hooks
+ * around one). Both implement the replica's Storage port with the same write rules.
  * dumpStorage reads a FileStorage directory read-only and lists its problems (`raftctl wal dump`).
  */
 export {StorageError, type StorageErrorCode, type StorageErrorOptions} from './errors.js'

@@ -1,7 +1,9 @@
 /**
  * MemoryStorage: the Storage port held in memory, for tests and the simulator. Every `save`
- * is atomic and "durable" the moment it returns; `clone()` captures that durable state (the
- * simulator keeps a clone across a simulated crash) and `failNextSave` injects failures.
+ * is atomic and "durable" the moment it returns; `clone()` captures that durable state (tests
+ * use it as an oracle) and `failNextSave` injects failures. The simulator's disk
+ * (src/sim/disk.ts) keeps one as what survives a simulated crash and holds batches that are
+ * still syncing outside it, so a crash loses them.
  */
 import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
 import type {RecoveredState, Storage, StorageWrite} from '../replica/ports.js'
