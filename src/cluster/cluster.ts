@@ -45,6 +45,11 @@ export interface NodeRow {
 /** `raftctl status --json`. */
 export interface ClusterStatus {
   readonly cluster: string
+  /**
+   * The cluster id (the manifest's; null for clusters created before cluster identities). The
+   * CLI's clients expect it: a node of another cluster at a manifest address shows as down.
+   */
+  readonly clusterId?: string | null
   readonly leader: string | null
   readonly term: number
   readonly nodes: NodeRow[]
@@ -118,6 +123,11 @@ export class LocalCluster {
 
   secret(): string {
     return readClusterSecret(this.paths)
+  }
+
+  /** The cluster id the CLI's clients expect of every node (undefined: a manifest from before cluster ids). */
+  clusterId(): string | undefined {
+    return this.manifest().clusterId
   }
 
   /** Running pid of a node, or null (stale pid files are cleaned up). */
@@ -266,16 +276,16 @@ export class LocalCluster {
     const m = this.manifest()
     const secret = this.secret()
     const nodes = activeNodes(m)
-    const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, timeoutMs)))
+    const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, m.clusterId, timeoutMs)))
     const leaderStatus = pickLeader(details)
     const rows = nodes.map((n, i) => this.row(n, details[i] ?? null, leaderStatus))
-    return {cluster: this.name, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
+    return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
   }
 
-  private async nodeStatus(n: NodeEntry, secret: string, timeoutMs: number): Promise<NodeStatus | null> {
+  private async nodeStatus(n: NodeEntry, secret: string, clusterId: string | undefined, timeoutMs: number): Promise<NodeStatus | null> {
     const pid = this.pid(n.id)
     if (pid === null || isPaused(pid)) return null
-    const client = new AdminClient({url: n.address, secret, timeoutMs})
+    const client = new AdminClient({url: n.address, secret, clusterId, timeoutMs})
     try {
       return await client.status()
     } catch {
@@ -325,7 +335,7 @@ export class LocalCluster {
   /** An admin client for one node. Close it after use. */
   admin(id: string, timeoutMs = 5000): AdminClient {
     const node = findNode(this.manifest(), id)
-    return new AdminClient({url: node.address, secret: this.secret(), timeoutMs})
+    return new AdminClient({url: node.address, secret: this.secret(), clusterId: this.clusterId(), timeoutMs})
   }
 
   /** Run `fn` with the leader's admin client (NO_LEADER if none). */
@@ -360,6 +370,7 @@ export class LocalCluster {
     return new KvClient({
       endpoints: activeNodes(m).map((n) => ({id: n.id, url: n.address})),
       secret: this.secret(),
+      clusterId: m.clusterId,
       timeoutMs: options.timeoutMs,
       clientId: options.clientId,
     })

@@ -49,8 +49,17 @@ export interface Manifest {
    * it was recorded.
    */
   founders?: string[]
+  /**
+   * The cluster id, random, generated when the cluster is created: every daemon gets it with
+   * `--cluster-id` (its data folder records it) and the CLI's clients expect it of every node.
+   * Absent in manifests written before cluster identities (those nodes run without one).
+   */
+  clusterId?: string
   options: ClusterOptions
 }
+
+/** Bytes of randomness in a cluster id (16 hex characters; the daemon's src/daemon/identity.ts generates the same). */
+export const CLUSTER_ID_BYTES = 8
 
 /** Defaults of {@link ClusterOptions}: the node defaults of src/common/defaults.ts. */
 export const CLUSTER_DEFAULTS: ClusterOptions = {
@@ -131,7 +140,10 @@ export function createCluster(paths: ClusterPaths, options: ClusterOptions, foun
   chmodSync(paths.secret, 0o600)
   ensurePeerSecret(paths)
   const nodes = founders.map(({host, port}, i): NodeEntry => ({id: `n${i + 1}`, host, port, address: `ws://${host}:${port}`}))
-  const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: nodes.length + 1, nodes, options}
+  const manifest: Manifest = {
+    version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: nodes.length + 1, nodes,
+    clusterId: randomBytes(CLUSTER_ID_BYTES).toString('hex'), options,
+  }
   if (nodes.length > 0) manifest.founders = nodes.map((n) => n.id)
   saveManifest(paths, manifest)
   return manifest
