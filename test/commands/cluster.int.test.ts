@@ -97,7 +97,7 @@ test('status --json: the DESIGN.md shape, without "detail" unless --verbose', as
   const doc = await status()
   assert.deepEqual(keys(doc), ['cluster', 'clusterId', 'leader', 'nodes', 'term'])
   assert.equal(doc.cluster, 'default')
-  assert.match(doc.clusterId, /^[0-9a-f]{16}$/, 'cluster start generates a random cluster id')
+  assert.match(doc.clusterId ?? '', /^[0-9a-f]{16}$/, 'cluster start generates a random cluster id')
   assert.equal(typeof doc.term, 'number')
   for (const n of doc.nodes) {
     assert.deepEqual(keys(n), STATUS_ROW_KEYS)
