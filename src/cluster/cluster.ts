@@ -11,7 +11,7 @@ import type {NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../common/errors.js'
 import {
   ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, ensurePeerSecret, findNode, listClusters, loadManifest,
-  readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
+  newClusterId, readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
   type ClusterOptions, type Manifest, type NodeEntry,
 } from './manifest.js'
 import {replicationLag} from './lag.js'
@@ -173,6 +173,7 @@ export class LocalCluster {
       created = true
     }
     const m = this.manifest()
+    this.maybeCreateClusterId(m)
     const started: string[] = []
     for (const node of activeNodes(m)) {
       if (this.pid(node.id) !== null) continue
@@ -199,6 +200,17 @@ export class LocalCluster {
     if (existsSync(this.paths.peerSecret)) return
     if (activeNodes(m).some((n) => this.pid(n.id) !== null)) return
     ensurePeerSecret(this.paths)
+  }
+
+  /**
+   * Give a cluster created before cluster ids its id (recorded in the manifest): the nodes
+   * started from now on get it with `--cluster-id` and their folders adopt it. Safe while some
+   * nodes run without one: a node whose cluster id is unknown neither sends nor checks one.
+   */
+  private maybeCreateClusterId(m: Manifest): void {
+    if (m.clusterId !== undefined) return
+    m.clusterId = newClusterId()
+    saveManifest(this.paths, m)
   }
 
   /** SIGTERM every running node and wait; SIGKILL after the timeout. Returns per-node outcome. */

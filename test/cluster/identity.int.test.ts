@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {cpSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, test} from 'node:test'
 import {LocalCluster, RAFTCTL_BIN} from '../../src/cluster/index.js'
@@ -20,9 +20,11 @@ const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` firs
 const home = tempDir('raftctl-identity-')
 
 after(async () => {
-  const cluster = new LocalCluster('c', home)
-  const pids = cluster.exists() ? cluster.manifest().nodes.map((n) => cluster.pid(n.id) ?? 0) : []
-  for (const pid of pids) if (pid > 0) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+  for (const name of ['c', 'old']) {
+    const cluster = new LocalCluster(name, home)
+    const pids = cluster.exists() ? cluster.manifest().nodes.map((n) => cluster.pid(n.id) ?? 0) : []
+    for (const pid of pids) if (pid > 0) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+  }
   rmSync(home, {recursive: true, force: true})
 })
 
@@ -73,4 +75,27 @@ test('node start on a copy of another node\'s folder: SPAWN_FAILED with IDENTITY
   assert.equal(error.code, 'SPAWN_FAILED')
   assert.match(error.message, /n2 exited with code 1: IDENTITY_MISMATCH: this data folder belongs to node n1, not to node n2/)
   assert.deepEqual([fingerprint(n1), fingerprint(n2)], before)
+})
+
+test('a local cluster from before cluster ids (no id in the manifest, no identity file): cluster start gives it one, its nodes adopt it and keep their data', {skip}, async () => {
+  const run = (...args: string[]) => cli(...args, '--cluster', 'old')
+  assert.equal((await run('cluster', 'start', '--nodes', '1')).exit, 0)
+  assert.equal((await run('kv', 'put', 'before', 'ids')).exit, 0)
+  assert.equal((await run('cluster', 'stop')).exit, 0)
+  const cluster = new LocalCluster('old', home)
+  const manifest = JSON.parse(readFileSync(cluster.paths.manifest, 'utf8')) as Record<string, unknown>
+  delete manifest.clusterId
+  writeFileSync(cluster.paths.manifest, JSON.stringify(manifest))
+  rmSync(join(cluster.paths.dataDir('n1'), 'identity.json'))
+
+  assert.equal((await run('cluster', 'start')).exit, 0)
+  const clusterId = cluster.clusterId()
+  assert.match(clusterId ?? '', /^[0-9a-f]{16}$/)
+  assert.deepEqual(readIdentity(cluster.paths.dataDir('n1')), {clusterId, nodeId: 'n1'})
+  assert.match(readFileSync(cluster.paths.logFile('n1'), 'utf8'), /adopted a data folder without an identity file/)
+  const get = await run('kv', 'get', 'before', '--json')
+  assert.equal(get.exit, 0, get.stderr)
+  assert.equal((JSON.parse(get.stdout) as {value: string}).value, 'ids')
+  const status = JSON.parse((await run('status', '--json')).stdout) as {clusterId: string}
+  assert.equal(status.clusterId, clusterId)
 })
