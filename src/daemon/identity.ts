@@ -6,10 +6,9 @@
  * before identities existed (data, no identity file) is adopted with a log line.
  */
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdirSync, readdirSync} from 'node:fs'
-import {join} from 'node:path'
+import {existsSync, mkdirSync} from 'node:fs'
 import {RaftctlError} from '../common/errors.js'
-import {readIdentity, writeIdentity, type DataIdentity} from '../storage/identity.js'
+import {hasStoredData, readIdentity, writeIdentity, type DataIdentity} from '../storage/identity.js'
 import type {DaemonConfig} from './config.js'
 import type {Logger} from './logger.js'
 
@@ -73,14 +72,6 @@ function mismatch(message: string, details: Record<string, unknown>): RaftctlErr
   return new RaftctlError('IDENTITY_MISMATCH', message, details)
 }
 
-/** True when `dataDir` holds Raft data: a non-empty `raft/wal` or `raft/snapshots` folder. */
-export function hasRaftData(storageDir: string): boolean {
-  return ['wal', 'snapshots'].some((sub) => {
-    const dir = join(storageDir, sub)
-    return existsSync(dir) && readdirSync(dir).length > 0
-  })
-}
-
 /**
  * Check the data folder's identity against the config and record it when needed; returns the
  * identity the node runs with. Throws `IDENTITY_MISMATCH` (writing nothing) or StorageError
@@ -93,7 +84,7 @@ export function checkIdentity(config: DaemonConfig, storageDir: string, logger: 
     clusterId: config.clusterId,
     initialCluster: config.initialCluster,
     recorded,
-    hasData: recorded === null && hasRaftData(storageDir),
+    hasData: recorded === null && hasStoredData(storageDir),
   })
   if (plan.action === 'record') mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
   if (plan.action !== 'keep') writeIdentity(config.dataDir, plan.identity, {sync: !config.unsafeNoFsync})

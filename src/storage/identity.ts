@@ -7,10 +7,12 @@
  * was unknown. A torn or corrupt file is `CORRUPT`, never silently replaced: a folder whose
  * identity cannot be read is not proven to be this node's. See docs/storage.md.
  */
+import {existsSync, readdirSync} from 'node:fs'
 import {crc32} from 'node:zlib'
 import {join} from 'node:path'
 import {corrupt, StorageError, toStorageError} from './errors.js'
 import {fsyncDir, nodeFs, writeFully, type FsOps} from './fs-ops.js'
+import {storagePaths} from './recovery.js'
 
 /** Name of the identity file inside a node's data directory. */
 export const IDENTITY_FILE = 'identity.json'
@@ -103,4 +105,14 @@ export function writeIdentity(dataDir: string, identity: DataIdentity, options: 
   } catch (err) {
     throw err instanceof StorageError ? err : toStorageError(err, 'writing', tmp)
   }
+}
+
+/**
+ * True when the FileStorage directory `storageDir` holds Raft data (a WAL segment or a
+ * snapshot file, or anything else in their folders): a data folder from before identity files
+ * is told from a new one by this. Reads only.
+ */
+export function hasStoredData(storageDir: string): boolean {
+  const {walDir, snapDir} = storagePaths(storageDir)
+  return [walDir, snapDir].some((dir) => existsSync(dir) && readdirSync(dir).length > 0)
 }

@@ -4,8 +4,9 @@
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
-import {decodeIdentity, encodeIdentity, identityPath, readIdentity, writeIdentity} from '../../src/storage/identity.js'
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {decodeIdentity, encodeIdentity, hasStoredData, identityPath, readIdentity, writeIdentity} from '../../src/storage/identity.js'
 import {StorageError} from '../../src/storage/errors.js'
 import {testTempDir} from '../helpers.js'
 
@@ -67,4 +68,14 @@ test('reading does not write: the file and its mtime are unchanged', (t) => {
   readIdentity(dir)
   assert.equal(statSync(identityPath(dir)).mtimeMs, before)
   assert.equal(existsSync(`${identityPath(dir)}.tmp`), false)
+})
+
+test('hasStoredData tells a folder with a WAL segment or snapshot from a new one (empty folders count as new)', (t) => {
+  const dir = testTempDir(t)
+  assert.equal(hasStoredData(dir), false)
+  mkdirSync(join(dir, 'wal'))
+  mkdirSync(join(dir, 'snapshots'))
+  assert.equal(hasStoredData(dir), false)
+  writeFileSync(join(dir, 'wal', '0000000000000001.log'), 'x')
+  assert.equal(hasStoredData(dir), true)
 })
