@@ -2,7 +2,9 @@
  * The composition root of one Raft node process: the replica (core + driver) over file storage
  * behind the slow-disk fault, the KV state machine, the WebSocket transport behind live chaos,
  * the replica loop (ticks, Readies, storage failures), the address book, the services and the
- * server. It wires them, starts them and stops them in order; it holds no request logic
+ * server. Before any of them touches the data folder it checks the folder's identity
+ * (src/daemon/identity.ts: another node's or cluster's folder is refused, unchanged). It wires
+ * them, starts them and stops them in order; it holds no request logic
  * (src/daemon/services.ts answers requests, src/daemon/server.ts carries them).
  */
 import {randomInt} from 'node:crypto'
