@@ -364,6 +364,11 @@ export interface NodeStatus {
    * the client secret can speak as a peer). Absent from daemons older than the peer secret.
    */
   readonly peerAuth?: 'peer-secret' | 'shared-secret'
+  /**
+   * The cluster this node's data belongs to (its identity file); null when unknown (a node run
+   * without `--cluster-id` that did not generate one). Absent from daemons older than it.
+   */
+  readonly clusterId?: string | null
 }
 
 // ---------------------------------------------------------------------------------------------

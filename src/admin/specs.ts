@@ -132,6 +132,7 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
   version: text(),
   faults: list(openObject({id: text(), kind: text()}), MAX_LIST_ITEMS),
   peerAuth: optional(oneOf(['peer-secret', 'shared-secret'])),
+  clusterId: optional(nullable(text())),
 })
 
 // ---------------------------------------------------------------------------------------------

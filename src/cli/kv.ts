@@ -14,9 +14,11 @@ const MIN_ATTEMPT_MS = 200
  */
 export async function kvClient(cluster: LocalCluster, timeoutMs: number): Promise<KvClient> {
   const [{KvClient}, {activeNodes}] = await Promise.all([import('../client/index.js'), import('../cluster/index.js')])
+  const manifest = cluster.manifest()
   return new KvClient({
-    endpoints: activeNodes(cluster.manifest()).map((n) => ({id: n.id, url: n.address})),
+    endpoints: activeNodes(manifest).map((n) => ({id: n.id, url: n.address})),
     secret: cluster.secret(),
+    clusterId: manifest.clusterId,
     timeoutMs: Math.max(MIN_ATTEMPT_MS, Math.ceil(timeoutMs / 2)),
     deadlineMs: Math.max(MIN_ATTEMPT_MS, timeoutMs),
   })

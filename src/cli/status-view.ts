@@ -55,7 +55,8 @@ export function statusCells(row: NodeRow): string[] {
 }
 
 /**
- * `cluster default: leader n2, term 5 · 3/3 nodes up · 3 voters (3 up): quorum 2, tolerates 1 failure`;
+ * `cluster default: leader n2, term 5 · 3/3 nodes up · 3 voters (3 up): quorum 2, tolerates 1 failure · id 3f9a2b1c0d4e5f60`
+ * (the id only when the manifest records one);
  * the quorum part is {@link quorumText} over the voters this CLI reaches.
  */
 export function statusSummary(st: ClusterStatus): string {
@@ -63,7 +64,8 @@ export function statusSummary(st: ClusterStatus): string {
   const voters = voterIds(st)
   const liveVoters = st.nodes.filter((n) => n.reachable && voters.includes(n.id)).length
   const leader = st.leader === null ? 'no leader' : `leader ${st.leader}`
-  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText(voters.length, liveVoters)}`
+  const id = typeof st.clusterId === 'string' ? ` · id ${st.clusterId}` : ''
+  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText(voters.length, liveVoters)}${id}`
 }
 
 /**

@@ -19,6 +19,8 @@ export interface AdminClientOptions {
   readonly url: string
   /** The cluster secret. */
   readonly secret: string
+  /** The cluster id expected of every node (see ConnectionOptions.clusterId); absent: any. */
+  readonly clusterId?: string
   /** Default timeout of each request (and of opening the connection), ms. Default 5000. */
   readonly timeoutMs?: number
   readonly tls?: ClientTlsOptions
@@ -215,6 +217,7 @@ export class AdminClient {
     this.connection ??= Connection.open({
       url: this.url,
       secret: this.options.secret,
+      clusterId: this.options.clusterId,
       timeoutMs: this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       tls: this.options.tls,
       limits: this.options.limits,

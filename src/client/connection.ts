@@ -6,7 +6,8 @@
  * marked `unknown` when it is a write (it may or may not have been applied).
  *
  * ws traps handled (TOOLCHAIN.md): an `error` listener is always attached; compression is off;
- * a refused upgrade is read from `unexpected-response` (401 → `UNAUTHORIZED`).
+ * a refused upgrade is read from `unexpected-response` (401 → `UNAUTHORIZED`, 409 with the
+ * code header → `CLUSTER_MISMATCH`).
  */
 import {WebSocket, type ClientOptions, type RawData} from 'ws'
 import {
@@ -42,6 +43,11 @@ export interface ConnectionOptions {
   readonly url: string
   /** The cluster secret, sent as `Authorization: Bearer <secret>`. */
   readonly secret: string
+  /**
+   * The cluster id the client expects (sent as `x-raftctl-cluster`): a node of another cluster
+   * refuses the connection with `CLUSTER_MISMATCH`. Absent: any cluster.
+   */
+  readonly clusterId?: string
   /** Default per-request timeout, ms. Default {@link DEFAULT_TIMEOUT_MS}. */
   readonly timeoutMs?: number
   /** Time allowed for the opening handshake, ms. Default `timeoutMs`. */
@@ -109,7 +115,8 @@ export class Connection {
 
   /**
    * Open and authenticate a connection. Rejects with ClientError `UNAUTHORIZED` (HTTP 401:
-   * wrong or missing secret), `SHUTTING_DOWN` (503), `UNAVAILABLE` (refused, unreachable,
+   * wrong or missing secret), `CLUSTER_MISMATCH` (409: the node is in another cluster than
+   * `clusterId`), `SHUTTING_DOWN` (503), `UNAVAILABLE` (refused, unreachable,
    * handshake timeout, any other status) or `BAD_INPUT` (bad URL); never `unknown`.
    * Throws a RangeError at once for a timeout that is not a positive number.
    */
@@ -122,7 +129,7 @@ export class Connection {
       throw new ClientError('BAD_INPUT', `cannot connect to ${options.url}: ${messageOf(error)}`, {cause: error})
     }
     // Every listener is attached before the first event can fire: nothing is missed.
-    const opened = awaitOpen(ws, options.url)
+    const opened = awaitOpen(ws, options.url, options.clusterId)
     const connection = new Connection(ws, options)
     await opened
     return connection
@@ -321,7 +328,10 @@ function wsOptions(options: ConnectionOptions): ClientOptions {
   const tls = options.tls ?? {}
   const timeout = positive(options.connectTimeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'connectTimeoutMs')
   return {
-    headers: {Authorization: `Bearer ${options.secret}`},
+    headers: {
+      Authorization: `Bearer ${options.secret}`,
+      ...(options.clusterId === undefined ? {} : {[CLUSTER_HEADER]: encodeURIComponent(options.clusterId)}),
+    },
     perMessageDeflate: false,
     handshakeTimeout: timeout,
     maxPayload: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
@@ -335,12 +345,12 @@ function wsOptions(options: ConnectionOptions): ClientOptions {
 }
 
 /** Resolve when `ws` opens; reject with a definite ClientError otherwise. Leaves an `error` listener attached for good. */
-function awaitOpen(ws: WebSocket, url: string): Promise<void> {
+function awaitOpen(ws: WebSocket, url: string, expectedCluster?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let refused: ClientError | undefined
     ws.on('error', () => undefined) // always attached: a late socket error must never crash the process
     ws.once('unexpected-response', (_req, res) => {
-      refused = refusedUpgrade(url, res.statusCode ?? 0)
+      refused = refusedUpgrade(url, res.statusCode ?? 0, res.headers, expectedCluster)
       ws.terminate()
     })
     ws.once('open', () => resolve())
@@ -351,7 +361,18 @@ function awaitOpen(ws: WebSocket, url: string): Promise<void> {
   })
 }
 
-function refusedUpgrade(url: string, status: number): ClientError {
+/** Hello header naming the cluster the client expects (the daemon's src/transport/protocol.ts CLUSTER_HEADER). */
+export const CLUSTER_HEADER = 'x-raftctl-cluster'
+
+/** Header of a refused upgrade carrying its stable error code. */
+const ERROR_CODE_HEADER = 'x-raftctl-error'
+
+function refusedUpgrade(url: string, status: number, headers: Record<string, string | string[] | undefined> = {}, expectedCluster?: string): ClientError {
+  if (status === 409 && headers[ERROR_CODE_HEADER] === 'CLUSTER_MISMATCH') {
+    const theirs = headers[CLUSTER_HEADER]
+    const node = typeof theirs === 'string' ? decodeURIComponent(theirs) : 'unknown'
+    return new ClientError('CLUSTER_MISMATCH', `${url} is a node of cluster ${node}, not of the expected cluster ${expectedCluster ?? 'unknown'} (HTTP 409)`)
+  }
   if (status === 401) return new ClientError('UNAUTHORIZED', `${url} refused the cluster secret (HTTP 401)`)
   if (status === 503) return new ClientError('SHUTTING_DOWN', `${url} is shutting down (HTTP 503)`)
   if (status === 404) return new ClientError('UNAVAILABLE', `${url} has no such route (HTTP 404): not a raftctl daemon, or a different version`)

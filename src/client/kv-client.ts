@@ -36,6 +36,8 @@ export interface KvClientOptions {
   readonly endpoints: readonly Endpoint[]
   /** The cluster secret. */
   readonly secret: string
+  /** The cluster id expected of every node (see ConnectionOptions.clusterId); absent: any. */
+  readonly clusterId?: string
   /** Time one attempt (one request to one node, or opening a connection) may take, ms. Default 5000. */
   readonly timeoutMs?: number
   /** Time one operation may take over all its attempts, ms. Default 3 × `timeoutMs`. */
@@ -109,6 +111,7 @@ const DEFAULTS = {maxAttempts: 10, minBackoffMs: 25, maxBackoffMs: 1000, deadlin
 export class KvClient {
   private readonly endpoints: readonly Target[]
   private readonly secret: string
+  private readonly clusterId?: string
   private readonly timeoutMs: number
   private readonly deadlineMs: number
   private readonly maxAttempts: number
@@ -129,6 +132,7 @@ export class KvClient {
     if (options.endpoints.length === 0) throw new ClientError('BAD_INPUT', 'KvClient needs at least one endpoint')
     this.endpoints = options.endpoints.map((e) => ({id: e.id, url: routeUrl(e.url, 'client'), address: e.url}))
     this.secret = options.secret
+    this.clusterId = options.clusterId
     this.timeoutMs = positive(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs')
     this.deadlineMs = positive(options.deadlineMs ?? DEFAULTS.deadlineFactor * this.timeoutMs, 'deadlineMs')
     this.maxAttempts = positive(options.maxAttempts ?? DEFAULTS.maxAttempts, 'maxAttempts')
@@ -403,7 +407,7 @@ export class KvClient {
 
   private async open(url: string, timeoutMs: number): Promise<Connection> {
     const connection = await Connection.open({
-      url, secret: this.secret, timeoutMs: this.timeoutMs, connectTimeoutMs: timeoutMs, tls: this.tls, limits: this.limits,
+      url, secret: this.secret, clusterId: this.clusterId, timeoutMs: this.timeoutMs, connectTimeoutMs: timeoutMs, tls: this.tls, limits: this.limits,
     })
     if (this.closed) await connection.close() // closed while opening: do not leak the socket
     return connection

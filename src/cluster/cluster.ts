@@ -11,7 +11,7 @@ import type {NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../common/errors.js'
 import {
   ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, ensurePeerSecret, findNode, listClusters, loadManifest,
-  readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
+  newClusterId, readClusterSecret, removeClusterFiles, saveManifest, CLUSTER_DEFAULTS,
   type ClusterOptions, type Manifest, type NodeEntry,
 } from './manifest.js'
 import {replicationLag} from './lag.js'
@@ -45,6 +45,11 @@ export interface NodeRow {
 /** `raftctl status --json`. */
 export interface ClusterStatus {
   readonly cluster: string
+  /**
+   * The cluster id (the manifest's; null for clusters created before cluster identities). The
+   * CLI's clients expect it: a node of another cluster at a manifest address shows as down.
+   */
+  readonly clusterId?: string | null
   readonly leader: string | null
   readonly term: number
   readonly nodes: NodeRow[]
@@ -120,6 +125,11 @@ export class LocalCluster {
     return readClusterSecret(this.paths)
   }
 
+  /** The cluster id the CLI's clients expect of every node (undefined: a manifest from before cluster ids). */
+  clusterId(): string | undefined {
+    return this.manifest().clusterId
+  }
+
   /** Running pid of a node, or null (stale pid files are cleaned up). */
   pid(id: string): number | null {
     return runningPid(this.paths, id)
@@ -163,6 +173,7 @@ export class LocalCluster {
       created = true
     }
     const m = this.manifest()
+    this.maybeCreateClusterId(m)
     const started: string[] = []
     for (const node of activeNodes(m)) {
       if (this.pid(node.id) !== null) continue
@@ -189,6 +200,17 @@ export class LocalCluster {
     if (existsSync(this.paths.peerSecret)) return
     if (activeNodes(m).some((n) => this.pid(n.id) !== null)) return
     ensurePeerSecret(this.paths)
+  }
+
+  /**
+   * Give a cluster created before cluster ids its id (recorded in the manifest): the nodes
+   * started from now on get it with `--cluster-id` and their folders adopt it. Safe while some
+   * nodes run without one: a node whose cluster id is unknown neither sends nor checks one.
+   */
+  private maybeCreateClusterId(m: Manifest): void {
+    if (m.clusterId !== undefined) return
+    m.clusterId = newClusterId()
+    saveManifest(this.paths, m)
   }
 
   /** SIGTERM every running node and wait; SIGKILL after the timeout. Returns per-node outcome. */
@@ -266,16 +288,16 @@ export class LocalCluster {
     const m = this.manifest()
     const secret = this.secret()
     const nodes = activeNodes(m)
-    const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, timeoutMs)))
+    const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, m.clusterId, timeoutMs)))
     const leaderStatus = pickLeader(details)
     const rows = nodes.map((n, i) => this.row(n, details[i] ?? null, leaderStatus))
-    return {cluster: this.name, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
+    return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
   }
 
-  private async nodeStatus(n: NodeEntry, secret: string, timeoutMs: number): Promise<NodeStatus | null> {
+  private async nodeStatus(n: NodeEntry, secret: string, clusterId: string | undefined, timeoutMs: number): Promise<NodeStatus | null> {
     const pid = this.pid(n.id)
     if (pid === null || isPaused(pid)) return null
-    const client = new AdminClient({url: n.address, secret, timeoutMs})
+    const client = new AdminClient({url: n.address, secret, clusterId, timeoutMs})
     try {
       return await client.status()
     } catch {
@@ -325,7 +347,7 @@ export class LocalCluster {
   /** An admin client for one node. Close it after use. */
   admin(id: string, timeoutMs = 5000): AdminClient {
     const node = findNode(this.manifest(), id)
-    return new AdminClient({url: node.address, secret: this.secret(), timeoutMs})
+    return new AdminClient({url: node.address, secret: this.secret(), clusterId: this.clusterId(), timeoutMs})
   }
 
   /** Run `fn` with the leader's admin client (NO_LEADER if none). */
@@ -360,6 +382,7 @@ export class LocalCluster {
     return new KvClient({
       endpoints: activeNodes(m).map((n) => ({id: n.id, url: n.address})),
       secret: this.secret(),
+      clusterId: m.clusterId,
       timeoutMs: options.timeoutMs,
       clientId: options.clientId,
     })

@@ -49,7 +49,21 @@ export interface Manifest {
    * it was recorded.
    */
   founders?: string[]
+  /**
+   * The cluster id, random, generated when the cluster is created: every daemon gets it with
+   * `--cluster-id` (its data folder records it) and the CLI's clients expect it of every node.
+   * Absent in manifests written before cluster identities: `cluster start` then creates it.
+   */
+  clusterId?: string
   options: ClusterOptions
+}
+
+/** Bytes of randomness in a cluster id (16 hex characters; the daemon's src/daemon/identity.ts generates the same). */
+export const CLUSTER_ID_BYTES = 8
+
+/** A new random cluster id: {@link CLUSTER_ID_BYTES} random bytes in hex. */
+export function newClusterId(): string {
+  return randomBytes(CLUSTER_ID_BYTES).toString('hex')
 }
 
 /** Defaults of {@link ClusterOptions}: the node defaults of src/common/defaults.ts. */
@@ -131,7 +145,10 @@ export function createCluster(paths: ClusterPaths, options: ClusterOptions, foun
   chmodSync(paths.secret, 0o600)
   ensurePeerSecret(paths)
   const nodes = founders.map(({host, port}, i): NodeEntry => ({id: `n${i + 1}`, host, port, address: `ws://${host}:${port}`}))
-  const manifest: Manifest = {version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: nodes.length + 1, nodes, options}
+  const manifest: Manifest = {
+    version: 1, name: paths.name, createdAt: new Date().toISOString(), nextNode: nodes.length + 1, nodes,
+    clusterId: newClusterId(), options,
+  }
   if (nodes.length > 0) manifest.founders = nodes.map((n) => n.id)
   saveManifest(paths, manifest)
   return manifest

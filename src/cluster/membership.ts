@@ -533,7 +533,7 @@ export const PING_TIMEOUT_MS = 1000
  */
 export async function answersPing(cluster: LocalCluster, address: string): Promise<boolean> {
   const {AdminClient} = await import('../client/index.js')
-  const client = new AdminClient({url: address, secret: cluster.secret(), timeoutMs: PING_TIMEOUT_MS})
+  const client = new AdminClient({url: address, secret: cluster.secret(), clusterId: cluster.clusterId(), timeoutMs: PING_TIMEOUT_MS})
   try {
     await client.ping()
     return true

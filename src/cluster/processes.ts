@@ -118,7 +118,8 @@ export interface SpawnedDaemon {
  * Spawn a detached daemon for `node`. The daemon writes its pid file once listening. It runs in the cluster's folder (every path it gets is absolute): what a process
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
- * cluster has a peer secret (clusters created before peer secrets may not: see LocalCluster).
+ * cluster has a peer secret (clusters created before peer secrets may not: see LocalCluster),
+ * and `--cluster-id` when the manifest records one.
  */
 export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): SpawnedDaemon {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
@@ -140,6 +141,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (existsSync(paths.peerSecret)) args.push('--peer-secret-file', resolve(paths.peerSecret))
   if (peers) args.push('--peers', peers)
   if (initialCluster.length > 0) args.push('--initial-cluster', initialCluster.join(','))
+  if (m.clusterId !== undefined) args.push('--cluster-id', m.clusterId)
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
   const out = openSync(paths.logFile(node.id), 'a')

@@ -24,6 +24,8 @@ export const EXIT_CODES = {
   NOT_VOTER: 1,
   NOT_FOUND: 1,
   NODE_RUNNING: 1,
+  IDENTITY_MISMATCH: 1,
+  CLUSTER_MISMATCH: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,

@@ -18,6 +18,12 @@ export interface DaemonConfig {
   readonly advertise?: string
   /** Known peers: id → address. */
   readonly peers: Readonly<Record<string, string>>
+  /**
+   * The cluster id (`--cluster-id`): checked against the data folder's identity file, sent in
+   * the peer hello, and required of peers and clients that present one. Absent: the one the
+   * folder recorded (or, for a new one-node founder, a generated one; otherwise unknown).
+   */
+  readonly clusterId?: string
   /** Founding voters of a new cluster; empty for a node that joins an existing one. */
   readonly initialCluster: readonly string[]
   /** Data directory (WAL, snapshots, hard state). */
@@ -138,6 +144,7 @@ export function validateConfig(c: DaemonConfig): DaemonConfig {
   if (!Number.isInteger(c.compactionLag) || c.compactionLag < 0) bad('--compaction-lag must be >= 0')
   if (!Number.isSafeInteger(c.walPreallocateBytes) || c.walPreallocateBytes < 0) bad('--wal-preallocate must be a size >= 0')
   for (const id of c.initialCluster) if (!isValidNodeId(id)) bad(`--initial-cluster member "${id}" is not a valid node id`)
+  if (c.clusterId !== undefined && !isValidNodeId(c.clusterId)) bad(`--cluster-id "${c.clusterId}" must be 1-64 letters, digits, - or _`)
   if (c.initialCluster.length > 0 && !c.initialCluster.includes(c.id)) bad(`--initial-cluster must include this node (${c.id})`)
   if (c.tls && (!c.tls.cert || !c.tls.key)) bad('--tls-cert and --tls-key go together')
   if (c.peerSecret !== undefined && c.peerSecret === c.secret) bad('--peer-secret-file must hold a different secret than --secret-file (leave it out for the shared-secret mode)')

@@ -15,6 +15,7 @@ export interface NodeRunFlags {
   readonly advertise?: string
   readonly peers: string
   readonly 'initial-cluster': string
+  readonly 'cluster-id'?: string
   readonly 'data-dir'?: string
   readonly 'secret-file'?: string
   readonly 'peer-secret-file'?: string
@@ -56,6 +57,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     port,
     advertise: pick('advertise'),
     peers: parsePeers(pick('peers') ?? ''),
+    clusterId: pick('cluster-id') || undefined,
     initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),

@@ -2,7 +2,9 @@
  * The composition root of one Raft node process: the replica (core + driver) over file storage
  * behind the slow-disk fault, the KV state machine, the WebSocket transport behind live chaos,
  * the replica loop (ticks, Readies, storage failures), the address book, the services and the
- * server. It wires them, starts them and stops them in order; it holds no request logic
+ * server. Before any of them touches the data folder it checks the folder's identity
+ * (src/daemon/identity.ts: another node's or cluster's folder is refused, unchanged). It wires
+ * them, starts them and stops them in order; it holds no request logic
  * (src/daemon/services.ts answers requests, src/daemon/server.ts carries them).
  */
 import {randomInt} from 'node:crypto'
@@ -25,6 +27,8 @@ import {ReplicaLoop} from './loop.js'
 import {DaemonServer} from './server.js'
 import {Services} from './services.js'
 import type {Logger} from './logger.js'
+import {checkIdentity} from './identity.js'
+import type {DataIdentity} from '../storage/identity.js'
 
 export {VERSION} from './services.js'
 
@@ -38,9 +42,14 @@ export {VERSION} from './services.js'
  */
 const DAEMON_COMMIT_NOTICES = false
 
+/** The folder of the data directory that the file storage owns. */
+const STORAGE_SUBDIR = 'raft'
+
 /** One running node. Create with {@link Node.start}; stop with {@link Node.stop}. */
 export class Node {
   readonly id: NodeId
+  /** The cluster this node's data belongs to (null: unknown, see src/daemon/identity.ts). */
+  readonly clusterId: string | null
   private readonly metrics = new DaemonMetrics()
   private readonly kv = new KvStateMachine()
   private readonly replica: Replica<KvResult>
@@ -55,13 +64,14 @@ export class Node {
   private server: DaemonServer | null = null
   private stopping = false
 
-  private constructor(readonly config: DaemonConfig, private readonly logger: Logger) {
+  private constructor(readonly config: DaemonConfig, private readonly logger: Logger, identity: DataIdentity) {
     this.id = config.id
+    this.clusterId = identity.clusterId
     mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
     this.addresses = new AddressBook(config.dataDir, config.peers, logger)
     this.chaos = new FaultRegistry({now: Date.now, onChange: (c) => logger.info(`chaos fault ${c.type}`, {id: c.id, ...c.spec})})
     this.storage = new FileStorage({
-      dir: join(config.dataDir, 'raft'),
+      dir: join(config.dataDir, STORAGE_SUBDIR),
       segmentBytes: config.segmentBytes,
       preallocateBytes: config.walPreallocateBytes,
       syncMode: config.unsafeNoFsync ? 'none' : 'fdatasync',
@@ -70,6 +80,7 @@ export class Node {
     this.transport = new PeerTransport({
       self: config.id,
       secret: config.peerSecret ?? config.secret,
+      clusterId: identity.clusterId ?? undefined,
       peers: [...this.addresses.entries()].filter(([id]) => id !== config.id),
       onMessage: (m) => {
         this.replica.receive(m)
@@ -129,23 +140,29 @@ export class Node {
     }
   }
 
-  /** Recover state, bind the port, serve, start ticking. Throws RaftctlError / StorageError on failure. */
+  /**
+   * Check the data folder's identity (before anything in it is opened: a folder of another node
+   * or cluster is refused with `IDENTITY_MISMATCH` and left untouched), recover state, bind the
+   * port, serve, start ticking. Throws RaftctlError / StorageError on failure.
+   */
   static async start(config: DaemonConfig, logger: Logger): Promise<Node> {
-    const node = new Node(config, logger)
+    const identity = checkIdentity(config, join(config.dataDir, STORAGE_SUBDIR), logger)
+    const node = new Node(config, logger, identity)
     await node.listen()
     node.loop.start(config.tickMs)
     const st = node.replica.status()
-    logger.info('node started', {address: node.advertise, term: st.term, lastIndex: st.lastIndex, commit: st.commitIndex, voters: st.conf.voters})
+    logger.info('node started', {clusterId: node.clusterId, address: node.advertise, term: st.term, lastIndex: st.lastIndex, commit: st.commitIndex, voters: st.conf.voters})
     return node
   }
 
   /** Bind the port, record this node's own address, and open the request routes on the services. */
   private async listen(): Promise<void> {
-    const server = await DaemonServer.listen(this.config, this.transport, this.logger)
+    const server = await DaemonServer.listen(this.config, this.transport, this.logger, this.clusterId)
     this.server = server
     this.addresses.set(this.id, server.address)
     server.serve(new Services({
       id: this.id,
+      clusterId: this.clusterId,
       config: this.config,
       replica: this.replica,
       kv: this.kv,

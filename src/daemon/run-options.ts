@@ -30,6 +30,7 @@ export const NODE_RUN_OPTIONS = {
   advertise: {kind: 'string'},
   peers: {kind: 'string', default: ''},
   'initial-cluster': {kind: 'string', default: ''},
+  'cluster-id': {kind: 'string'},
   'data-dir': {kind: 'string'},
   'secret-file': {kind: 'string'},
   'peer-secret-file': {kind: 'string'},

@@ -9,7 +9,7 @@ import {isUtf8} from 'node:buffer'
 import {readFileSync} from 'node:fs'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {RawData, WebSocket} from 'ws'
-import {NodeServer, corkForRun, type PeerTransport} from '../transport/index.js'
+import {NodeServer, checkClusterHeader, corkForRun, type PeerTransport, type UpgradeRejection} from '../transport/index.js'
 import {
   formatError, formatEvent, formatResponse, invalidUtf8Request, parseRequest, DEFAULT_PROTOCOL_LIMITS,
   type AdminEvent, type LeaderHint, type RequestOf, type RequestType, type ResultMap, type RouteName,
@@ -34,16 +34,17 @@ export class DaemonServer implements ServedAt {
   /** The address peers and clients use (`--advertise`, else the bound address). */
   readonly address: string
 
-  private constructor(private readonly http: NodeServer, config: DaemonConfig, private readonly logger: Logger) {
+  private constructor(private readonly http: NodeServer, config: DaemonConfig, private readonly logger: Logger, private readonly clusterId: string | null) {
     const scheme = config.tls ? 'wss' : 'ws'
     this.address = config.advertise ? normalizeAddress(config.advertise) : `${scheme}://${config.host}:${http.port}`
   }
 
   /**
    * Bind the port (TLS when configured) and hand `/raft` to `transport`. Requests are refused
-   * until {@link serve}; /health and /metrics answer 503 until then.
+   * until {@link serve}; /health and /metrics answer 503 until then. A client that names another
+   * cluster than `clusterId` in its hello is refused (`CLUSTER_MISMATCH`); null: not checked.
    */
-  static async listen(config: DaemonConfig, transport: PeerTransport, logger: Logger): Promise<DaemonServer> {
+  static async listen(config: DaemonConfig, transport: PeerTransport, logger: Logger, clusterId: string | null = null): Promise<DaemonServer> {
     const tls = config.tls ? {cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ca: config.tls.ca ? readFileSync(config.tls.ca) : undefined} : undefined
     let server: DaemonServer | undefined
     const http = await NodeServer.listen({
@@ -60,7 +61,7 @@ export class DaemonServer implements ServedAt {
     if (http.peerAuth === 'shared-secret') {
       logger.warn('no peer secret (--peer-secret-file): /raft accepts the client secret, so any client can speak as a peer', {peerAuth: 'shared-secret'})
     }
-    server = new DaemonServer(http, config, logger)
+    server = new DaemonServer(http, config, logger, clusterId)
     return server
   }
 
@@ -68,8 +69,16 @@ export class DaemonServer implements ServedAt {
   serve(services: Services): void {
     this.services = services
     // The handler checks each frame's UTF-8 itself (onSocket) to answer INVALID_UTF8 rather than close.
-    this.http.route('/client', (ws) => this.onSocket(ws, 'client'), {maxPayload: MAX_REQUEST_FRAME_BYTES, acceptInvalidUtf8: true})
-    this.http.route('/admin', (ws) => this.onSocket(ws, 'admin'), {maxPayload: MAX_REQUEST_FRAME_BYTES, acceptInvalidUtf8: true})
+    const options = {maxPayload: MAX_REQUEST_FRAME_BYTES, acceptInvalidUtf8: true, verify: (req: IncomingMessage) => this.verifyCluster(req)}
+    this.http.route('/client', (ws) => this.onSocket(ws, 'client'), options)
+    this.http.route('/admin', (ws) => this.onSocket(ws, 'admin'), options)
+  }
+
+  /** Refuse a client that expects another cluster (the CLI sends the manifest's cluster id). */
+  private verifyCluster(req: IncomingMessage): UpgradeRejection | undefined {
+    const mismatch = checkClusterHeader(req, this.clusterId ?? undefined)
+    if (mismatch !== undefined) this.logger.warn('refused a client of another cluster', {code: 'CLUSTER_MISMATCH', clusterId: this.clusterId, clientClusterId: mismatch.theirs})
+    return mismatch
   }
 
   /** The port actually bound. */

@@ -44,6 +44,8 @@ export interface ServedAt {
 /** What the services run on: the node's parts, given once by the node that composes them. */
 export interface ServiceParts {
   readonly id: NodeId
+  /** The cluster id of the node's data (null or absent: unknown); reported in status. */
+  readonly clusterId?: string | null
   readonly config: Pick<DaemonConfig, 'requestTimeoutMs' | 'unsafeFollowerReads' | 'tickMs'>
   readonly replica: Replica<KvResult>
   readonly kv: KvStateMachine
@@ -100,6 +102,7 @@ export class Services {
       version: VERSION,
       faults: this.parts.chaos.list(),
       peerAuth: servedAt.peerAuth,
+      clusterId: this.parts.clusterId ?? null,
     }
   }
 

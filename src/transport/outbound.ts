@@ -15,7 +15,7 @@ import {MAX_MESSAGES_PER_FRAME, OUTBOUND_MAX_PAYLOAD_BYTES} from './limits.js'
 import type {PeerLimits} from './limits.js'
 import {errorText} from './logger.js'
 import type {TransportLogger} from './logger.js'
-import {backoffDelay, CLOSE_CODES, encodeIdHeader, NODE_HEADER, TARGET_HEADER} from './protocol.js'
+import {backoffDelay, CLOSE_CODES, encodeIdHeader, NODE_HEADER, TARGET_HEADER, CLUSTER_HEADER} from './protocol.js'
 import type {PeerTlsOptions} from './protocol.js'
 import type {PeerCounters} from './stats.js'
 import {mark, tracing} from '../trace/latency.js'
@@ -30,6 +30,8 @@ export interface OutboundLinkDeps {
   /** Normalised `ws://` or `wss://` URL of the peer's `/raft`. */
   readonly url: string
   readonly secret: string
+  /** This node's cluster id, sent in the hello ({@link CLUSTER_HEADER}); absent: unknown, not sent. */
+  readonly clusterId?: string
   readonly limits: PeerLimits
   readonly tls?: PeerTlsOptions
   readonly logger: TransportLogger
@@ -175,6 +177,7 @@ export class OutboundLink {
         authorization: `Bearer ${deps.secret}`,
         [NODE_HEADER]: encodeIdHeader(deps.self),
         [TARGET_HEADER]: encodeIdHeader(deps.peer),
+        ...(deps.clusterId === undefined ? {} : {[CLUSTER_HEADER]: encodeURIComponent(deps.clusterId)}),
       },
       perMessageDeflate: false,
       // An all-zero mask: ws then sends the payload as it is, with no copy and no XOR pass.

@@ -26,7 +26,7 @@ import type {PeerLimits} from './limits.js'
 import {errorText, silentLogger} from './logger.js'
 import type {TransportLogger} from './logger.js'
 import {OutboundLink} from './outbound.js'
-import {CLOSE_CODES, headerNodeId, NODE_HEADER, normalizePeerUrl, RAFT_PATH, TARGET_HEADER} from './protocol.js'
+import {checkClusterHeader, CLOSE_CODES, headerNodeId, NODE_HEADER, normalizePeerUrl, RAFT_PATH, TARGET_HEADER} from './protocol.js'
 import type {PeerTlsOptions} from './protocol.js'
 import type {NodeServer, UpgradeRejection} from './server.js'
 import {newCounters} from './stats.js'
@@ -41,6 +41,12 @@ export interface PeerTransportOptions {
    * the cluster's peer secret (or, for a node run without one, the shared cluster secret).
    */
   readonly secret: string
+  /**
+   * This node's cluster id: sent in the hello when dialling, and a peer whose hello names another
+   * cluster is refused (HTTP 409, code `CLUSTER_MISMATCH`, logged with both ids). Absent:
+   * unknown; nothing is sent or checked.
+   */
+  readonly clusterId?: string
   /** Initial peers: id → address (`ws://host:port`, `wss://…`; path defaults to `/raft`). Entries for `self` are ignored. */
   readonly peers?: ReadonlyMap<NodeId, string> | Iterable<readonly [NodeId, string]>
   /**
@@ -288,6 +294,7 @@ export class PeerTransport implements Network {
       peer,
       url,
       secret: options.secret,
+      clusterId: options.clusterId,
       limits: this.limits,
       tls: options.tls,
       logger: this.logger,
@@ -337,7 +344,10 @@ export class PeerTransport implements Network {
     if (from === this.self) return {status: 400, message: 'a node does not connect to itself'}
     const to = headerNodeId(req, TARGET_HEADER)
     if (to !== this.self) return {status: 421, message: `this is node ${this.self}; ${TARGET_HEADER} names another node`}
-    return undefined
+    const mismatch = checkClusterHeader(req, this.options.clusterId)
+    if (mismatch === undefined) return undefined
+    this.logger.warn('refused a peer of another cluster', {peer: from, code: 'CLUSTER_MISMATCH', clusterId: this.options.clusterId, peerClusterId: mismatch.theirs})
+    return mismatch
   }
 
   private acceptInbound(ws: WebSocket, req: IncomingMessage): void {

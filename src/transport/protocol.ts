@@ -15,6 +15,42 @@ export const NODE_HEADER = 'x-raftctl-node'
 /** Hello header: the node id the dialler expects to reach, percent-encoded. */
 export const TARGET_HEADER = 'x-raftctl-to'
 
+/**
+ * Hello header (peers on `/raft`, and clients on `/client` and `/admin`): the cluster id the
+ * sender belongs to or expects, percent-encoded. Absent: unknown (not checked). A node whose
+ * own cluster id is known refuses a different one with {@link CLUSTER_MISMATCH_STATUS}.
+ */
+export const CLUSTER_HEADER = 'x-raftctl-cluster'
+
+/** Response header of a refused upgrade: the stable error code (e.g. `CLUSTER_MISMATCH`). */
+export const ERROR_CODE_HEADER = 'x-raftctl-error'
+
+/** HTTP status of an upgrade refused because the cluster ids differ (409 Conflict). */
+export const CLUSTER_MISMATCH_STATUS = 409
+
+/**
+ * The refusal of an upgrade whose hello names another cluster than `own`, or undefined when
+ * either id is unknown or they agree. The answer carries the code `CLUSTER_MISMATCH` and this
+ * node's cluster id in headers, and a message naming both ids.
+ */
+export function checkClusterHeader(req: IncomingMessage, own: string | undefined): {status: number; message: string; headers: Record<string, string>; theirs: string} | undefined {
+  const raw = req.headers[CLUSTER_HEADER]
+  if (own === undefined || typeof raw !== 'string' || raw === '') return undefined
+  let theirs: string
+  try {
+    theirs = decodeURIComponent(raw)
+  } catch {
+    theirs = raw
+  }
+  if (theirs === own) return undefined
+  return {
+    status: CLUSTER_MISMATCH_STATUS,
+    message: `CLUSTER_MISMATCH: this node is in cluster ${own}; the request is for cluster ${theirs}`,
+    headers: {[ERROR_CODE_HEADER]: 'CLUSTER_MISMATCH', [CLUSTER_HEADER]: encodeURIComponent(own)},
+    theirs,
+  }
+}
+
 /** WebSocket close codes used on peer connections. */
 export const CLOSE_CODES = Object.freeze({
   /** Normal closure, e.g. replaced by a newer connection from the same peer. */

@@ -61,6 +61,8 @@ export type UpgradeHandler = (socket: WebSocket, req: IncomingMessage) => void
 export interface UpgradeRejection {
   readonly status: number
   readonly message?: string
+  /** Extra response headers (e.g. the stable error code of a cluster mismatch). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** Options of one route. */
@@ -394,7 +396,7 @@ export class NodeServer {
     if (route === undefined) return this.reject(socket, 404, `no route ${path}`)
     if (route.peersOnly && credential !== 'peer') return this.reject(socket, 403, `${path} needs the peer secret`)
     const refusal = this.verifyRoute(route, req)
-    if (refusal !== undefined) return this.reject(socket, refusal.status, refusal.message)
+    if (refusal !== undefined) return this.reject(socket, refusal.status, refusal.message, refusal.headers)
     route.wss.handleUpgrade(req, socket, head, (ws) => this.accept(route, path, ws, req))
   }
 

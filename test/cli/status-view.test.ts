@@ -98,6 +98,12 @@ describe('status summary', () => {
     assert.equal(statusSummary(st), 'cluster default: leader n1, term 2 · 3/3 nodes up · 3 voters (3 up): quorum 2, tolerates 1 failure')
   })
 
+  it('ends with the cluster id when the manifest records one', () => {
+    const st = cluster({n1: report('n1', {role: 'follower', term: 6, lastIndex: 9, lastTerm: 5}), n2: null, n3: null})
+    assert.equal(statusSummary({...st, clusterId: '3f9a2b1c0d4e5f60'}), 'cluster default: no leader, term 0 · 1/3 nodes up · quorum lost: 1 of 3 voters up, 2 needed · id 3f9a2b1c0d4e5f60')
+    assert.doesNotMatch(statusSummary({...st, clusterId: null}), /· id/)
+  })
+
   it('quorumText over sizes', () => {
     assert.equal(quorumText(5, 3), '5 voters (3 up): quorum 3, tolerates 0 more failures')
     assert.equal(quorumText(5, 4), '5 voters (4 up): quorum 3, tolerates 1 more failure')

@@ -35,6 +35,7 @@ interface Row {
 }
 interface StatusDoc {
   cluster: string
+  clusterId: string | null
   leader: string | null
   term: number
   nodes: Row[]
@@ -94,8 +95,9 @@ test('cluster start on a running cluster says so and changes nothing', async () 
 
 test('status --json: the DESIGN.md shape, without "detail" unless --verbose', async () => {
   const doc = await status()
-  assert.deepEqual(keys(doc), ['cluster', 'leader', 'nodes', 'term'])
+  assert.deepEqual(keys(doc), ['cluster', 'clusterId', 'leader', 'nodes', 'term'])
   assert.equal(doc.cluster, 'default')
+  assert.match(doc.clusterId ?? '', /^[0-9a-f]{16}$/, 'cluster start generates a random cluster id')
   assert.equal(typeof doc.term, 'number')
   for (const n of doc.nodes) {
     assert.deepEqual(keys(n), STATUS_ROW_KEYS)
@@ -105,6 +107,7 @@ test('status --json: the DESIGN.md shape, without "detail" unless --verbose', as
   assert.equal(doc.nodes.filter((n) => n.role === 'leader').length, 1)
   const verbose = (await raftctl('status', '--json', '--verbose')).json()
   assert.ok(verbose.nodes.every((n: {detail?: {members: unknown}}) => n.detail?.members))
+  assert.deepEqual(verbose.nodes.map((n: {detail?: {clusterId?: string}}) => n.detail?.clusterId), doc.nodes.map(() => doc.clusterId), 'every node\'s data records the cluster id')
 })
 
 test('status: one table, a row per node, no colour codes when piped', async () => {

@@ -12,7 +12,9 @@ export default class NodeRun extends BaseCommand {
 (/raft, authenticated with the peer secret of --peer-secret-file), clients (/client) and operators
 (/admin, both with the client secret of --secret-file), and serves GET /health and GET /metrics (Prometheus) on the same port. SIGTERM or SIGINT stop it
 gracefully (exit 0). A new cluster's founders all pass the same --initial-cluster; a node that
-joins an existing cluster passes none and is added with "raftctl member add".`
+joins an existing cluster passes none and is added with "raftctl member add". Every node of one
+cluster gets the same --cluster-id; the daemon records it (and --id) in the data dir and refuses
+to start on a folder of another node or another cluster (IDENTITY_MISMATCH).`
 
   static override examples = [
     {
@@ -32,6 +34,7 @@ joins an existing cluster passes none and is added with "raftctl member add".`
     advertise: Flags.string({description: 'address peers and clients use (ws://HOST:PORT); default: the listen address'}),
     peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: O.peers.default}),
     'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
+    'cluster-id': Flags.string({description: 'the cluster id (status --json shows it): the data dir must belong to it, and peers and clients of another cluster are refused. Give every node of a cluster the same one; a new one-node --initial-cluster generates one without it'}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
     'secret-file': Flags.string({description: 'file holding the client secret (first line, at least 16 characters)'}),
     'peer-secret-file': Flags.string({description: 'file holding the peer secret, the only credential /raft accepts (without it, any client can speak as a peer: a warning is logged)'}),
