@@ -24,7 +24,14 @@ import {crc32} from './crc32.js'
 import {KvError} from './errors.js'
 import type {KvLimits} from './limits.js'
 import {SessionTable, type SessionRecord} from './sessions.js'
-import {KvStore} from './store.js'
+import {KvStore, type KvStoreCapture} from './store.js'
+
+/**
+ * Size at which {@link encodeSnapshotPieces} ends a piece: 256 KiB. Each piece is encoded in one
+ * go on the caller's thread (about a millisecond per piece of 100-byte keys), so this bounds the
+ * stall one step of a background snapshot causes.
+ */
+export const SNAPSHOT_PIECE_BYTES = 256 * 1024
 
 /** Current snapshot format version (what {@link encodeSnapshot} writes). */
 export const KV_SNAPSHOT_VERSION = 2
@@ -65,6 +72,71 @@ export function encodeSnapshot(state: KvState): Uint8Array {
   writer.u32(sessions.length)
   for (const {record, idBytes, result} of sessions) writeSession(writer, record, idBytes, result)
   writer.u32(crc32(writer.bytes, 0, writer.offset))
+  return writer.bytes
+}
+
+/**
+ * The snapshot of a state captured copy-on-write (`capture` taken at `appliedIndex`, `sessions`
+ * encoded then by {@link encodeSessions}), as pieces of about `pieceBytes` whose concatenation is
+ * a snapshot in the format above. Lazy: each `next()` encodes one piece, so the caller can
+ * interleave them with writes to the store. The capture is released when the generator ends or
+ * is abandoned (`return()`). Equal to {@link encodeSnapshot} of the state at the capture when no
+ * key changed meanwhile; otherwise the changed keys come last.
+ */
+export function* encodeSnapshotPieces(appliedIndex: number, capture: KvStoreCapture, sessions: Uint8Array, pieceBytes = SNAPSHOT_PIECE_BYTES): Generator<Uint8Array, void, undefined> {
+  try {
+    const head = new ByteWriter(4 + 2 + 8 + 4)
+    head.raw(KV_SNAPSHOT_MAGIC)
+    head.u16(KV_SNAPSHOT_VERSION)
+    head.u53(appliedIndex)
+    head.u32(capture.size)
+    let crc = crc32(head.bytes)
+    yield head.bytes
+    let batch: [string, string, number][] = []
+    let batchBytes = 0
+    for (const entry of capture.entries()) {
+      batch.push(entry)
+      batchBytes += 16 + utf8Length(entry[0]) + utf8Length(entry[1])
+      if (batchBytes < pieceBytes) continue
+      const piece = encodeEntries(batch, batchBytes)
+      crc = crc32(piece, 0, piece.length, crc)
+      batch = []
+      batchBytes = 0
+      yield piece
+    }
+    const tail = new ByteWriter(batchBytes + sessions.length + 4)
+    writeEntries(tail, batch)
+    tail.raw(sessions)
+    crc = crc32(tail.bytes, 0, tail.offset, crc)
+    tail.u32(crc)
+    yield tail.bytes
+  } finally {
+    capture.release()
+  }
+}
+
+function encodeEntries(batch: readonly [string, string, number][], bytes: number): Uint8Array {
+  const writer = new ByteWriter(bytes)
+  writeEntries(writer, batch)
+  return writer.bytes
+}
+
+function writeEntries(writer: ByteWriter, batch: readonly [string, string, number][]): void {
+  for (const [key, value, modIndex] of batch) {
+    writer.string(key, utf8Length(key))
+    writer.string(value, utf8Length(value))
+    writer.u53(modIndex)
+  }
+}
+
+/** The sessions section of a snapshot (count, then each session), for {@link encodeSnapshotPieces}. */
+export function encodeSessions(table: SessionTable): Uint8Array {
+  const sessions = [...table.records()].map((record) => ({record, idBytes: utf8Length(record.clientId), result: encodeResult(record.result)}))
+  let size = 4
+  for (const session of sessions) size += 4 + session.idBytes + 16 + 4 + session.result.length
+  const writer = new ByteWriter(size)
+  writer.u32(sessions.length)
+  for (const {record, idBytes, result} of sessions) writeSession(writer, record, idBytes, result)
   return writer.bytes
 }
 
