@@ -111,9 +111,10 @@ export class KvStateMachine {
    * in the keys (a copy-on-write capture of the store; the bounded session table is encoded at
    * once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
    * a time: throws while the pieces of the previous one are neither exhausted nor returned.
+   * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
    */
-  capture(): Iterator<Uint8Array> {
-    return encodeSnapshotPieces(this.applied, this.store.capture(), encodeSessions(this.sessions))
+  capture(pieceBytes?: number): Iterator<Uint8Array> {
+    return encodeSnapshotPieces(this.applied, this.store.capture(), encodeSessions(this.sessions), pieceBytes)
   }
 
   /**
