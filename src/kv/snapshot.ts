@@ -79,18 +79,23 @@ export function encodeSnapshot(state: KvState): Uint8Array {
  * The snapshot of a state captured copy-on-write (`capture` taken at `appliedIndex`, `sessions`
  * encoded then by {@link encodeSessions}), as pieces of about `pieceBytes` whose concatenation is
  * a snapshot in the format above. Lazy: each `next()` encodes one piece, so the caller can
- * interleave them with writes to the store. The capture is released when the generator ends or
+ * interleave them with writes to the store. The pieces are consecutive views of one buffer
+ * (whole: `new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)`). The capture is released when the generator ends or
  * is abandoned (`return()`). Equal to {@link encodeSnapshot} of the state at the capture when no
  * key changed meanwhile; otherwise the changed keys come last.
  */
 export function* encodeSnapshotPieces(appliedIndex: number, capture: KvStoreCapture, sessions: Uint8Array, pieceBytes = SNAPSHOT_PIECE_BYTES): Generator<Uint8Array, void, undefined> {
   try {
-    const head = new ByteWriter(4 + 2 + 8 + 4)
+    // One buffer for the whole snapshot (its size is known at the capture), each piece a view
+    // of it: a consumer that wants the whole data gets it without a copy (see concatPieces).
+    const whole = new Uint8Array(MIN_SNAPSHOT_BYTES + 16 * capture.size + capture.dataBytes + sessions.length - 4)
+    const head = new ByteWriter(whole.subarray(0, 4 + 2 + 8 + 4))
     head.raw(KV_SNAPSHOT_MAGIC)
     head.u16(KV_SNAPSHOT_VERSION)
     head.u53(appliedIndex)
     head.u32(capture.size)
     let crc = crc32(head.bytes)
+    let at = head.offset
     yield head.bytes
     let batch: [string, string, number][] = []
     let batchBytes = 0
@@ -98,27 +103,24 @@ export function* encodeSnapshotPieces(appliedIndex: number, capture: KvStoreCapt
       batch.push(entry)
       batchBytes += 16 + utf8Length(entry[0]) + utf8Length(entry[1])
       if (batchBytes < pieceBytes) continue
-      const piece = encodeEntries(batch, batchBytes)
+      const piece = whole.subarray(at, at + batchBytes)
+      writeEntries(new ByteWriter(piece), batch)
       crc = crc32(piece, 0, piece.length, crc)
+      at += batchBytes
       batch = []
       batchBytes = 0
       yield piece
     }
-    const tail = new ByteWriter(batchBytes + sessions.length + 4)
+    const tail = new ByteWriter(whole.subarray(at))
     writeEntries(tail, batch)
     tail.raw(sessions)
     crc = crc32(tail.bytes, 0, tail.offset, crc)
     tail.u32(crc)
+    if (tail.offset !== tail.bytes.length) throw new Error(`snapshot capture size mismatch: ${tail.bytes.length - tail.offset} bytes left`)
     yield tail.bytes
   } finally {
     capture.release()
   }
-}
-
-function encodeEntries(batch: readonly [string, string, number][], bytes: number): Uint8Array {
-  const writer = new ByteWriter(bytes)
-  writeEntries(writer, batch)
-  return writer.bytes
 }
 
 function writeEntries(writer: ByteWriter, batch: readonly [string, string, number][]): void {

@@ -42,12 +42,15 @@ export class KvStoreCapture {
   readonly id = nextCaptureId++
   /** Keys at the capture. */
   readonly size: number
+  /** UTF-8 bytes of every key and value at the capture. */
+  readonly dataBytes: number
   /** Values at the capture of the keys written since (first write only). */
   readonly before = new Map<string, CapturedValue>()
   private released = false
 
-  constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>) {
+  constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>, dataBytes: number) {
     this.size = data.size
+    this.dataBytes = dataBytes
   }
 
   /** Called by the store before it changes `key` (whose slot is `slot`, undefined when absent). */
@@ -121,7 +124,7 @@ export class KvStore {
    */
   capture(): KvStoreCapture {
     if (this.capturing !== null) throw new Error('a capture of this store is already open')
-    this.capturing = new KvStoreCapture(this, this.data)
+    this.capturing = new KvStoreCapture(this, this.data, this.bytes)
     return this.capturing
   }
 

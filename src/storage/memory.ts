@@ -27,6 +27,7 @@ function copySnapshot(s: Snapshot): Snapshot {
   return {meta: {index, term, conf: {voters: [...conf.voters], learners: [...conf.learners]}}, data: s.data.slice()}
 }
 
+/** The pieces copied into one array (the store keeps its own copy, as of every input). */
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   let size = 0
   for (const p of parts) size += p.length

@@ -200,15 +200,24 @@ export function writeSnapshotFileAsync(
     } catch (err) {
       return fail(err, 'writing snapshot', temp)
     }
-    const written = (): void => done(null, {path, data: concat(data)})
+    const written = (): void => done(null, {path, data: concatPieces(data)})
     if (!sync) return written()
     fsyncDirAsync(ops, dir, (err) => (err ? done(toStorageError(err, 'syncing directory', dir), null) : written()))
   }
   write(prefix, pull)
 }
 
-function concat(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 1) return pieces[0]
+/** The pieces as one array: a view without a copy when they are consecutive views of one buffer (as the KV capture's are). */
+export function concatPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 0) return new Uint8Array(0)
+  let total = pieces[0].length
+  let contiguous = true
+  for (let k = 1; k < pieces.length; k++) {
+    const prev = pieces[k - 1]
+    contiguous &&= pieces[k].buffer === prev.buffer && pieces[k].byteOffset === prev.byteOffset + prev.length
+    total += pieces[k].length
+  }
+  if (contiguous) return new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)
   const all = Buffer.concat(pieces)
   return new Uint8Array(all.buffer, all.byteOffset, all.length)
 }
