@@ -89,45 +89,32 @@ export function* encodeSnapshotPieces(appliedIndex: number, capture: KvStoreCapt
     // One buffer for the whole snapshot (its size is known at the capture), each piece a view
     // of it: a consumer that wants the whole data gets it without a copy (see concatPieces).
     const whole = new Uint8Array(MIN_SNAPSHOT_BYTES + 16 * capture.size + capture.dataBytes + sessions.length - 4)
-    const head = new ByteWriter(whole.subarray(0, 4 + 2 + 8 + 4))
-    head.raw(KV_SNAPSHOT_MAGIC)
-    head.u16(KV_SNAPSHOT_VERSION)
-    head.u53(appliedIndex)
-    head.u32(capture.size)
-    let crc = crc32(head.bytes)
-    let at = head.offset
-    yield head.bytes
-    let batch: [string, string, number][] = []
-    let batchBytes = 0
-    for (const entry of capture.entries()) {
-      batch.push(entry)
-      batchBytes += 16 + utf8Length(entry[0]) + utf8Length(entry[1])
-      if (batchBytes < pieceBytes) continue
-      const piece = whole.subarray(at, at + batchBytes)
-      writeEntries(new ByteWriter(piece), batch)
-      crc = crc32(piece, 0, piece.length, crc)
-      at += batchBytes
-      batch = []
-      batchBytes = 0
-      yield piece
+    const writer = new ByteWriter(whole)
+    writer.raw(KV_SNAPSHOT_MAGIC)
+    writer.u16(KV_SNAPSHOT_VERSION)
+    writer.u53(appliedIndex)
+    writer.u32(capture.size)
+    let crc = crc32(whole, 0, writer.offset)
+    yield whole.subarray(0, writer.offset)
+    let start = writer.offset
+    const emit = (key: string, value: string, modIndex: number): boolean => {
+      writer.string(key, utf8Length(key))
+      writer.string(value, utf8Length(value))
+      writer.u53(modIndex)
+      return writer.offset - start < pieceBytes
     }
-    const tail = new ByteWriter(whole.subarray(at))
-    writeEntries(tail, batch)
-    tail.raw(sessions)
-    crc = crc32(tail.bytes, 0, tail.offset, crc)
-    tail.u32(crc)
-    if (tail.offset !== tail.bytes.length) throw new Error(`snapshot capture size mismatch: ${tail.bytes.length - tail.offset} bytes left`)
-    yield tail.bytes
+    while (!capture.read(emit)) {
+      crc = crc32(whole, start, writer.offset, crc)
+      yield whole.subarray(start, writer.offset)
+      start = writer.offset
+    }
+    writer.raw(sessions)
+    crc = crc32(whole, start, writer.offset, crc)
+    writer.u32(crc)
+    if (writer.offset !== whole.length) throw new Error(`snapshot capture size mismatch: ${whole.length - writer.offset} bytes left`)
+    yield whole.subarray(start)
   } finally {
     capture.release()
-  }
-}
-
-function writeEntries(writer: ByteWriter, batch: readonly [string, string, number][]): void {
-  for (const [key, value, modIndex] of batch) {
-    writer.string(key, utf8Length(key))
-    writer.string(value, utf8Length(value))
-    writer.u53(modIndex)
   }
 }
 

@@ -31,7 +31,7 @@ let nextCaptureId = 1
  * A copy-on-write view of a {@link KvStore} frozen at the moment {@link KvStore.capture} was
  * called, read while the store goes on taking writes. Taking it costs O(1); each write to the
  * store while it is open costs one map lookup, plus a copy of the old value the first time a
- * key changes. Read it once with {@link entries} (in pieces, interleaved with writes), then
+ * key changes. Read it once with {@link read} (in pieces, interleaved with writes), then
  * {@link release} it.
  *
  * How: keys are read from the live map; a key written after the capture is skipped there and
@@ -51,6 +51,7 @@ export class KvStoreCapture {
   constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>, dataBytes: number) {
     this.size = data.size
     this.dataBytes = dataBytes
+    this.live = data.entries()
   }
 
   /** Called by the store before it changes `key` (whose slot is `slot`, undefined when absent). */
@@ -59,18 +60,31 @@ export class KvStoreCapture {
     this.before.set(key, slot === undefined ? null : {value: slot.value, modIndex: slot.modIndex, emitted: slot.captured === this.id})
   }
 
+  /** The live keys not yet read (first pass), then null. */
+  private live: Iterator<[string, Slot]> | null
+  /** The changed keys not yet read (second pass), once the first is over. */
+  private changed: Iterator<[string, CapturedValue]> | null = null
+
   /**
-   * Every `[key, value, modIndex]` of the store at the capture, each exactly once: the
-   * unchanged keys in the store's order, then the changed ones. Lazy: may be advanced a few at a
-   * time with writes to the store in between.
+   * Hand the next keys of the store as it was at the capture to `emit`, until `emit` returns
+   * false (after that key) or every key was handed; returns true when every key was. Each key
+   * exactly once: the unchanged keys in the store's order, then the changed ones. May be called
+   * again and again with writes to the store in between.
    */
-  * entries(): Generator<[string, string, number]> {
-    for (const [key, slot] of this.data) {
+  read(emit: (key: string, value: string, modIndex: number) => boolean): boolean {
+    for (let r = this.live?.next(); r !== undefined && !r.done; r = this.live!.next()) {
+      const [key, slot] = r.value
       if (this.before.has(key)) continue
       slot.captured = this.id
-      yield [key, slot.value, slot.modIndex]
+      if (!emit(key, slot.value, slot.modIndex)) return false
     }
-    for (const [key, old] of this.before) if (old !== null && !old.emitted) yield [key, old.value, old.modIndex]
+    this.live = null
+    this.changed ??= this.before.entries()
+    for (let r = this.changed.next(); !r.done; r = this.changed.next()) {
+      const old = r.value[1]
+      if (old !== null && !old.emitted && !emit(r.value[0], old.value, old.modIndex)) return false
+    }
+    return true
   }
 
   /** Stop tracking writes (idempotent). */
