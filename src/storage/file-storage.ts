@@ -185,6 +185,7 @@ export class FileStorage implements Storage, LogView {
     this.#poisoned = null
     this.#closed = false
     this.#syncs = 0
+    this.#prewritten = null
     if (rec.discardedLog) this.#recordDiscard()
     o.logger('info', 'storage opened', {dir: o.dir, ...this.stats()})
     return rec.state
