@@ -114,7 +114,7 @@ export class Replica<R = ApplyResult> {
   /** The first error a proposer's callback threw, rethrown once the replica is consistent. */
   private callbackFailure: unknown = null
   private stopped = false
-  /** Index of the snapshot being written in the background (`Storage.writeSnapshot`), or null. */
+  /** Index of the snapshot being written in the background (`Storage.writeSnapshot`) until it is adopted, or null. */
   private snapshotInFlight: number | null = null
   /** Called with the snapshot index (or null) when the background snapshot in flight ends. */
   private snapshotWaiters: ((index: number | null) => void)[] = []
@@ -542,7 +542,6 @@ export class Replica<R = ApplyResult> {
 
   /** The background snapshot is durable (or failed): adopt it once no Ready is in progress. */
   private onSnapshotWritten(meta: Snapshot['meta'], err: Error | null, data: Uint8Array | null): void {
-    this.snapshotInFlight = null
     if (this.stopped || this.storageFailure !== null) return this.endSnapshotWaiters(null)
     if (err !== null || data === null) {
       this.endSnapshotWaiters(null)
@@ -567,7 +566,9 @@ export class Replica<R = ApplyResult> {
     this.endSnapshotWaiters(this.lastSnapshotIndex)
   }
 
+  /** The background snapshot is over (adopted, skipped or failed): hand `index` to its waiters. */
   private endSnapshotWaiters(index: number | null): void {
+    this.snapshotInFlight = null
     for (const cb of this.snapshotWaiters.splice(0)) cb(index)
   }
 

@@ -98,6 +98,40 @@ describe('background snapshots (replica)', () => {
     held.shift()!()
     assert.deepEqual(answers, [firstIndex, r.applied])
   })
+
+  it('a snapshot durable while a batch syncs is adopted after that batch; no second one starts before', () => {
+    const disk = new MemoryStorage()
+    const heldSnapshots: (() => void)[] = []
+    const heldSaves: (() => void)[] = []
+    const storage: Storage = {
+      ...port(disk, (run) => heldSnapshots.push(run)),
+      saveAsync: (w, done) => heldSaves.push(() => {
+        disk.save(w)
+        done(null)
+      }),
+    }
+    const r = singleNode(storage, new KvStateMachine(), 5)
+    const releaseSaves = (): void => {
+      while (heldSaves.length > 0) heldSaves.shift()!()
+    }
+    for (let i = 0; i < 100 && r.status().role !== 'leader'; i++) {
+      r.tick()
+      releaseSaves()
+    }
+    putAll(r, keys('a', 6))
+    releaseSaves()
+    assert.equal(heldSnapshots.length, 1, 'snapshot A started')
+    const captured = r.applied
+    putAll(r, keys('b', 3))
+    assert.equal(heldSaves.length, 1, 'a batch is syncing')
+    heldSnapshots.shift()!()
+    assert.equal(r.snapshotting, true, 'A is durable but not adopted while the batch syncs')
+    releaseSaves()
+    assert.equal(heldSnapshots.length, 0, 'no second snapshot started before A was adopted')
+    assert.equal(r.snapshotting, false)
+    assert.equal(r.status().snapshotIndex, captured)
+    assert.equal(disk.stats().snapshotIndex, captured)
+  })
 })
 
 type HeldOp = 'write' | 'fdatasync' | 'fsync'
