@@ -4,6 +4,8 @@
  * durable, and a crash at any point of it (before the file is written, during serialization,
  * before the rename, after the rename, after the compaction) loses no acknowledged write.
  */
+import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {SeededRng} from '../../src/raft/index.js'
@@ -229,4 +231,21 @@ describe('background snapshots: a crash at any point loses no acknowledged write
       assert.deepEqual(missing, [], 'every acknowledged write is there')
     })
   }
+})
+
+describe('FileStorage.writeSnapshot failures', () => {
+  it('ENOSPC while writing in the background: STORAGE_FULL, no snapshot or temp file left, the capture released', async (t) => {
+    const dir = tempDir(t, 'raftctl-bgsnap-')
+    const fs = new FaultFs()
+    const storage = new FileStorage({dir, fs})
+    storage.load()
+    t.after(() => storage.close())
+    const sm = new KvStateMachine()
+    for (let i = 1; i <= 3000; i++) sm.apply(i, encodeCommand({op: 'put', key: `k${i}`, value: 'x'.repeat(100)}))
+    fs.failOn('write', 'ENOSPC', {skip: 2})
+    const result = await new Promise<Error | null>((resolve) => storage.writeSnapshot({index: 3000, term: 1, conf: {voters: ['n1'], learners: []}}, sm.capture(), (err) => resolve(err)))
+    assert.equal((result as {code?: string} | null)?.code, 'STORAGE_FULL')
+    assert.deepEqual(readdirSync(join(dir, 'snapshots')), [], 'no .snap and no .tmp')
+    assert.doesNotThrow(() => sm.capture().return?.(), 'the capture was released')
+  })
 })
