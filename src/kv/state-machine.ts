@@ -114,7 +114,16 @@ export class KvStateMachine {
    * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
    */
   capture(pieceBytes?: number): Iterator<Uint8Array> {
-    return encodeSnapshotPieces(this.applied, this.store.capture(), encodeSessions(this.sessions), pieceBytes)
+    const capture = this.store.capture()
+    const pieces = encodeSnapshotPieces(this.applied, capture, encodeSessions(this.sessions), pieceBytes)
+    // A generator returned before its first piece never runs its `finally`: release here too.
+    return {
+      next: () => pieces.next(),
+      return: () => {
+        capture.release()
+        return pieces.return(undefined)
+      },
+    }
   }
 
   /**
