@@ -43,6 +43,11 @@ export class SlowStorage implements Storage {
     this.slow()
   }
 
+  /** The inner store's background snapshot write, when it has one (not slowed: only batch syncs are). */
+  get writeSnapshot(): Storage['writeSnapshot'] {
+    return this.inner.writeSnapshot?.bind(this.inner)
+  }
+
   close(): void {
     this.inner.close()
   }

@@ -107,11 +107,15 @@ export class Node {
   /**
    * The storage the replica runs on: the file storage behind the slow-disk fault. Batches sync
    * in the background (`saveAsync`); their completion runs under the loop's guard like every
-   * other input, so a failed sync stops the node and waiters see the writes it applied.
+   * other input, so a failed sync stops the node and waiters see the writes it applied. Local
+   * snapshots are written in the background (FileStorage.writeSnapshot), ended under the guard.
    */
   private replicaStorage(): Storage {
     const slow = new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep, after: (ms, fn) => void setTimeout(fn, ms)})
-    return withSaveAsync(slow, (write, done) => slow.saveAsync!(write, (err) => this.loop.guard(() => done(err))))
+    const port = withSaveAsync(slow, (write, done) => slow.saveAsync!(write, (err) => this.loop.guard(() => done(err))))
+    // Snapshots are serialized and written in the background; their end runs under the guard too.
+    port.writeSnapshot = (meta, pieces, done) => this.storage.writeSnapshot(meta, pieces, (err, data) => this.loop.guard(() => done(err, data)))
+    return port
   }
 
   /**

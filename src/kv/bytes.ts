@@ -58,8 +58,9 @@ export class ByteWriter {
   readonly bytes: Uint8Array
   private pos = 0
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size)
+  /** A writer over a new buffer of `size` bytes, or over `buffer` (written from its start). */
+  constructor(size: number | Uint8Array) {
+    this.bytes = typeof size === 'number' ? new Uint8Array(size) : size
   }
 
   /** Bytes written so far. */

@@ -17,10 +17,11 @@ function makeTable(): Uint32Array {
 
 /**
  * CRC-32 of `bytes` (optionally only `bytes[start, end)`), as an unsigned 32-bit integer.
- * `crc32(utf8("123456789")) === 0xcbf43926`.
+ * `crc32(utf8("123456789")) === 0xcbf43926`. `previous` continues a checksum over pieces:
+ * `crc32(b, 0, b.length, crc32(a)) === crc32(a ‖ b)` (as zlib's second argument).
  */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0xffffffff
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, previous = 0): number {
+  let crc = (previous ^ 0xffffffff) >>> 0
   for (let i = start; i < end; i++) crc = TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0
 }

@@ -24,7 +24,14 @@ import {crc32} from './crc32.js'
 import {KvError} from './errors.js'
 import type {KvLimits} from './limits.js'
 import {SessionTable, type SessionRecord} from './sessions.js'
-import {KvStore} from './store.js'
+import {KvStore, type KvStoreCapture} from './store.js'
+
+/**
+ * Size at which {@link encodeSnapshotPieces} ends a piece: 256 KiB. Each piece is encoded in one
+ * go on the caller's thread (about a millisecond per piece of 100-byte keys), so this bounds the
+ * stall one step of a background snapshot causes.
+ */
+export const SNAPSHOT_PIECE_BYTES = 256 * 1024
 
 /** Current snapshot format version (what {@link encodeSnapshot} writes). */
 export const KV_SNAPSHOT_VERSION = 2
@@ -65,6 +72,60 @@ export function encodeSnapshot(state: KvState): Uint8Array {
   writer.u32(sessions.length)
   for (const {record, idBytes, result} of sessions) writeSession(writer, record, idBytes, result)
   writer.u32(crc32(writer.bytes, 0, writer.offset))
+  return writer.bytes
+}
+
+/**
+ * The snapshot of a state captured copy-on-write (`capture` taken at `appliedIndex`, `sessions`
+ * encoded then by {@link encodeSessions}), as pieces of about `pieceBytes` whose concatenation is
+ * a snapshot in the format above. Lazy: each `next()` encodes one piece, so the caller can
+ * interleave them with writes to the store. The pieces are consecutive views of one buffer
+ * (whole: `new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)`). The capture is released when the generator ends or
+ * is abandoned (`return()`). Equal to {@link encodeSnapshot} of the state at the capture when no
+ * key changed meanwhile; otherwise the changed keys come last.
+ */
+export function* encodeSnapshotPieces(appliedIndex: number, capture: KvStoreCapture, sessions: Uint8Array, pieceBytes = SNAPSHOT_PIECE_BYTES): Generator<Uint8Array, void, undefined> {
+  try {
+    // One buffer for the whole snapshot (its size is known at the capture), each piece a view
+    // of it: a consumer that wants the whole data gets it without a copy (see concatPieces).
+    const whole = new Uint8Array(MIN_SNAPSHOT_BYTES + 16 * capture.size + capture.dataBytes + sessions.length - 4)
+    const writer = new ByteWriter(whole)
+    writer.raw(KV_SNAPSHOT_MAGIC)
+    writer.u16(KV_SNAPSHOT_VERSION)
+    writer.u53(appliedIndex)
+    writer.u32(capture.size)
+    let crc = crc32(whole, 0, writer.offset)
+    yield whole.subarray(0, writer.offset)
+    let start = writer.offset
+    const emit = (key: string, value: string, modIndex: number): boolean => {
+      writer.string(key, utf8Length(key))
+      writer.string(value, utf8Length(value))
+      writer.u53(modIndex)
+      return writer.offset - start < pieceBytes
+    }
+    while (!capture.read(emit)) {
+      crc = crc32(whole, start, writer.offset, crc)
+      yield whole.subarray(start, writer.offset)
+      start = writer.offset
+    }
+    writer.raw(sessions)
+    crc = crc32(whole, start, writer.offset, crc)
+    writer.u32(crc)
+    if (writer.offset !== whole.length) throw new Error(`snapshot capture size mismatch: ${whole.length - writer.offset} bytes left`)
+    yield whole.subarray(start)
+  } finally {
+    capture.release()
+  }
+}
+
+/** The sessions section of a snapshot (count, then each session), for {@link encodeSnapshotPieces}. */
+export function encodeSessions(table: SessionTable): Uint8Array {
+  const sessions = [...table.records()].map((record) => ({record, idBytes: utf8Length(record.clientId), result: encodeResult(record.result)}))
+  let size = 4
+  for (const session of sessions) size += 4 + session.idBytes + 16 + 4 + session.result.length
+  const writer = new ByteWriter(size)
+  writer.u32(sessions.length)
+  for (const {record, idBytes, result} of sessions) writeSession(writer, record, idBytes, result)
   return writer.bytes
 }
 

@@ -10,7 +10,7 @@ import {KvError} from './errors.js'
 import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
 import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
-import {decodeSnapshot, encodeSnapshot, type KvState} from './snapshot.js'
+import {decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
 import {KvStore} from './store.js'
 
 /**
@@ -103,6 +103,27 @@ export class KvStateMachine {
   /** Serialize the whole state, sessions included, in the format of docs/kv.md. */
   snapshot(): Uint8Array {
     return encodeSnapshot(this.state())
+  }
+
+  /**
+   * The snapshot of the current state as lazy pieces (see {@link encodeSnapshotPieces}), for a
+   * snapshot written in the background while entries go on being applied. Taking it costs O(1)
+   * in the keys (a copy-on-write capture of the store; the bounded session table is encoded at
+   * once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
+   * a time: throws while the pieces of the previous one are neither exhausted nor returned.
+   * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
+   */
+  capture(pieceBytes?: number): Iterator<Uint8Array> {
+    const capture = this.store.capture()
+    const pieces = encodeSnapshotPieces(this.applied, capture, encodeSessions(this.sessions), pieceBytes)
+    // A generator returned before its first piece never runs its `finally`: release here too.
+    return {
+      next: () => pieces.next(),
+      return: () => {
+        capture.release()
+        return pieces.return(undefined)
+      },
+    }
   }
 
   /**

@@ -12,10 +12,87 @@ import {errorResult, type KvCommand, type KvResult} from './commands.js'
 import type {KvLimits} from './limits.js'
 import {answerRange, bounds, compareKeys, type RangeAnswer, type RangeQuery, type StoredValue} from './range.js'
 
-/** A key's value and the index of the entry that last wrote it. Mutated in place on overwrite. */
+/**
+ * A key's value and the index of the entry that last wrote it. Mutated in place on overwrite.
+ * `captured` is the id of the last {@link KvStoreCapture} that serialized this slot (0: none).
+ */
 interface Slot {
   value: string
   modIndex: number
+  captured: number
+}
+
+/** A key's value as a capture saw it, kept once the live key changes (null: absent then). */
+export type CapturedValue = {readonly value: string; readonly modIndex: number; readonly emitted: boolean} | null
+
+let nextCaptureId = 1
+
+/**
+ * A copy-on-write view of a {@link KvStore} frozen at the moment {@link KvStore.capture} was
+ * called, read while the store goes on taking writes. Taking it costs O(1); each write to the
+ * store while it is open costs one map lookup, plus a copy of the old value the first time a
+ * key changes. Read it once with {@link read} (in pieces, interleaved with writes), then
+ * {@link release} it.
+ *
+ * How: keys are read from the live map; a key written after the capture is skipped there and
+ * read from `before` (its value at the capture) at the end, unless the live pass had already
+ * read it (its slot is stamped with this capture's id when read).
+ */
+export class KvStoreCapture {
+  readonly id = nextCaptureId++
+  /** Keys at the capture. */
+  readonly size: number
+  /** UTF-8 bytes of every key and value at the capture. */
+  readonly dataBytes: number
+  /** Values at the capture of the keys written since (first write only). */
+  readonly before = new Map<string, CapturedValue>()
+  private released = false
+
+  constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>, dataBytes: number) {
+    this.size = data.size
+    this.dataBytes = dataBytes
+    this.live = data.entries()
+  }
+
+  /** Called by the store before it changes `key` (whose slot is `slot`, undefined when absent). */
+  preserve(key: string, slot: Slot | undefined): void {
+    if (this.before.has(key)) return
+    this.before.set(key, slot === undefined ? null : {value: slot.value, modIndex: slot.modIndex, emitted: slot.captured === this.id})
+  }
+
+  /** The live keys not yet read (first pass), then null. */
+  private live: Iterator<[string, Slot]> | null
+  /** The changed keys not yet read (second pass), once the first is over. */
+  private changed: Iterator<[string, CapturedValue]> | null = null
+
+  /**
+   * Hand the next keys of the store as it was at the capture to `emit`, until `emit` returns
+   * false (after that key) or every key was handed; returns true when every key was. Each key
+   * exactly once: the unchanged keys in the store's order, then the changed ones. May be called
+   * again and again with writes to the store in between.
+   */
+  read(emit: (key: string, value: string, modIndex: number) => boolean): boolean {
+    for (let r = this.live?.next(); r !== undefined && !r.done; r = this.live!.next()) {
+      const [key, slot] = r.value
+      if (this.before.has(key)) continue
+      slot.captured = this.id
+      if (!emit(key, slot.value, slot.modIndex)) return false
+    }
+    this.live = null
+    this.changed ??= this.before.entries()
+    for (let r = this.changed.next(); !r.done; r = this.changed.next()) {
+      const old = r.value[1]
+      if (old !== null && !old.emitted && !emit(r.value[0], old.value, old.modIndex)) return false
+    }
+    return true
+  }
+
+  /** Stop tracking writes (idempotent). */
+  release(): void {
+    if (this.released) return
+    this.released = true
+    this.store.endCapture(this)
+  }
 }
 
 /** The keys and values, and the operations on them. */
@@ -25,6 +102,8 @@ export class KvStore {
   private bytes = 0
   /** Every key of `data` in {@link compareKeys} order, or null until a range read needs it. */
   private sorted: string[] | null = null
+  /** The open copy-on-write capture, told of every change while open. */
+  private capturing: KvStoreCapture | null = null
 
   constructor(private readonly limits: KvLimits) {}
 
@@ -53,6 +132,21 @@ export class KvStore {
     return this.data.entries()
   }
 
+  /**
+   * Freeze the current contents in O(1) as a copy-on-write view (see {@link KvStoreCapture});
+   * one at a time: throws when one is open. Release it when done.
+   */
+  capture(): KvStoreCapture {
+    if (this.capturing !== null) throw new Error('a capture of this store is already open')
+    this.capturing = new KvStoreCapture(this, this.data, this.bytes)
+    return this.capturing
+  }
+
+  /** Called by {@link KvStoreCapture.release}. */
+  endCapture(capture: KvStoreCapture): void {
+    if (this.capturing === capture) this.capturing = null
+  }
+
   /** Answer a range read (see {@link answerRange}). */
   range(query: RangeQuery): RangeAnswer {
     return answerRange(this.sortedKeys(), (key) => this.data.get(key)!, query)
@@ -64,7 +158,8 @@ export class KvStore {
    */
   load(key: string, value: string, modIndex: number): boolean {
     if (this.data.has(key)) return false
-    this.data.set(key, {value, modIndex})
+    this.capturing?.preserve(key, undefined)
+    this.data.set(key, {value, modIndex, captured: 0})
     this.bytes += utf8Length(key) + utf8Length(value)
     this.sorted = null
     return true
@@ -98,6 +193,7 @@ export class KvStore {
   private delete(key: string): boolean {
     const old = this.data.get(key)
     if (old === undefined) return false
+    this.capturing?.preserve(key, old)
     this.data.delete(key)
     this.bytes -= utf8Length(key) + utf8Length(old.value)
     if (this.sorted !== null) this.sorted.splice(this.position(key), 1)
@@ -110,7 +206,9 @@ export class KvStore {
     const [start, end] = bounds(keys, {prefix})
     for (let i = start; i < end; i++) {
       const key = keys[i]!
-      this.bytes -= utf8Length(key) + utf8Length(this.data.get(key)!.value)
+      const slot = this.data.get(key)!
+      this.capturing?.preserve(key, slot)
+      this.bytes -= utf8Length(key) + utf8Length(slot.value)
       this.data.delete(key)
     }
     keys.splice(start, end - start)
@@ -142,7 +240,8 @@ export class KvStore {
     if (after > before && total > this.limits.maxDataBytes) {
       return errorResult('STORAGE_FULL', `the write would take the store to ${total} bytes, over maxDataBytes ${this.limits.maxDataBytes}`)
     }
-    if (old === undefined) this.insert(key, {value, modIndex: index})
+    this.capturing?.preserve(key, old)
+    if (old === undefined) this.insert(key, {value, modIndex: index, captured: 0})
     else {
       old.value = value
       old.modIndex = index

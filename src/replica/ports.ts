@@ -3,9 +3,11 @@
  * WebSocket transport and the KV state machine; the simulator plugs in memory storage, a
  * simulated network and the same KV state machine. Every port is synchronous (when a method
  * returns, its effect has happened; for Storage: durably), except the optional
- * {@link Storage.saveAsync}, which lets the driver keep working while a batch is being synced.
+ * {@link Storage.saveAsync}, which lets the driver keep working while a batch is being synced,
+ * and the optional {@link Storage.writeSnapshot} with {@link StateMachine.capture}, which let it
+ * keep working while a snapshot is serialized and written.
  */
-import type {Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
+import type {Entry, HardState, Message, NodeId, Snapshot, SnapshotMeta} from '../raft/types.js'
 
 /** What a node recovers from durable storage at start-up. */
 export interface RecoveredState {
@@ -54,6 +56,17 @@ export interface Storage {
    * discard log entries up to `compactTo` (≤ snapshot index).
    */
   saveSnapshot(snapshot: Snapshot, compactTo: number): void
+  /**
+   * Optional: write the snapshot `meta` (a local one, ≤ applied index) in the background, its
+   * data being the concatenation of `pieces`, pulled one at a time with the driver's work in
+   * between; `done(null, data)` once it is durable, with the whole data. Nothing else changes:
+   * the snapshot takes effect, and the log is compacted, at the `saveSnapshot` of that snapshot
+   * that follows, which then does not write it again. A crash before that `saveSnapshot` leaves
+   * a consistent store (the snapshot, if found at start-up, agrees with the log). On failure
+   * `done(err, null)`: nothing written stays (the pieces are returned). One at a time; every
+   * other call may be made meanwhile.
+   */
+  writeSnapshot?(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void
   /** Release files and handles. */
   close(): void
 }
@@ -70,6 +83,7 @@ export function withSaveAsync(storage: Storage, saveAsync: NonNullable<Storage['
     saveSnapshot: (snapshot, compactTo) => storage.saveSnapshot(snapshot, compactTo),
     close: () => storage.close(),
     saveAsync,
+    ...(storage.writeSnapshot ? {writeSnapshot: storage.writeSnapshot.bind(storage)} : {}),
   }
 }
 
@@ -100,6 +114,12 @@ export interface StateMachine<R = ApplyResult> {
   apply(index: number, data: Uint8Array): R | null
   /** Serialize the whole state (including client sessions). */
   snapshot(): Uint8Array
+  /**
+   * Optional: the state as of now, serialized lazily: each `next()` gives the next piece of what
+   * {@link snapshot} would return now, even after later `apply` calls. Must be cheap to call (a
+   * copy-on-write capture, not a copy). At most one open at a time (exhausted or returned ends it).
+   */
+  capture?(): Iterator<Uint8Array>
   /** Replace the whole state with a snapshot's. Throws on malformed data. */
   restore(data: Uint8Array): void
 }

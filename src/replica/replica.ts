@@ -4,6 +4,9 @@
  * this same code. One Ready is one storage batch (one fsync: group commit). With a storage that
  * offers `saveAsync`, the driver keeps taking inputs while a batch syncs (pipelined group commit):
  * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
+ * With a state machine that offers `capture` and a storage that offers `writeSnapshot`, periodic
+ * snapshots are captured at the applied index in O(1) and serialized, written and synced in the
+ * background while the driver goes on; the log is compacted once the snapshot is durable.
  */
 import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus, type RequestResult} from '../raft/index.js'
 import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
@@ -111,6 +114,10 @@ export class Replica<R = ApplyResult> {
   /** The first error a proposer's callback threw, rethrown once the replica is consistent. */
   private callbackFailure: unknown = null
   private stopped = false
+  /** Index of the snapshot being written in the background (`Storage.writeSnapshot`) until it is adopted, or null. */
+  private snapshotInFlight: number | null = null
+  /** Called with the snapshot index (or null) when the background snapshot in flight ends. */
+  private snapshotWaiters: ((index: number | null) => void)[] = []
   /** The hard state storage holds. */
   private durableHardState: HardState
   /** A newer hard state that differs from the durable one only in its commit index (not yet written). */
@@ -308,6 +315,7 @@ export class Replica<R = ApplyResult> {
     }
     this.proposals.clear()
     this.failReads('SHUTTING_DOWN', 'node stopped')
+    this.endSnapshotWaiters(null)
   }
 
   // ------------------------------------------------------------------ the Ready contract
@@ -482,19 +490,86 @@ export class Replica<R = ApplyResult> {
     this.readsAwaitingApply = []
   }
 
-  /** Snapshot the state machine every `snapshotEvery` applied entries and compact the log. */
+  /**
+   * Snapshot the state machine every `snapshotEvery` applied entries and compact the log: in the
+   * background when the ports allow it (one at a time), else at once.
+   */
   private maybeSnapshot(): void {
     if (this.snapshotEvery <= 0 || this.appliedIndex - this.lastSnapshotIndex < this.snapshotEvery) return
-    this.takeSnapshot()
+    if (!this.snapshotsInBackground) return void this.takeSnapshot()
+    if (this.snapshotInFlight === null) this.startBackgroundSnapshot()
+  }
+
+  /** True when the state machine can capture its state and the storage write it in the background. */
+  private get snapshotsInBackground(): boolean {
+    return this.sm.capture !== undefined && this.storage.writeSnapshot !== undefined
+  }
+
+  /** True while a snapshot is being written in the background. */
+  get snapshotting(): boolean {
+    return this.snapshotInFlight !== null
   }
 
   /**
    * Snapshot at the applied index once no batch is syncing (at once when none is); `cb` gets the
-   * snapshot's index, or null when the replica stopped or its storage failed first (admin "take
-   * a snapshot").
+   * snapshot's index once it is durable and the log compacted, or null when the replica stopped
+   * or its storage failed first (admin "take a snapshot"). In the background when the ports
+   * allow it; after the one in flight, if any.
    */
   snapshotWhenIdle(cb: (index: number | null) => void): void {
-    this.whenIdle(() => cb(this.stopped || this.storageFailure !== null ? null : this.takeSnapshot()))
+    this.whenIdle(() => {
+      if (this.stopped || this.storageFailure !== null) return cb(null)
+      if (!this.snapshotsInBackground) return cb(this.takeSnapshot())
+      if (this.snapshotInFlight === null) return this.startBackgroundSnapshot(cb)
+      this.snapshotWaiters.push((index) => (index === null ? cb(null) : this.snapshotWhenIdle(cb)))
+    })
+  }
+
+  /**
+   * Capture the state machine at the applied index (cheap: copy-on-write) and have the storage
+   * serialize and write it in the background; {@link commitSnapshot} follows once it is
+   * durable. Only while no batch is syncing: the applied index must not pass what is durable here.
+   */
+  private startBackgroundSnapshot(cb?: (index: number | null) => void): void {
+    const index = this.appliedIndex
+    const term = index > this.lastSnapshotIndex ? this.core.termAt(index) : undefined
+    if (term === undefined) return cb?.(this.lastSnapshotIndex)
+    const meta = {index, term, conf: this.confAt(index)}
+    this.snapshotInFlight = index
+    if (cb) this.snapshotWaiters.push(cb)
+    this.storage.writeSnapshot!(meta, this.sm.capture!(), (err, data) => this.onSnapshotWritten(meta, err, data))
+  }
+
+  /** The background snapshot is durable (or failed): adopt it once no Ready is in progress. */
+  private onSnapshotWritten(meta: Snapshot['meta'], err: Error | null, data: Uint8Array | null): void {
+    if (this.stopped || this.storageFailure !== null) return this.endSnapshotWaiters(null)
+    if (err !== null || data === null) {
+      this.endSnapshotWaiters(null)
+      return this.failStorage(err ?? new Error('snapshot written without data'))
+    }
+    this.whenIdle(() => this.commitSnapshot({meta, data}))
+  }
+
+  /**
+   * Make a durable local snapshot the store's and the core's, compacting the log behind it;
+   * skipped when a newer snapshot (one from the leader) was installed meanwhile.
+   */
+  private commitSnapshot(snapshot: Snapshot): void {
+    if (this.stopped || this.storageFailure !== null) return this.endSnapshotWaiters(null)
+    const index = snapshot.meta.index
+    if (index > this.lastSnapshotIndex) {
+      const compactTo = Math.max(0, index - this.compactionLag)
+      this.storage.saveSnapshot(snapshot, compactTo)
+      this.core.compact(snapshot, compactTo)
+      this.lastSnapshotIndex = index
+    }
+    this.endSnapshotWaiters(this.lastSnapshotIndex)
+  }
+
+  /** The background snapshot is over (adopted, skipped or failed): hand `index` to its waiters. */
+  private endSnapshotWaiters(index: number | null): void {
+    this.snapshotInFlight = null
+    for (const cb of this.snapshotWaiters.splice(0)) cb(index)
   }
 
   /**

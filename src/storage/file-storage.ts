@@ -15,7 +15,7 @@ import {
   type SnapshotMark,
 } from './record.js'
 import {recover, storagePaths, type EntryLoc} from './recovery.js'
-import {listSnapshotFiles, writeSnapshotFile} from './snapshot-file.js'
+import {listSnapshotFiles, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
 import type {StorageLogger, StorageStats} from './types.js'
 import {Wal} from './wal.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
@@ -159,6 +159,8 @@ export class FileStorage implements Storage, LogView {
   #poisoned: StorageError | null = null
   #closed = false
   #syncs = 0
+  /** The snapshot file the last {@link writeSnapshot} put in place, until `saveSnapshot` adopts it. */
+  #prewritten: {readonly index: number; readonly term: number; readonly path: string} | null = null
 
   /** Create a store over `options.dir`. No I/O happens until `load()` (or the first write, which loads implicitly). */
   constructor(options: FileStorageOptions) {
@@ -183,6 +185,7 @@ export class FileStorage implements Storage, LogView {
     this.#poisoned = null
     this.#closed = false
     this.#syncs = 0
+    this.#prewritten = null
     if (rec.discardedLog) this.#recordDiscard()
     o.logger('info', 'storage opened', {dir: o.dir, ...this.stats()})
     return rec.state
@@ -250,7 +253,7 @@ export class FileStorage implements Storage, LogView {
   saveSnapshot(snapshot: Snapshot, compactTo: number): void {
     const wal = this.#usable()
     const plan = planLocalSnapshot(this, snapshot, compactTo)
-    const written = plan.rewrite ? writeSnapshotFile(this.#o.ops, this.#o.snapDir, snapshot, this.#o.sync) : null
+    const written = plan.rewrite ? (this.#adoptPrewritten(snapshot.meta) ?? writeSnapshotFile(this.#o.ops, this.#o.snapDir, snapshot, this.#o.sync)) : null
     if (!plan.keep) {
       const batch = encodeBatch(markOf(plan), [], this.#hardState, this.#o.maxRecordBytes)
       this.#appendOrUndo(wal, batch.buf, undefined, snapshot.meta.index + 1, written)
@@ -258,6 +261,34 @@ export class FileStorage implements Storage, LogView {
     this.#applySnapshot(plan, compactTo)
     this.#syncs++
     this.#afterSnapshot()
+  }
+
+  /**
+   * {@inheritDoc Storage.writeSnapshot} The file is written as by `saveSnapshot` (temp file,
+   * fdatasync, rename, directory fsync), in the background: see `writeSnapshotFileAsync`. Until
+   * the `saveSnapshot` that adopts it, the WAL is untouched; recovery after a crash in between
+   * starts from this snapshot (the newest file) and the WAL's entries after it, which are all
+   * still there. Errors: StorageError STORAGE_FULL / STORAGE_IO, nothing left behind.
+   */
+  writeSnapshot(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void {
+    try {
+      this.#usable()
+    } catch (err) {
+      pieces.return?.()
+      return done(err as Error, null)
+    }
+    writeSnapshotFileAsync(this.#o.ops, this.#o.snapDir, meta, pieces, this.#o.sync, (err, written) => {
+      if (err !== null || written === null) return done(err, null)
+      this.#prewritten = {index: meta.index, term: meta.term, path: written.path}
+      done(null, written.data)
+    })
+  }
+
+  /** The path of the file {@link writeSnapshot} wrote for `meta`, consumed; null when there is none. */
+  #adoptPrewritten(meta: SnapshotMeta): string | null {
+    const p = this.#prewritten
+    this.#prewritten = null
+    return p !== null && p.index === meta.index && p.term === meta.term ? p.path : null
   }
 
   /** {@inheritDoc Storage.close} Later writes throw STORAGE_IO until `load()` reopens the store. */

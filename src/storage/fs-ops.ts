@@ -17,6 +17,13 @@ export interface FsOps {
   /** fdatasync in libuv's thread pool; `cb` gets null or the error. */
   fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void
   fsyncSync(fd: number): void
+  /**
+   * Optional: write in libuv's thread pool (`cb` gets the error or the bytes written). Without
+   * it, background writers call `writeSync` from a later turn of the event loop.
+   */
+  write?(fd: number, buffer: Uint8Array, offset: number, length: number, position: number, cb: (err: NodeJS.ErrnoException | null, written: number) => void): void
+  /** Optional: fsync in libuv's thread pool. Without it, background writers call `fsyncSync`. */
+  fsync?(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void
   ftruncateSync(fd: number, length: number): void
   renameSync(from: string, to: string): void
   unlinkSync(path: string): void
@@ -47,6 +54,8 @@ export const nodeFs: FsOps = {
   fdatasyncSync: tracing ? tracedFdatasyncSync : (fd) => fs.fdatasyncSync(fd),
   fdatasync: tracing ? tracedFdatasync : (fd, cb) => fs.fdatasync(fd, cb),
   fsyncSync: (fd) => fs.fsyncSync(fd),
+  write: (fd, buffer, offset, length, position, cb) => fs.write(fd, buffer, offset, length, position, cb),
+  fsync: (fd, cb) => fs.fsync(fd, cb),
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   renameSync: (from, to) => fs.renameSync(from, to),
   unlinkSync: (path) => fs.unlinkSync(path),
@@ -64,6 +73,63 @@ export function writeFully(ops: FsOps, fd: number, buffer: Uint8Array, position:
     if (n <= 0) throw Object.assign(new Error('write returned 0 bytes'), {code: 'EIO'})
     done += n
   }
+}
+
+/** Error-first callback of the background helpers below. */
+export type Done = (err: NodeJS.ErrnoException | null) => void
+
+/** Write all of `buffer` at `position` in the background (thread pool when `ops.write` exists), looping over short writes. */
+export function writeFullyAsync(ops: FsOps, fd: number, buffer: Uint8Array, position: number, done: Done): void {
+  const from = (at: number): void => {
+    if (at >= buffer.length) return done(null)
+    const next = (err: NodeJS.ErrnoException | null, n: number): void => {
+      if (err) return done(err)
+      if (n <= 0) return done(Object.assign(new Error('write returned 0 bytes'), {code: 'EIO'}))
+      from(at + n)
+    }
+    if (ops.write) return ops.write(fd, buffer, at, buffer.length - at, position + at, next)
+    setImmediate(() => {
+      let n: number
+      try {
+        n = ops.writeSync(fd, buffer, at, buffer.length - at, position + at)
+      } catch (err) {
+        return done(err as NodeJS.ErrnoException)
+      }
+      next(null, n)
+    })
+  }
+  from(0)
+}
+
+/** fsync `fd` in the background (thread pool when `ops.fsync` exists). */
+export function fsyncAsync(ops: FsOps, fd: number, done: Done): void {
+  if (ops.fsync) return ops.fsync(fd, done)
+  setImmediate(() => {
+    try {
+      ops.fsyncSync(fd)
+    } catch (err) {
+      return done(err as NodeJS.ErrnoException)
+    }
+    done(null)
+  })
+}
+
+/** fsync a directory in the background, so that file creations, renames and deletions in it are durable. */
+export function fsyncDirAsync(ops: FsOps, dir: string, done: Done): void {
+  let fd: number
+  try {
+    fd = ops.openSync(dir, 'r')
+  } catch (err) {
+    return done(err as NodeJS.ErrnoException)
+  }
+  fsyncAsync(ops, fd, (err) => {
+    try {
+      ops.closeSync(fd)
+    } catch (closeErr) {
+      err ??= closeErr as NodeJS.ErrnoException
+    }
+    done(err)
+  })
 }
 
 /** fsync a directory so that file creations, renames and deletions in it are durable. */

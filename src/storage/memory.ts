@@ -29,6 +29,19 @@ function copySnapshot(s: Snapshot): Snapshot {
   return {meta: {index, term, conf: {voters: [...conf.voters], learners: [...conf.learners]}}, data: s.data.slice()}
 }
 
+/** The pieces copied into one array (the store keeps its own copy, as of every input). */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const p of parts) size += p.length
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
 /**
  * In-memory {@link Storage} with the same semantics as FileStorage (same validation, same
  * snapshot-install and truncation rules). Inputs are copied on save; outputs of `load` share
@@ -76,6 +89,25 @@ export class MemoryStorage implements Storage, LogView {
     if (plan.keep) this.#log.dropThrough(compactTo)
     else this.#log.clear(snapshot.meta.index + 1)
     this.#syncs++
+  }
+
+  /**
+   * {@inheritDoc Storage.writeSnapshot} Reads every piece at once and calls `done` before
+   * returning (nothing to write: the snapshot is kept when `saveSnapshot` adopts it). Injected
+   * failures are not consumed here.
+   */
+  writeSnapshot(_meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void {
+    let data: Uint8Array
+    try {
+      this.#checkOpen()
+      const parts: Uint8Array[] = []
+      for (let r = pieces.next(); !r.done; r = pieces.next()) parts.push(r.value)
+      data = concat(parts)
+    } catch (err) {
+      pieces.return?.()
+      return done(err as Error, null)
+    }
+    done(null, data)
   }
 
   /** {@inheritDoc Storage.close} Later calls other than `load` throw STORAGE_IO until `load` reopens. */

@@ -9,8 +9,8 @@
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
 import type {ConfState, NodeId, Snapshot, SnapshotMeta} from '../raft/types.js'
-import {corrupt, toStorageError} from './errors.js'
-import {fsyncDir, writeFully, type FsOps} from './fs-ops.js'
+import {corrupt, toStorageError, type StorageError} from './errors.js'
+import {fsyncDir, fsyncDirAsync, writeFully, writeFullyAsync, type FsOps} from './fs-ops.js'
 import {FormatError, readU64, writeU64} from './record.js'
 
 /** Magic at the start of every snapshot file, followed by a u16 format version. */
@@ -124,6 +124,110 @@ export function writeSnapshotFile(ops: FsOps, dir: string, snapshot: Snapshot, s
   }
   if (sync) syncDirOrThrow(ops, dir)
   return path
+}
+
+/** What {@link writeSnapshotFileAsync} hands back once the file is in place. */
+export interface WrittenSnapshot {
+  readonly path: string
+  /** The whole snapshot data: the pieces, concatenated. */
+  readonly data: Uint8Array
+}
+
+/**
+ * {@link writeSnapshotFile} in the background, for a snapshot whose data are the concatenation
+ * of `pieces`: each piece is pulled (encoded by the caller's iterator) in its own turn of the
+ * event loop, checksummed and written at once in the thread pool, then the file is
+ * fdatasync'd there, renamed into place, and the directory fsync'd (when `sync`). The caller's
+ * loop keeps running between the steps. `done` gets the path and the data; or a StorageError
+ * (STORAGE_FULL / STORAGE_IO; an iterator that throws gives STORAGE_IO), the temp file removed,
+ * the iterator returned, and no file named `*.snap` created or changed (unless the directory's
+ * fsync failed after the rename, as for {@link writeSnapshotFile}).
+ */
+export function writeSnapshotFileAsync(
+  ops: FsOps, dir: string, meta: SnapshotMeta, pieces: Iterator<Uint8Array>, sync: boolean,
+  done: (err: StorageError | null, written: WrittenSnapshot | null) => void,
+): void {
+  const path = join(dir, hex16(meta.index) + SNAPSHOT_SUFFIX)
+  const temp = path + TEMP_SUFFIX
+  let fd: number | null = null
+  const fail = (err: unknown, what: string, file: string): void => {
+    if (fd !== null) tryClose(ops, fd)
+    fd = null
+    tryUnlink(ops, temp)
+    try {
+      pieces.return?.()
+    } catch {
+      // the iterator's own cleanup failed: the write failed already
+    }
+    done(toStorageError(err, what, file), null)
+  }
+  try {
+    fd = ops.openSync(temp, 'w')
+  } catch (err) {
+    return fail(err, 'writing snapshot', temp)
+  }
+  const data: Uint8Array[] = []
+  const prefix = encodePrefix(meta)
+  let crc = crc32(prefix)
+  let at = 0
+  const write = (piece: Uint8Array, next: () => void): void => writeFullyAsync(ops, fd!, piece, at, (err) => {
+    if (err) return fail(err, 'writing snapshot', temp)
+    at += piece.length
+    next()
+  })
+  const pull = (): void => {
+    let r: IteratorResult<Uint8Array>
+    try {
+      r = pieces.next()
+    } catch (err) {
+      return fail(err, 'encoding snapshot', temp)
+    }
+    if (r.done) return finish()
+    data.push(r.value)
+    crc = crc32(r.value, crc)
+    write(r.value, pull)
+  }
+  const finish = (): void => {
+    const trailer = Buffer.alloc(4)
+    trailer.writeUInt32LE(crc)
+    write(trailer, () => (sync ? ops.fdatasync(fd!, (err) => (err ? fail(err, 'writing snapshot', temp) : place())) : place()))
+  }
+  const place = (): void => {
+    try {
+      ops.closeSync(fd!)
+      fd = null
+      ops.renameSync(temp, path)
+    } catch (err) {
+      return fail(err, 'writing snapshot', temp)
+    }
+    const written = (): void => done(null, {path, data: concatPieces(data)})
+    if (!sync) return written()
+    fsyncDirAsync(ops, dir, (err) => (err ? done(toStorageError(err, 'syncing directory', dir), null) : written()))
+  }
+  write(prefix, pull)
+}
+
+/** The pieces as one array: a view without a copy when they are consecutive views of one buffer (as the KV capture's are). */
+export function concatPieces(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 0) return new Uint8Array(0)
+  let total = pieces[0].length
+  let contiguous = true
+  for (let k = 1; k < pieces.length; k++) {
+    const prev = pieces[k - 1]
+    contiguous &&= pieces[k].buffer === prev.buffer && pieces[k].byteOffset === prev.byteOffset + prev.length
+    total += pieces[k].length
+  }
+  if (contiguous) return new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)
+  const all = Buffer.concat(pieces)
+  return new Uint8Array(all.buffer, all.byteOffset, all.length)
+}
+
+function tryClose(ops: FsOps, fd: number): void {
+  try {
+    ops.closeSync(fd)
+  } catch {
+    // best effort after a failure
+  }
 }
 
 /** fsync `dir`, wrapping failures as StorageError. */

@@ -1,0 +1,220 @@
+/**
+ * `npm run bench:size`: how long a snapshot of the KV state takes, and the longest the event loop
+ * stalls meanwhile, at 10k, 100k (and with `--sizes` 1M) keys of 100-byte values.
+ *
+ * Each run is a child process (a clean heap) holding one single-node replica over a real
+ * FileStorage (fdatasync on) in a temporary directory, loaded with the keys in batches of 10,000
+ * proposals. Then a snapshot is requested (the admin path, `snapshotWhenIdle`) while a 5 ms
+ * interval timer pings and a write is proposed every 5 ms; reported: the snapshot's duration
+ * (request to durable, log compacted), the longest interval between two pings (an interval of
+ * 5 ms means no stall), the longest event-loop delay seen by perf_hooks' monitorEventLoopDelay,
+ * the cost of the copy-on-write capture itself (`KvStateMachine.capture()`, timed apart after
+ * the snapshot), and the writes answered while the snapshot was in progress.
+ *
+ * Modes: `after` runs the replica with the KV capture and FileStorage.writeSnapshot (snapshots
+ * off the event loop); `before` hides those two optional ports, so the replica takes the
+ * synchronous path every build before them took (serialize, write and fsync on the loop).
+ * Each (size, mode) runs `--runs` times (default 3); the median of each figure is printed, with
+ * /proc/loadavg before and after. `--json` prints one JSON document.
+ */
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {monitorEventLoopDelay} from 'node:perf_hooks'
+import {fileURLToPath} from 'node:url'
+import {parseArgs} from 'node:util'
+import {SeededRng} from '../src/raft/index.js'
+import {Replica} from '../src/replica/replica.js'
+import type {StateMachine, Storage} from '../src/replica/ports.js'
+import {FileStorage} from '../src/storage/index.js'
+import {KvStateMachine, encodeCommand} from '../src/kv/index.js'
+
+const {values: args} = parseArgs({
+  options: {
+    sizes: {type: 'string', default: '10000,100000'},
+    runs: {type: 'string', default: '3'},
+    modes: {type: 'string', default: 'before,after'},
+    one: {type: 'boolean', default: false},
+    keys: {type: 'string', default: '10000'},
+    mode: {type: 'string', default: 'after'},
+    json: {type: 'boolean', default: false},
+  },
+})
+
+/** Proposals per loading batch (one Ready, one fsync). */
+const LOAD_BATCH = 10_000
+/** Ping and write interval during the snapshot, ms. */
+const PING_MS = 5
+const VALUE = 'v'.repeat(100)
+
+interface RunResult {
+  readonly keys: number
+  readonly mode: string
+  readonly snapshotMs: number
+  readonly longestPingGapMs: number
+  readonly maxLoopDelayMs: number
+  readonly captureMs: number
+  readonly writesAnswered: number
+}
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`)
+
+/** The file storage with background syncs (as the daemon's leader), and (mode `after`) its background snapshot write. */
+function storagePort(inner: FileStorage, mode: string): Storage {
+  const port: Storage = {
+    load: () => inner.load(), save: (w) => inner.save(w), saveSnapshot: (s, c) => inner.saveSnapshot(s, c), close: () => inner.close(),
+    saveAsync: (w, done) => inner.saveAsync(w, done),
+  }
+  if (mode === 'after') port.writeSnapshot = (meta, pieces, done) => inner.writeSnapshot(meta, pieces, done)
+  return port
+}
+
+/** The KV state machine, without its capture in mode `before`. */
+function machinePort(kv: KvStateMachine, mode: string): StateMachine {
+  if (mode === 'after') return kv
+  return {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d)}
+}
+
+async function idle(replica: Replica): Promise<void> {
+  while (replica.syncing) await new Promise((resolve) => setImmediate(resolve))
+}
+
+async function load(replica: Replica, keys: number): Promise<void> {
+  for (let from = 0; from < keys; from += LOAD_BATCH) {
+    for (let i = from; i < Math.min(keys, from + LOAD_BATCH); i++) replica.propose(encodeCommand({op: 'put', key: `key-${i.toString().padStart(8, '0')}`, value: VALUE}), () => {})
+    replica.process()
+    await idle(replica)
+  }
+}
+
+async function runOne(keys: number, mode: string): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'raftctl-bench-size-'))
+  const storage = new FileStorage({dir})
+  const kv = new KvStateMachine()
+  const replica = new Replica({
+    raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
+    storage: storagePort(storage, mode),
+    network: {send: () => {}},
+    stateMachine: machinePort(kv, mode),
+    initialConf: {voters: ['n1'], learners: []},
+    snapshotEvery: 0,
+  })
+  try {
+    for (let i = 0; i < 100 && replica.status().role !== 'leader'; i++) {
+      replica.tick()
+      await idle(replica)
+    }
+    await load(replica, keys)
+    if (kv.size !== keys) throw new Error(`loaded ${kv.size} keys, expected ${keys}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const result = await measure(replica, keys, mode, storage)
+    const t = performance.now()
+    kv.capture().return?.()
+    return {...result, captureMs: performance.now() - t}
+  } finally {
+    replica.stop()
+    storage.close()
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
+async function measure(replica: Replica, keys: number, mode: string, storage: FileStorage): Promise<Omit<RunResult, 'captureMs'>> {
+  const delay = monitorEventLoopDelay({resolution: 1})
+  let last = performance.now()
+  let longestGap = 0
+  let writesAnswered = 0
+  let seq = 0
+  let snapshotting = true
+  const ping = setInterval(() => {
+    const now = performance.now()
+    longestGap = Math.max(longestGap, now - last)
+    last = now
+    replica.propose(encodeCommand({op: 'put', key: `late-${seq++}`, value: VALUE}), (o) => {
+      if (o.ok && snapshotting) writesAnswered++
+    })
+    replica.process()
+  }, PING_MS)
+  await new Promise((resolve) => setTimeout(resolve, 4 * PING_MS))
+  delay.enable()
+  longestGap = 0
+  const start = performance.now()
+  let end = 0
+  const done = new Promise<void>((resolve) => replica.snapshotWhenIdle(() => {
+    end = performance.now()
+    snapshotting = false
+    resolve()
+  }))
+  await done
+  // The ping after the last stall measures it.
+  await new Promise((resolve) => setTimeout(resolve, 4 * PING_MS))
+  clearInterval(ping)
+  delay.disable()
+  if (storage.stats().snapshotIndex === 0) throw new Error('no snapshot was stored')
+  return {
+    keys, mode,
+    snapshotMs: end - start,
+    longestPingGapMs: longestGap,
+    maxLoopDelayMs: delay.max / 1e6,
+    writesAnswered,
+  }
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+function loadavg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim()
+  } catch {
+    return 'n/a'
+  }
+}
+
+function child(keys: number, mode: string): RunResult {
+  const self = fileURLToPath(import.meta.url)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=4096', self, '--one', '--keys', String(keys), '--mode', mode], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+  if (r.status !== 0) throw new Error(`run ${keys} ${mode} failed (exit ${r.status})`)
+  return JSON.parse(r.stdout) as RunResult
+}
+
+async function main(): Promise<void> {
+  if (args.one) {
+    process.stdout.write(JSON.stringify(await runOne(Number(args.keys), args.mode)))
+    return
+  }
+  const sizes = args.sizes.split(',').map(Number)
+  const modes = args.modes.split(',')
+  const runs = Number(args.runs)
+  const loadBefore = loadavg()
+  const rows: Record<string, number | string>[] = []
+  for (const keys of sizes) {
+    for (const mode of modes) {
+      const results: RunResult[] = []
+      for (let k = 0; k < runs; k++) {
+        results.push(child(keys, mode))
+        log(`${keys} keys ${mode} run ${k + 1}: ${JSON.stringify(results[k])}`)
+      }
+      rows.push({
+        keys, mode,
+        snapshotMs: round(median(results.map((r) => r.snapshotMs))),
+        longestPingGapMs: round(median(results.map((r) => r.longestPingGapMs))),
+        maxLoopDelayMs: round(median(results.map((r) => r.maxLoopDelayMs))),
+        captureMs: round(median(results.map((r) => r.captureMs))),
+        writesAnswered: median(results.map((r) => r.writesAnswered)),
+      })
+    }
+  }
+  const report = {loadavgBefore: loadBefore, loadavgAfter: loadavg(), runs, rows}
+  if (args.json) return void process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+  console.log(`/proc/loadavg before: ${report.loadavgBefore}; after: ${report.loadavgAfter}; median of ${runs} runs`)
+  console.table(rows)
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10
+}
+
+await main()
