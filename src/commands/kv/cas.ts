@@ -1,6 +1,7 @@
 /**
- * `raftctl kv cas KEY EXPECTED NEW` / `kv cas KEY --expect-absent NEW`: compare-and-swap.
- * Exit 0 when swapped; exit 1 with CAS_MISMATCH when the comparison failed (nothing written).
+ * `raftctl kv cas KEY EXPECTED NEW` / `kv cas KEY --expect-absent NEW`: compare-and-swap; NEW may
+ * also come from `--file F` or stdin (`-`). Exit 0 when swapped; exit 1 with CAS_MISMATCH when
+ * the comparison failed (nothing written).
  */
 import {Args, Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
@@ -8,6 +9,7 @@ import {ReportedError} from '../../cli/base.js'
 import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {kvClient} from '../../cli/kv.js'
 import {requireUtf8Args} from '../../cli/raw-args.js'
+import {fileFlag, readValueSource, valueArg} from '../../cli/value-source.js'
 
 /** `raftctl kv cas --json`: whether the value was swapped, and the value now (a mismatch adds an `error` field, printed by the command). */
 export interface KvCasResult {
@@ -20,39 +22,45 @@ export default class KvCas extends ClusterCommand {
   static override summary = 'Compare-and-swap a key'
   static override description = `Sets KEY to NEW only if its current value is EXPECTED (with --expect-absent instead of EXPECTED: only if KEY is absent), atomically. Exit 0 when swapped. When the comparison fails, nothing is written and the command exits 1 with code CAS_MISMATCH; the current value is given.
 
+NEW may instead come from --file F, or from stdin when NEW is - (byte for byte, UTF-8, at most 64 KiB), as for kv put; EXPECTED is always an argument.
+
 JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after: NEW when swapped, the current one otherwise). On a mismatch the same document also carries "error": {"code": "CAS_MISMATCH", "message"} and the exit code is 1; it is the only document printed. Exit 3 when the outcome is unknown (no answer within --timeout).`
 
   static override examples = [
     {description: 'Set x from 1 to 2', command: '<%= config.bin %> <%= command.id %> x 1 2'},
     {description: 'Create x only if absent (a lock)', command: '<%= config.bin %> <%= command.id %> lock --expect-absent me'},
+    {description: 'NEW from a file', command: '<%= config.bin %> <%= command.id %> config "$(cat old.json)" --file new.json'},
     {description: 'In a script', command: '<%= config.bin %> <%= command.id %> x 1 2 --json || echo "not swapped (exit $?)"'},
   ]
 
   static override args = {
     key: Args.string({description: 'the key', required: true}),
-    expected: Args.string({description: 'the value KEY must have (with --expect-absent: the new value)', required: true}),
-    new: Args.string({description: 'the value to write', required: false}),
+    expected: valueArg('the value KEY must have (with --expect-absent: the new value)'),
+    new: valueArg('the value to write; - reads it from stdin (or give --file)'),
   }
 
   static override flags = {
     'expect-absent': Flags.boolean({description: 'swap only if KEY is absent; then give only KEY and NEW', default: false}),
+    file: fileFlag('read NEW from this file instead of an argument'),
     timeout: timeoutFlag('5s', 'give up after (retries included)'),
   }
 
   async run(): Promise<KvCasResult> {
     const {args, flags} = await this.parse(KvCas)
     requireUtf8Args(args)
+    const usage = 'kv cas KEY EXPECTED (NEW | --file F | -) or kv cas KEY --expect-absent (NEW | --file F | -)'
     let expected: string | null
-    let value: string
+    let newArgument: string | undefined
     if (flags['expect-absent']) {
-      if (args.new !== undefined) throw new RaftctlError('BAD_USAGE', 'with --expect-absent give KEY and NEW only: kv cas KEY --expect-absent NEW')
+      if (args.new !== undefined) throw new RaftctlError('BAD_USAGE', `with --expect-absent give KEY and NEW only: ${usage}`)
       expected = null
-      value = args.expected
+      newArgument = args.expected
     } else {
-      if (args.new === undefined) throw new RaftctlError('BAD_USAGE', 'give KEY, EXPECTED and NEW (or KEY --expect-absent NEW)')
+      if (args.expected === undefined) throw new RaftctlError('BAD_USAGE', `give KEY, EXPECTED and NEW (or KEY --expect-absent NEW): ${usage}`)
       expected = args.expected
-      value = args.new
+      newArgument = args.new
     }
+    const value = await readValueSource({argument: newArgument, file: flags.file, name: 'NEW', usage})
     const cluster = await this.openCluster(flags.cluster)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     let r: {swapped: boolean; value: string | null}
