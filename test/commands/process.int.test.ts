@@ -120,6 +120,16 @@ test('a typo without a TTY: exit 2 and "Did you mean" with the rest of the line'
   assert.match(transfer.stderr, /unexpected arguments transfr n2 for `raftctl leader`.*\nDid you mean `raftctl leader transfer n2`\?/)
 })
 
+test('an optional argument is never read from piped stdin (a script loop feeding other commands keeps its input)', async () => {
+  // oclif fills a missing optional argument from piped stdin unless told not to: `echo a | raftctl
+  // kv get` read "a" as the KEY, and `echo n2 | raftctl leader transfer` took n2 as the target.
+  for (const command of ['kv get', 'kv delete']) {
+    const r = await sh(`echo a | eval "$RAFTCTL" ${command}`)
+    assert.equal(r.exit, 2, `${command}: ${r.stderr}`)
+    assert.match(r.stderr, /^Error \[BAD_USAGE\]: give (a KEY|either KEY)/, command)
+  }
+})
+
 test('--help and autocomplete still work', async () => {
   const help = await raftctlProcess('status', '--help')
   assert.equal(help.exit, 0, help.stderr)

@@ -21,7 +21,7 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
   ]
 
   static override args = {
-    node: Args.string({description: 'the voter that campaigns (default: a follower chosen for you)', required: false}),
+    node: Args.string({description: 'the voter that campaigns (default: a follower chosen for you)', required: false, ignoreStdin: true}),
   }
 
   static override flags = {

@@ -29,7 +29,7 @@ With --prefix P instead of KEY, removes every key starting with P, atomically (o
     {description: 'Delete every key, in a script', command: '<%= config.bin %> <%= command.id %> --prefix "" --yes'},
   ]
 
-  static override args = {key: Args.string({description: 'the key', required: false})}
+  static override args = {key: Args.string({description: 'the key', required: false, ignoreStdin: true})}
 
   static override flags = {
     prefix: Flags.string({description: 'delete every key starting with this ("" for every key: asks first)'}),

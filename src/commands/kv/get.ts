@@ -38,7 +38,7 @@ With --prefix P (every key starting with P; "" is every key, as kv list) or FROM
     {description: 'Keys from a (included) to m (excluded), at most 10', command: '<%= config.bin %> <%= command.id %> a --to m --limit 10 --keys-only'},
   ]
 
-  static override args = {key: Args.string({description: 'the key (with --to: the first key of the range)', required: false})}
+  static override args = {key: Args.string({description: 'the key (with --to: the first key of the range)', required: false, ignoreStdin: true})}
 
   static override flags = {
     prefix: Flags.string({description: 'read every key starting with this ("" for every key)'}),

@@ -21,7 +21,7 @@ export default class LeaderTransfer extends ClusterCommand {
   ]
 
   static override args = {
-    node: Args.string({description: 'the voter to become leader (default: choose)', required: false}),
+    node: Args.string({description: 'the voter to become leader (default: choose)', required: false, ignoreStdin: true}),
   }
 
   static override flags = {
