@@ -162,7 +162,10 @@ test('one-way partitions (either side) cause a bounded number of elections (PreV
     await sleep(3000)
     const later = await cluster.status()
     assert.ok(maxTerm(settled) - before.term <= 2, `at most two elections while settling (${before.term} → ${maxTerm(settled)})`)
-    assert.equal(maxTerm(later), maxTerm(settled), `no elections once settled (${maxTerm(settled)} → ${maxTerm(later)}; ${later.nodes.map((n) => `${n.id}:${n.role}:${n.term}`).join(' ')})`)
+    // Without PreVote and CheckQuorum the unheard side would campaign every election timeout
+    // (150-300 ms: ten terms or more in 3 s). A daemon stalled on a busy machine may cause one
+    // real election; more than two means churn.
+    assert.ok(maxTerm(later) - maxTerm(settled) <= 2, `no churn once settled (${maxTerm(settled)} → ${maxTerm(later)}; ${later.nodes.map((n) => `${n.id}:${n.role}:${n.term}`).join(' ')})`)
     assert.notEqual(later.leader, null, 'the heard side keeps a leader')
     const kv = cluster.kv({timeoutMs: 3000})
     try {
