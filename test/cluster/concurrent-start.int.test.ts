@@ -8,10 +8,10 @@
  * CLI processes and daemons (run `npm run build` first); every daemon is killed by pid.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync} from 'node:fs'
 import {after, test} from 'node:test'
-import {CLUSTER_DEFAULTS, LocalCluster, RAFTCTL_BIN, createCluster, freePort, loadManifest, ClusterPaths} from '../../src/cluster/index.js'
+import {CLUSTER_DEFAULTS, LocalCluster, createCluster, freePort, loadManifest, ClusterPaths} from '../../src/cluster/index.js'
+import {runCli, type CliRun} from './cli-process.js'
 import {tempDir} from '../helpers.js'
 import {distBuilt} from '../daemon/harness.js'
 
@@ -50,13 +50,7 @@ after(() => {
 })
 
 /** Run `raftctl cluster start --json` with this test's home. */
-function clusterStart(cluster = 'default'): Promise<{exit: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [RAFTCTL_BIN, 'cluster', 'start', '--nodes', '3', '--json'], {env: {...process.env, RAFTCTL_HOME: home, RAFTCTL_CLUSTER: cluster}}, (error, stdout, stderr) => {
-      resolve({exit: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
-    })
-  })
-}
+const clusterStart = (cluster = 'default'): Promise<CliRun> => runCli(home, cluster, 'cluster', 'start', '--nodes', '3', '--json')
 
 test('three concurrent cluster starts: one creates and starts n1..n3 once each, founders with --initial-cluster; the others find it running or get CLUSTER_BUSY', {skip}, async () => {
   const runs = await Promise.all([clusterStart(), clusterStart(), clusterStart()])

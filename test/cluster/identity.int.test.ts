@@ -6,36 +6,26 @@
  * Real daemons: run `npm run build` first.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, test} from 'node:test'
-import {LocalCluster, RAFTCTL_BIN} from '../../src/cluster/index.js'
+import {LocalCluster} from '../../src/cluster/index.js'
 import {readIdentity} from '../../src/storage/identity.js'
 import {tempDir} from '../helpers.js'
+import {killClusterDaemons, runCli, type CliRun} from './cli-process.js'
 import {distBuilt} from '../daemon/harness.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 const home = tempDir('raftctl-identity-')
 
 after(async () => {
-  for (const name of ['c', 'old']) {
-    const cluster = new LocalCluster(name, home)
-    const pids = cluster.exists() ? cluster.manifest().nodes.map((n) => cluster.pid(n.id) ?? 0) : []
-    for (const pid of pids) if (pid > 0) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
-  }
+  killClusterDaemons(home, ['c', 'old'])
   rmSync(home, {recursive: true, force: true})
 })
 
-/** Run the real CLI with this test's RAFTCTL_HOME. */
-function cli(...args: string[]): Promise<{exit: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [RAFTCTL_BIN, ...args], {env: {...process.env, RAFTCTL_HOME: home, RAFTCTL_CLUSTER: 'c'}}, (error, stdout, stderr) => {
-      resolve({exit: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
-    })
-  })
-}
+/** Run the real CLI with this test's RAFTCTL_HOME, on cluster c. */
+const cli = (...args: string[]): Promise<CliRun> => runCli(home, 'c', ...args)
 
 /** Every file and folder under `dir` with its size, mtime and (files) content hash. */
 function fingerprint(dir: string): string[] {

@@ -6,14 +6,14 @@
  * yet" before the line was written). Real daemons and the real CLI: run `npm run build` first.
  */
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
 import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, test} from 'node:test'
-import {LocalCluster, RAFTCTL_BIN} from '../../src/cluster/index.js'
+import {LocalCluster} from '../../src/cluster/index.js'
 import {startupFailure} from '../../src/cluster/processes.js'
 import {endOfData} from '../../src/storage/wal.js'
 import {tempDir} from '../helpers.js'
+import {killClusterDaemons, runCli, type CliRun} from './cli-process.js'
 import {distBuilt} from '../daemon/harness.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
@@ -21,20 +21,12 @@ const home = tempDir('raftctl-startfail-')
 const pids = new Set<number>()
 
 after(async () => {
-  const cluster = new LocalCluster('c', home)
-  if (cluster.exists()) for (const n of cluster.manifest().nodes) pids.add(cluster.pid(n.id) ?? 0)
-  for (const pid of pids) if (pid > 0) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+  killClusterDaemons(home, ['c'], pids)
   rmSync(home, {recursive: true, force: true})
 })
 
-/** Run the real CLI with this test's RAFTCTL_HOME. */
-function cli(...args: string[]): Promise<{exit: number; stdout: string; stderr: string}> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [RAFTCTL_BIN, ...args], {env: {...process.env, RAFTCTL_HOME: home, RAFTCTL_CLUSTER: 'c'}}, (error, stdout, stderr) => {
-      resolve({exit: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr})
-    })
-  })
-}
+/** Run the real CLI with this test's RAFTCTL_HOME, on cluster c. */
+const cli = (...args: string[]): Promise<CliRun> => runCli(home, 'c', ...args)
 
 test('node start of a node with a corrupt WAL: exit 1 at once with the daemon\'s CORRUPT reason; its log holds the fatal line', {skip}, async () => {
   const cluster = new LocalCluster('c', home)

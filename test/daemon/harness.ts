@@ -98,13 +98,22 @@ export class TestCluster {
   }
 
   /** Run a daemon that is expected to fail at start; returns its exit code and stderr (killed, code null, if still running after `timeoutMs`). */
-  async launchExpectingFailure(id: string, timeoutMs = 15_000): Promise<{code: number | null; stderr: string}> {
+  launchExpectingFailure(id: string, timeoutMs = 15_000): Promise<{code: number | null; stderr: string}> {
     const s = this.spec(id)
-    const argv = [BIN, 'node', 'run', '--id', id, '--listen', `127.0.0.1:${s.port}`, '--data-dir', s.dataDir, '--secret-file', this.secretFile, '--peer-secret-file', this.peerSecretFile]
-    const child = spawn(process.execPath, argv, {stdio: ['ignore', 'pipe', 'pipe']})
+    return this.runExpectingFailure(['--id', id, '--listen', `127.0.0.1:${s.port}`, '--data-dir', s.dataDir], timeoutMs)
+  }
+
+  /**
+   * Run `node run ARGS` with this cluster's secrets, expected to fail at start: its exit code and
+   * stderr. A node that starts after all must not hang the test, nor outlive it: it is SIGKILLed
+   * (code null) after `timeoutMs`.
+   */
+  async runExpectingFailure(args: readonly string[], timeoutMs = 15_000): Promise<{code: number | null; stderr: string}> {
+    const argv = [BIN, 'node', 'run', '--secret-file', this.secretFile, '--peer-secret-file', this.peerSecretFile, ...args]
+    if (!args.includes('--listen')) argv.push('--listen', '127.0.0.1:0')
+    const child = spawn(process.execPath, argv, {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr!.on('data', (d) => { stderr += d })
-    // A node that starts after all must not hang the test, nor outlive it.
     const timer = setTimeout(() => {
       stderr += `\n(still running after ${timeoutMs} ms: killed by the test)`
       child.kill('SIGKILL')

@@ -6,13 +6,12 @@
  */
 import {after, before, test} from 'node:test'
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {cpSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {WebSocket} from 'ws'
 import {AdminClient} from '../../src/client/index.js'
-import {BIN, TestCluster, distBuilt, sleep} from './harness.js'
+import {TestCluster, distBuilt, sleep} from './harness.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 
@@ -33,22 +32,6 @@ function fingerprint(dir: string): string[] {
   }
   walk(dir, '.')
   return out
-}
-
-/** Run `node run` expected to fail at start; its exit code and stderr (SIGKILLed by pid after `timeoutMs`). */
-function runExpectingFailure(c: TestCluster, args: string[], timeoutMs = 20_000): Promise<{code: number | null; stderr: string}> {
-  const argv = [BIN, 'node', 'run', '--listen', '127.0.0.1:0', '--secret-file', c.secretFile, '--peer-secret-file', c.peerSecretFile, ...args]
-  const child = spawn(process.execPath, argv, {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
-  let stderr = ''
-  child.stderr!.on('data', (d) => { stderr += d })
-  const timer = setTimeout(() => {
-    stderr += `\n(still running after ${timeoutMs} ms: killed by the test)`
-    child.kill('SIGKILL')
-  }, timeoutMs)
-  return new Promise((resolve) => child.once('exit', (code) => {
-    clearTimeout(timer)
-    resolve({code, stderr})
-  }))
 }
 
 /** How a WebSocket dial ended: open (then closed), or refused with an HTTP status and headers. */
@@ -132,7 +115,7 @@ test('n3 started on a copy of n2\'s data folder refuses naming both node ids; no
   rmSync(n3, {recursive: true, force: true})
   cpSync(n2, n3, {recursive: true, preserveTimestamps: true})
   const before = [fingerprint(n2), fingerprint(n3)]
-  const r = await runExpectingFailure(a, ['--id', 'n3', '--data-dir', n3, '--cluster-id', CLUSTER_A, '--initial-cluster', 'n1,n2,n3'])
+  const r = await a.runExpectingFailure(['--id', 'n3', '--data-dir', n3, '--cluster-id', CLUSTER_A, '--initial-cluster', 'n1,n2,n3'])
   assert.equal(r.code, 1, r.stderr)
   assert.match(r.stderr, /IDENTITY_MISMATCH/)
   assert.match(r.stderr, /\bn2\b/)
@@ -148,7 +131,7 @@ test('a node started on another cluster\'s data folder refuses naming both clust
     assert.equal(await b.terminate('n1'), 0)
     const folder = b.spec('n1').dataDir
     const before = fingerprint(folder)
-    const r = await runExpectingFailure(a, ['--id', 'n1', '--data-dir', folder, '--cluster-id', CLUSTER_A, '--peers', `n2=${a.spec('n2').address}`])
+    const r = await a.runExpectingFailure(['--id', 'n1', '--data-dir', folder, '--cluster-id', CLUSTER_A, '--peers', `n2=${a.spec('n2').address}`])
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /IDENTITY_MISMATCH/)
     assert.match(r.stderr, new RegExp(CLUSTER_A))
