@@ -4,13 +4,14 @@
  * `maxDataBytes` limits. Each key keeps its `modIndex`: the log index of the entry that last
  * wrote it. Sessions live elsewhere (sessions.ts); this module knows nothing of exactly-once.
  * Iteration order is Map insertion order, the same on every node that applied the same
- * commands, so snapshots are deterministic. Range reads and deletePrefix use a sorted list of
- * the keys, built on first use and then kept up to date (a cache: it changes no result).
+ * commands, so snapshots are deterministic. Range reads use a sorted list of the keys, built on
+ * the first range read after keys were added or removed (a cache: it changes no result), so that
+ * applying a write never costs more than a map update.
  */
 import {utf8Length} from './bytes.js'
 import {errorResult, type KvCommand, type KvResult} from './commands.js'
 import type {KvLimits} from './limits.js'
-import {answerRange, bounds, compareKeys, type RangeAnswer, type RangeQuery, type StoredValue} from './range.js'
+import {answerRange, compareKeys, type RangeAnswer, type RangeQuery, type StoredValue} from './range.js'
 
 /**
  * A key's value and the index of the entry that last wrote it. Mutated in place on overwrite.
@@ -100,7 +101,7 @@ export class KvStore {
   private readonly data = new Map<string, Slot>()
   /** Invariant: the sum of UTF-8 bytes of every key and value in `data`. */
   private bytes = 0
-  /** Every key of `data` in {@link compareKeys} order, or null until a range read needs it. */
+  /** Every key of `data` in {@link compareKeys} order, or null until a range read needs it (dropped when a key is added or removed). */
   private sorted: string[] | null = null
   /** The open copy-on-write capture, told of every change while open. */
   private capturing: KvStoreCapture | null = null
@@ -196,23 +197,22 @@ export class KvStore {
     this.capturing?.preserve(key, old)
     this.data.delete(key)
     this.bytes -= utf8Length(key) + utf8Length(old.value)
-    if (this.sorted !== null) this.sorted.splice(this.position(key), 1)
+    this.sorted = null
     return true
   }
 
   /** Remove every key starting with `prefix` (`""`: every key); returns how many there were. */
   private deletePrefix(prefix: string): number {
-    const keys = this.sortedKeys()
-    const [start, end] = bounds(keys, {prefix})
-    for (let i = start; i < end; i++) {
-      const key = keys[i]!
-      const slot = this.data.get(key)!
+    let deleted = 0
+    for (const [key, slot] of this.data) {
+      if (!key.startsWith(prefix)) continue
       this.capturing?.preserve(key, slot)
       this.bytes -= utf8Length(key) + utf8Length(slot.value)
       this.data.delete(key)
+      deleted++
     }
-    keys.splice(start, end - start)
-    return end - start
+    if (deleted > 0) this.sorted = null
+    return deleted
   }
 
   private cas(key: string, expected: string | null, value: string, index: number): KvResult {
@@ -252,17 +252,12 @@ export class KvStore {
 
   private insert(key: string, slot: Slot): void {
     this.data.set(key, slot)
-    if (this.sorted !== null) this.sorted.splice(this.position(key), 0, key)
+    this.sorted = null
   }
 
   /** Every key in order, building the list on first use. */
   private sortedKeys(): string[] {
     this.sorted ??= [...this.data.keys()].sort(compareKeys)
     return this.sorted
-  }
-
-  /** Where `key` is (or would go) in the sorted list. */
-  private position(key: string): number {
-    return bounds(this.sorted!, {from: key, to: null})[0]
   }
 }
