@@ -17,6 +17,8 @@ import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {KvClient} from '../src/client/index.js'
 import {LocalCluster, activeNodes} from '../src/cluster/index.js'
+import {median} from '../src/bench/compare-stats.js'
+import {percentileOf} from '../src/bench/failover.js'
 import {parseDuration, parseSize} from '../src/common/units.js'
 import {KvStateMachine, encodeCommand, type RangeQuery} from '../src/kv/index.js'
 
@@ -49,14 +51,10 @@ async function loop(op: () => Promise<unknown>, ms: number): Promise<number[]> {
   return out
 }
 
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-}
-
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
+/** The median of the values (compare-stats' median: the mean of the middle two for an even count). */
+const medianOf = (values: readonly number[]): number => median(values) ?? Number.NaN
+/** The nearest-rank percentile `q` (0..1) of the latencies. */
+const quantile = (values: readonly number[], q: number): number => percentileOf(values, q * 100) ?? Number.NaN
 
 /** In-process: the state machine's range over the same data, µs per call (median of 5 × 2000 calls). */
 function stateMachineRangeUs(): number {
@@ -70,7 +68,7 @@ function stateMachineRangeUs(): number {
     for (let i = 0; i < 2000; i++) sm.range(query)
     samples.push(((performance.now() - t0) * 1000) / 2000)
   }
-  return median(samples)
+  return medianOf(samples)
 }
 
 const home = mkdtempSync(join(tmpdir(), 'raftctl-range-bench-'))
@@ -108,6 +106,6 @@ try {
 }
 console.log('')
 console.log(`${keyCount} keys of ${valueSize} B; one client, back to back; median of ${runs} runs of ${args.duration}`)
-for (const [name, p50s] of results) console.log(`  ${name.padEnd(26)} median p50 ${median(p50s).toFixed(3)} ms (runs: ${p50s.map((x) => x.toFixed(3)).join(', ')})`)
+for (const [name, p50s] of results) console.log(`  ${name.padEnd(26)} median p50 ${medianOf(p50s).toFixed(3)} ms (runs: ${p50s.map((x) => x.toFixed(3)).join(', ')})`)
 console.log(`  state machine range alone  ${stateMachineRangeUs().toFixed(1)} µs per 100-key range (in process)`)
 console.log(`  load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)

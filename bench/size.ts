@@ -24,6 +24,7 @@ import {join} from 'node:path'
 import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
+import {median} from '../src/bench/compare-stats.js'
 import {SeededRng} from '../src/raft/index.js'
 import {Replica} from '../src/replica/replica.js'
 import type {StateMachine, Storage} from '../src/replica/ports.js'
@@ -160,10 +161,8 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   }
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
+/** The median of the runs (compare-stats' median: the mean of the middle two for an even count). */
+const medianOf = (values: readonly number[]): number => median(values) ?? Number.NaN
 
 function loadavg(): string {
   try {
@@ -199,11 +198,11 @@ async function main(): Promise<void> {
       }
       rows.push({
         keys, mode,
-        snapshotMs: round(median(results.map((r) => r.snapshotMs))),
-        longestPingGapMs: round(median(results.map((r) => r.longestPingGapMs))),
-        maxLoopDelayMs: round(median(results.map((r) => r.maxLoopDelayMs))),
-        captureMs: round(median(results.map((r) => r.captureMs))),
-        writesAnswered: median(results.map((r) => r.writesAnswered)),
+        snapshotMs: round(medianOf(results.map((r) => r.snapshotMs))),
+        longestPingGapMs: round(medianOf(results.map((r) => r.longestPingGapMs))),
+        maxLoopDelayMs: round(medianOf(results.map((r) => r.maxLoopDelayMs))),
+        captureMs: round(medianOf(results.map((r) => r.captureMs))),
+        writesAnswered: medianOf(results.map((r) => r.writesAnswered)),
       })
     }
   }

@@ -7,7 +7,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, clusterFlags} from './base.js'
 import {parseDurationFlag, type DurationKind} from '../common/units.js'
-import type {HeldLock, LocalCluster} from '../cluster/index.js'
+import type {ClusterLockOptions, HeldLock, LocalCluster} from '../cluster/index.js'
 import type {AdminClient} from '../client/index.js'
 
 /** A `--timeout` flag taking a duration (`500ms`, `5s`, `1m`). Parse it with `this.duration(text, '--timeout', 'timeout')`. */
@@ -46,21 +46,19 @@ export abstract class ClusterCommand extends BaseCommand {
    * command; after the wait, CLUSTER_BUSY (exit 3).
    */
   protected async exclusive<T>(cluster: LocalCluster, fn: () => Promise<T>): Promise<T> {
-    const lock = await this.lock(cluster)
-    try {
-      return await fn()
-    } finally {
-      lock.release()
-    }
+    return cluster.exclusive(fn, await this.lockOptions(cluster))
   }
 
   /** Take the cluster's lock as {@link exclusive} does; the caller releases it in `finally`. */
   protected async lock(cluster: LocalCluster): Promise<HeldLock> {
+    return cluster.lock(await this.lockOptions(cluster))
+  }
+
+  /** While another command holds the lock, say which on stderr. */
+  private async lockOptions(cluster: LocalCluster): Promise<ClusterLockOptions> {
     const {CLUSTER_LOCK_DEFAULTS} = await import('../cluster/index.js')
     const waitS = CLUSTER_LOCK_DEFAULTS.waitMs / 1000
-    return cluster.lock({
-      onWait: (h) => this.warn(`cluster ${cluster.name} is busy: "${h.command}" (pid ${h.pid}) has held its lock since ${h.since}; waiting up to ${waitS} s`),
-    })
+    return {onWait: (h) => this.warn(`cluster ${cluster.name} is busy: "${h.command}" (pid ${h.pid}) has held its lock since ${h.since}; waiting up to ${waitS} s`)}
   }
 
   /**

@@ -55,13 +55,6 @@ export interface ClusterStatus {
   readonly nodes: NodeRow[]
 }
 
-/** Quorum arithmetic for add/remove reports. */
-export interface QuorumInfo {
-  readonly voters: number
-  readonly quorum: number
-  readonly tolerates: number
-}
-
 /** Entries behind the leader above which a reachable node's health is `lagging`. */
 export const LAGGING_ENTRIES = 1000
 
@@ -96,7 +89,6 @@ export const CLUSTER_TIMEOUTS = {
   spawn: 15_000,
   leader: 20_000,
   stop: 10_000,
-  catchUp: 60_000,
 } as const
 
 /** How a node's daemon ended when asked to stop: SIGTERM obeyed, SIGKILL after the grace period, or no process. */

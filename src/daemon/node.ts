@@ -113,8 +113,10 @@ export class Node {
   private replicaStorage(): Storage {
     const slow = new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep, after: (ms, fn) => void setTimeout(fn, ms)})
     const port = withSaveAsync(slow, (write, done) => slow.saveAsync!(write, (err) => this.loop.guard(() => done(err))))
-    // Snapshots are serialized and written in the background; their end runs under the guard too.
-    port.writeSnapshot = (meta, pieces, done) => this.storage.writeSnapshot(meta, pieces, (err, data) => this.loop.guard(() => done(err, data)))
+    // Snapshots are serialized and written in the background (through the same chain as every
+    // other storage call); their end runs under the guard too.
+    const writeSnapshot = slow.writeSnapshot!
+    port.writeSnapshot = (meta, pieces, done) => writeSnapshot(meta, pieces, (err, data) => this.loop.guard(() => done(err, data)))
     return port
   }
 

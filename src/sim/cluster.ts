@@ -23,9 +23,6 @@ import {NodeChecks} from './checks.js'
 import {resolveOptions, type ResolvedSimOptions, type SimOptions, type SimResult} from './options.js'
 import type {SimEvent, SimNode, SimStats} from './types.js'
 
-export {SIM_DEFAULTS, type SimOptions, type SimResult} from './options.js'
-export type {SimStats} from './types.js'
-
 /** One seeded simulation. */
 export class Simulation implements NemesisHost, LivenessHost {
   readonly seed: number

@@ -2,7 +2,8 @@
  * Batch runs of the simulator: many seeds, a summary, and for each failure the seed, the
  * violated property, the last events and the command that replays it.
  */
-import {runSeed, type SimOptions, type SimResult} from './cluster.js'
+import {runSeed} from './cluster.js'
+import type {SimOptions, SimResult} from './options.js'
 
 /** Summary of a batch of seeds (the `sim run --json` shape). */
 export interface SimBatchResult {

@@ -99,14 +99,18 @@ export class OutboundLink {
   /**
    * Accept one encoded message, or the chunks of one snapshot: all of them or none, so the
    * chunks of a message are never split by a drop. Each item is at most `maxPayload` minus
-   * frame overhead bytes (the caller checks). Never blocks, never throws.
+   * frame overhead bytes (the caller checks). Never blocks, never throws. A single message is
+   * passed as it is (no array around it: this is every message's path).
    */
-  enqueue(items: readonly Uint8Array[]): EnqueueResult {
+  enqueue(items: Uint8Array | readonly Uint8Array[]): EnqueueResult {
     if (this.state !== 'open' && this.state !== 'connecting') return 'disconnected'
+    const single = items instanceof Uint8Array
+    const count = single ? 1 : items.length
+    const bytes = single ? items.length : items.reduce((n, item) => n + item.length, 0)
     const {maxQueuedMessages, maxQueuedBytes} = this.deps.limits
-    const bytes = items.reduce((n, item) => n + item.length, 0)
-    if (this.queuedMessages + items.length > maxQueuedMessages || this.queuedBytes + bytes > maxQueuedBytes) return 'full'
-    for (const item of items) this.queue.push(item)
+    if (this.queuedMessages + count > maxQueuedMessages || this.queuedBytes + bytes > maxQueuedBytes) return 'full'
+    if (single) this.queue.push(items)
+    else for (const item of items) this.queue.push(item)
     this.queueBytes += bytes
     if (this.state === 'open') this.scheduleFlush()
     return 'queued'

@@ -195,10 +195,10 @@ export class PeerTransport implements Network {
   }
 
   /**
-   * Encode for sending: one item, or the chunks of a snapshot too large for one frame. Counts
+   * Encode for sending: one message's bytes, or the chunks of a snapshot too large for one frame. Counts
    * the drop and returns undefined when the message is invalid or over its size limit.
    */
-  private encode(message: Message, link: OutboundLink): Uint8Array[] | undefined {
+  private encode(message: Message, link: OutboundLink): Uint8Array | Uint8Array[] | undefined {
     if (message.from !== this.self) {
       this.droppedInvalid++
       this.logger.error('dropped message whose from is not this node', {from: message.from, to: message.to})
@@ -207,7 +207,7 @@ export class PeerTransport implements Network {
     const chunkable = message.type === 'snapshot' && this.chunkBytes > 0
     try {
       const bytes = encodeMessage(message, {maxBytes: chunkable ? this.limits.maxSnapshotBytes : this.maxMessageBytes})
-      return bytes.length <= this.maxMessageBytes ? [bytes] : this.chunks(message, bytes)
+      return bytes.length <= this.maxMessageBytes ? bytes : this.chunks(message, bytes)
     } catch (error) {
       if (error instanceof CodecError && error.code === 'PAYLOAD_TOO_LARGE') {
         this.countersFor(message.to).droppedOversize++

@@ -5,6 +5,7 @@
  */
 import {execFile} from 'node:child_process'
 import {LocalCluster, RAFTCTL_BIN} from '../../src/cluster/index.js'
+import {isRaftctlDaemon} from '../commands/cluster-helpers.js'
 
 /** What a finished CLI process left: exit code, stdout and stderr. */
 export interface CliRun {
@@ -29,5 +30,6 @@ export function killClusterDaemons(home: string, names: readonly string[], extra
     const cluster = new LocalCluster(name, home)
     if (cluster.exists()) for (const n of cluster.manifest().nodes) pids.add(cluster.pid(n.id) ?? 0)
   }
-  for (const pid of pids) if (pid > 0) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+  // Only a pid that still is a raftctl daemon: the OS may have given a dead one to another process.
+  for (const pid of pids) if (pid > 0 && isRaftctlDaemon(pid)) try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
 }

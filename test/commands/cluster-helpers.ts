@@ -80,7 +80,8 @@ export function alive(pid: number): boolean {
   }
 }
 
-function isRaftctlDaemon(pid: number): boolean {
+/** True when `pid` still runs a raftctl daemon (its command line has `run`), so a reused pid is never killed. */
+export function isRaftctlDaemon(pid: number): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('run')
   } catch {

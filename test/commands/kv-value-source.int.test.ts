@@ -11,11 +11,10 @@ import assert from 'node:assert/strict'
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {RAFTCTL_BIN as BIN} from '../../src/cluster/index.js'
 import {resetExitCode} from '../helpers.js'
 import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
 
-const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 const CLUSTER = 'kvfile'
 const LIMIT = 64 * 1024
 

@@ -111,7 +111,7 @@ export class TestCluster {
   async runExpectingFailure(args: readonly string[], timeoutMs = 15_000): Promise<{code: number | null; stderr: string}> {
     const argv = [BIN, 'node', 'run', '--secret-file', this.secretFile, '--peer-secret-file', this.peerSecretFile, ...args]
     if (!args.includes('--listen')) argv.push('--listen', '127.0.0.1:0')
-    const child = spawn(process.execPath, argv, {stdio: ['ignore', 'ignore', 'pipe']})
+    const child = spawn(process.execPath, argv, {stdio: ['ignore', 'ignore', 'pipe'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
     let stderr = ''
     child.stderr!.on('data', (d) => { stderr += d })
     const timer = setTimeout(() => {

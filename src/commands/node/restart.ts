@@ -2,7 +2,6 @@
  * `raftctl node restart NODE`: graceful stop, then start.
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
-import {rejoinNote, waitUntilLeaderHears} from '../../cluster/index.js'
 import type {StopOutcome} from '../../cluster/index.js'
 
 /** `raftctl node restart --json`: the pid before (null: it was not running), how it stopped, the new pid. */
@@ -33,6 +32,7 @@ export default class NodeRestart extends ClusterCommand {
       const stopped = await cluster.stopNode(args.node)
       return {previousPid, stopped, pid: await cluster.startNode(args.node)}
     })
+    const {rejoinNote, waitUntilLeaderHears} = await import('../../cluster/membership.js')
     const heard = await waitUntilLeaderHears(cluster, args.node)
     this.log(`Restarted ${args.node}: ${previousPid === null ? 'was not running' : `pid ${previousPid} ${stopped}`}, now pid ${pid}.${rejoinNote(heard)}`)
     return {id: args.node, previousPid, stopped, pid, heard}

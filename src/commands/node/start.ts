@@ -2,7 +2,6 @@
  * `raftctl node start NODE`: start one node's daemon again (it recovers from its data folder).
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
-import {rejoinNote, waitUntilLeaderHears} from '../../cluster/index.js'
 
 /** `node start --json`: the node, its pid, whether this call started it, and whether a leader hears it. */
 export interface NodeStartResult {
@@ -37,6 +36,7 @@ export default class NodeStart extends ClusterCommand {
       const running = cluster.pid(args.node)
       return {pid: await cluster.startNode(args.node), started: running === null}
     })
+    const {rejoinNote, waitUntilLeaderHears} = await import('../../cluster/membership.js')
     const heard = await waitUntilLeaderHears(cluster, args.node)
     this.log(started ? `Started ${args.node} (pid ${pid}).${rejoinNote(heard)}` : `${args.node} is already running (pid ${pid}).`)
     return {id: args.node, pid, started, heard}

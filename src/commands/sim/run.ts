@@ -5,7 +5,7 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base.js'
 import {RaftctlError} from '../../common/errors.js'
-import type {SimStats} from '../../sim/cluster.js'
+import type {SimStats} from '../../sim/types.js'
 
 /** A seed that broke an invariant, and the command that replays it. */
 export interface SimFailure {
