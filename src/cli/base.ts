@@ -5,7 +5,6 @@
  */
 import {Command, Flags, Errors} from '@oclif/core'
 import {RaftctlError, isErrorCode, EXIT_CODES} from '../common/errors.js'
-import {withUnknownOutcome} from '../client/errors.js'
 import {unexpectedArgumentsMessage} from './usage.js'
 
 /** Flags every command that talks to a cluster takes. */
@@ -36,9 +35,8 @@ export abstract class BaseCommand extends Command {
     } else if (this.jsonEnabled()) {
       this.logJson({error: {code, message: err.message, ...(isUnknownOutcome(err) ? {unknown: true} : {})}})
     } else {
-      // A ClientError with an unknown outcome says what may or may not have happened, in the words of the request.
-      const message = isUnknownOutcome(err) ? withUnknownOutcome(err.message, requestOf(err)) : err.message
-      process.stderr.write(`Error [${code}]: ${message}\n`)
+      // A ClientError with an unknown outcome already says what may or may not have happened, in the words of the request.
+      process.stderr.write(`Error [${code}]: ${err.message}\n`)
     }
     process.exitCode = exit
     // Tell oclif the error is handled: exit with the code without printing again.
@@ -63,12 +61,6 @@ export abstract class BaseCommand extends Command {
  * class only sets the exit code; in human mode it prints the usual one-line message on stderr.
  */
 export class ReportedError extends RaftctlError {}
-
-/** The request type an error carries (`transfer`, `member.add`, …), if any. */
-function requestOf(err: unknown): string | undefined {
-  const request = err instanceof RaftctlError ? err.details?.request : undefined
-  return typeof request === 'string' ? request : undefined
-}
 
 /** True when the error says a write may or may not have been applied (a ClientError with `unknown`). */
 export function isUnknownOutcome(err: unknown): boolean {
