@@ -10,7 +10,9 @@
  *   marks) are leaves that the layers outside the pure core may import; the replica driver
  *   imports `common` too (pure: the node defaults of src/common/defaults.ts, no I/O);
  * - cli, bench, dashboard and verify read the admin protocol's types (statuses, events, faults);
- * - commands and cli describe chaos faults and run seeded schedules (`chaos run`, `chaos inspect`).
+ * - commands and cli describe chaos faults and run seeded schedules (`chaos run`, `chaos inspect`);
+ * - `backup` (snapshot files of `raftctl snapshot save`, read back through the KV state machine)
+ *   is read by the daemon (`node run --restore`), the cluster workflows, cli and the commands.
  */
 const {LAYERS, PURE} = require('./.dependency-cruiser.layers.cjs')
 

@@ -14,15 +14,16 @@ const LAYERS = {
   transport: ['replica', 'raft', 'trace', 'common'],
   chaos: ['replica', 'raft', 'common'],
   admin: ['common'],
+  backup: ['kv', 'common'],
   client: ['admin', 'common'],
-  daemon: ['replica', 'storage', 'transport', 'chaos', 'admin', 'kv', 'raft', 'trace', 'common'],
+  daemon: ['replica', 'storage', 'transport', 'chaos', 'admin', 'kv', 'raft', 'trace', 'common', 'backup'],
   sim: ['replica', 'storage', 'chaos', 'kv', 'raft', 'common'],
-  cluster: ['client', 'admin', 'common'],
+  cluster: ['client', 'admin', 'common', 'backup'],
   verify: ['client', 'cluster', 'chaos', 'admin', 'common'],
   bench: ['client', 'cluster', 'admin', 'trace', 'common'],
   dashboard: ['client', 'cluster', 'admin', 'common'],
-  cli: ['client', 'cluster', 'chaos', 'admin', 'common'],
-  commands: ['cli', 'client', 'cluster', 'verify', 'bench', 'dashboard', 'sim', 'daemon', 'chaos', 'common'],
+  cli: ['client', 'cluster', 'chaos', 'admin', 'common', 'backup'],
+  commands: ['cli', 'client', 'cluster', 'verify', 'bench', 'dashboard', 'sim', 'daemon', 'chaos', 'common', 'backup'],
 }
 
 /** Layers that import nothing at all outside themselves: no node:*, no package, no other folder. */

@@ -53,6 +53,12 @@ export const MAX_RANGE_LIMIT = 10_000
 export const MAX_RANGE_RESPONSE_BYTES = KiB * KiB
 
 /**
+ * Bytes of KV snapshot one `snapshot.chunk` answer carries at most (fixed, 256 KiB): base64
+ * makes it about 342 KiB of JSON, well inside the default frame limit.
+ */
+export const SNAPSHOT_CHUNK_BYTES = 256 * KiB
+
+/**
  * Defaults filled in and every limit checked: each must be a positive safe integer.
  * Throws a RangeError naming the first bad option (a programming error, not untrusted input).
  */

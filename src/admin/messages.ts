@@ -372,6 +372,47 @@ export interface NodeStatus {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Snapshot streams (route /admin): `raftctl snapshot save` reads a node's state in chunks.
+
+/**
+ * Result of `snapshot.begin`: the node took (or reused) a durable local snapshot at its applied
+ * index and holds it for reading with `snapshot.chunk` until `snapshot.end` or an idle timeout.
+ */
+export interface SnapshotBeginResult {
+  /** The stream's id, for `snapshot.chunk` and `snapshot.end`. */
+  readonly stream: string
+  readonly node: NodeId
+  /** The node's cluster id (null: unknown). */
+  readonly clusterId: string | null
+  /** The log index the state reflects, and the term of its entry. */
+  readonly index: number
+  readonly term: number
+  /** The configuration as of `index`, with the addresses this node knows. */
+  readonly members: Members
+  /** Length of the KV snapshot (bytes), read in chunks of at most `chunkBytes`. */
+  readonly bytes: number
+  readonly chunkBytes: number
+  /** raftctl version of the node. */
+  readonly version: string
+}
+
+/** `snapshot.chunk`: the bytes of stream `stream` from `offset` (0 ≤ offset < bytes). */
+export interface SnapshotChunkParams {
+  readonly stream: string
+  readonly offset: number
+}
+
+/** Result of `snapshot.chunk`: at most `chunkBytes` bytes from the offset, base64. */
+export interface SnapshotChunkResult {
+  readonly data: string
+}
+
+/** `snapshot.end`: release a stream (unknown or expired streams are not an error). */
+export interface SnapshotEndParams {
+  readonly stream: string
+}
+
+// ---------------------------------------------------------------------------------------------
 // Events (pushed after `subscribe`)
 
 /** Why an election started or a role changed (as `Cause` in src/raft/ready.ts). */
@@ -448,6 +489,9 @@ export interface RequestParamsMap {
   'chaos.add': ChaosAddParams
   'chaos.heal': ChaosHealParams
   'chaos.list': NoParams
+  'snapshot.begin': NoParams
+  'snapshot.chunk': SnapshotChunkParams
+  'snapshot.end': SnapshotEndParams
 }
 
 /** Result of every request type. */
@@ -474,6 +518,9 @@ export interface ResultMap {
   'chaos.add': ChaosAddResult
   'chaos.heal': ChaosHealResult
   'chaos.list': ChaosListResult
+  'snapshot.begin': SnapshotBeginResult
+  'snapshot.chunk': SnapshotChunkResult
+  'snapshot.end': EmptyResult
 }
 
 /** Name of a request type. */

@@ -4,7 +4,7 @@
  * `parseRequest` and `parseResponse` (protocol.ts) are driven entirely by this table, so a new
  * type (e.g. `chaos.partition`) is one entry here plus its types in messages.ts.
  */
-import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT} from './limits.js'
+import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT, SNAPSHOT_CHUNK_BYTES} from './limits.js'
 import type {
   AdminEvent, Cause, FaultKind, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
 } from './messages.js'
@@ -157,6 +157,9 @@ export const faultSpecSchema: Schema<FaultSpec> = tagged<FaultSpec>('kind', {
 export const FAULT_KIND_NAMES: readonly FaultKind[] = Object.freeze(['partition', 'drop', 'delay', 'duplicate', 'reorder', 'disk'])
 
 const faultId = text({nonEmpty: true, maxBytes: 64})
+const streamId = text({nonEmpty: true, maxBytes: 64})
+/** Base64 of at most SNAPSHOT_CHUNK_BYTES bytes. */
+const base64Chunk = text({maxBytes: 4 * Math.ceil(SNAPSHOT_CHUNK_BYTES / 3)})
 const faultInfo = openObject({id: text(), kind: text()})
 
 // ---------------------------------------------------------------------------------------------
@@ -207,6 +210,15 @@ export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Obje
   },
   'chaos.heal': {routes: admin, effect: 'write', params: params({faultId: optional(faultId), kind: optional(oneOf(FAULT_KIND_NAMES))}), result: object({removed: integer(0)})},
   'chaos.list': {routes: admin, effect: 'read', params: noParams, result: object({faults: list(faultInfo, MAX_LIST_ITEMS)})},
+  'snapshot.begin': {
+    routes: admin, effect: 'read', params: noParams,
+    result: object({
+      stream: streamId, node: nodeId, clusterId: nullable(text()), index: safeIndex, term, members, bytes: safeIndex,
+      chunkBytes: integer(1, SNAPSHOT_CHUNK_BYTES), version: text(),
+    }),
+  },
+  'snapshot.chunk': {routes: admin, effect: 'read', params: params({stream: streamId, offset: safeIndex}), result: object({data: base64Chunk})},
+  'snapshot.end': {routes: admin, effect: 'read', params: params({stream: streamId}), result: emptyResult},
 })
 
 /** The spec of `type`, or undefined for an unknown (untrusted) type name. */

@@ -149,8 +149,10 @@ export class LocalCluster {
    * start with `--initial-cluster` (recorded in the manifest), also when a start that created
    * the cluster stopped half-way: a founder started without it would never join. Run it inside
    * {@link exclusive}: two concurrent starts would both create, and spawn every node twice.
+   * `restoreFrom`: a snapshot file every node started now lays out its data from first
+   * (`node run --restore`, src/cluster/snapshot.ts).
    */
-  async start(nodes: number, options: Partial<ClusterOptions> = {}): Promise<{created: boolean; started: string[]}> {
+  async start(nodes: number, options: Partial<ClusterOptions> = {}, restoreFrom?: string): Promise<{created: boolean; started: string[]}> {
     let created = false
     if (!this.exists()) {
       if (!Number.isInteger(nodes) || nodes < 1 || nodes > 15) throw new RaftctlError('BAD_USAGE', '--nodes must be between 1 and 15')
@@ -169,17 +171,17 @@ export class LocalCluster {
     const started: string[] = []
     for (const node of activeNodes(m)) {
       if (this.pid(node.id) !== null) continue
-      await this.spawn(m, node)
+      await this.spawn(m, node, restoreFrom === undefined ? [] : ['--restore', restoreFrom])
       started.push(node.id)
     }
     return {created, started}
   }
 
   /** Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its data is not blank). */
-  private async spawn(m: Manifest, node: NodeEntry): Promise<number> {
+  private async spawn(m: Manifest, node: NodeEntry, extraArgs: readonly string[] = []): Promise<number> {
     const initialCluster = m.founders?.includes(node.id) ? m.founders : []
     this.maybeCreatePeerSecret(m)
-    const child = spawnDaemon(this.paths, m, node, initialCluster)
+    const child = spawnDaemon(this.paths, m, node, initialCluster, extraArgs)
     return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
   }
 

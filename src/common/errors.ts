@@ -26,6 +26,10 @@ export const EXIT_CODES = {
   NODE_RUNNING: 1,
   IDENTITY_MISMATCH: 1,
   CLUSTER_MISMATCH: 1,
+  SNAPSHOT_CORRUPT: 1,
+  SNAPSHOT_TRUNCATED: 1,
+  CLUSTER_RUNNING: 1,
+  DATA_EXISTS: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,
@@ -35,6 +39,8 @@ export const EXIT_CODES = {
   UNSUPPORTED_VERSION: 2,
   NEEDS_CONFIRMATION: 2,
   INVALID_UTF8: 2,
+  NOT_A_SNAPSHOT: 2,
+  UNSUPPORTED_SNAPSHOT_VERSION: 2,
   // 3: unavailable or timed out: the outcome is unknown
   NO_QUORUM: 3,
   NO_LEADER: 3,

@@ -65,6 +65,10 @@ export interface DaemonConfig {
   readonly unsafeFollowerReads: boolean
   /** Serve /metrics without the secret. Default false. */
   readonly publicMetrics: boolean
+  /** `--restore`: lay out the data folder from this snapshot file before starting (src/daemon/restore.ts). */
+  readonly restore?: string
+  /** `--force-restore`: with `restore`, replace data the folder already holds. */
+  readonly forceRestore?: boolean
 }
 
 /**

@@ -35,6 +35,8 @@ export interface NodeRunFlags {
   readonly 'public-metrics': boolean
   readonly 'unsafe-no-fsync': boolean
   readonly 'unsafe-follower-reads': boolean
+  readonly restore?: string
+  readonly 'force-restore'?: boolean
 }
 
 /** Merge the config file (if any) under the flags, validate, read the secret. */
@@ -76,6 +78,8 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     unsafeNoFsync: pick('unsafe-no-fsync') ?? DAEMON_DEFAULTS.unsafeNoFsync,
     unsafeFollowerReads: pick('unsafe-follower-reads') ?? DAEMON_DEFAULTS.unsafeFollowerReads,
     publicMetrics: pick('public-metrics') ?? DAEMON_DEFAULTS.publicMetrics,
+    restore: pick('restore') ? resolve(pick('restore')!) : undefined,
+    forceRestore: pick('force-restore') === true,
   })
 }
 

@@ -28,6 +28,7 @@ import {DaemonServer} from './server.js'
 import {Services} from './services.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
+import {restoreDataDir} from './restore.js'
 import type {DataIdentity} from '../storage/identity.js'
 
 export {VERSION} from './services.js'
@@ -152,6 +153,7 @@ export class Node {
    * port, serve, start ticking. Throws RaftctlError / StorageError on failure.
    */
   static async start(config: DaemonConfig, logger: Logger): Promise<Node> {
+    if (config.restore !== undefined) restoreDataDir({...config, restore: config.restore}, join(config.dataDir, STORAGE_SUBDIR), logger)
     const identity = checkIdentity(config, join(config.dataDir, STORAGE_SUBDIR), logger)
     const node = new Node(config, logger, identity)
     await node.listen()

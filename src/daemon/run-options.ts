@@ -52,6 +52,8 @@ export const NODE_RUN_OPTIONS = {
   'public-metrics': {kind: 'boolean', default: false},
   'unsafe-no-fsync': {kind: 'boolean', default: false},
   'unsafe-follower-reads': {kind: 'boolean', default: false},
+  restore: {kind: 'string', requires: ['cluster-id', 'initial-cluster']},
+  'force-restore': {kind: 'boolean', default: false, requires: ['restore']},
 } as const satisfies Record<string, RunOption>
 
 /** Name of a `node run` option. */

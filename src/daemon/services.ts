@@ -11,7 +11,7 @@
 import {encodeCommand, type KeyRange, type KvOkResult, type KvResult, type KvStateMachine, type KvWriteCommand} from '../kv/index.js'
 import type {ErrorCode} from '../common/errors.js'
 import {RaftctlError} from '../common/errors.js'
-import {MAX_RANGE_LIMIT, MAX_RANGE_RESPONSE_BYTES, type LeaderHint, type NodeStatus, type RequestOf, type RequestType, type ResultMap} from '../admin/protocol.js'
+import {MAX_RANGE_LIMIT, MAX_RANGE_RESPONSE_BYTES, SNAPSHOT_CHUNK_BYTES, type LeaderHint, type NodeStatus, type RequestOf, type RequestType, type ResultMap} from '../admin/protocol.js'
 import type {ProposalOutcome, Replica} from '../replica/replica.js'
 import type {ConfChange, NodeId} from '../raft/types.js'
 import {ChaosError, type FaultRegistry} from '../chaos/registry.js'
@@ -19,6 +19,7 @@ import {normalizeAddress, type DaemonConfig} from './config.js'
 import type {DaemonMetrics} from './metrics.js'
 import type {AddressBook} from './address-book.js'
 import {AbortedWait, type ReplicaLoop} from './loop.js'
+import {SnapshotStreams} from './snapshot-streams.js'
 
 /** raftctl version reported by status. */
 export const VERSION = '0.1.0'
@@ -59,6 +60,8 @@ export interface ServiceParts {
 /** The services of one node. */
 export class Services {
   private readonly startedAt = Date.now()
+  /** The snapshots held for `snapshot.chunk` readers. */
+  readonly snapshotStreams = new SnapshotStreams()
 
   constructor(readonly parts: ServiceParts) {}
 
@@ -183,6 +186,10 @@ export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   'chaos.add': promised(async (s, req) => ({fault: chaos(() => s.parts.chaos.add(req.fault, {forMs: req.forMs, id: req.faultId}))})),
   'chaos.heal': promised(async (s, req) => ({removed: s.parts.chaos.heal({id: req.faultId, kind: req.kind})})),
   'chaos.list': promised(async (s) => ({faults: s.parts.chaos.list()})),
+  // Snapshot streams (raftctl snapshot save).
+  'snapshot.begin': promised(beginSnapshotStream),
+  'snapshot.chunk': promised(async (s, req) => ({data: s.snapshotStreams.chunk(req.stream, req.offset)})),
+  'snapshot.end': promised(async (s, req) => (s.snapshotStreams.close(req.stream), {})),
 }
 
 /** A service written as a promise (reads and admin requests): its value or error, answered once. */
@@ -418,4 +425,25 @@ async function stepDown(s: Services): Promise<ResultMap['stepdown']> {
   if (!r.ok) throw notOk(s, r.code, r.message)
   s.parts.loop.schedule()
   return {term: s.parts.replica.status().term}
+}
+
+// ------------------------------------------------------------------ snapshot streams
+
+/**
+ * Take a durable local snapshot at the applied index (as the `snapshot` request; in the
+ * background, no answer timeout: a large state takes what the disk takes), and open a stream
+ * over the snapshot the core then holds.
+ */
+async function beginSnapshotStream(s: Services): Promise<ResultMap['snapshot.begin']> {
+  const {replica, addresses} = s.parts
+  await new Promise<number>((resolve, reject) => replica.snapshotWhenIdle((index) => {
+    if (index === null) reject(new ServiceError('SHUTTING_DOWN', 'the node stopped before the snapshot was taken'))
+    else resolve(index)
+  }))
+  const {meta, data} = replica.latestSnapshot()
+  if (meta.index === 0) throw new ServiceError('UNAVAILABLE', `${s.parts.id} has applied nothing yet: there is no state to save`)
+  return {
+    stream: s.snapshotStreams.open(data), node: s.parts.id, clusterId: s.parts.clusterId ?? null, index: meta.index, term: meta.term,
+    members: addresses.members(meta.conf), bytes: data.length, chunkBytes: SNAPSHOT_CHUNK_BYTES, version: VERSION,
+  }
 }

@@ -591,6 +591,11 @@ export class Replica<R = ApplyResult> {
     return index
   }
 
+  /** The latest snapshot the core holds (local or installed; index 0 and empty data before the first): its data are never modified. */
+  latestSnapshot(): Snapshot {
+    return this.core.latestSnapshot()
+  }
+
   /** Membership as of `index` (<= applied). */
   private confAt(index: number): ConfState {
     return this.core.confAt(index)

@@ -38,6 +38,9 @@ const EXAMPLE_PARAMS: {[T in RequestType]: RequestParamsMap[T]} = {
   'chaos.add': {fault: {kind: 'partition', groups: [['n1', 'n2'], ['n3']], oneWay: true}, forMs: 10_000, faultId: 'partition-1'},
   'chaos.heal': {faultId: 'partition-1', kind: 'partition'},
   'chaos.list': {},
+  'snapshot.begin': {},
+  'snapshot.chunk': {stream: 's1', offset: 262144},
+  'snapshot.end': {stream: 's1'},
 }
 
 const STATUS: NodeStatus = {
@@ -75,6 +78,9 @@ const EXAMPLE_RESULTS: {[T in RequestType]: ResultMap[T]} = {
   'chaos.add': {fault: {id: 'f1', kind: 'drop', rate: 0.5, remainingMs: null, hits: 0}},
   'chaos.heal': {removed: 2},
   'chaos.list': {faults: [{id: 'f1', kind: 'delay', ms: 100, jitter: 50, remainingMs: 900, hits: 12}]},
+  'snapshot.begin': {stream: 's1', node: 'n1', clusterId: 'c0ffee', index: 10, term: 2, members: MEMBERS, bytes: 300_000, chunkBytes: 262_144, version: '0.1.0'},
+  'snapshot.chunk': {data: 'UktWUw=='},
+  'snapshot.end': {},
 }
 
 const EVENTS: AdminEvent[] = [

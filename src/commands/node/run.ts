@@ -14,7 +14,9 @@ export default class NodeRun extends BaseCommand {
 gracefully (exit 0). A new cluster's founders all pass the same --initial-cluster; a node that
 joins an existing cluster passes none and is added with "raftctl member add". Every node of one
 cluster gets the same --cluster-id; the daemon records it (and --id) in the data dir and refuses
-to start on a folder of another node or another cluster (IDENTITY_MISMATCH).`
+to start on a folder of another node or another cluster (IDENTITY_MISMATCH). --restore FILE first
+lays out the data dir from a snapshot file (docs/operations.md): give every node of the restored
+cluster the same file, the same NEW --cluster-id and the same --initial-cluster.`
 
   static override examples = [
     {
@@ -56,6 +58,8 @@ to start on a folder of another node or another cluster (IDENTITY_MISMATCH).`
     'public-metrics': Flags.boolean({description: 'serve /metrics without the secret', default: false}),
     'unsafe-no-fsync': Flags.boolean({description: 'UNSAFE: never fsync; acknowledged writes can be lost on a crash', default: false}),
     'unsafe-follower-reads': Flags.boolean({description: 'UNSAFE: followers serve linearizable reads locally without ReadIndex (stale reads)', default: false}),
+    restore: Flags.string({description: 'lay out the data dir from this "raftctl snapshot save" file first, as a node of the NEW cluster --cluster-id with the voters of --initial-cluster (ignored once the folder holds this node\'s data of that cluster)', dependsOn: ['cluster-id', 'initial-cluster']}),
+    'force-restore': Flags.boolean({description: 'with --restore: delete the data the data dir holds and restore', default: false, dependsOn: ['restore']}),
   }
 
   async run(): Promise<void> {
