@@ -122,3 +122,33 @@ test('the replica hides its core: callers use its verbs', () => {
     cleanup()
   }
 })
+
+test('snapshot.begin/chunk/end: the chunks concatenate to the state machine\'s snapshot at the index begin names, whatever is written meanwhile', async () => {
+  const {services, replica, cleanup} = compose()
+  try {
+    assert.equal(replica.campaign().ok, true)
+    replica.process()
+    // Values of 60 KB: the state spans several 256 KiB chunks.
+    for (let i = 0; i < 20; i++) await ask(services, request('put', {key: `k${i}`, value: String(i % 10).repeat(60_000), session: {clientId: 'c1', seq: i + 1}}))
+    const begin = await ask(services, request('snapshot.begin', {}))
+    const expected = Buffer.from(services.parts.kv.snapshot())
+    assert.equal(begin.index, replica.applied)
+    assert.equal(begin.bytes, expected.length)
+    assert.ok(begin.bytes > 3 * begin.chunkBytes, `${begin.bytes} bytes in chunks of ${begin.chunkBytes}`)
+    assert.deepEqual(begin.members.voters.map((m) => m.id), ['n1'])
+    await ask(services, request('put', {key: 'k0', value: 'written after the begin'}))
+    const chunks: Buffer[] = []
+    for (let offset = 0; offset < begin.bytes;) {
+      const chunk = Buffer.from((await ask(services, request('snapshot.chunk', {stream: begin.stream, offset}))).data, 'base64')
+      assert.ok(chunk.length > 0 && chunk.length <= begin.chunkBytes)
+      chunks.push(chunk)
+      offset += chunk.length
+    }
+    assert.deepEqual(Buffer.concat(chunks), expected)
+    await assert.rejects(ask(services, request('snapshot.chunk', {stream: begin.stream, offset: begin.bytes})), (err: ServiceError) => err.code === 'BAD_REQUEST')
+    assert.deepEqual(await ask(services, request('snapshot.end', {stream: begin.stream})), {})
+    await assert.rejects(ask(services, request('snapshot.chunk', {stream: begin.stream, offset: 0})), (err: ServiceError) => err.code === 'NOT_FOUND')
+  } finally {
+    cleanup()
+  }
+})
