@@ -35,9 +35,10 @@ let nextCaptureId = 1
  * key changes. Read it once with {@link read} (in pieces, interleaved with writes), then
  * {@link release} it.
  *
- * How: keys are read from the live map; a key written after the capture is skipped there and
- * read from `before` (its value at the capture) at the end, unless the live pass had already
- * read it (its slot is stamped with this capture's id when read).
+ * How: keys are read from the live map; a key written after the capture is read from `before`
+ * (its value at the capture) where the live pass meets it (an overwrite keeps a key's place in
+ * the map), or at the end when it was deleted meanwhile, unless the live pass had already read
+ * it (its slot is stamped with this capture's id when read).
  */
 export class KvStoreCapture {
   readonly id = nextCaptureId++
@@ -69,15 +70,22 @@ export class KvStoreCapture {
   /**
    * Hand the next keys of the store as it was at the capture to `emit`, until `emit` returns
    * false (after that key) or every key was handed; returns true when every key was. Each key
-   * exactly once: the unchanged keys in the store's order, then the changed ones. May be called
-   * again and again with writes to the store in between.
+   * exactly once, in the store's order at the capture (so the pieces equal `snapshot()` of the
+   * captured state byte for byte), except the keys deleted since the capture before they were
+   * read, which come last. May be called again and again with writes to the store in between.
    */
   read(emit: (key: string, value: string, modIndex: number) => boolean): boolean {
     for (let r = this.live?.next(); r !== undefined && !r.done; r = this.live!.next()) {
       const [key, slot] = r.value
-      if (this.before.has(key)) continue
-      slot.captured = this.id
-      if (!emit(key, slot.value, slot.modIndex)) return false
+      const old = this.before.get(key)
+      if (old === undefined) {
+        slot.captured = this.id
+        if (!emit(key, slot.value, slot.modIndex)) return false
+      } else if (old !== null && !old.emitted) {
+        // Overwritten since the capture but still in its place: its old value, in that place.
+        this.before.set(key, {...old, emitted: true})
+        if (!emit(key, old.value, old.modIndex)) return false
+      }
     }
     this.live = null
     this.changed ??= this.before.entries()

@@ -75,6 +75,16 @@ describe('KvStateMachine.capture', () => {
     assert.equal(decodeSnapshot(after, sm.limits).store.size, 1)
   })
 
+  it('keys overwritten during the capture keep their place: the pieces equal snapshot() of the captured state byte for byte', () => {
+    const overwrite = fc.record({op: fc.constant('put' as const), key: fc.integer({min: 0, max: 39}).map((i) => `k${i}`), value: fc.string({maxLength: 8})})
+    fc.assert(fc.property(fc.array(overwrite, {maxLength: 40}), fc.integer({min: 16, max: 200}), (during, pieceBytes) => {
+      const sm = new KvStateMachine()
+      for (let i = 0; i < 40; i++) run(sm, i + 1, {op: 'put', key: `k${(i * 7) % 40}`, value: `${i}`})
+      const expected = sm.snapshot()
+      assert.deepEqual(drainWhileApplying(sm, sm.capture(pieceBytes), during), expected)
+    }), {numRuns: 200})
+  })
+
   it('one capture at a time: a second throws until the first is exhausted or returned', () => {
     const sm = new KvStateMachine()
     run(sm, 1, {op: 'put', key: 'a', value: '1'})
