@@ -133,7 +133,8 @@ export interface RestoreOutcome {
  * founders each laying out its data from the file (`node run --restore`), started. Run it inside
  * {@link LocalCluster.exclusive}. Refuses, changing nothing: a bad file (its code), an existing
  * cluster of that name with a running node (CLUSTER_RUNNING, even with `force`), or without
- * `force` (CLUSTER_EXISTS).
+ * `force` (CLUSTER_EXISTS). When a node fails to start (SPAWN_FAILED with its reason), the new
+ * cluster is destroyed again.
  */
 export async function restoreSnapshot(cluster: LocalCluster, file: string, options: RestoreSnapshotOptions): Promise<RestoreOutcome> {
   const path = resolve(file)
@@ -149,6 +150,14 @@ export async function restoreSnapshot(cluster: LocalCluster, file: string, optio
     }
     removeClusterFiles(cluster.paths)
   }
-  const {started} = await cluster.start(options.nodes, {}, path)
+  let started: string[]
+  try {
+    started = (await cluster.start(options.nodes, {}, path)).started
+  } catch (err) {
+    // A node that could not lay out its data or start (its reason is in the error): the cluster
+    // is new and holds nothing else, so remove it rather than leave it half-started.
+    await cluster.destroy().catch(() => undefined)
+    throw err
+  }
   return {from, clusterId: cluster.clusterId()!, nodes: started, replaced}
 }
