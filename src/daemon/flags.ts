@@ -79,8 +79,14 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     unsafeFollowerReads: pick('unsafe-follower-reads') ?? DAEMON_DEFAULTS.unsafeFollowerReads,
     publicMetrics: pick('public-metrics') ?? DAEMON_DEFAULTS.publicMetrics,
     restore: pick('restore') ? resolve(pick('restore')!) : undefined,
-    forceRestore: pick('force-restore') === true,
+    forceRestore: restoreFlag(pick('restore'), pick('force-restore')),
   })
+}
+
+/** `--force-restore`, refused without `--restore` (BAD_USAGE). */
+function restoreFlag(restore: string | undefined, force: boolean | undefined): boolean {
+  if (force === true && !restore) throw new RaftctlError('BAD_USAGE', '--force-restore needs --restore FILE')
+  return force === true
 }
 
 /** `HOST:PORT` or `[IPv6]:PORT`. */

@@ -53,7 +53,7 @@ export const NODE_RUN_OPTIONS = {
   'unsafe-no-fsync': {kind: 'boolean', default: false},
   'unsafe-follower-reads': {kind: 'boolean', default: false},
   restore: {kind: 'string', requires: ['cluster-id', 'initial-cluster']},
-  'force-restore': {kind: 'boolean', default: false, requires: ['restore']},
+  'force-restore': {kind: 'boolean', requires: ['restore']},
 } as const satisfies Record<string, RunOption>
 
 /** Name of a `node run` option. */

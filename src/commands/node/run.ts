@@ -59,7 +59,8 @@ cluster the same file, the same NEW --cluster-id and the same --initial-cluster.
     'unsafe-no-fsync': Flags.boolean({description: 'UNSAFE: never fsync; acknowledged writes can be lost on a crash', default: false}),
     'unsafe-follower-reads': Flags.boolean({description: 'UNSAFE: followers serve linearizable reads locally without ReadIndex (stale reads)', default: false}),
     restore: Flags.string({description: 'lay out the data dir from this "raftctl snapshot save" file first, as a node of the NEW cluster --cluster-id with the voters of --initial-cluster (ignored once the folder holds this node\'s data of that cluster)', dependsOn: ['cluster-id', 'initial-cluster']}),
-    'force-restore': Flags.boolean({description: 'with --restore: delete the data the data dir holds and restore', default: false, dependsOn: ['restore']}),
+    // No default: oclif counts a default as given, and would then demand --restore of every run.
+    'force-restore': Flags.boolean({description: 'with --restore: delete the data the data dir holds and restore (refused without --restore)'}),
   }
 
   async run(): Promise<void> {
