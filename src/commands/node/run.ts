@@ -14,9 +14,9 @@ export default class NodeRun extends BaseCommand {
 gracefully (exit 0). A new cluster's founders all pass the same --initial-cluster; a node that
 joins an existing cluster passes none and is added with "raftctl member add". Every node of one
 cluster gets the same --cluster-id; the daemon records it (and --id) in the data dir and refuses
-to start on a folder of another node or another cluster (IDENTITY_MISMATCH). --restore FILE first
-lays out the data dir from a snapshot file (docs/operations.md): give every node of the restored
-cluster the same file, the same NEW --cluster-id and the same --initial-cluster.`
+to start on a folder of another node or another cluster (IDENTITY_MISMATCH).
+
+--restore FILE first lays out the data dir from a "raftctl snapshot save" file, as one node of a new cluster (docs/operations.md): give every node of the restored cluster the same file, the same NEW --cluster-id and the same --initial-cluster.`
 
   static override examples = [
     {
@@ -26,6 +26,10 @@ cluster the same file, the same NEW --cluster-id and the same --initial-cluster.
     {
       description: 'A node on another host, with TLS',
       command: '<%= config.bin %> <%= command.id %> --id n4 --listen 0.0.0.0:7001 --advertise wss://10.0.0.4:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --peers n1=wss://10.0.0.1:7001 --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem',
+    },
+    {
+      description: 'One of three nodes of a new cluster restored from a backup (the same file, --cluster-id and --initial-cluster on each)',
+      command: '<%= config.bin %> <%= command.id %> --id h1 --listen 0.0.0.0:7001 --advertise ws://10.0.0.1:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --peers h2=10.0.0.2:7001,h3=10.0.0.3:7001 --initial-cluster h1,h2,h3 --cluster-id 5c1e0a77d2b94f31 --restore /backups/prod.snap',
     },
   ]
 
