@@ -148,11 +148,12 @@ export class Invariants {
 
   /**
    * A crash took `node` back to the durable term `durableTerm`: forget the log-matching records
-   * it alone made of entries of later terms. Such an entry was never durable (its term was not)
-   * and nobody else saw it (the core sends nothing of a term before the term is durable), so it
-   * never existed for the cluster; the node may win that term again and write another entry there.
-   * Only a single voter can lead a term it has not persisted (it elects itself in one step): a
-   * recovered cluster before it grows back.
+   * it alone made of entries of later terms. Nobody else saw such an entry (the core sends
+   * nothing of a term before the term is durable), so it never existed for the cluster, and the
+   * node may win that term again and write other entries there. Only a single voter can lead a
+   * term it has not persisted (it elects itself in one step: a recovered cluster before it grows
+   * back), and the simulated torn write may keep some of that term's entries without the hard
+   * state (FileStorage drops such a batch whole).
    */
   forgetUnpersistedTerms(node: NodeId, durableTerm: number): void {
     for (const [key, record] of [...this.entries]) if (record.node === node && record.term > durableTerm) this.entries.delete(key)
