@@ -54,8 +54,11 @@ export interface LossReport {
   readonly committedNow: {readonly from: number; readonly to: number} | null
   /** Entries some survivor knew committed that the chosen one does not hold: lost for sure. */
   readonly committedLost: {readonly from: number; readonly to: number; readonly knownBy: string} | null
-  /** Survivors whose log may hold entries the chosen one lacks (a later last term or index): those entries are lost. */
-  readonly aheadOfChosen: readonly {readonly id: string; readonly lastIndex: number; readonly lastTerm: number}[]
+  /**
+   * Survivors whose log may hold entries the chosen one lacks (a later last term or a longer log,
+   * or a higher commit index known): those entries are lost.
+   */
+  readonly aheadOfChosen: readonly {readonly id: string; readonly lastIndex: number; readonly lastTerm: number; readonly commitIndex: number}[]
   /** Members without usable data: whatever only they held after the survivor's last index is lost, acknowledged writes included. */
   readonly lostMembers: readonly string[]
 }
@@ -158,8 +161,8 @@ function lossReport(chosen: SurvivorRow, usable: readonly SurvivorRow[]): LossRe
   return {
     committedNow: c.lastIndex > c.commitIndex ? {from: c.commitIndex + 1, to: c.lastIndex} : null,
     committedLost: knownCommit > c.lastIndex ? {from: c.lastIndex + 1, to: knownCommit, knownBy: knower.id} : null,
-    aheadOfChosen: usable.filter((s) => s.id !== chosen.id && moreUpToDate(s, chosen) < 0)
-      .map((s) => ({id: s.id, lastIndex: s.position!.lastIndex, lastTerm: s.position!.lastTerm})),
+    aheadOfChosen: usable.filter((s) => s.id !== chosen.id && (moreUpToDate(s, chosen) < 0 || s.position!.commitIndex > c.commitIndex))
+      .map((s) => ({id: s.id, lastIndex: s.position!.lastIndex, lastTerm: s.position!.lastTerm, commitIndex: s.position!.commitIndex})),
     lostMembers: [...members].filter((id) => !usable.some((s) => s.id === id)),
   }
 }
@@ -176,7 +179,10 @@ export function lossLines(plan: RecoverPlan): string[] {
   const lines = [`${plan.chosen} holds entries up to index ${c.lastIndex} (term ${c.lastTerm}); they are all kept.`]
   if (loss.committedNow) lines.push(`Entries ${loss.committedNow.from}..${loss.committedNow.to} were written on ${plan.chosen} but not known committed: they become committed.`)
   if (loss.committedLost) lines.push(`LOST: entries ${loss.committedLost.from}..${loss.committedLost.to}, which ${loss.committedLost.knownBy} knew committed (acknowledged writes among them).`)
-  for (const a of loss.aheadOfChosen) lines.push(`LOST: whatever ${a.id} holds that ${plan.chosen} lacks (${a.id}'s log reaches index ${a.lastIndex}, term ${a.lastTerm}; recover --from ${plan.mostUpToDate} keeps more).`)
+  for (const a of loss.aheadOfChosen) {
+    const hint = a.id === plan.mostUpToDate ? `; recover --from ${a.id} keeps more` : ''
+    lines.push(`LOST: whatever ${a.id} holds that ${plan.chosen} lacks (${a.id}'s log reaches index ${a.lastIndex}, term ${a.lastTerm}, known committed up to ${a.commitIndex}${hint}).`)
+  }
   if (loss.lostMembers.length > 0) lines.push(`LOST: any write that only ${loss.lostMembers.join(', ')} held (no usable data) past index ${c.lastIndex}, acknowledged ones included.`)
   return lines
 }
