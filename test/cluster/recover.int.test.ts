@@ -4,13 +4,17 @@
  * id; `node add` grows it back to three; every write the survivor held is readable, new writes
  * commit, and `verify --duration 20s` on the recovered cluster is valid. Bad input: recover with
  * a quorum present (running, or stopped with intact data), an unknown node, a node without
- * data, no TTY without --yes: refused with stable codes, nothing changed.
+ * data, no TTY without --yes: refused with stable codes, nothing changed. Fencing: a lost node's
+ * folder that comes back cannot rejoin (refused at the handshake with the old id, refused to
+ * start with the new one).
  * Real daemons: run `npm run build` first.
  */
 import assert from 'node:assert/strict'
-import {readFileSync, rmSync} from 'node:fs'
+import {execFile, spawn} from 'node:child_process'
+import {cpSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, test} from 'node:test'
-import {LocalCluster} from '../../src/cluster/index.js'
+import {DAEMON_ENTRY, LocalCluster} from '../../src/cluster/index.js'
 import {readIdentity} from '../../src/storage/identity.js'
 import {tempDir} from '../helpers.js'
 import {killClusterDaemons, runCli, type CliRun} from './cli-process.js'
@@ -22,7 +26,7 @@ const home = tempDir('raftctl-recover-')
 const WRITES = 40
 
 after(async () => {
-  killClusterDaemons(home, ['r', 'q'])
+  killClusterDaemons(home, ['r', 'q'], started)
   rmSync(home, {recursive: true, force: true})
 })
 
@@ -32,6 +36,25 @@ function json<T>(run: CliRun): T {
   } catch {
     throw new Error(`not one JSON document (exit ${run.exit}):\n${run.stdout}\n${run.stderr}`)
   }
+}
+
+/** Pids of daemons this file started by hand (killed in `after`). */
+const started: number[] = []
+
+/** Until `check` holds (generous deadline: only bounds a hang). */
+async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
+  const end = Date.now() + 30_000
+  while (Date.now() < end) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${what}: not within 30 s`)
+}
+
+/** `node run` on the folder of a lost node, as it was before the disaster. */
+function oldNodeArgs(cluster: LocalCluster, id: string, dataDir: string, clusterId: string, peers: string): string[] {
+  return [DAEMON_ENTRY, 'node', 'run', '--id', id, '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--secret-file', cluster.paths.secret,
+    '--peer-secret-file', cluster.paths.peerSecret, '--cluster-id', clusterId, '--peers', peers, '--tick', '5ms']
 }
 
 /** Until every node of `cluster` has applied `index` (generous deadline: only bounds a hang). */
@@ -63,8 +86,10 @@ test('kill two of three and delete their data, recover --from the survivor, grow
   // The survivor: a follower (the harder case: it never led the lost cluster's last term).
   const survivor = ['n1', 'n2', 'n3'].find((n) => n !== leader)!
   const dead = ['n1', 'n2', 'n3'].filter((n) => n !== survivor)
+  const cameBack = join(home, 'came-back')
   for (const id of dead) {
     assert.equal((await cli('node', 'kill', id)).exit, 0)
+    if (id === dead[0]) cpSync(cluster.paths.dataDir(id), cameBack, {recursive: true})
     rmSync(cluster.paths.dataDir(id), {recursive: true, force: true})
   }
 
@@ -86,6 +111,28 @@ test('kill two of three and delete their data, recover --from the survivor, grow
   assert.equal(cluster.clusterId(), result.clusterId)
   assert.deepEqual(readIdentity(cluster.paths.dataDir(survivor)), {clusterId: result.clusterId, nodeId: survivor})
   assert.match(readFileSync(cluster.paths.logFile(survivor), 'utf8'), /forced a new cluster/)
+
+  // Fencing: the first lost node's disk comes back. Started as before (old id, the survivor as
+  // peer), it is refused at the handshake and changes nothing; started with the new id, it refuses.
+  const before = json<{leader: string; term: number}>(await cli('status', '--json'))
+  const address = cluster.manifest().nodes.find((n) => n.id === survivor)!.address
+  const old = spawn(process.execPath, oldNodeArgs(cluster, dead[0]!, cameBack, oldId, `${survivor}=${address}`), {stdio: 'ignore'})
+  started.push(old.pid!)
+  try {
+    const refused = (line: string): boolean => line.includes('refused a peer of another cluster') && line.includes(`"peerClusterId":"${oldId}"`)
+    await until('the survivor refuses the old node', () => readFileSync(cluster.paths.logFile(survivor), 'utf8').split('\n').some(refused))
+    const now = json<{leader: string; term: number; nodes: {id: string}[]}>(await cli('status', '--json'))
+    assert.equal(now.leader, survivor)
+    assert.equal(now.term, before.term, 'the old node disturbed no election')
+    assert.deepEqual(now.nodes.map((n) => n.id), [survivor])
+  } finally {
+    old.kill('SIGKILL')
+  }
+  const withNewId = await new Promise<{code: number; stderr: string}>((resolve) => {
+    execFile(process.execPath, oldNodeArgs(cluster, dead[0]!, cameBack, result.clusterId, ''), {timeout: 60_000}, (error, _out, stderr) => resolve({code: typeof error?.code === 'number' ? error.code : 0, stderr}))
+  })
+  assert.equal(withNewId.code, 1)
+  assert.match(withNewId.stderr, new RegExp(`IDENTITY_MISMATCH.*belongs to cluster ${oldId}`))
 
   for (let k = 0; k < 2; k++) {
     const add = await cli('node', 'add', '--json')
