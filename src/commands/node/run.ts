@@ -44,7 +44,7 @@ See docs/operations.md.`
     peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: O.peers.default}),
     'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
     'cluster-id': Flags.string({description: 'the cluster id (status --json shows it): the data dir must belong to it, and peers and clients of another cluster are refused. Give every node of a cluster the same one; a new one-node --initial-cluster generates one without it'}),
-    'force-new-cluster': Flags.boolean({description: 'disaster recovery: before starting, make this node\'s membership itself alone (its log and state kept, the whole log committed) and record the NEW --cluster-id; grow the cluster back with member add (raftctl recover does this for local clusters)', default: false, dependsOn: ['cluster-id']}),
+    'force-new-cluster': Flags.boolean({description: 'disaster recovery: before starting, make this node\'s membership itself alone (its log and state kept, the whole log committed) and record the NEW --cluster-id; grow the cluster back with member add (raftctl recover does this for local clusters)', default: false}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
     'secret-file': Flags.string({description: 'file holding the client secret (first line, at least 16 characters)'}),
     'peer-secret-file': Flags.string({description: 'file holding the peer secret, the only credential /raft accepts (without it, any client can speak as a peer: a warning is logged)'}),
