@@ -48,6 +48,8 @@ export class Simulation implements NemesisHost, LivenessHost {
   private healed = false
   /** Decisions of the disaster (SimOptions.recover), apart from the main generator. */
   private recoveryRng: SeededRng | null = null
+  /** The node being added back after a disaster, until its addition commits. */
+  private readonly growing: {joining?: NodeId} = {}
   private readonly trace: string[] = []
   private readonly recent: string[] = []
   readonly stats: SimStats = {
@@ -370,7 +372,7 @@ export class Simulation implements NemesisHost, LivenessHost {
 
   /** The operator grows the recovered cluster back to its former voter count, one change at a time. */
   private onGrow(voters: number): void {
-    if (this.healed || growBack(this, voters)) return
+    if (this.healed || growBack(this, voters, this.growing)) return
     this.queue.push(this.clock + GROW_BACK_EVERY_MS, {kind: 'grow', voters})
   }
 

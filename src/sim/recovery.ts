@@ -51,10 +51,11 @@ export const GROW_BACK_EVERY_MS = 100
 /**
  * One step of the operator growing a recovered cluster back to `voters` voters, as `raftctl node
  * add` does: a learner is promoted, else a new node is added as a learner (one change at a
- * time, not forced: the leader's own checks may refuse it, and the next step tries again).
- * Returns true once the leader's configuration has `voters` voters.
+ * time, not forced: the leader's own checks may refuse it, and the next step tries again, with
+ * the same new node: `state.joining`). Returns true once the leader's configuration has `voters`
+ * voters.
  */
-export function growBack(host: Pick<NemesisHost, 'leaderNode' | 'addNode' | 'newNodeId' | 'log' | 'stats'>, voters: number): boolean {
+export function growBack(host: Pick<NemesisHost, 'leaderNode' | 'addNode' | 'newNodeId' | 'log' | 'stats'>, voters: number, state: {joining?: NodeId}): boolean {
   const leader = host.leaderNode()
   if (!leader) return false
   const {conf} = leader.replica!.status()
@@ -62,12 +63,15 @@ export function growBack(host: Pick<NemesisHost, 'leaderNode' | 'addNode' | 'new
   let change: ConfChange
   if (conf.learners.length > 0) change = {type: 'promote', node: conf.learners[0]!}
   else {
-    const id = host.newNodeId()
-    host.addNode(id)
-    change = {type: 'addLearner', node: id}
+    if (state.joining === undefined) {
+      state.joining = host.newNodeId()
+      host.addNode(state.joining)
+    }
+    change = {type: 'addLearner', node: state.joining}
   }
   leader.replica!.proposeConfChange(change, (o) => {
     if (!o.ok) return
+    if (change.type === 'addLearner') state.joining = undefined
     host.stats.confChanges++
     host.log(`grow back: applied ${change.type} ${change.node}`)
   })

