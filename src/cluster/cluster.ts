@@ -240,14 +240,17 @@ export class LocalCluster {
 
   // ------------------------------------------------------------------ node processes
 
-  /** Start one node's daemon (it rejoins with its data dir). */
-  async startNode(id: string): Promise<number> {
+  /**
+   * Start one node's daemon (it rejoins with its data dir). `extraArgs` are passed to this start
+   * only (`raftctl recover` starts the survivor with `--force-new-cluster`).
+   */
+  async startNode(id: string, extraArgs: readonly string[] = []): Promise<number> {
     const m = this.manifest()
     const node = findNode(m, id)
     if (node.removed) throw new RaftctlError('NODE_NOT_FOUND', `${id} was removed from the cluster; add a new node instead`)
     const pid = this.pid(id)
     if (pid !== null) return pid
-    return this.spawn(m, node)
+    return this.spawn(m, node, extraArgs)
   }
 
   /** SIGTERM one node (graceful). */

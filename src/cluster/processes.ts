@@ -119,7 +119,7 @@ export interface SpawnedDaemon {
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
  * cluster has a peer secret (clusters created before peer secrets may not: see LocalCluster),
- * and `--cluster-id` when the manifest records one; then `extraArgs` (e.g. `--restore FILE`).
+ * and `--cluster-id` when the manifest records one; `extraArgs` go last (e.g. `--force-new-cluster`, `--restore FILE`).
  */
 export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[], extraArgs: readonly string[] = []): SpawnedDaemon {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')

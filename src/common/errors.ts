@@ -30,6 +30,8 @@ export const EXIT_CODES = {
   SNAPSHOT_TRUNCATED: 1,
   CLUSTER_RUNNING: 1,
   DATA_EXISTS: 1,
+  QUORUM_PRESENT: 1,
+  NO_SURVIVOR: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,

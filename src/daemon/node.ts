@@ -29,6 +29,7 @@ import {Services} from './services.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
 import {restoreDataDir} from './restore.js'
+import {forceNewClusterAtStart} from './force-new-cluster.js'
 import type {DataIdentity} from '../storage/identity.js'
 
 export {VERSION} from './services.js'
@@ -148,12 +149,14 @@ export class Node {
   }
 
   /**
+   * With `forceNewCluster`, first rewrite the folder for a one-node cluster (./force-new-cluster.ts).
    * Check the data folder's identity (before anything in it is opened: a folder of another node
    * or cluster is refused with `IDENTITY_MISMATCH` and left untouched), recover state, bind the
    * port, serve, start ticking. Throws RaftctlError / StorageError on failure.
    */
   static async start(config: DaemonConfig, logger: Logger): Promise<Node> {
     if (config.restore !== undefined) restoreDataDir({...config, restore: config.restore}, join(config.dataDir, STORAGE_SUBDIR), logger)
+    if (config.forceNewCluster) forceNewClusterAtStart(config, join(config.dataDir, STORAGE_SUBDIR), logger)
     const identity = checkIdentity(config, join(config.dataDir, STORAGE_SUBDIR), logger)
     const node = new Node(config, logger, identity)
     await node.listen()

@@ -16,6 +16,11 @@ joins an existing cluster passes none and is added with "raftctl member add". Ev
 cluster gets the same --cluster-id; the daemon records it (and --id) in the data dir and refuses
 to start on a folder of another node or another cluster (IDENTITY_MISMATCH).
 
+After losing a quorum for good, --force-new-cluster --cluster-id NEW starts a survivor as a
+one-node cluster (its log kept and committed, the other members removed, the new id recorded so
+the old members can never rejoin); then add nodes back with "raftctl member add". Run it once.
+See docs/operations.md.
+
 --restore FILE first lays out the data dir from a "raftctl snapshot save" file, as one node of a new cluster (docs/operations.md): give every node of the restored cluster the same file, the same NEW --cluster-id and the same --initial-cluster.`
 
   static override examples = [
@@ -31,6 +36,10 @@ to start on a folder of another node or another cluster (IDENTITY_MISMATCH).
       description: 'One of three nodes of a new cluster restored from a backup (the same file, --cluster-id and --initial-cluster on each)',
       command: '<%= config.bin %> <%= command.id %> --id h1 --listen 0.0.0.0:7001 --advertise ws://10.0.0.1:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --peers h2=10.0.0.2:7001,h3=10.0.0.3:7001 --initial-cluster h1,h2,h3 --cluster-id 5c1e0a77d2b94f31 --restore /backups/prod.snap',
     },
+    {
+      description: 'Disaster recovery on a host whose two peers are gone for good: restart n1 alone under a new cluster id',
+      command: '<%= config.bin %> <%= command.id %> --id n1 --listen 0.0.0.0:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --force-new-cluster --cluster-id 5c1e0a9d7b2f4e31',
+    },
   ]
 
   static override flags = {
@@ -41,6 +50,7 @@ to start on a folder of another node or another cluster (IDENTITY_MISMATCH).
     peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: O.peers.default}),
     'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
     'cluster-id': Flags.string({description: 'the cluster id (status --json shows it): the data dir must belong to it, and peers and clients of another cluster are refused. Give every node of a cluster the same one; a new one-node --initial-cluster generates one without it'}),
+    'force-new-cluster': Flags.boolean({description: 'disaster recovery: before starting, make this node\'s membership itself alone (its log and state kept, the whole log committed) and record the NEW --cluster-id; grow the cluster back with member add (raftctl recover does this for local clusters)', default: false}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
     'secret-file': Flags.string({description: 'file holding the client secret (first line, at least 16 characters)'}),
     'peer-secret-file': Flags.string({description: 'file holding the peer secret, the only credential /raft accepts (without it, any client can speak as a peer: a warning is logged)'}),
