@@ -14,6 +14,8 @@ import {encodeCommand, KvStateMachine} from '../../src/kv/index.js'
 import {encodeBackup} from '../../src/backup/index.js'
 import {FileStorage, readIdentity, writeIdentity} from '../../src/storage/index.js'
 import {restoreDataDir} from '../../src/daemon/restore.js'
+import {buildDaemonConfig} from '../../src/daemon/flags.js'
+import {parseRunArgs} from '../../src/daemon/run-args.js'
 import {silentLogger} from '../../src/daemon/logger.js'
 import type {DaemonConfig} from '../../src/daemon/config.js'
 import {testTempDir} from '../helpers.js'
@@ -100,5 +102,21 @@ describe('node run --restore', () => {
     const {path} = snapshotFile(dir)
     assert.throws(() => restoreDataDir(config(join(dir, 'm1'), path, {clusterId: undefined}), join(dir, 'm1', 'raft'), silentLogger), refusal('BAD_USAGE', /--cluster-id/))
     assert.throws(() => restoreDataDir(config(join(dir, 'm1'), path, {initialCluster: []}), join(dir, 'm1', 'raft'), silentLogger), refusal('BAD_USAGE', /--initial-cluster/))
+  })
+})
+
+describe('node run --restore flags', () => {
+  it('resolve the file, and refuse --force-restore without --restore and --restore with --force-new-cluster (BAD_USAGE)', (t) => {
+    const dir = testTempDir(t)
+    const secret = join(dir, 'secret')
+    writeFileSync(secret, 'a-secret-of-enough-characters\n')
+    const run = (...extra: string[]): DaemonConfig => buildDaemonConfig(parseRunArgs(['--id', 'm1', '--data-dir', join(dir, 'm1'), '--secret-file', secret, ...extra]))
+    const restore = ['--restore', 'backup.snap', '--cluster-id', NEW_CLUSTER, '--initial-cluster', 'm1']
+    const c = run(...restore, '--force-restore')
+    assert.equal(c.restore, join(process.cwd(), 'backup.snap'))
+    assert.equal(c.forceRestore, true)
+    assert.equal(run().forceRestore, false)
+    assert.throws(() => buildDaemonConfig({...parseRunArgs(['--id', 'm1', '--data-dir', dir, '--secret-file', secret]), 'force-restore': true}), refusal('BAD_USAGE', /--force-restore needs --restore/))
+    assert.throws(() => run(...restore, '--force-new-cluster'), refusal('BAD_USAGE', /do not go together/))
   })
 })
