@@ -104,7 +104,7 @@ export function decodeBackup(buf: Buffer, file: string): BackupFile {
   if (metaLength > MAX_BACKUP_META_BYTES) throw corrupt(file, `the metadata length ${metaLength} is over ${MAX_BACKUP_META_BYTES} bytes: the header is damaged`)
   const metaEnd = BACKUP_HEADER_BYTES + metaLength
   if (buf.length < metaEnd + BACKUP_CHECKSUM_BYTES) throw truncated(file, buf.length, metaEnd + BACKUP_CHECKSUM_BYTES, 'at least ')
-  const meta = parseMeta(buf.subarray(BACKUP_HEADER_BYTES, metaEnd), file)
+  const meta = parseMetaOrChecksum(buf, metaEnd, file)
   const dataEnd = metaEnd + meta.dataBytes
   const expected = dataEnd + BACKUP_CHECKSUM_BYTES
   if (buf.length < expected) throw truncated(file, buf.length, expected, '')
@@ -124,6 +124,20 @@ function checkMagic(buf: Buffer, file: string): void {
     throw new RaftctlError('NOT_A_SNAPSHOT', `${file} is not a raftctl snapshot file (it does not start with "${BACKUP_MAGIC}"; make one with "raftctl snapshot save")`)
   }
   if (buf.length < BACKUP_HEADER_BYTES) throw truncated(file, buf.length, BACKUP_HEADER_BYTES, 'at least ')
+}
+
+/**
+ * The metadata; when it is invalid and the file's last 32 bytes are not the SHA-256 of the rest
+ * either, the file was damaged after it was written (a flipped byte): say so first.
+ */
+function parseMetaOrChecksum(buf: Buffer, metaEnd: number, file: string): BackupMeta {
+  try {
+    return parseMeta(buf.subarray(BACKUP_HEADER_BYTES, metaEnd), file)
+  } catch (err) {
+    const end = buf.length - BACKUP_CHECKSUM_BYTES
+    if (createHash('sha256').update(buf.subarray(0, end)).digest().equals(buf.subarray(end))) throw err
+    throw corrupt(file, `checksum mismatch: the file changed after it was written, in its metadata (${(err as Error).message.replace(/^.* is a damaged snapshot: /, '')})`)
+  }
 }
 
 /** The metadata, checked field by field (SNAPSHOT_CORRUPT naming the field). */

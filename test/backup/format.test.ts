@@ -76,6 +76,17 @@ describe('snapshot file format', () => {
     assert.throws(() => decodeBackup(buf, '/backups/a.snap'), (err: RaftctlError) => err.code === 'SNAPSHOT_CORRUPT' && /\/backups\/a\.snap .*checksum mismatch/.test(err.message))
   })
 
+  it('names the checksum mismatch for a flipped byte that makes the metadata invalid; invalid metadata under a valid checksum is named as such', () => {
+    const {kv, meta} = state(3)
+    const buf = encodeBackup(meta, kv.snapshot())
+    const at = buf.indexOf('"voters"') + 2
+    const flipped = Buffer.from(buf)
+    flipped[at] ^= 4
+    assert.throws(() => decodeBackup(flipped, 'x'), (err: RaftctlError) => err.code === 'SNAPSHOT_CORRUPT' && /checksum mismatch: .*in its metadata \(the metadata field members\.voters/.test(err.message))
+    const written = encodeBackup({...meta, members: {voters: [], learners: []}}, kv.snapshot())
+    assert.throws(() => decodeBackup(written, 'x'), (err: RaftctlError) => err.code === 'SNAPSHOT_CORRUPT' && /^x is a damaged snapshot: the metadata field members\.voters \(empty\)/.test(err.message))
+  })
+
   it('refuses an unknown version, a foreign file, and bytes after the checksum', () => {
     const {kv, meta} = state(2)
     const buf = encodeBackup(meta, kv.snapshot())
