@@ -16,6 +16,7 @@ export interface NodeRunFlags {
   readonly peers: string
   readonly 'initial-cluster': string
   readonly 'cluster-id'?: string
+  readonly rejoin?: boolean
   readonly 'data-dir'?: string
   readonly 'secret-file'?: string
   readonly 'peer-secret-file'?: string
@@ -59,6 +60,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     peers: parsePeers(pick('peers') ?? ''),
     clusterId: pick('cluster-id') || undefined,
     initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    rejoin: pick('rejoin') ?? false,
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),
     peerSecret: peerSecretFile ? readSecret(peerSecretFile) : undefined,
