@@ -228,7 +228,7 @@ export class Node {
         this.onRebuildingChanged(e)
         break
       case 'progressReset':
-        this.logger.warn(`follower ${e.node} lost data it had acknowledged (${e.reason === 'incarnation' ? 'its data folder is newer' : 'its log is shorter than its match'}): its match ${e.match} is forgotten and it is repaired from the log or a snapshot`, {...e})
+        this.logger.warn(`follower ${e.node} lost data it had acknowledged (${e.reason === 'incarnation' ? 'its data folder is newer' : 'its log is shorter than its match'}): its match ${e.match} is forgotten and it is repaired from the log or a snapshot`, {follower: e.node, match: e.match, reason: e.reason, term: e.term})
         break
       default:
         this.logger.info(e.type, {...e})
