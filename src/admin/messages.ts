@@ -369,6 +369,14 @@ export interface NodeStatus {
    * without `--cluster-id` that did not generate one). Absent from daemons older than it.
    */
   readonly clusterId?: string | null
+  /**
+   * True while the node rebuilds after losing its data (its data folder was created anew
+   * although it was a member): it does not vote, and serves no serializable read, until it has
+   * caught up with the leader. Absent from daemons older than it (read as false).
+   */
+  readonly rebuilding?: boolean
+  /** The incarnation of the node's data (identity.json; 0 for data from before incarnations). Absent from older daemons. */
+  readonly incarnation?: number
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,6 +440,8 @@ export type AdminEvent =
   | {readonly type: 'confChanged'; readonly conf: ConfInfo; readonly index: number}
   | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
   | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
+  | {readonly type: 'rebuildingChanged'; readonly rebuilding: boolean; readonly term: number; readonly index: number}
+  | {readonly type: 'progressReset'; readonly node: NodeId; readonly match: number; readonly reason: 'incarnation' | 'shortLog'; readonly term: number}
   | MessageEvent
 
 /** Kinds of Raft messages between nodes. */

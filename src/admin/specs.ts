@@ -133,6 +133,8 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
   faults: list(openObject({id: text(), kind: text()}), MAX_LIST_ITEMS),
   peerAuth: optional(oneOf(['peer-secret', 'shared-secret'])),
   clusterId: optional(nullable(text())),
+  rebuilding: optional(boolean()),
+  incarnation: optional(safeIndex),
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +247,8 @@ export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEven
   confChanged: object({type: constant('confChanged'), conf, index: safeIndex}),
   transferStarted: object({type: constant('transferStarted'), to: nodeId, term}),
   transferAborted: object({type: constant('transferAborted'), to: nodeId, term}),
+  rebuildingChanged: object({type: constant('rebuildingChanged'), rebuilding: boolean(), term, index: safeIndex}),
+  progressReset: object({type: constant('progressReset'), node: nodeId, match: safeIndex, reason: oneOf(['incarnation', 'shortLog']), term}),
   message: object({
     type: constant('message'), from: nodeId, to: nodeId,
     kind: oneOf(['vote', 'voteResp', 'append', 'appendResp', 'heartbeat', 'heartbeatResp', 'snapshot', 'timeoutNow']),

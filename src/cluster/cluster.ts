@@ -6,6 +6,8 @@
  * runs them inside {@link LocalCluster.exclusive} (src/cluster/lock.ts).
  */
 import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {IDENTITY_FILE} from '../common/defaults.js'
 import {AdminClient, KvClient} from '../client/index.js'
 import type {NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../common/errors.js'
@@ -36,7 +38,10 @@ export interface NodeRow {
   readonly lag: number | null
   /** Milliseconds since the leader last heard from this node (null when unknown). */
   readonly lastContactMs: number | null
-  /** `ok`, `down`, `paused`, `lagging`, `unreachable`. */
+  /**
+   * `ok`, `down`, `paused`, `lagging`, `unreachable`, or `rebuilding`: the node lost its data
+   * and is catching up again; it does not vote and refuses serializable reads until then.
+   */
   readonly health: string
   /** The full status the node reported, when reachable. */
   readonly detail?: NodeStatus
@@ -75,7 +80,7 @@ export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus |
   }
   const progress = leader?.progress.find((p) => p.id === n.id)
   const lag = leader ? replicationLag(leader, n.id, st) : null
-  const health = lag !== null && lag > LAGGING_ENTRIES ? 'lagging' : 'ok'
+  const health = st.rebuilding === true ? 'rebuilding' : lag !== null && lag > LAGGING_ENTRIES ? 'lagging' : 'ok'
   return {
     id: n.id, role: st.role, term: st.term, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
     lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, address: st.address,
@@ -177,12 +182,23 @@ export class LocalCluster {
     return {created, started}
   }
 
-  /** Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its data is not blank). */
+  /**
+   * Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its
+   * data is not blank), a node that started before gets `--rejoin` (on an emptied data folder it
+   * rebuilds without voting); `extraArgs` go last (e.g. `--force-new-cluster`, `--restore FILE`).
+   * The first start is recorded in the manifest.
+   */
   private async spawn(m: Manifest, node: NodeEntry, extraArgs: readonly string[] = []): Promise<number> {
     const initialCluster = m.founders?.includes(node.id) ? m.founders : []
     this.maybeCreatePeerSecret(m)
-    const child = spawnDaemon(this.paths, m, node, initialCluster, extraArgs)
-    return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
+    const hadIdentity = existsSync(join(this.paths.dataDir(node.id), IDENTITY_FILE))
+    const child = spawnDaemon(this.paths, m, node, initialCluster, node.started === true || hadIdentity, extraArgs)
+    const pid = await waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
+    if (node.started !== true) {
+      node.started = true
+      saveManifest(this.paths, m)
+    }
+    return pid
   }
 
   /**

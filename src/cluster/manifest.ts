@@ -22,6 +22,13 @@ export interface NodeEntry {
   readonly address: string
   /** True once removed from the membership (the name stays reserved). */
   removed?: boolean
+  /**
+   * True once the node's daemon has started (it holds, or held, data of the cluster). A later
+   * start on a data folder without an identity file means its data was lost: the node is
+   * started with `--rejoin` and rebuilds without voting. Absent in manifests written before it
+   * (set at the node's next start when its folder has an identity file).
+   */
+  started?: boolean
 }
 
 /** Daemon options shared by every node of a local cluster. */

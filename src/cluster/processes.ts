@@ -119,9 +119,11 @@ export interface SpawnedDaemon {
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
  * cluster has a peer secret (clusters created before peer secrets may not: see LocalCluster),
- * and `--cluster-id` when the manifest records one; `extraArgs` go last (e.g. `--force-new-cluster`, `--restore FILE`).
+ * and `--cluster-id` when the manifest records one; `--rejoin` when `rejoin` (the node was a
+ * member before: on an emptied data folder it rebuilds without voting); `extraArgs` go last
+ * (e.g. `--force-new-cluster`, `--restore FILE`).
  */
-export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[], extraArgs: readonly string[] = []): SpawnedDaemon {
+export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[], rejoin = false, extraArgs: readonly string[] = []): SpawnedDaemon {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
   const o = m.options
   const args = [
@@ -142,6 +144,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (peers) args.push('--peers', peers)
   if (initialCluster.length > 0) args.push('--initial-cluster', initialCluster.join(','))
   if (m.clusterId !== undefined) args.push('--cluster-id', m.clusterId)
+  if (rejoin) args.push('--rejoin')
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
   args.push(...extraArgs)

@@ -33,3 +33,9 @@ export const NODE_DEFAULTS = {
   /** Log level. */
   logLevel: 'info',
 } as const
+
+/**
+ * Name of the identity file in a node's data folder (src/storage/identity.ts writes it). A local
+ * cluster reads only whether it exists: a node that started before and has none lost its data.
+ */
+export const IDENTITY_FILE = 'identity.json'

@@ -32,6 +32,12 @@ export interface DaemonConfig {
   readonly forceNewCluster?: boolean
   /** Founding voters of a new cluster; empty for a node that joins an existing one. */
   readonly initialCluster: readonly string[]
+  /**
+   * `--rejoin`: this node was a member before. If its data folder turns out to be new (empty:
+   * the data was lost), it starts rebuilding: it refuses to vote until it has caught up with a
+   * leader. Ignored when the folder holds data. Default false.
+   */
+  readonly rejoin?: boolean
   /** Data directory (WAL, snapshots, hard state). */
   readonly dataDir: string
   /** The client secret (read from the secret file): opens `/client`, `/admin` and `/metrics`. */

@@ -17,6 +17,7 @@ export interface NodeRunFlags {
   readonly 'initial-cluster': string
   readonly 'cluster-id'?: string
   readonly 'force-new-cluster'?: boolean
+  readonly rejoin?: boolean
   readonly 'data-dir'?: string
   readonly 'secret-file'?: string
   readonly 'peer-secret-file'?: string
@@ -63,6 +64,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     clusterId: pick('cluster-id') || undefined,
     forceNewCluster: pick('force-new-cluster') ?? false,
     initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    rejoin: pick('rejoin') ?? false,
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),
     peerSecret: peerSecretFile ? readSecret(peerSecretFile) : undefined,

@@ -2,8 +2,10 @@
  * The daemon's identity check at start-up, before anything in the data folder is opened or
  * written: the folder's identity file (src/storage/identity.ts) must name this node and, when
  * both are known, this cluster; otherwise the daemon refuses with `IDENTITY_MISMATCH` naming
- * both ids and leaves the folder untouched. A new folder records the identity; a folder from
- * before identities existed (data, no identity file) is adopted with a log line.
+ * both ids and leaves the folder untouched. A new folder records the identity with a new
+ * incarnation (higher than any earlier folder of this node had), marked rebuilding when the node
+ * was a member (`--rejoin`); a folder from before identities existed (data, no identity file)
+ * is adopted with a log line.
  */
 import {randomBytes} from 'node:crypto'
 import {existsSync, mkdirSync} from 'node:fs'
@@ -44,6 +46,20 @@ export interface IdentityInputs {
   readonly hasData: boolean
   /** Source of a new cluster id. Default {@link newClusterId}. */
   readonly generate?: () => string
+  /** `--rejoin`: the node was a member; a new folder means its data was lost. Default false. */
+  readonly rejoin?: boolean
+  /** The incarnation of a new folder. Default {@link newIncarnation}. */
+  readonly incarnation?: () => number
+}
+
+/**
+ * The incarnation of a data folder created now: milliseconds since the epoch. A folder emptied
+ * and created again later gets a higher one, which is all leaders compare (a clock set back
+ * by more than the time between the two creations would give a lower one: the leader then
+ * ignores the node until the next election, which starts its records afresh).
+ */
+export function newIncarnation(): number {
+  return Date.now()
 }
 
 /**
@@ -59,13 +75,14 @@ export function planIdentity(input: IdentityInputs): IdentityPlan {
     if (clusterId !== undefined && recorded.clusterId !== null && recorded.clusterId !== clusterId) {
       throw mismatch(`this data folder belongs to cluster ${recorded.clusterId}, not to cluster ${clusterId} (recorded cluster id ${recorded.clusterId}, --cluster-id ${clusterId})`, {recordedClusterId: recorded.clusterId, clusterId})
     }
-    if (recorded.clusterId === null && clusterId !== undefined) return {action: 'learn', identity: {nodeId, clusterId}}
+    if (recorded.clusterId === null && clusterId !== undefined) return {action: 'learn', identity: {...recorded, clusterId}}
     return {action: 'keep', identity: recorded}
   }
   if (input.hasData) return {action: 'adopt', identity: {nodeId, clusterId: clusterId ?? null}}
   const founderAlone = input.initialCluster.length === 1 && input.initialCluster[0] === nodeId
   const generated = clusterId ?? (founderAlone ? (input.generate ?? newClusterId)() : null)
-  return {action: 'record', identity: {nodeId, clusterId: generated}}
+  const incarnation = (input.incarnation ?? newIncarnation)()
+  return {action: 'record', identity: {nodeId, clusterId: generated, incarnation, ...(input.rejoin === true ? {rebuilding: true} : {})}}
 }
 
 function mismatch(message: string, details: Record<string, unknown>): RaftctlError {
@@ -83,15 +100,18 @@ export function checkIdentity(config: DaemonConfig, storageDir: string, logger: 
     nodeId: config.id,
     clusterId: config.clusterId,
     initialCluster: config.initialCluster,
+    rejoin: config.rejoin,
     recorded,
     hasData: recorded === null && hasStoredData(storageDir),
   })
   if (plan.action === 'record') mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
   if (plan.action !== 'keep') writeIdentity(config.dataDir, plan.identity, {sync: !config.unsafeNoFsync})
-  const fields = {nodeId: plan.identity.nodeId, clusterId: plan.identity.clusterId}
+  const fields = {nodeId: plan.identity.nodeId, clusterId: plan.identity.clusterId, incarnation: plan.identity.incarnation ?? 0}
   if (plan.action === 'adopt') logger.warn('adopted a data folder without an identity file: recorded its identity', fields)
   else if (plan.action === 'record') logger.info('recorded the identity of a new data folder', fields)
   else if (plan.action === 'learn') logger.info('recorded the cluster id of this data folder', fields)
+  if (plan.action === 'record' && plan.identity.rebuilding === true) logger.warn('this member started on an empty data folder (its data was lost): rebuilding, no votes until it has caught up with the leader', fields)
+  else if (plan.identity.rebuilding === true) logger.warn('still rebuilding (its data was lost): no votes until it has caught up with the leader', fields)
   if (plan.identity.clusterId === null) logger.warn('the cluster id is unknown (no --cluster-id): peers and clients of other clusters are not refused', fields)
   return plan.identity
 }

@@ -30,7 +30,7 @@ import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
 import {restoreDataDir} from './restore.js'
 import {forceNewClusterAtStart} from './force-new-cluster.js'
-import type {DataIdentity} from '../storage/identity.js'
+import {writeIdentity, type DataIdentity} from '../storage/identity.js'
 
 export {VERSION} from './services.js'
 
@@ -65,8 +65,11 @@ export class Node {
   /** Set by {@link listen}; events before it (recovery) have no subscriber to reach. */
   private server: DaemonServer | null = null
   private stopping = false
+  /** The data folder's identity; its `rebuilding` mark follows the core's rebuildingChanged events. */
+  private identity: DataIdentity
 
   private constructor(readonly config: DaemonConfig, private readonly logger: Logger, identity: DataIdentity) {
+    this.identity = identity
     this.id = config.id
     this.clusterId = identity.clusterId
     mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
@@ -93,11 +96,15 @@ export class Node {
       logger,
     })
     this.replica = new Replica<KvResult>({
-      raft: {id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks, commitNotices: DAEMON_COMMIT_NOTICES},
+      raft: {
+        id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks,
+        commitNotices: DAEMON_COMMIT_NOTICES, incarnation: identity.incarnation ?? 0,
+      },
       storage: this.replicaStorage(),
       network: this.outbound(),
       stateMachine: this.kv,
       initialConf: config.initialCluster.length > 0 ? {voters: [...config.initialCluster], learners: []} : undefined,
+      rebuilding: identity.rebuilding === true,
       snapshotEvery: config.snapshotEvery,
       compactionLag: config.compactionLag,
       backgroundSaves: 'leader',
@@ -174,6 +181,7 @@ export class Node {
     server.serve(new Services({
       id: this.id,
       clusterId: this.clusterId,
+      incarnation: this.identity.incarnation ?? 0,
       config: this.config,
       replica: this.replica,
       kv: this.kv,
@@ -221,6 +229,12 @@ export class Node {
       case 'confChanged':
         this.onConfChanged(e)
         break
+      case 'rebuildingChanged':
+        this.onRebuildingChanged(e)
+        break
+      case 'progressReset':
+        this.logger.warn(`follower ${e.node} lost data it had acknowledged (${e.reason === 'incarnation' ? 'its data folder is newer' : 'its log is shorter than its match'}): its match ${e.match} is forgotten and it is repaired from the log or a snapshot`, {follower: e.node, match: e.match, reason: e.reason, term: e.term})
+        break
       default:
         this.logger.info(e.type, {...e})
     }
@@ -240,6 +254,19 @@ export class Node {
     }
     for (const id of this.transport.peers().keys()) if (!members.has(id)) this.transport.removePeer(id)
     this.addresses.save()
+  }
+
+  /**
+   * Record the rebuilding mark in the identity file (fsynced), so a restart in the middle of
+   * rebuilding still refuses votes. The core clears it only once the entries it caught up with
+   * are durable.
+   */
+  private onRebuildingChanged(e: Extract<RaftEvent, {type: 'rebuildingChanged'}>): void {
+    const {rebuilding: _old, ...rest} = this.identity
+    this.identity = e.rebuilding ? {...rest, rebuilding: true} : rest
+    writeIdentity(this.config.dataDir, this.identity, {sync: !this.config.unsafeNoFsync})
+    if (e.rebuilding) this.logger.warn('lost data this node had acknowledged (a leader sent a commit index beyond its log): rebuilding, no votes until caught up', {term: e.term, lastIndex: e.index})
+    else this.logger.info('caught up with the leader: rebuilding done, voting again', {term: e.term, lastIndex: e.index})
   }
 
   // ------------------------------------------------------------------ shutdown

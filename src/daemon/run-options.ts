@@ -32,6 +32,7 @@ export const NODE_RUN_OPTIONS = {
   'initial-cluster': {kind: 'string', default: ''},
   'cluster-id': {kind: 'string'},
   'force-new-cluster': {kind: 'boolean', default: false, requires: ['cluster-id']},
+  rejoin: {kind: 'boolean', default: false},
   'data-dir': {kind: 'string'},
   'secret-file': {kind: 'string'},
   'peer-secret-file': {kind: 'string'},

@@ -47,6 +47,8 @@ export interface ServiceParts {
   readonly id: NodeId
   /** The cluster id of the node's data (null or absent: unknown); reported in status. */
   readonly clusterId?: string | null
+  /** The incarnation of the node's data folder (identity.json; 0 for folders from before incarnations). */
+  readonly incarnation?: number
   readonly config: Pick<DaemonConfig, 'requestTimeoutMs' | 'unsafeFollowerReads' | 'tickMs'>
   readonly replica: Replica<KvResult>
   readonly kv: KvStateMachine
@@ -106,6 +108,8 @@ export class Services {
       faults: this.parts.chaos.list(),
       peerAuth: servedAt.peerAuth,
       clusterId: this.parts.clusterId ?? null,
+      rebuilding: st.rebuilding,
+      incarnation: this.parts.incarnation ?? 0,
     }
   }
 
@@ -328,6 +332,7 @@ const CORE_CODES: Readonly<Record<string, ErrorCode>> = {
   NODE_NOT_FOUND: 'NODE_NOT_FOUND',
   NOT_VOTER: 'NOT_VOTER',
   UNSAFE_CHANGE: 'UNSAFE_CHANGE',
+  REBUILDING: 'REBUILDING',
   SHUTTING_DOWN: 'SHUTTING_DOWN',
 }
 
@@ -380,6 +385,7 @@ async function range(s: Services, req: RequestOf<'range'>): Promise<ResultMap['r
 async function readPoint(s: Services, serializable: boolean): Promise<number | null> {
   const {config, replica, metrics, loop} = s.parts
   if (serializable || (config.unsafeFollowerReads && replica.status().role !== 'leader')) {
+    refuseIfRebuilding(s)
     metrics.reads.inc({kind: serializable ? 'serializable' : 'unsafe', outcome: 'ok'})
     return null
   }
@@ -389,6 +395,21 @@ async function readPoint(s: Services, serializable: boolean): Promise<number | n
   }))
   metrics.reads.inc({kind: 'linearizable', outcome: 'ok'})
   return index
+}
+
+/**
+ * A node rebuilding after losing its data holds only part of the log: a local read there could
+ * answer absent for a key that exists. Refused with `REBUILDING` (naming the leader, where a
+ * linearizable read or a read from another node gives the data) instead of a silent stale answer.
+ */
+function refuseIfRebuilding(s: Services): void {
+  const st = s.parts.replica.status()
+  if (!st.rebuilding) return
+  s.parts.metrics.reads.inc({kind: 'serializable', outcome: 'rebuilding'})
+  const leader = s.leaderHint()
+  throw new ServiceError('REBUILDING',
+    `${st.id} lost its data and is rebuilding (applied ${st.appliedIndex}, commit ${st.commitIndex}): it serves no local read until it has caught up with the leader${leader ? ` (${leader.id})` : ''}; read without --serializable or from another node`,
+    leader)
 }
 
 // ------------------------------------------------------------------ membership and leadership

@@ -265,7 +265,7 @@ export class ClusterBridge {
     const progress = leader?.progress.find((p) => p.id === st.id)
     const lag = leader ? replicationLag(leader, st.id, st) : null
     return {
-      id: s.entry.id, address: st.address, role: st.role, health: lag !== null && lag > LAGGING_ENTRIES ? 'lagging' : 'ok',
+      id: s.entry.id, address: st.address, role: st.role, health: st.rebuilding === true ? 'rebuilding' : lag !== null && lag > LAGGING_ENTRIES ? 'lagging' : 'ok',
       term: st.term, vote: st.vote, leader: st.leader, commitIndex: st.commitIndex, appliedIndex: st.appliedIndex,
       lastIndex: st.lastIndex, voter: st.voter, reachable: true, pid: st.pid, lag, lastContactMs: progress ? progress.lastContactMs : null,
       faults: Array.isArray(st.faults) ? st.faults : [], progress: st.progress, transferee: st.transferee, uptimeMs: st.uptimeMs,

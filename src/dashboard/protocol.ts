@@ -11,7 +11,7 @@ export interface DashNode {
   readonly address: string
   /** `leader`, `follower`, `candidate`, `precandidate`, `learner`, or `down` (no answer). */
   readonly role: string
-  /** `ok`, `lagging`, `down` (no process), `paused` (SIGSTOP), `unreachable` (running, not answering). */
+  /** `ok`, `lagging`, `rebuilding` (lost its data, catching up), `down` (no process), `paused` (SIGSTOP), `unreachable` (running, not answering). */
   readonly health: string
   readonly term: number | null
   readonly vote: NodeId | null

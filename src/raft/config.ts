@@ -55,6 +55,13 @@ export interface RaftOptions {
    * Safety does not depend on it. Default true.
    */
   commitNotices?: boolean
+  /**
+   * The incarnation of this node's data: a number that is higher each time the node's data
+   * folder is created anew (the daemon records it in identity.json). Sent in append and
+   * heartbeat responses so a leader notices a follower that lost its data. Default 0 (data from
+   * before incarnations).
+   */
+  incarnation?: number
   /** Planted bugs, for tests of the simulator only. */
   bugs?: PlantedBugs
 }
@@ -75,6 +82,7 @@ export const RAFT_DEFAULTS = {
   maxUncommittedEntries: 100_000,
   batchAppends: true,
   commitNotices: true,
+  incarnation: 0,
 } as const
 
 /** Fill defaults and validate; throws Error('BAD_CONFIG: …') on invalid values. */
@@ -85,6 +93,7 @@ export function resolveOptions(options: RaftOptions): ResolvedRaftOptions {
     throw new Error('BAD_CONFIG: heartbeatTicks must be an integer in [1, electionTicks)')
   }
   if (!Number.isInteger(o.maxInflight) || o.maxInflight < 1) throw new Error('BAD_CONFIG: maxInflight must be >= 1')
+  if (!Number.isSafeInteger(o.incarnation) || o.incarnation < 0) throw new Error('BAD_CONFIG: incarnation must be a non-negative integer')
   if (o.maxAppendBytes < 1 || o.maxApplyBytes < 1 || o.maxProposalBytes < 1) throw new Error('BAD_CONFIG: byte limits must be >= 1')
   return o
 }

@@ -38,6 +38,12 @@ export interface RaftInit {
   readonly entries?: readonly Entry[]
   /** Membership when the log and snapshot hold none (a brand-new cluster). */
   readonly initialConf?: ConfState
+  /**
+   * The node lost data it may have acknowledged (its data folder was created anew although it
+   * was a member) or was rebuilding when it stopped: it neither votes nor campaigns until it has
+   * caught up (README.md "A node that lost its data"). Default false.
+   */
+  readonly rebuilding?: boolean
 }
 
 /** Options of {@link RaftNode.proposeConfChange}. */
@@ -66,6 +72,8 @@ export interface ProgressStatus {
   readonly recentlyHeard: boolean
   readonly ticksSinceContact: number
   readonly inflight: number
+  /** The follower said it is rebuilding (its data was lost): its answers confirm nothing. */
+  readonly rebuilding: boolean
 }
 
 /** A read-only picture of the node for status displays. */
@@ -86,6 +94,8 @@ export interface RaftStatus {
   readonly electionElapsed: number
   readonly electionTimeout: number
   readonly transferee: NodeId | null
+  /** Rebuilding after losing its data: no votes, no campaigns until caught up. */
+  readonly rebuilding: boolean
   readonly progress: readonly ProgressStatus[]
 }
 
@@ -139,6 +149,15 @@ export class RaftNode {
   private readRoundOwed = false
   /** Leader only: new entries are owed to followers (batched until the next Ready). */
   private appendOwed = false
+  /**
+   * This node lost data it may have acknowledged and has not caught up since: it grants no
+   * vote, starts no election and ignores TimeoutNow (it forgot its vote and what it held, so
+   * its vote could elect a leader missing committed entries, or a second leader in a term).
+   * Cleared once its durable log holds a commit index of the current leader's term (that
+   * covers every entry committed before the term); set by `init.rebuilding` or when a leader's
+   * heartbeat carries a commit index beyond the log.
+   */
+  private rebuilding: boolean
 
   // --- outputs collected until the next Ready ---
   private msgs: Message[] = []
@@ -173,6 +192,7 @@ export class RaftNode {
     this.log = new RaftLog(snapshot, entries, bootstrap ? entries.length : hs.commit, this.o.bugs)
     this.term = bootstrap ? 1 : hs.term
     this.vote = this.o.bugs.forgetVoteOnRestart ? null : hs.vote
+    this.rebuilding = init.rebuilding === true
     this.conf = {voters: [], learners: []}
     this.confIndex = 0
     this.recomputeConf()
@@ -252,6 +272,7 @@ export class RaftNode {
    */
   campaign(): RequestResult {
     if (!this.isVoter()) return this.reject('NOT_VOTER', `${this.id} is not a voter`)
+    if (this.rebuilding) return this.reject('REBUILDING', `${this.id} lost its data and is rebuilding: it may not campaign until it has caught up`)
     if (this.role === 'leader') return {ok: true}
     this.startElection('manual', {forced: true})
     return {ok: true}
@@ -442,6 +463,7 @@ export class RaftNode {
           recentlyHeard: this.recentlyHeard(id),
           ticksSinceContact: id === this.id ? 0 : pr.ticksSinceContact,
           inflight: pr.inflight.length,
+          rebuilding: pr.rebuilding,
         })
       }
     }
@@ -462,6 +484,7 @@ export class RaftNode {
       electionElapsed: this.electionElapsed,
       electionTimeout: this.randomizedTimeout,
       transferee: this.transferee,
+      rebuilding: this.rebuilding,
       progress,
     }
   }
@@ -490,7 +513,7 @@ export class RaftNode {
 
   private tickElection(): void {
     this.electionElapsed++
-    if (this.isVoter() && this.electionElapsed >= this.randomizedTimeout) {
+    if (this.isVoter() && !this.rebuilding && this.electionElapsed >= this.randomizedTimeout) {
       this.electionElapsed = 0
       this.startElection('timeout', {})
     }
@@ -697,7 +720,7 @@ export class RaftNode {
   private handleVote(m: VoteRequest): void {
     const upToDate = this.o.bugs.skipUpToDateCheck || this.log.isUpToDate(m.lastIndex, m.lastTerm)
     const canVote = this.vote === m.from || (this.vote === null && this.leader === null) || (m.pre && m.term > this.term)
-    const granted = canVote && upToDate
+    const granted = canVote && upToDate && !this.rebuilding
     // A grant carries the requested term (a pre-vote's is one ahead of ours); a refusal carries ours.
     this.send({type: 'voteResp', from: this.id, to: m.from, term: granted ? m.term : this.term, granted, pre: m.pre})
     if (granted && !m.pre) {
@@ -716,7 +739,7 @@ export class RaftNode {
   private handleAppend(m: AppendRequest): void {
     this.followLeader(m.from)
     const reply = (success: boolean, index: number, hintIndex = 0, hintTerm = 0): void =>
-      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success, index, hintIndex, hintTerm})
+      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success, index, hintIndex, hintTerm, ...this.lifeFields()})
     if (m.prevIndex < this.log.committed) return reply(true, this.log.committed)
     if (!this.log.matchTerm(m.prevIndex, m.prevTerm)) {
       const hint = this.log.findConflictByTerm(Math.min(m.prevIndex, this.log.lastIndex()), m.prevTerm)
@@ -726,20 +749,60 @@ export class RaftNode {
     if (changedFrom > 0) this.afterLogChange(changedFrom, truncated, m.entries)
     const lastNew = m.prevIndex + m.entries.length
     this.log.commitTo(Math.min(m.commit, lastNew))
+    this.maybeFinishRebuilding(m.term, Math.min(m.commit, lastNew))
     reply(true, lastNew)
   }
 
+  /**
+   * A heartbeat's commit is at most what the leader recorded as this follower's match. Beyond
+   * this log, it means the follower lost entries it acknowledged (its data was wiped): it starts
+   * rebuilding and reports its last index, instead of ignoring the commit index.
+   */
   private handleHeartbeat(m: Heartbeat): void {
     this.followLeader(m.from)
-    if (m.commit <= this.log.lastIndex()) this.log.commitTo(m.commit)
-    this.send({type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round})
+    const last = this.log.lastIndex()
+    const shortLog = m.commit > last
+    if (shortLog) this.setRebuilding(true)
+    else {
+      this.log.commitTo(m.commit)
+      this.maybeFinishRebuilding(m.term, m.commit)
+    }
+    this.send({
+      type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round,
+      ...this.lifeFields(), ...(shortLog ? {lastIndex: last} : {}),
+    })
+  }
+
+  /** The fields of this node's answers that tell a leader about its data: incarnation (when not 0) and rebuilding (when true). */
+  private lifeFields(): {incarnation?: number; rebuilding?: boolean} {
+    const out: {incarnation?: number; rebuilding?: boolean} = {}
+    if (this.o.incarnation > 0) out.incarnation = this.o.incarnation
+    if (this.rebuilding) out.rebuilding = true
+    return out
+  }
+
+  /**
+   * Stop rebuilding once the durable log holds the leader's commit index `commit` and that
+   * entry is of the leader's term `term`: a leader's commit in its own term covers every entry
+   * committed before the term (§5.4), so this node again holds everything it may have
+   * acknowledged, and its votes are safe.
+   */
+  private maybeFinishRebuilding(term: number, commit: number): void {
+    if (!this.rebuilding || commit === 0 || this.log.stableIndex < commit || this.log.term(commit) !== term) return
+    this.setRebuilding(false)
+  }
+
+  private setRebuilding(rebuilding: boolean): void {
+    if (this.rebuilding === rebuilding) return
+    this.rebuilding = rebuilding
+    this.event({type: 'rebuildingChanged', rebuilding, term: this.term, index: this.log.lastIndex()})
   }
 
   private handleSnapshot(m: SnapshotRequest): void {
     this.followLeader(m.from)
     const meta = m.snapshot.meta
     const reply = (index: number): void =>
-      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success: true, index, hintIndex: 0, hintTerm: 0})
+      this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success: true, index, hintIndex: 0, hintTerm: 0, ...this.lifeFields()})
     if (meta.index <= this.log.committed) return reply(this.log.committed)
     if (this.log.matchTerm(meta.index, meta.term)) {
       // We already hold the entry: just fast-forward the commit index.
@@ -754,14 +817,14 @@ export class RaftNode {
   }
 
   private handleTimeoutNow(_m: TimeoutNow): void {
-    if (!this.isVoter() || this.role === 'leader') return
+    if (!this.isVoter() || this.role === 'leader' || this.rebuilding) return
     this.startElection('transfer', {forced: true})
   }
 
   private handleAppendResponse(m: AppendResponse): void {
     if (this.role !== 'leader') return
     const pr = this.progress.get(m.from)
-    if (!pr) return
+    if (!pr || !this.checkLife(m.from, pr, m)) return
     this.markActive(pr)
     if (!m.success) return this.handleAppendRejection(m.from, pr, m)
     const wasPaused = pr.isPaused()
@@ -788,9 +851,11 @@ export class RaftNode {
   private handleHeartbeatResponse(m: HeartbeatResponse): void {
     if (this.role !== 'leader') return
     const pr = this.progress.get(m.from)
-    if (!pr) return
+    if (!pr || !this.checkLife(m.from, pr, m)) return
+    if (m.lastIndex !== undefined && m.lastIndex < pr.match) this.forgetProgress(m.from, pr, 'shortLog', m.lastIndex + 1)
     this.markActive(pr)
-    if (m.round > pr.ackedRound) pr.ackedRound = m.round
+    // A rebuilding follower forgot the terms it saw: its acknowledgement confirms no leadership.
+    if (m.round > pr.ackedRound && !pr.rebuilding) pr.ackedRound = m.round
     this.releaseConfirmedReads()
     if (pr.match < this.log.lastIndex()) this.resumeLagging(m.from, pr)
   }
@@ -805,8 +870,32 @@ export class RaftNode {
     this.maybeSendAppend(id)
   }
 
+  /**
+   * Leader: what a follower's answer says about its data. An answer from a lower incarnation
+   * than recorded is from a previous life: dropped (returns false). A higher one means the
+   * follower's data was created anew: the match recorded for it is forgotten. Notes whether it
+   * is rebuilding.
+   */
+  private checkLife(id: NodeId, pr: Progress, m: AppendResponse | HeartbeatResponse): boolean {
+    const incarnation = m.incarnation ?? 0
+    if (incarnation < pr.incarnation) return false
+    if (incarnation > pr.incarnation) {
+      pr.incarnation = incarnation
+      if (pr.match > 0) this.forgetProgress(id, pr, 'incarnation', this.log.lastIndex() + 1)
+    }
+    pr.rebuilding = m.rebuilding === true
+    return true
+  }
+
+  /** Forget a follower's match (it lost data): probe it again from `next`; entries or a snapshot repair it. */
+  private forgetProgress(id: NodeId, pr: Progress, reason: 'incarnation' | 'shortLog', next: number): void {
+    this.event({type: 'progressReset', node: id, match: pr.match, reason, term: this.term})
+    pr.forget(Math.min(next, this.log.lastIndex() + 1))
+  }
+
+  /** A follower answered; a rebuilding one does not count toward CheckQuorum (it forgot the terms it saw). */
   private markActive(pr: Progress): void {
-    pr.recentActive = true
+    if (!pr.rebuilding) pr.recentActive = true
     pr.heard = true
     pr.ticksSinceContact = 0
   }

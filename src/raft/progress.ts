@@ -32,6 +32,13 @@ export class Progress {
   ackedRound = 0
   /** Heartbeat responses in a row in which match did not move while behind (stall detection). */
   stalledHeartbeats = 0
+  /**
+   * The follower's incarnation as last heard (0: none heard, or data from before incarnations).
+   * Only ever raised; answers from a lower incarnation are from a previous life and ignored.
+   */
+  incarnation = 0
+  /** The follower said it is rebuilding (lost its data): its answers confirm nothing. */
+  rebuilding = false
   /** Last index of each append in flight, oldest first. Bounded by maxInflight. */
   readonly inflight: number[] = []
 
@@ -60,6 +67,18 @@ export class Progress {
   becomeSnapshot(index: number): void {
     this.reset('snapshot')
     this.pendingSnapshot = index
+  }
+
+  /**
+   * Forget the follower's match (it lost data it had acknowledged): match 0, probe from `next`.
+   * Lowering match is safe: commit never goes back, and the follower's new acknowledgements
+   * count only for what it holds now.
+   */
+  forget(next: number): void {
+    this.match = 0
+    this.commitSent = 0
+    this.reset('probe')
+    this.next = Math.max(1, next)
   }
 
   private reset(state: ProgressState): void {

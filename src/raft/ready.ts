@@ -27,6 +27,18 @@ export type RaftEvent =
   | {readonly type: 'confChanged'; readonly conf: ConfState; readonly index: number; readonly change?: ConfChange}
   | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
   | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
+  /**
+   * This node started or stopped rebuilding (see README.md "A node that lost its data"). The
+   * driver records `rebuilding` durably (the daemon in identity.json) so that a restart in the
+   * middle of rebuilding keeps refusing votes. `index`: the node's last index.
+   */
+  | {readonly type: 'rebuildingChanged'; readonly rebuilding: boolean; readonly term: number; readonly index: number}
+  /**
+   * Leader: it forgot what it recorded of follower `node` (match `match`, now 0) because the
+   * follower's data is newer (`incarnation`) or shorter than that match (`shortLog`); it probes
+   * the follower again, which entries or a snapshot repair.
+   */
+  | {readonly type: 'progressReset'; readonly node: NodeId; readonly match: number; readonly reason: 'incarnation' | 'shortLog'; readonly term: number}
 
 /** A linearizable read whose index is confirmed: serve it once applied >= index. */
 export interface ReadState {
@@ -63,6 +75,7 @@ export type RaftErrorCode =
   | 'NODE_NOT_FOUND'
   | 'NOT_VOTER'
   | 'UNSAFE_CHANGE'
+  | 'REBUILDING'
 
 /** A request the core refused, with the leader it knows of (for redirects). */
 export interface RaftRejection {

@@ -114,6 +114,14 @@ export interface AppendResponse {
   readonly hintIndex: number
   /** On rejection: the follower's term at `hintIndex` (0 if none). */
   readonly hintTerm: number
+  /**
+   * The incarnation of the sender's data ({@link RaftOptions.incarnation}); absent means 0. A
+   * higher one than the leader recorded means the follower's data was created anew since: the
+   * leader forgets the match it recorded. A lower one is a message from a previous life: dropped.
+   */
+  readonly incarnation?: number
+  /** True while the sender is rebuilding (absent: false): its answers do not count toward CheckQuorum. */
+  readonly rebuilding?: boolean
 }
 
 /** Leader heartbeat: keeps followers from campaigning, carries commit and the ReadIndex round. */
@@ -134,6 +142,19 @@ export interface HeartbeatResponse {
   readonly to: NodeId
   readonly term: number
   readonly round: number
+  /** As {@link AppendResponse.incarnation}. */
+  readonly incarnation?: number
+  /**
+   * True while the sender is rebuilding (absent: false). Its acknowledgement does not confirm
+   * leadership (ReadIndex, CheckQuorum): it forgot the terms it had seen.
+   */
+  readonly rebuilding?: boolean
+  /**
+   * Present only when the heartbeat carried a commit index beyond the follower's log: its last
+   * index. The leader's recorded match is then more than the follower holds (it lost data), and
+   * the leader resets its progress to probe from here.
+   */
+  readonly lastIndex?: number
 }
 
 /** InstallSnapshot (§7), sent whole. */

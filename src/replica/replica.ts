@@ -35,6 +35,13 @@ export interface ReplicaOptions<R = ApplyResult> {
   readonly stateMachine: StateMachine<R>
   /** Membership of a brand-new cluster (ignored when storage holds state). */
   readonly initialConf?: ConfState
+  /**
+   * The node lost data it may have acknowledged (a wiped data folder of a member) or was still
+   * rebuilding when it stopped: the core refuses to vote until it has caught up
+   * (src/raft/README.md "A node that lost its data"). The driver's owner records the core's
+   * `rebuildingChanged` events durably and passes the mark back here. Default false.
+   */
+  readonly rebuilding?: boolean
   /** Take a state-machine snapshot every this many applied entries. Default 10000 ({@link REPLICA_DEFAULTS}). 0 disables. */
   readonly snapshotEvery?: number
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. Default 5000 ({@link REPLICA_DEFAULTS}). */
@@ -142,6 +149,7 @@ export class Replica<R = ApplyResult> {
       snapshot: recovered.snapshot,
       entries: recovered.entries,
       initialConf: options.initialConf,
+      rebuilding: options.rebuilding,
     })
     this.appliedIndex = recovered.snapshot?.meta.index ?? 0
     this.lastSnapshotIndex = this.appliedIndex

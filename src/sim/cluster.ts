@@ -54,7 +54,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   private readonly recent: string[] = []
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
-    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, confChanges: 0, snapshots: 0, recoveries: 0, lostEntries: 0, virtualMs: 0,
+    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, diskLosses: 0, confChanges: 0, snapshots: 0, recoveries: 0, lostEntries: 0, virtualMs: 0,
   }
 
   constructor(options: SimOptions) {
@@ -224,13 +224,35 @@ export class Simulation implements NemesisHost, LivenessHost {
 
   /** Start a node with an empty disk (a founder with `initialConf`, or a future learner). */
   startNode(id: NodeId, initialConf?: {voters: NodeId[]; learners: NodeId[]}): void {
-    const disk = this.o.disk === 'sync' ? new SimDisk() : new SimDisk((complete) => {
+    const node: SimNode = {id, disk: this.newDisk(id), incarnation: 1, sm: new KvStateMachine(), replica: null, epoch: 0, retired: false}
+    this.nodes.set(id, node)
+    this.startReplica(node, initialConf)
+  }
+
+  /** An empty disk for node `id` (its background syncs complete on the simulation's clock). */
+  private newDisk(id: NodeId): SimDisk {
+    return this.o.disk === 'sync' ? new SimDisk() : new SimDisk((complete) => {
       const at = this.clock + this.diskRng.int(this.o.maxDiskMs + 1)
       this.queue.push(at, {kind: 'persisted', node: id, epoch: this.nodes.get(id)!.epoch, complete})
     })
-    const node: SimNode = {id, disk, sm: new KvStateMachine(), replica: null, epoch: 0, retired: false}
-    this.nodes.set(id, node)
-    this.startReplica(node, initialConf)
+  }
+
+  /**
+   * The machine of `node` loses its disk: it crashes, its storage is replaced by an empty one
+   * with the next incarnation, marked rebuilding (the node knows it was a member), and it
+   * restarts later. Refused (returns false) while another node rebuilds: losing a second copy
+   * before the first is repaired may lose committed entries, which no protocol prevents.
+   */
+  loseDisk(node: SimNode): boolean {
+    if (node.replica === null || node.retired) return false
+    if ([...this.nodes.values()].some((n) => n !== node && !n.retired && n.disk.rebuilding)) return false
+    this.crash(node, 'disk lost')
+    node.disk = this.newDisk(node.id)
+    node.disk.rebuilding = true
+    node.incarnation++
+    this.stats.diskLosses++
+    this.log(`${node.id} lost its disk: restarts empty, incarnation ${node.incarnation}, rebuilding`)
+    return true
   }
 
   addNode(id: NodeId): void {
@@ -250,8 +272,10 @@ export class Simulation implements NemesisHost, LivenessHost {
         maxInflight: 8,
         maxAppendBytes: 256,
         commitNotices: this.o.commitNotices,
+        incarnation: node.incarnation,
         bugs: this.o.bugs,
       },
+      rebuilding: node.disk.rebuilding,
       storage: node.disk,
       network: {send: (m) => this.send(m)},
       stateMachine: withKvBugs(sm, this.o.kvBugs),
@@ -259,7 +283,10 @@ export class Simulation implements NemesisHost, LivenessHost {
       snapshotEvery: 0,
       compactionLag: this.rng.int(20),
       backgroundSaves: this.o.backgroundSaves,
-      onEvent: (e) => this.checks.onRaftEvent(node.id, e),
+      onEvent: (e) => {
+        if (e.type === 'rebuildingChanged') node.disk.rebuilding = e.rebuilding
+        this.checks.onRaftEvent(node.id, e)
+      },
       onApplied: (index, term, data) => this.checks.onApplied(node.id, sm, index, term, data),
       onSnapshotInstalled: (index) => this.checks.inv.checkSnapshotState(node.id, index, stateDigest(sm)),
     }))

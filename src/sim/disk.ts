@@ -33,6 +33,12 @@ export class SimDisk implements Storage {
   private generation = 0
   /** Batches handed to saveAsync and not yet durable. */
   private unsynced = 0
+  /**
+   * Durable mark: the node is rebuilding after losing its disk (what the daemon keeps in
+   * identity.json). Set on a new disk that replaces a lost one; cleared when the core says it
+   * caught up (its entries are durable by then). Survives crashes.
+   */
+  rebuilding = false
 
   /**
    * @param scheduleSync how background syncs complete (async disks); absent: every save is

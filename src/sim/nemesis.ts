@@ -1,7 +1,7 @@
 /**
  * The simulator's nemesis: the fault schedule. At a seed-chosen pace it picks one fault or
  * operator action — partitions (one-way too), network faults, kills, torn writes, flaps,
- * crashes right after a vote, membership changes, leader transfers, manual elections, election
+ * crashes right after a vote, lost disks, membership changes, leader transfers, manual elections, election
  * storms, snapshots — and asks the simulation or the network to carry it out.
  */
 import type {SeededRng} from '../raft/index.js'
@@ -18,6 +18,8 @@ export type NemesisMix = 'mixed' | 'elections'
 export interface NemesisHost extends SimHost {
   /** Crash `node` (its unsynced writes are lost); it restarts after `restartAfter` ms (default: seeded). */
   crash(node: SimNode, why: string, restartAfter?: number): void
+  /** `node` loses its disk: crashes, restarts empty with a new incarnation, rebuilding. False when refused (another node still rebuilds). */
+  loseDisk(node: SimNode): boolean
   /** Start a new, empty node named `id` (to be added as a learner). */
   addNode(id: NodeId): void
   /** Every node ever started, retired ones included. */
@@ -66,7 +68,8 @@ export class Nemesis {
     if (roll < 18) this.actPartition()
     else if (roll < 30) this.actNetworkFault()
     else if (roll < 40) this.actHealPartitions()
-    else if (roll < 50) this.actCrash()
+    else if (roll < 47) this.actCrash()
+    else if (roll < 50) this.actLoseDisk()
     else if (roll < 56) this.actFlap()
     else if (roll < 68) this.actConfChange()
     else if (roll < 76) this.actTransfer()
@@ -137,6 +140,12 @@ export class Nemesis {
       return
     }
     this.host.crash(node, 'kill')
+  }
+
+  /** A machine loses its disk: its node restarts empty and must rebuild without voting. */
+  private actLoseDisk(): void {
+    const node = this.pick(this.liveNodes())
+    if (node) this.host.loseDisk(node)
   }
 
   private actConfChange(): void {

@@ -11,7 +11,10 @@ import type {SimDisk} from './disk.js'
 /** One simulated machine: its disk survives crashes; its state machine and replica do not. */
 export interface SimNode {
   readonly id: NodeId
-  readonly disk: SimDisk
+  /** Replaced by a new, empty one when the machine loses its disk. */
+  disk: SimDisk
+  /** Incarnation of the disk's data: 1 for the first disk, one more for each disk lost. */
+  incarnation: number
   /** The real KV state machine of the current incarnation. */
   sm: KvStateMachine
   replica: Replica | null
@@ -36,6 +39,8 @@ export interface SimStats {
   /** Client writes committed more than once (a retry and its original) whose session applied them once. */
   deduplicated: number
   crashes: number
+  /** Disks lost (a node's storage wiped while down; it restarts empty and rebuilds). */
+  diskLosses: number
   confChanges: number
   snapshots: number
   /** Disaster recoveries (SimOptions.recover): a majority lost for good, recovered from one survivor. */

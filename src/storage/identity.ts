@@ -4,7 +4,9 @@
  * folder and refuses to start on another node's or another cluster's data (the caller compares;
  * this file only reads, checks and writes). Written once, atomically (temp file, fsync, rename,
  * fsync of the folder), before the first hard state; rewritten only to record a cluster id that
- * was unknown. A torn or corrupt file is `CORRUPT`, never silently replaced: a folder whose
+ * was unknown, or whether the node is rebuilding. It also records the folder's incarnation: a
+ * number chosen when the folder is created empty, higher each time (see
+ * src/raft/README.md "A node that lost its data"). A torn or corrupt file is `CORRUPT`, never silently replaced: a folder whose
  * identity cannot be read is not proven to be this node's. See docs/storage.md.
  */
 import {existsSync, readdirSync} from 'node:fs'
@@ -13,9 +15,10 @@ import {join} from 'node:path'
 import {corrupt, StorageError, toStorageError} from './errors.js'
 import {fsyncDir, nodeFs, writeFully, type FsOps} from './fs-ops.js'
 import {storagePaths} from './recovery.js'
+import {IDENTITY_FILE} from '../common/defaults.js'
 
-/** Name of the identity file inside a node's data directory. */
-export const IDENTITY_FILE = 'identity.json'
+/** Name of the identity file inside a node's data directory (one constant, in src/common, that local clusters read too). */
+export {IDENTITY_FILE}
 
 /** Format version of the identity file. */
 export const IDENTITY_VERSION = 1
@@ -26,6 +29,18 @@ export interface DataIdentity {
   readonly clusterId: string | null
   /** The node id that owns the data. */
   readonly nodeId: string
+  /**
+   * The incarnation of the data: chosen when the folder was created empty (milliseconds since
+   * the epoch at creation), so a folder emptied and created again has a higher one. Absent in
+   * files written before incarnations (read as 0).
+   */
+  readonly incarnation?: number
+  /**
+   * True while the node rebuilds: its folder was created empty although it was a member, and it
+   * has not yet caught up with a leader. It refuses to vote until then, across restarts.
+   * Absent: false.
+   */
+  readonly rebuilding?: boolean
 }
 
 /** Path of the identity file of `dataDir`. */
@@ -33,9 +48,16 @@ export function identityPath(dataDir: string): string {
   return join(dataDir, IDENTITY_FILE)
 }
 
-/** The bytes that the checksum covers: the identity as canonical JSON (fixed key order). */
+/**
+ * The bytes that the checksum covers: the identity as canonical JSON (fixed key order). The
+ * incarnation and rebuilding fields are written only when set, so files written before them
+ * keep their checksum.
+ */
 function body(identity: DataIdentity): string {
-  return JSON.stringify({version: IDENTITY_VERSION, clusterId: identity.clusterId, nodeId: identity.nodeId})
+  const extra: {incarnation?: number; rebuilding?: boolean} = {}
+  if (identity.incarnation !== undefined) extra.incarnation = identity.incarnation
+  if (identity.rebuilding === true) extra.rebuilding = true
+  return JSON.stringify({version: IDENTITY_VERSION, clusterId: identity.clusterId, nodeId: identity.nodeId, ...extra})
 }
 
 /** The file's text: the body with its crc32 appended as a last field. */
@@ -57,10 +79,12 @@ export function decodeIdentity(text: string, file: string): DataIdentity {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(file, 0, 'identity file does not hold an object')
   if (value.version !== IDENTITY_VERSION) throw corrupt(file, 0, `identity file has unknown version ${JSON.stringify(value.version)}`)
-  const {clusterId, nodeId} = value
+  const {clusterId, nodeId, incarnation, rebuilding} = value
   if (typeof nodeId !== 'string' || nodeId === '') throw corrupt(file, 0, 'identity file has no node id')
   if (clusterId !== null && (typeof clusterId !== 'string' || clusterId === '')) throw corrupt(file, 0, 'identity file has an invalid cluster id')
-  const identity: DataIdentity = {clusterId, nodeId}
+  if (incarnation !== undefined && (typeof incarnation !== 'number' || !Number.isSafeInteger(incarnation) || incarnation < 1)) throw corrupt(file, 0, 'identity file has an invalid incarnation')
+  if (rebuilding !== undefined && rebuilding !== true) throw corrupt(file, 0, 'identity file has an invalid rebuilding mark')
+  const identity: DataIdentity = {clusterId, nodeId, ...(incarnation !== undefined ? {incarnation} : {}), ...(rebuilding === true ? {rebuilding} : {})}
   if (value.crc32 !== crc32(Buffer.from(body(identity), 'utf8'))) throw corrupt(file, 0, 'identity file checksum mismatch')
   return identity
 }

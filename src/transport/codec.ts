@@ -468,7 +468,7 @@ const appendCodec: BodyCodec<AppendRequest> = {
 const appendRespCodec: BodyCodec<AppendResponse> = {
   size(m) {
     requireBool(m.success, 'success')
-    return u64Size(m.term, 'term') + u64Size(m.index, 'index') + u64Size(m.hintIndex, 'hintIndex') + u64Size(m.hintTerm, 'hintTerm') + 1
+    return u64Size(m.term, 'term') + u64Size(m.index, 'index') + u64Size(m.hintIndex, 'hintIndex') + u64Size(m.hintTerm, 'hintTerm') + 1 + lifeSize(m)
   },
   write(w, m) {
     w.u64(m.term)
@@ -476,6 +476,7 @@ const appendRespCodec: BodyCodec<AppendResponse> = {
     w.u64(m.hintIndex)
     w.u64(m.hintTerm)
     w.u8(flagByte(m.success))
+    writeLife(w, m)
   },
   read(r, from, to) {
     const term = r.u64('term')
@@ -483,7 +484,7 @@ const appendRespCodec: BodyCodec<AppendResponse> = {
     const hintIndex = r.u64('hintIndex')
     const hintTerm = r.u64('hintTerm')
     const {success} = r.flags('appendResp flags', ['success'])
-    return {type: 'appendResp', from, to, term, success, index, hintIndex, hintTerm}
+    return {type: 'appendResp', from, to, term, success, index, hintIndex, hintTerm, ...readLife(r, 'appendResp')}
   },
 }
 
@@ -503,16 +504,60 @@ const heartbeatCodec: BodyCodec<Heartbeat> = {
 }
 
 const heartbeatRespCodec: BodyCodec<HeartbeatResponse> = {
-  size: (m) => u64Size(m.term, 'term') + u64Size(m.round, 'round'),
+  size: (m) => u64Size(m.term, 'term') + u64Size(m.round, 'round') + lifeSize(m),
   write(w, m) {
     w.u64(m.term)
     w.u64(m.round)
+    writeLife(w, m)
   },
   read(r, from, to) {
     const term = r.u64('term')
     const round = r.u64('round')
-    return {type: 'heartbeatResp', from, to, term, round}
+    return {type: 'heartbeatResp', from, to, term, round, ...readLife(r, 'heartbeatResp')}
   },
+}
+
+/**
+ * The optional tail of append and heartbeat responses, about the sender's data: a flag byte
+ * (bit 0 incarnation, bit 1 rebuilding, bit 2 lastIndex) then a u64 per number present. Absent
+ * when there is nothing to say (incarnation 0, not rebuilding, no lastIndex), so such messages
+ * encode as before incarnations existed.
+ */
+interface LifeFields {
+  readonly incarnation?: number
+  readonly rebuilding?: boolean
+  readonly lastIndex?: number
+}
+
+function hasLife(m: LifeFields): boolean {
+  return (m.incarnation !== undefined && m.incarnation !== 0) || m.rebuilding === true || m.lastIndex !== undefined
+}
+
+function lifeSize(m: LifeFields): number {
+  if (!hasLife(m)) return 0
+  if (m.rebuilding !== undefined) requireBool(m.rebuilding, 'rebuilding')
+  const inc = m.incarnation !== undefined && m.incarnation !== 0 ? u64Size(m.incarnation, 'incarnation') : 0
+  return 1 + inc + (m.lastIndex !== undefined ? u64Size(m.lastIndex, 'lastIndex') : 0)
+}
+
+function writeLife(w: Writer, m: LifeFields): void {
+  if (!hasLife(m)) return
+  const inc = m.incarnation !== undefined && m.incarnation !== 0
+  w.u8(flagByte(inc, m.rebuilding === true, m.lastIndex !== undefined))
+  if (inc) w.u64(m.incarnation!)
+  if (m.lastIndex !== undefined) w.u64(m.lastIndex)
+}
+
+function readLife(r: Reader, what: string): LifeFields {
+  if (r.remaining() === 0) return {}
+  const f = r.flags(`${what} tail flags`, ['incarnation', 'rebuilding', 'lastIndex'])
+  if (!f.incarnation && !f.rebuilding && !f.lastIndex) throw bad(`${what}: empty tail flags`)
+  const out: {incarnation?: number; rebuilding?: boolean; lastIndex?: number} = {}
+  if (f.incarnation) out.incarnation = r.u64('incarnation')
+  if (out.incarnation === 0) throw bad(`${what}: incarnation 0 is sent as no tail`)
+  if (f.rebuilding) out.rebuilding = true
+  if (f.lastIndex) out.lastIndex = r.u64('lastIndex')
+  return out
 }
 
 function idListSize(list: unknown, field: string): number {

@@ -26,7 +26,7 @@ export type RolesMatchCore = Assert<Equal<Role, RaftRole>>
 export type ProgressStatesMatchCore = Assert<Equal<ProgressStatus['state'], ProgressState>>
 /** Every index-like field of the core's status exists in NodeStatus under the same name. */
 export type StatusFieldsExist = Assert<Equal<
-  Extract<keyof RaftStatus, 'id' | 'role' | 'term' | 'vote' | 'leader' | 'commitIndex' | 'appliedIndex' | 'lastIndex' | 'lastTerm' | 'firstIndex' | 'snapshotIndex' | 'voter' | 'transferee' | 'progress'>,
+  Extract<keyof RaftStatus, 'id' | 'role' | 'term' | 'vote' | 'leader' | 'commitIndex' | 'appliedIndex' | 'lastIndex' | 'lastTerm' | 'firstIndex' | 'snapshotIndex' | 'voter' | 'transferee' | 'progress' | 'rebuilding'>,
   Extract<keyof import('../../src/admin/protocol.js').NodeStatus, keyof RaftStatus>
 >>
 

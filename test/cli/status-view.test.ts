@@ -114,3 +114,18 @@ describe('status summary', () => {
     assert.equal(quorumText(0, 0), 'voters unknown')
   })
 })
+
+describe('status HEALTH of a node that lost its data', () => {
+  it('a node rebuilding after losing its data shows `rebuilding`, not `ok`, whatever its lag', () => {
+    // n3's folder was emptied: it restarted and already follows n1, its short log of n1's term.
+    const st = cluster({
+      n1: report('n1', {role: 'leader', term: 5, lastIndex: 21, lastTerm: 5, progress: {n1: 21, n2: 21, n3: 0}}),
+      n2: report('n2', {role: 'follower', term: 5, lastIndex: 21, lastTerm: 5, leader: 'n1'}),
+      n3: {...report('n3', {role: 'follower', term: 5, lastIndex: 21, lastTerm: 5, leader: 'n1'}), rebuilding: true},
+    })
+    const health = (id: string): string => st.nodes.find((n) => n.id === id)!.health
+    assert.equal(health('n3'), 'rebuilding')
+    assert.equal(health('n2'), 'ok')
+    assert.equal(statusCells(st.nodes.find((n) => n.id === 'n3')!)[STATUS_COLUMNS.indexOf('HEALTH')], 'rebuilding')
+  })
+})

@@ -48,8 +48,11 @@ test('node start on a copy of another node\'s folder: SPAWN_FAILED with IDENTITY
   const cluster = new LocalCluster('c', home)
   const clusterId = cluster.clusterId()
   assert.match(clusterId ?? '', /^[0-9a-f]{16}$/)
-  assert.deepEqual(readIdentity(cluster.paths.dataDir('n1')), {clusterId, nodeId: 'n1'})
-  assert.deepEqual(readIdentity(cluster.paths.dataDir('n2')), {clusterId, nodeId: 'n2'})
+  for (const nodeId of ['n1', 'n2']) {
+    const {incarnation, ...ids} = readIdentity(cluster.paths.dataDir(nodeId))!
+    assert.deepEqual(ids, {clusterId, nodeId})
+    assert.ok(typeof incarnation === 'number' && incarnation > 0, 'a new folder records an incarnation')
+  }
 
   assert.equal(await cluster.stopNode('n2'), 'stopped')
   assert.equal(await cluster.stopNode('n1'), 'stopped')

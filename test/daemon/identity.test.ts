@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import {planIdentity, type IdentityInputs} from '../../src/daemon/identity.js'
 import {RaftctlError} from '../../src/common/errors.js'
 
-const base: IdentityInputs = {nodeId: 'n3', clusterId: 'aaaa', initialCluster: [], recorded: null, hasData: false, generate: () => 'generated'}
+const base: IdentityInputs = {nodeId: 'n3', clusterId: 'aaaa', initialCluster: [], recorded: null, hasData: false, generate: () => 'generated', incarnation: () => 42}
 
 function refused(input: IdentityInputs, ...names: string[]): void {
   assert.throws(() => planIdentity(input), (err: unknown) => {
@@ -35,13 +35,13 @@ test('the node\'s own folder is kept as it is; without --cluster-id too', () => 
 })
 
 test('a new folder records the given cluster id', () => {
-  assert.deepEqual(planIdentity(base), {action: 'record', identity: {nodeId: 'n3', clusterId: 'aaaa'}})
+  assert.deepEqual(planIdentity(base), {action: 'record', identity: {nodeId: 'n3', clusterId: 'aaaa', incarnation: 42}})
 })
 
 test('a new one-node founder without --cluster-id generates one; several founders or a joiner without it: unknown', () => {
-  assert.deepEqual(planIdentity({...base, clusterId: undefined, initialCluster: ['n3']}).identity, {nodeId: 'n3', clusterId: 'generated'})
-  assert.deepEqual(planIdentity({...base, clusterId: undefined, initialCluster: ['n1', 'n3']}).identity, {nodeId: 'n3', clusterId: null})
-  assert.deepEqual(planIdentity({...base, clusterId: undefined}).identity, {nodeId: 'n3', clusterId: null})
+  assert.deepEqual(planIdentity({...base, clusterId: undefined, initialCluster: ['n3']}).identity, {nodeId: 'n3', clusterId: 'generated', incarnation: 42})
+  assert.deepEqual(planIdentity({...base, clusterId: undefined, initialCluster: ['n1', 'n3']}).identity, {nodeId: 'n3', clusterId: null, incarnation: 42})
+  assert.deepEqual(planIdentity({...base, clusterId: undefined}).identity, {nodeId: 'n3', clusterId: null, incarnation: 42})
 })
 
 test('a folder with data and no identity file is adopted, never refused', () => {
@@ -51,4 +51,16 @@ test('a folder with data and no identity file is adopted, never refused', () => 
 
 test('a recorded unknown cluster id learns the given one', () => {
   assert.deepEqual(planIdentity({...base, recorded: {nodeId: 'n3', clusterId: null}}), {action: 'learn', identity: {nodeId: 'n3', clusterId: 'aaaa'}})
+})
+
+test('a new folder of a node started with --rejoin (a member whose data was lost) is marked rebuilding; an existing folder is not', () => {
+  assert.deepEqual(planIdentity({...base, rejoin: true}), {action: 'record', identity: {nodeId: 'n3', clusterId: 'aaaa', incarnation: 42, rebuilding: true}})
+  const recorded = {nodeId: 'n3', clusterId: 'aaaa', incarnation: 7}
+  assert.deepEqual(planIdentity({...base, rejoin: true, recorded}), {action: 'keep', identity: recorded})
+  assert.deepEqual(planIdentity({...base, rejoin: true, hasData: true}), {action: 'adopt', identity: {nodeId: 'n3', clusterId: 'aaaa'}})
+})
+
+test('learning a cluster id keeps the incarnation and the rebuilding mark', () => {
+  const recorded = {nodeId: 'n3', clusterId: null, incarnation: 7, rebuilding: true}
+  assert.deepEqual(planIdentity({...base, recorded}), {action: 'learn', identity: {...recorded, clusterId: 'aaaa'}})
 })

@@ -66,6 +66,8 @@ interface Slot {
   restarts: number
   readStates: ReadState[]
   events: RaftEvent[]
+  /** Durable "rebuilding" mark (what the daemon keeps in identity.json): set by `wipe`, cleared by the core's rebuildingChanged event. */
+  rebuilding: boolean
 }
 
 export interface HarnessOptions {
@@ -172,7 +174,7 @@ export class Harness {
     const slot: Slot = {
       id, ordinal: this.slots.size + 1, options: {...this.defaults, ...options}, initialConf: conf,
       node: null, persisted: {hardState: undefined, snapshot: null, entries: []},
-      sm: [], appliedIndex: 0, restarts: 0, readStates: [], events: [],
+      sm: [], appliedIndex: 0, restarts: 0, readStates: [], events: [], rebuilding: false,
     }
     this.slots.set(id, slot)
     slot.node = this.boot(slot)
@@ -190,7 +192,7 @@ export class Harness {
       id, ordinal: this.slots.size + 1, options: {...this.defaults, ...options}, initialConf: undefined,
       node: null, persisted: {hardState: persisted.hardState, snapshot: snap, entries: persisted.entries.slice()},
       sm: snap ? (JSON.parse(dec.decode(snap.data)) as Applied[]) : [], appliedIndex: snap?.meta.index ?? 0,
-      restarts: 0, readStates: [], events: [],
+      restarts: 0, readStates: [], events: [], rebuilding: false,
     }
     this.slots.set(id, slot)
     slot.node = this.boot(slot)
@@ -203,7 +205,7 @@ export class Harness {
     const rng = new SeededRng(this.seed * 7919 + slot.ordinal * 101 + slot.restarts)
     return new RaftNode(
       {...slot.options, id: slot.id, rng},
-      {hardState, snapshot, entries: entries.filter((e) => e.index > after), initialConf: slot.initialConf},
+      {hardState, snapshot, entries: entries.filter((e) => e.index > after), initialConf: slot.initialConf, rebuilding: slot.rebuilding},
     )
   }
 
@@ -401,6 +403,21 @@ export class Harness {
     return slot.node
   }
 
+  /**
+   * The node loses its disk: it crashes, its durable state is erased, and it restarts empty
+   * with a higher incarnation. With `announce` (default) it knows it was a member and starts
+   * rebuilding, as the daemon does when started on an emptied folder of a known member.
+   */
+  wipe(id: NodeId, options: {announce?: boolean} = {}): RaftNode {
+    const slot = this.slot(id)
+    this.crash(id)
+    slot.persisted = {hardState: undefined, snapshot: null, entries: []}
+    slot.options = {...slot.options, incarnation: (slot.options.incarnation ?? 0) + 1}
+    slot.rebuilding = options.announce ?? true
+    this.trace(`${id}: disk wiped`)
+    return this.restart(id)
+  }
+
   crashAndRestart(id: NodeId): RaftNode {
     this.crash(id)
     return this.restart(id)
@@ -478,6 +495,7 @@ export class Harness {
 
   private onEvent(slot: Slot, e: RaftEvent): void {
     slot.events.push(e)
+    if (e.type === 'rebuildingChanged') slot.rebuilding = e.rebuilding
     switch (e.type) {
       case 'roleChanged':
         this.trace(`${slot.id}: ${e.from} -> ${e.to} term=${e.term} (${e.cause})`)

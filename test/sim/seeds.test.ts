@@ -102,3 +102,19 @@ test('the replay command names every non-default mode', () => {
   assert.equal(replayCommand(5, {disk: 'async', backgroundSaves: 'leader'}), 'raftctl sim run --seed 5 --background-saves leader')
   assert.equal(replayCommand(5, {backgroundSaves: 'leader', commitNotices: false}), 'raftctl sim run --seed 5 --background-saves leader --no-commit-notices')
 })
+
+/**
+ * Seeds in which a node loses its disk (the nemesis's "lose disk" fault) and that break without
+ * the rebuilding rule (src/raft/README.md "A node that lost its data"): with the vote refusal and
+ * the leader's match reset reverted, each ends in a leader-completeness violation — an emptied
+ * node voted for a candidate missing a committed entry — (checked by hand on async 1..500,
+ * which also gave 16 liveness failures: the leader never repaired a follower whose match it
+ * kept). Each must pass, with the lost disk in its run.
+ */
+for (const seed of [168, 202, 360, 447, 461]) {
+  test(`regression seed ${seed} (a disk lost; async disks)`, () => {
+    const r = runSeed({seed, disk: 'async'})
+    assert.equal(r.ok, true, r.violation?.message)
+    assert.ok(r.stats.diskLosses > 0, 'the run loses a disk')
+  })
+}

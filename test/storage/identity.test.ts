@@ -79,3 +79,25 @@ test('hasStoredData tells a folder with a WAL segment or snapshot from a new one
   writeFileSync(join(dir, 'wal', '0000000000000001.log'), 'x')
   assert.equal(hasStoredData(dir), true)
 })
+
+test('the incarnation and the rebuilding mark round-trip; a file written before them reads with neither and its checksum still holds', (t) => {
+  const dir = testTempDir(t)
+  const full = {...ID, incarnation: 1765100000000, rebuilding: true}
+  writeIdentity(dir, full)
+  assert.deepEqual(readIdentity(dir), full)
+  writeIdentity(dir, {...ID, incarnation: 5})
+  assert.deepEqual(readIdentity(dir), {...ID, incarnation: 5})
+  // The exact bytes an identity file had before incarnations existed (crc32 of the three fields).
+  const old = encodeIdentity(ID)
+  assert.doesNotMatch(old, /incarnation|rebuilding/)
+  assert.deepEqual(decodeIdentity(old, 'identity.json'), ID)
+})
+
+test('an invalid incarnation or rebuilding mark is CORRUPT', () => {
+  for (const bad of [0, -1, 1.5, '7']) {
+    const text = encodeIdentity({...ID, incarnation: 3}).replace('"incarnation":3', `"incarnation":${JSON.stringify(bad)}`)
+    assertCorrupt(() => decodeIdentity(text, 'identity.json'), 'identity.json')
+  }
+  const text = encodeIdentity({...ID, rebuilding: true}).replace('"rebuilding":true', '"rebuilding":false')
+  assertCorrupt(() => decodeIdentity(text, 'identity.json'), 'identity.json')
+})

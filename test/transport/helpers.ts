@@ -56,15 +56,23 @@ const confArb: fc.Arbitrary<ConfState> = fc.uniqueArray(nodeIdArb, {maxLength: 8
 
 const head = {from: nodeIdArb, to: nodeIdArb, term: u64Arb}
 
+/** The optional tail of append and heartbeat responses (the sender's incarnation, rebuilding, a short log's last index), each field absent or set. */
+function lifeArb(withLastIndex: boolean): fc.Arbitrary<{incarnation?: number; rebuilding?: boolean; lastIndex?: number}> {
+  const fields = {incarnation: fc.integer({min: 1, max: Number.MAX_SAFE_INTEGER}), rebuilding: fc.constant(true), ...(withLastIndex ? {lastIndex: u64Arb} : {})}
+  return fc.record(fields, {requiredKeys: []})
+}
+
 /** Arbitrary messages of every type. */
 export const messageArb: fc.Arbitrary<Message> = fc.oneof(
   rec({type: fc.constant('vote' as const), ...head, lastIndex: u64Arb, lastTerm: u64Arb, pre: fc.boolean(), transfer: fc.boolean()}),
   rec({type: fc.constant('voteResp' as const), ...head, granted: fc.boolean(), pre: fc.boolean()}),
   rec({...head, prevIndex: fc.oneof(fc.nat(100), fc.integer({min: 0, max: 2 ** 53 - 100})), prevTerm: u64Arb, commit: u64Arb})
     .chain((m) => entriesArb(m.prevIndex).map((entries): Message => ({type: 'append', ...m, entries}))),
-  rec({type: fc.constant('appendResp' as const), ...head, success: fc.boolean(), index: u64Arb, hintIndex: u64Arb, hintTerm: u64Arb}),
+  rec({type: fc.constant('appendResp' as const), ...head, success: fc.boolean(), index: u64Arb, hintIndex: u64Arb, hintTerm: u64Arb})
+    .chain((m) => lifeArb(false).map((life): Message => ({...m, ...life}))),
   rec({type: fc.constant('heartbeat' as const), ...head, commit: u64Arb, round: u64Arb}),
-  rec({type: fc.constant('heartbeatResp' as const), ...head, round: u64Arb}),
+  rec({type: fc.constant('heartbeatResp' as const), ...head, round: u64Arb})
+    .chain((m) => lifeArb(true).map((life): Message => ({...m, ...life}))),
   rec({type: fc.constant('snapshot' as const), ...head, snapshot: rec({meta: rec({index: u64Arb, term: u64Arb, conf: confArb}), data: fc.uint8Array({maxLength: 256})})}),
   rec({type: fc.constant('timeoutNow' as const), ...head}),
 )
@@ -80,6 +88,8 @@ export function sampleMessages(from: NodeId, to: NodeId): Message[] {
     {type: 'appendResp', from, to, term: 5, success: false, index: 10, hintIndex: 7, hintTerm: 3},
     {type: 'heartbeat', from, to, term: 5, commit: 12, round: 77},
     {type: 'heartbeatResp', from, to, term: 5, round: 77},
+    {type: 'heartbeatResp', from, to, term: 5, round: 78, incarnation: 1733570000000, rebuilding: true, lastIndex: 3},
+    {type: 'appendResp', from, to, term: 5, success: true, index: 12, hintIndex: 0, hintTerm: 0, incarnation: 1733570000000},
     {type: 'snapshot', from, to, term: 6, snapshot: {meta: {index: 100, term: 5, conf: {voters: ['n1', 'n2', 'n3'], learners: ['n4']}}, data: new Uint8Array([1, 2, 3, 255])}},
     {type: 'timeoutNow', from, to, term: 6},
   ]

@@ -51,6 +51,7 @@ See docs/operations.md.
     'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
     'cluster-id': Flags.string({description: 'the cluster id (status --json shows it): the data dir must belong to it, and peers and clients of another cluster are refused. Give every node of a cluster the same one; a new one-node --initial-cluster generates one without it'}),
     'force-new-cluster': Flags.boolean({description: 'disaster recovery: before starting, make this node\'s membership itself alone (its log and state kept, the whole log committed) and record the NEW --cluster-id; grow the cluster back with member add (raftctl recover does this for local clusters)', default: false}),
+    rejoin: Flags.boolean({description: 'this node was a member before: if its data dir is new (its data was lost), it rebuilds and refuses to vote until it has caught up with the leader (status shows "rebuilding")', default: false}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
     'secret-file': Flags.string({description: 'file holding the client secret (first line, at least 16 characters)'}),
     'peer-secret-file': Flags.string({description: 'file holding the peer secret, the only credential /raft accepts (without it, any client can speak as a peer: a warning is logged)'}),

@@ -42,7 +42,7 @@ export default class SimRun extends BaseCommand {
 storage on a virtual clock, with a simulated network and disks. One seed decides
 everything: cluster size (3-7), message delay, loss, duplication and reordering, partitions
 (one-way too), disks that persist in the background (or at once, with --disk sync), crashes
-that lose unsynced or tear writes, restarts, KV clients whose timed-out writes are retried
+that lose unsynced or tear writes, restarts, disks lost (a node restarted empty, rebuilding), KV clients whose timed-out writes are retried
 with the same session seq, membership changes, leader
 transfers, manual elections and snapshots. Safety is checked after every event (one leader per
 term, log matching, leader completeness, state-machine safety, no acknowledged write lost, commit
@@ -119,5 +119,5 @@ bound (liveness). A failure prints the seed, the property, the last events and t
 
 function summarize(s: SimStats): string {
   const recovered = s.recoveries > 0 ? `, ${s.recoveries} disaster recover${s.recoveries > 1 ? 'ies' : 'y'} (${s.lostEntries} committed entries lost)` : ''
-  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.confChanges} membership changes, ${s.snapshots} snapshots${recovered}`
+  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.diskLosses} disks lost, ${s.confChanges} membership changes, ${s.snapshots} snapshots${recovered}`
 }

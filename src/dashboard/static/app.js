@@ -679,6 +679,7 @@
       c.health.title = {
         ok: 'answers status and is caught up',
         lagging: 'more than 1000 entries behind the leader',
+        rebuilding: 'lost its data: catching up again, no votes until then',
         down: 'no daemon process',
         paused: 'the daemon is stopped (SIGSTOP)',
         unreachable: 'the process runs but does not answer',
