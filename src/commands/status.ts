@@ -38,7 +38,7 @@ export default class Status extends ClusterCommand {
     const {flags} = await this.parse(Status)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const intervalMs = this.duration(flags.interval, '--interval', 'pollInterval')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     if (!flags.watch) {
       const st = await cluster.status(timeoutMs)
       if (!this.jsonEnabled()) this.log(await renderStatus(st, {color: useColor()}))

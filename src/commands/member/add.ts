@@ -37,7 +37,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
   async run(): Promise<MemberAddResult> {
     const {args, flags} = await this.parse(MemberAdd)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const st = await cluster.waitForLeader(timeoutMs)
     const membership = membershipOf(st)
     if (membership.voters.includes(args.id) || membership.learners.includes(args.id)) {
