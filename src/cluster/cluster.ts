@@ -18,55 +18,9 @@ import {replicationLag} from './lag.js'
 import {freePort} from './ports.js'
 import {acquireLock, withLock, type ClusterLockOptions, type HeldLock} from './lock.js'
 import {isPaused, runningPid, signal, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
-import {ClusterHandle, notLocalError, type ClientAccess} from './handle.js'
+import {ClusterHandle, notLocalError, type ClientAccess, type ClusterStatus, type NodeRow} from './handle.js'
 
-/** One row of `raftctl status` (DESIGN.md §4 plus extras). */
-export interface NodeRow {
-  readonly id: string
-  readonly role: string
-  readonly term: number | null
-  readonly leader: string | null
-  readonly commitIndex: number | null
-  readonly appliedIndex: number | null
-  readonly lastIndex: number | null
-  readonly voter: boolean | null
-  readonly reachable: boolean
-  readonly pid: number | null
-  readonly address: string
-  /** Entries behind the leader's last index, by {@link replicationLag} (null when unknown: no leader, or the node is down). */
-  readonly lag: number | null
-  /** Milliseconds since the leader last heard from this node (null when unknown). */
-  readonly lastContactMs: number | null
-  /** `ok`, `down`, `paused`, `lagging`, `unreachable`. */
-  readonly health: string
-  /** The full status the node reported, when reachable. */
-  readonly detail?: NodeStatus
-}
-
-/** `raftctl status --json`. */
-export interface ClusterStatus {
-  readonly cluster: string
-  /**
-   * The cluster id (the manifest's; null for clusters created before cluster identities). The
-   * CLI's clients expect it: a node of another cluster at a manifest address shows as down.
-   */
-  readonly clusterId?: string | null
-  readonly leader: string | null
-  readonly term: number
-  readonly nodes: NodeRow[]
-  /**
-   * Remote clusters only: endpoints that did not answer and are no member's address (a member
-   * that does not answer is a row, down), each with the reason.
-   */
-  readonly unanswered?: readonly UnansweredEndpoint[]
-}
-
-/** An endpoint of a remote cluster that did not answer (see {@link ClusterStatus.unanswered}). */
-export interface UnansweredEndpoint {
-  readonly endpoint: string
-  readonly code: string
-  readonly message: string
-}
+export type {ClusterStatus, NodeRow, UnansweredEndpoint} from './handle.js'
 
 /** Entries behind the leader above which a reachable node's health is `lagging`. */
 export const LAGGING_ENTRIES = 1000

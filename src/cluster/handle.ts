@@ -10,8 +10,56 @@
  */
 import {AdminClient, KvClient, type ClientTlsOptions, type Endpoint} from '../client/index.js'
 import {RaftctlError} from '../common/errors.js'
-import type {ClusterStatus} from './cluster.js'
+import type {NodeStatus} from '../admin/protocol.js'
 import {sleep} from './processes.js'
+
+/** One row of `raftctl status` (DESIGN.md §4 plus extras). */
+export interface NodeRow {
+  readonly id: string
+  readonly role: string
+  readonly term: number | null
+  readonly leader: string | null
+  readonly commitIndex: number | null
+  readonly appliedIndex: number | null
+  readonly lastIndex: number | null
+  readonly voter: boolean | null
+  readonly reachable: boolean
+  readonly pid: number | null
+  readonly address: string
+  /** Entries behind the leader's last index, by replicationLag (src/cluster/lag.ts) (null when unknown: no leader, or the node is down). */
+  readonly lag: number | null
+  /** Milliseconds since the leader last heard from this node (null when unknown). */
+  readonly lastContactMs: number | null
+  /** `ok`, `down`, `paused`, `lagging`, `unreachable`. */
+  readonly health: string
+  /** The full status the node reported, when reachable. */
+  readonly detail?: NodeStatus
+}
+
+/** `raftctl status --json`. */
+export interface ClusterStatus {
+  readonly cluster: string
+  /**
+   * The cluster id (the manifest's; null for clusters created before cluster identities). The
+   * CLI's clients expect it: a node of another cluster at a manifest address shows as down.
+   */
+  readonly clusterId?: string | null
+  readonly leader: string | null
+  readonly term: number
+  readonly nodes: NodeRow[]
+  /**
+   * Remote clusters only: endpoints that did not answer and are no member's address (a member
+   * that does not answer is a row, down), each with the reason.
+   */
+  readonly unanswered?: readonly UnansweredEndpoint[]
+}
+
+/** An endpoint of a remote cluster that did not answer (see {@link ClusterStatus.unanswered}). */
+export interface UnansweredEndpoint {
+  readonly endpoint: string
+  readonly code: string
+  readonly message: string
+}
 
 /** Where a cluster's nodes run: `local` (spawned here), `attached` (recorded with `cluster attach`), `endpoints` (one-off `--endpoints`). */
 export type ClusterKind = 'local' | 'attached' | 'endpoints'
