@@ -31,17 +31,18 @@ export abstract class ClusterCommand extends BaseCommand {
   /**
    * The cluster the flags name, for a command that speaks to nodes: the one-off cluster of
    * `--endpoints` (needs `--secret-file`; its endpoints must be nodes of one cluster), else the
-   * attached cluster `--cluster`, else the local one (CLUSTER_NOT_FOUND when there is none).
+   * attached cluster `--cluster`, else the local one (with `mustExist`, the default,
+   * CLUSTER_NOT_FOUND when there is none).
    */
-  protected openHandle(flags: ClusterFlagValues): Promise<ClusterHandle> {
-    this.handle ??= this.resolveHandle(flags)
+  protected openHandle(flags: ClusterFlagValues, mustExist = true): Promise<ClusterHandle> {
+    this.handle ??= this.resolveHandle(flags, mustExist)
     return this.handle
   }
 
   /** The handle of this run ({@link openHandle} opens it once: a remote cluster's members are learned once). */
   private handle: Promise<ClusterHandle> | undefined
 
-  private async resolveHandle(flags: ClusterFlagValues): Promise<ClusterHandle> {
+  private async resolveHandle(flags: ClusterFlagValues, mustExist: boolean): Promise<ClusterHandle> {
     const {openEndpoints, openAttached, isAttached} = await import('../cluster/index.js')
     if (flags.endpoints !== undefined) {
       const secretFile = flags['secret-file']
@@ -49,7 +50,7 @@ export abstract class ClusterCommand extends BaseCommand {
       return openEndpoints({endpoints: flags.endpoints, secretFile, tls: {ca: flags['tls-ca'], cert: flags['tls-cert'], key: flags['tls-key']}})
     }
     if (isAttached(flags.cluster)) return openAttached(flags.cluster)
-    return this.openCluster(flags.cluster)
+    return this.openCluster(flags.cluster, mustExist)
   }
 
   /**

@@ -21,6 +21,9 @@ export interface RemoteTarget {
   readonly access: ClientAccess
 }
 
+/** How long the members learned by a status round are used before {@link RemoteCluster.nodeIds} asks again (ms). */
+export const MEMBERS_MAX_AGE_MS = 2000
+
 /** What one node answered to a status request. */
 interface Answer {
   readonly address: string
@@ -82,6 +85,8 @@ export class RemoteCluster extends ClusterHandle {
   private expectedId: string | undefined
   /** Node id → address, from the last status (configuration and answers). */
   private readonly known = new Map<string, string>()
+  /** When {@link known} was last learned (ms since the epoch; 0: never). */
+  private learnedAt = 0
 
   constructor(target: RemoteTarget) {
     super()
@@ -104,8 +109,17 @@ export class RemoteCluster extends ClusterHandle {
     return address
   }
 
+  /**
+   * The members, learned by a status round when none are known yet or the last round is older
+   * than {@link MEMBERS_MAX_AGE_MS} (a watcher such as the dashboard sees members come and go);
+   * when that round fails, the members known before (the error when none are).
+   */
   async nodeIds(): Promise<string[]> {
-    if (this.known.size === 0) await this.liveStatus()
+    if (this.known.size === 0 || Date.now() - this.learnedAt > MEMBERS_MAX_AGE_MS) {
+      await this.liveStatus().catch((error: unknown) => {
+        if (this.known.size === 0) throw error
+      })
+    }
     return [...this.known.keys()]
   }
 
@@ -158,6 +172,7 @@ export class RemoteCluster extends ClusterHandle {
     for (const st of byId.values()) if (!config.some((m) => m.id === st.id)) rows.push(statusRow(st, st, leader, null))
     this.known.clear()
     for (const r of rows) if (r.address !== 'unknown') this.known.set(r.id, r.address)
+    this.learnedAt = Date.now()
     const unanswered: UnansweredEndpoint[] = answers
       .filter((a) => a.error && !rows.some((r) => sameAddress(r.address, a.address)))
       .map((a) => ({endpoint: a.address, code: a.error!.code, message: a.error!.message}))
