@@ -5,7 +5,8 @@
  * kv, a chaos partition and heal), over ws and over wss with a CA the test makes with openssl.
  * Bad input on loopback daemons: an endpoint that is not a URL, an unreachable endpoint, a wrong
  * secret (one attempt, no retry loop), a wrong CA, a secret file others can read, endpoints of
- * two clusters, and commands that need local processes on an attached cluster.
+ * two clusters, and commands that need local processes on an attached cluster; verify (live
+ * faults only) and the dashboard (process controls refused) on an attached cluster.
  * The namespace tests skip where `ip netns` is unavailable (not root, no iproute2).
  */
 import {test, after, afterEach} from 'node:test'
@@ -15,6 +16,8 @@ import {randomBytes} from 'node:crypto'
 import {createServer, type Server} from 'node:http'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {WebSocket} from 'ws'
 import {BIN, distBuilt} from '../daemon/harness.js'
 import {TestNetwork, namespacesUnavailable, type Host} from '../daemon/netns-net.js'
 import {resetExitCode, testTempDir} from '../helpers.js'
@@ -106,6 +109,40 @@ async function settled(cluster: string, ids: readonly string[], accept: (s: Stat
     const named = ids.every((id) => st.nodes.some((n) => n.id === id && n.reachable && n.leader === st.leader))
     return st.leader !== null && named && accept(st) ? st : null
   }, timeoutMs, `a leader named by ${ids.join(', ')} in cluster ${cluster}`)
+}
+
+/** Start `raftctl dashboard` on `cluster`, send `controls` once a status frame names a leader, and return the replies (then stop it by pid). */
+async function dashboardReplies(cluster: string, controls: readonly object[]): Promise<{id: number; ok: boolean; code?: string}[]> {
+  const child = spawn(process.execPath, [BIN, 'dashboard', '--cluster', cluster, '--json'], {stdio: ['ignore', 'pipe', 'ignore'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+  daemons.push(child)
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({input: child.stdout!}).once('line', resolve)
+      child.once('exit', (code) => reject(new Error(`the dashboard exited with ${code}`)))
+    })
+    const url = new URL((JSON.parse(line) as {url: string}).url)
+    const ws = new WebSocket(`ws://${url.host}/ws?token=${encodeURIComponent(url.searchParams.get('token')!)}`)
+    const replies: {id: number; ok: boolean; code?: string}[] = []
+    await new Promise<void>((resolve, reject) => {
+      let sent = false
+      ws.on('error', reject)
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as {type: string; leader?: string | null; id?: number; ok?: boolean; code?: string}
+        if (frame.type === 'status' && frame.leader && !sent) {
+          sent = true
+          for (const c of controls) ws.send(JSON.stringify(c))
+        }
+        if (frame.type === 'reply') {
+          replies.push({id: frame.id!, ok: frame.ok!, ...(frame.code ? {code: frame.code} : {})})
+          if (replies.length === controls.length) resolve()
+        }
+      })
+    })
+    ws.close()
+    return replies.sort((x, y) => x.id - y.id)
+  } finally {
+    await stopDaemon(child)
+  }
 }
 
 /** A CA and one certificate for every address in `ips` (ECDSA P-256), made by openssl in `dir`. */
@@ -249,7 +286,7 @@ test('the same tour over TLS (wss, a CA made with openssl); a wrong CA is a name
   }
 })
 
-test('bad input: not a URL, unreachable, wrong secret (one attempt), insecure secret file, two clusters, process commands on an attached cluster', {skip: distBuilt() ? false : 'dist/ is not built: run `npm run build` first', timeout: 180_000}, async (t) => {
+test('bad input: not a URL, unreachable, wrong secret (one attempt), insecure secret file, two clusters, process commands on an attached cluster; verify and the dashboard on it', {skip: distBuilt() ? false : 'dist/ is not built: run `npm run build` first', timeout: 180_000}, async (t) => {
   const dir = testTempDir(t, 'raftctl-remote-bad-')
   const files = secrets(dir)
   const [portA, portB, closed] = [await freePort(), await freePort(), await freePort()]
@@ -312,6 +349,16 @@ test('bad input: not a URL, unreachable, wrong secret (one attempt), insecure se
 
     // Attached: commands that need local processes refuse (exit 2) and say what to use instead.
     assert.equal((await raftctl('cluster', 'attach', 'near', '--endpoints', a, '--secret-file', files.secretFile)).exit, 0)
+    // verify and the dashboard work on it too: live faults only, and process controls refused.
+    const verified = await raftctl('verify', '--cluster', 'near', '--duration', '2s', '--faults', 'delay,kill', '--fault-interval', '1s', '--clients', '2', '--json')
+    assert.equal(verified.exit, 0, verified.stdout)
+    const v = verified.json<{valid: boolean; faultKinds: {scheduled: string[]; skipped: string[]}; warnings: string[]}>()
+    assert.deepEqual([v.valid, v.faultKinds.scheduled, v.faultKinds.skipped], [true, ['delay'], ['kill']])
+    assert.ok(v.warnings.some((w) => w.includes('no full restart')), v.warnings.join('\n'))
+    const replies = await dashboardReplies('near', [{id: 1, op: 'kill', node: 'a1'}, {id: 2, op: 'put', key: 'from-dashboard', value: 'yes'}])
+    assert.deepEqual(replies.map((r) => [r.id, r.ok, r.code]), [[1, false, 'NOT_LOCAL'], [2, true, undefined]])
+    assert.equal((await raftctl('kv', 'get', 'from-dashboard', '--cluster', 'near', '--json')).json<{value: string}>().value, 'yes')
+
     const add = await raftctl('node', 'add', '--cluster', 'near')
     assert.equal(add.exit, 2)
     assert.match(add.stderr, /NOT_LOCAL.*member add/)
