@@ -6,11 +6,11 @@
  * others may read it) and TLS files, and the {@link RemoteCluster} of an attachment or of
  * one-off `--endpoints`.
  */
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import type {ClientTlsOptions} from '../client/index.js'
 import {RaftctlError} from '../common/errors.js'
-import {ClusterPaths, clusterExists, raftctlHome} from './manifest.js'
+import {ClusterPaths, clusterExists, foldersHolding, raftctlHome} from './manifest.js'
 import {RemoteCluster, parseEndpoints} from './remote.js'
 
 /** TLS files of a remote cluster (absolute paths). */
@@ -45,8 +45,11 @@ export interface RemoteOptions {
 
 /** Path of a cluster's attachment record. */
 export function attachmentFile(name: string, home: string = raftctlHome()): string {
-  return join(new ClusterPaths(name, home).dir, 'attached.json')
+  return join(new ClusterPaths(name, home).dir, ATTACHMENT_FILE)
 }
+
+/** The name of an attached cluster's record in its folder. */
+const ATTACHMENT_FILE = 'attached.json'
 
 /** True when `name` is an attached cluster in `home`. */
 export function isAttached(name: string, home: string = raftctlHome()): boolean {
@@ -69,11 +72,7 @@ export function loadAttachment(name: string, home: string = raftctlHome()): Atta
 
 /** Names of the attached clusters in `home`, sorted. */
 export function listAttached(home: string = raftctlHome()): string[] {
-  if (!existsSync(home)) return []
-  return readdirSync(home, {withFileTypes: true})
-    .filter((d) => d.isDirectory() && existsSync(join(home, d.name, 'attached.json')))
-    .map((d) => d.name)
-    .sort()
+  return foldersHolding(home, ATTACHMENT_FILE)
 }
 
 /**
