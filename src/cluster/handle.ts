@@ -192,6 +192,7 @@ const INSTEAD: Readonly<Record<string, string>> = {
   'cluster:destroy': 'forget the attached cluster with "raftctl cluster detach NAME" (its nodes and data stay)',
   'cluster:start': 'start the daemons on their hosts ("raftctl node run ...")',
   'wal:dump': 'run "raftctl wal dump DIR" on the node\'s host',
+  'recover': 'it rewrites the survivor\'s data folder: run "raftctl node run --force-new-cluster --cluster-id NEW ..." on the survivor\'s host (docs/operations.md)',
   'bench:failover': 'it kills the leader\'s process: run it on a local cluster, or measure a failover with "raftctl chaos isolate NODE"',
 }
 

@@ -28,6 +28,8 @@ export const EXIT_CODES = {
   CLUSTER_MISMATCH: 1,
   UNAUTHORIZED: 1,
   TLS_FAILED: 1,
+  QUORUM_PRESENT: 1,
+  NO_SURVIVOR: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,
