@@ -20,6 +20,7 @@ import {performance} from 'node:perf_hooks'
 import {randomBytes} from 'node:crypto'
 import {WebSocket} from 'ws'
 import {routeUrl} from '../client/endpoints.js'
+import {CLUSTER_HEADER, type ClientTlsOptions} from '../client/connection.js'
 import {mark, tracing} from '../trace/latency.js'
 import {Histogram, type HistogramSummary} from './histogram.js'
 
@@ -37,6 +38,10 @@ export type BenchTarget = 'leader' | 'any'
 export interface LoadOptions {
   readonly endpoints: readonly BenchEndpoint[]
   readonly secret: string
+  /** The cluster id expected of every node (sent as `x-raftctl-cluster`); absent: any. */
+  readonly clusterId?: string
+  /** TLS material for `wss://` endpoints (a remote cluster's CA, client certificate). */
+  readonly tls?: ClientTlsOptions
   /** Logical clients, each with one operation in flight and its own session. */
   readonly clients: number
   /** WebSocket connections per node the clients share. Default min(clients, 4). */
@@ -156,12 +161,17 @@ class BenchConnection {
     ws.on('error', () => undefined)
   }
 
-  static open(node: string, url: string, secret: string, timeoutMs: number): Promise<BenchConnection> {
+  static open(node: string, url: string, access: {secret: string; clusterId?: string; tls?: ClientTlsOptions}, timeoutMs: number): Promise<BenchConnection> {
     return new Promise((resolve, reject) => {
       // generateMask leaves the mask zero, so ws sends frames unmasked-in-effect (no copy, no
       // XOR): like the etcd and ZooKeeper clients it is compared with, the load generator then
       // spends no CPU on masking.
-      const ws = new WebSocket(url, {headers: {Authorization: `Bearer ${secret}`}, perMessageDeflate: false, handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024, generateMask: () => {}})
+      const headers = {Authorization: `Bearer ${access.secret}`, ...(access.clusterId === undefined ? {} : {[CLUSTER_HEADER]: encodeURIComponent(access.clusterId)})}
+      const tls = access.tls ?? {}
+      const ws = new WebSocket(url, {
+        headers, perMessageDeflate: false, handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024, generateMask: () => {},
+        ...(tls.ca === undefined ? {} : {ca: tls.ca as string | Buffer}), ...(tls.cert === undefined ? {} : {cert: tls.cert}), ...(tls.key === undefined ? {} : {key: tls.key}),
+      })
       ws.on('error', (err) => reject(err))
       ws.once('unexpected-response', (_req, res) => {
         ws.terminate()
@@ -496,7 +506,7 @@ export class LoadGenerator {
     const opening = link.opening[i]
     if (opening) return opening
     if (link.downUntil > performance.now() || this.stopped) return Promise.resolve(null)
-    const p = BenchConnection.open(link.id, link.url, this.options.secret, Math.min(this.timeoutMs, 2000)).then(
+    const p = BenchConnection.open(link.id, link.url, this.options, Math.min(this.timeoutMs, 2000)).then(
       (c) => {
         link.sockets[i] = c
         if (this.stopped) c.close()

@@ -3,7 +3,7 @@
  * needed, and undoing exactly that afterwards), find the leader, run the {@link LoadGenerator},
  * and measure the CPU time of this process and of every daemon over the measured window.
  */
-import {activeNodes, type LocalCluster} from '../cluster/index.js'
+import {LocalCluster, type ClusterHandle} from '../cluster/index.js'
 import {CpuMeter, processRssBytes, type CpuUsage} from './cpu.js'
 import {LoadGenerator, type BenchTarget, type LoadProgress, type LoadResult} from './loadgen.js'
 
@@ -59,6 +59,9 @@ export interface ClusterLease {
   release(): Promise<void>
 }
 
+/** The lease of a cluster the benchmark neither created nor started (a remote one): nothing to undo. */
+export const NO_LEASE: ClusterLease = {created: false, started: [], release: async () => undefined}
+
 /**
  * Make sure `cluster` runs with a leader: create it (with `nodes` founders) or start its
  * stopped nodes. The lease undoes exactly that.
@@ -80,20 +83,20 @@ export async function ensureRunning(cluster: LocalCluster, nodes = 3, timeoutMs 
 }
 
 /** Run one benchmark against a running cluster. */
-export async function benchCluster(cluster: LocalCluster, options: BenchOptions, onProgress?: (p: LoadProgress) => void): Promise<BenchReport> {
+export async function benchCluster(cluster: ClusterHandle, options: BenchOptions, onProgress?: (p: LoadProgress) => void): Promise<BenchReport> {
   const status = await cluster.waitForLeader()
-  const m = cluster.manifest()
-  const nodes = activeNodes(m)
+  const nodes = (await cluster.nodeIds()).map((id) => ({id, address: cluster.addressOf(id)}))
+  // The daemons' CPU and memory are measured only where their processes are visible: a local cluster.
   const pids = new Map<string, number>()
   for (const n of nodes) {
-    const pid = cluster.pid(n.id)
+    const pid = cluster instanceof LocalCluster ? cluster.pid(n.id) : null
     if (pid !== null) pids.set(n.id, pid)
   }
   let meter: CpuMeter | null = null
   let usage: CpuUsage | null = null
   const gen = new LoadGenerator({
     endpoints: nodes.map((n) => ({id: n.id, url: n.address})),
-    secret: cluster.secret(),
+    ...cluster.access(),
     clients: options.clients,
     connections: options.connections,
     durationMs: options.durationMs,
@@ -125,6 +128,8 @@ export async function benchCluster(cluster: LocalCluster, options: BenchOptions,
   const after = await cluster.status().catch(() => null)
   const termAfter = after === null ? null : Math.max(0, ...after.nodes.map((n) => n.term ?? 0))
   const seconds = result.seconds
+  /** Whether the daemons' processes were measured (not for a remote cluster: their CPU is unknown, null). */
+  const seen = pids.size > 0
   return {
     ops: result.ops,
     seconds: round(seconds, 3),
@@ -135,10 +140,10 @@ export async function benchCluster(cluster: LocalCluster, options: BenchOptions,
     errors: result.errors,
     redirects: result.redirects,
     retries: result.retries,
-    cpuMsPerOp: {client: perOp(u?.selfMs ?? null), daemons: perOp(u?.othersMs ?? null), nodes: nodesCpu},
+    cpuMsPerOp: {client: perOp(u?.selfMs ?? null), daemons: seen ? perOp(u?.othersMs ?? null) : null, nodes: nodesCpu},
     cpuCores: {
       client: u && seconds > 0 ? round(u.selfMs / 1000 / seconds, 3) : 0,
-      daemons: u && u.othersMs !== null && seconds > 0 ? round(u.othersMs / 1000 / seconds, 3) : null,
+      daemons: seen && u && u.othersMs !== null && seconds > 0 ? round(u.othersMs / 1000 / seconds, 3) : null,
       background: u && u.backgroundMs !== null && u.wallMs > 0 ? round(u.backgroundMs / u.wallMs, 3) : null,
     },
     rssBytes,

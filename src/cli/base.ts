@@ -7,14 +7,38 @@ import {Command, Flags, Errors} from '@oclif/core'
 import {RaftctlError, isErrorCode, EXIT_CODES} from '../common/errors.js'
 import {unexpectedArgumentsMessage} from './usage.js'
 
-/** Flags every command that talks to a cluster takes. */
+/** Flags every command that talks to a cluster takes: which cluster, local or attached, or one-off endpoints. */
 export const clusterFlags = {
   cluster: Flags.string({
     char: 'c',
-    description: 'name of the local cluster (a folder in RAFTCTL_HOME)',
+    description: 'name of the cluster: a local one or one recorded with "cluster attach" (in RAFTCTL_HOME)',
     default: 'default',
     env: 'RAFTCTL_CLUSTER',
+    helpGroup: 'CLUSTER',
   }),
+  endpoints: Flags.string({
+    description: 'one-off: node URLs of a cluster running elsewhere, comma-separated (ws://HOST:PORT or wss://…); needs --secret-file',
+    env: 'RAFTCTL_ENDPOINTS',
+    helpGroup: 'CLUSTER',
+  }),
+  'secret-file': Flags.string({
+    description: 'with --endpoints: file holding the cluster\'s client secret (mode 600)',
+    env: 'RAFTCTL_SECRET_FILE',
+    helpGroup: 'CLUSTER',
+  }),
+  'tls-ca': Flags.string({description: 'with --endpoints: CA certificate (PEM) that signs the nodes\' certificates', helpGroup: 'CLUSTER'}),
+  'tls-cert': Flags.string({description: 'with --endpoints: client certificate (PEM), for nodes that require mutual TLS', dependsOn: ['tls-key'], helpGroup: 'CLUSTER'}),
+  'tls-key': Flags.string({description: 'with --endpoints: client key (PEM)', dependsOn: ['tls-cert'], helpGroup: 'CLUSTER'}),
+}
+
+/** The parsed {@link clusterFlags}. */
+export interface ClusterFlagValues {
+  readonly cluster: string
+  readonly endpoints?: string
+  readonly 'secret-file'?: string
+  readonly 'tls-ca'?: string
+  readonly 'tls-cert'?: string
+  readonly 'tls-key'?: string
 }
 
 /**

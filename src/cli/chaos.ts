@@ -6,7 +6,8 @@
 import {Flags} from '@oclif/core'
 import {RaftctlError} from '../common/errors.js'
 import type {FaultSpec} from '../admin/protocol.js'
-import type {AddResult, ClusterChaos, LocalCluster, NodeOutcome} from '../cluster/index.js'
+import type {AddResult, ClusterChaos, ClusterHandle, NodeOutcome} from '../cluster/index.js'
+import type {ClusterFlagValues} from './base.js'
 import {ReportedError} from './base.js'
 import {ClusterCommand} from './cluster-command.js'
 import {formatDuration} from './render.js'
@@ -69,8 +70,8 @@ export interface AddedFaultJson {
 /** Base of the chaos commands. */
 export abstract class ChaosCommand extends ClusterCommand {
   /** The cluster and its chaos driver. */
-  protected async chaos(clusterName: string, timeout = '3s'): Promise<{cluster: LocalCluster; chaos: ClusterChaos}> {
-    const cluster = await this.openCluster(clusterName)
+  protected async chaos(flags: ClusterFlagValues, timeout = '3s'): Promise<{cluster: ClusterHandle; chaos: ClusterChaos}> {
+    const cluster = await this.openHandle(flags)
     const {ClusterChaos} = await import('../cluster/index.js')
     return {cluster, chaos: new ClusterChaos(cluster, {timeoutMs: this.duration(timeout, '--timeout', 'timeout')})}
   }
@@ -80,12 +81,12 @@ export abstract class ChaosCommand extends ClusterCommand {
    * and return the JSON document. Exit 1 (after printing) when some running node refused it.
    */
   protected async addFault(
-    flags: {cluster: string; for?: string; id?: string; timeout: string},
+    flags: ClusterFlagValues & {for?: string; id?: string; timeout: string},
     fault: FaultSpec,
     nodes?: readonly string[],
   ): Promise<AddedFaultJson> {
     const forMs = flags.for === undefined ? undefined : this.positiveDuration(flags.for, '--for')
-    const {chaos} = await this.chaos(flags.cluster, flags.timeout)
+    const {chaos} = await this.chaos(flags, flags.timeout)
     const result = await chaos.add(fault, {nodes, forMs, id: flags.id})
     const doc: AddedFaultJson = {id: result.id, fault: result.fault, forMs: result.forMs, nodes: result.nodes}
     const {describeFaultSpec} = await import('../chaos/faults.js')

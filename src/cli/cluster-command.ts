@@ -1,13 +1,17 @@
 /**
- * The base of every command that drives a local cluster: the `--cluster` flag (from
- * {@link clusterFlags}), a lazily loaded {@link LocalCluster}, and shared flag builders.
+ * The base of every command that speaks to a cluster: the cluster flags (from
+ * {@link clusterFlags}: `--cluster`, or one-off `--endpoints` with `--secret-file` and the TLS
+ * flags), {@link ClusterCommand.openHandle} for commands that speak to nodes (a local, attached or
+ * one-off cluster alike), {@link ClusterCommand.openCluster} for commands that need the local
+ * processes (refused on a remote cluster with NOT_LOCAL, exit 2), and shared flag builders.
  * The cluster module (and with it ws and the clients) is imported inside `run()` only, so
  * `--help` and unrelated commands never pay for it.
  */
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, clusterFlags} from './base.js'
+import {BaseCommand, clusterFlags, type ClusterFlagValues} from './base.js'
+import {RaftctlError} from '../common/errors.js'
 import {parseDurationFlag, type DurationKind} from '../common/units.js'
-import type {ClusterLockOptions, HeldLock, LocalCluster} from '../cluster/index.js'
+import type {ClusterHandle, ClusterLockOptions, HeldLock, LocalCluster} from '../cluster/index.js'
 import type {AdminClient} from '../client/index.js'
 
 /** A `--timeout` flag taking a duration (`500ms`, `5s`, `1m`). Parse it with `this.duration(text, '--timeout', 'timeout')`. */
@@ -20,23 +24,54 @@ export function nodeArg(description = 'node id, e.g. n2') {
   return Args.string({description, required: true})
 }
 
-/** Base class of cluster commands: `--cluster`, `--json`, and {@link ClusterCommand.openCluster}. */
+/** Base class of cluster commands: the cluster flags, `--json`, {@link ClusterCommand.openHandle} and {@link ClusterCommand.openCluster}. */
 export abstract class ClusterCommand extends BaseCommand {
   static override baseFlags = {...clusterFlags}
 
   /**
-   * The named local cluster. With `mustExist` (default) a missing cluster is `CLUSTER_NOT_FOUND`
-   * (exit 1) with a hint to start it.
+   * The cluster the flags name, for a command that speaks to nodes: the one-off cluster of
+   * `--endpoints` (needs `--secret-file`; its endpoints must be nodes of one cluster), else the
+   * attached cluster `--cluster`, else the local one (with `mustExist`, the default,
+   * CLUSTER_NOT_FOUND when there is none).
+   */
+  protected openHandle(flags: ClusterFlagValues, mustExist = true): Promise<ClusterHandle> {
+    this.handle ??= this.resolveHandle(flags, mustExist)
+    return this.handle
+  }
+
+  /** The handle of this run ({@link openHandle} opens it once: a remote cluster's members are learned once). */
+  private handle: Promise<ClusterHandle> | undefined
+
+  private async resolveHandle(flags: ClusterFlagValues, mustExist: boolean): Promise<ClusterHandle> {
+    const {openEndpoints, openAttached, isAttached} = await import('../cluster/index.js')
+    if (flags.endpoints !== undefined) {
+      const secretFile = flags['secret-file']
+      if (secretFile === undefined) throw new RaftctlError('BAD_USAGE', '--endpoints needs --secret-file F (or RAFTCTL_SECRET_FILE): the file holding the cluster\'s client secret')
+      return openEndpoints({endpoints: flags.endpoints, secretFile, tls: {ca: flags['tls-ca'], cert: flags['tls-cert'], key: flags['tls-key']}})
+    }
+    if (isAttached(flags.cluster)) return openAttached(flags.cluster)
+    return this.openCluster(flags.cluster, mustExist)
+  }
+
+  /**
+   * The named local cluster, for a command that needs its processes or files. NOT_LOCAL (exit 2,
+   * saying what to use instead) when the flags name a remote cluster: `--endpoints`, or an attached
+   * cluster. With `mustExist` (default) a missing cluster is `CLUSTER_NOT_FOUND` (exit 1) with a
+   * hint to start it.
    */
   protected async openCluster(name: string, mustExist = true): Promise<LocalCluster> {
-    const {LocalCluster} = await import('../cluster/index.js')
+    const {LocalCluster, isAttached, notLocalError} = await import('../cluster/index.js')
+    const {flags} = await this.parse()
+    const command = (this.id ?? '').replaceAll(':', ' ')
+    if ((flags as Partial<ClusterFlagValues>).endpoints !== undefined) throw notLocalError(name, 'endpoints', command)
+    if (isAttached(name)) throw notLocalError(name, 'attached', command)
     const cluster = new LocalCluster(name)
     if (mustExist) cluster.manifest() // throws CLUSTER_NOT_FOUND / CORRUPT
     return cluster
   }
 
-  /** Run `fn` with the leader's admin client, trying again when the leader changed ({@link LocalCluster.onLeader}). */
-  protected onLeader<T>(cluster: LocalCluster, fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs: number): Promise<T> {
+  /** Run `fn` with the leader's admin client, trying again when the leader changed ({@link ClusterHandle.onLeader}). */
+  protected onLeader<T>(cluster: ClusterHandle, fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs: number): Promise<T> {
     return cluster.onLeader(fn, timeoutMs)
   }
 

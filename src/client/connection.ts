@@ -355,10 +355,24 @@ function awaitOpen(ws: WebSocket, url: string, expectedCluster?: string): Promis
     })
     ws.once('open', () => resolve())
     ws.once('error', (error) => {
-      reject(refused ?? new ClientError('UNAVAILABLE', `cannot connect to ${url}: ${messageOf(error)}`, {cause: error}))
+      reject(refused ?? tlsFailure(url, error) ?? new ClientError('UNAVAILABLE', `cannot connect to ${url}: ${messageOf(error)}`, {cause: error}))
     })
     ws.once('close', () => reject(refused ?? new ClientError('UNAVAILABLE', `connection to ${url} closed while opening`)))
   })
+}
+
+/** OpenSSL / Node error codes of a TLS handshake that failed on a certificate or protocol question (not on reachability). */
+const TLS_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|HOSTNAME_MISMATCH|ERR_OSSL_)/
+
+/**
+ * A ClientError `TLS_FAILED` when `error` is a TLS handshake failure (an untrusted or expired
+ * certificate, a name mismatch, a protocol error), naming the reason and the OpenSSL code; undefined
+ * otherwise. Not retryable: trying again meets the same certificate.
+ */
+function tlsFailure(url: string, error: unknown): ClientError | undefined {
+  const code = (error as {code?: unknown} | null)?.code
+  if (typeof code !== 'string' || !TLS_ERROR_CODE.test(code)) return undefined
+  return new ClientError('TLS_FAILED', `TLS handshake with ${url} failed: ${messageOf(error)} (${code}); check the CA (--tls-ca) and the node's certificate`, {cause: error})
 }
 
 /** Hello header naming the cluster the client expects (the daemon's src/transport/protocol.ts CLUSTER_HEADER). */

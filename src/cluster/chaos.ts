@@ -1,7 +1,8 @@
 /**
- * Chaos on a local cluster: the same fault (same id) added to or healed on many nodes over
- * their admin channels, every node's faults listed, and process faults (kill, pause, resume,
- * restart) through {@link LocalCluster}. {@link ClusterChaos} is also the executor that
+ * Chaos on a cluster: the same fault (same id) added to or healed on many nodes over their
+ * admin channels (any {@link ClusterHandle}: local or remote), every node's faults listed, and
+ * process faults (kill, pause, resume, restart) through {@link LocalCluster} (refused with
+ * NOT_LOCAL on a remote cluster). {@link ClusterChaos} is also the executor that
  * `chaos run` and `verify` apply seeded schedules through (it has the methods of
  * `ChaosExecutor` in src/chaos/schedule.ts).
  *
@@ -13,9 +14,9 @@ import {randomBytes} from 'node:crypto'
 import type {FaultInfo, FaultKind, FaultSpec} from '../admin/protocol.js'
 import {RaftctlError, isErrorCode, type ErrorCode} from '../common/errors.js'
 import type {AdminClient} from '../client/index.js'
-import type {LocalCluster} from './cluster.js'
-import {activeNodes, findNode} from './manifest.js'
-import {isPaused, sleep} from './processes.js'
+import {LocalCluster, asLocal} from './cluster.js'
+import type {ClusterHandle} from './handle.js'
+import {sleep} from './processes.js'
 
 /** What happened on one node. */
 export interface NodeOutcome {
@@ -66,22 +67,22 @@ export function newFaultId(kind: string): string {
   return `${kind}-${randomBytes(3).toString('hex')}`
 }
 
-/** Chaos on one local cluster. */
+/** Chaos on one cluster. */
 export class ClusterChaos {
   private readonly timeoutMs: number
 
-  constructor(readonly cluster: LocalCluster, options: ClusterChaosOptions = {}) {
+  constructor(readonly cluster: ClusterHandle, options: ClusterChaosOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 3000
   }
 
-  /** Ids of the cluster's nodes (not removed ones), in manifest order. */
-  nodeIds(): string[] {
-    return activeNodes(this.cluster.manifest()).map((n) => n.id)
+  /** Ids of the cluster's nodes (a local cluster's not removed ones in manifest order; a remote cluster's members). */
+  nodeIds(): Promise<string[]> {
+    return this.cluster.nodeIds()
   }
 
   /** Throw NODE_NOT_FOUND unless every id is a node of the cluster (not removed). */
-  checkNodes(ids: readonly string[]): void {
-    const known = this.nodeIds()
+  async checkNodes(ids: readonly string[]): Promise<void> {
+    const known = await this.nodeIds()
     for (const id of ids) {
       if (!known.includes(id)) throw new RaftctlError('NODE_NOT_FOUND', `no node ${id} in cluster ${this.cluster.name} (nodes: ${known.join(', ')})`)
     }
@@ -93,8 +94,8 @@ export class ClusterChaos {
    * partial success is returned with the failures in `nodes`.
    */
   async add(fault: FaultSpec, options: {readonly nodes?: readonly string[]; readonly forMs?: number; readonly id?: string} = {}): Promise<AddResult> {
-    const targets = options.nodes && options.nodes.length > 0 ? [...options.nodes] : this.nodeIds()
-    this.checkNodes(targets)
+    const targets = options.nodes && options.nodes.length > 0 ? [...options.nodes] : await this.nodeIds()
+    await this.checkNodes(targets)
     const id = options.id ?? newFaultId(fault.kind)
     const nodes = await this.onEach(targets, async (client) => {
       await client.chaosAdd(fault, {id, ...(options.forMs === undefined ? {} : {forMs: options.forMs})})
@@ -106,8 +107,8 @@ export class ClusterChaos {
 
   /** Heal the faults matching `filter` (none: all) on `nodes` (default: every node). */
   async heal(filter: {readonly id?: string; readonly kind?: FaultKind} = {}, nodes?: readonly string[]): Promise<HealResult> {
-    const targets = nodes && nodes.length > 0 ? [...nodes] : this.nodeIds()
-    this.checkNodes(targets)
+    const targets = nodes && nodes.length > 0 ? [...nodes] : await this.nodeIds()
+    await this.checkNodes(targets)
     const removed = new Map<string, number>()
     const outcomes = await this.onEach(targets, async (client, id) => {
       removed.set(id, (await client.chaosHeal(filter)).removed)
@@ -118,7 +119,7 @@ export class ClusterChaos {
 
   /** Every node's active faults (unreachable nodes with none). */
   async inspect(): Promise<{nodes: NodeFaults[]}> {
-    const ids = this.nodeIds()
+    const ids = await this.nodeIds()
     const faults = new Map<string, readonly FaultInfo[]>()
     const outcomes = await this.onEach(ids, async (client, id) => {
       faults.set(id, (await client.chaosList()).faults)
@@ -147,44 +148,44 @@ export class ClusterChaos {
 
   /** SIGKILL a node (no error when it was not running). */
   async kill(node: string): Promise<void> {
-    await this.cluster.killNode(node)
+    await this.local('node kill').killNode(node)
   }
 
   /** Start a node that is down (no-op when it runs). */
   async start(node: string): Promise<void> {
-    await this.cluster.startNode(node)
+    await this.local('node start').startNode(node)
   }
 
   /** SIGSTOP a node (UNAVAILABLE when it is not running). */
   async pause(node: string): Promise<void> {
-    this.cluster.pauseNode(node, true)
+    this.local('node pause').pauseNode(node, true)
   }
 
   /** SIGCONT a node (UNAVAILABLE when it is not running). */
   async resume(node: string): Promise<void> {
-    this.cluster.pauseNode(node, false)
+    this.local('node resume').pauseNode(node, false)
   }
 
   /** Graceful stop, then start. */
   async restart(node: string): Promise<void> {
-    findNode(this.cluster.manifest(), node)
-    await this.cluster.stopNode(node)
-    await this.cluster.startNode(node)
+    const local = this.local('node restart')
+    await local.stopNode(node)
+    await local.startNode(node)
+  }
+
+  /** The local cluster, for a process fault; NOT_LOCAL naming `command` on a remote one. */
+  private local(command: string): LocalCluster {
+    return asLocal(this.cluster, command)
   }
 
   /**
-   * Undo everything: resume paused nodes, start nodes that are down, then heal every fault on
+   * Undo everything: resume paused nodes, start nodes that are down (local clusters), then heal every fault on
    * every node (retrying a node that does not answer yet, for a few seconds). Throws when a
    * node still has faults or could not be started.
    */
   async healAll(): Promise<void> {
-    const ids = this.nodeIds()
-    for (const id of ids) {
-      const pid = this.cluster.pid(id)
-      if (pid !== null && isPaused(pid)) this.cluster.pauseNode(id, false)
-    }
-    const started = await Promise.allSettled(ids.filter((id) => this.cluster.pid(id) === null).map((id) => this.cluster.startNode(id)))
-    const problems: string[] = started.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []))
+    const ids = await this.nodeIds()
+    const problems: string[] = this.cluster instanceof LocalCluster ? await restoreProcesses(this.cluster, ids) : []
     let pending = ids
     for (let attempt = 0; attempt < 10 && pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(300)
@@ -200,9 +201,8 @@ export class ClusterChaos {
   /** Run `fn` on each node's admin client in parallel; skip nodes that are down or paused. */
   private async onEach(ids: readonly string[], fn: (client: AdminClient, id: string) => Promise<void>): Promise<NodeOutcome[]> {
     return Promise.all(ids.map(async (id): Promise<NodeOutcome> => {
-      const pid = this.cluster.pid(id)
-      if (pid === null) return {id, ok: false, skipped: 'down'}
-      if (isPaused(pid)) return {id, ok: false, skipped: 'paused'}
+      const state = this.cluster.processState(id)
+      if (state !== 'up') return {id, ok: false, skipped: state}
       const client = this.cluster.admin(id, this.timeoutMs)
       try {
         await fn(client, id)
@@ -215,6 +215,13 @@ export class ClusterChaos {
       }
     }))
   }
+}
+
+/** Resume the paused nodes of a local cluster and start those that are down; the problems met. */
+async function restoreProcesses(cluster: LocalCluster, ids: readonly string[]): Promise<string[]> {
+  for (const id of ids) if (cluster.processState(id) === 'paused') cluster.pauseNode(id, false)
+  const started = await Promise.allSettled(ids.filter((id) => cluster.pid(id) === null).map((id) => cluster.startNode(id)))
+  return started.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []))
 }
 
 /** The error of an operation that no node performed: the nodes' common code, else UNAVAILABLE / FAILED. */

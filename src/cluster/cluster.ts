@@ -8,7 +8,7 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {IDENTITY_FILE} from '../common/defaults.js'
-import {AdminClient, KvClient} from '../client/index.js'
+import {AdminClient, type Endpoint} from '../client/index.js'
 import type {NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../common/errors.js'
 import {
@@ -19,59 +19,25 @@ import {
 import {replicationLag} from './lag.js'
 import {freePort} from './ports.js'
 import {acquireLock, withLock, type ClusterLockOptions, type HeldLock} from './lock.js'
-import {isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import {isPaused, runningPid, signal, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import {ClusterHandle, notLocalError, type ClientAccess, type ClusterStatus, type NodeRow} from './handle.js'
 
-/** One row of `raftctl status` (DESIGN.md §4 plus extras). */
-export interface NodeRow {
-  readonly id: string
-  readonly role: string
-  readonly term: number | null
-  readonly leader: string | null
-  readonly commitIndex: number | null
-  readonly appliedIndex: number | null
-  readonly lastIndex: number | null
-  readonly voter: boolean | null
-  readonly reachable: boolean
-  readonly pid: number | null
-  readonly address: string
-  /** Entries behind the leader's last index, by {@link replicationLag} (null when unknown: no leader, or the node is down). */
-  readonly lag: number | null
-  /** Milliseconds since the leader last heard from this node (null when unknown). */
-  readonly lastContactMs: number | null
-  /**
-   * `ok`, `down`, `paused`, `lagging`, `unreachable`, or `rebuilding`: the node lost its data
-   * and is catching up again; it does not vote and refuses serializable reads until then.
-   */
-  readonly health: string
-  /** The full status the node reported, when reachable. */
-  readonly detail?: NodeStatus
-}
-
-/** `raftctl status --json`. */
-export interface ClusterStatus {
-  readonly cluster: string
-  /**
-   * The cluster id (the manifest's; null for clusters created before cluster identities). The
-   * CLI's clients expect it: a node of another cluster at a manifest address shows as down.
-   */
-  readonly clusterId?: string | null
-  readonly leader: string | null
-  readonly term: number
-  readonly nodes: NodeRow[]
-}
+export type {ClusterStatus, NodeRow, UnansweredEndpoint} from './handle.js'
 
 /** Entries behind the leader above which a reachable node's health is `lagging`. */
 export const LAGGING_ENTRIES = 1000
 
 /**
  * One row of `raftctl status` from the node's own status (null: it did not answer), the
- * leader's (null: no leader known) and its process (pid null: not running). Pure, so the table
+ * leader's (null: no leader known) and its process (pid null: not running; null: a remote node,
+ * whose process is not visible: it shows as `unreachable`). Pure, so the table
  * can be tested over synthetic snapshots.
  */
-export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus | null, leader: NodeStatus | null, process: {pid: number | null; paused: boolean}): NodeRow {
-  const {pid} = process
+export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus | null, leader: NodeStatus | null, process: {pid: number | null; paused: boolean} | null): NodeRow {
+  const pid = process?.pid ?? null
   if (st === null) {
-    const health = pid === null ? 'down' : process.paused ? 'paused' : 'unreachable'
+    // process null: a node on another host, whose process the CLI cannot see.
+    const health = process === null ? 'unreachable' : pid === null ? 'down' : process.paused ? 'paused' : 'unreachable'
     return {
       id: n.id, role: 'down', term: null, leader: null, commitIndex: null, appliedIndex: null, lastIndex: null,
       voter: leader ? leader.members.voters.some((v) => v.id === n.id) : null, reachable: false, pid, address: n.address,
@@ -99,15 +65,35 @@ export const CLUSTER_TIMEOUTS = {
 /** How a node's daemon ended when asked to stop: SIGTERM obeyed, SIGKILL after the grace period, or no process. */
 export type StopOutcome = 'stopped' | 'killed' | 'not running'
 
-/** How many times {@link LocalCluster.onLeader} asks a leader when each answers NOT_LEADER. */
-export const LEADER_ATTEMPTS = 3
-
 /** A local cluster in RAFTCTL_HOME. */
-export class LocalCluster {
+export class LocalCluster extends ClusterHandle {
   readonly paths: ClusterPaths
+  readonly kind = 'local' as const
 
   constructor(readonly name: string, home?: string) {
+    super()
     this.paths = new ClusterPaths(name, home)
+  }
+
+  access(): ClientAccess {
+    return {secret: this.secret(), clusterId: this.clusterId()}
+  }
+
+  addressOf(id: string): string {
+    return findNode(this.manifest(), id).address
+  }
+
+  async nodeIds(): Promise<string[]> {
+    return activeNodes(this.manifest()).map((n) => n.id)
+  }
+
+  override processState(id: string): 'up' | 'down' | 'paused' {
+    const pid = this.pid(id)
+    return pid === null ? 'down' : isPaused(pid) ? 'paused' : 'up'
+  }
+
+  protected kvEndpoints(): Endpoint[] {
+    return activeNodes(this.manifest()).map((n) => ({id: n.id, url: n.address}))
   }
 
   exists(): boolean {
@@ -123,7 +109,7 @@ export class LocalCluster {
   }
 
   /** The cluster id the CLI's clients expect of every node (undefined: a manifest from before cluster ids). */
-  clusterId(): string | undefined {
+  override clusterId(): string | undefined {
     return this.manifest().clusterId
   }
 
@@ -340,67 +326,6 @@ export class LocalCluster {
     return st
   }
 
-  /**
-   * Poll until one leader is known by a majority of reachable nodes; returns the status.
-   * `UNAVAILABLE` at once when no node is listening ({@link liveStatus}), `NO_LEADER` after `timeoutMs`.
-   */
-  async waitForLeader(timeoutMs: number = CLUSTER_TIMEOUTS.leader, accept: (s: ClusterStatus) => boolean = () => true): Promise<ClusterStatus> {
-    const end = Date.now() + timeoutMs
-    let last: ClusterStatus | null = null
-    while (Date.now() < end) {
-      last = await this.liveStatus()
-      if (last.leader !== null && accept(last)) return last
-      await sleep(100)
-    }
-    throw new RaftctlError('NO_LEADER', `no leader elected within ${timeoutMs} ms${last ? ` (nodes: ${last.nodes.map((n) => `${n.id}=${n.role}`).join(', ')})` : ''}`)
-  }
-
-  // ------------------------------------------------------------------ clients
-
-  /** An admin client for one node. Close it after use. */
-  admin(id: string, timeoutMs = 5000): AdminClient {
-    const node = findNode(this.manifest(), id)
-    return new AdminClient({url: node.address, secret: this.secret(), clusterId: this.clusterId(), timeoutMs})
-  }
-
-  /** Run `fn` with the leader's admin client (NO_LEADER if none). */
-  async withLeader<T>(fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    const st = await this.waitForLeader(timeoutMs)
-    const client = this.admin(st.leader!, timeoutMs)
-    try {
-      return await fn(client, st.leader!)
-    } finally {
-      await client.close()
-    }
-  }
-
-  /**
-   * Run `fn` with the leader's admin client; when the leader changed under us (`NOT_LEADER`,
-   * which means the request was not applied, so trying again is safe) look for the new one and
-   * try again, up to {@link LEADER_ATTEMPTS} times in all. Other errors pass through.
-   */
-  async onLeader<T>(fn: (client: AdminClient, leader: string) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.withLeader(fn, timeoutMs)
-      } catch (error) {
-        if ((error as {code?: string}).code !== 'NOT_LEADER' || attempt >= LEADER_ATTEMPTS) throw error
-      }
-    }
-  }
-
-  /** A KV client over every active node. Close it after use. */
-  kv(options: {timeoutMs?: number; clientId?: string} = {}): KvClient {
-    const m = this.manifest()
-    return new KvClient({
-      endpoints: activeNodes(m).map((n) => ({id: n.id, url: n.address})),
-      secret: this.secret(),
-      clusterId: m.clusterId,
-      timeoutMs: options.timeoutMs,
-      clientId: options.clientId,
-    })
-  }
-
   // ------------------------------------------------------------------ membership
 
   /**
@@ -459,4 +384,13 @@ export function recordedPorts(home: string): Set<number> {
     }
   }
   return ports
+}
+
+/**
+ * The local cluster behind `handle`, or `NOT_LOCAL` (exit 2) saying that `command` (e.g. `node
+ * kill`) needs the node processes on this machine, and what to use instead.
+ */
+export function asLocal(handle: ClusterHandle, command: string): LocalCluster {
+  if (handle instanceof LocalCluster) return handle
+  throw notLocalError(handle.name, handle.kind, command)
 }

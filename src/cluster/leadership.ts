@@ -1,12 +1,13 @@
 /**
- * Leadership of a local cluster: who may take over (for `leader transfer` and `election
+ * Leadership of a cluster (local or remote: any {@link ClusterHandle}): who may take over (for `leader transfer` and `election
  * trigger`), the checks that refuse a target that cannot, and the workflows that hand leadership
  * over or start an election and wait for its outcome. Each returns the JSON document of its
  * command (DESIGN.md §4); the commands only parse, choose (a terminal prompt) and print.
  */
 import type {AdminClient} from '../client/index.js'
 import {RaftctlError} from '../common/errors.js'
-import type {ClusterStatus, LocalCluster, NodeRow} from './cluster.js'
+import type {ClusterStatus, NodeRow} from './cluster.js'
+import type {ClusterHandle} from './handle.js'
 
 /** A leader and its term, as the commands report it (null: no leader). */
 export interface LeaderTerm {
@@ -70,7 +71,7 @@ export function alreadyLeadingTransfer(leader: string, term: number): LeaderTran
  * Hand leadership from the leader of `before` to `target` (the leader brings its log up to
  * date and sends TimeoutNow) and answer once `target` leads. TIMEOUT when the leader abandons it.
  */
-export async function transferLeadership(cluster: LocalCluster, before: ClusterStatus, target: string, timeoutMs: number): Promise<LeaderTransferResult> {
+export async function transferLeadership(cluster: ClusterHandle, before: ClusterStatus, target: string, timeoutMs: number): Promise<LeaderTransferResult> {
   const from = before.leader!
   const previousTerm = leaderTerm(before)
   const result = await cluster.onLeader((client: AdminClient) => client.transfer(target, {timeoutMs}), timeoutMs)
@@ -117,7 +118,7 @@ export function alreadyLeadingElection(node: string, before: ClusterStatus): Ele
  * up to `timeoutMs` for a leader of a higher term than `before`'s. Returns the result and the
  * status after. NO_LEADER when none is elected in time.
  */
-export async function triggerElection(cluster: LocalCluster, before: ClusterStatus, target: string, timeoutMs: number): Promise<{result: ElectionTriggerResult; after: ClusterStatus}> {
+export async function triggerElection(cluster: ClusterHandle, before: ClusterStatus, target: string, timeoutMs: number): Promise<{result: ElectionTriggerResult; after: ClusterStatus}> {
   const beforeTerm = leaderTerm(before)
   const admin = cluster.admin(target, timeoutMs)
   let campaignTerm: number
@@ -148,7 +149,7 @@ export const SETTLE_MS = 2000
  * node names it (so a table shown right after a start is settled); the status with the leader
  * either way. NO_LEADER when none is elected in time.
  */
-export async function waitForSettledLeader(cluster: LocalCluster, timeoutMs: number): Promise<ClusterStatus> {
+export async function waitForSettledLeader(cluster: ClusterHandle, timeoutMs: number): Promise<ClusterStatus> {
   const elected = await cluster.waitForLeader(timeoutMs)
   const agreed = (s: ClusterStatus): boolean => s.nodes.every((n) => !n.reachable || n.leader === s.leader)
   return agreed(elected) ? elected : cluster.waitForLeader(SETTLE_MS, agreed).catch(() => elected)

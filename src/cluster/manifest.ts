@@ -223,11 +223,16 @@ export function findNode(m: Manifest, id: string): NodeEntry {
   return n
 }
 
-/** Names of every cluster in RAFTCTL_HOME. */
+/** Names of every local cluster in RAFTCTL_HOME. */
 export function listClusters(home: string = raftctlHome()): string[] {
+  return foldersHolding(home, 'manifest.json')
+}
+
+/** Names of the folders of `home` that hold `file` (a manifest, an attachment record), sorted. */
+export function foldersHolding(home: string, file: string): string[] {
   if (!existsSync(home)) return []
   return readdirSync(home, {withFileTypes: true})
-    .filter((d) => d.isDirectory() && existsSync(join(home, d.name, 'manifest.json')))
+    .filter((d) => d.isDirectory() && existsSync(join(home, d.name, file)))
     .map((d) => d.name)
     .sort()
 }

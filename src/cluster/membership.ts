@@ -15,6 +15,7 @@ import {RaftctlError} from '../common/errors.js'
 import {quorumOf, tolerates} from '../common/quorum.js'
 import {formatDuration} from '../common/units.js'
 import type {ClusterStatus, LocalCluster, StopOutcome} from './cluster.js'
+import type {ClusterHandle} from './handle.js'
 import {replicationLag} from './lag.js'
 import {findNode} from './manifest.js'
 
@@ -117,7 +118,7 @@ export const NODE_REJOIN_WAIT_MS = 5000
  * leader to hear it or after `timeoutMs`. Best effort: a node that recovers a long log may take
  * longer; the caller reports it and does not fail.
  */
-export async function waitUntilLeaderHears(cluster: LocalCluster, id: string, timeoutMs = NODE_REJOIN_WAIT_MS): Promise<boolean> {
+export async function waitUntilLeaderHears(cluster: ClusterHandle, id: string, timeoutMs = NODE_REJOIN_WAIT_MS): Promise<boolean> {
   const end = Date.now() + timeoutMs
   for (;;) {
     const st = await cluster.status()
@@ -531,9 +532,9 @@ export const PING_TIMEOUT_MS = 1000
  * Does the node at `address` answer an authenticated ping (with `cluster`'s secret) within
  * {@link PING_TIMEOUT_MS}? `member add` says so before adding a node that runs elsewhere.
  */
-export async function answersPing(cluster: LocalCluster, address: string): Promise<boolean> {
+export async function answersPing(cluster: ClusterHandle, address: string): Promise<boolean> {
   const {AdminClient} = await import('../client/index.js')
-  const client = new AdminClient({url: address, secret: cluster.secret(), clusterId: cluster.clusterId(), timeoutMs: PING_TIMEOUT_MS})
+  const client = new AdminClient({url: address, ...cluster.access(), timeoutMs: PING_TIMEOUT_MS})
   try {
     await client.ping()
     return true

@@ -37,7 +37,7 @@ The URL carries a random token for this run; any request without it gets 401. Ke
     const {flags} = await this.parse(Dashboard)
     const pollMs = this.duration(flags.interval, '--interval', 'pollInterval')
     if (pollMs > 10_000) throw new RaftctlError('BAD_USAGE', `--interval must be at most 10s, got ${JSON.stringify(flags.interval)}`)
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const {DashboardServer} = await import('../dashboard/server.js')
     const json = this.jsonEnabled()
     const time = (): string => new Date().toTimeString().slice(0, 8)

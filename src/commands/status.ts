@@ -5,6 +5,7 @@
  */
 import {Flags} from '@oclif/core'
 import {ClusterCommand, timeoutFlag} from '../cli/cluster-command.js'
+import {classify} from '../cli/base.js'
 import {isTTY, sleepUnless, untilInterrupted, useColor} from '../cli/render.js'
 import {renderStatus, statusJson, type StatusJson} from '../cli/status-view.js'
 import type {ClusterStatus} from '../cluster/index.js'
@@ -19,7 +20,7 @@ export default class Status extends ClusterCommand {
   static override summary = 'Show every node: role, term, leader, indexes, lag, health'
   static override description = `Asks every node of the local cluster for its status over the admin channel, in parallel. A node that does not answer within --timeout is shown as down (not an error): role "down", health "down" (no process), "paused" (SIGSTOP) or "unreachable" (running, not answering). LAG is how many entries a node is behind the leader's last index; CONTACT is how long ago the leader last heard from it. The summary line gives the quorum and the failures tolerated.
 
---watch redraws the table every --interval (in place on a terminal) and marks cells that changed since the previous frame: bold on a colour terminal, a trailing "*" otherwise. Ctrl-C exits 0. With --json, --watch prints one JSON document per line (JSON lines).`
+--watch redraws the table every --interval (in place on a terminal) and marks cells that changed since the previous frame: bold on a colour terminal, a trailing "*" otherwise. Ctrl-C exits 0. With --json, --watch prints one JSON document per line (JSON lines). On a cluster that runs elsewhere (attached, or --endpoints), the members are learned from the cluster's configuration; a frame where no node answers is one error line ({"error": {code, message}} with --json) and the watch goes on.`
 
   static override examples = [
     {description: 'The status table', command: '<%= config.bin %> <%= command.id %>'},
@@ -38,7 +39,7 @@ export default class Status extends ClusterCommand {
     const {flags} = await this.parse(Status)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const intervalMs = this.duration(flags.interval, '--interval', 'pollInterval')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     if (!flags.watch) {
       const st = await cluster.status(timeoutMs)
       if (!this.jsonEnabled()) this.log(await renderStatus(st, {color: useColor()}))
@@ -50,8 +51,17 @@ export default class Status extends ClusterCommand {
     let frames = 0
     try {
       while (true) {
-        const st = await Promise.race([cluster.status(timeoutMs), interrupted.promise.then(() => null)])
+        // A remote cluster none of whose nodes answers is an error frame, not the end of the watch.
+        const st = await Promise.race([cluster.status(timeoutMs).catch((error: Error) => error), interrupted.promise.then(() => null)])
         if (st === null) break
+        if (st instanceof Error) {
+          const {code} = classify(st)
+          if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({error: {code, message: st.message}})}\n`)
+          else process.stdout.write(`${new Date().toTimeString().slice(0, 8)} Error [${code}]: ${st.message}\n`)
+          previous = null
+          await sleepUnless(intervalMs, interrupted.promise)
+          continue
+        }
         if (this.jsonEnabled()) {
           process.stdout.write(`${JSON.stringify(statusJson(st, flags.verbose))}\n`)
         } else {

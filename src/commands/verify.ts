@@ -18,7 +18,7 @@ export default class Verify extends ClusterCommand {
   static override summary = 'Run clients and faults against a cluster, then check linearizability and durability'
 
   static override description = [
-    'Uses the named local cluster if it exists (starting it if stopped), else creates one (and destroys it at the end). Concurrent clients do get / put / cas / append on shared keys (a unique value for every write, a session per client, reads sent to random nodes) while a seeded schedule of faults runs. Then every fault is healed, killed nodes are restarted, and once a leader is back every key is read; every node is then killed and restarted and every key read again.',
+    'Uses the named local cluster if it exists (starting it if stopped), else creates one (and destroys it at the end). An attached cluster (or one given by --endpoints) is used as it is: it must run with a leader, the faults that need its processes (kill, pause, restart) are left out with a warning, and the full restart of the durability check is skipped (final values are read after healing only). Concurrent clients do get / put / cas / append on shared keys (a unique value for every write, a session per client, reads sent to random nodes) while a seeded schedule of faults runs. Then every fault is healed, killed nodes are restarted, and once a leader is back every key is read; every node is then killed and restarted and every key read again.',
     'The history (JSON lines, the format `raftctl check` reads) is checked for linearizability, and the final values for durability: every acknowledged write must still be visible (docs/verify.md states the exact rule). The report lists the operations (ok / failed / unknown), the faults with their times, the throughput and the verdict, with the smallest failing piece of history for a violation; an HTML report draws every operation on a time line with the fault windows shaded.',
     'The fault schedule is the one `raftctl chaos run` plans for the same --seed, --faults and --fault-interval. Network and disk faults (partition, delay, drop, duplicate, reorder, disk) need the daemons\' live chaos; without it they are left out with a warning. Exit codes: 0 valid, 1 violation, 2 bad usage, 3 undecided.',
   ].join('\n\n')
@@ -67,9 +67,12 @@ export default class Verify extends ClusterCommand {
       interrupt.abort()
     }
     process.on('SIGINT', onSigint)
+    // An attached cluster, or --endpoints: used as it is (live faults only, no full restart).
+    const handle = flags.endpoints !== undefined || (await import('../cluster/index.js')).isAttached(flags.cluster) ? await this.openHandle(flags) : undefined
     const {result} = await runVerify({
       signal: interrupt.signal,
       cluster: flags.cluster,
+      remote: handle,
       nodes: flags.nodes,
       durationMs,
       faults,

@@ -1,8 +1,9 @@
 /**
- * The bridge between a local cluster and the dashboard page: one admin connection per node,
+ * The bridge between a cluster (local or remote: any ClusterHandle) and the dashboard page: one admin connection per node,
  * kept subscribed to the node's events (reconnected as nodes die and come back), a status poll
  * every `pollMs`, a short history for pages that open late, and the controls the page may ask
- * for (campaign, transfer, kill / start / restart / pause / resume, partition / heal, put).
+ * for (campaign, transfer, kill / start / restart / pause / resume, partition / heal, put; the
+ * process controls only on a local cluster: NOT_LOCAL on a remote one).
  * It knows nothing about HTTP: the server hands its frames to the page.
  */
 import {randomBytes} from 'node:crypto'
@@ -10,7 +11,8 @@ import {performance} from 'node:perf_hooks'
 import {RaftctlError, isErrorCode} from '../common/errors.js'
 import type {AdminEvent, NodeStatus} from '../admin/protocol.js'
 import {AdminClient, type KvClient, type Subscription} from '../client/index.js'
-import {LAGGING_ENTRIES, activeNodes, isPaused, replicationLag, type LocalCluster, type NodeEntry} from '../cluster/index.js'
+import {LAGGING_ENTRIES, LocalCluster, asLocal, replicationLag, type ClientAccess, type ClusterHandle} from '../cluster/index.js'
+import {NODE_DEFAULTS} from '../common/defaults.js'
 import type {
   ChaosAvailability, Control, DashNode, EventFrame, HistoryPoint, LatencySample, ServerFrame, StatusFrame,
 } from './protocol.js'
@@ -55,14 +57,14 @@ class NodeWatcher {
   private closed = false
 
   constructor(
-    readonly entry: NodeEntry,
-    secret: string,
+    readonly entry: NodeRef,
+    access: ClientAccess,
     timeoutMs: number,
     private readonly reconnectMs: number,
     private readonly onEvent: (node: string, event: AdminEvent, time: number) => void,
     private readonly onLink: (node: string, subscribed: boolean) => void,
   ) {
-    this.client = new AdminClient({url: entry.address, secret, timeoutMs})
+    this.client = new AdminClient({url: entry.address, ...access, timeoutMs})
   }
 
   /** Subscribe unless subscribed, subscribing, or a recent attempt failed. Never throws. */
@@ -122,21 +124,25 @@ export class ClusterBridge {
   private last: StatusFrame | null = null
   private chaos: ChaosAvailability = 'unknown'
   private lastChaosProbe = 0
-  private secret: string
+  private readonly access: ClientAccess
   private timer: NodeJS.Timeout | undefined
   private polling: Promise<void> | null = null
   private stopped = false
   private kvClient: KvClient | null = null
 
-  constructor(readonly cluster: LocalCluster, options: BridgeOptions = {}) {
+  private readonly timing: {readonly electionTicks: number; readonly heartbeatTicks: number}
+
+  constructor(readonly cluster: ClusterHandle, options: BridgeOptions = {}) {
     this.pollMs = Math.max(50, options.pollMs ?? 300)
     this.statusTimeoutMs = options.statusTimeoutMs ?? 800
     this.reconnectMs = options.reconnectMs ?? 500
     this.controlTimeoutMs = options.controlTimeoutMs ?? 10_000
-    const m = cluster.manifest()
-    this.tickMs = durationMs(m.options.tick)
-    this.electionTimeoutMs = this.tickMs * m.options.electionTicks
-    this.secret = cluster.secret()
+    // A local cluster's manifest says how its daemons tick; a remote cluster's daemons are assumed to run the defaults.
+    const o = cluster instanceof LocalCluster ? cluster.manifest().options : null
+    this.tickMs = o ? durationMs(o.tick) : NODE_DEFAULTS.tickMs
+    this.timing = {electionTicks: o?.electionTicks ?? NODE_DEFAULTS.electionTicks, heartbeatTicks: o?.heartbeatTicks ?? NODE_DEFAULTS.heartbeatTicks}
+    this.electionTimeoutMs = this.tickMs * this.timing.electionTicks
+    this.access = cluster.access()
   }
 
   /** Start polling (the first poll runs at once). */
@@ -169,12 +175,11 @@ export class ClusterBridge {
 
   /** The first frames a new page gets: hello (with the history) and the latest status. */
   greeting(): ServerFrame[] {
-    const m = this.cluster.manifest()
     const hello: ServerFrame = {
       type: 'hello',
       cluster: this.cluster.name,
       time: Date.now(),
-      timing: {tickMs: this.tickMs, electionTicks: m.options.electionTicks, heartbeatTicks: m.options.heartbeatTicks, electionTimeoutMs: this.electionTimeoutMs},
+      timing: {tickMs: this.tickMs, ...this.timing, electionTimeoutMs: this.electionTimeoutMs},
       pollMs: this.pollMs,
       history: this.history,
       events: this.events,
@@ -203,7 +208,7 @@ export class ClusterBridge {
   }
 
   private async poll(): Promise<void> {
-    const nodes = activeNodes(this.cluster.manifest())
+    const nodes = (await this.cluster.nodeIds()).map((id) => ({id, address: this.cluster.addressOf(id)}))
     this.syncWatchers(nodes)
     const seen = await Promise.all(nodes.map((n) => this.observe(n)))
     if (this.stopped) return
@@ -224,7 +229,7 @@ export class ClusterBridge {
     if (Date.now() - this.lastChaosProbe >= BRIDGE_LIMITS.chaosProbeMs) void this.probeChaos(rows)
   }
 
-  private syncWatchers(nodes: readonly NodeEntry[]): void {
+  private syncWatchers(nodes: readonly NodeRef[]): void {
     const ids = new Set(nodes.map((n) => n.id))
     for (const [id, w] of this.watchers) {
       if (!ids.has(id)) {
@@ -236,27 +241,27 @@ export class ClusterBridge {
       const existing = this.watchers.get(n.id)
       if (existing && existing.entry.address === n.address) continue
       if (existing) void existing.close()
-      this.watchers.set(n.id, new NodeWatcher(n, this.secret, this.statusTimeoutMs, this.reconnectMs,
+      this.watchers.set(n.id, new NodeWatcher(n, this.access, this.statusTimeoutMs, this.reconnectMs,
         (node, event, time) => this.onEvent(node, event, time),
         (node, subscribed) => this.emit({type: 'link', node, subscribed})))
     }
   }
 
-  private async observe(n: NodeEntry): Promise<Observed> {
-    const pid = this.cluster.pid(n.id)
-    const paused = pid !== null && isPaused(pid)
+  private async observe(n: NodeRef): Promise<Observed> {
+    const state = this.cluster.processState(n.id)
+    const pid = this.cluster instanceof LocalCluster ? this.cluster.pid(n.id) : null
     const w = this.watchers.get(n.id)!
-    if (pid === null || paused) return {entry: n, pid, paused, status: null, subscribed: w.subscribed}
+    if (state !== 'up') return {entry: n, pid, state, status: null, subscribed: w.subscribed}
     w.ensureSubscribed()
     const status = await w.client.status({timeoutMs: this.statusTimeoutMs}).catch(() => null)
-    return {entry: n, pid, paused, status, subscribed: w.subscribed}
+    return {entry: n, pid, state, status, subscribed: w.subscribed}
   }
 
   private row(s: Observed, leader: NodeStatus | null): DashNode {
     const st = s.status
     if (st === null) {
       return {
-        id: s.entry.id, address: s.entry.address, role: 'down', health: s.pid === null ? 'down' : s.paused ? 'paused' : 'unreachable',
+        id: s.entry.id, address: s.entry.address, role: 'down', health: s.state === 'up' ? 'unreachable' : s.state,
         term: null, vote: null, leader: null, commitIndex: null, appliedIndex: null, lastIndex: null,
         voter: leader ? leader.members.voters.some((v) => v.id === s.entry.id) : null, reachable: false, pid: s.pid,
         lag: null, lastContactMs: null, faults: [], progress: [], transferee: null, uptimeMs: null, subscribed: s.subscribed,
@@ -385,34 +390,38 @@ export class ClusterBridge {
   async control(c: Control): Promise<string> {
     switch (c.op) {
       case 'campaign':
-        return this.campaign(this.node(c.node))
+        return this.campaign(await this.node(c.node))
       case 'transfer':
-        return this.transfer(c.to === null ? null : this.node(c.to))
+        return this.transfer(c.to === null ? null : await this.node(c.to))
       case 'kill': {
-        const id = this.node(c.node)
-        const pid = this.cluster.pid(id)
-        return (await this.cluster.killNode(id)) ? `killed ${id} (pid ${pid})` : `${id} was not running`
+        const local = asLocal(this.cluster, 'node kill')
+        const id = await this.node(c.node)
+        const pid = local.pid(id)
+        return (await local.killNode(id)) ? `killed ${id} (pid ${pid})` : `${id} was not running`
       }
       case 'start': {
-        const id = this.node(c.node)
-        const was = this.cluster.pid(id)
-        const pid = await this.cluster.startNode(id)
+        const local = asLocal(this.cluster, 'node start')
+        const id = await this.node(c.node)
+        const was = local.pid(id)
+        const pid = await local.startNode(id)
         return was === null ? `started ${id} (pid ${pid})` : `${id} was running already (pid ${pid})`
       }
       case 'restart': {
-        const id = this.node(c.node)
-        const stopped = await this.cluster.stopNode(id)
-        const pid = await this.cluster.startNode(id)
+        const local = asLocal(this.cluster, 'node restart')
+        const id = await this.node(c.node)
+        const stopped = await local.stopNode(id)
+        const pid = await local.startNode(id)
         return `restarted ${id}: ${stopped}, now pid ${pid}`
       }
       case 'pause':
       case 'resume': {
-        const id = this.node(c.node)
-        const pid = this.cluster.pauseNode(id, c.op === 'pause')
+        const local = asLocal(this.cluster, `node ${c.op}`)
+        const id = await this.node(c.node)
+        const pid = local.pauseNode(id, c.op === 'pause')
         return `${c.op === 'pause' ? 'paused' : 'resumed'} ${id} (pid ${pid}, ${c.op === 'pause' ? 'SIGSTOP' : 'SIGCONT'})`
       }
       case 'partition':
-        return this.partition(c.groups.map((g) => g.map((n) => this.node(n))), c.oneWay, c.forMs)
+        return this.partition(await Promise.all(c.groups.map((g) => Promise.all(g.map((n) => this.node(n))))), c.oneWay, c.forMs)
       case 'heal':
         return this.heal(c.fault)
       case 'put':
@@ -420,11 +429,11 @@ export class ClusterBridge {
     }
   }
 
-  /** A node of the cluster (not removed), or NODE_NOT_FOUND. */
-  private node(id: string): string {
-    const nodes = activeNodes(this.cluster.manifest())
-    if (!nodes.some((n) => n.id === id)) {
-      throw new RaftctlError('NODE_NOT_FOUND', `no node ${id} in cluster ${this.cluster.name} (nodes: ${nodes.map((n) => n.id).join(', ')})`)
+  /** A node of the cluster (not removed; a remote cluster's member), or NODE_NOT_FOUND. */
+  private async node(id: string): Promise<string> {
+    const nodes = await this.cluster.nodeIds()
+    if (!nodes.includes(id)) {
+      throw new RaftctlError('NODE_NOT_FOUND', `no node ${id} in cluster ${this.cluster.name} (nodes: ${nodes.join(', ')})`)
     }
     return id
   }
@@ -515,10 +524,18 @@ export class ClusterBridge {
   }
 }
 
+/** A node the bridge watches: its id and address. */
+interface NodeRef {
+  readonly id: string
+  readonly address: string
+}
+
 interface Observed {
-  readonly entry: NodeEntry
+  readonly entry: NodeRef
+  /** The process (local clusters; null: not running, or a remote node). */
   readonly pid: number | null
-  readonly paused: boolean
+  /** As {@link ClusterHandle.processState}: a remote node is always `up` (asked). */
+  readonly state: 'up' | 'down' | 'paused'
   readonly status: NodeStatus | null
   readonly subscribed: boolean
 }

@@ -14,7 +14,7 @@ import {extname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {Duplex} from 'node:stream'
 import {WebSocketServer, type WebSocket} from 'ws'
-import type {LocalCluster} from '../cluster/index.js'
+import type {ClusterHandle} from '../cluster/index.js'
 import {ClusterBridge, type BridgeOptions} from './bridge.js'
 import {ControlError, MAX_CONTROL_FRAME_BYTES, parseControl, type Control, type ServerFrame} from './protocol.js'
 
@@ -94,7 +94,7 @@ export class DashboardServer {
   }
 
   /** Load the page's files, listen on 127.0.0.1, start the bridge. Rejects when the port is taken or the files are missing. */
-  static async start(cluster: LocalCluster, options: DashboardOptions = {}): Promise<DashboardServer> {
+  static async start(cluster: ClusterHandle, options: DashboardOptions = {}): Promise<DashboardServer> {
     const token = options.token ?? randomBytes(32).toString('base64url')
     const assets = loadAssets(options.staticDir ?? defaultStaticDir(), token, cluster.name)
     const bridge = new ClusterBridge(cluster, options)

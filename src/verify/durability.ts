@@ -26,7 +26,7 @@
  * A key whose final value could not be read (and where no violation showed) is undecided; a
  * key mixing appends with other writes has no rule here and is undecided too.
  */
-import {KvClient, toClientError, type Endpoint} from '../client/index.js'
+import {KvClient, toClientError, type ClientTlsOptions, type Endpoint} from '../client/index.js'
 import type {HistoryOp} from './history.js'
 import type {Verdict} from './checker.js'
 
@@ -73,8 +73,13 @@ export interface DurabilityInput {
   /** Kinds of the keys to check (default: inferred from the history; every key of the history is checked). */
   readonly kinds?: ReadonlyMap<string, KeyKind>
   readonly afterHeal: ReadonlyMap<string, FinalRead>
-  /** Absent: the full restart was not done (the verdict is then at best undecided). */
+  /** Absent: the full restart was not done (the verdict is then at best undecided, unless {@link restartSkipped}). */
   readonly afterRestart?: ReadonlyMap<string, FinalRead>
+  /**
+   * The full restart was left out on purpose (a cluster that runs elsewhere: its processes cannot
+   * be killed from here): the verdict rests on the reads after healing alone. Default false.
+   */
+  readonly restartSkipped?: boolean
   /** Set when the final reads could not be made at all. */
   readonly reason?: string
 }
@@ -88,7 +93,7 @@ export function checkDurability(input: DurabilityInput): DurabilityResult {
     list.push(op)
   }
   for (const key of input.kinds?.keys() ?? []) if (!byKey.has(key)) byKey.set(key, [])
-  const perKey = [...byKey].map(([key, ops]) => checkKey(key, ops, input.kinds?.get(key), input.afterHeal.get(key), input.afterRestart?.get(key), input.afterRestart !== undefined))
+  const perKey = [...byKey].map(([key, ops]) => checkKey(key, ops, input.kinds?.get(key), input.afterHeal.get(key), input.afterRestart?.get(key), input.afterRestart !== undefined, input.restartSkipped !== true))
   const violations = perKey.filter((k) => k.valid === false)
   const undecided = perKey.filter((k) => k.valid === 'unknown')
   const result: DurabilityResult = {
@@ -103,8 +108,11 @@ export function checkDurability(input: DurabilityInput): DurabilityResult {
   return result
 }
 
-/** The verdict for one key from its ops and its final reads. */
-export function checkKey(key: string, ops: readonly HistoryOp[], kind: KeyKind | undefined, afterHeal: FinalRead | undefined, afterRestart: FinalRead | undefined, restarted = true): KeyDurability {
+/**
+ * The verdict for one key from its ops and its final reads. Without a full restart (`restarted`
+ * false) the key is undecided, unless the restart was not `restartRequired` (left out on purpose).
+ */
+export function checkKey(key: string, ops: readonly HistoryOp[], kind: KeyKind | undefined, afterHeal: FinalRead | undefined, afterRestart: FinalRead | undefined, restarted = true, restartRequired = true): KeyDurability {
   const actual = kind ?? inferKind(ops)
   const result: KeyDurability = {key, kind: actual, valid: true, problems: []}
   if (afterHeal) result.afterHeal = afterHeal
@@ -126,7 +134,7 @@ export function checkKey(key: string, ops: readonly HistoryOp[], kind: KeyKind |
   if (afterHeal && afterRestart && 'value' in afterHeal && 'value' in afterRestart && afterHeal.value !== afterRestart.value) {
     result.problems.push(`the value changed across the restart (${show(afterHeal.value)} → ${show(afterRestart.value)}) although nothing wrote in between`)
   }
-  if (!restarted) missing.push('the full restart was not done')
+  if (!restarted && restartRequired) missing.push('the full restart was not done')
   if (result.problems.length > 0) result.valid = false
   else if (missing.length > 0) return undecided(result, missing.join('; '))
   return result
@@ -218,8 +226,8 @@ function show(value: string | null): string {
 export const DEFAULT_FINAL_READ_DEADLINE_MS = 10_000
 
 /** Read every key with linearizable gets (through the leader). A key that cannot be read gets its error. */
-export async function readFinalValues(endpoints: readonly Endpoint[], secret: string, keys: Iterable<string>, deadlineMs = DEFAULT_FINAL_READ_DEADLINE_MS): Promise<Map<string, FinalRead>> {
-  const kv = new KvClient({endpoints, secret, timeoutMs: Math.min(2000, deadlineMs), deadlineMs, maxAttempts: 30})
+export async function readFinalValues(endpoints: readonly Endpoint[], access: {readonly secret: string; readonly clusterId?: string; readonly tls?: ClientTlsOptions}, keys: Iterable<string>, deadlineMs = DEFAULT_FINAL_READ_DEADLINE_MS): Promise<Map<string, FinalRead>> {
+  const kv = new KvClient({endpoints, ...access, timeoutMs: Math.min(2000, deadlineMs), deadlineMs, maxAttempts: 30})
   const out = new Map<string, FinalRead>()
   try {
     const list = [...keys]

@@ -10,7 +10,7 @@ import {copyFileSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {randomBytes} from 'node:crypto'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {dirname, extname, join} from 'node:path'
-import {ClusterChaos, LocalCluster, activeNodes, isPaused, raftctlHome} from '../cluster/index.js'
+import {ClusterChaos, LocalCluster, activeNodes, asLocal, isPaused, raftctlHome, type ClusterHandle} from '../cluster/index.js'
 import {RaftctlError} from '../common/errors.js'
 import {checkHistory, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES} from './checker.js'
 import {formatHistory, type HistoryOp} from './history.js'
@@ -34,6 +34,13 @@ export const DEFAULT_CHECK_TIME_LIMIT_MS = 120_000
 export interface VerifyOptions {
   /** The local cluster to use (or create). */
   readonly cluster: string
+  /**
+   * A cluster that runs elsewhere (attached, or `--endpoints`), used as it is instead of the local
+   * cluster `cluster`: it must run with a leader; the fault kinds that need its processes (kill,
+   * pause, restart) are left out with a warning, and so is the full restart of the durability
+   * check (the final values are read after healing only).
+   */
+  readonly remote?: ClusterHandle
   /** RAFTCTL_HOME (default: the environment's). */
   readonly home?: string
   /** Founding nodes when verify creates the cluster. Default {@link DEFAULT_NODES}. */
@@ -87,7 +94,7 @@ export interface VerifyRun {
 
 /** How verify got its cluster, to put it back at the end. */
 interface ClusterLease {
-  readonly cluster: LocalCluster
+  readonly cluster: ClusterHandle
   readonly created: boolean
   readonly started: boolean
   readonly unsafe: boolean
@@ -104,23 +111,25 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
   const keySlots = options.keys ?? defaultKeys(clients)
   const warnings: string[] = []
 
-  const lease = await acquireCluster(options, warnings, progress)
+  const lease = options.remote ? await useRemote(options.remote, options) : await acquireCluster(options, warnings, progress)
   const {cluster} = lease
-  const manifest = cluster.manifest()
-  const nodes = activeNodes(manifest)
+  const local = cluster instanceof LocalCluster ? cluster : null
+  const nodes = (await cluster.nodeIds()).map((id) => ({id, address: cluster.addressOf(id)}))
   const endpoints = nodes.map((n) => ({id: n.id, url: n.address}))
-  const secret = cluster.secret()
+  const access = cluster.access()
   const chaos = new ClusterChaos(cluster)
   let cleanup: VerifyResult['cluster']['cleanup'] | undefined
   try {
     // -- faults: leave out the network and disk kinds when the daemons have no live chaos
     let support: ChaosSupport = {supported: false, reason: 'not needed'}
     if (requested.some((k) => CHAOS_KINDS.has(k))) support = await probeChaos(cluster)
-    const skipped = support.supported ? [] : requested.filter((k) => CHAOS_KINDS.has(k))
+    const noChaos = support.supported ? [] : requested.filter((k) => CHAOS_KINDS.has(k))
+    const noProcess = local ? [] : requested.filter((k) => !CHAOS_KINDS.has(k))
+    const skipped = [...noChaos, ...noProcess]
     const scheduled = requested.filter((k) => !skipped.includes(k))
-    if (skipped.length > 0) {
-      warnings.push(`${skipped.join(', ')} left out: ${support.reason}${scheduled.length > 0 ? `; running with ${scheduled.join(', ')} only` : '; running without faults'}`)
-    }
+    const rest = scheduled.length > 0 ? `; running with ${scheduled.join(', ')} only` : '; running without faults'
+    if (noChaos.length > 0) warnings.push(`${noChaos.join(', ')} left out: ${support.reason}${rest}`)
+    if (noProcess.length > 0) warnings.push(`${noProcess.join(', ')} left out: cluster ${cluster.name} runs elsewhere, and these faults need its processes${rest}`)
     const intervalMs = options.faultIntervalMs ?? DEFAULT_FAULT_INTERVAL_MS
     const plan = planNemesis({seed, durationMs, kinds: scheduled, nodes: nodes.map((n) => n.id), intervalMs})
 
@@ -141,7 +150,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
       onAction: (a, atNs) => progress(`${(atNs / 1e9).toFixed(1).padStart(6)}s  ${a.description}${a.ok ? '' : ` FAILED: ${a.error}`}`),
     })
     const workload = await runWorkload({
-      endpoints, secret, clock, durationMs, seed, clients, keys: keySlots,
+      endpoints, ...access, clock, durationMs, seed, clients, keys: keySlots, keyPrefix: runKeyPrefix(),
       opsPerKey: options.opsPerKey, opTimeoutMs: options.opTimeoutMs, opDeadlineMs: options.opDeadlineMs, clientRate: options.clientRate,
       signal: stop.signal,
     }).finally(() => {
@@ -164,11 +173,15 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
     const readDeadline = options.finalReadDeadlineMs ?? DEFAULT_FINAL_READ_DEADLINE_MS
     if (recovered) {
       progress(`reading ${keys.size} keys after healing`)
-      afterHeal = await readFinalValues(endpoints, secret, keys.keys(), readDeadline)
-      progress('killing and restarting every node')
-      if (await restartAll(cluster, recoveryTimeoutMs, warnings)) {
-        progress(`reading ${keys.size} keys after the full restart`)
-        afterRestart = await readFinalValues(endpoints, secret, keys.keys(), readDeadline)
+      afterHeal = await readFinalValues(endpoints, access, keys.keys(), readDeadline)
+      if (local === null) {
+        warnings.push(`no full restart: cluster ${cluster.name} runs elsewhere (the final values were read after healing only)`)
+      } else {
+        progress('killing and restarting every node')
+        if (await restartAll(local, recoveryTimeoutMs, warnings)) {
+          progress(`reading ${keys.size} keys after the full restart`)
+          afterRestart = await readFinalValues(endpoints, access, keys.keys(), readDeadline)
+        }
       }
     } else {
       durabilityReason = 'the cluster did not recover after healing: the final values could not be read'
@@ -181,14 +194,14 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
       maxStates: options.maxStates ?? DEFAULT_MAX_STATES,
       maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
     })
-    const durable = checkDurability({history: workload.ops, kinds: keys, afterHeal, afterRestart, reason: durabilityReason})
+    const durable = checkDurability({history: workload.ops, kinds: keys, afterHeal, afterRestart, reason: durabilityReason, restartSkipped: local === null})
     const linearizable = summarizeCheck(check)
     const verdict = overallVerdict(linearizable.valid, durable.valid)
 
     // -- put the cluster back, then write the files (they may live where the cluster was)
     const destroying = lease.created && options.keepCluster !== true
     const files = outputFiles(options, cluster, destroying)
-    const logsKept = destroying && copyLogs(cluster, files.logs, warnings)
+    const logsKept = destroying && local !== null && copyLogs(local, files.logs, warnings)
     cleanup = await releaseCluster(lease, options.keepCluster === true, progress)
     const elapsedMs = Math.max(1, Math.round((workload.ended - workload.started) / 1e6))
     const result: VerifyResult = {
@@ -225,6 +238,14 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
   } finally {
     if (cleanup === undefined) await releaseCluster(lease, options.keepCluster === true, progress).catch(() => undefined)
   }
+}
+
+/**
+ * The keys of one run start with `v<time><random>-`: the cluster may hold the keys of earlier runs
+ * (an existing local cluster, an attached one), and every key of a history starts absent.
+ */
+export function runKeyPrefix(): string {
+  return `v${Date.now().toString(36)}${randomBytes(2).toString('hex')}-`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,35 +287,38 @@ async function acquireCluster(options: VerifyOptions, warnings: string[], progre
   return lease
 }
 
+/**
+ * A remote cluster as it is: nothing to create, start or put back. BAD_USAGE with
+ * `unsafeFollowerReads` (a fresh local cluster only); the error of waiting for a leader with every
+ * member up otherwise.
+ */
+async function useRemote(cluster: ClusterHandle, options: VerifyOptions): Promise<ClusterLease> {
+  if (options.unsafeFollowerReads === true) throw new RaftctlError('BAD_USAGE', `--unsafe-follower-reads runs on a fresh local cluster: it cannot be used on cluster ${cluster.name}, which runs elsewhere`)
+  await cluster.waitForLeader(options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS, (s) => s.nodes.every((n) => n.reachable))
+  return {cluster, created: false, started: false, unsafe: false}
+}
+
 /** Destroy what verify created, stop what it started; returns what was done. */
 async function releaseCluster(lease: ClusterLease, keep: boolean, progress: (line: string) => void): Promise<VerifyResult['cluster']['cleanup']> {
   if (!lease.created && !lease.started) return 'left as found'
   if (keep) return 'kept running'
+  const local = lease.cluster as LocalCluster // only a local cluster is created or started
   if (lease.created) {
-    progress(`destroying cluster ${lease.cluster.name}`)
-    await lease.cluster.destroy()
+    progress(`destroying cluster ${local.name}`)
+    await local.destroy()
     return 'destroyed'
   }
   if (lease.started) {
-    progress(`stopping cluster ${lease.cluster.name}`)
-    await lease.cluster.stop()
+    progress(`stopping cluster ${local.name}`)
+    await local.stop()
     return 'stopped'
   }
   return 'left as found'
 }
 
 /** Remove every fault, resume paused nodes, start stopped ones, wait for a leader with all nodes up. */
-async function healAndRecover(cluster: LocalCluster, chaos: ClusterChaos | undefined, timeoutMs: number, warnings: string[]): Promise<boolean> {
-  const nodes = activeNodes(cluster.manifest())
-  for (const n of nodes) {
-    const pid = cluster.pid(n.id)
-    if (pid !== null && isPaused(pid)) cluster.pauseNode(n.id, false)
-  }
-  for (const n of nodes) {
-    if (cluster.pid(n.id) === null) {
-      await startNode(cluster, n.id).catch((error: Error) => warnings.push(`could not restart ${n.id} after the faults: ${error.message}`))
-    }
-  }
+async function healAndRecover(cluster: ClusterHandle, chaos: ClusterChaos | undefined, timeoutMs: number, warnings: string[]): Promise<boolean> {
+  if (cluster instanceof LocalCluster) await restoreProcesses(cluster, warnings)
   if (chaos) {
     try {
       for (const o of (await chaos.heal()).nodes) if (!o.ok) warnings.push(`chaos heal failed on ${o.id} (${o.error?.code ?? o.skipped}); its faults heal themselves (forMs)`)
@@ -311,6 +335,20 @@ async function healAndRecover(cluster: LocalCluster, chaos: ClusterChaos | undef
   }
 }
 
+/** Resume the paused nodes of a local cluster and start those that are down. */
+async function restoreProcesses(cluster: LocalCluster, warnings: string[]): Promise<void> {
+  const nodes = activeNodes(cluster.manifest())
+  for (const n of nodes) {
+    const pid = cluster.pid(n.id)
+    if (pid !== null && isPaused(pid)) cluster.pauseNode(n.id, false)
+  }
+  for (const n of nodes) {
+    if (cluster.pid(n.id) === null) {
+      await startNode(cluster, n.id).catch((error: Error) => warnings.push(`could not restart ${n.id} after the faults: ${error.message}`))
+    }
+  }
+}
+
 /** Whether the daemons serve live chaos, and why not. */
 interface ChaosSupport {
   readonly supported: boolean
@@ -321,17 +359,17 @@ interface ChaosSupport {
  * Ask the nodes for their faults (`chaos.list`): `UNKNOWN_TYPE` means the daemons have no live
  * chaos. Other errors (a node that does not answer) are no verdict: the next node is asked.
  */
-export async function probeChaos(cluster: LocalCluster, timeoutMs = 3000): Promise<ChaosSupport> {
+export async function probeChaos(cluster: ClusterHandle, timeoutMs = 3000): Promise<ChaosSupport> {
   let last = 'no node answered'
-  for (const node of activeNodes(cluster.manifest())) {
-    const client = cluster.admin(node.id, timeoutMs)
+  for (const id of await cluster.nodeIds()) {
+    const client = cluster.admin(id, timeoutMs)
     try {
       await client.chaosList()
       return {supported: true}
     } catch (error) {
       const e = error as {code?: string; message?: string}
-      if (e.code === 'UNKNOWN_TYPE') return {supported: false, reason: `the daemons do not serve chaos.* requests (${node.id} answered UNKNOWN_TYPE)`}
-      last = `${node.id}: ${e.code ?? 'FAILED'} ${e.message ?? ''}`
+      if (e.code === 'UNKNOWN_TYPE') return {supported: false, reason: `the daemons do not serve chaos.* requests (${id} answered UNKNOWN_TYPE)`}
+      last = `${id}: ${e.code ?? 'FAILED'} ${e.message ?? ''}`
     } finally {
       await client.close()
     }
@@ -343,20 +381,23 @@ export async function probeChaos(cluster: LocalCluster, timeoutMs = 3000): Promi
  * The schedule's executor: the cluster's chaos, with nodes (re)started by {@link startNode}.
  * Without live chaos the final heal only resumes and starts nodes.
  */
-function executor(chaos: ClusterChaos, cluster: LocalCluster, chaosSupported: boolean): ChaosExecutor {
+function executor(chaos: ClusterChaos, handle: ClusterHandle, chaosSupported: boolean): ChaosExecutor {
+  // A remote cluster gets no process fault (left out when planned): asLocal would refuse them.
+  const local = (): LocalCluster => asLocal(handle, 'verify')
   return {
     addFault: (id, fault, options) => chaos.addFault(id, fault, options),
     healFault: (id) => chaos.healFault(id),
     kill: (node) => chaos.kill(node),
-    start: (node) => startNode(cluster, node),
+    start: (node) => startNode(local(), node),
     pause: (node) => chaos.pause(node),
     resume: (node) => chaos.resume(node),
     restart: async (node) => {
-      await cluster.stopNode(node)
-      await startNode(cluster, node)
+      await local().stopNode(node)
+      await startNode(local(), node)
     },
     healAll: async () => {
-      if (chaosSupported) return chaos.healAll()
+      if (chaosSupported || !(handle instanceof LocalCluster)) return chaos.healAll()
+      const cluster = handle
       for (const n of activeNodes(cluster.manifest())) {
         const pid = cluster.pid(n.id)
         if (pid !== null && isPaused(pid)) cluster.pauseNode(n.id, false)
@@ -422,9 +463,10 @@ export interface OutputFiles {
  * after it (`x.html` → `x.logs/`): never into the report's folder itself, which may be shared
  * (the temp directory), nor into a fixed name another run would also use.
  */
-export function outputFiles(options: Pick<VerifyOptions, 'historyFile' | 'reportFile' | 'home'>, cluster: LocalCluster, destroyed: boolean): OutputFiles {
+export function outputFiles(options: Pick<VerifyOptions, 'historyFile' | 'reportFile' | 'home'>, cluster: ClusterHandle, destroyed: boolean): OutputFiles {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-  const dir = destroyed ? join(options.home ?? raftctlHome(), '_verify', `${cluster.name}-${stamp}`) : join(cluster.paths.dir, 'verify', stamp)
+  // A remote cluster has no folder of its own for results: they go where a destroyed cluster's go.
+  const dir = destroyed || !(cluster instanceof LocalCluster) ? join(options.home ?? raftctlHome(), '_verify', `${cluster.name}-${stamp}`) : join(cluster.paths.dir, 'verify', stamp)
   const history = options.historyFile ?? join(dir, 'history.jsonl')
   const report = options.reportFile ?? (options.historyFile ? withExtension(options.historyFile, '.html') : join(dir, 'report.html'))
   const named = options.historyFile !== undefined || options.reportFile !== undefined

@@ -29,7 +29,7 @@
  * that nothing observed. A failed get is `ok: false` and constrains nothing.
  */
 import {setTimeout as sleep} from 'node:timers/promises'
-import {ClientError, KvClient, type Endpoint} from '../client/index.js'
+import {ClientError, KvClient, type ClientTlsOptions, type Endpoint} from '../client/index.js'
 import type {HistoryOp, OpKind} from './history.js'
 import {pick, seededRandom} from './random.js'
 
@@ -64,6 +64,9 @@ export interface WorkloadOptions {
   /** The nodes (every client may read from any of them). */
   readonly endpoints: readonly Endpoint[]
   readonly secret: string
+  /** The cluster id expected of every node, and TLS material for `wss://` (a remote cluster's). */
+  readonly clusterId?: string
+  readonly tls?: ClientTlsOptions
   readonly clock: MonotonicClock
   /** How long clients start new operations, ms. */
   readonly durationMs: number
@@ -73,6 +76,11 @@ export interface WorkloadOptions {
   readonly clients?: number
   /** Key slots. Default {@link defaultKeys}. */
   readonly keys?: number
+  /**
+   * Put before every key (e.g. `v1kx2m3-`): a run on a cluster that earlier runs wrote to must
+   * start from absent keys, as the history format assumes. Default none.
+   */
+  readonly keyPrefix?: string
   /** Operations per key before a slot moves on to a fresh key. Default {@link DEFAULT_OPS_PER_KEY}. */
   readonly opsPerKey?: number
   /** Time one attempt may take, ms. Default {@link DEFAULT_OP_TIMEOUT_MS}. */
@@ -126,7 +134,7 @@ class KeySpace {
   private readonly started: number[]
   readonly used = new Map<string, 'register' | 'append'>()
 
-  constructor(readonly slots: number, private readonly opsPerKey: number) {
+  constructor(readonly slots: number, private readonly opsPerKey: number, private readonly prefix = '') {
     this.generation = Array.from({length: slots}, () => 0)
     this.started = Array.from({length: slots}, () => 0)
   }
@@ -142,7 +150,7 @@ class KeySpace {
       this.started[slot] = 0
     }
     this.started[slot]!++
-    const key = `${this.kindOf(slot) === 'register' ? 'r' : 'a'}${slot}.${this.generation[slot]}`
+    const key = `${this.prefix}${this.kindOf(slot) === 'register' ? 'r' : 'a'}${slot}.${this.generation[slot]}`
     this.used.set(key, this.kindOf(slot))
     return key
   }
@@ -157,7 +165,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const slots = options.keys ?? defaultKeys(clients)
   if (!Number.isInteger(clients) || clients < 1) throw new RangeError(`clients must be a positive integer, got ${clients}`)
   if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`keys must be a positive integer, got ${slots}`)
-  const space = new KeySpace(slots, options.opsPerKey ?? DEFAULT_OPS_PER_KEY)
+  const space = new KeySpace(slots, options.opsPerKey ?? DEFAULT_OPS_PER_KEY, options.keyPrefix)
   const ops: HistoryOp[] = []
   const details: OpDetail[] = []
   const rejected: RejectedOp[] = []
@@ -188,6 +196,8 @@ async function runClient(c: number, options: WorkloadOptions, space: KeySpace, e
   const kv = new KvClient({
     endpoints: options.endpoints,
     secret: options.secret,
+    clusterId: options.clusterId,
+    tls: options.tls,
     timeoutMs,
     deadlineMs: options.opDeadlineMs ?? DEFAULT_OP_DEADLINE_MS,
     clientId: `verify-${c}-${options.seed}-${Date.now().toString(36)}`,

@@ -12,7 +12,7 @@ import type {Duplex} from 'node:stream'
 import {WebSocketServer, type WebSocket} from 'ws'
 import {
   formatError, formatEvent, formatResponse, parseRequest,
-  type AdminEvent, type LeaderHint, type NodeStatus, type ProtocolError, type Request, type RouteName,
+  type AdminEvent, type LeaderHint, type Members, type NodeStatus, type ProtocolError, type Request, type RouteName,
 } from '../../src/admin/protocol.js'
 
 export const SECRET = 'fake-secret-0123456789'
@@ -55,6 +55,10 @@ export class FakeNode {
   leader = true
   /** The leader hint given when not the leader. */
   hint: LeaderHint | undefined
+  /** The configuration `status` reports (default: this node alone). */
+  members: Members | undefined
+  /** The cluster id `status` reports (default: none). */
+  clusterId: string | undefined
   /** Decide, per request, whether to misbehave (undefined: answer normally). */
   misbehave: (request: Request, route: RouteName) => Misbehaviour | undefined = () => undefined
   private readonly sessions = new Map<string, SessionRecord>()
@@ -232,8 +236,8 @@ export class FakeNode {
     return {
       id: this.id, role: this.leader ? 'leader' : 'follower', term: 7, vote: null, leader: this.leader ? this.id : this.hint?.id ?? null,
       commitIndex: this.index, appliedIndex: this.index, lastIndex: this.index, lastTerm: 7, firstIndex: 1, snapshotIndex: 0,
-      voter: true, members: {voters: [{id: this.id, address: this.address}], learners: []}, progress: [], transferee: null, electionElapsedMs: 0, electionTimeoutMs: 150,
-      uptimeMs: 1, pid: process.pid, address: this.address, version: 'fake', faults: [],
+      voter: true, members: this.members ?? {voters: [{id: this.id, address: this.address}], learners: []}, progress: [], transferee: null, electionElapsedMs: 0, electionTimeoutMs: 150,
+      uptimeMs: 1, pid: process.pid, address: this.address, version: 'fake', faults: [], ...(this.clusterId === undefined ? {} : {clusterId: this.clusterId}),
     }
   }
 }

@@ -11,80 +11,17 @@ import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {BIN, distBuilt, sleep} from './harness.js'
+import {BIN, sleep} from './harness.js'
+import {TestNetwork, inNs, namespacesUnavailable, type Host} from './netns-net.js'
 import {tempDir} from '../helpers.js'
 
 const PROBE = fileURLToPath(new URL('./netns-probe.ts', import.meta.url))
 const TAG = `r${process.pid % 10000}`
-const BRIDGE_NS = `${TAG}b`
-const SUBNET = '10.231.0'
 const SECRET = 'netns-secret-0123456789abcdef'
 
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
-}
-
-function inNs(ns: string, ...args: string[]): string {
-  return ip('netns', 'exec', ns, ...args)
-}
-
-/** Why namespaces cannot be used here, or null when they can. */
-function namespacesUnavailable(): string | null {
-  if (!distBuilt()) return 'dist/ is not built: run `npm run build` first (npm test does)'
-  if (process.getuid?.() !== 0) return 'network namespaces need root'
-  try {
-    ip('netns', 'add', `${TAG}probe`)
-    ip('netns', 'del', `${TAG}probe`)
-    return null
-  } catch (err) {
-    return `cannot create network namespaces here (ip netns add failed: ${(err as Error).message.split('\n')[0]})`
-  }
-}
-
-const reason = namespacesUnavailable()
-
-interface Host {
-  readonly id: string
-  readonly ns: string
-  readonly address: string
-  readonly url: string
-  readonly bridgeEnd: string
-}
-
-function createNetwork(n: number): Host[] {
-  ip('netns', 'add', BRIDGE_NS)
-  inNs(BRIDGE_NS, 'ip', 'link', 'add', 'br0', 'type', 'bridge')
-  inNs(BRIDGE_NS, 'ip', 'addr', 'add', `${SUBNET}.254/24`, 'dev', 'br0')
-  inNs(BRIDGE_NS, 'ip', 'link', 'set', 'br0', 'up')
-  inNs(BRIDGE_NS, 'ip', 'link', 'set', 'lo', 'up')
-  const hosts: Host[] = []
-  for (let i = 1; i <= n; i++) {
-    const ns = `${TAG}n${i}`
-    const a = `${TAG}v${i}a`
-    const b = `${TAG}v${i}b`
-    ip('netns', 'add', ns)
-    ip('link', 'add', a, 'type', 'veth', 'peer', 'name', b)
-    ip('link', 'set', a, 'netns', BRIDGE_NS)
-    ip('link', 'set', b, 'netns', ns)
-    inNs(BRIDGE_NS, 'ip', 'link', 'set', a, 'master', 'br0')
-    inNs(BRIDGE_NS, 'ip', 'link', 'set', a, 'up')
-    inNs(ns, 'ip', 'addr', 'add', `${SUBNET}.${i}/24`, 'dev', b)
-    inNs(ns, 'ip', 'link', 'set', b, 'up')
-    inNs(ns, 'ip', 'link', 'set', 'lo', 'up')
-    hosts.push({id: `n${i}`, ns, address: `${SUBNET}.${i}`, url: `ws://${SUBNET}.${i}:7001`, bridgeEnd: a})
-  }
-  return hosts
-}
-
-function destroyNetwork(n: number): void {
-  for (const ns of [BRIDGE_NS, ...Array.from({length: n}, (_, i) => `${TAG}n${i + 1}`)]) {
-    try {
-      ip('netns', 'del', ns)
-    } catch {
-      // already gone
-    }
-  }
-}
+const reason = namespacesUnavailable(TAG)
+const network = new TestNetwork(TAG, '10.231.0')
+const BRIDGE_NS = network.bridgeNs
 
 function probe(...args: string[]): unknown {
   const out = execFileSync('ip', ['netns', 'exec', BRIDGE_NS, process.execPath, '--import', 'tsx', PROBE, ...args], {
@@ -107,7 +44,7 @@ async function waitForLeader(hosts: Host[], among: Host[], timeoutMs = 20_000): 
 }
 
 test('three daemons in three network namespaces: cutting the leader\'s link elects a new leader; restoring it rejoins', {skip: reason ?? false, timeout: 120_000}, async () => {
-  const hosts = createNetwork(3)
+  const hosts = network.create(3)
   const procs: ChildProcess[] = []
   const dir = tempDir('raftctl-netns-')
   try {
@@ -142,7 +79,7 @@ test('three daemons in three network namespaces: cutting the leader\'s link elec
     const exited = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r))))
     for (const p of procs) p.kill('SIGKILL')
     await Promise.all(exited)
-    destroyNetwork(3)
+    network.destroy()
     rmSync(dir, {recursive: true, force: true})
   }
 })

@@ -154,6 +154,16 @@ describe('checkKey and checkDurability', () => {
     assert.equal(down.reason, 'the cluster did not recover')
   })
 
+  it('a restart left out on purpose (a remote cluster): the reads after healing decide, and a loss there is still a violation', () => {
+    const history = [put('x', true, 0, 10), app('a0.1;', true, 0, 10)]
+    const healed = checkDurability({history, afterHeal: new Map([['r', value('x')], ['a', value('a0.1;')]]), restartSkipped: true})
+    assert.equal(healed.valid, true)
+    assert.equal(healed.restarted, false)
+    assert.equal(checkDurability({history, afterHeal: new Map([['r', value('x')], ['a', value('a0.1;')]])}).valid, 'unknown')
+    const lost = checkDurability({history, afterHeal: new Map([['r', value('x')], ['a', value(null)]]), restartSkipped: true})
+    assert.deepEqual(lost.violations.map((k) => k.key), ['a'])
+  })
+
   it('checks keys that were used but never written (from the kinds map)', () => {
     const r = checkDurability({history: [], kinds: new Map([['r9', 'register']]), afterHeal: new Map([['r9', value('ghost')]]), afterRestart: new Map([['r9', value('ghost')]])})
     assert.equal(r.valid, false)

@@ -12,6 +12,7 @@ import {after, before, describe, it} from 'node:test'
 import {FakeNode, SECRET} from '../client/fake-node.js'
 import {checkHistory} from '../../src/verify/checker.js'
 import {MonotonicClock, defaultKeys, runWorkload, type WorkloadResult} from '../../src/verify/workload.js'
+import {runKeyPrefix} from '../../src/verify/run.js'
 
 let node: FakeNode
 let run: WorkloadResult
@@ -119,5 +120,15 @@ describe('runWorkload', () => {
     assert.equal(defaultKeys(10), 2)
     assert.equal(defaultKeys(3), 2)
     assert.equal(defaultKeys(40), 8)
+  })
+
+  it('a second run on the same node, its keys prefixed per run (runKeyPrefix), starts from absent keys: its history alone is linearizable', async () => {
+    const prefix = runKeyPrefix()
+    const second = await runWorkload({
+      endpoints: [{id: 'n1', url: node.address}], secret: SECRET, clock: new MonotonicClock(),
+      durationMs: 400, seed: 4, clients: 4, keys: 2, opsPerKey: 25, opTimeoutMs: 40, opDeadlineMs: 120, clientRate: 200, keyPrefix: prefix,
+    })
+    assert.ok(second.ops.length > 0 && second.ops.every((op) => op.key.startsWith(prefix)))
+    assert.equal(checkHistory(second.ops).valid, true)
   })
 })

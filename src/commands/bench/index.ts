@@ -10,6 +10,7 @@ import {parseSize} from '../../common/units.js'
 import {isTTY, renderTable} from '../../cli/render.js'
 import type {BenchReport} from '../../bench/run.js'
 import type {LoadProgress} from '../../bench/loadgen.js'
+import type {LocalCluster} from '../../cluster/index.js'
 
 export default class Bench extends ClusterCommand {
   static override summary = 'Measure throughput and latency of a local cluster'
@@ -47,9 +48,10 @@ export default class Bench extends ClusterCommand {
     if (valueSize > 64 * 1024) throw new RaftctlError('BAD_USAGE', '--value-size must be at most 64KiB (the protocol\'s maxValueBytes)')
     const readRatio = Number(flags['read-ratio'])
     if (!(readRatio >= 0 && readRatio <= 1)) throw new RaftctlError('BAD_USAGE', `--read-ratio must be a number from 0 to 1, got ${flags['read-ratio']}`)
-    const [{ensureRunning, benchCluster}] = await Promise.all([import('../../bench/run.js')])
-    const cluster = await this.openCluster(flags.cluster, false)
-    const lease = await ensureRunning(cluster, flags.nodes)
+    const [{ensureRunning, benchCluster, NO_LEASE}] = await Promise.all([import('../../bench/run.js')])
+    // A local cluster is created or started as needed (and put back after); a remote one must run already.
+    const cluster = await this.openHandle(flags, false)
+    const lease = cluster.kind === 'local' ? await ensureRunning(cluster as LocalCluster, flags.nodes) : NO_LEASE
     if (lease.created) this.logToStderr(`created and started cluster ${flags.cluster} for the benchmark`)
     else if (lease.started.length > 0) this.logToStderr(`started ${lease.started.join(', ')} for the benchmark`)
     const progress = !this.jsonEnabled() && isTTY(process.stderr) ? progressLine : undefined

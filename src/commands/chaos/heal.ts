@@ -26,7 +26,7 @@ export default class ChaosHeal extends ChaosCommand {
 
   async run(): Promise<HealResult> {
     const {flags} = await this.parse(ChaosHeal)
-    const {chaos} = await this.chaos(flags.cluster, flags.timeout)
+    const {chaos} = await this.chaos(flags, flags.timeout)
     const filter = {...(flags.id ? {id: flags.id} : {}), ...(flags.kind ? {kind: flags.kind as (typeof KINDS)[number]} : {})}
     const result = await chaos.heal(filter, parseNodeList(flags.node, '--node list'))
     const healed = result.nodes.filter((n) => n.ok)

@@ -23,7 +23,7 @@ export default class ChaosInspect extends ChaosCommand {
 
   async run(): Promise<ChaosInspectResult> {
     const {flags} = await this.parse(ChaosInspect)
-    const {chaos} = await this.chaos(flags.cluster)
+    const {chaos} = await this.chaos(flags)
     const doc = await chaos.inspect()
     if (!this.jsonEnabled()) {
       const {describeFaultSpec} = await import('../../chaos/faults.js')

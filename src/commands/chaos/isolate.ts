@@ -25,9 +25,9 @@ export default class ChaosIsolate extends ChaosCommand {
 
   async run(): Promise<AddedFaultJson> {
     const {args, flags} = await this.parse(ChaosIsolate)
-    const {chaos} = await this.chaos(flags.cluster, flags.timeout)
-    chaos.checkNodes([args.node])
-    const others = chaos.nodeIds().filter((id) => id !== args.node)
+    const {chaos} = await this.chaos(flags, flags.timeout)
+    await chaos.checkNodes([args.node])
+    const others = (await chaos.nodeIds()).filter((id) => id !== args.node)
     const groups = flags['one-way'] ? [others, [args.node]] : [[args.node], others]
     return this.addFault(flags, {kind: 'partition', groups, ...(flags['one-way'] ? {oneWay: true} : {})})
   }

@@ -35,9 +35,9 @@ The partition lasts until "raftctl chaos heal" (or --for). A restarted node forg
   async run(): Promise<AddedFaultJson> {
     const {argv, flags} = await this.parse(ChaosPartition)
     const groups = (argv as string[]).map((g, i) => parseNodeList(g, `group ${i + 1}`)!)
-    const {chaos} = await this.chaos(flags.cluster, flags.timeout)
-    const all = chaos.nodeIds()
-    chaos.checkNodes(groups.flat())
+    const {chaos} = await this.chaos(flags, flags.timeout)
+    const all = await chaos.nodeIds()
+    await chaos.checkNodes(groups.flat())
     const seen = new Set<string>()
     for (const id of groups.flat()) {
       if (seen.has(id)) throw new RaftctlError('BAD_USAGE', `${id} is in more than one group`)

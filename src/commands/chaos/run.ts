@@ -30,6 +30,9 @@ export type ChaosRunReport = ChaosRunOptions & {readonly interrupted: boolean; r
 /** `raftctl chaos run --json`. */
 export type ChaosRunResult = ChaosRunPlan | ChaosRunReport
 
+/** Fault families that act on the daemon processes (only on a local cluster). */
+const PROCESS_FAULTS: ReadonlySet<string> = new Set(['kill', 'pause', 'restart'])
+
 export default class ChaosRun extends ChaosCommand {
   static override summary = 'Run a random, seeded schedule of faults'
   static override description = `Plans a schedule from --seed (the same seed, duration, interval, faults and nodes give the same schedule) and applies it: every --interval one fault picked from --faults starts, lasts 40–70% of the interval, and is healed, leaving calm time before the next. Each action is printed with the time it happened. At the end, or on Ctrl-C, everything is healed: paused nodes resumed, killed nodes started, every network and disk fault removed.
@@ -65,8 +68,12 @@ Faults: partition (a minority | majority split, an isolated node, or a one-way p
       throw new RaftctlError('BAD_USAGE', `--faults: ${(error as Error).message}`)
     }
     const seed = flags.seed ?? Math.floor(Math.random() * 2 ** 31)
-    const {chaos} = await this.chaos(flags.cluster, flags.timeout)
-    const nodes = chaos.nodeIds()
+    const {cluster, chaos} = await this.chaos(flags, flags.timeout)
+    const processFaults = faults.filter((f) => PROCESS_FAULTS.has(f))
+    if (cluster.kind !== 'local' && processFaults.length > 0) {
+      throw new RaftctlError('NOT_LOCAL', `--faults ${processFaults.join(',')} need the node processes on this machine, and cluster ${cluster.name} runs elsewhere: pick live faults, e.g. --faults partition,delay,drop`)
+    }
+    const nodes = await chaos.nodeIds()
     const schedule = planSchedule({durationMs, faults, seed, intervalMs, nodes})
     const options: ChaosRunOptions = {seed, durationMs, intervalMs, faults, nodes}
     const replay = `raftctl chaos run --seed ${seed} --duration ${flags.duration} --interval ${flags.interval} --faults ${faults.join(',')}${flags.cluster === 'default' ? '' : ` --cluster ${flags.cluster}`}`

@@ -31,7 +31,7 @@ An operator's campaign is forced, like a leader transfer: NODE skips PreVote and
   async run(): Promise<ElectionTriggerResult> {
     const {args, flags} = await this.parse(ElectionTrigger)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const before = await cluster.liveStatus()
     const target = args.node ?? pickCampaigner(before)
     checkCampaigner(before, target)

@@ -36,7 +36,7 @@ export default class KvAppend extends ClusterCommand {
     const {args, flags} = await this.parse(KvAppend)
     requireUtf8Args(args)
     const value = await readValueSource({argument: args.value, file: flags.file, name: 'VALUE', usage: 'kv append KEY VALUE, kv append KEY --file F or kv append KEY - (stdin)'})
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.append(args.key, value)

@@ -61,7 +61,7 @@ JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after
       newArgument = args.new
     }
     const value = await readValueSource({argument: newArgument, file: flags.file, name: 'NEW', usage})
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     let r: {swapped: boolean; value: string | null}
     try {

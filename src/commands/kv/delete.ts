@@ -41,7 +41,7 @@ With --prefix P instead of KEY, removes every key starting with P, atomically (o
     const {args, flags} = await this.parse(KvDelete)
     requireUtf8Args({key: args.key, prefix: flags.prefix})
     if ((args.key === undefined) === (flags.prefix === undefined)) throw new RaftctlError('BAD_USAGE', 'give either KEY or --prefix P')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     if (flags.prefix === '') {
       await confirmOrRefuse(flags.yes, this.jsonEnabled(), `Delete EVERY key of cluster "${flags.cluster}"?`, `--prefix "" deletes every key of cluster "${flags.cluster}"`, 'cancelled: nothing was deleted')
     }

@@ -53,7 +53,7 @@ With --prefix P (every key starting with P; "" is every key, as kv list) or FROM
     requireUtf8Args({key: args.key, prefix: flags.prefix, to: flags.to})
     const selector = selectorOf(args.key, flags.prefix, flags.to)
     if (selector === null && anyRangeFlag(flags)) throw new RaftctlError('BAD_USAGE', '--limit, --keys-only and --count-only read a range: give --prefix P or FROM --to TO')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       if (selector !== null) {

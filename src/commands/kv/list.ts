@@ -27,7 +27,7 @@ export default class KvList extends ClusterCommand {
   async run(): Promise<KvRangeOutput> {
     const {flags} = await this.parse(KvList)
     requireUtf8Args({prefix: flags.prefix})
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const out = await readRange(kv, {prefix: flags.prefix}, flags)

@@ -39,7 +39,7 @@ export default class KvPut extends ClusterCommand {
     const {args, flags} = await this.parse(KvPut)
     requireUtf8Args(args)
     const value = await readValueSource({argument: args.value, file: flags.file, name: 'VALUE', usage: 'kv put KEY VALUE, kv put KEY --file F or kv put KEY - (stdin)'})
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const r = await kv.put(args.key, value)

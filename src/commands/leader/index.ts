@@ -29,7 +29,7 @@ export default class Leader extends ClusterCommand {
   async run(): Promise<LeaderResult> {
     const {flags} = await this.parse(Leader)
     const waitMs = this.duration(flags.wait, '--wait', 'none')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     let st = await cluster.liveStatus()
     if (st.leader === null && waitMs > 0) st = await cluster.waitForLeader(waitMs).catch(() => st)
     const term = leaderTerm(st)

@@ -31,7 +31,7 @@ export default class LeaderTransfer extends ClusterCommand {
   async run(): Promise<LeaderTransferResult> {
     const {args, flags} = await this.parse(LeaderTransfer)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const before = await cluster.waitForLeader(timeoutMs)
     const from = before.leader!
     const previousTerm = leaderTerm(before)
@@ -41,7 +41,6 @@ export default class LeaderTransfer extends ClusterCommand {
       if (followers.length === 0) throw new RaftctlError('NO_QUORUM', `there is no reachable follower that is a voter to hand leadership to (leader ${from})`)
       target = canPrompt() && !this.jsonEnabled() ? await choose(followers, from) : followers[0]!.id
     } else {
-      cluster.manifest() // validates the cluster; an unknown node is refused by the leader below
       if (target === from) {
         this.log(alreadyLeading(target, previousTerm))
         return alreadyLeadingTransfer(target, previousTerm)

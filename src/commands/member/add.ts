@@ -13,7 +13,7 @@ export type MemberAddResult = MemberChangeResult<{id: string; address: string; l
 
 export default class MemberAdd extends ClusterCommand {
   static override summary = 'Add a member that runs elsewhere (membership only)'
-  static override description = `Asks the leader to add ID at ADDRESS to the configuration (member.add) and waits until the change is committed. Nothing is started: run the node yourself first ("raftctl node run --id ID ... --peers ..." without --initial-cluster), on this host or another. The local manifest is not changed, so "raftctl status" does not list the member; "raftctl member list" does.
+  static override description = `Asks the leader to add ID at ADDRESS to the configuration (member.add) and waits until the change is committed. Nothing is started: run the node yourself first ("raftctl node run --id ID ... --peers ..." without --initial-cluster), on this host or another. The local manifest is not changed, so on a local cluster "raftctl status" does not list the member ("raftctl member list" does); on an attached cluster (raftctl cluster attach), whose members are learned from its configuration, it does.
 
 Prefer --learner, then "raftctl member promote ID" once it has caught up: a voter that is far behind or down counts against the quorum at once. The command pings ADDRESS first; a change that would leave the cluster without a quorum of live voters is refused (UNSAFE_CHANGE, exit 1) unless --force.`
 
@@ -37,7 +37,7 @@ Prefer --learner, then "raftctl member promote ID" once it has caught up: a vote
   async run(): Promise<MemberAddResult> {
     const {args, flags} = await this.parse(MemberAdd)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const st = await cluster.waitForLeader(timeoutMs)
     const membership = membershipOf(st)
     if (membership.voters.includes(args.id) || membership.learners.includes(args.id)) {

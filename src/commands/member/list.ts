@@ -17,7 +17,7 @@ export default class MemberList extends ClusterCommand {
 
   async run(): Promise<MemberListResult> {
     const {flags} = await this.parse(MemberList)
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const list = listMembers(await cluster.status())
     if (!this.jsonEnabled()) {
       this.log(`Members of ${flags.cluster} as ${list.reportedBy} reports them (${list.reportedBy === list.leader ? `leader, term ${list.term}` : 'no leader known'}):`)

@@ -31,7 +31,7 @@ export default class MemberPromote extends ClusterCommand {
   async run(): Promise<MemberPromoteResult> {
     const {args, flags} = await this.parse(MemberPromote)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const membership = membershipOf(await cluster.waitForLeader(timeoutMs))
     if (!membership.learners.includes(args.id)) {
       throw new RaftctlError(membership.voters.includes(args.id) ? 'BAD_INPUT' : 'NOT_FOUND',

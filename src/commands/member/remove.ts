@@ -33,7 +33,7 @@ export default class MemberRemove extends ClusterCommand {
   async run(): Promise<MemberRemoveResult> {
     const {args, flags} = await this.parse(MemberRemove)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const membership = membershipOf(await cluster.waitForLeader(timeoutMs))
     if (!membership.voters.includes(args.id) && !membership.learners.includes(args.id)) {
       throw new RaftctlError('NOT_FOUND', `${args.id} is not a member (voters: ${membership.voters.join(', ')}; learners: ${membership.learners.join(', ') || 'none'})`)
