@@ -10,7 +10,8 @@
  *   marks) are leaves that the layers outside the pure core may import; the replica driver
  *   imports `common` too (pure: the node defaults of src/common/defaults.ts, no I/O);
  * - cli, bench, dashboard and verify read the admin protocol's types (statuses, events, faults);
- * - commands and cli describe chaos faults and run seeded schedules (`chaos run`, `chaos inspect`).
+ * - commands and cli describe chaos faults and run seeded schedules (`chaos run`, `chaos inspect`);
+ * - `playground` (the browser-side simulation of `raftctl playground`) imports only the core.
  */
 const {LAYERS, PURE} = require('./.dependency-cruiser.layers.cjs')
 
@@ -46,6 +47,13 @@ module.exports = {
       severity: 'error',
       from: {path: '^src/replica/'},
       to: {pathNot: '^src/(replica|raft|kv|common)/'},
+    },
+    {
+      name: 'playground-browser-safe',
+      comment: 'the playground runs in the browser as served from dist/: it imports only the core, no node:* or packages',
+      severity: 'error',
+      from: {path: '^src/playground/'},
+      to: {pathNot: '^src/(playground|raft)/'},
     },
     {
       name: 'sim-no-network',
