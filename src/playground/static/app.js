@@ -12,6 +12,8 @@ const SVG_NS = 'http://www.w3.org/2000/svg'
 const PACE = 0.1
 /** Redraw the logs and events at most this often (real ms). */
 const PANEL_EVERY_MS = 120
+/** How far past the furthest time reached the scrubber reaches (virtual ms): dragging there runs ahead. */
+const SCRUB_AHEAD_MS = 3000
 const TERM_COLOURS = ['#60a5fa', '#22c55e', '#f97316', '#a78bfa', '#eab308', '#f472b6', '#2dd4bf', '#ef4444']
 
 const $ = (sel) => document.querySelector(sel)
@@ -365,7 +367,7 @@ function drawHeader(views, vt) {
 function drawTransport() {
   const end = Math.max(state.horizon, state.vt, state.trace ? state.trace.end : 0)
   const sc = $('#scrubber')
-  sc.max = String(Math.max(1, Math.ceil(end)))
+  sc.max = String(Math.ceil(state.trace ? end : end + SCRUB_AHEAD_MS))
   if (document.activeElement !== sc) sc.value = String(Math.floor(state.vt))
   $('#scrub-label').textContent = `${fmtMs(state.vt)} / ${fmtMs(end)}`
   $('#play').textContent = state.playing ? '❚❚ Pause' : '▶ Play'
@@ -480,15 +482,16 @@ function linkMenu(a, b) {
 function setupTopologyInput() {
   const svg = $('#topology')
   let start = null
+  /** A box was drawn: the click that ends it is not a click on a link. */
+  let dragged = false
   const point = (ev) => {
     const r = svg.getBoundingClientRect()
     return {x: ((ev.clientX - r.left) / r.width) * 480, y: ((ev.clientY - r.top) / r.height) * 400}
   }
   svg.addEventListener('pointerdown', (ev) => {
-    const node = ev.target.closest('[data-node]')
-    const link = ev.target.closest('[data-link]')
-    if (node || link || state.trace) return
+    if (ev.target.closest('[data-node]') || state.trace) return
     start = point(ev)
+    dragged = false
     svg.setPointerCapture(ev.pointerId)
   })
   svg.addEventListener('pointermove', (ev) => {
@@ -508,6 +511,7 @@ function setupTopologyInput() {
     start = null
     svg.querySelector('.pg-lasso')?.remove()
     if (Math.abs(end.x - from.x) < 8 && Math.abs(end.y - from.y) < 8) return
+    dragged = true
     const views = state.engine.views().filter((v) => v.state !== 'removed')
     const pos = layout(state.engine.views().map((v) => v.id))
     const inside = views.filter((v) => {
@@ -523,6 +527,10 @@ function setupTopologyInput() {
     else act({do: 'partition', groups: [rest, inside], oneWay: true})
   })
   svg.addEventListener('click', (ev) => {
+    if (dragged) {
+      dragged = false
+      return
+    }
     const node = ev.target.closest('[data-node]')
     if (node) return nodeMenu(node.dataset.node)
     const link = ev.target.closest('[data-link]')
