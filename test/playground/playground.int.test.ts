@@ -11,13 +11,14 @@
 import {after, afterEach, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import type {BrowserContext, Page} from 'playwright-core'
 import {RAFTCTL_BIN} from '../../src/cluster/index.js'
 import {chromiumSkip, firstLine, launchChromium, watchErrors} from '../browser.js'
+import {testTempDir} from '../helpers.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const ARTIFACTS = join(ROOT, 'artifacts', 'playground')
@@ -286,5 +287,95 @@ describe('raftctl playground: bad input', () => {
     const r = runCli('--scenario', 'no-such-thing')
     assert.equal(r.status, 2)
     assert.match(r.stderr, /unknown scenario "no-such-thing".*first-election.*figure-8/)
+  })
+})
+
+describe('simulator runs in the playground view (sim run --open, playground --trace)', {skip: SKIP}, () => {
+  let context: BrowserContext | null = null
+  let profile = ''
+  const children: ChildProcess[] = []
+  const errors: string[] = []
+  const snapshot = (page: Page): Promise<Snapshot> => page.evaluate(() => (window as unknown as {__playground: {snapshot(): Snapshot}}).__playground.snapshot())
+
+  before(async () => {
+    profile = mkdtempSync(join(tmpdir(), 'raftctl-chromium-'))
+    context = await launchChromium(profile, {width: 1400, height: 1000})
+  })
+
+  after(async () => {
+    await context?.close().catch(() => undefined)
+    if (profile) rmSync(profile, {recursive: true, force: true})
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
+  })
+
+  async function openAtEnd(url: string, end: number): Promise<Page> {
+    const page = await context!.newPage()
+    watchErrors(page, errors)
+    await page.goto(url)
+    await page.waitForSelector('body[data-ready="true"]', {timeout: 30_000})
+    await page.locator('#scrubber').fill(String(end))
+    await page.waitForFunction((want) => (window as unknown as {__playground: {snapshot(): {time: number}}}).__playground.snapshot().time >= want, end, {timeout: 30_000})
+    return page
+  }
+
+  test('a simulator seed replayed in the page ends with the logs "sim run --seed N --json" reports', {timeout: 180_000}, async () => {
+    const seed = '42'
+    const plain = spawnSync(process.execPath, [RAFTCTL_BIN, 'sim', 'run', '--seed', seed, '--json'], {env: ENV, encoding: 'utf8', timeout: 120_000})
+    assert.equal(plain.status, 0, plain.stderr)
+    const report = JSON.parse(plain.stdout) as {final: {id: string; up: boolean; term: number; commitIndex: number; firstIndex: number; terms: [number, number][]}[]; stats: {virtualMs: number}}
+    // BROWSER=true: xdg-open (if any) "opens" the page with /bin/true; the test opens it in chromium.
+    const child = spawn(process.execPath, [RAFTCTL_BIN, 'sim', 'run', '--seed', seed, '--open', '--json'], {env: {...ENV, BROWSER: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
+    children.push(child)
+    child.stderr!.resume()
+    const doc = JSON.parse(await firstLine(child, 120_000, 'raftctl sim run --open')) as typeof report & {url: string}
+    assert.deepEqual(doc.final, report.final, 'the same run with and without --open')
+    const page = await openAtEnd(doc.url, report.stats.virtualMs)
+    assert.match((await page.textContent('#run-name')) ?? '', /simulator seed 42/)
+    const s = await snapshot(page)
+    const shown = s.nodes.filter((n) => n.state === 'up').map((n) => {
+      const terms: [number, number][] = []
+      for (const [, term] of n.log) {
+        const last = terms[terms.length - 1]
+        if (last && last[0] === term) last[1]++
+        else terms.push([term, 1])
+      }
+      return {id: n.id, term: n.term, commitIndex: n.commit, firstIndex: n.log[0]?.[0], terms}
+    })
+    const want = report.final.filter((n) => n.up).map((n) => ({id: n.id, term: n.term, commitIndex: n.commitIndex, firstIndex: n.firstIndex, terms: n.terms}))
+    assert.deepEqual(shown, want)
+    await page.screenshot({path: join(ARTIFACTS, 'sim-seed-42.png')})
+    assert.deepEqual(errors, [])
+  })
+
+  test('a failing run (a planted bug, saved with the trace recorder) shows the violation on the time line and outlines the nodes it names', {timeout: 180_000}, async (t) => {
+    const {Simulation} = await import('../../src/sim/cluster.js')
+    const {TraceRecorder} = await import('../../src/playground/trace.js')
+    let trace = null
+    for (let seed = 1; seed <= 50 && !trace; seed++) {
+      const recorder = new TraceRecorder()
+      const r = new Simulation({seed, bugs: {skipUpToDateCheck: true}, disk: 'sync', observer: recorder}).run()
+      if (!r.ok) trace = recorder.finish(seed, r.stats.virtualMs, r.violation, `raftctl sim run --seed ${seed} (with a planted bug)`)
+    }
+    assert.ok(trace, 'the planted bug was not caught')
+    const dir = testTempDir(t, 'raftctl-trace-')
+    const file = join(dir, 'failing.json')
+    writeFileSync(file, JSON.stringify(trace))
+    const served = await serve(['playground', '--trace', file, '--json'], 'raftctl playground --trace')
+    children.push(served.child)
+    const page = await openAtEnd(served.url, trace.end)
+    assert.match((await page.textContent('#caption')) ?? '', /^VIOLATION of /)
+    assert.equal(await page.locator('#marks .pg-mark-violation').count(), 1)
+    const outlined = await page.$$eval('#topology .node.pg-offender', (nodes) => nodes.map((n) => (n as SVGElement).dataset.node).sort())
+    assert.deepEqual(outlined, [...trace.violation!.nodes].sort())
+    await page.screenshot({path: join(ARTIFACTS, 'violation.png')})
+    assert.deepEqual(errors, [])
+  })
+
+  test('a file that is not a trace is refused with exit 2', {timeout: 60_000}, (t) => {
+    const file = join(testTempDir(t, 'raftctl-trace-'), 'bad.json')
+    writeFileSync(file, '{"format": "something else"}')
+    const r = runCli('--trace', file)
+    assert.equal(r.status, 2)
+    assert.match(r.stderr, /is not a simulator trace: not a simulator trace/)
   })
 })
