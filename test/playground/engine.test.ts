@@ -113,6 +113,32 @@ describe('playground engine', () => {
     assert.equal(e.views().find((v) => v.id === leader)!.status.term, term, 'the deaf node disrupted the leader')
   })
 
+  test('transfer leadership, time out now, a slow link and adding a node each do what the page says', () => {
+    const e = new Engine(scenario({seed: 6, nodes: 3}))
+    e.runUntil(800)
+    const first = e.leader()!
+    const target = first === 'n3' ? 'n2' : 'n3'
+    e.act({do: 'transfer', node: target})
+    e.runUntil(1000)
+    assert.equal(e.leader(), target, 'leadership moved to the transfer target')
+    assert.ok(e.lines.some((l) => new RegExp(`${target} starts an election in term \\d+ \\(leader transfer\\)`).test(l.text)))
+    const other = ['n1', 'n2', 'n3'].find((id) => id !== target)!
+    e.act({do: 'timeout', node: other})
+    e.runUntil(1300)
+    assert.equal(e.leader(), other, 'the node told to time out won: its log is as long as the others\'')
+    e.act({do: 'link', from: other, to: target, drop: false, delayMs: 200, both: false})
+    e.runUntil(1400)
+    const slow = e.inFlight().filter((f) => f.sent > 1300 && f.msg.from === other && f.msg.to === target)
+    assert.ok(slow.length > 0 && slow.every((f) => f.arrives - f.sent >= 200), 'messages on the slow link take 200 ms more')
+    e.act({do: 'link', from: other, to: target, drop: false, delayMs: 0, both: false})
+    assert.deepEqual(e.faults(), [])
+    e.act({do: 'add'})
+    e.runUntil(2500)
+    const leader = e.views().find((v) => v.id === e.leader())!
+    assert.deepEqual([...leader.status.conf.voters].sort(), ['n1', 'n2', 'n3', 'n4'])
+    assert.equal(e.views().find((v) => v.id === 'n4')!.status.lastIndex, leader.status.lastIndex, 'n4 caught up')
+  })
+
   test('an action that cannot be done now is refused with a message and not recorded', () => {
     const e = new Engine(scenario({seed: 1, nodes: 3}))
     assert.throws(() => e.act({do: 'request'}), /no leader/)

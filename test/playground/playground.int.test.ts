@@ -48,6 +48,8 @@ async function serve(args: string[], what: string): Promise<{child: ChildProcess
 
 describe('raftctl playground in chromium', {skip: SKIP}, () => {
   let child: ChildProcess | null = null
+  /** Other servers a test started (killed at the end). */
+  const others: ChildProcess[] = []
   let url = ''
   let token = ''
   let context: BrowserContext | null = null
@@ -74,7 +76,7 @@ describe('raftctl playground in chromium', {skip: SKIP}, () => {
   after(async () => {
     await context?.close().catch(() => undefined)
     if (profile) rmSync(profile, {recursive: true, force: true})
-    if (child && child.exitCode === null) child.kill('SIGKILL')
+    for (const c of [child, ...others]) if (c && c.exitCode === null) c.kill('SIGKILL')
   })
 
   /** A new tab at `address`, ready (its first run built), its errors collected. */
@@ -255,6 +257,27 @@ describe('raftctl playground in chromium', {skip: SKIP}, () => {
     assert.ok(events.some((e) => /starts an election in term 2/.test(e)))
     assert.ok(!events.some((e) => /pre-vote/.test(e)), events.join('\n'))
     assert.match(page.url(), /#v1\./)
+  })
+
+  test('"Download scenario" writes the scenario of the link; playground --scenario FILE replays it', {timeout: 120_000}, async (t) => {
+    const page = await open(url)
+    await scrubTo(page, 700)
+    await page.click('#request')
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')])
+    const file = join(testTempDir(t, 'raftctl-scenario-'), 'mine.json')
+    await download.saveAs(file)
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as {actions: unknown[]}
+    const {decodeLink} = await import('../../src/playground/scenario.js')
+    assert.deepEqual(saved, decodeLink(page.url()))
+    assert.equal(saved.actions.length, 1)
+    const served = await serve(['playground', '--scenario', file, '--json'], 'raftctl playground --scenario FILE')
+    others.push(served.child)
+    assert.match(served.url, /#v1\./)
+    const replay = await open(served.url)
+    await scrubTo(replay, 1500)
+    await page.bringToFront()
+    await scrubTo(page, 1500)
+    assert.deepEqual(await snapshot(replay), await snapshot(page))
   })
 
   test('requests without the token get 401', {timeout: 30_000}, async () => {
