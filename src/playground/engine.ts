@@ -117,6 +117,8 @@ export class Engine {
   private requests = 0
   private readonly flights: Flight[] = []
   private readonly links = new Map<string, LinkFault>()
+  /** Indexes of configuration entries already told of in the event lines. */
+  private readonly confNoted = new Set<number>()
   readonly lines: LogLine[] = []
   private readonly pending: Action[]
   /** Actions applied so far, in order (the scenario's, then the user's). */
@@ -131,6 +133,8 @@ export class Engine {
     const founders: NodeId[] = []
     for (let i = 0; i < scenario.nodes; i++) founders.push(`n${this.nextNode++}`)
     for (const id of founders) this.addNode(id, founders)
+    // The founders' configuration entries (index 1..n, one per member) need no telling.
+    for (let i = 1; i <= founders.length; i++) this.confNoted.add(i)
   }
 
   /** Virtual time now, ms. */
@@ -312,7 +316,11 @@ export class Engine {
         if (ev.to === 'follower' && ev.from === 'leader') this.note(`${id} steps down in term ${ev.term} (${ev.cause})`, 'role', id)
         return
       case 'confChanged':
-        if (ev.change) this.note(`${id} adopts ${describeChange(ev.change)} (index ${ev.index})`, 'config', id)
+        // Said once per configuration entry (the first node to adopt it: the leader), not once per node.
+        if (ev.change && !this.confNoted.has(ev.index)) {
+          this.confNoted.add(ev.index)
+          this.note(`${id} adopts ${describeChange(ev.change)} (index ${ev.index}); the others as they receive it`, 'config', id)
+        }
         return
       case 'transferStarted':
         return this.note(`${id} transfers leadership to ${ev.to}`, 'leader', id)

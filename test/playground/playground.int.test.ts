@@ -215,6 +215,22 @@ describe('raftctl playground in chromium', {skip: SKIP}, () => {
     assert.deepEqual(errors, [])
   })
 
+  test('clicking a link opens its menu and drops it one way; clicking a follower makes it time out now', {timeout: 60_000}, async () => {
+    const page = await open(url)
+    await scrubTo(page, 800)
+    await page.locator('#topology .pg-link-hit[data-link="n1-n2"]').click({force: true})
+    assert.match((await page.textContent('#node-menu .pg-menu-title')) ?? '', /link n1 ↔ n2/)
+    await page.click('#node-menu button:text-is("Drop n1 → n2 only")')
+    assert.equal(await page.locator('#topology .link.cut[data-link="n1-n2"]').count(), 1)
+    assert.equal(await page.locator('#topology .link-x').textContent(), '⇥')
+    const follower = (await snapshot(page)).nodes.find((n) => n.role === 'follower')!
+    await page.click(`#topology .node[data-node="${follower.id}"]`)
+    await page.click('#node-menu button:text-is("Time out now")')
+    const events = await page.locator('#events li').allTextContents()
+    assert.ok(events.some((e) => e.includes(`${follower.id} starts an election in term 3 (told to time out now)`)), events.slice(0, 5).join('\n'))
+    assert.deepEqual(errors, [])
+  })
+
   test('a tampered or malformed link shows a message on the page and a fresh run, without an error', {timeout: 60_000}, async () => {
     const live = await open(url)
     await scrubTo(live, 600)

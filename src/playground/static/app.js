@@ -459,7 +459,8 @@ function nodeMenu(id) {
   const v = state.engine.views().find((x) => x.id === id)
   if (!v) return
   const buttons = []
-  if (v.state === 'up') buttons.push(['Stop', () => act({do: 'stop', node: id}), 'danger'], ['Time out now', () => act({do: 'timeout', node: id})])
+  if (v.state === 'up') buttons.push(['Stop', () => act({do: 'stop', node: id}), 'danger'])
+  if (v.state === 'up' && v.status.role !== 'leader') buttons.push(['Time out now', () => act({do: 'timeout', node: id})])
   if (v.state === 'down') buttons.push(['Restart', () => act({do: 'restart', node: id}), 'primary'])
   if (v.state === 'up' && v.status.role !== 'leader') buttons.push(['Make leader (transfer)', () => act({do: 'transfer', node: id})])
   if (v.state !== 'removed') buttons.push(['Remove from the cluster', () => act({do: 'remove', node: id}), 'danger'])
@@ -492,11 +493,15 @@ function setupTopologyInput() {
     if (ev.target.closest('[data-node]') || state.trace) return
     start = point(ev)
     dragged = false
-    svg.setPointerCapture(ev.pointerId)
   })
   svg.addEventListener('pointermove', (ev) => {
     if (!start) return
     const p = point(ev)
+    // Capture only once it is a drag: a short press stays a click on the link under it.
+    if (!svg.hasPointerCapture(ev.pointerId)) {
+      if (Math.abs(p.x - start.x) < 4 && Math.abs(p.y - start.y) < 4) return
+      svg.setPointerCapture(ev.pointerId)
+    }
     let box = svg.querySelector('.pg-lasso')
     if (!box) box = s('rect', {class: 'pg-lasso'}, svg)
     box.setAttribute('x', String(Math.min(start.x, p.x)))
