@@ -199,12 +199,28 @@ describe('raftctl playground in chromium', {skip: SKIP}, () => {
     assert.ok(majorityLeader && ![old.id, buddy].includes(majorityLeader.id), 'the majority elected a leader')
     await page.screenshot({path: join(ARTIFACTS, 'partition.png')})
 
+    // Shift + a box around one node of the majority: a third group (8 cut links for 2 + 1 + 2 nodes).
+    const lone = ids.find((id) => id !== majorityLeader.id && ![old.id, buddy].includes(id))!
+    const lb = (await page.locator(`#topology .node[data-node="${lone}"] .body`).boundingBox())!
+    await page.keyboard.down('Shift')
+    await page.mouse.move(lb.x - 10, lb.y - 10)
+    await page.mouse.down()
+    await page.mouse.move(lb.x + lb.width + 10, lb.y + lb.height + 10, {steps: 6})
+    await page.mouse.up()
+    await page.keyboard.up('Shift')
+    await page.waitForFunction(() => document.querySelectorAll('#topology .link.cut').length === 8, null, {timeout: 10_000})
+    await scrubTo(page, 3500)
+    const three = await snapshot(page)
+    assert.equal(leaderOf(three), undefined, 'no group of 2 + 1 + 2 holds a majority: no leader (CheckQuorum)')
+
     // The link in the address bar replays the same: at the same time, and after the same steps.
     const link = page.url()
     assert.match(link, /#v1\.[\w-]+\.[0-9a-f]{8}$/)
     const b = await open(link)
     await scrubTo(b, 2500)
     assert.deepEqual(await snapshot(b), s)
+    await scrubTo(b, 3500)
+    assert.deepEqual(await snapshot(b), three)
     const c = await open(link)
     const d = await open(link)
     await steps(c, 120)

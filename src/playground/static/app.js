@@ -479,6 +479,17 @@ function linkMenu(a, b) {
   ])
 }
 
+/** The groups of the (two-way) partition in force now, or null (none, or healed since). */
+function partitionInForce() {
+  let groups = null
+  for (const a of state.scenario.actions) {
+    if (a.at > state.engine.now) break
+    if (a.do === 'partition') groups = a.oneWay ? null : a.groups
+    else if (a.do === 'heal') groups = null
+  }
+  return groups
+}
+
 /** Drag on the empty area: a box; the nodes inside are partitioned from the rest. */
 function setupTopologyInput() {
   const svg = $('#topology')
@@ -526,8 +537,11 @@ function setupTopologyInput() {
     const rest = views.map((v) => v.id).filter((id) => !inside.includes(id))
     if (inside.length === 0 || rest.length === 0) return toast('Draw a box around some nodes, not all of them', 'error')
     const mode = $('#partition-mode').value
+    const groups = ev.shiftKey && mode === 'both' ? partitionInForce() : null
+    // Shift: carve the box out of the partition in force, as one more group.
+    if (groups) act({do: 'partition', groups: [...groups.map((g) => g.filter((id) => !inside.includes(id))).filter((g) => g.length > 0), inside], oneWay: false})
     // One-way cuts messages from the later group to the earlier one.
-    if (mode === 'both') act({do: 'partition', groups: [inside, rest], oneWay: false})
+    else if (mode === 'both') act({do: 'partition', groups: [inside, rest], oneWay: false})
     else if (mode === 'deaf') act({do: 'partition', groups: [inside, rest], oneWay: true})
     else act({do: 'partition', groups: [rest, inside], oneWay: true})
   })
