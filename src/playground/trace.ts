@@ -47,13 +47,15 @@ export interface TraceMessage {
  * - `node`: a node's state changed;
  * - `log`: a node's log from index `from` on is now `terms` (entries before `from` unchanged;
  *   with `reset`, the log now starts at `from`: compaction, a snapshot, a restart);
- * - `line`: a line of the simulator's own trace (what `sim run --seed N` prints).
+ * - `line`: a line of the simulator's own trace (what `sim run --seed N` prints);
+ * - `faults`: the network faults in force changed (the nemesis's partitions, drops, delays…).
  */
 export type TraceStep =
   | {readonly k: 'send'; readonly t: number; readonly from: NodeId; readonly to: NodeId; readonly m: TraceMessage; readonly arrives: readonly number[]}
   | {readonly k: 'node'; readonly t: number; readonly id: NodeId; readonly s: TraceNodeState}
   | {readonly k: 'log'; readonly t: number; readonly id: NodeId; readonly from: number; readonly terms: readonly number[]; readonly reset?: true}
   | {readonly k: 'line'; readonly t: number; readonly text: string}
+  | {readonly k: 'faults'; readonly t: number; readonly faults: readonly TraceFault[]}
 
 /** A recorded simulator run. */
 export interface SimTrace {
@@ -66,6 +68,18 @@ export interface SimTrace {
   /** What `sim run --seed N` says about the options (disk mode and so on), for the caption. */
   readonly replay: string
   readonly steps: readonly TraceStep[]
+}
+
+/**
+ * A network fault as the page draws it (the shape of src/chaos's faults, which this layer does
+ * not import): a partition's groups, or the links another kind acts on (no scope: all).
+ */
+export interface TraceFault {
+  readonly kind: string
+  readonly groups?: readonly (readonly NodeId[])[]
+  readonly oneWay?: boolean
+  readonly scope?: {readonly from?: readonly NodeId[]; readonly to?: readonly NodeId[]}
+  readonly ms?: number
 }
 
 /** The part of a running node the recorder reads (a Replica has it). */
@@ -89,6 +103,7 @@ export class TraceRecorder {
   readonly steps: TraceStep[] = []
   private readonly states = new Map<NodeId, TraceNodeState>()
   private readonly logs = new Map<NodeId, {first: number; terms: number[]}>()
+  private faultsKey = '[]'
 
   /** A message was sent at `time`; it arrives after each of `delays` ms (none: lost). */
   onSend(time: number, m: Message, delays: readonly number[]): void {
@@ -100,8 +115,14 @@ export class TraceRecorder {
     this.steps.push({k: 'line', t: time, text: line})
   }
 
-  /** After every event: record what changed on each node. */
-  afterEvent(time: number, nodes: Iterable<ObservedNode>): void {
+  /** After every event: record what changed on each node, and in the network's faults. */
+  afterEvent(time: number, nodes: Iterable<ObservedNode>, faults: readonly TraceFault[] = []): void {
+    const shown = faults.map((f) => ({kind: f.kind, groups: f.groups, oneWay: f.oneWay, scope: f.scope, ms: f.ms}))
+    const key = JSON.stringify(shown)
+    if (key !== this.faultsKey) {
+      this.faultsKey = key
+      this.steps.push({k: 'faults', t: time, faults: JSON.parse(key) as TraceFault[]})
+    }
     for (const n of nodes) {
       const st = n.replica?.status() ?? null
       const prev = this.states.get(n.id)
@@ -170,6 +191,12 @@ function summarize(m: Message): TraceMessage {
   }
 }
 
+function inScope(scope: TraceFault['scope'], from: NodeId, to: NodeId): boolean {
+  if (!scope) return true
+  if (scope.from && scope.from.length > 0 && !scope.from.includes(from)) return false
+  return !(scope.to && scope.to.length > 0 && !scope.to.includes(to))
+}
+
 /** Check the outline of an untrusted trace; throws Error saying what is wrong. */
 export function parseTrace(value: unknown): SimTrace {
   const t = value as Partial<SimTrace> | null
@@ -177,7 +204,7 @@ export function parseTrace(value: unknown): SimTrace {
   if (!Number.isInteger(t.seed) || typeof t.end !== 'number' || !Array.isArray(t.steps)) throw new Error('the trace lacks its seed, end or steps')
   if (t.steps.length > TRACE_LIMITS.maxSteps) throw new Error(`the trace has more than ${TRACE_LIMITS.maxSteps} steps`)
   for (const s of t.steps) {
-    if (typeof s !== 'object' || s === null || typeof s.t !== 'number' || !['send', 'node', 'log', 'line'].includes(s.k)) throw new Error('the trace has a malformed step')
+    if (typeof s !== 'object' || s === null || typeof s.t !== 'number' || !['send', 'node', 'log', 'line', 'faults'].includes(s.k)) throw new Error('the trace has a malformed step')
   }
   return t as SimTrace
 }
@@ -204,6 +231,7 @@ export class TraceView {
   private nodes = new Map<NodeId, PlayerNode>()
   private flights: Flight[] = []
   private log: LogLine[] = []
+  private netFaults: readonly TraceFault[] = []
   private next = 0
   private clock = 0
 
@@ -260,6 +288,7 @@ export class TraceView {
       this.nodes = new Map()
       this.flights = []
       this.log = []
+      this.netFaults = []
       this.next = 0
       this.clock = 0
     }
@@ -274,8 +303,25 @@ export class TraceView {
     return this.flights
   }
 
+  /** The links the faults in force act on: a partition cuts (drop), other kinds make a link faulty. */
   faults(): {from: NodeId; to: NodeId; drop: boolean; delayMs: number}[] {
-    return []
+    const ids = [...this.nodes.keys()]
+    const out: {from: NodeId; to: NodeId; drop: boolean; delayMs: number}[] = []
+    for (const f of this.netFaults) {
+      for (const from of ids) {
+        for (const to of ids) {
+          if (from === to) continue
+          if (f.kind === 'partition' && f.groups) {
+            const gf = f.groups.findIndex((g) => g.includes(from))
+            const gt = f.groups.findIndex((g) => g.includes(to))
+            if (gf >= 0 && gt >= 0 && gf !== gt && (!f.oneWay || gf > gt)) out.push({from, to, drop: true, delayMs: 0})
+          } else if (f.kind !== 'partition' && inScope(f.scope, from, to)) {
+            out.push({from, to, drop: false, delayMs: f.ms ?? 0})
+          }
+        }
+      }
+    }
+    return out
   }
 
   /** The nodes a violation names, once its time is reached. */
@@ -337,6 +383,9 @@ export class TraceView {
         }
         return
       }
+      case 'faults':
+        this.netFaults = s.faults
+        return
       case 'line':
         this.log.push({t: s.t, text: s.text.replace(/^t=\s*\d+ /, ''), kind: /VIOLATION/.test(s.text) ? 'violation' : /crash|restart|retired/.test(s.text) ? 'role' : 'note'})
         if (this.log.length > 400) this.log.shift()

@@ -104,7 +104,7 @@ export class Simulation implements NemesisHost, LivenessHost {
         this.handle(value)
       } finally {
         // Also after an event that broke an invariant: the observer sees the state it left.
-        this.o.observer?.afterEvent(time, this.nodes.values())
+        this.o.observer?.afterEvent(time, this.nodes.values(), this.network.faults)
       }
     }
     this.clock = end

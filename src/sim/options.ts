@@ -5,6 +5,7 @@
 import type {PlantedBugs} from '../raft/index.js'
 import type {PlantedKvBugs} from './planted.js'
 import type {Message} from '../raft/types.js'
+import type {Fault} from '../chaos/faults.js'
 import type {SimNode, SimStats} from './types.js'
 
 /**
@@ -17,8 +18,8 @@ export interface SimObserver {
   onSend(time: number, m: Message, delays: readonly number[]): void
   /** A line of the run's trace (what `sim run --seed N` prints), at `time`. */
   onLog(time: number, line: string): void
-  /** After every event handled at `time`. */
-  afterEvent(time: number, nodes: Iterable<SimNode>): void
+  /** After every event handled at `time`: the nodes, and the network faults in force. */
+  afterEvent(time: number, nodes: Iterable<SimNode>, faults: readonly Fault[]): void
 }
 
 /** Options of one simulation run. Every default is documented; the seed decides the rest. */

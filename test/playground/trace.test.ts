@@ -90,3 +90,29 @@ test('a malformed trace is refused with a message', () => {
   assert.throws(() => parseTrace({format: 'raftctl-sim-trace/1', seed: 1, end: 5}), /lacks its seed, end or steps/)
   assert.throws(() => parseTrace({format: 'raftctl-sim-trace/1', seed: 1, end: 5, steps: [{k: 'boom', t: 1}]}), /malformed step/)
 })
+
+test('the nemesis\'s partitions are drawn as the links src/chaos cuts', async () => {
+  const {partitionBlocks} = await import('../../src/chaos/faults.js')
+  let checked = 0
+  for (let seed = 1; seed <= 10 && checked < 3; seed++) {
+    const {trace} = record({seed})
+    for (const step of trace.steps) {
+      if (step.k !== 'faults') continue
+      const partition = step.faults.find((f) => f.kind === 'partition')
+      if (!partition) continue
+      const view = new TraceView(trace)
+      view.runUntil(step.t)
+      const ids = view.views().map((v) => v.id)
+      const cut = new Set(view.faults().filter((f) => f.drop).map((f) => `${f.from}>${f.to}`))
+      const want = new Set<string>()
+      for (const from of ids) for (const to of ids) {
+        if (from !== to && partitionBlocks({...partition, kind: 'partition', id: 'x', groups: partition.groups!}, from, to)) want.add(`${from}>${to}`)
+      }
+      assert.deepEqual([...cut].sort(), [...want].sort(), `seed ${seed} at ${step.t}`)
+      assert.ok(want.size > 0)
+      checked++
+      break
+    }
+  }
+  assert.ok(checked >= 3, 'fewer than 3 seeds of 1..10 had a partition')
+})
