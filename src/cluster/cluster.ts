@@ -176,10 +176,10 @@ export class LocalCluster {
   }
 
   /** Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its data is not blank). */
-  private async spawn(m: Manifest, node: NodeEntry): Promise<number> {
+  private async spawn(m: Manifest, node: NodeEntry, extraArgs: readonly string[] = []): Promise<number> {
     const initialCluster = m.founders?.includes(node.id) ? m.founders : []
     this.maybeCreatePeerSecret(m)
-    const child = spawnDaemon(this.paths, m, node, initialCluster)
+    const child = spawnDaemon(this.paths, m, node, initialCluster, extraArgs)
     return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
   }
 
@@ -238,14 +238,17 @@ export class LocalCluster {
 
   // ------------------------------------------------------------------ node processes
 
-  /** Start one node's daemon (it rejoins with its data dir). */
-  async startNode(id: string): Promise<number> {
+  /**
+   * Start one node's daemon (it rejoins with its data dir). `extraArgs` are passed to this start
+   * only (`raftctl recover` starts the survivor with `--force-new-cluster`).
+   */
+  async startNode(id: string, extraArgs: readonly string[] = []): Promise<number> {
     const m = this.manifest()
     const node = findNode(m, id)
     if (node.removed) throw new RaftctlError('NODE_NOT_FOUND', `${id} was removed from the cluster; add a new node instead`)
     const pid = this.pid(id)
     if (pid !== null) return pid
-    return this.spawn(m, node)
+    return this.spawn(m, node, extraArgs)
   }
 
   /** SIGTERM one node (graceful). */

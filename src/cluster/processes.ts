@@ -119,9 +119,9 @@ export interface SpawnedDaemon {
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
  * cluster has a peer secret (clusters created before peer secrets may not: see LocalCluster),
- * and `--cluster-id` when the manifest records one.
+ * and `--cluster-id` when the manifest records one; `extraArgs` go last (e.g. `--force-new-cluster`).
  */
-export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[]): SpawnedDaemon {
+export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, initialCluster: readonly string[], extraArgs: readonly string[] = []): SpawnedDaemon {
   const peers = m.nodes.filter((n) => !n.removed && n.id !== node.id).map((n) => `${n.id}=${n.address}`).join(',')
   const o = m.options
   const args = [
@@ -144,6 +144,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (m.clusterId !== undefined) args.push('--cluster-id', m.clusterId)
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
+  args.push(...extraArgs)
   const out = openSync(paths.logFile(node.id), 'a')
   try {
     const logOffset = fstatSync(out).size

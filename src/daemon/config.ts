@@ -24,6 +24,12 @@ export interface DaemonConfig {
    * folder recorded (or, for a new one-node founder, a generated one; otherwise unknown).
    */
   readonly clusterId?: string
+  /**
+   * Disaster recovery (`--force-new-cluster`, needs a new `clusterId`): before starting, rewrite
+   * the data folder's membership to this node alone and record the new cluster id
+   * (src/daemon/force-new-cluster.ts). Default false.
+   */
+  readonly forceNewCluster?: boolean
   /** Founding voters of a new cluster; empty for a node that joins an existing one. */
   readonly initialCluster: readonly string[]
   /** Data directory (WAL, snapshots, hard state). */
@@ -145,6 +151,7 @@ export function validateConfig(c: DaemonConfig): DaemonConfig {
   if (!Number.isSafeInteger(c.walPreallocateBytes) || c.walPreallocateBytes < 0) bad('--wal-preallocate must be a size >= 0')
   for (const id of c.initialCluster) if (!isValidNodeId(id)) bad(`--initial-cluster member "${id}" is not a valid node id`)
   if (c.clusterId !== undefined && !isValidNodeId(c.clusterId)) bad(`--cluster-id "${c.clusterId}" must be 1-64 letters, digits, - or _`)
+  if (c.forceNewCluster && c.clusterId === undefined) bad('--force-new-cluster requires --cluster-id: a new id for the recovered cluster')
   if (c.initialCluster.length > 0 && !c.initialCluster.includes(c.id)) bad(`--initial-cluster must include this node (${c.id})`)
   if (c.tls && (!c.tls.cert || !c.tls.key)) bad('--tls-cert and --tls-key go together')
   if (c.peerSecret !== undefined && c.peerSecret === c.secret) bad('--peer-secret-file must hold a different secret than --secret-file (leave it out for the shared-secret mode)')

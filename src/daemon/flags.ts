@@ -16,6 +16,7 @@ export interface NodeRunFlags {
   readonly peers: string
   readonly 'initial-cluster': string
   readonly 'cluster-id'?: string
+  readonly 'force-new-cluster'?: boolean
   readonly 'data-dir'?: string
   readonly 'secret-file'?: string
   readonly 'peer-secret-file'?: string
@@ -58,6 +59,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     advertise: pick('advertise'),
     peers: parsePeers(pick('peers') ?? ''),
     clusterId: pick('cluster-id') || undefined,
+    forceNewCluster: pick('force-new-cluster') ?? false,
     initialCluster: (pick('initial-cluster') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),

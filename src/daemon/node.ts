@@ -28,6 +28,7 @@ import {DaemonServer} from './server.js'
 import {Services} from './services.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
+import {forceNewClusterAtStart} from './force-new-cluster.js'
 import type {DataIdentity} from '../storage/identity.js'
 
 export {VERSION} from './services.js'
@@ -147,11 +148,13 @@ export class Node {
   }
 
   /**
+   * With `forceNewCluster`, first rewrite the folder for a one-node cluster (./force-new-cluster.ts).
    * Check the data folder's identity (before anything in it is opened: a folder of another node
    * or cluster is refused with `IDENTITY_MISMATCH` and left untouched), recover state, bind the
    * port, serve, start ticking. Throws RaftctlError / StorageError on failure.
    */
   static async start(config: DaemonConfig, logger: Logger): Promise<Node> {
+    if (config.forceNewCluster) forceNewClusterAtStart(config, join(config.dataDir, STORAGE_SUBDIR), logger)
     const identity = checkIdentity(config, join(config.dataDir, STORAGE_SUBDIR), logger)
     const node = new Node(config, logger, identity)
     await node.listen()

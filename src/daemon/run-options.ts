@@ -31,6 +31,7 @@ export const NODE_RUN_OPTIONS = {
   peers: {kind: 'string', default: ''},
   'initial-cluster': {kind: 'string', default: ''},
   'cluster-id': {kind: 'string'},
+  'force-new-cluster': {kind: 'boolean', default: false, requires: ['cluster-id']},
   'data-dir': {kind: 'string'},
   'secret-file': {kind: 'string'},
   'peer-secret-file': {kind: 'string'},

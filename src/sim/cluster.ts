@@ -5,7 +5,8 @@
  * virtual clock. The other parts are separate: the network (./network.ts), the nemesis's fault
  * schedule (./nemesis.ts), the KV clients with sessions and retries (./workload.ts), the safety
  * invariants (./invariants.ts, checked after every event) and the liveness phase
- * (./liveness.ts). One seed decides everything.
+ * (./liveness.ts); with `recover`, a disaster that loses a majority for good and recovers from
+ * the most up-to-date survivor (./recovery.ts). One seed decides everything.
  */
 import {SeededRng} from '../raft/index.js'
 import type {Message, NodeId} from '../raft/types.js'
@@ -22,6 +23,8 @@ import {withKvBugs} from './planted.js'
 import {ExactlyOnce, Violation, fingerprint, stateDigest} from './invariants.js'
 import {NodeChecks} from './checks.js'
 import {resolveOptions, type ResolvedSimOptions, type SimOptions, type SimResult} from './options.js'
+import {GROW_BACK_EVERY_MS, byUpToDate, drawSurvivors, growBack, positions} from './recovery.js'
+import {forceNewCluster} from '../storage/index.js'
 import type {SimEvent, SimNode, SimStats} from './types.js'
 
 /** One seeded simulation. */
@@ -44,11 +47,15 @@ export class Simulation implements NemesisHost, LivenessHost {
   /** Proposals not yet resolved, as node#n (for liveness reports). */
   private readonly pendingSet = new Set<string>()
   private healed = false
+  /** Decisions of the disaster (SimOptions.recover), apart from the main generator. */
+  private recoveryRng: SeededRng | null = null
+  /** The node being added back after a disaster, until its addition commits. */
+  private readonly growing: {joining?: NodeId} = {}
   private readonly trace: string[] = []
   private readonly recent: string[] = []
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
-    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, confChanges: 0, snapshots: 0, virtualMs: 0,
+    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, confChanges: 0, snapshots: 0, recoveries: 0, lostEntries: 0, virtualMs: 0,
   }
 
   constructor(options: SimOptions) {
@@ -80,6 +87,9 @@ export class Simulation implements NemesisHost, LivenessHost {
     try {
       this.workload.start()
       this.nemesis.start()
+      // Its own generator: the runs without a disaster keep their traces.
+      if (this.o.recover) this.recoveryRng = new SeededRng(this.seed * 97 + 13)
+      if (this.recoveryRng) this.queue.push(Math.floor(this.o.safetyMs * (0.2 + 0.4 * this.recoveryRng.float())), {kind: 'disaster'})
       this.runUntil(this.o.safetyMs)
       this.heal()
       runLiveness(this, this.workload, this.ledger, this.o.livenessMs)
@@ -121,6 +131,8 @@ export class Simulation implements NemesisHost, LivenessHost {
       case 'restart': return this.restart(ev.node)
       case 'crash': return this.crashNow(ev.node, ev.restartAfter)
       case 'persisted': return this.onPersisted(ev)
+      case 'disaster': return this.disaster()
+      case 'grow': return this.onGrow(ev.voters)
     }
   }
 
@@ -273,6 +285,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       if (!(err instanceof SimCrash)) throw err
       node.replica = null
       node.disk.crash()
+      this.checks.inv.forgetUnpersistedTerms(node.id, node.disk.load().hardState.term)
       this.stats.crashes++
       this.log(`${node.id} crashes while starting (torn write)`)
       if (!this.healed) this.queue.push(this.clock + 50 + this.rng.int(1500), {kind: 'restart', node: node.id})
@@ -288,6 +301,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     const lost = node.disk.crash()
     this.stats.crashes++
     this.checks.inv.resetCommit(node.id)
+    this.checks.inv.forgetUnpersistedTerms(node.id, node.disk.load().hardState.term)
     this.log(`${node.id} crashes (${why})${lost > 0 ? `, ${lost} unsynced batch${lost > 1 ? 'es' : ''} lost` : ''}`)
     if (!this.healed && !node.retired) this.queue.push(this.clock + restartAfter, {kind: 'restart', node: node.id})
   }
@@ -318,6 +332,56 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.log(`${id} retired`)
   }
 
+  /**
+   * The disaster of SimOptions.recover (docs/testing.md): every node stops (unsynced writes are
+   * lost); a majority of the voters is lost for good with its disks, and everything in flight
+   * is dropped (the new cluster id fences the old nodes). The most up-to-date survivor's storage
+   * is rewritten to itself alone (the daemon's code), the invariants forget only the committed
+   * entries it did not hold, the clients start new sessions, the other survivors are retired
+   * (as `raftctl recover` removes them), and the survivor restarts and elects itself.
+   */
+  private disaster(): void {
+    const members = [...this.nodes.values()].filter((n) => !n.retired)
+    const survivors = drawSurvivors(members, this.recoveryRng!)
+    if (survivors === null) return this.log('disaster skipped: no voter could survive it')
+    const voters = positions(members).sort(byUpToDate)[0]!.position.conf.voters.length
+    for (const n of this.nodes.values()) {
+      n.disk.cancelTear()
+      if (n.replica === null) continue
+      n.replica.stop()
+      n.replica = null
+      n.epoch++
+      n.disk.crash()
+      this.checks.inv.forgetUnpersistedTerms(n.id, n.disk.load().hardState.term)
+    }
+    this.queue.removeWhere((e) => e.kind === 'deliver' || e.kind === 'restart' || e.kind === 'crash' || e.kind === 'persisted')
+    const [chosen] = positions(survivors.map((id) => this.nodes.get(id)!)).sort(byUpToDate)
+    const {node, position} = chosen!
+    const log = new Map(node.disk.load().entries.map((e) => [e.index, e]))
+    const maxCommitted = this.checks.inv.maxCommitted
+    const lost = this.checks.inv.rebase({id: node.id, snapshotIndex: position.snapshotIndex, lastIndex: position.lastIndex, term: position.hardState.term}, (i) => {
+      const e = log.get(i)
+      return e ? {term: e.term, fp: this.checks.fp(e.data)} : undefined
+    })
+    const forgotten = this.ledger.forgetFrom(lost)
+    this.stats.recoveries++
+    this.stats.lostEntries += maxCommitted - (lost - 1)
+    this.workload.newSessions(this.stats.recoveries)
+    const rewrite = forceNewCluster(node.disk, node.id)
+    for (const n of this.nodes.values()) if (n !== node) n.retired = true
+    this.log(`disaster: a majority is lost for good; survivors ${survivors.join(',')}; recover from ${node.id} (last ${position.lastIndex} term ${position.lastTerm}, commit ${position.hardState.commit}): ` +
+      `${rewrite.appended.map((c) => `${c.type} ${c.node}`).join(', ')}; ${lost > maxCommitted ? 'no committed entry lost' : `committed entries ${lost}..${maxCommitted} lost (${forgotten} acknowledged appends)`}`)
+    this.startReplica(node)
+    this.checks.checkNode(node)
+    this.queue.push(this.clock + GROW_BACK_EVERY_MS, {kind: 'grow', voters})
+  }
+
+  /** The operator grows the recovered cluster back to its former voter count, one change at a time. */
+  private onGrow(voters: number): void {
+    if (this.healed || growBack(this, voters, this.growing)) return
+    this.queue.push(this.clock + GROW_BACK_EVERY_MS, {kind: 'grow', voters})
+  }
+
   private send(m: Message): void {
     this.stats.messages++
     if (this.network.takeVoteCrash(m)) {
@@ -334,7 +398,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.healed = true
     this.network.heal()
     this.workload.stop()
-    this.queue.removeWhere((e) => e.kind === 'client' || e.kind === 'retry' || e.kind === 'nemesis' || e.kind === 'restart' || e.kind === 'crash')
+    this.queue.removeWhere((e) => e.kind === 'client' || e.kind === 'retry' || e.kind === 'nemesis' || e.kind === 'restart' || e.kind === 'crash' || e.kind === 'disaster')
     for (const n of this.nodes.values()) {
       n.disk.cancelTear()
       if (n.replica === null && !n.retired) this.restart(n.id)

@@ -117,6 +117,48 @@ export class Invariants {
     this.commitSeen.delete(node)
   }
 
+  /**
+   * Disaster recovery from one survivor (docs/testing.md): the committed entries it does not
+   * hold are lost, and only those are forgotten. `held(i)` is the survivor's entry at `i` (its
+   * log after `snapshotIndex`; entries at or below it are covered by its snapshot). Returns the
+   * first lost index (`maxCommitted + 1` when nothing is lost). A committed entry the survivor
+   * holds after one it lacks breaks log matching: a Violation, never forgotten. From the first
+   * lost index on, the committed entries and the states after them are forgotten (the recovered
+   * cluster commits its own there); the log-matching records past the survivor's `lastIndex`
+   * and the leaders of terms after its `term` belonged only to nodes that are gone for good.
+   */
+  rebase(survivor: {readonly id: NodeId; readonly snapshotIndex: number; readonly lastIndex: number; readonly term: number}, held: (index: number) => {term: number; fp: number} | undefined): number {
+    let lost = this.maxCommitted + 1
+    for (let i = survivor.snapshotIndex + 1; i <= this.maxCommitted; i++) {
+      const c = this.committed.get(i)
+      if (c === undefined) continue
+      const e = held(i)
+      const same = e !== undefined && e.term === c.term && e.fp === c.fp
+      if (!same && lost > i) lost = i
+      if (same && i > lost) throw new Violation('log-matching', `recovery survivor ${survivor.id} holds committed entry ${i} but not committed entry ${lost}`)
+    }
+    for (const i of [...this.committed.keys()]) if (i >= lost) this.committed.delete(i)
+    for (const i of [...this.smHash.keys()]) if (i >= lost) this.smHash.delete(i)
+    for (const [key, record] of [...this.entries]) if (record.index > survivor.lastIndex) this.entries.delete(key)
+    for (const term of [...this.leaders.keys()]) if (term > survivor.term) this.leaders.delete(term)
+    this.commitSeen.clear()
+    this.maxCommitted = Math.min(this.maxCommitted, lost - 1)
+    return lost
+  }
+
+  /**
+   * A crash took `node` back to the durable term `durableTerm`: forget the log-matching records
+   * it alone made of entries of later terms. Nobody else saw such an entry (the core sends
+   * nothing of a term before the term is durable), so it never existed for the cluster, and the
+   * node may win that term again and write other entries there. Only a single voter can lead a
+   * term it has not persisted (it elects itself in one step: a recovered cluster before it grows
+   * back), and the simulated torn write may keep some of that term's entries without the hard
+   * state (FileStorage drops such a batch whole).
+   */
+  forgetUnpersistedTerms(node: NodeId, durableTerm: number): void {
+    for (const [key, record] of [...this.entries]) if (record.node === node && record.term > durableTerm) this.entries.delete(key)
+  }
+
   /** Leader completeness: a leader's log holds every committed entry. */
   checkLeaderCompleteness(leader: NodeView): void {
     for (let i = Math.max(leader.snapshotIndex + 1, 1); i <= this.maxCommitted; i++) {
@@ -130,7 +172,7 @@ export class Invariants {
   }
 
   /** (index, term) → fingerprint and predecessor term, for every entry ever seen in any log. */
-  private readonly entries = new Map<number, {fp: number; prevTerm: number; node: NodeId}>()
+  private readonly entries = new Map<number, {fp: number; prevTerm: number; node: NodeId; index: number; term: number}>()
 
   /**
    * Log matching: if two logs hold an entry with the same index and term, they are identical
@@ -146,7 +188,7 @@ export class Invariants {
       const key = i * 1_000_003 + e.term
       const s = this.entries.get(key)
       if (s === undefined) {
-        this.entries.set(key, {fp: e.fp, prevTerm: prev.term, node: n.id})
+        this.entries.set(key, {fp: e.fp, prevTerm: prev.term, node: n.id, index: i, term: e.term})
       } else if (s.fp !== e.fp || s.prevTerm !== prev.term) {
         throw new Violation('log-matching', `${s.node} and ${n.id} both hold index ${i} term ${e.term} but their logs differ at or before it`)
       }
@@ -166,11 +208,11 @@ export function commandTarget(command: KvWriteCommand): string {
  * exactly once when acknowledged.
  */
 export class ExactlyOnce {
-  /** key → tokens of the appends acknowledged to it. */
-  private readonly appended = new Map<string, string[]>()
+  /** key → the appends acknowledged to it: token and the log index it was acknowledged at. */
+  private readonly appended = new Map<string, {token: string; index: number}[]>()
 
-  /** A client was answered for (clientId, seq): the write must have succeeded (and, for an append, once). */
-  acknowledged(clientId: string, seq: number, command: KvWriteCommand, result: KvResult | null): void {
+  /** A client was answered for (clientId, seq) at log `index`: the write must have succeeded (and, for an append, once). */
+  acknowledged(clientId: string, seq: number, command: KvWriteCommand, result: KvResult | null, index: number): void {
     const what = `${clientId} seq ${seq} (${command.op} ${commandTarget(command)})`
     if (result === null || !result.ok) {
       const why = result === null ? 'no result' : `${result.code}: ${result.message}`
@@ -180,8 +222,19 @@ export class ExactlyOnce {
     const times = countToken(result.value, command.value)
     if (times !== 1) throw new Violation('exactly-once', `${what}: its result holds the appended token ${times} times`)
     const list = this.appended.get(command.key) ?? []
-    list.push(command.value)
+    list.push({token: command.value, index})
     this.appended.set(command.key, list)
+  }
+
+  /** Disaster recovery lost the log from `index` on: appends acknowledged there are no longer required (at most once still is). */
+  forgetFrom(index: number): number {
+    let forgotten = 0
+    for (const [key, list] of this.appended) {
+      const kept = list.filter((a) => a.index < index)
+      forgotten += list.length - kept.length
+      this.appended.set(key, kept)
+    }
+    return forgotten
   }
 
   /** Check the final values of the append keys (`read` gives a key's value on a converged node). */
@@ -192,7 +245,7 @@ export class ExactlyOnce {
       for (const [token, n] of counts) {
         if (n > 1) throw new Violation('exactly-once', `append ${token} applied ${n} times to ${key}`)
       }
-      for (const token of this.appended.get(key) ?? []) {
+      for (const {token} of this.appended.get(key) ?? []) {
         if (!counts.has(token)) throw new Violation('exactly-once', `acknowledged append ${token} is missing from ${key}`)
       }
     }

@@ -56,6 +56,13 @@ export interface SimOptions {
    * the daemon runs with false (the commit index rides on the next append or heartbeat).
    */
   readonly commitNotices?: boolean
+  /**
+   * Disaster recovery: once, at a seed-drawn time of the safety phase, a majority of the voters
+   * is lost for good (their disks too) and the cluster is recovered from the most up-to-date
+   * survivor with the storage rewrite the daemon runs (src/storage/force-new-cluster.ts); the
+   * nemesis grows it back. Default false.
+   */
+  readonly recover?: boolean
   /** Planted bugs (tests of the simulator only). */
   readonly bugs?: PlantedBugs
   /** Planted state-machine bugs (tests of the simulator only), e.g. sessions ignored. */
@@ -79,6 +86,7 @@ export const SIM_DEFAULTS = {
   maxDiskMs: 3,
   backgroundSaves: 'always',
   commitNotices: true,
+  recover: false,
   lastEvents: 40,
 } as const
 

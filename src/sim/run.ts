@@ -15,12 +15,13 @@ export interface SimBatchResult {
   readonly events: number
 }
 
-/** The command that replays one seed exactly (with the disk mode, background saves and commit notices when not the defaults). */
-export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves' | 'commitNotices'> = {}): string {
+/** The command that replays one seed exactly (with the disk mode, background saves, commit notices and recovery when not the defaults). */
+export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves' | 'commitNotices' | 'recover'> = {}): string {
   const disk = options.disk === 'sync' ? ' --disk sync' : ''
   const saves = options.backgroundSaves === 'leader' ? ' --background-saves leader' : ''
   const notices = options.commitNotices === false ? ' --no-commit-notices' : ''
-  return `raftctl sim run --seed ${seed}${disk}${saves}${notices}`
+  const recover = options.recover ? ' --recover' : ''
+  return `raftctl sim run --seed ${seed}${disk}${saves}${notices}${recover}`
 }
 
 /**

@@ -38,6 +38,10 @@ export interface SimStats {
   crashes: number
   confChanges: number
   snapshots: number
+  /** Disaster recoveries (SimOptions.recover): a majority lost for good, recovered from one survivor. */
+  recoveries: number
+  /** Committed entries the recoveries lost (the survivor did not hold them). */
+  lostEntries: number
   virtualMs: number
 }
 
@@ -60,6 +64,9 @@ export type SimEvent =
   | {readonly kind: 'restart'; readonly node: NodeId}
   | {readonly kind: 'crash'; readonly node: NodeId; readonly restartAfter: number}
   | {readonly kind: 'persisted'; readonly node: NodeId; readonly epoch: number; readonly complete: () => void}
+  | {readonly kind: 'disaster'}
+  /** The operator's next step of growing a recovered cluster back to `voters` voters. */
+  | {readonly kind: 'grow'; readonly voters: number}
 
 /** What the nemesis and the workload see of the simulation. */
 export interface SimHost {

@@ -38,7 +38,8 @@ interface Request {
 }
 
 interface Client {
-  readonly id: string
+  /** The session's client id (a new one after a disaster recovery). */
+  id: string
   /** Seq of the latest request issued (0: none yet). */
   seq: number
   /** The outstanding request, or null when idle. */
@@ -106,6 +107,20 @@ export class Workload {
     // Retries of refused requests (no leader known yet) are counted, not traced: they would crowd the trace.
     if (ev.reason !== 'refused') this.host.log(`${client.id} retries seq ${client.request.seq} (${client.request.command.op} ${commandTarget(client.request.command)}) after ${ev.reason} via ${target.id}`)
     this.send(ev.client, client.request, target)
+  }
+
+  /**
+   * After a disaster recovery the survivor may have lost the clients' sessions (a later seq of an
+   * unknown session is SESSION_EXPIRED): every client starts a new session, as KvClient does,
+   * and forgets its outstanding request (its outcome stays unknown; its timers are void).
+   */
+  newSessions(generation: number): void {
+    for (const client of this.clients) {
+      client.id = `${client.id.split('~')[0]}~${generation}`
+      client.seq = 0
+      client.request = null
+      client.attempt++
+    }
   }
 
   /** Liveness phase: propose `count` session-less puts on the leader (filler that moves its log on). */
@@ -176,7 +191,7 @@ export class Workload {
     if (client.request !== request) return
     if (outcome.ok) {
       client.request = null
-      this.ledger.acknowledged(client.id, request.seq, request.command, outcome.result as KvResult | null)
+      this.ledger.acknowledged(client.id, request.seq, request.command, outcome.result as KvResult | null, outcome.index)
       return
     }
     if (client.attempt === attempt) this.retryLater(index, outcome.unknown ? 'cut off' : 'refused')

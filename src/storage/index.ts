@@ -17,3 +17,4 @@ export {
   dumpStorage, readOnlyFs,
   type StorageDump, type DumpEntry, type DumpOptions, type DumpProblem, type DumpProblemKind, type DumpSegment, type DumpSnapshot,
 } from './dump.js'
+export {forceNewCluster, summarize as summarizeSurvivor, changesToAlone, type ForceNewClusterResult, type SurvivorSummary} from './force-new-cluster.js'

@@ -1,8 +1,8 @@
 /**
  * The interactive paths, driven through a real pseudo-terminal with tmux: `leader transfer`
  * choosing a follower from the select list, `status --watch` redrawing in place until Ctrl-C,
- * and `kv delete --prefix ""` and `cluster destroy` answering the confirm prompt (no, then
- * yes). Runs `bin/run.js`, so `npm run build` first. Skipped, with a message, when tmux is not
+ * and `kv delete --prefix ""`, `cluster destroy` and `recover` answering the confirm prompt (no,
+ * then yes). Runs `bin/run.js`, so `npm run build` first. Skipped, with a message, when tmux is not
  * installed.
  */
 import {after, afterEach, before, test} from 'node:test'
@@ -141,4 +141,31 @@ test('cluster destroy on a terminal: "n" keeps everything (exit 1), "y" destroys
   assert.equal(existsSync(join(home, 'tty')), false)
   for (const pid of pids) assert.equal(alive(pid), false)
   rmSync(no.exitFile, {force: true})
+})
+
+test('recover on a terminal after losing two of three: the losses shown, "n" changes nothing (exit 1), "y" recovers (exit 0)', {skip: SKIP}, async () => {
+  const start = await raftctl('cluster', 'start', '--json', '--cluster', 'rtty')
+  assert.equal(start.exit, 0, start.stderr)
+  for (const n of start.json().nodes) trackPid(n.pid)
+  for (const id of ['n2', 'n3']) {
+    assert.equal((await raftctl('node', 'kill', id, '--cluster', 'rtty')).exit, 0)
+    rmSync(join(home, 'rtty', 'nodes', id), {recursive: true, force: true})
+  }
+  const manifest = readFileSync(join(home, 'rtty', 'manifest.json'), 'utf8')
+  const no = startInTerminal(['recover', '--cluster', 'rtty'])
+  const shown = await waitForScreen(no.session, /Recover cluster "rtty" from n1 alone, under a new cluster id\?/)
+  assert.match(shown, /LOST: any write that only n2, n3 held/)
+  tmux('send-keys', '-t', no.session, 'n', 'Enter')
+  assert.equal(await waitForExit(no.exitFile), 1)
+  assert.match(screen(no.session), /cancelled: nothing was changed/)
+  assert.equal(readFileSync(join(home, 'rtty', 'manifest.json'), 'utf8'), manifest)
+
+  const yes = startInTerminal(['recover', '--cluster', 'rtty'])
+  await waitForScreen(yes.session, /Recover cluster "rtty" from n1 alone/)
+  tmux('send-keys', '-t', yes.session, 'y', 'Enter')
+  assert.equal(await waitForExit(yes.exitFile, 60_000), 0, screen(yes.session))
+  assert.match(screen(yes.session), /Done: n1 leads a one-node cluster/)
+  const st = (await raftctl('status', '--json', '--cluster', 'rtty')).json()
+  assert.equal(st.leader, 'n1')
+  for (const n of st.nodes) trackPid(n.pid)
 })

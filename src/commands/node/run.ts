@@ -14,7 +14,12 @@ export default class NodeRun extends BaseCommand {
 gracefully (exit 0). A new cluster's founders all pass the same --initial-cluster; a node that
 joins an existing cluster passes none and is added with "raftctl member add". Every node of one
 cluster gets the same --cluster-id; the daemon records it (and --id) in the data dir and refuses
-to start on a folder of another node or another cluster (IDENTITY_MISMATCH).`
+to start on a folder of another node or another cluster (IDENTITY_MISMATCH).
+
+After losing a quorum for good, --force-new-cluster --cluster-id NEW starts a survivor as a
+one-node cluster (its log kept and committed, the other members removed, the new id recorded so
+the old members can never rejoin); then add nodes back with "raftctl member add". Run it once.
+See docs/operations.md.`
 
   static override examples = [
     {
@@ -24,6 +29,10 @@ to start on a folder of another node or another cluster (IDENTITY_MISMATCH).`
     {
       description: 'A node on another host, with TLS',
       command: '<%= config.bin %> <%= command.id %> --id n4 --listen 0.0.0.0:7001 --advertise wss://10.0.0.4:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --peers n1=wss://10.0.0.1:7001 --tls-cert node.pem --tls-key node-key.pem --tls-ca ca.pem',
+    },
+    {
+      description: 'Disaster recovery on a host whose two peers are gone for good: restart n1 alone under a new cluster id',
+      command: '<%= config.bin %> <%= command.id %> --id n1 --listen 0.0.0.0:7001 --data-dir /var/lib/raftctl --secret-file /etc/raftctl/secret --peer-secret-file /etc/raftctl/peer-secret --force-new-cluster --cluster-id 5c1e0a9d7b2f4e31',
     },
   ]
 
@@ -35,6 +44,7 @@ to start on a folder of another node or another cluster (IDENTITY_MISMATCH).`
     peers: Flags.string({description: 'known peers: ID=HOST:PORT,… (ws:// or wss:// URLs too)', default: O.peers.default}),
     'initial-cluster': Flags.string({description: 'founding voters of a NEW cluster: ID,ID,… (ignored once the data dir holds state)', default: O['initial-cluster'].default}),
     'cluster-id': Flags.string({description: 'the cluster id (status --json shows it): the data dir must belong to it, and peers and clients of another cluster are refused. Give every node of a cluster the same one; a new one-node --initial-cluster generates one without it'}),
+    'force-new-cluster': Flags.boolean({description: 'disaster recovery: before starting, make this node\'s membership itself alone (its log and state kept, the whole log committed) and record the NEW --cluster-id; grow the cluster back with member add (raftctl recover does this for local clusters)', default: false}),
     'data-dir': Flags.string({description: 'where the WAL, snapshots and hard state live'}),
     'secret-file': Flags.string({description: 'file holding the client secret (first line, at least 16 characters)'}),
     'peer-secret-file': Flags.string({description: 'file holding the peer secret, the only credential /raft accepts (without it, any client can speak as a peer: a warning is logged)'}),

@@ -53,13 +53,14 @@ that lose unsynced or tear writes, restarts, KV clients whose timed-out writes a
 with the same session seq, membership changes, leader
 transfers, manual elections and snapshots. Safety is checked after every event (one leader per
 term, log matching, leader completeness, state-machine safety, no acknowledged write lost, commit
-index monotonic, exactly-once); then faults stop and a leader must be elected and all work committed within a
+index monotonic, exactly-once; with --recover, for what the survivor of a disaster held); then faults stop and a leader must be elected and all work committed within a
 bound (liveness). A failure prints the seed, the property, the last events and the replay command.`
 
   static override examples = [
     {description: 'Replay one seed and print its trace', command: '<%= config.bin %> <%= command.id %> --seed 42'},
     {description: 'Run 2000 seeds, JSON summary', command: '<%= config.bin %> <%= command.id %> --seeds 2000 --json'},
     {description: 'Seeds 5000-5999', command: '<%= config.bin %> <%= command.id %> --seeds 1000 --first-seed 5000'},
+    {description: 'Lose a majority for good in every seed and recover from a survivor', command: '<%= config.bin %> <%= command.id %> --seeds 1000 --recover'},
     {description: 'Watch seed 42 in the browser, a failure marked on the time line', command: '<%= config.bin %> <%= command.id %> --seed 42 --open'},
     {description: 'Save seed 42 as a trace (raftctl playground --trace FILE shows it)', command: '<%= config.bin %> <%= command.id %> --seed 42 --trace seed42.json'},
   ]
@@ -73,8 +74,10 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     'liveness-ms': Flags.integer({description: 'bound on virtual milliseconds to recover after healing', default: 8000, min: 100}),
     disk: Flags.string({description: 'async: batches become durable 0-3 virtual ms later while the node goes on, as in the daemon; sync: at once', options: ['async', 'sync'], default: 'async'}),
     'background-saves': Flags.string({description: 'with async disks, which nodes sync in the background: always (every node) or leader (followers sync in their loop, as the daemon does)', options: ['always', 'leader'], default: 'always'}),
-    open: Flags.boolean({description: 'with --seed: serve the run in the playground view (127.0.0.1, a token) and open it in the browser; runs until Ctrl-C', dependsOn: ['seed'], default: false}),
-    trace: Flags.string({description: 'with --seed: write the run as a trace file (raftctl playground --trace FILE shows it)', dependsOn: ['seed']}),
+    recover: Flags.boolean({description: 'disaster recovery: once per seed a majority of the voters is lost for good (disks too) and the cluster is recovered from the most up-to-date survivor (the storage rewrite of raftctl recover), then grown back; the invariants hold for what the survivor held', default: false}),
+    // No oclif dependsOn: it fires on a boolean's default too; run() checks that --seed is given.
+    open: Flags.boolean({description: 'with --seed: serve the run in the playground view (127.0.0.1, a token) and open it in the browser; runs until Ctrl-C', default: false}),
+    trace: Flags.string({description: 'with --seed: write the run as a trace file (raftctl playground --trace FILE shows it)'}),
     'commit-notices': Flags.boolean({description: 'leaders tell followers a new commit index at once (--no-commit-notices: it rides on the next append or heartbeat, as in the daemon)', default: true, allowNo: true}),
   }
 
@@ -84,8 +87,9 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     const {runSeeds, replayCommand} = await import('../../sim/run.js')
     const common = {
       nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync',
-      backgroundSaves: flags['background-saves'] as 'always' | 'leader', commitNotices: flags['commit-notices'],
+      backgroundSaves: flags['background-saves'] as 'always' | 'leader', commitNotices: flags['commit-notices'], recover: flags.recover,
     }
+    if ((flags.open || flags.trace !== undefined) && flags.seed === undefined) throw new RaftctlError('BAD_USAGE', '--open and --trace show one run: pass --seed N')
     if (flags.seed !== undefined) {
       const watch = flags.open || flags.trace !== undefined
       const {TraceRecorder} = await import('../../playground/trace.js')
@@ -143,6 +147,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
   }
 }
 
-function summarize(s: {events: number; elections: number; leaders: number; acknowledged: number; proposals: number; retries: number; deduplicated: number; crashes: number; confChanges: number; snapshots: number; nodes: number}): string {
-  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.confChanges} membership changes, ${s.snapshots} snapshots`
+function summarize(s: SimStats): string {
+  const recovered = s.recoveries > 0 ? `, ${s.recoveries} disaster recover${s.recoveries > 1 ? 'ies' : 'y'} (${s.lostEntries} committed entries lost)` : ''
+  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.confChanges} membership changes, ${s.snapshots} snapshots${recovered}`
 }
