@@ -338,6 +338,17 @@ describe('raftctl playground: bad input', () => {
     }
   })
 
+  test('sim run --open and --trace need --seed; a batch of seeds still runs with them defined', {timeout: 120_000}, () => {
+    const batch = spawnSync(process.execPath, [RAFTCTL_BIN, 'sim', 'run', '--seeds', '2', '--json'], {env: ENV, encoding: 'utf8', timeout: 120_000})
+    assert.equal(batch.status, 0, batch.stderr)
+    assert.equal((JSON.parse(batch.stdout) as {seeds: number}).seeds, 2)
+    for (const flag of [['--open'], ['--trace', 'x.json']]) {
+      const r = spawnSync(process.execPath, [RAFTCTL_BIN, 'sim', 'run', '--seeds', '2', ...flag], {env: ENV, encoding: 'utf8', timeout: 120_000})
+      assert.equal(r.status, 2, flag.join(' '))
+      assert.match(r.stderr, /--open and --trace show one run: pass --seed N/)
+    }
+  })
+
   test('an unknown scenario is refused with exit 2 and the names of the guided ones', {timeout: 60_000}, () => {
     const r = runCli('--scenario', 'no-such-thing')
     assert.equal(r.status, 2)
