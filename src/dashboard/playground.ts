@@ -14,7 +14,7 @@ import {randomBytes} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {extname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {CONTENT_TYPES, CSP, escapeHtml, listenLocal, plain, requestUrl, securityHeaders, tokenMatches} from './server.js'
+import {CONTENT_TYPES, escapeHtml, listenLocal, plain, requestUrl, securityHeaders, sendAsset, tokenMatches} from './server.js'
 
 /** What the page starts with (all optional: the page has its own defaults). */
 export interface PlaygroundPageOptions {
@@ -87,17 +87,7 @@ function serve(req: IncomingMessage, res: ServerResponse, token: string, page: B
   if (!tokenMatches(given, token)) {
     return plain(res, 401, 'Unauthorized: open the URL that "raftctl playground" printed (it carries this run\'s token).\n')
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('Allow', 'GET, HEAD')
-    return plain(res, 405, 'Method Not Allowed\n')
-  }
-  const asset = prefix ? assets.get(prefix[2]!) : {body: page, type: CONTENT_TYPES['.html']!}
-  if (!asset) return plain(res, 404, 'Not Found\n')
-  res.statusCode = 200
-  res.setHeader('Content-Type', asset.type)
-  res.setHeader('Content-Length', asset.body.length)
-  if (asset.type.startsWith('text/html')) res.setHeader('Content-Security-Policy', CSP)
-  res.end(req.method === 'HEAD' ? undefined : asset.body)
+  sendAsset(req, res, prefix ? assets.get(prefix[2]!) : {body: page, type: CONTENT_TYPES['.html']!})
 }
 
 /** The page's static files, the dashboard's style sheet, the modules of dist/raft and dist/playground, and the trace. */

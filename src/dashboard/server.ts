@@ -227,12 +227,16 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, token: string, ass
   if (url === null || !tokenMatches(url.searchParams.get('token'), token)) {
     return plain(res, 401, 'Unauthorized: open the URL that "raftctl dashboard" printed (it carries this run\'s token).\n')
   }
+  const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1)
+  sendAsset(req, res, assets.get(name))
+}
+
+/** Answer a GET or HEAD with `asset` (404 when undefined; the HTML with the CSP); other methods get 405. */
+export function sendAsset(req: IncomingMessage, res: ServerResponse, asset: {readonly body: Buffer; readonly type: string} | undefined): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD')
     return plain(res, 405, 'Method Not Allowed\n')
   }
-  const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1)
-  const asset = assets.get(name)
   if (!asset) return plain(res, 404, 'Not Found\n')
   res.statusCode = 200
   res.setHeader('Content-Type', asset.type)
