@@ -13,6 +13,7 @@
  * - commands and cli describe chaos faults and run seeded schedules (`chaos run`, `chaos inspect`);
  * - `backup` (snapshot files of `raftctl snapshot save`, read back through the KV state machine)
  *   is read by the daemon (`node run --restore`), the cluster workflows, cli and the commands.
+ * - `playground` (the browser-side simulation of `raftctl playground`) imports only the core.
  */
 const {LAYERS, PURE} = require('./.dependency-cruiser.layers.cjs')
 
@@ -48,6 +49,13 @@ module.exports = {
       severity: 'error',
       from: {path: '^src/replica/'},
       to: {pathNot: '^src/(replica|raft|kv|common)/'},
+    },
+    {
+      name: 'playground-browser-safe',
+      comment: 'the playground runs in the browser as served from dist/: it imports only the core, no node:* or packages',
+      severity: 'error',
+      from: {path: '^src/playground/'},
+      to: {pathNot: '^src/(playground|raft)/'},
     },
     {
       name: 'sim-no-network',

@@ -9,6 +9,7 @@ const LAYERS = {
   kv: [],
   common: [],
   trace: [],
+  playground: ['raft'],
   replica: ['raft', 'kv', 'common'],
   storage: ['replica', 'raft', 'trace', 'common'],
   transport: ['replica', 'raft', 'trace', 'common'],
@@ -23,7 +24,7 @@ const LAYERS = {
   bench: ['client', 'cluster', 'admin', 'trace', 'common'],
   dashboard: ['client', 'cluster', 'admin', 'common'],
   cli: ['client', 'cluster', 'chaos', 'admin', 'common', 'backup'],
-  commands: ['cli', 'client', 'cluster', 'verify', 'bench', 'dashboard', 'sim', 'daemon', 'chaos', 'common', 'backup'],
+  commands: ['cli', 'client', 'cluster', 'verify', 'bench', 'dashboard', 'sim', 'daemon', 'chaos', 'playground', 'common', 'backup'],
 }
 
 /** Layers that import nothing at all outside themselves: no node:*, no package, no other folder. */

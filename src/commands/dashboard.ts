@@ -2,11 +2,11 @@
  * `raftctl dashboard`: serve a live web view of the local cluster on 127.0.0.1 and print its
  * URL (with this run's token); runs until Ctrl-C.
  */
-import {spawn} from 'node:child_process'
 import {Flags} from '@oclif/core'
 import {RaftctlError} from '../common/errors.js'
 import {ClusterCommand} from '../cli/cluster-command.js'
 import {untilInterrupted} from '../cli/render.js'
+import {openBrowser} from '../cli/browser.js'
 
 /** `raftctl dashboard --json`: one line once it serves (the command then runs until Ctrl-C and prints nothing more). */
 export interface DashboardStarted {
@@ -66,17 +66,5 @@ The URL carries a random token for this run; any request without it gets 401. Ke
     }
     if (!json) this.log('Dashboard stopped.')
     return undefined
-  }
-}
-
-/** Try the platform's opener; say so when it is missing (the URL is printed anyway). */
-function openBrowser(url: string, warn: (message: string) => void): void {
-  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
-  try {
-    const child = spawn(opener, [url], {detached: true, stdio: 'ignore'})
-    child.on('error', (error) => warn(`Could not open a browser (${opener}: ${error.message}); open the URL above yourself.`))
-    child.unref()
-  } catch (error) {
-    warn(`Could not open a browser (${opener}: ${(error as Error).message}); open the URL above yourself.`)
   }
 }

@@ -40,7 +40,8 @@ export const DASHBOARD_LIMITS = {
   maxPages: 16,
 } as const
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
+/** Content types of the files the dashboard and the playground serve, by extension. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -49,7 +50,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 }
 
 /** Content-Security-Policy of the page: nothing from outside, no inline script. */
-const CSP = [
+export const CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
@@ -107,13 +108,7 @@ export class DashboardServer {
       else socket.destroy()
     })
     http.on('clientError', (_error, socket) => socket.destroy())
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject)
-      http.listen(options.port ?? 0, '127.0.0.1', () => {
-        http.off('error', reject)
-        resolve()
-      })
-    })
+    await listenLocal(http, options.port ?? 0)
     server = new DashboardServer(bridge, http, wss, token, options.log ?? (() => undefined))
     bridge.start()
     return server
@@ -207,21 +202,41 @@ function describeControl(c: Control): string {
   }
 }
 
-function serveHttp(req: IncomingMessage, res: ServerResponse, token: string, assets: ReadonlyMap<string, Asset>): void {
+/** Listen on 127.0.0.1:`port` (0: a free port); rejects when the port is taken (EADDRINUSE). */
+export function listenLocal(http: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    http.once('error', reject)
+    http.listen(port, '127.0.0.1', () => {
+      http.off('error', reject)
+      resolve()
+    })
+  })
+}
+
+/** Headers of every answer: no caching, no sniffing, no referrer, no framing. */
+export function securityHeaders(res: ServerResponse): void {
   res.setHeader('Cache-Control', 'no-store')
   res.setHeader('X-Content-Type-Options', 'nosniff')
   res.setHeader('Referrer-Policy', 'no-referrer')
   res.setHeader('X-Frame-Options', 'DENY')
+}
+
+function serveHttp(req: IncomingMessage, res: ServerResponse, token: string, assets: ReadonlyMap<string, Asset>): void {
+  securityHeaders(res)
   const url = requestUrl(req)
   if (url === null || !tokenMatches(url.searchParams.get('token'), token)) {
     return plain(res, 401, 'Unauthorized: open the URL that "raftctl dashboard" printed (it carries this run\'s token).\n')
   }
+  const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1)
+  sendAsset(req, res, assets.get(name))
+}
+
+/** Answer a GET or HEAD with `asset` (404 when undefined; the HTML with the CSP); other methods get 405. */
+export function sendAsset(req: IncomingMessage, res: ServerResponse, asset: {readonly body: Buffer; readonly type: string} | undefined): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD')
     return plain(res, 405, 'Method Not Allowed\n')
   }
-  const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1)
-  const asset = assets.get(name)
   if (!asset) return plain(res, 404, 'Not Found\n')
   res.statusCode = 200
   res.setHeader('Content-Type', asset.type)
@@ -230,7 +245,8 @@ function serveHttp(req: IncomingMessage, res: ServerResponse, token: string, ass
   res.end(req.method === 'HEAD' ? undefined : asset.body)
 }
 
-function plain(res: ServerResponse, status: number, text: string): void {
+/** A plain-text answer. */
+export function plain(res: ServerResponse, status: number, text: string): void {
   res.statusCode = status
   res.setHeader('Content-Type', 'text/plain; charset=utf-8')
   res.end(text)
@@ -241,7 +257,8 @@ function refuse(socket: Duplex, status: number, reason: string): void {
   socket.destroy()
 }
 
-function requestUrl(req: IncomingMessage): URL | null {
+/** The request's URL, or null when it does not parse. */
+export function requestUrl(req: IncomingMessage): URL | null {
   try {
     return new URL(req.url ?? '/', 'http://127.0.0.1')
   } catch {
@@ -275,6 +292,7 @@ function loadAssets(dir: string, token: string, cluster: string): Map<string, As
   return assets
 }
 
-function escapeHtml(s: string): string {
+/** `s` safe inside HTML text and attribute values. */
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 }

@@ -10,6 +10,7 @@
  */
 import {SeededRng} from '../raft/index.js'
 import type {Message, NodeId} from '../raft/types.js'
+import type {RaftStatus} from '../raft/index.js'
 import {KvStateMachine} from '../kv/index.js'
 import {Replica, type ProposalOutcome} from '../replica/replica.js'
 import {EventQueue} from './queue.js'
@@ -109,7 +110,12 @@ export class Simulation implements NemesisHost, LivenessHost {
       const {time, value} = this.queue.pop()!
       this.clock = time
       this.stats.events++
-      this.handle(value)
+      try {
+        this.handle(value)
+      } finally {
+        // Also after an event that broke an invariant: the observer sees the state it left.
+        this.o.observer?.afterEvent(time, this.nodes.values(), this.network.faults)
+      }
     }
     this.clock = end
     this.stats.virtualMs = end
@@ -409,6 +415,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       this.queue.push(this.clock, {kind: 'crash', node: m.from, restartAfter: 1 + this.rng.int(10)})
     }
     const delays = this.network.route(m)
+    this.o.observer?.onSend(this.clock, m, delays)
     if (delays.length === 0) this.stats.dropped++
     for (const d of delays) this.queue.push(this.clock + d, {kind: 'deliver', msg: m})
   }
@@ -430,6 +437,7 @@ export class Simulation implements NemesisHost, LivenessHost {
 
   log(line: string): void {
     const text = `t=${String(this.clock).padStart(5)} ${line}`
+    this.o.observer?.onLog(this.clock, text)
     if (this.o.fullTrace) this.trace.push(text)
     this.recent.push(text)
     if (this.recent.length > this.o.lastEvents) this.recent.shift()
@@ -440,6 +448,38 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.stats.virtualMs = this.clock
     return {seed: this.o.seed, ok: violation === undefined, violation, trace: this.trace, lastEvents: this.recent.slice(), stats: this.stats}
   }
+
+  /**
+   * Every node's state and log at the end of the run (`sim run --seed N --json`): the log's
+   * terms from its first index, run-length encoded as [term, count] pairs. Down nodes: no log.
+   */
+  finalNodes(): SimFinalNode[] {
+    return [...this.nodes.values()].map((n) => {
+      const st = n.replica?.status()
+      if (!st) return {id: n.id, up: false, role: null, term: null, commitIndex: null, firstIndex: null, lastIndex: null, terms: []}
+      const terms: [number, number][] = []
+      for (let i = st.firstIndex; i <= st.lastIndex; i++) {
+        const term = n.replica!.entryAt(i)?.term ?? 0
+        const last = terms[terms.length - 1]
+        if (last && last[0] === term) last[1]++
+        else terms.push([term, 1])
+      }
+      return {id: n.id, up: true, role: st.role, term: st.term, commitIndex: st.commitIndex, firstIndex: st.firstIndex, lastIndex: st.lastIndex, terms}
+    })
+  }
+}
+
+/** A node at the end of a run: its term, commit index and log (terms run-length encoded from `firstIndex`); nulls when down. */
+export interface SimFinalNode {
+  readonly id: NodeId
+  readonly up: boolean
+  readonly role: RaftStatus['role'] | null
+  readonly term: number | null
+  readonly commitIndex: number | null
+  readonly firstIndex: number | null
+  readonly lastIndex: number | null
+  /** `[term, count]` runs covering firstIndex..lastIndex. */
+  readonly terms: readonly (readonly [number, number])[]
 }
 
 /** Run one seed. */

@@ -4,7 +4,23 @@
  */
 import type {PlantedBugs} from '../raft/index.js'
 import type {PlantedKvBugs} from './planted.js'
-import type {SimStats} from './types.js'
+import type {Message} from '../raft/types.js'
+import type {Fault} from '../chaos/faults.js'
+import type {SimNode, SimStats} from './types.js'
+
+/**
+ * Watches a run as it happens (the playground's trace recorder, `sim run --trace`): told of
+ * every message sent, every trace line, and after every event the nodes. It must not change
+ * anything: the run is the same with or without it.
+ */
+export interface SimObserver {
+  /** `m` was sent at `time`; a copy arrives after each of `delays` ms (none: it is lost). */
+  onSend(time: number, m: Message, delays: readonly number[]): void
+  /** A line of the run's trace (what `sim run --seed N` prints), at `time`. */
+  onLog(time: number, line: string): void
+  /** After every event handled at `time`: the nodes, and the network faults in force. */
+  afterEvent(time: number, nodes: Iterable<SimNode>, faults: readonly Fault[]): void
+}
 
 /** Options of one simulation run. Every default is documented; the seed decides the rest. */
 export interface SimOptions {
@@ -55,6 +71,8 @@ export interface SimOptions {
   readonly fullTrace?: boolean
   /** How many recent trace lines a failure report keeps. Default 40. */
   readonly lastEvents?: number
+  /** Watches the run (no default: nobody). */
+  readonly observer?: SimObserver
 }
 
 /** Defaults of {@link SimOptions}. */
@@ -85,7 +103,7 @@ export interface SimResult {
 }
 
 /** Options with every default filled in. */
-export type ResolvedSimOptions = Required<Omit<SimOptions, 'bugs' | 'kvBugs' | 'nodes'>> & {readonly bugs: PlantedBugs; readonly kvBugs: PlantedKvBugs}
+export type ResolvedSimOptions = Required<Omit<SimOptions, 'bugs' | 'kvBugs' | 'nodes' | 'observer'>> & {readonly observer?: SimObserver} & {readonly bugs: PlantedBugs; readonly kvBugs: PlantedKvBugs}
 
 /** `options` with the defaults of {@link SIM_DEFAULTS} (and no planted bugs) where absent. */
 export function resolveOptions(options: SimOptions): ResolvedSimOptions {

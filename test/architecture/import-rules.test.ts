@@ -52,6 +52,8 @@ function plantFixture(root: string): Plant[] {
   }
   write(root, 'src/replica/planted-node.ts', `import {readFileSync} from 'node:fs'\nexport const read = readFileSync\n`)
   plants.push({from: 'src/replica/planted-node.ts', to: 'fs', rule: 'replica-no-io'})
+  write(root, 'src/playground/planted-node.ts', `import {readFileSync} from 'node:fs'\nexport const read = readFileSync\n`)
+  plants.push({from: 'src/playground/planted-node.ts', to: 'fs', rule: 'playground-browser-safe'})
   write(root, 'src/sim/planted-net.ts', `import {createServer} from 'node:net'\nexport const serve = createServer\n`)
   plants.push({from: 'src/sim/planted-net.ts', to: 'net', rule: 'sim-no-network'})
   write(root, 'src/stray/loose.ts', `import {value} from '../raft/target.js'\nexport const copy = value\n`)

@@ -10,24 +10,19 @@
 import {after, before, describe, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {createInterface} from 'node:readline'
 import {WebSocket} from 'ws'
 import type {BrowserContext, Page} from 'playwright-core'
 import {LocalCluster, RAFTCTL_BIN} from '../../src/cluster/index.js'
 import {cleanup, trackPid, useTempHome} from '../commands/cluster-helpers.js'
+import {chromiumSkip, firstLine, launchChromium, watchErrors} from '../browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-]
 const ARTIFACTS = fileURLToPath(new URL('../../artifacts/dashboard/', import.meta.url))
 const CLUSTER = 'dash'
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium; .ci/run does) to run the dashboard browser tests`
+const SKIP = chromiumSkip('dashboard')
 
 if (SKIP) console.log(`dashboard browser tests skipped: ${SKIP}`)
 
@@ -55,7 +50,7 @@ describe('raftctl dashboard in chromium', {skip: SKIP}, () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     dashboard.stderr!.on('data', (chunk: Buffer) => (dashboardErr += chunk.toString()))
-    const first = await firstLine(dashboard, 20_000)
+    const first = await firstLine(dashboard, 20_000, 'the dashboard')
     const doc = JSON.parse(first) as {url: string; port: number; cluster: string}
     assert.equal(doc.cluster, CLUSTER)
     assert.match(doc.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/)
@@ -64,18 +59,9 @@ describe('raftctl dashboard in chromium', {skip: SKIP}, () => {
 
     mkdirSync(ARTIFACTS, {recursive: true})
     profile = mkdtempSync(join(tmpdir(), 'raftctl-chromium-'))
-    const {chromium} = await import('playwright-core')
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: {width: 1280, height: 800},
-    })
+    context = await launchChromium(profile)
     page = context.pages()[0] ?? (await context.newPage())
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text())
-    })
-    page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`))
+    watchErrors(page, consoleErrors)
     await page.goto(url)
   })
 
@@ -226,19 +212,6 @@ describe('raftctl dashboard in chromium', {skip: SKIP}, () => {
     await assert.rejects(fetch(url), 'the server is gone')
   })
 })
-
-/** The first line the child prints on stdout. */
-function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({input: child.stdout!})
-    const timer = setTimeout(() => reject(new Error('the dashboard printed no URL in time')), timeoutMs)
-    rl.once('line', (line) => {
-      clearTimeout(timer)
-      resolve(line)
-    })
-    child.once('exit', (code) => reject(new Error(`the dashboard exited with ${code} before printing its URL`)))
-  })
-}
 
 /** The HTTP status of a WebSocket upgrade (101 when it opened). */
 function upgradeStatus(wsUrl: string, origin?: string): Promise<number> {

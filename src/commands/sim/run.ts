@@ -2,10 +2,13 @@
  * `raftctl sim run`: the deterministic simulator. One seed replays one exact run; a batch of
  * seeds reports every failure with the command that replays it.
  */
+import {writeFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
+import {servePlayground} from '../playground.js'
 import {BaseCommand} from '../../cli/base.js'
 import {RaftctlError} from '../../common/errors.js'
 import type {SimStats} from '../../sim/types.js'
+import type {SimFinalNode} from '../../sim/cluster.js'
 
 /** A seed that broke an invariant, and the command that replays it. */
 export interface SimFailure {
@@ -20,6 +23,10 @@ export interface SimSeedResult {
   readonly seeds: 1
   readonly failures: SimFailure[]
   readonly stats: SimStats
+  /** Every node's term, commit index and log (terms, run-length encoded) at the end of the run. */
+  readonly final: readonly SimFinalNode[]
+  /** With --open: the page that shows the run (printed at once; the command then serves until Ctrl-C). */
+  readonly url?: string
 }
 
 /** `raftctl sim run --seeds N --json`. */
@@ -54,6 +61,8 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     {description: 'Run 2000 seeds, JSON summary', command: '<%= config.bin %> <%= command.id %> --seeds 2000 --json'},
     {description: 'Seeds 5000-5999', command: '<%= config.bin %> <%= command.id %> --seeds 1000 --first-seed 5000'},
     {description: 'Lose a majority for good in every seed and recover from a survivor', command: '<%= config.bin %> <%= command.id %> --seeds 1000 --recover'},
+    {description: 'Watch seed 42 in the browser, a failure marked on the time line', command: '<%= config.bin %> <%= command.id %> --seed 42 --open'},
+    {description: 'Save seed 42 as a trace (raftctl playground --trace FILE shows it)', command: '<%= config.bin %> <%= command.id %> --seed 42 --trace seed42.json'},
   ]
 
   static override flags = {
@@ -66,32 +75,53 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     disk: Flags.string({description: 'async: batches become durable 0-3 virtual ms later while the node goes on, as in the daemon; sync: at once', options: ['async', 'sync'], default: 'async'}),
     'background-saves': Flags.string({description: 'with async disks, which nodes sync in the background: always (every node) or leader (followers sync in their loop, as the daemon does)', options: ['always', 'leader'], default: 'always'}),
     recover: Flags.boolean({description: 'disaster recovery: once per seed a majority of the voters is lost for good (disks too) and the cluster is recovered from the most up-to-date survivor (the storage rewrite of raftctl recover), then grown back; the invariants hold for what the survivor held', default: false}),
+    // No oclif dependsOn: it fires on a boolean's default too; run() checks that --seed is given.
+    open: Flags.boolean({description: 'with --seed: serve the run in the playground view (127.0.0.1, a token) and open it in the browser; runs until Ctrl-C', default: false}),
+    trace: Flags.string({description: 'with --seed: write the run as a trace file (raftctl playground --trace FILE shows it)'}),
     'commit-notices': Flags.boolean({description: 'leaders tell followers a new commit index at once (--no-commit-notices: it rides on the next append or heartbeat, as in the daemon)', default: true, allowNo: true}),
   }
 
-  async run(): Promise<SimRunResult> {
+  async run(): Promise<SimRunResult | undefined> {
     const {flags} = await this.parse(SimRun)
-    const {runSeed} = await import('../../sim/cluster.js')
+    const {Simulation} = await import('../../sim/cluster.js')
     const {runSeeds, replayCommand} = await import('../../sim/run.js')
     const common = {
       nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync',
       backgroundSaves: flags['background-saves'] as 'always' | 'leader', commitNotices: flags['commit-notices'], recover: flags.recover,
     }
+    if ((flags.open || flags.trace !== undefined) && flags.seed === undefined) throw new RaftctlError('BAD_USAGE', '--open and --trace show one run: pass --seed N')
     if (flags.seed !== undefined) {
-      const r = runSeed({...common, seed: flags.seed, fullTrace: !this.jsonEnabled()})
+      const watch = flags.open || flags.trace !== undefined
+      const {TraceRecorder} = await import('../../playground/trace.js')
+      const recorder = watch ? new TraceRecorder() : undefined
+      const sim = new Simulation({...common, seed: flags.seed, fullTrace: !this.jsonEnabled(), observer: recorder})
+      const r = sim.run()
       for (const line of r.trace) this.log(line)
+      const replay = replayCommand(r.seed, common)
       const doc: SimSeedResult = {
         seeds: 1,
-        failures: r.ok ? [] : [{seed: r.seed, property: r.violation!.property, violation: r.violation!.message, replay: replayCommand(r.seed, common)}],
+        failures: r.ok ? [] : [{seed: r.seed, property: r.violation!.property, violation: r.violation!.message, replay}],
         stats: r.stats,
+        final: sim.finalNodes(),
       }
       if (!r.ok) {
         process.exitCode = 1
-        if (!this.jsonEnabled()) this.logToStderr(`\nVIOLATION (seed ${r.seed}) ${r.violation!.message}\nReplay: ${replayCommand(r.seed, common)}`)
+        if (!this.jsonEnabled()) this.logToStderr(`\nVIOLATION (seed ${r.seed}) ${r.violation!.message}\nReplay: ${replay}`)
       } else {
         this.log(`\nseed ${r.seed}: ok — ${summarize(r.stats)}`)
       }
-      return doc
+      if (!recorder) return doc
+      const trace = JSON.stringify(recorder.finish(r.seed, r.stats.virtualMs, r.violation, replay))
+      if (flags.trace !== undefined) {
+        writeFileSync(flags.trace, trace)
+        if (!this.jsonEnabled()) this.log(`Trace written to ${flags.trace} (${(trace.length / 1e6).toFixed(1)} MB): raftctl playground --trace ${flags.trace}`)
+      }
+      if (!flags.open) return doc
+      await servePlayground({trace, open: true}, (url) => {
+        if (this.jsonEnabled()) process.stdout.write(`${JSON.stringify({...doc, url})}\n`)
+        else this.log(`Watch seed ${r.seed} in the browser: ${url}\nCtrl-C to stop.`)
+      })
+      return undefined
     }
     if (flags.seeds === undefined) throw new RaftctlError('BAD_USAGE', 'pass --seed N to replay one seed or --seeds N to run a batch')
     const first = flags['first-seed']
