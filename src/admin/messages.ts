@@ -383,14 +383,23 @@ export interface ConfInfo {
   readonly learners: readonly NodeId[]
 }
 
-/** Something an operator or a dashboard wants to see (as `RaftEvent` in src/raft/ready.ts). */
+/** Why a vote was refused (as `VoteRefusal` in src/raft/ready.ts). */
+export type VoteRefusal = 'logBehind' | 'votedOther' | 'leaderKnown' | 'lease' | 'staleTerm'
+
+/**
+ * Something an operator or a dashboard wants to see (as `RaftEvent` in src/raft/ready.ts).
+ * `roleChanged.peer`: with cause `higherTerm`, the node whose message carried the higher term.
+ */
 export type AdminEvent =
-  | {readonly type: 'roleChanged'; readonly from: RaftRole; readonly to: RaftRole; readonly term: number; readonly cause: Cause}
+  | {readonly type: 'roleChanged'; readonly from: RaftRole; readonly to: RaftRole; readonly term: number; readonly cause: Cause; readonly peer?: NodeId}
   | {readonly type: 'leaderChanged'; readonly leader: NodeId | null; readonly term: number}
   | {readonly type: 'electionStarted'; readonly term: number; readonly pre: boolean; readonly cause: Cause}
   | {readonly type: 'confChanged'; readonly conf: ConfInfo; readonly index: number}
   | {readonly type: 'transferStarted'; readonly to: NodeId; readonly term: number}
   | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
+  | {readonly type: 'voteCast'; readonly candidate: NodeId; readonly term: number; readonly pre: boolean; readonly granted: boolean; readonly reason: VoteRefusal | null}
+  | {readonly type: 'snapshotSent'; readonly to: NodeId; readonly index: number; readonly term: number}
+  | {readonly type: 'snapshotReceived'; readonly from: NodeId; readonly index: number; readonly term: number}
   | MessageEvent
 
 /** Kinds of Raft messages between nodes. */

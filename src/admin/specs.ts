@@ -227,12 +227,18 @@ const conf = object({voters: list(nodeId, MAX_LIST_ITEMS), learners: list(nodeId
 
 /** Schema of every {@link AdminEvent}, told apart by `type`. */
 export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEvent>>> = Object.freeze({
-  roleChanged: object({type: constant('roleChanged'), from: raftRole, to: raftRole, term, cause}),
+  roleChanged: object({type: constant('roleChanged'), from: raftRole, to: raftRole, term, cause, peer: optional(nodeId)}),
   leaderChanged: object({type: constant('leaderChanged'), leader: nullable(nodeId), term}),
   electionStarted: object({type: constant('electionStarted'), term, pre: boolean(), cause}),
   confChanged: object({type: constant('confChanged'), conf, index: safeIndex}),
   transferStarted: object({type: constant('transferStarted'), to: nodeId, term}),
   transferAborted: object({type: constant('transferAborted'), to: nodeId, term}),
+  voteCast: object({
+    type: constant('voteCast'), candidate: nodeId, term, pre: boolean(), granted: boolean(),
+    reason: nullable(oneOf(['logBehind', 'votedOther', 'leaderKnown', 'lease', 'staleTerm'])),
+  }),
+  snapshotSent: object({type: constant('snapshotSent'), to: nodeId, index: safeIndex, term}),
+  snapshotReceived: object({type: constant('snapshotReceived'), from: nodeId, index: safeIndex, term}),
   message: object({
     type: constant('message'), from: nodeId, to: nodeId,
     kind: oneOf(['vote', 'voteResp', 'append', 'appendResp', 'heartbeat', 'heartbeatResp', 'snapshot', 'timeoutNow']),
