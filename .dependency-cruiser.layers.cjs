@@ -15,7 +15,7 @@ const LAYERS = {
   chaos: ['replica', 'raft', 'common'],
   admin: ['common'],
   client: ['admin', 'common'],
-  daemon: ['replica', 'storage', 'transport', 'chaos', 'admin', 'kv', 'raft', 'trace', 'common'],
+  daemon: ['replica', 'storage', 'transport', 'chaos', 'admin', 'client', 'kv', 'raft', 'trace', 'common'],
   sim: ['replica', 'storage', 'chaos', 'kv', 'raft', 'common'],
   cluster: ['client', 'admin', 'common'],
   verify: ['client', 'cluster', 'chaos', 'admin', 'common'],

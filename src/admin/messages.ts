@@ -321,6 +321,115 @@ export interface ChaosListResult {
   readonly faults: readonly FaultInfo[]
 }
 
+// ---------------------------------------------------------------------------------------------
+// Diagnostics (route /admin): what `raftctl doctor` and `raftctl check consistency` read.
+
+/**
+ * Events a daemon records beside the core's: a durable save slower than its threshold
+ * (`slowSave`), a peer whose Raft messages stopped arriving for longer than the election timeout
+ * (`peerSilent`) and back (`peerHeard`), the transport losing or regaining its connection to a
+ * peer (`peerUnreachable`, `peerReachable`), a storage failure that stopped the node
+ * (`storageFailed`), and a consistency alarm raised by the scheduled check (`consistencyAlarm`).
+ */
+export type NodeEvent =
+  | {readonly type: 'slowSave'; readonly ms: number}
+  | {readonly type: 'peerSilent'; readonly peer: NodeId; readonly ms: number}
+  | {readonly type: 'peerHeard'; readonly peer: NodeId}
+  | {readonly type: 'peerUnreachable'; readonly peer: NodeId}
+  | {readonly type: 'peerReachable'; readonly peer: NodeId}
+  | {readonly type: 'storageFailed'; readonly error: string}
+  | {readonly type: 'consistencyAlarm'; readonly index: number; readonly nodes: readonly NodeId[]}
+
+/** One event of a node's ring: its sequence number (from 1, per daemon run), wall time (ms since the epoch) and the event. */
+export interface RecordedEvent {
+  readonly seq: number
+  readonly time: number
+  readonly event: Exclude<AdminEvent, MessageEvent> | NodeEvent
+}
+
+/** `events`: the node's recent events, those at or after `since` (ms since the epoch; absent: all kept). */
+export interface EventsParams {
+  readonly since?: number
+}
+
+/** Result of `events`: oldest first; `dropped` counts events the bounded ring overwrote since start. */
+export interface EventsResult {
+  readonly node: NodeId
+  readonly capacity: number
+  readonly dropped: number
+  readonly events: readonly RecordedEvent[]
+}
+
+/** Percentiles of recent durable saves (write + fsync), ms; null when none was measured. */
+export interface SaveLatency {
+  readonly count: number
+  readonly p50: number
+  readonly p99: number
+  readonly max: number
+}
+
+/** A secret file the daemon read, with its permission bits (`mode & 0o777`, null: cannot stat it now). */
+export interface SecretFileInfo {
+  readonly role: 'secret' | 'peerSecret'
+  readonly path: string
+  readonly mode: number | null
+}
+
+/** One peer as this node sees it. */
+export interface PeerView {
+  readonly id: NodeId
+  /** Milliseconds since a Raft message from it arrived (null: none since start). */
+  readonly lastHeardMs: number | null
+  /** The transport's outbound connection is open and nothing to it was dropped since. */
+  readonly reachable: boolean
+}
+
+/** A consistency alarm: the replicas' hashes at `index` differed; `nodes` are the odd ones out. */
+export interface ConsistencyAlarm {
+  readonly index: number
+  readonly nodes: readonly NodeId[]
+  readonly hashes: Readonly<Record<NodeId, string>>
+  /** When it was raised, ms since the epoch. */
+  readonly time: number
+}
+
+/** Result of `diagnostics`: configuration, disk and peers of one node, for `raftctl doctor`. */
+export interface DiagnosticsResult {
+  readonly node: NodeId
+  readonly version: string
+  readonly tickMs: number
+  readonly electionTicks: number
+  readonly heartbeatTicks: number
+  readonly secretFiles: readonly SecretFileInfo[]
+  readonly saveLatency: SaveLatency | null
+  /** Free and total bytes of the data folder's file system (null: unknown). */
+  readonly disk: {readonly freeBytes: number; readonly totalBytes: number} | null
+  /** The storage failure that stopped the node, if any. */
+  readonly storageError: string | null
+  readonly peers: readonly PeerView[]
+  /** The alarm of the scheduled consistency check, if raised (null: none). */
+  readonly alarm: ConsistencyAlarm | null
+  /** The scheduled consistency check's period, ms (0: off). */
+  readonly consistencyCheckEveryMs: number
+}
+
+/**
+ * `hash`: the SHA-256 (hex) of the KV state machine's snapshot encoding of the state after
+ * applying log index `index` (docs/doctor.md). A node behind answers once it applied it (within
+ * the request timeout); a node whose state already moved past it answers `INDEX_PASSED`.
+ * Absent `index`: the state as applied now.
+ */
+export interface HashParams {
+  readonly index?: number
+}
+
+/** Result of `hash`. */
+export interface HashResult {
+  readonly node: NodeId
+  readonly index: number
+  readonly hash: string
+}
+
 /** Everything `status` reports about one node. */
 export interface NodeStatus {
   readonly id: NodeId
@@ -369,6 +478,8 @@ export interface NodeStatus {
    * without `--cluster-id` that did not generate one). Absent from daemons older than it.
    */
   readonly clusterId?: string | null
+  /** The consistency alarm this node raised (its scheduled check found replicas that differ); null: none. Absent from older daemons. */
+  readonly alarm?: ConsistencyAlarm | null
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,6 +568,9 @@ export interface RequestParamsMap {
   'chaos.add': ChaosAddParams
   'chaos.heal': ChaosHealParams
   'chaos.list': NoParams
+  events: EventsParams
+  diagnostics: NoParams
+  hash: HashParams
 }
 
 /** Result of every request type. */
@@ -483,6 +597,9 @@ export interface ResultMap {
   'chaos.add': ChaosAddResult
   'chaos.heal': ChaosHealResult
   'chaos.list': ChaosListResult
+  events: EventsResult
+  diagnostics: DiagnosticsResult
+  hash: HashResult
 }
 
 /** Name of a request type. */

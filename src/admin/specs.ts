@@ -6,7 +6,7 @@
  */
 import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT} from './limits.js'
 import type {
-  AdminEvent, Cause, FaultKind, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
+  AdminEvent, Cause, ConsistencyAlarm, DiagnosticsResult, FaultKind, RecordedEvent, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
 } from './messages.js'
 import {
   boolean, constant, fail, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
@@ -107,6 +107,11 @@ const progress: Schema<ProgressInfo> = object({
   inflight: integer(0),
 })
 
+/** Schema of {@link ConsistencyAlarm}. */
+const consistencyAlarm = object({
+  index: safeIndex, nodes: list(nodeId, MAX_LIST_ITEMS), hashes: openObject({}, MAX_LIST_ITEMS), time: number(0),
+}) as Schema<ConsistencyAlarm>
+
 /** Schema of {@link NodeStatus} (the `status` field of a `status` result). */
 export const nodeStatusSchema: Schema<NodeStatus> = object({
   id: nodeId,
@@ -133,6 +138,7 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
   faults: list(openObject({id: text(), kind: text()}), MAX_LIST_ITEMS),
   peerAuth: optional(oneOf(['peer-secret', 'shared-secret'])),
   clusterId: optional(nullable(text())),
+  alarm: optional(nullable(consistencyAlarm)),
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +164,26 @@ export const FAULT_KIND_NAMES: readonly FaultKind[] = Object.freeze(['partition'
 
 const faultId = text({nonEmpty: true, maxBytes: 64})
 const faultInfo = openObject({id: text(), kind: text()})
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics (checked for shape: the fields doctor reads; an event is any object with a `type`)
+
+const recordedEvent = object({seq: integer(1), time: number(0), event: openObject({type: text()})}) as unknown as Schema<RecordedEvent>
+const ms = number(0)
+const diagnostics: Schema<DiagnosticsResult> = object({
+  node: nodeId,
+  version: text(),
+  tickMs: integer(1),
+  electionTicks: integer(1),
+  heartbeatTicks: integer(1),
+  secretFiles: list(object({role: oneOf(['secret', 'peerSecret']), path: text(), mode: nullable(integer(0))}), 4),
+  saveLatency: nullable(object({count: integer(0), p50: ms, p99: ms, max: ms})),
+  disk: nullable(object({freeBytes: number(0), totalBytes: number(0)})),
+  storageError: nullable(text()),
+  peers: list(object({id: nodeId, lastHeardMs: nullable(ms), reachable: boolean()}), MAX_LIST_ITEMS),
+  alarm: nullable(consistencyAlarm),
+  consistencyCheckEveryMs: ms,
+})
 
 // ---------------------------------------------------------------------------------------------
 // The table
@@ -207,6 +233,12 @@ export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Obje
   },
   'chaos.heal': {routes: admin, effect: 'write', params: params({faultId: optional(faultId), kind: optional(oneOf(FAULT_KIND_NAMES))}), result: object({removed: integer(0)})},
   'chaos.list': {routes: admin, effect: 'read', params: noParams, result: object({faults: list(faultInfo, MAX_LIST_ITEMS)})},
+  events: {
+    routes: admin, effect: 'read', params: params({since: optional(number(0))}),
+    result: object({node: nodeId, capacity: integer(0), dropped: integer(0), events: list(recordedEvent, MAX_LIST_ITEMS)}),
+  },
+  diagnostics: {routes: admin, effect: 'read', params: noParams, result: diagnostics},
+  hash: {routes: admin, effect: 'read', params: params({index: optional(safeIndex)}), result: object({node: nodeId, index: safeIndex, hash: text()})},
 })
 
 /** The spec of `type`, or undefined for an unknown (untrusted) type name. */

@@ -49,6 +49,7 @@ export const EXIT_CODES = {
   STALE_SEQUENCE: 3,
   SESSION_EXPIRED: 3,
   BAD_RESPONSE: 3,
+  INDEX_PASSED: 3,
 } as const
 
 export type ErrorCode = keyof typeof EXIT_CODES

@@ -19,6 +19,8 @@ import {normalizeAddress, type DaemonConfig} from './config.js'
 import type {DaemonMetrics} from './metrics.js'
 import type {AddressBook} from './address-book.js'
 import {AbortedWait, type ReplicaLoop} from './loop.js'
+import type {Diagnostics} from './diagnostics.js'
+import type {StateHasher} from './state-hash.js'
 
 /** raftctl version reported by status. */
 export const VERSION = '0.1.0'
@@ -54,6 +56,10 @@ export interface ServiceParts {
   readonly metrics: DaemonMetrics
   readonly chaos: FaultRegistry
   readonly servedAt: ServedAt
+  /** The event ring, save latencies, peer view and alarm (`events`, `diagnostics`). */
+  readonly diagnostics: Diagnostics
+  /** The consistency hash (`hash`). */
+  readonly hasher: StateHasher
 }
 
 /** The services of one node. */
@@ -103,6 +109,7 @@ export class Services {
       faults: this.parts.chaos.list(),
       peerAuth: servedAt.peerAuth,
       clusterId: this.parts.clusterId ?? null,
+      alarm: this.parts.diagnostics.alarm,
     }
   }
 
@@ -122,6 +129,7 @@ export class Services {
     metrics.commitIndex.set(st.commitIndex)
     metrics.appliedIndex.set(st.appliedIndex)
     metrics.lastIndex.set(st.lastIndex)
+    metrics.consistencyAlarm.set(this.parts.diagnostics.alarm === null ? 0 : 1)
     return metrics.text()
   }
 
@@ -183,6 +191,10 @@ export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   'chaos.add': promised(async (s, req) => ({fault: chaos(() => s.parts.chaos.add(req.fault, {forMs: req.forMs, id: req.faultId}))})),
   'chaos.heal': promised(async (s, req) => ({removed: s.parts.chaos.heal({id: req.faultId, kind: req.kind})})),
   'chaos.list': promised(async (s) => ({faults: s.parts.chaos.list()})),
+  // Diagnostics (raftctl doctor, check consistency).
+  events: promised(async (s, req) => s.parts.diagnostics.events(req.since)),
+  diagnostics: promised(async (s) => s.parts.diagnostics.report()),
+  hash: promised(async (s, req) => ({node: s.parts.id, ...await s.parts.hasher.hash(req.index, s.parts.config.requestTimeoutMs)})),
 }
 
 /** A service written as a promise (reads and admin requests): its value or error, answered once. */

@@ -100,6 +100,15 @@ export class KvStateMachine {
     return this.applyCommand(index, command)
   }
 
+  /**
+   * TEST SEAM ONLY (the daemon calls it only when started with `RAFTCTL_TEST_TAMPER_FILE`): set
+   * `key` to `value` in this replica alone, outside the log, keeping its modIndex — the planted
+   * divergence the consistency check's tests must catch. Never call it otherwise.
+   */
+  tamperForTest(key: string, value: string): void {
+    this.store.execute({op: 'put', key, value}, this.store.modIndexOf(key) ?? this.applied)
+  }
+
   /** Serialize the whole state, sessions included, in the format of docs/kv.md. */
   snapshot(): Uint8Array {
     return encodeSnapshot(this.state())
