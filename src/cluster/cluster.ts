@@ -149,6 +149,7 @@ export class LocalCluster {
    * start with `--initial-cluster` (recorded in the manifest), also when a start that created
    * the cluster stopped half-way: a founder started without it would never join. Run it inside
    * {@link exclusive}: two concurrent starts would both create, and spawn every node twice.
+   * `options.consistencyCheckEvery` is recorded also for an existing cluster (nodes started from now on).
    */
   async start(nodes: number, options: Partial<ClusterOptions> = {}): Promise<{created: boolean; started: string[]}> {
     let created = false
@@ -166,6 +167,11 @@ export class LocalCluster {
     }
     const m = this.manifest()
     this.maybeCreateClusterId(m)
+    if (options.consistencyCheckEvery !== undefined && m.options.consistencyCheckEvery !== options.consistencyCheckEvery) {
+      // Recorded for every node started from now on (running nodes keep theirs until restarted).
+      m.options = {...m.options, consistencyCheckEvery: options.consistencyCheckEvery}
+      saveManifest(this.paths, m)
+    }
     const started: string[] = []
     for (const node of activeNodes(m)) {
       if (this.pid(node.id) !== null) continue

@@ -144,6 +144,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (m.clusterId !== undefined) args.push('--cluster-id', m.clusterId)
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
+  if (o.consistencyCheckEvery !== undefined) args.push('--consistency-check-every', o.consistencyCheckEvery)
   const out = openSync(paths.logFile(node.id), 'a')
   try {
     const logOffset = fstatSync(out).size
