@@ -7,7 +7,7 @@
  */
 import {existsSync} from 'node:fs'
 import {AdminClient, KvClient} from '../client/index.js'
-import type {NodeStatus} from '../admin/protocol.js'
+import type {ConsistencyAlarm, NodeStatus} from '../admin/protocol.js'
 import {RaftctlError} from '../common/errors.js'
 import {
   ClusterPaths, activeNodes, addNodeEntry, clusterExists, createCluster, ensurePeerSecret, findNode, listClusters, loadManifest,
@@ -53,6 +53,8 @@ export interface ClusterStatus {
   readonly leader: string | null
   readonly term: number
   readonly nodes: NodeRow[]
+  /** The consistency alarm some node raised (its scheduled check found replicas that differ); null: none. */
+  readonly alarm?: ConsistencyAlarm | null
 }
 
 /** Entries behind the leader above which a reachable node's health is `lagging`. */
@@ -289,7 +291,8 @@ export class LocalCluster {
     const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, m.clusterId, timeoutMs)))
     const leaderStatus = pickLeader(details)
     const rows = nodes.map((n, i) => this.row(n, details[i] ?? null, leaderStatus))
-    return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
+    const alarm = details.find((d) => d?.alarm)?.alarm ?? null
+    return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows, alarm}
   }
 
   private async nodeStatus(n: NodeEntry, secret: string, clusterId: string | undefined, timeoutMs: number): Promise<NodeStatus | null> {
