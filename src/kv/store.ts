@@ -25,7 +25,7 @@ export type CapturedValue = {readonly value: string; readonly modIndex: number} 
 /**
  * A copy-on-write view of a {@link KvStore} frozen at the moment {@link KvStore.capture} was
  * called, read while the store goes on taking writes. Taking it costs one copy of the key list
- * (references, O(n): about 30 ms per million keys); each write to the store while it is open
+ * (references, O(n): 1–23 ms at 100k keys, 78–330 ms at a million on a busy machine); each write to the store while it is open
  * costs one map lookup, plus a copy of the old value the first time a key changes. Read it once
  * with {@link read} (in pieces, interleaved with writes), then {@link release} it.
  *
