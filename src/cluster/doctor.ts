@@ -134,15 +134,17 @@ export function diagnose(reports: readonly NodeReport[], options: DiagnoseOption
   const t = {...DOCTOR_DEFAULTS, ...options.thresholds}
   const view = new ClusterView(reports)
   const timeline = mergeTimeline(reports)
+  // With no node answering, only quorum and leader can say something; the others cannot be checked.
+  const unknown = (name: DoctorCheck['name'], run: () => DoctorCheck): DoctorCheck => (view.up.length === 0 ? check(name, 'warn', 'not checked: no node answered') : run())
   const checks = [
     quorumCheck(view),
     leaderCheck(view, timeline, t),
-    linksCheck(view),
-    replicasCheck(view, timeline, t, options.now),
-    diskCheck(view, t),
-    configurationCheck(view, t),
-    chaosCheck(view),
-    consistencyCheck(view),
+    unknown('links', () => linksCheck(view)),
+    unknown('replicas', () => replicasCheck(view, timeline, t, options.now)),
+    unknown('disk', () => diskCheck(view, t)),
+    unknown('configuration', () => configurationCheck(view, t)),
+    unknown('chaos', () => chaosCheck(view)),
+    unknown('consistency', () => consistencyCheck(view)),
   ]
   const worst: Verdict = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'warn') ? 'warn' : 'ok'
   return {
@@ -580,7 +582,7 @@ function consistencyCheck(v: ClusterView): DoctorCheck {
     const on = v.up.some((r) => (r.diagnostics?.consistencyCheckEveryMs ?? 0) > 0)
     return check('consistency', 'ok', on ? 'no consistency alarm' : 'no consistency alarm (the scheduled check is off: raftctl check consistency runs it once)')
   }
-  const evidence = alarms.map(({node, alarm}) => `${node} raised at ${new Date(alarm.time).toISOString()}: at index ${alarm.index} ${list(alarm.nodes)} differ (${Object.entries(alarm.hashes).map(([id, h]) => `${id} ${h.slice(0, 12)}`).join(', ')})`)
+  const evidence = alarms.map(({node, alarm}) => `${node} raised at ${new Date(alarm.time).toISOString()}: at index ${alarm.index} ${list(alarm.nodes)} ${alarm.nodes.length === 1 ? 'differs' : 'differ'} (${Object.entries(alarm.hashes).map(([id, h]) => `${id} ${h.slice(0, 12)}`).join(', ')})`)
   return check('consistency', 'fail', `replicas diverged: ${list([...new Set(alarms.flatMap((a) => a.alarm.nodes))])}`, evidence, 'raftctl check consistency (confirm now); stop the odd node and rebuild it from a healthy one (remove it and add a fresh node)')
 }
 
@@ -615,7 +617,7 @@ export function describeEvent(e: Record<string, unknown>): string {
     case 'peerUnreachable': return `connection to ${e.peer} lost`
     case 'peerReachable': return `connection to ${e.peer} back`
     case 'storageFailed': return `storage failed: ${e.error}`
-    case 'consistencyAlarm': return `CONSISTENCY ALARM at index ${e.index}: ${list(e.nodes as string[])} differ`
+    case 'consistencyAlarm': return `CONSISTENCY ALARM at index ${e.index}: ${list(e.nodes as string[])} ${(e.nodes as string[]).length === 1 ? 'differs' : 'differ'}`
     default: return JSON.stringify(e)
   }
 }

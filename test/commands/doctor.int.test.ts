@@ -213,6 +213,7 @@ test('every node down: exit 3, says so, and the JSON report still arrives whole'
     const report = r.json() as DoctorReport
     assert.equal(report.reachable, 0)
     assert.equal(checkOf(report, 'quorum').status, 'fail')
+    assert.deepEqual(report.checks.filter((c) => c.status === 'warn').map((c) => c.summary), Array(6).fill('not checked: no node answered'))
     const human = await raftctl('doctor', '--cluster', NAME)
     assert.equal(human.exit, 3)
     assert.match(human.stderr, /UNAVAILABLE.*no node of cluster doc answered/)
