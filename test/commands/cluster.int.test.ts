@@ -39,6 +39,7 @@ interface StatusDoc {
   leader: string | null
   term: number
   nodes: Row[]
+  alarm: unknown
 }
 
 async function status(): Promise<StatusDoc> {
