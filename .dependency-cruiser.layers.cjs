@@ -17,7 +17,7 @@ const LAYERS = {
   admin: ['common'],
   backup: ['kv', 'common'],
   client: ['admin', 'common'],
-  daemon: ['replica', 'storage', 'transport', 'chaos', 'admin', 'kv', 'raft', 'trace', 'common', 'backup'],
+  daemon: ['replica', 'storage', 'transport', 'chaos', 'admin', 'client', 'kv', 'raft', 'trace', 'common', 'backup'],
   sim: ['replica', 'storage', 'chaos', 'kv', 'raft', 'common'],
   cluster: ['client', 'admin', 'common', 'backup'],
   verify: ['client', 'cluster', 'chaos', 'admin', 'common'],

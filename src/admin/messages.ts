@@ -321,6 +321,115 @@ export interface ChaosListResult {
   readonly faults: readonly FaultInfo[]
 }
 
+// ---------------------------------------------------------------------------------------------
+// Diagnostics (route /admin): what `raftctl doctor` and `raftctl check consistency` read.
+
+/**
+ * Events a daemon records beside the core's: a durable save slower than its threshold
+ * (`slowSave`), a peer whose Raft messages stopped arriving for longer than the election timeout
+ * (`peerSilent`) and back (`peerHeard`), the transport losing or regaining its connection to a
+ * peer (`peerUnreachable`, `peerReachable`), a storage failure that stopped the node
+ * (`storageFailed`), and a consistency alarm raised by the scheduled check (`consistencyAlarm`).
+ */
+export type NodeEvent =
+  | {readonly type: 'slowSave'; readonly ms: number}
+  | {readonly type: 'peerSilent'; readonly peer: NodeId; readonly ms: number}
+  | {readonly type: 'peerHeard'; readonly peer: NodeId}
+  | {readonly type: 'peerUnreachable'; readonly peer: NodeId}
+  | {readonly type: 'peerReachable'; readonly peer: NodeId}
+  | {readonly type: 'storageFailed'; readonly error: string}
+  | {readonly type: 'consistencyAlarm'; readonly index: number; readonly nodes: readonly NodeId[]}
+
+/** One event of a node's ring: its sequence number (from 1, per daemon run), wall time (ms since the epoch) and the event. */
+export interface RecordedEvent {
+  readonly seq: number
+  readonly time: number
+  readonly event: Exclude<AdminEvent, MessageEvent> | NodeEvent
+}
+
+/** `events`: the node's recent events, those at or after `since` (ms since the epoch; absent: all kept). */
+export interface EventsParams {
+  readonly since?: number
+}
+
+/** Result of `events`: oldest first; `dropped` counts events the bounded ring overwrote since start. */
+export interface EventsResult {
+  readonly node: NodeId
+  readonly capacity: number
+  readonly dropped: number
+  readonly events: readonly RecordedEvent[]
+}
+
+/** Percentiles of recent durable saves (write + fsync), ms; null when none was measured. */
+export interface SaveLatency {
+  readonly count: number
+  readonly p50: number
+  readonly p99: number
+  readonly max: number
+}
+
+/** A secret file the daemon read, with its permission bits (`mode & 0o777`, null: cannot stat it now). */
+export interface SecretFileInfo {
+  readonly role: 'secret' | 'peerSecret'
+  readonly path: string
+  readonly mode: number | null
+}
+
+/** One peer as this node sees it. */
+export interface PeerView {
+  readonly id: NodeId
+  /** Milliseconds since a Raft message from it arrived (null: none since start). */
+  readonly lastHeardMs: number | null
+  /** The transport's outbound connection is open and nothing to it was dropped since. */
+  readonly reachable: boolean
+}
+
+/** A consistency alarm: the replicas' hashes at `index` differed; `nodes` are the odd ones out. */
+export interface ConsistencyAlarm {
+  readonly index: number
+  readonly nodes: readonly NodeId[]
+  readonly hashes: Readonly<Record<NodeId, string>>
+  /** When it was raised, ms since the epoch. */
+  readonly time: number
+}
+
+/** Result of `diagnostics`: configuration, disk and peers of one node, for `raftctl doctor`. */
+export interface DiagnosticsResult {
+  readonly node: NodeId
+  readonly version: string
+  readonly tickMs: number
+  readonly electionTicks: number
+  readonly heartbeatTicks: number
+  readonly secretFiles: readonly SecretFileInfo[]
+  readonly saveLatency: SaveLatency | null
+  /** Free and total bytes of the data folder's file system (null: unknown). */
+  readonly disk: {readonly freeBytes: number; readonly totalBytes: number} | null
+  /** The storage failure that stopped the node, if any. */
+  readonly storageError: string | null
+  readonly peers: readonly PeerView[]
+  /** The alarm of the scheduled consistency check, if raised (null: none). */
+  readonly alarm: ConsistencyAlarm | null
+  /** The scheduled consistency check's period, ms (0: off). */
+  readonly consistencyCheckEveryMs: number
+}
+
+/**
+ * `hash`: the SHA-256 (hex) of the KV state machine's snapshot encoding of the state after
+ * applying log index `index` (docs/doctor.md). A node behind answers once it applied it (within
+ * the request timeout); a node whose state already moved past it answers `INDEX_PASSED`.
+ * Absent `index`: the state as applied now.
+ */
+export interface HashParams {
+  readonly index?: number
+}
+
+/** Result of `hash`. */
+export interface HashResult {
+  readonly node: NodeId
+  readonly index: number
+  readonly hash: string
+}
+
 /** Everything `status` reports about one node. */
 export interface NodeStatus {
   readonly id: NodeId
@@ -377,6 +486,8 @@ export interface NodeStatus {
   readonly rebuilding?: boolean
   /** The incarnation of the node's data (identity.json; 0 for data from before incarnations). Absent from older daemons. */
   readonly incarnation?: number
+  /** The consistency alarm this node raised (its scheduled check found replicas that differ); null: none. Absent from older daemons. */
+  readonly alarm?: ConsistencyAlarm | null
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,9 +543,15 @@ export interface ConfInfo {
   readonly learners: readonly NodeId[]
 }
 
-/** Something an operator or a dashboard wants to see (as `RaftEvent` in src/raft/ready.ts). */
+/** Why a vote was refused (as `VoteRefusal` in src/raft/ready.ts). */
+export type VoteRefusal = 'logBehind' | 'votedOther' | 'leaderKnown' | 'lease' | 'staleTerm'
+
+/**
+ * Something an operator or a dashboard wants to see (as `RaftEvent` in src/raft/ready.ts).
+ * `roleChanged.peer`: with cause `higherTerm`, the node whose message carried the higher term.
+ */
 export type AdminEvent =
-  | {readonly type: 'roleChanged'; readonly from: RaftRole; readonly to: RaftRole; readonly term: number; readonly cause: Cause}
+  | {readonly type: 'roleChanged'; readonly from: RaftRole; readonly to: RaftRole; readonly term: number; readonly cause: Cause; readonly peer?: NodeId}
   | {readonly type: 'leaderChanged'; readonly leader: NodeId | null; readonly term: number}
   | {readonly type: 'electionStarted'; readonly term: number; readonly pre: boolean; readonly cause: Cause}
   | {readonly type: 'confChanged'; readonly conf: ConfInfo; readonly index: number}
@@ -442,6 +559,9 @@ export type AdminEvent =
   | {readonly type: 'transferAborted'; readonly to: NodeId; readonly term: number}
   | {readonly type: 'rebuildingChanged'; readonly rebuilding: boolean; readonly term: number; readonly index: number}
   | {readonly type: 'progressReset'; readonly node: NodeId; readonly match: number; readonly reason: 'incarnation' | 'shortLog'; readonly term: number}
+  | {readonly type: 'voteCast'; readonly candidate: NodeId; readonly term: number; readonly pre: boolean; readonly granted: boolean; readonly reason: VoteRefusal | null}
+  | {readonly type: 'snapshotSent'; readonly to: NodeId; readonly index: number; readonly term: number}
+  | {readonly type: 'snapshotReceived'; readonly from: NodeId; readonly index: number; readonly term: number}
   | MessageEvent
 
 /** Kinds of Raft messages between nodes. */
@@ -502,6 +622,9 @@ export interface RequestParamsMap {
   'snapshot.begin': NoParams
   'snapshot.chunk': SnapshotChunkParams
   'snapshot.end': SnapshotEndParams
+  events: EventsParams
+  diagnostics: NoParams
+  hash: HashParams
 }
 
 /** Result of every request type. */
@@ -531,6 +654,9 @@ export interface ResultMap {
   'snapshot.begin': SnapshotBeginResult
   'snapshot.chunk': SnapshotChunkResult
   'snapshot.end': EmptyResult
+  events: EventsResult
+  diagnostics: DiagnosticsResult
+  hash: HashResult
 }
 
 /** Name of a request type. */

@@ -6,7 +6,7 @@
  */
 import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT, SNAPSHOT_CHUNK_BYTES} from './limits.js'
 import type {
-  AdminEvent, Cause, FaultKind, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
+  AdminEvent, Cause, ConsistencyAlarm, DiagnosticsResult, FaultKind, RecordedEvent, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
 } from './messages.js'
 import {
   boolean, constant, fail, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
@@ -107,6 +107,11 @@ const progress: Schema<ProgressInfo> = object({
   inflight: integer(0),
 })
 
+/** Schema of {@link ConsistencyAlarm}. */
+const consistencyAlarm = object({
+  index: safeIndex, nodes: list(nodeId, MAX_LIST_ITEMS), hashes: openObject({}, MAX_LIST_ITEMS), time: number(0),
+}) as Schema<ConsistencyAlarm>
+
 /** Schema of {@link NodeStatus} (the `status` field of a `status` result). */
 export const nodeStatusSchema: Schema<NodeStatus> = object({
   id: nodeId,
@@ -135,6 +140,7 @@ export const nodeStatusSchema: Schema<NodeStatus> = object({
   clusterId: optional(nullable(text())),
   rebuilding: optional(boolean()),
   incarnation: optional(safeIndex),
+  alarm: optional(nullable(consistencyAlarm)),
 })
 
 // ---------------------------------------------------------------------------------------------
@@ -163,6 +169,26 @@ const streamId = text({nonEmpty: true, maxBytes: 64})
 /** Base64 of at most SNAPSHOT_CHUNK_BYTES bytes. */
 const base64Chunk = text({maxBytes: 4 * Math.ceil(SNAPSHOT_CHUNK_BYTES / 3)})
 const faultInfo = openObject({id: text(), kind: text()})
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics (checked for shape: the fields doctor reads; an event is any object with a `type`)
+
+const recordedEvent = object({seq: integer(1), time: number(0), event: openObject({type: text()})}) as unknown as Schema<RecordedEvent>
+const ms = number(0)
+const diagnostics: Schema<DiagnosticsResult> = object({
+  node: nodeId,
+  version: text(),
+  tickMs: integer(1),
+  electionTicks: integer(1),
+  heartbeatTicks: integer(1),
+  secretFiles: list(object({role: oneOf(['secret', 'peerSecret']), path: text(), mode: nullable(integer(0))}), 4),
+  saveLatency: nullable(object({count: integer(0), p50: ms, p99: ms, max: ms})),
+  disk: nullable(object({freeBytes: number(0), totalBytes: number(0)})),
+  storageError: nullable(text()),
+  peers: list(object({id: nodeId, lastHeardMs: nullable(ms), reachable: boolean()}), MAX_LIST_ITEMS),
+  alarm: nullable(consistencyAlarm),
+  consistencyCheckEveryMs: ms,
+})
 
 // ---------------------------------------------------------------------------------------------
 // The table
@@ -221,6 +247,12 @@ export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Obje
   },
   'snapshot.chunk': {routes: admin, effect: 'read', params: params({stream: streamId, offset: safeIndex}), result: object({data: base64Chunk})},
   'snapshot.end': {routes: admin, effect: 'read', params: params({stream: streamId}), result: emptyResult},
+  events: {
+    routes: admin, effect: 'read', params: params({since: optional(number(0))}),
+    result: object({node: nodeId, capacity: integer(0), dropped: integer(0), events: list(recordedEvent, MAX_LIST_ITEMS)}),
+  },
+  diagnostics: {routes: admin, effect: 'read', params: noParams, result: diagnostics},
+  hash: {routes: admin, effect: 'read', params: params({index: optional(safeIndex)}), result: object({node: nodeId, index: safeIndex, hash: text()})},
 })
 
 /** The spec of `type`, or undefined for an unknown (untrusted) type name. */
@@ -241,7 +273,7 @@ const conf = object({voters: list(nodeId, MAX_LIST_ITEMS), learners: list(nodeId
 
 /** Schema of every {@link AdminEvent}, told apart by `type`. */
 export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEvent>>> = Object.freeze({
-  roleChanged: object({type: constant('roleChanged'), from: raftRole, to: raftRole, term, cause}),
+  roleChanged: object({type: constant('roleChanged'), from: raftRole, to: raftRole, term, cause, peer: optional(nodeId)}),
   leaderChanged: object({type: constant('leaderChanged'), leader: nullable(nodeId), term}),
   electionStarted: object({type: constant('electionStarted'), term, pre: boolean(), cause}),
   confChanged: object({type: constant('confChanged'), conf, index: safeIndex}),
@@ -249,6 +281,12 @@ export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEven
   transferAborted: object({type: constant('transferAborted'), to: nodeId, term}),
   rebuildingChanged: object({type: constant('rebuildingChanged'), rebuilding: boolean(), term, index: safeIndex}),
   progressReset: object({type: constant('progressReset'), node: nodeId, match: safeIndex, reason: oneOf(['incarnation', 'shortLog']), term}),
+  voteCast: object({
+    type: constant('voteCast'), candidate: nodeId, term, pre: boolean(), granted: boolean(),
+    reason: nullable(oneOf(['logBehind', 'votedOther', 'leaderKnown', 'lease', 'staleTerm'])),
+  }),
+  snapshotSent: object({type: constant('snapshotSent'), to: nodeId, index: safeIndex, term}),
+  snapshotReceived: object({type: constant('snapshotReceived'), from: nodeId, index: safeIndex, term}),
   message: object({
     type: constant('message'), from: nodeId, to: nodeId,
     kind: oneOf(['vote', 'voteResp', 'append', 'appendResp', 'heartbeat', 'heartbeatResp', 'snapshot', 'timeoutNow']),

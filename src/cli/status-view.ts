@@ -65,7 +65,8 @@ export function statusSummary(st: ClusterStatus): string {
   const liveVoters = st.nodes.filter((n) => n.reachable && voters.includes(n.id)).length
   const leader = st.leader === null ? 'no leader' : `leader ${st.leader}`
   const id = typeof st.clusterId === 'string' ? ` · id ${st.clusterId}` : ''
-  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText(voters.length, liveVoters)}${id}`
+  const alarm = st.alarm ? ` · ALARM: replicas differ at index ${st.alarm.index} (${st.alarm.nodes.join(', ')}): raftctl doctor` : ''
+  return `cluster ${st.cluster}: ${leader}, term ${st.term} · ${up}/${st.nodes.length} nodes up · ${quorumText(voters.length, liveVoters)}${id}${alarm}`
 }
 
 /**

@@ -6,7 +6,7 @@
  * the next call after it closed; a subscription ends when its connection closes.
  */
 import type {
-  AdminEvent, ChaosHealResult, ChaosListResult, FaultInfo, FaultKind, FaultSpec, Members, MemberChangeResult, NodeId, NodeStatus, PingResult, ProtocolLimits, RequestParamsMap, RequestType,
+  AdminEvent, ChaosHealResult, ChaosListResult, DiagnosticsResult, EventsResult, HashResult, FaultInfo, FaultKind, FaultSpec, Members, MemberChangeResult, NodeId, NodeStatus, PingResult, ProtocolLimits, RequestParamsMap, RequestType,
   ResultMap, SnapshotResult, TermResult, TransferResult,
 } from '../admin/protocol.js'
 import {Connection, DEFAULT_TIMEOUT_MS, type ClientTlsOptions, type RequestOptions} from './connection.js'
@@ -148,6 +148,24 @@ export class AdminClient {
   /** The faults active on this node (`{id, kind, ...fields, remainingMs, hits}` each). */
   chaosList(options?: RequestOptions): Promise<ChaosListResult> {
     return this.request('chaos.list', {}, options)
+  }
+
+  /** The node's recent events (its bounded ring), those at or after `since` (ms since the epoch; absent: all kept). */
+  events(since?: number, options?: RequestOptions): Promise<EventsResult> {
+    return this.request('events', since === undefined ? {} : {since}, options)
+  }
+
+  /** The node's configuration, disk, peer view and consistency alarm (what `raftctl doctor` reads). */
+  diagnostics(options?: RequestOptions): Promise<DiagnosticsResult> {
+    return this.request('diagnostics', {}, options)
+  }
+
+  /**
+   * SHA-256 (hex) of the node's KV state after applying `index` (absent: as applied now); see
+   * docs/doctor.md. A node behind answers once it applied it; one past it fails with `INDEX_PASSED`.
+   */
+  hash(index?: number, options?: RequestOptions): Promise<HashResult> {
+    return this.request('hash', index === undefined ? {} : {index}, options)
   }
 
   /** The node's id and clock: a cheap liveness check. */

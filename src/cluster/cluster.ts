@@ -142,6 +142,7 @@ export class LocalCluster extends ClusterHandle {
    * {@link exclusive}: two concurrent starts would both create, and spawn every node twice.
    * `restoreFrom`: a snapshot file every node started now lays out its data from first
    * (`node run --restore`, src/cluster/snapshot.ts).
+   * `options.consistencyCheckEvery` is recorded also for an existing cluster (nodes started from now on).
    */
   async start(nodes: number, options: Partial<ClusterOptions> = {}, restoreFrom?: string): Promise<{created: boolean; started: string[]}> {
     let created = false
@@ -159,6 +160,11 @@ export class LocalCluster extends ClusterHandle {
     }
     const m = this.manifest()
     this.maybeCreateClusterId(m)
+    if (options.consistencyCheckEvery !== undefined && m.options.consistencyCheckEvery !== options.consistencyCheckEvery) {
+      // Recorded for every node started from now on (running nodes keep theirs until restarted).
+      m.options = {...m.options, consistencyCheckEvery: options.consistencyCheckEvery}
+      saveManifest(this.paths, m)
+    }
     const started: string[] = []
     for (const node of activeNodes(m)) {
       if (this.pid(node.id) !== null) continue
@@ -290,7 +296,8 @@ export class LocalCluster extends ClusterHandle {
     const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, m.clusterId, timeoutMs)))
     const leaderStatus = pickLeader(details)
     const rows = nodes.map((n, i) => this.row(n, details[i] ?? null, leaderStatus))
-    return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows}
+    const alarm = details.find((d) => d?.alarm)?.alarm ?? null
+    return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows, alarm}
   }
 
   private async nodeStatus(n: NodeEntry, secret: string, clusterId: string | undefined, timeoutMs: number): Promise<NodeStatus | null> {

@@ -10,7 +10,7 @@
  */
 import {AdminClient, KvClient, type ClientTlsOptions, type Endpoint} from '../client/index.js'
 import {RaftctlError} from '../common/errors.js'
-import type {NodeStatus} from '../admin/protocol.js'
+import type {ConsistencyAlarm, NodeStatus} from '../admin/protocol.js'
 import {sleep} from './processes.js'
 
 /** One row of `raftctl status` (DESIGN.md §4 plus extras). */
@@ -50,6 +50,8 @@ export interface ClusterStatus {
   readonly leader: string | null
   readonly term: number
   readonly nodes: NodeRow[]
+  /** The consistency alarm some node raised (its scheduled check found replicas that differ); null: none. */
+  readonly alarm?: ConsistencyAlarm | null
   /**
    * Remote clusters only: endpoints that did not answer and are no member's address (a member
    * that does not answer is a row, down), each with the reason.

@@ -40,6 +40,8 @@ export interface ClusterOptions {
   readonly compactionLag: number
   readonly unsafeFollowerReads?: boolean
   readonly unsafeNoFsync?: boolean
+  /** The leader's scheduled consistency check period (`node run --consistency-check-every`, e.g. `1m`); absent or `off`: off. */
+  readonly consistencyCheckEvery?: string
 }
 
 /** The manifest of a local cluster. */

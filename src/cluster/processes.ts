@@ -147,6 +147,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (rejoin) args.push('--rejoin')
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
+  if (o.consistencyCheckEvery !== undefined) args.push('--consistency-check-every', o.consistencyCheckEvery)
   args.push(...extraArgs)
   const out = openSync(paths.logFile(node.id), 'a')
   try {

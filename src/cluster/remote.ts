@@ -177,7 +177,8 @@ export class RemoteCluster extends ClusterHandle {
       .filter((a) => a.error && !rows.some((r) => sameAddress(r.address, a.address)))
       .map((a) => ({endpoint: a.address, code: a.error!.code, message: a.error!.message}))
     const term = Math.max(0, ...[...byId.values()].map((s) => s.term))
-    return {cluster: this.name, clusterId: this.expectedId ?? null, leader: leader?.id ?? null, term, nodes: rows, ...(unanswered.length > 0 ? {unanswered} : {})}
+    const alarm = [...byId.values()].find((st) => st.alarm)?.alarm ?? null
+    return {cluster: this.name, clusterId: this.expectedId ?? null, leader: leader?.id ?? null, term, nodes: rows, alarm, ...(unanswered.length > 0 ? {unanswered} : {})}
   }
 
   /** Each address's status, in parallel. */

@@ -61,6 +61,7 @@ export const EXIT_CODES = {
   SESSION_EXPIRED: 3,
   BAD_RESPONSE: 3,
   REBUILDING: 3,
+  INDEX_PASSED: 3,
 } as const
 
 export type ErrorCode = keyof typeof EXIT_CODES

@@ -49,6 +49,11 @@ export interface DaemonConfig {
    * and reports `peerAuth: "shared-secret"` in status and /health.
    */
   readonly peerSecret?: string
+  /** The secret files read (for `raftctl doctor`'s permission check); absent when the config was built in code. */
+  readonly secretFile?: string
+  readonly peerSecretFile?: string
+  /** The leader's scheduled consistency check period, ms (`--consistency-check-every`). Default 0: off. */
+  readonly consistencyCheckEveryMs: number
   /** Milliseconds per Raft tick. Default 5. */
   readonly tickMs: number
   /** Election timeout base in ticks (timeouts drawn from [T, 2T)). Default 30 (150–300 ms at 5 ms ticks: 30 distinct timeouts make split votes rare). */
@@ -93,6 +98,7 @@ export const DAEMON_DEFAULTS = {
   unsafeNoFsync: false,
   unsafeFollowerReads: false,
   publicMetrics: false,
+  consistencyCheckEveryMs: 0,
 } as const
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/

@@ -29,6 +29,7 @@ export interface NodeRunFlags {
   readonly 'segment-size': string
   readonly 'wal-preallocate': string
   readonly 'request-timeout': string
+  readonly 'consistency-check-every'?: string
   readonly 'tls-cert'?: string
   readonly 'tls-key'?: string
   readonly 'tls-ca'?: string
@@ -68,6 +69,9 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     dataDir: resolve(dataDir),
     secret: readSecret(secretFile),
     peerSecret: peerSecretFile ? readSecret(peerSecretFile) : undefined,
+    secretFile: resolve(secretFile),
+    peerSecretFile: peerSecretFile ? resolve(peerSecretFile) : undefined,
+    consistencyCheckEveryMs: consistencyEvery(pick('consistency-check-every')),
     tickMs: parseDurationFlag(pick('tick'), '--tick', 'span'),
     electionTicks: pick('election-ticks') ?? DAEMON_DEFAULTS.electionTicks,
     heartbeatTicks: pick('heartbeat-ticks') ?? DAEMON_DEFAULTS.heartbeatTicks,
@@ -91,6 +95,12 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
 function restoreFlag(restore: string | undefined, force: boolean | undefined): boolean {
   if (force === true && !restore) throw new RaftctlError('BAD_USAGE', '--force-restore needs --restore FILE')
   return force === true
+}
+
+/** `--consistency-check-every`: `0` or `off` turn it off (the default), else a duration of at least 100ms. */
+function consistencyEvery(text: string | undefined): number {
+  if (text === undefined || text === '0' || text === 'off') return DAEMON_DEFAULTS.consistencyCheckEveryMs
+  return parseDurationFlag(text, '--consistency-check-every', 'pollInterval')
 }
 
 /** `HOST:PORT` or `[IPv6]:PORT`. */

@@ -4,7 +4,7 @@
  * A non-zero exit always ends the log with one `fatal` line carrying the error's `code` and
  * message (`error`), written synchronously: `raftctl node start` reports it (src/cluster).
  */
-import {renameSync, rmSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {Node} from './node.js'
 import {createLogger} from './logger.js'
 import type {DaemonConfig} from './config.js'
@@ -43,6 +43,8 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions): Prom
       logger.info('signal received: shutting down', {signal})
       void node.stop().then(() => finish(0))
     }
+    const tamperFile = process.env.RAFTCTL_TEST_TAMPER_FILE
+    if (tamperFile) process.on('SIGUSR2', () => tamper(node, tamperFile))
     process.once('SIGTERM', () => onSignal('SIGTERM'))
     process.once('SIGINT', () => onSignal('SIGINT'))
     node.onFatal = (err) => {
@@ -50,6 +52,16 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions): Prom
       finish(1)
     }
   })
+}
+
+/**
+ * TEST SEAM: on SIGUSR2, set the `key` of the JSON file `{"key", "value"}` in this replica alone,
+ * outside the log (the consistency check's tests plant a divergence this way). Off unless the
+ * daemon was started with RAFTCTL_TEST_TAMPER_FILE.
+ */
+function tamper(node: Node, file: string): void {
+  const {key, value} = JSON.parse(readFileSync(file, 'utf8')) as {key: string; value: string}
+  node.tamperForTest(key, value)
 }
 
 /** The fields of a fatal line: the error's stable code (`FAILED` when it has none) and message. */

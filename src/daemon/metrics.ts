@@ -15,6 +15,7 @@ export class DaemonMetrics {
   readonly leaderChanges = new Counter({name: 'raft_leader_changes_total', help: 'Leader changes seen', registers: [this.registry]})
   readonly proposals = new Counter({name: 'raft_proposals_total', help: 'Client writes by outcome', labelNames: ['outcome'], registers: [this.registry]})
   readonly reads = new Counter({name: 'raft_reads_total', help: 'Client reads by kind and outcome', labelNames: ['kind', 'outcome'], registers: [this.registry]})
+  readonly consistencyAlarm = new Gauge({name: 'raft_consistency_alarm', help: '1 when this node\'s scheduled consistency check found replicas whose state hashes differ', registers: [this.registry]})
   readonly readyBatches = new Counter({name: 'raft_ready_total', help: 'Ready batches handled', registers: [this.registry]})
   readonly fsyncSeconds = new Histogram({
     name: 'raft_storage_save_seconds', help: 'Duration of one durable storage batch (write + fsync)',

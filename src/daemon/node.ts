@@ -31,6 +31,10 @@ import {checkIdentity} from './identity.js'
 import {restoreDataDir} from './restore.js'
 import {forceNewClusterAtStart} from './force-new-cluster.js'
 import {writeIdentity, type DataIdentity} from '../storage/identity.js'
+import {Diagnostics} from './diagnostics.js'
+import {StateHasher} from './state-hash.js'
+import {ConsistencyCheck} from './consistency-check.js'
+import {VERSION} from './services.js'
 
 export {VERSION} from './services.js'
 
@@ -62,6 +66,11 @@ export class Node {
   private readonly chaos: FaultRegistry
   private chaosNetwork!: ChaosNetwork
   private readonly loop: ReplicaLoop
+  /** The event ring, save latencies and peer view (`raftctl doctor`). */
+  private readonly diagnostics: Diagnostics
+  /** The consistency hash of this replica (`raftctl check consistency`). */
+  private readonly hasher: StateHasher
+  private readonly consistencyCheck: ConsistencyCheck
   /** Set by {@link listen}; events before it (recovery) have no subscriber to reach. */
   private server: DaemonServer | null = null
   private stopping = false
@@ -75,6 +84,10 @@ export class Node {
     mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
     this.addresses = new AddressBook(config.dataDir, config.peers, logger)
     this.chaos = new FaultRegistry({now: Date.now, onChange: (c) => logger.info(`chaos fault ${c.type}`, {id: c.id, ...c.spec})})
+    this.diagnostics = new Diagnostics({
+      config, version: VERSION, status: () => this.replica.status(), reachable: (peer) => this.transport.isReachable(peer), storageError: () => this.loop.fatal,
+    })
+    this.hasher = new StateHasher(this.kv, () => this.replica.applied, (poll) => void this.loop.waitFor(() => (poll() ? true : null), () => false))
     this.storage = new FileStorage({
       dir: join(config.dataDir, STORAGE_SUBDIR),
       segmentBytes: config.segmentBytes,
@@ -88,10 +101,15 @@ export class Node {
       clusterId: identity.clusterId ?? undefined,
       peers: [...this.addresses.entries()].filter(([id]) => id !== config.id),
       onMessage: (m) => {
+        this.diagnostics.heard(m.from)
         this.replica.receive(m)
         this.loop.schedule()
       },
-      onUnreachable: (peer) => this.replica.reportUnreachable(peer),
+      onUnreachable: (peer) => {
+        this.diagnostics.node({type: 'peerUnreachable', peer})
+        this.replica.reportUnreachable(peer)
+      },
+      onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
       tls: config.tls?.ca ? {ca: readFileSync(config.tls.ca)} : undefined,
       logger,
     })
@@ -102,7 +120,7 @@ export class Node {
       },
       storage: this.replicaStorage(),
       network: this.outbound(),
-      stateMachine: this.kv,
+      stateMachine: this.hasher.port(),
       initialConf: config.initialCluster.length > 0 ? {voters: [...config.initialCluster], learners: []} : undefined,
       rebuilding: identity.rebuilding === true,
       snapshotEvery: config.snapshotEvery,
@@ -110,7 +128,24 @@ export class Node {
       backgroundSaves: 'leader',
       onEvent: (e) => this.onRaftEvent(e),
     })
-    this.loop = new ReplicaLoop(this.replica, logger, (err) => void this.stop().then(() => this.onFatal?.(err)))
+    this.loop = new ReplicaLoop(this.replica, logger, (err) => {
+      this.diagnostics.node({type: 'storageFailed', error: err.message})
+      void this.stop().then(() => this.onFatal?.(err))
+    })
+    this.consistencyCheck = new ConsistencyCheck({
+      id: config.id, everyMs: config.consistencyCheckEveryMs, replica: this.replica, hasher: this.hasher,
+      address: (id) => this.addresses.get(id), secret: config.secret, clusterId: identity.clusterId ?? undefined,
+      timeoutMs: config.requestTimeoutMs, raise: (alarm) => this.diagnostics.raise(alarm), logger,
+    })
+  }
+
+  /**
+   * TEST SEAM (main.ts enables it only under RAFTCTL_TEST_TAMPER_FILE): set `key` to `value` in
+   * this replica alone, bypassing the log — a planted divergence for the consistency check's tests.
+   */
+  tamperForTest(key: string, value: string): void {
+    this.logger.warn('TEST SEAM: changing a value outside the log', {key})
+    this.kv.tamperForTest(key, value)
   }
 
   /**
@@ -121,7 +156,26 @@ export class Node {
    */
   private replicaStorage(): Storage {
     const slow = new SlowStorage(this.storage, {delayMs: () => this.chaos.fsyncDelayMs(), sleep: blockingSleep, after: (ms, fn) => void setTimeout(fn, ms)})
-    const port = withSaveAsync(slow, (write, done) => slow.saveAsync!(write, (err) => this.loop.guard(() => done(err))))
+    const timed = (): (() => void) => {
+      const started = performance.now()
+      return () => {
+        const ms = performance.now() - started
+        this.metrics.fsyncSeconds.observe(ms / 1000)
+        this.diagnostics.save(ms)
+      }
+    }
+    const port = withSaveAsync(slow, (write, done) => {
+      const saved = timed()
+      slow.saveAsync!(write, (err) => this.loop.guard(() => {
+        saved()
+        done(err)
+      }))
+    })
+    port.save = (write) => {
+      const saved = timed()
+      slow.save(write)
+      saved()
+    }
     // Snapshots are serialized and written in the background (through the same chain as every
     // other storage call); their end runs under the guard too.
     const writeSnapshot = slow.writeSnapshot!
@@ -168,6 +222,8 @@ export class Node {
     const node = new Node(config, logger, identity)
     await node.listen()
     node.loop.start(config.tickMs)
+    node.diagnostics.start()
+    node.consistencyCheck.start()
     const st = node.replica.status()
     logger.info('node started', {clusterId: node.clusterId, address: node.advertise, term: st.term, lastIndex: st.lastIndex, commit: st.commitIndex, voters: st.conf.voters})
     return node
@@ -190,6 +246,8 @@ export class Node {
       metrics: this.metrics,
       chaos: this.chaos,
       servedAt: server,
+      diagnostics: this.diagnostics,
+      hasher: this.hasher,
     }))
   }
 
@@ -239,6 +297,7 @@ export class Node {
         this.logger.info(e.type, {...e})
     }
     // The replica emits events while it recovers, before the loop and the server exist.
+    this.diagnostics.raft(e)
     if (this.loop !== undefined) this.loop.event(e)
     this.server?.publish(toAdminEvent(e))
   }
@@ -275,6 +334,8 @@ export class Node {
   async stop(): Promise<void> {
     if (this.stopping) return
     this.stopping = true
+    this.diagnostics.stop()
+    this.consistencyCheck.stop()
     this.server?.stopAccepting()
     this.loop.stop()
     try {

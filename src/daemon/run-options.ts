@@ -44,6 +44,7 @@ export const NODE_RUN_OPTIONS = {
   'segment-size': {kind: 'string', default: `${D.segmentBytes / MiB}MiB`},
   'wal-preallocate': {kind: 'string', default: `${D.walPreallocateBytes / MiB}MiB`},
   'request-timeout': {kind: 'string', default: `${D.requestTimeoutMs / 1000}s`},
+  'consistency-check-every': {kind: 'string', default: 'off'},
   'tls-cert': {kind: 'string', requires: ['tls-key']},
   'tls-key': {kind: 'string', requires: ['tls-cert']},
   'tls-ca': {kind: 'string'},

@@ -20,6 +20,8 @@ import type {DaemonMetrics} from './metrics.js'
 import type {AddressBook} from './address-book.js'
 import {AbortedWait, type ReplicaLoop} from './loop.js'
 import {SnapshotStreams} from './snapshot-streams.js'
+import type {Diagnostics} from './diagnostics.js'
+import type {StateHasher} from './state-hash.js'
 
 /** raftctl version reported by status. */
 export const VERSION = '0.1.0'
@@ -57,6 +59,10 @@ export interface ServiceParts {
   readonly metrics: DaemonMetrics
   readonly chaos: FaultRegistry
   readonly servedAt: ServedAt
+  /** The event ring, save latencies, peer view and alarm (`events`, `diagnostics`). */
+  readonly diagnostics: Diagnostics
+  /** The consistency hash (`hash`). */
+  readonly hasher: StateHasher
 }
 
 /** The services of one node. */
@@ -110,6 +116,7 @@ export class Services {
       clusterId: this.parts.clusterId ?? null,
       rebuilding: st.rebuilding,
       incarnation: this.parts.incarnation ?? 0,
+      alarm: this.parts.diagnostics.alarm,
     }
   }
 
@@ -129,6 +136,7 @@ export class Services {
     metrics.commitIndex.set(st.commitIndex)
     metrics.appliedIndex.set(st.appliedIndex)
     metrics.lastIndex.set(st.lastIndex)
+    metrics.consistencyAlarm.set(this.parts.diagnostics.alarm === null ? 0 : 1)
     return metrics.text()
   }
 
@@ -194,6 +202,10 @@ export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   'snapshot.begin': promised(beginSnapshotStream),
   'snapshot.chunk': promised(async (s, req) => ({data: s.snapshotStreams.chunk(req.stream, req.offset)})),
   'snapshot.end': promised(async (s, req) => (s.snapshotStreams.close(req.stream), {})),
+  // Diagnostics (raftctl doctor, check consistency).
+  events: promised(async (s, req) => s.parts.diagnostics.events(req.since)),
+  diagnostics: promised(async (s) => s.parts.diagnostics.report()),
+  hash: promised(async (s, req) => ({node: s.parts.id, ...await s.parts.hasher.hash(req.index, s.parts.config.requestTimeoutMs)})),
 }
 
 /** A service written as a promise (reads and admin requests): its value or error, answered once. */

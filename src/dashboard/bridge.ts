@@ -221,6 +221,7 @@ export class ClusterBridge {
       term: seen.reduce((m, s) => Math.max(m, s.status?.term ?? 0), 0),
       nodes: rows,
       chaos: this.chaos,
+      alarm: seen.find((s) => s.status?.alarm)?.status?.alarm ?? null,
     }
     this.last = frame
     this.record(frame, leader)

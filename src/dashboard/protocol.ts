@@ -3,7 +3,7 @@
  * The page (src/dashboard/static/app.js) is plain JavaScript and follows these shapes by hand;
  * the server validates every frame the page sends with {@link parseControl} before acting.
  */
-import type {AdminEvent, FaultInfo, NodeId, ProgressInfo} from '../admin/protocol.js'
+import type {AdminEvent, ConsistencyAlarm, FaultInfo, NodeId, ProgressInfo} from '../admin/protocol.js'
 
 /** One node as the page draws it: the `raftctl status` row plus what a picture needs. */
 export interface DashNode {
@@ -56,6 +56,8 @@ export interface StatusFrame {
   readonly term: number
   readonly nodes: readonly DashNode[]
   readonly chaos: ChaosAvailability
+  /** The consistency alarm a node raised (replicas whose state hashes differ); null: none. */
+  readonly alarm: ConsistencyAlarm | null
 }
 
 /** A compact point of the history (for the timeline after a page (re)load). */

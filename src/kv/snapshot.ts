@@ -81,9 +81,8 @@ export function encodeSnapshot(state: KvState): Uint8Array {
  * a snapshot in the format above. Lazy: each `next()` encodes one piece, so the caller can
  * interleave them with writes to the store. The pieces are consecutive views of one buffer
  * (whole: `new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)`). The capture is released when the generator ends or
- * is abandoned (`return()`). Equal to {@link encodeSnapshot} of the state at the capture when no
- * key was deleted meanwhile (overwrites keep their place); otherwise the keys deleted before the
- * capture read them come last.
+ * is abandoned (`return()`). Byte-identical to {@link encodeSnapshot} of the state at the
+ * capture, whatever changed meanwhile.
  */
 export function* encodeSnapshotPieces(appliedIndex: number, capture: KvStoreCapture, sessions: Uint8Array, pieceBytes = SNAPSHOT_PIECE_BYTES): Generator<Uint8Array, void, undefined> {
   try {

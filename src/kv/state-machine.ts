@@ -100,6 +100,15 @@ export class KvStateMachine {
     return this.applyCommand(index, command)
   }
 
+  /**
+   * TEST SEAM ONLY (the daemon calls it only when started with `RAFTCTL_TEST_TAMPER_FILE`): set
+   * `key` to `value` in this replica alone, outside the log, keeping its modIndex — the planted
+   * divergence the consistency check's tests must catch. Never call it otherwise.
+   */
+  tamperForTest(key: string, value: string): void {
+    this.store.execute({op: 'put', key, value}, this.store.modIndexOf(key) ?? this.applied)
+  }
+
   /** Serialize the whole state, sessions included, in the format of docs/kv.md. */
   snapshot(): Uint8Array {
     return encodeSnapshot(this.state())
@@ -107,9 +116,9 @@ export class KvStateMachine {
 
   /**
    * The snapshot of the current state as lazy pieces (see {@link encodeSnapshotPieces}), for a
-   * snapshot written in the background while entries go on being applied. Taking it costs O(1)
-   * in the keys (a copy-on-write capture of the store; the bounded session table is encoded at
-   * once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
+   * snapshot written in the background while entries go on being applied. Taking it costs a
+   * copy of the key list (a copy-on-write capture of the store; the bounded session table is
+   * encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
    * a time: throws while the pieces of the previous one are neither exhausted nor returned.
    * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
    */

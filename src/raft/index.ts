@@ -5,5 +5,5 @@ export {RaftNode, nextConf, type ConfChangeOptions, type RaftInit, type RaftStat
 export {RAFT_DEFAULTS, resolveOptions, type RaftOptions, type PlantedBugs} from './config.js'
 export {SeededRng, type Rng} from './rng.js'
 export {majority, committedIndex, tallyVotes} from './quorum.js'
-export type {Ready, ReadState, RaftEvent, Role, Cause, ProposeResult, RequestResult, RaftRejection, RaftErrorCode} from './ready.js'
+export type {Ready, ReadState, RaftEvent, Role, Cause, ProposeResult, RequestResult, RaftRejection, RaftErrorCode, VoteRefusal} from './ready.js'
 export * from './types.js'

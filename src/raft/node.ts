@@ -8,7 +8,7 @@ import {resolveOptions, type RaftOptions, type ResolvedRaftOptions} from './conf
 import {RaftLog} from './log.js'
 import {Progress, type ProgressState} from './progress.js'
 import {committedIndex, hasQuorum, majority, tallyVotes} from './quorum.js'
-import type {Cause, ProposeResult, RaftErrorCode, RaftEvent, RaftRejection, ReadState, Ready, RequestResult, Role} from './ready.js'
+import type {Cause, ProposeResult, RaftErrorCode, RaftEvent, RaftRejection, ReadState, Ready, RequestResult, Role, VoteRefusal} from './ready.js'
 import {
   decodeConfChange,
   encodeConfChange,
@@ -555,7 +555,7 @@ export class RaftNode {
 
   // ===================================================================== roles
 
-  private becomeFollower(term: number, leader: NodeId | null, cause: Cause): void {
+  private becomeFollower(term: number, leader: NodeId | null, cause: Cause, peer?: NodeId): void {
     const from = this.role
     if (term !== this.term) {
       this.term = term
@@ -564,7 +564,7 @@ export class RaftNode {
     this.role = 'follower'
     this.resetElectionState()
     this.setLeader(leader)
-    if (from !== 'follower') this.event({type: 'roleChanged', from, to: 'follower', term: this.term, cause})
+    if (from !== 'follower') this.event(peer === undefined ? {type: 'roleChanged', from, to: 'follower', term: this.term, cause} : {type: 'roleChanged', from, to: 'follower', term: this.term, cause, peer})
   }
 
   private becomePreCandidate(cause: Cause): void {
@@ -689,14 +689,17 @@ export class RaftNode {
   private stepTerm(m: Message): boolean {
     if (m.term > this.term) {
       if (m.type === 'vote') {
-        if (!m.transfer && this.inLease()) return false
+        if (!m.transfer && this.inLease()) {
+          this.voteEvent(m, false, 'lease')
+          return false
+        }
         if (m.pre) return true // a pre-vote never changes our term
-        this.becomeFollower(m.term, null, 'higherTerm')
+        this.becomeFollower(m.term, null, 'higherTerm', m.from)
         return true
       }
       if (m.type === 'voteResp' && m.pre && m.granted) return true
       const leader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' ? m.from : null
-      this.becomeFollower(m.term, leader, 'higherTerm')
+      this.becomeFollower(m.term, leader, 'higherTerm', m.from)
       return true
     }
     if (m.term < this.term) {
@@ -712,6 +715,7 @@ export class RaftNode {
       this.send({type: 'appendResp', from: this.id, to: m.from, term: this.term, success: false, index: 0, hintIndex: 0, hintTerm: 0})
     } else if (m.type === 'vote') {
       this.send({type: 'voteResp', from: this.id, to: m.from, term: this.term, granted: false, pre: m.pre})
+      this.voteEvent(m, false, 'staleTerm')
     }
   }
 
@@ -723,6 +727,7 @@ export class RaftNode {
     const granted = canVote && upToDate && !this.rebuilding
     // A grant carries the requested term (a pre-vote's is one ahead of ours); a refusal carries ours.
     this.send({type: 'voteResp', from: this.id, to: m.from, term: granted ? m.term : this.term, granted, pre: m.pre})
+    this.voteEvent(m, granted, granted ? null : !upToDate ? 'logBehind' : this.vote !== null ? 'votedOther' : 'leaderKnown')
     if (granted && !m.pre) {
       this.vote = m.from
       this.electionElapsed = 0
@@ -812,6 +817,7 @@ export class RaftNode {
     this.log.restore(m.snapshot)
     this.conf = meta.conf
     this.confIndex = meta.index
+    this.event({type: 'snapshotReceived', from: m.from, index: meta.index, term: this.term})
     this.event({type: 'confChanged', conf: this.conf, index: meta.index})
     reply(meta.index)
   }
@@ -979,6 +985,7 @@ export class RaftNode {
     const snapshot = this.log.snapshot
     this.send({type: 'snapshot', from: this.id, to, term: this.term, snapshot})
     pr.becomeSnapshot(snapshot.meta.index)
+    this.event({type: 'snapshotSent', to, index: snapshot.meta.index, term: this.term})
   }
 
   private sendTimeoutNow(to: NodeId): void {
@@ -1186,6 +1193,11 @@ export class RaftNode {
 
   private event(e: RaftEvent): void {
     this.events.push(e)
+  }
+
+  /** Report how this node answered a (pre-)vote request. */
+  private voteEvent(m: VoteRequest, granted: boolean, reason: VoteRefusal | null): void {
+    this.event({type: 'voteCast', candidate: m.from, term: m.term, pre: m.pre, granted, reason})
   }
 
   private reject(code: RaftErrorCode, message: string): RaftRejection {

@@ -19,9 +19,20 @@ export type Cause =
   | 'removed' // removed from the configuration
   | 'restart' // started up
 
-/** Something an operator or a dashboard wants to see. */
+/**
+ * Why a vote was refused: the candidate's log is behind ours (`logBehind`), we voted for another
+ * candidate this term (`votedOther`), we follow a leader of this term (`leaderKnown`), we heard
+ * from a leader within the election timeout and ignored the request (`lease`, CheckQuorum's
+ * leader lease), or the request's term is older than ours (`staleTerm`).
+ */
+export type VoteRefusal = 'logBehind' | 'votedOther' | 'leaderKnown' | 'lease' | 'staleTerm'
+
+/**
+ * Something an operator or a dashboard wants to see. `roleChanged.peer`: with cause
+ * `higherTerm`, the node whose message carried the higher term.
+ */
 export type RaftEvent =
-  | {readonly type: 'roleChanged'; readonly from: Role; readonly to: Role; readonly term: number; readonly cause: Cause}
+  | {readonly type: 'roleChanged'; readonly from: Role; readonly to: Role; readonly term: number; readonly cause: Cause; readonly peer?: NodeId}
   | {readonly type: 'leaderChanged'; readonly leader: NodeId | null; readonly term: number}
   | {readonly type: 'electionStarted'; readonly term: number; readonly pre: boolean; readonly cause: Cause}
   | {readonly type: 'confChanged'; readonly conf: ConfState; readonly index: number; readonly change?: ConfChange}
@@ -39,6 +50,12 @@ export type RaftEvent =
    * the follower again, which entries or a snapshot repair.
    */
   | {readonly type: 'progressReset'; readonly node: NodeId; readonly match: number; readonly reason: 'incarnation' | 'shortLog'; readonly term: number}
+  /** This node answered a (pre-)vote request of `candidate` for `term`; `reason` is null when granted. */
+  | {readonly type: 'voteCast'; readonly candidate: NodeId; readonly term: number; readonly pre: boolean; readonly granted: boolean; readonly reason: VoteRefusal | null}
+  /** The leader sent its snapshot at `index` to a follower too far behind for its log. */
+  | {readonly type: 'snapshotSent'; readonly to: NodeId; readonly index: number; readonly term: number}
+  /** This node installed a snapshot at `index` from the leader `from`. */
+  | {readonly type: 'snapshotReceived'; readonly from: NodeId; readonly index: number; readonly term: number}
 
 /** A linearizable read whose index is confirmed: serve it once applied >= index. */
 export interface ReadState {

@@ -5,7 +5,7 @@
  * offers `saveAsync`, the driver keeps taking inputs while a batch syncs (pipelined group commit):
  * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
  * With a state machine that offers `capture` and a storage that offers `writeSnapshot`, periodic
- * snapshots are captured at the applied index in O(1) and serialized, written and synced in the
+ * snapshots are captured at the applied index (copy-on-write) and serialized, written and synced in the
  * background while the driver goes on; the log is compacted once the snapshot is durable.
  */
 import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus, type RequestResult} from '../raft/index.js'

@@ -4,6 +4,7 @@
  * commit index monotonic, and exactly-once (a client write retried with the same session seq
  * takes effect once). A violation is thrown as `Violation` with the property's name.
  */
+import {createHash} from 'node:crypto'
 import type {NodeId} from '../raft/types.js'
 import type {KvResult, KvStateMachine, KvWriteCommand} from '../kv/index.js'
 
@@ -44,6 +45,28 @@ export function fingerprint(data: Uint8Array): number {
  */
 export function stateDigest(sm: KvStateMachine): number {
   return fingerprint(sm.snapshot())
+}
+
+/**
+ * The consistency hash of docs/doctor.md, as `raftctl check consistency` and the daemon's
+ * scheduled check compute it: SHA-256 (hex) of the state machine's snapshot encoding.
+ */
+export function consistencyHash(sm: KvStateMachine): string {
+  return createHash('sha256').update(sm.snapshot()).digest('hex')
+}
+
+/**
+ * The end-of-seed consistency check: every node that applied the same index has the same
+ * consistency hash (nodes at different indexes are not compared). Throws `consistency-hash`.
+ */
+export function checkConsistencyHashes(nodes: readonly {readonly id: NodeId; readonly applied: number; readonly sm: KvStateMachine}[]): void {
+  const seen = new Map<number, {id: NodeId; hash: string}>()
+  for (const n of nodes) {
+    const hash = consistencyHash(n.sm)
+    const first = seen.get(n.applied)
+    if (first === undefined) seen.set(n.applied, {id: n.id, hash})
+    else if (first.hash !== hash) throw new Violation('consistency-hash', `${n.id} and ${first.id} both applied ${n.applied} but their state hashes differ (${hash.slice(0, 12)} vs ${first.hash.slice(0, 12)})`)
+  }
 }
 
 /** Accumulated knowledge of the run, and the checks against it. */

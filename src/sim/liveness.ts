@@ -6,7 +6,7 @@
  */
 import type {NodeId} from '../raft/types.js'
 import {encodeCommand} from '../kv/index.js'
-import {Violation, stateDigest, type ExactlyOnce} from './invariants.js'
+import {Violation, checkConsistencyHashes, stateDigest, type ExactlyOnce} from './invariants.js'
 import {APPEND_KEYS, type Workload} from './workload.js'
 import type {SimHost, SimNode} from './types.js'
 
@@ -60,12 +60,17 @@ export function runLiveness(host: LivenessHost, workload: Workload, ledger: Exac
   throw new Violation('liveness', `${why} within ${boundMs} ms after healing; ${describeNodes(host)}`)
 }
 
-/** Every member holds the same KV state (sessions included); every append took effect exactly once. */
+/**
+ * Every member holds the same KV state (sessions included); every live node that applied the
+ * same index has the same consistency hash (as `raftctl check consistency` computes it); every
+ * append took effect exactly once.
+ */
 function checkFinalStates(host: LivenessHost, leader: SimNode, ledger: ExactlyOnce): void {
   const digest = stateDigest(leader.sm)
   for (const n of members(host, leader)) {
     if (stateDigest(n.sm) !== digest) throw new Violation('state-machine-safety', `${n.id}'s final state differs from leader ${leader.id}'s`)
   }
+  checkConsistencyHashes(host.liveNodes().filter((n) => n.replica !== null).map((n) => ({id: n.id, applied: n.replica!.applied, sm: n.sm})))
   ledger.checkFinal(APPEND_KEYS, (key) => leader.sm.read(key))
 }
 

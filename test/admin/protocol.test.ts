@@ -41,6 +41,9 @@ const EXAMPLE_PARAMS: {[T in RequestType]: RequestParamsMap[T]} = {
   'snapshot.begin': {},
   'snapshot.chunk': {stream: 's1', offset: 262144},
   'snapshot.end': {stream: 's1'},
+  events: {since: 1_700_000_000_000},
+  diagnostics: {},
+  hash: {index: 42},
 }
 
 const STATUS: NodeStatus = {
@@ -50,6 +53,7 @@ const STATUS: NodeStatus = {
   progress: [{id: 'n2', match: 10, next: 11, state: 'replicate', recentActive: true, lastContactMs: 12.5, inflight: 1}],
   transferee: null, electionElapsedMs: 20, electionTimeoutMs: 150, uptimeMs: 1000, pid: 4242, address: 'ws://127.0.0.1:7001', version: '0.1.0',
   faults: [{id: 'f1', kind: 'drop', rate: 0.5}],
+  alarm: {index: 40, nodes: ['n3'], hashes: {n1: 'aa', n2: 'aa', n3: 'bb'}, time: 1_700_000_000_000},
 }
 
 const MEMBERS = {voters: [{id: 'n1', address: 'ws://127.0.0.1:7001'}], learners: [{id: 'n4', address: 'ws://127.0.0.1:7004'}]}
@@ -81,6 +85,18 @@ const EXAMPLE_RESULTS: {[T in RequestType]: ResultMap[T]} = {
   'snapshot.begin': {stream: 's1', node: 'n1', clusterId: 'c0ffee', index: 10, term: 2, members: MEMBERS, bytes: 300_000, chunkBytes: 262_144, version: '0.1.0'},
   'snapshot.chunk': {data: 'UktWUw=='},
   'snapshot.end': {},
+  events: {node: 'n1', capacity: 1000, dropped: 3, events: [
+    {seq: 4, time: 1_700_000_000_000, event: {type: 'roleChanged', from: 'leader', to: 'follower', term: 4, cause: 'higherTerm', peer: 'n2'}},
+    {seq: 5, time: 1_700_000_000_001, event: {type: 'peerSilent', peer: 'n3', ms: 700}},
+  ]},
+  diagnostics: {
+    node: 'n1', version: '0.1.0', tickMs: 5, electionTicks: 30, heartbeatTicks: 6,
+    secretFiles: [{role: 'secret', path: '/home/a/secret', mode: 0o600}, {role: 'peerSecret', path: '/home/a/peer', mode: null}],
+    saveLatency: {count: 10, p50: 1.5, p99: 12, max: 30}, disk: {freeBytes: 1e9, totalBytes: 1e10}, storageError: null,
+    peers: [{id: 'n2', lastHeardMs: 12, reachable: true}, {id: 'n3', lastHeardMs: null, reachable: false}],
+    alarm: null, consistencyCheckEveryMs: 0,
+  },
+  hash: {node: 'n1', index: 42, hash: 'ab'.repeat(32)},
 }
 
 const EVENTS: AdminEvent[] = [
@@ -91,6 +107,11 @@ const EVENTS: AdminEvent[] = [
   {type: 'confChanged', conf: {voters: ['n1', 'n2'], learners: ['n3']}, index: 9},
   {type: 'transferStarted', to: 'n2', term: 3},
   {type: 'transferAborted', to: 'n2', term: 3},
+  {type: 'roleChanged', from: 'leader', to: 'follower', term: 4, cause: 'higherTerm', peer: 'n2'},
+  {type: 'voteCast', candidate: 'n3', term: 5, pre: true, granted: false, reason: 'lease'},
+  {type: 'voteCast', candidate: 'n3', term: 5, pre: false, granted: true, reason: null},
+  {type: 'snapshotSent', to: 'n3', index: 100, term: 5},
+  {type: 'snapshotReceived', from: 'n1', index: 100, term: 5},
 ]
 
 const TYPES = Object.keys(REQUEST_SPECS) as RequestType[]

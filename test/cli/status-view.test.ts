@@ -104,6 +104,13 @@ describe('status summary', () => {
     assert.doesNotMatch(statusSummary({...st, clusterId: null}), /· id/)
   })
 
+  it('ends with the consistency alarm when a node raised one', () => {
+    const up = report('n2', {role: 'follower', term: 2, lastIndex: 4, lastTerm: 2, leader: 'n1'})
+    const st = cluster({n1: report('n1', {role: 'leader', term: 2, lastIndex: 4, lastTerm: 2, progress: {n1: 4, n2: 4, n3: 4}}), n2: up, n3: {...up, id: 'n3'}})
+    const alarm = {index: 40, nodes: ['n3'], hashes: {n1: 'a', n2: 'a', n3: 'b'}, time: 1}
+    assert.equal(statusSummary({...st, alarm}), 'cluster default: leader n1, term 2 · 3/3 nodes up · 3 voters (3 up): quorum 2, tolerates 1 failure · ALARM: replicas differ at index 40 (n3): raftctl doctor')
+  })
+
   it('quorumText over sizes', () => {
     assert.equal(quorumText(5, 3), '5 voters (3 up): quorum 3, tolerates 0 more failures')
     assert.equal(quorumText(5, 4), '5 voters (4 up): quorum 3, tolerates 1 more failure')

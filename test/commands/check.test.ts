@@ -10,7 +10,7 @@ import {runCommand} from '@oclif/test'
 import {beforeCommand, resetExitCode, tempDir} from '../helpers.js'
 import {DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES, DEFAULT_TIME_LIMIT_MS} from '../../src/verify/checker.js'
 import {formatHistory, type HistoryOp} from '../../src/verify/history.js'
-import Check from '../../src/commands/check.js'
+import Check from '../../src/commands/check/index.js'
 
 let dir = ''
 const file = (name: string): string => join(dir, name)
@@ -136,4 +136,18 @@ test('flag defaults match the checker defaults', () => {
   assert.equal(Check.flags['max-states'].default, DEFAULT_MAX_STATES)
   assert.equal(Check.flags['time-limit'].default, `${DEFAULT_TIME_LIMIT_MS / 1000}s`)
   assert.equal(Check.flags['max-memory'].default, `${DEFAULT_MAX_MEMORY_BYTES / 1024 / 1024}MiB`)
+})
+
+test('the check topic: "check FILE" reads a history, "check consistency" is the replica check (here: no such cluster)', async () => {
+  const history = await check(file('good.jsonl'), '--json')
+  assert.equal(exitOf(history.error), 0)
+  assert.equal(JSON.parse(history.stdout).valid, true)
+  process.env.RAFTCTL_HOME = dir
+  try {
+    const replicas = await check('consistency', '--json', '--cluster', 'absent')
+    assert.equal(exitOf(replicas.error), 1)
+    assert.equal(JSON.parse(replicas.stdout).error.code, 'CLUSTER_NOT_FOUND')
+  } finally {
+    delete process.env.RAFTCTL_HOME
+  }
 })

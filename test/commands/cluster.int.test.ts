@@ -39,6 +39,7 @@ interface StatusDoc {
   leader: string | null
   term: number
   nodes: Row[]
+  alarm: unknown
 }
 
 async function status(): Promise<StatusDoc> {
@@ -95,7 +96,8 @@ test('cluster start on a running cluster says so and changes nothing', async () 
 
 test('status --json: the DESIGN.md shape, without "detail" unless --verbose', async () => {
   const doc = await status()
-  assert.deepEqual(keys(doc), ['cluster', 'clusterId', 'leader', 'nodes', 'term'])
+  assert.deepEqual(keys(doc), ['alarm', 'cluster', 'clusterId', 'leader', 'nodes', 'term'])
+  assert.equal(doc.alarm, null, 'no consistency alarm')
   assert.equal(doc.cluster, 'default')
   assert.match(doc.clusterId ?? '', /^[0-9a-f]{16}$/, 'cluster start generates a random cluster id')
   assert.equal(typeof doc.term, 'number')

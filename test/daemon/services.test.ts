@@ -20,9 +20,13 @@ import {AddressBook} from '../../src/daemon/address-book.js'
 import {ReplicaLoop} from '../../src/daemon/loop.js'
 import {SERVICES, Services, type ServiceError} from '../../src/daemon/services.js'
 import {silentLogger} from '../../src/daemon/logger.js'
+import {Diagnostics} from '../../src/daemon/diagnostics.js'
+import {StateHasher} from '../../src/daemon/state-hash.js'
+import {createHash} from 'node:crypto'
 
 interface Composed {
   readonly services: Services
+  readonly kv: KvStateMachine
   readonly replica: Replica<KvResult>
   readonly loop: ReplicaLoop
   readonly cleanup: () => void
@@ -32,18 +36,23 @@ interface Composed {
 function compose(voters: string[] = ['n1'], peers: Record<string, string> = {}): Composed {
   const dir = mkdtempSync(join(tmpdir(), 'raftctl-services-'))
   const kv = new KvStateMachine()
-  const replica = new Replica<KvResult>({
+  // eslint-disable-next-line prefer-const
+  let loop: ReplicaLoop
+  const hasher = new StateHasher(kv, () => replica.applied, (poll) => void loop.waitFor(() => (poll() ? true : null), () => false))
+  const replica: Replica<KvResult> = new Replica<KvResult>({
     raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
     storage: new MemoryStorage(),
     network: {send: () => {}},
-    stateMachine: kv,
+    stateMachine: hasher.port(),
     initialConf: {voters, learners: []},
   })
-  const loop = new ReplicaLoop(replica, silentLogger, (err) => assert.fail(err))
+  loop = new ReplicaLoop(replica, silentLogger, (err) => assert.fail(err))
+  const config = {id: 'n1', requestTimeoutMs: 5_000, unsafeFollowerReads: false, tickMs: 5, electionTicks: 10, heartbeatTicks: 1, dataDir: dir, consistencyCheckEveryMs: 0}
+  const diagnostics = new Diagnostics({config, version: 'test', status: () => replica.status(), reachable: () => true, storageError: () => null})
   const addresses = new AddressBook(dir, peers, silentLogger)
   const services = new Services({
     id: 'n1',
-    config: {requestTimeoutMs: 5_000, unsafeFollowerReads: false, tickMs: 5},
+    config,
     replica,
     kv,
     loop,
@@ -51,8 +60,10 @@ function compose(voters: string[] = ['n1'], peers: Record<string, string> = {}):
     metrics: new DaemonMetrics(),
     chaos: new FaultRegistry({now: Date.now}),
     servedAt: {address: 'ws://127.0.0.1:1', peerAuth: 'peer-secret'},
+    diagnostics,
+    hasher,
   })
-  return {services, replica, loop, cleanup: () => {
+  return {services, kv, replica, loop, cleanup: () => {
     loop.stop()
     replica.stop()
     rmSync(dir, {recursive: true, force: true})
@@ -151,4 +162,77 @@ test('snapshot.begin/chunk/end: the chunks concatenate to the state machine\'s s
   } finally {
     cleanup()
   }
+})
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex')
+
+/** A single voter that leads, with `keys` written (one entry each). */
+async function leaderWith(keys: string[]): Promise<Composed> {
+  const c = compose()
+  assert.equal(c.replica.campaign().ok, true)
+  c.replica.process()
+  for (const k of keys) await ask(c.services, request('put', {key: k, value: `v-${k}`}))
+  return c
+}
+
+test('hash: the SHA-256 of the snapshot encoding of the state as applied now', async () => {
+  const c = await leaderWith(['a', 'b'])
+  try {
+    const r = await ask(c.services, request('hash', {}))
+    assert.deepEqual(r, {node: 'n1', index: c.replica.applied, hash: sha256(c.kv.snapshot())})
+  } finally {
+    c.cleanup()
+  }
+})
+
+test('hash at an index not yet applied answers once it is, with the state there (not the later one)', async () => {
+  const early = await leaderWith([])
+  const same = await leaderWith(['a', 'b'])
+  try {
+    const target = early.replica.applied + 2
+    const pending = ask(early.services, request('hash', {index: target}))
+    for (const k of ['a', 'b', 'c', 'd']) await ask(early.services, request('put', {key: k, value: `v-${k}`}))
+    const r = await pending
+    // The same two writes on another replica, hashed at once: the same state, the same hash.
+    assert.equal(same.replica.applied, target)
+    assert.deepEqual(r, {node: 'n1', index: target, hash: (await ask(same.services, request('hash', {}))).hash})
+    assert.notEqual(r.hash, sha256(early.kv.snapshot()))
+  } finally {
+    early.cleanup()
+    same.cleanup()
+  }
+})
+
+test('hash at an index the state moved past is INDEX_PASSED; a value changed outside the log changes the hash', async () => {
+  const c = await leaderWith(['a', 'b'])
+  try {
+    await assert.rejects(ask(c.services, request('hash', {index: c.replica.applied - 1})), (err: ServiceError) => err.code === 'INDEX_PASSED')
+    const before = (await ask(c.services, request('hash', {}))).hash
+    c.kv.tamperForTest('a', 'tampered')
+    const after = await ask(c.services, request('hash', {}))
+    assert.notEqual(after.hash, before)
+    assert.equal(after.index, c.replica.applied, 'the seam does not go through the log')
+  } finally {
+    c.cleanup()
+  }
+})
+
+test('the event ring keeps the newest events, counts the dropped ones, and filters by time; slow saves become events', () => {
+  let now = 1000
+  const config = {id: 'n1', tickMs: 5, electionTicks: 10, heartbeatTicks: 1, dataDir: tmpdir(), consistencyCheckEveryMs: 0}
+  const d = new Diagnostics({config, version: 'test', status: () => { throw new Error('unused') }, reachable: () => true, storageError: () => null, now: () => now})
+  const capacity = d.ring.capacity
+  for (let i = 0; i < capacity + 5; i++) {
+    now = 1000 + i
+    d.raft({type: 'electionStarted', term: i + 1, pre: false, cause: 'timeout'})
+  }
+  const all = d.events()
+  assert.equal(all.events.length, capacity)
+  assert.equal(all.dropped, 5)
+  assert.equal(all.events[0]!.seq, 6, 'the oldest five were overwritten')
+  assert.deepEqual(all.events.at(-1), {seq: capacity + 5, time: 1000 + capacity + 4, event: {type: 'electionStarted', term: capacity + 5, pre: false, cause: 'timeout'}})
+  assert.deepEqual(d.events(1000 + capacity + 3).events.map((e) => e.seq), [capacity + 4, capacity + 5])
+  for (const ms of [1, 2, 3, 250]) d.save(ms)
+  assert.deepEqual(d.saveLatency(), {count: 4, p50: 3, p99: 250, max: 250})
+  assert.deepEqual(d.events(now).events.map((e) => e.event), [{type: 'electionStarted', term: capacity + 5, pre: false, cause: 'timeout'}, {type: 'slowSave', ms: 250}])
 })

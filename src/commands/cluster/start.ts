@@ -31,6 +31,7 @@ export default class ClusterStart extends ClusterCommand {
   static override flags = {
     nodes: Flags.integer({char: 'n', description: 'number of founding nodes when the cluster is created [default: 3]', min: 1, max: 15}),
     timeout: timeoutFlag('20s', 'how long to wait for a leader'),
+    'consistency-check-every': Flags.string({description: 'the leader compares every member\'s state hash this often and raises an alarm when they differ (e.g. 1m; off: never); recorded for the nodes started from now on [default: off]'}),
   }
 
   async run(): Promise<ClusterStartResult> {
@@ -41,7 +42,9 @@ export default class ClusterStart extends ClusterCommand {
     const spinner = await startSpinner(existed ? `starting cluster ${flags.cluster}` : `creating cluster ${flags.cluster} with ${flags.nodes ?? 3} nodes`, !this.jsonEnabled())
     let result: {created: boolean; started: string[]}
     try {
-      result = await this.exclusive(cluster, () => cluster.start(flags.nodes ?? 3))
+      const every = flags['consistency-check-every']
+      if (every !== undefined && every !== 'off') this.duration(every, '--consistency-check-every', 'pollInterval')
+      result = await this.exclusive(cluster, () => cluster.start(flags.nodes ?? 3, every === undefined ? {} : {consistencyCheckEvery: every}))
       spinner.text(`waiting for a leader (${result.started.length} started)`)
       // Show a settled table: the other nodes have had a moment to hear from the leader.
       const status = await waitForSettledLeader(cluster, timeoutMs)

@@ -63,6 +63,7 @@ See docs/operations.md.
     'segment-size': Flags.string({description: 'WAL segment size', default: O['segment-size'].default}),
     'wal-preallocate': Flags.string({description: 'zero-filled space kept ahead of the WAL end, so appends do not grow the file (0: off)', default: O['wal-preallocate'].default}),
     'request-timeout': Flags.string({description: 'per-request timeout for client requests', default: O['request-timeout'].default}),
+    'consistency-check-every': Flags.string({description: 'while leader, compare every member\'s state hash this often and raise an alarm when they differ (e.g. 1m; off: never)', default: O['consistency-check-every'].default}),
     'tls-cert': Flags.string({description: 'PEM certificate: serve wss:// and https://', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'PEM private key', dependsOn: ['tls-cert']}),
     'tls-ca': Flags.string({description: 'PEM CA to verify peers'}),

@@ -255,6 +255,8 @@
     const quorum = Math.floor(voters / 2) + 1
     $('#up').textContent = `${up}/${f.nodes.length} · quorum ${quorum}`
     $('#commit').textContent = leader ? String(leader.commitIndex) : '–'
+    $('#alarm').hidden = !f.alarm
+    $('#alarm-text').textContent = f.alarm ? `replicas differ at ${f.alarm.index} (${f.alarm.nodes.join(', ')})` : ''
   }
 
   // ------------------------------------------------------------------ events

@@ -2,12 +2,14 @@
  * `raftctl check FILE`: check a recorded history (DESIGN.md §4 format) for linearizability.
  * Thin: parse flags, load the file, run the checker in src/verify, render the verdict.
  * Exit 0 linearizable, 1 `VIOLATION`, 2 `BAD_INPUT` / `BAD_USAGE`, 3 `UNDECIDED` (over budget).
+ * The topic's other command, `check consistency` (./consistency.ts), takes precedence over a
+ * FILE named `consistency` (write `./consistency` for that file).
  */
 import {Args, Errors, Flags} from '@oclif/core'
-import {BaseCommand} from '../cli/base.js'
-import {parseDurationFlag, parseSize} from '../common/units.js'
-import {RaftctlError} from '../common/errors.js'
-import type {CheckResult, Counterexample, OpRef} from '../verify/checker.js'
+import {BaseCommand} from '../../cli/base.js'
+import {parseDurationFlag, parseSize} from '../../common/units.js'
+import {RaftctlError} from '../../common/errors.js'
+import type {CheckResult, Counterexample, OpRef} from '../../verify/checker.js'
 
 /** What `check --json` prints: the checker's result plus the file and the budgets used. */
 export type CheckReport = CheckResult & {file: string; limits: {timeLimitMs: number; maxStates: number; maxMemoryBytes: number}}
@@ -24,6 +26,7 @@ export default class Check extends BaseCommand {
   static override description = [
     "Reads a history in raftctl's JSON-lines format (one operation per line: client, op, key, value, expected, output, ok, call, return), splits it by key and searches each key for a linearization against a string register. A violation is reported with the smallest failing prefix found.",
     'Over the time, state or memory budget the verdict is "unknown" (exit 3), never a pass. Exit codes: 0 linearizable, 1 not linearizable, 2 bad input, 3 undecided. See docs/checker.md.',
+    '"raftctl check consistency" compares the replicas of a running cluster instead (a history file named "consistency" is read with "raftctl check ./consistency").',
   ].join('\n\n')
 
   static override examples = [
@@ -45,7 +48,7 @@ export default class Check extends BaseCommand {
   async run(): Promise<CheckReport> {
     const {args, flags} = await this.parse(Check)
     const limits = {timeLimitMs: parseDurationFlag(flags['time-limit'], '--time-limit', 'span'), maxStates: flags['max-states'], maxMemoryBytes: parseSize(flags['max-memory'])}
-    const [{loadHistoryFile}, {checkHistory}] = await Promise.all([import('../verify/history.js'), import('../verify/checker.js')])
+    const [{loadHistoryFile}, {checkHistory}] = await Promise.all([import('../../verify/history.js'), import('../../verify/checker.js')])
     const {ops, lines} = await loadHistoryFile(args.file)
     const report: CheckReport = {...checkHistory(ops, {...limits, lines}), file: args.file, limits}
     if (!this.jsonEnabled()) this.log(await renderReport(report, process.stdout.isTTY === true))
