@@ -17,7 +17,7 @@ import {
 import {recover, storagePaths, type EntryLoc} from './recovery.js'
 import {listSnapshotFiles, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
 import type {StorageLogger, StorageStats} from './types.js'
-import {Wal} from './wal.js'
+import {segmentsBelowSnapshot, Wal} from './wal.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
 
 /** Default size at which the WAL rolls to a new segment: 64 MiB (the node default of src/common/defaults.ts). */
@@ -187,7 +187,7 @@ export class FileStorage implements Storage, LogView {
     this.#syncs = 0
     this.#prewritten = null
     if (rec.discardedLog) this.#recordDiscard()
-    o.logger('info', 'storage opened', {dir: o.dir, ...this.stats()})
+    o.logger('info', 'storage opened', {dir: o.dir, ...this.stats(), readSegments: rec.read.segments, replayedEntries: rec.read.entryRecords})
     return rec.state
   }
 
@@ -363,11 +363,16 @@ export class FileStorage implements Storage, LogView {
     else this.#log.clear(plan.snapshot.meta.index + 1)
   }
 
-  /** Delete WAL segments holding no live entry and snapshot files beyond the newest `keepSnapshots`. Best effort. */
+  /**
+   * Delete WAL segments holding no live entry or lying wholly below the (durable) snapshot, then
+   * snapshot files beyond the newest `keepSnapshots`. Best effort; oldest first, so a crash in the
+   * middle leaves an older run of them, which the next recovery skips and deletes.
+   */
   #afterSnapshot(): void {
     const wal = this.#wal!
     const firstLive = this.#log.at(this.#log.firstIndex)
-    const deleted = wal.deleteBefore(firstLive ? firstLive.seg : Number.MAX_SAFE_INTEGER)
+    const belowSnapshot = wal.segments[segmentsBelowSnapshot(wal.segments, this.#snapshot?.index ?? 0)]?.name ?? 0
+    const deleted = wal.deleteBefore(Math.max(firstLive ? firstLive.seg : Number.MAX_SAFE_INTEGER, belowSnapshot))
     if (deleted > 0) this.#o.logger('debug', 'compacted the WAL', {deletedSegments: deleted})
     this.#pruneSnapshots()
   }
