@@ -108,7 +108,8 @@ export async function renderStatus(st: ClusterStatus, options: RenderStatusOptio
     })
   })
   const table = await renderTable({head: [...STATUS_COLUMNS], rows, align: [...ALIGN], color: options.color})
-  return `${statusSummary(st)}\n${table}`
+  const why = st.nodes.filter((n) => n.downReason !== undefined).map((n) => `\n${n.id} is down: ${n.downReason}`)
+  return `${statusSummary(st)}\n${table}${why.join('')}`
 }
 
 function colorCell(column: string, cell: string, row: NodeRow, s: ReturnType<typeof styles>): string {

@@ -17,7 +17,8 @@ import {
 import {replicationLag} from './lag.js'
 import {freePort} from './ports.js'
 import {acquireLock, withLock, type ClusterLockOptions, type HeldLock} from './lock.js'
-import {isPaused, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import {isPaused, lastLineFailure, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import type {StartupStatus} from '../common/startup-status.js'
 
 /** One row of `raftctl status` (DESIGN.md §4 plus extras). */
 export interface NodeRow {
@@ -38,6 +39,8 @@ export interface NodeRow {
   readonly lastContactMs: number | null
   /** `ok`, `down`, `paused`, `lagging`, `unreachable`. */
   readonly health: string
+  /** For a node that is down: why, when the last line of its log says so (`STORAGE_FULL: no space left …`). */
+  readonly downReason?: string
   /** The full status the node reported, when reachable. */
   readonly detail?: NodeStatus
 }
@@ -83,7 +86,11 @@ export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus |
   }
 }
 
-/** Time limits of cluster operations (ms). */
+/**
+ * Time limits of cluster operations (ms). `spawn` is the longest a starting daemon may go
+ * without a new start-up step (its status file): a daemon recovering a large store is waited
+ * for as long as its progress moves.
+ */
 export const CLUSTER_TIMEOUTS = {
   status: 1500,
   spawn: 15_000,
@@ -175,12 +182,15 @@ export class LocalCluster {
     return {created, started}
   }
 
-  /** Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its data is not blank). */
-  private async spawn(m: Manifest, node: NodeEntry): Promise<number> {
+  /**
+   * Spawn `node` and wait until it is ready, telling `onProgress` each start-up step; a founder
+   * gets `--initial-cluster` (ignored once its data is not blank).
+   */
+  private async spawn(m: Manifest, node: NodeEntry, onProgress?: (status: StartupStatus) => void): Promise<number> {
     const initialCluster = m.founders?.includes(node.id) ? m.founders : []
     this.maybeCreatePeerSecret(m)
     const child = spawnDaemon(this.paths, m, node, initialCluster)
-    return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
+    return waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn, onProgress)
   }
 
   /**
@@ -238,14 +248,14 @@ export class LocalCluster {
 
   // ------------------------------------------------------------------ node processes
 
-  /** Start one node's daemon (it rejoins with its data dir). */
-  async startNode(id: string): Promise<number> {
+  /** Start one node's daemon (it rejoins with its data dir); `onProgress` hears each start-up step (opening storage 40%, …). */
+  async startNode(id: string, onProgress?: (status: StartupStatus) => void): Promise<number> {
     const m = this.manifest()
     const node = findNode(m, id)
     if (node.removed) throw new RaftctlError('NODE_NOT_FOUND', `${id} was removed from the cluster; add a new node instead`)
     const pid = this.pid(id)
     if (pid !== null) return pid
-    return this.spawn(m, node)
+    return this.spawn(m, node, onProgress)
   }
 
   /** SIGTERM one node (graceful). */
@@ -301,7 +311,10 @@ export class LocalCluster {
 
   private row(n: NodeEntry, st: NodeStatus | null, leader: NodeStatus | null): NodeRow {
     const pid = this.pid(n.id)
-    return statusRow(n, st, leader, {pid, paused: pid !== null && isPaused(pid)})
+    const row = statusRow(n, st, leader, {pid, paused: pid !== null && isPaused(pid)})
+    if (row.health !== 'down') return row
+    const why = lastLineFailure(this.paths.logFile(n.id))
+    return why ? {...row, downReason: `${why.code}: ${why.message}`} : row
   }
 
   /**

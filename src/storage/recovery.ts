@@ -35,6 +35,34 @@ export interface RecoveryContext {
   readonly maxRecordBytes: number
   readonly sync: boolean
   readonly logger: StorageLogger
+  /** Told after each file read: bytes read so far and the bytes recovery expects to read in all. */
+  readonly onProgress?: (readBytes: number, totalBytes: number) => void
+}
+
+/** Counts the bytes recovery reads against the sizes of the files it plans to read, for {@link RecoveryContext.onProgress}. */
+class ReadMeter {
+  #read = 0
+  #total = 0
+
+  constructor(private readonly ctx: RecoveryContext) {}
+
+  /** Expect to read `paths` (their sizes are added to the total; unknown sizes count 0). */
+  plan(paths: readonly string[]): void {
+    if (!this.ctx.onProgress || !this.ctx.ops.sizeSync) return
+    for (const path of paths) {
+      try {
+        this.#total += this.ctx.ops.sizeSync(path)
+      } catch {
+        // gone or unreadable: its read reports the error
+      }
+    }
+  }
+
+  /** `bytes` were read. */
+  read(bytes: number): void {
+    this.#read += bytes
+    this.ctx.onProgress?.(this.#read, Math.max(this.#total, this.#read))
+  }
 }
 
 /** Everything recovered. */
@@ -90,20 +118,28 @@ function removeTemps(ctx: RecoveryContext, temps: readonly string[]): void {
   }
 }
 
-function loadSnapshot(ctx: RecoveryContext): Snapshot | null {
+/** The newest snapshot file (its index from its name), unfinished ones removed. */
+function newestSnapshotFile(ctx: RecoveryContext): {index: number; path: string} | undefined {
   const {snapshots, temps} = listSnapshotFiles(ctx.ops, ctx.snapDir)
   removeTemps(ctx, temps)
-  const newest = snapshots[snapshots.length - 1]
-  return newest ? readSnapshotFile(ctx.ops, newest.path, newest.index) : null
+  return snapshots[snapshots.length - 1]
 }
 
-function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean): ScannedSegment {
+function loadSnapshot(ctx: RecoveryContext, newest: {index: number; path: string} | undefined, meter: ReadMeter): Snapshot | null {
+  if (!newest) return null
+  const snapshot = readSnapshotFile(ctx.ops, newest.path, newest.index)
+  meter.read(snapshot.data.length)
+  return snapshot
+}
+
+function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean, meter: ReadMeter): ScannedSegment {
   let buf: Buffer
   try {
     buf = ctx.ops.readFileSync(ref.path)
   } catch (err) {
     throw toStorageError(err, 'reading WAL segment', ref.path)
   }
+  meter.read(buf.length)
   return scanSegment(buf, ref, isLast, ctx.maxRecordBytes)
 }
 
@@ -119,14 +155,19 @@ interface ScanResult {
  * bounded by the entries since the snapshot, not by history), unless the last segment holds no
  * complete batch: then the newest hard state may be in an older segment, and all are read.
  */
-function scanAll(ctx: RecoveryContext, snapIndex: number): ScanResult {
+function scanAll(ctx: RecoveryContext, segments: readonly SegmentRef[], snapIndex: number, meter: ReadMeter): ScanResult {
+  if (segments.length === 0) return {scanned: [], below: []}
+  const last = readSegment(ctx, segments[segments.length - 1], true, meter)
+  const skip = last.batches.length > 0 ? segmentsBelowSnapshot(segments, snapIndex) : 0
+  if (skip === 0) meter.plan(segments.slice(0, segmentsBelowSnapshot(segments, snapIndex)).map((seg) => seg.path))
+  const middle = segments.slice(skip, -1).map((ref) => readSegment(ctx, ref, false, meter))
+  return {scanned: [...middle, last], below: segments.slice(0, skip)}
+}
+
+function listSegments(ctx: RecoveryContext): SegmentRef[] {
   const {segments, strangers} = listSegmentFiles(ctx.ops, ctx.walDir)
   if (strangers.length > 0) ctx.logger('warn', 'ignoring unknown files in the WAL directory', {dir: ctx.walDir, files: strangers})
-  if (segments.length === 0) return {scanned: [], below: []}
-  const last = readSegment(ctx, segments[segments.length - 1], true)
-  const skip = last.batches.length > 0 ? segmentsBelowSnapshot(segments, snapIndex) : 0
-  const middle = segments.slice(skip, -1).map((ref) => readSegment(ctx, ref, false))
-  return {scanned: [...middle, last], below: segments.slice(0, skip)}
+  return segments
 }
 
 /**
@@ -318,8 +359,12 @@ function countEntryRecords(scanned: readonly ScannedSegment[]): number {
  */
 export function recover(ctx: RecoveryContext): Recovered {
   ensureDirs(ctx)
-  const snapshot = loadSnapshot(ctx)
-  const {scanned, below} = scanAll(ctx, snapshot?.meta.index ?? 0)
+  const newest = newestSnapshotFile(ctx)
+  const listed = listSegments(ctx)
+  const meter = new ReadMeter(ctx)
+  meter.plan([...(newest ? [newest.path] : []), ...listed.slice(segmentsBelowSnapshot(listed, newest?.index ?? 0)).map((seg) => seg.path)])
+  const snapshot = loadSnapshot(ctx, newest, meter)
+  const {scanned, below} = scanAll(ctx, listed, snapshot?.meta.index ?? 0, meter)
   const replay = new Replay()
   for (const seg of scanned) replay.segment(seg)
   const discardedLog = reconcile(ctx, replay, snapshot?.meta ?? null, scanned)
