@@ -47,7 +47,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   private readonly recent: string[] = []
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
-    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, confChanges: 0, snapshots: 0, virtualMs: 0,
+    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, confChanges: 0, snapshots: 0, walSegmentsDeleted: 0, virtualMs: 0,
   }
 
   constructor(options: SimOptions) {
@@ -144,7 +144,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       fn(node.replica!)
     } catch (err) {
       if (!(err instanceof SimCrash)) throw err
-      this.crash(node, 'torn write')
+      this.crash(node, err.during)
       return
     }
     this.checks.checkNode(node)
@@ -268,7 +268,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       node.replica = null
       node.disk.crash()
       this.stats.crashes++
-      this.log(`${node.id} crashes while starting (torn write)`)
+      this.log(`${node.id} crashes while starting (${err.during})`)
       if (!this.healed) this.queue.push(this.clock + 50 + this.rng.int(1500), {kind: 'restart', node: node.id})
       return null
     }
@@ -347,6 +347,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   private result(violation?: {property: string; message: string}): SimResult {
     if (violation) this.log(`VIOLATION ${violation.message.split('\n')[0]}`)
     this.stats.virtualMs = this.clock
+    this.stats.walSegmentsDeleted = [...this.nodes.values()].reduce((n, node) => n + node.disk.wal.deletedSegments, 0)
     return {seed: this.o.seed, ok: violation === undefined, violation, trace: this.trace, lastEvents: this.recent.slice(), stats: this.stats}
   }
 }

@@ -38,6 +38,8 @@ export interface SimStats {
   crashes: number
   confChanges: number
   snapshots: number
+  /** WAL segments deleted below snapshots, over every node's disk (./wal-model.ts). */
+  walSegmentsDeleted: number
   virtualMs: number
 }
 

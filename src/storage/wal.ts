@@ -86,6 +86,15 @@ export function segmentsBelowSnapshot(segments: readonly {readonly name: number}
   return n
 }
 
+/**
+ * The rotation rule: a batch starts a new segment when the active one holds at least
+ * `segmentBytes` and the batch begins with an entry above the active segment's name (so the new
+ * segment's name is its first entry, and names increase). A batch without entries never rolls.
+ */
+export function rollsOver(active: {readonly name: number; readonly bytes: number}, firstEntry: number | undefined, segmentBytes: number): boolean {
+  return firstEntry !== undefined && active.bytes >= segmentBytes && firstEntry > active.name
+}
+
 function firstValidRecordAfter(buf: Buffer, from: number, maxRecordBytes: number): number | undefined {
   for (let at = from; at + 9 <= buf.length; at++) {
     if (validRecordAt(buf, at, maxRecordBytes)) return at
@@ -432,7 +441,7 @@ export class Wal {
   }
 
   #shouldRoll(active: OpenSegment, firstEntry: number | undefined): boolean {
-    return firstEntry !== undefined && active.bytes >= this.#opts.segmentBytes && firstEntry > active.name
+    return rollsOver(active, firstEntry, this.#opts.segmentBytes)
   }
 
   #open(path: string): number {

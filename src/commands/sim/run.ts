@@ -115,6 +115,6 @@ bound (liveness). A failure prints the seed, the property, the last events and t
   }
 }
 
-function summarize(s: {events: number; elections: number; leaders: number; acknowledged: number; proposals: number; retries: number; deduplicated: number; crashes: number; confChanges: number; snapshots: number; nodes: number}): string {
-  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.confChanges} membership changes, ${s.snapshots} snapshots`
+function summarize(s: {events: number; elections: number; leaders: number; acknowledged: number; proposals: number; retries: number; deduplicated: number; crashes: number; confChanges: number; snapshots: number; walSegmentsDeleted: number; nodes: number}): string {
+  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.confChanges} membership changes, ${s.snapshots} snapshots, ${s.walSegmentsDeleted} WAL segments deleted`
 }
