@@ -21,7 +21,7 @@ import type {StorageLogger, StorageStats} from './types.js'
 import {segmentsBelowSnapshot, Wal} from './wal.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
 
-/** Default size at which the WAL rolls to a new segment: 64 MiB (the node default of src/common/defaults.ts). */
+/** Default size at which the WAL rolls to a new segment: 8 MiB (the node default of src/common/defaults.ts). */
 export const DEFAULT_SEGMENT_BYTES = NODE_DEFAULTS.segmentBytes
 
 /** Default largest WAL record (one entry with its data): 64 MiB. Larger entries are refused with a RangeError. */
