@@ -74,6 +74,8 @@ interface RunResult {
   readonly diskBoundBytes: number
   /** From opening the store to a leader that applied every committed entry. */
   readonly restartMs: number
+  /** Of `restartMs`: opening the store (reading and checking the snapshot file and the WAL segments). */
+  readonly restartStorageMs: number
   /** What the restart read: WAL segments, and entry records replayed. */
   readonly restartSegmentsRead: number
   readonly restartEntriesReplayed: number
@@ -162,8 +164,9 @@ async function runOne(keys: number, mode: string): Promise<RunResult> {
     replica.stop()
     storage.close()
     const opened: Record<string, unknown> = {}
+    let openedAt = 0
     const start = performance.now()
-    const storage2 = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, logger: (_level, msg, fields) => msg === 'storage opened' && Object.assign(opened, fields)})
+    const storage2 = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, logger: (_level, msg, fields) => msg === 'storage opened' && (openedAt = performance.now(), Object.assign(opened, fields))})
     const kv2 = new KvStateMachine()
     reopened = {replica: singleNode(storage2, kv2, mode), storage: storage2}
     await ready(reopened.replica)
@@ -172,7 +175,7 @@ async function runOne(keys: number, mode: string): Promise<RunResult> {
     return {
       ...result, captureMs,
       walBytes: wal.bytes, walSegments: wal.count, snapshotBytes, diskBoundBytes: 2 * (snapshotBytes + SEGMENT_BYTES),
-      restartMs, restartSegmentsRead: Number(opened.readSegments), restartEntriesReplayed: Number(opened.replayedEntries),
+      restartMs, restartStorageMs: openedAt - start, restartSegmentsRead: Number(opened.readSegments), restartEntriesReplayed: Number(opened.replayedEntries),
     }
   } finally {
     replica.stop()
@@ -273,6 +276,7 @@ async function main(): Promise<void> {
         snapshotMiB: mib(medianOf(results.map((r) => r.snapshotBytes))),
         diskBoundMiB: mib(medianOf(results.map((r) => r.diskBoundBytes))),
         restartMs: round(medianOf(results.map((r) => r.restartMs))),
+        restartStorageMs: round(medianOf(results.map((r) => r.restartStorageMs))),
         restartSegmentsRead: medianOf(results.map((r) => r.restartSegmentsRead)),
         restartEntriesReplayed: medianOf(results.map((r) => r.restartEntriesReplayed)),
       })

@@ -43,6 +43,7 @@ export interface RecoveryContext {
 class ReadMeter {
   #read = 0
   #total = 0
+  readonly #sizes = new Map<string, number>()
 
   constructor(private readonly ctx: RecoveryContext) {}
 
@@ -51,16 +52,18 @@ class ReadMeter {
     if (!this.ctx.onProgress || !this.ctx.ops.sizeSync) return
     for (const path of paths) {
       try {
-        this.#total += this.ctx.ops.sizeSync(path)
+        const size = this.ctx.ops.sizeSync(path)
+        this.#sizes.set(path, size)
+        this.#total += size
       } catch {
         // gone or unreadable: its read reports the error
       }
     }
   }
 
-  /** `bytes` were read. */
-  read(bytes: number): void {
-    this.#read += bytes
+  /** The file `path` was read: its planned size counts (else `bytes`, what was read of it). */
+  read(path: string, bytes: number): void {
+    this.#read += this.#sizes.get(path) ?? bytes
     this.ctx.onProgress?.(this.#read, Math.max(this.#total, this.#read))
   }
 }
@@ -128,7 +131,7 @@ function newestSnapshotFile(ctx: RecoveryContext): {index: number; path: string}
 function loadSnapshot(ctx: RecoveryContext, newest: {index: number; path: string} | undefined, meter: ReadMeter): Snapshot | null {
   if (!newest) return null
   const snapshot = readSnapshotFile(ctx.ops, newest.path, newest.index)
-  meter.read(snapshot.data.length)
+  meter.read(newest.path, snapshot.data.length)
   return snapshot
 }
 
@@ -139,7 +142,7 @@ function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean, met
   } catch (err) {
     throw toStorageError(err, 'reading WAL segment', ref.path)
   }
-  meter.read(buf.length)
+  meter.read(ref.path, buf.length)
   return scanSegment(buf, ref, isLast, ctx.maxRecordBytes)
 }
 

@@ -132,6 +132,24 @@ describe('WAL rotation and compaction', () => {
     assert.deepEqual(ids(state.entries), Array.from({length: 10}, (_, k) => `${k + 191}@1`))
   })
 
+  it('reports load progress over the snapshot and the segments it reads (not those below the snapshot), ending at 100%', (t) => {
+    const dir = tempDir(t)
+    const fs = new FaultFs()
+    const s = build(dir, 200, fs)
+    fs.failOn('unlink', 'EIO') // old segments stay on disk: they must not count
+    s.saveSnapshot(snapshot(190, 1), 190)
+    s.close()
+    const reports: Array<[number, number]> = []
+    new FileStorage({dir, segmentBytes: SEGMENT_BYTES, preallocateBytes: 0, onLoadProgress: (read, total) => reports.push([read, total])}).load()
+    const names = segmentNames(dir)
+    const read = names.filter((n) => n >= names.filter((m) => m <= 190).at(-1)!)
+    const expected = statSync(join(dir, 'snapshots', (190).toString(16).padStart(16, '0') + '.snap')).size
+      + read.reduce((sum, n) => sum + statSync(join(dir, 'wal', n.toString(16).padStart(16, '0') + '.log')).size, 0)
+    assert.equal(reports.length, 1 + read.length, 'one report per file read')
+    assert.ok(reports.every(([r, total], k) => total === expected && r <= total && (k === 0 || r > reports[k - 1][0])), JSON.stringify(reports))
+    assert.equal(reports.at(-1)![0], expected)
+  })
+
   it('reads every segment when the last one holds no complete batch (the newest hard state is then in an older one)', (t) => {
     const dir = tempDir(t)
     const fs = new FaultFs()
