@@ -11,14 +11,21 @@
  * the cost of the copy-on-write capture itself (`KvStateMachine.capture()`, timed apart after
  * the snapshot), and the writes answered while the snapshot was in progress.
  *
+ * Then the WAL's bytes on disk (its segments after the snapshot compacted the log), the snapshot
+ * file's, and the bound 2 × (snapshot + one segment); and a restart: a new store and replica over
+ * the same folder, timed from opening the store to a leader that applied every committed entry
+ * (recovery, snapshot restore, replay; Node's own start and the port bind of a daemon left out),
+ * with the segments it read and the entry records it replayed.
+ *
  * Modes: `after` runs the replica with the KV capture and FileStorage.writeSnapshot (snapshots
  * off the event loop); `before` hides those two optional ports, so the replica takes the
  * synchronous path every build before them took (serialize, write and fsync on the loop).
  * Each (size, mode) runs `--runs` times (default 3); the median of each figure is printed, with
- * /proc/loadavg before and after. `--json` prints one JSON document.
+ * /proc/loadavg before and after. `--json` prints one JSON document. `--segment-bytes` sets the
+ * WAL segment size (default the daemon's).
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {monitorEventLoopDelay} from 'node:perf_hooks'
@@ -28,7 +35,7 @@ import {median} from '../src/bench/compare-stats.js'
 import {SeededRng} from '../src/raft/index.js'
 import {Replica} from '../src/replica/replica.js'
 import type {StateMachine, Storage} from '../src/replica/ports.js'
-import {FileStorage} from '../src/storage/index.js'
+import {DEFAULT_SEGMENT_BYTES, FileStorage} from '../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../src/kv/index.js'
 
 const {values: args} = parseArgs({
@@ -40,6 +47,7 @@ const {values: args} = parseArgs({
     keys: {type: 'string', default: '10000'},
     mode: {type: 'string', default: 'after'},
     json: {type: 'boolean', default: false},
+    'segment-bytes': {type: 'string', default: String(DEFAULT_SEGMENT_BYTES)},
   },
 })
 
@@ -57,7 +65,24 @@ interface RunResult {
   readonly maxLoopDelayMs: number
   readonly captureMs: number
   readonly writesAnswered: number
+  /** Bytes of the WAL's segment files after the snapshot compacted the log. */
+  readonly walBytes: number
+  readonly walSegments: number
+  /** Bytes of the newest snapshot file. */
+  readonly snapshotBytes: number
+  /** The bound of issue 19: 2 × (snapshot + one segment). */
+  readonly diskBoundBytes: number
+  /** From opening the store to a leader that applied every committed entry. */
+  readonly restartMs: number
+  /** Of `restartMs`: opening the store (reading and checking the snapshot file and the WAL segments). */
+  readonly restartStorageMs: number
+  /** What the restart read: WAL segments, and entry records replayed. */
+  readonly restartSegmentsRead: number
+  readonly restartEntriesReplayed: number
 }
+
+/** WAL segment size of the runs: `--segment-bytes`, default the daemon's (`node run --segment-size`). */
+const SEGMENT_BYTES = Number(args['segment-bytes'])
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`)
 
@@ -89,11 +114,9 @@ async function load(replica: Replica, keys: number): Promise<void> {
   }
 }
 
-async function runOne(keys: number, mode: string): Promise<RunResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'raftctl-bench-size-'))
-  const storage = new FileStorage({dir})
-  const kv = new KvStateMachine()
-  const replica = new Replica({
+/** A single-node replica over `storage` and `kv`, the node the runs measure. */
+function singleNode(storage: FileStorage, kv: KvStateMachine, mode: string): Replica {
+  return new Replica({
     raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
     storage: storagePort(storage, mode),
     network: {send: () => {}},
@@ -101,26 +124,71 @@ async function runOne(keys: number, mode: string): Promise<RunResult> {
     initialConf: {voters: ['n1'], learners: []},
     snapshotEvery: 0,
   })
+}
+
+/** Tick until the replica leads and has applied everything committed. */
+async function ready(replica: Replica): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    const st = replica.status()
+    if (st.role === 'leader' && st.appliedIndex >= st.commitIndex) return
+    replica.tick()
+    replica.process()
+    await idle(replica)
+  }
+  throw new Error('the restarted replica did not become a ready leader')
+}
+
+/** Bytes and count of the files in `dir` whose name ends with `suffix`. */
+function filesIn(dir: string, suffix: string): {bytes: number; count: number; sizes: number[]} {
+  const sizes = readdirSync(dir).filter((f) => f.endsWith(suffix)).sort().map((f) => statSync(join(dir, f)).size)
+  return {bytes: sizes.reduce((a, b) => a + b, 0), count: sizes.length, sizes}
+}
+
+async function runOne(keys: number, mode: string): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'raftctl-bench-size-'))
+  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES})
+  const kv = new KvStateMachine()
+  const replica = singleNode(storage, kv, mode)
+  let reopened: {replica: Replica; storage: FileStorage} | null = null
   try {
-    for (let i = 0; i < 100 && replica.status().role !== 'leader'; i++) {
-      replica.tick()
-      await idle(replica)
-    }
+    await ready(replica)
     await load(replica, keys)
     if (kv.size !== keys) throw new Error(`loaded ${kv.size} keys, expected ${keys}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
     const result = await measure(replica, keys, mode, storage)
     const t = performance.now()
     kv.capture().return?.()
-    return {...result, captureMs: performance.now() - t}
+    const captureMs = performance.now() - t
+    const wal = filesIn(join(dir, 'wal'), '.log')
+    const snapshotBytes = filesIn(join(dir, 'snapshots'), '.snap').sizes.at(-1) ?? 0
+    replica.stop()
+    storage.close()
+    const opened: Record<string, unknown> = {}
+    let openedAt = 0
+    const start = performance.now()
+    const storage2 = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, logger: (_level, msg, fields) => msg === 'storage opened' && (openedAt = performance.now(), Object.assign(opened, fields))})
+    const kv2 = new KvStateMachine()
+    reopened = {replica: singleNode(storage2, kv2, mode), storage: storage2}
+    await ready(reopened.replica)
+    const restartMs = performance.now() - start
+    if (kv2.size < keys) throw new Error(`the restart recovered ${kv2.size} keys, expected at least ${keys}`)
+    return {
+      ...result, captureMs,
+      walBytes: wal.bytes, walSegments: wal.count, snapshotBytes, diskBoundBytes: 2 * (snapshotBytes + SEGMENT_BYTES),
+      restartMs, restartStorageMs: openedAt - start, restartSegmentsRead: Number(opened.readSegments), restartEntriesReplayed: Number(opened.replayedEntries),
+    }
   } finally {
     replica.stop()
     storage.close()
+    reopened?.replica.stop()
+    reopened?.storage.close()
     rmSync(dir, {recursive: true, force: true})
   }
 }
 
-async function measure(replica: Replica, keys: number, mode: string, storage: FileStorage): Promise<Omit<RunResult, 'captureMs'>> {
+type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered'>
+
+async function measure(replica: Replica, keys: number, mode: string, storage: FileStorage): Promise<SnapshotFigures> {
   const delay = monitorEventLoopDelay({resolution: 1})
   let last = performance.now()
   let longestGap = 0
@@ -174,7 +242,7 @@ function loadavg(): string {
 
 function child(keys: number, mode: string): RunResult {
   const self = fileURLToPath(import.meta.url)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=4096', self, '--one', '--keys', String(keys), '--mode', mode], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--max-old-space-size=4096', self, '--one', '--keys', String(keys), '--mode', mode, '--segment-bytes', String(SEGMENT_BYTES)], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit']})
   if (r.status !== 0) throw new Error(`run ${keys} ${mode} failed (exit ${r.status})`)
   return JSON.parse(r.stdout) as RunResult
 }
@@ -203,13 +271,25 @@ async function main(): Promise<void> {
         maxLoopDelayMs: round(medianOf(results.map((r) => r.maxLoopDelayMs))),
         captureMs: round(medianOf(results.map((r) => r.captureMs))),
         writesAnswered: medianOf(results.map((r) => r.writesAnswered)),
+        walMiB: mib(medianOf(results.map((r) => r.walBytes))),
+        walSegments: medianOf(results.map((r) => r.walSegments)),
+        snapshotMiB: mib(medianOf(results.map((r) => r.snapshotBytes))),
+        diskBoundMiB: mib(medianOf(results.map((r) => r.diskBoundBytes))),
+        restartMs: round(medianOf(results.map((r) => r.restartMs))),
+        restartStorageMs: round(medianOf(results.map((r) => r.restartStorageMs))),
+        restartSegmentsRead: medianOf(results.map((r) => r.restartSegmentsRead)),
+        restartEntriesReplayed: medianOf(results.map((r) => r.restartEntriesReplayed)),
       })
     }
   }
-  const report = {loadavgBefore: loadBefore, loadavgAfter: loadavg(), runs, rows}
+  const report = {loadavgBefore: loadBefore, loadavgAfter: loadavg(), runs, segmentBytes: SEGMENT_BYTES, rows}
   if (args.json) return void process.stdout.write(JSON.stringify(report, null, 2) + '\n')
-  console.log(`/proc/loadavg before: ${report.loadavgBefore}; after: ${report.loadavgAfter}; median of ${runs} runs`)
+  console.log(`/proc/loadavg before: ${report.loadavgBefore}; after: ${report.loadavgAfter}; median of ${runs} runs; WAL segments of ${SEGMENT_BYTES} bytes`)
   console.table(rows)
+}
+
+function mib(bytes: number): number {
+  return round(bytes / (1024 * 1024))
 }
 
 function round(n: number): number {

@@ -110,7 +110,8 @@ export async function renderStatus(st: ClusterStatus, options: RenderStatusOptio
   })
   const table = await renderTable({head: [...STATUS_COLUMNS], rows, align: [...ALIGN], color: options.color})
   const unanswered = (st.unanswered ?? []).map((u) => `\n${s.yellow('endpoint')} ${u.endpoint} did not answer: ${u.code}: ${u.message}`)
-  return `${statusSummary(st)}\n${table}${unanswered.join('')}`
+  const why = st.nodes.filter((n) => n.downReason !== undefined).map((n) => `\n${n.id} is down: ${n.downReason}`)
+  return `${statusSummary(st)}\n${table}${why.join('')}${unanswered.join('')}`
 }
 
 function colorCell(column: string, cell: string, row: NodeRow, s: ReturnType<typeof styles>): string {

@@ -19,7 +19,8 @@ import {
 import {replicationLag} from './lag.js'
 import {freePort} from './ports.js'
 import {acquireLock, withLock, type ClusterLockOptions, type HeldLock} from './lock.js'
-import {isPaused, runningPid, signal, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import {isPaused, lastLineFailure, runningPid, signal, sleep, spawnDaemon, waitForExit, waitForPidFile} from './processes.js'
+import type {StartupStatus} from '../common/startup-status.js'
 import {ClusterHandle, notLocalError, type ClientAccess, type ClusterStatus, type NodeRow} from './handle.js'
 
 export type {ClusterStatus, NodeRow, UnansweredEndpoint} from './handle.js'
@@ -54,7 +55,11 @@ export function statusRow(n: Pick<NodeEntry, 'id' | 'address'>, st: NodeStatus |
   }
 }
 
-/** Time limits of cluster operations (ms). */
+/**
+ * Time limits of cluster operations (ms). `spawn` is the longest a starting daemon may go
+ * without a new start-up step (its status file): a daemon recovering a large store is waited
+ * for as long as its progress moves.
+ */
 export const CLUSTER_TIMEOUTS = {
   status: 1500,
   spawn: 15_000,
@@ -175,17 +180,17 @@ export class LocalCluster extends ClusterHandle {
   }
 
   /**
-   * Spawn `node` and wait until it is ready; a founder gets `--initial-cluster` (ignored once its
-   * data is not blank), a node that started before gets `--rejoin` (on an emptied data folder it
-   * rebuilds without voting); `extraArgs` go last (e.g. `--force-new-cluster`, `--restore FILE`).
-   * The first start is recorded in the manifest.
+   * Spawn `node` and wait until it is ready, telling `onProgress` each start-up step; a founder
+   * gets `--initial-cluster` (ignored once its data is not blank), a node that started before
+   * gets `--rejoin` (on an emptied data folder it rebuilds without voting); `extraArgs` go last
+   * (e.g. `--force-new-cluster`, `--restore FILE`). The first start is recorded in the manifest.
    */
-  private async spawn(m: Manifest, node: NodeEntry, extraArgs: readonly string[] = []): Promise<number> {
+  private async spawn(m: Manifest, node: NodeEntry, extraArgs: readonly string[] = [], onProgress?: (status: StartupStatus) => void): Promise<number> {
     const initialCluster = m.founders?.includes(node.id) ? m.founders : []
     this.maybeCreatePeerSecret(m)
     const hadIdentity = existsSync(join(this.paths.dataDir(node.id), IDENTITY_FILE))
     const child = spawnDaemon(this.paths, m, node, initialCluster, node.started === true || hadIdentity, extraArgs)
-    const pid = await waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn)
+    const pid = await waitForPidFile(this.paths, node.id, child, CLUSTER_TIMEOUTS.spawn, onProgress)
     if (node.started !== true) {
       node.started = true
       saveManifest(this.paths, m)
@@ -250,15 +255,16 @@ export class LocalCluster extends ClusterHandle {
 
   /**
    * Start one node's daemon (it rejoins with its data dir). `extraArgs` are passed to this start
-   * only (`raftctl recover` starts the survivor with `--force-new-cluster`).
+   * only (`raftctl recover` starts the survivor with `--force-new-cluster`); `onProgress` hears
+   * each start-up step (opening storage 40%, …).
    */
-  async startNode(id: string, extraArgs: readonly string[] = []): Promise<number> {
+  async startNode(id: string, extraArgs: readonly string[] = [], onProgress?: (status: StartupStatus) => void): Promise<number> {
     const m = this.manifest()
     const node = findNode(m, id)
     if (node.removed) throw new RaftctlError('NODE_NOT_FOUND', `${id} was removed from the cluster; add a new node instead`)
     const pid = this.pid(id)
     if (pid !== null) return pid
-    return this.spawn(m, node, extraArgs)
+    return this.spawn(m, node, extraArgs, onProgress)
   }
 
   /** SIGTERM one node (graceful). */
@@ -315,7 +321,10 @@ export class LocalCluster extends ClusterHandle {
 
   private row(n: NodeEntry, st: NodeStatus | null, leader: NodeStatus | null): NodeRow {
     const pid = this.pid(n.id)
-    return statusRow(n, st, leader, {pid, paused: pid !== null && isPaused(pid)})
+    const row = statusRow(n, st, leader, {pid, paused: pid !== null && isPaused(pid)})
+    if (row.health !== 'down') return row
+    const why = lastLineFailure(this.paths.logFile(n.id))
+    return why ? {...row, downReason: `${why.code}: ${why.message}`} : row
   }
 
   /**

@@ -35,6 +35,8 @@ export interface NodeRow {
    * and is catching up again; it does not vote and refuses serializable reads until then.
    */
   readonly health: string
+  /** For a node that is down: why, when the last line of its log says so (`STORAGE_FULL: no space left …`). */
+  readonly downReason?: string
   /** The full status the node reported, when reachable. */
   readonly detail?: NodeStatus
 }

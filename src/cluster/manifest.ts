@@ -127,6 +127,11 @@ export class ClusterPaths {
     return join(this.dir, 'pids', `${id}.pid`)
   }
 
+  /** The daemon's start-up status (src/common/startup-status.ts), next to its pid file. */
+  statusFile(id: string): string {
+    return join(this.dir, 'pids', `${id}.status`)
+  }
+
   /** The cluster's lock: outside its folder (a cluster name never starts with "."). */
   get lockFile(): string {
     return join(this.home, '.locks', `${this.name}.lock`)

@@ -1,13 +1,15 @@
 /**
  * Daemon processes of a local cluster: free ports, spawning detached `node run` daemons (through
  * the lean daemon entry) with their own log files, pid files with stale-pid detection, signals,
- * and the reason a daemon gave when it exited during start-up (read from its log).
+ * waiting for a start while following its status file, and the reason a daemon gave when it
+ * exited during start-up, or stopped (read from its log).
  */
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {RaftctlError} from '../common/errors.js'
+import {describeStartupStatus, parseStartupStatus, type StartupStatus} from '../common/startup-status.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
 
 /** The raftctl CLI entry point. */
@@ -134,6 +136,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
     '--secret-file', resolve(paths.secret),
     '--log-file', resolve(paths.logFile(node.id)),
     '--pid-file', resolve(paths.pidFile(node.id)),
+    '--status-file', resolve(paths.statusFile(node.id)),
     '--tick', o.tick,
     '--election-ticks', String(o.electionTicks),
     '--heartbeat-ticks', String(o.heartbeatTicks),
@@ -185,34 +188,77 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
 /** How much of what a failed daemon wrote to its log is searched for its reason (the end of it). */
 export const FAILURE_LOG_TAIL_BYTES = 64 * 1024
 
+/** The start-up status `pid` wrote to `file`, or null (none yet, another process's, unreadable). */
+export function readStartupStatus(file: string, pid: number): StartupStatus | null {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return null
+  }
+  const status = parseStartupStatus(text)
+  return status !== null && status.pid === pid ? status : null
+}
+
 /**
- * Wait until the daemon's pid file names a live daemon; returns the pid. When the daemon exits
- * first, fail at once with SPAWN_FAILED carrying its own reason, read from its log
- * ({@link startupFailure}): "n2 exited with code 1: CORRUPT: corrupt storage: …". When
- * `timeoutMs` passes, kill it and fail with SPAWN_FAILED.
+ * Wait until the daemon's pid file names a live daemon; returns the pid. Meanwhile the daemon's
+ * start-up status file (src/common/startup-status.ts) is followed: each change goes to
+ * `onProgress`, and the wait goes on as long as the status moves, however long recovery takes.
+ * When the daemon exits first, fail at once with SPAWN_FAILED carrying its own reason, read
+ * from its log ({@link startupFailure}), else from its status file: "n2 exited with code 1:
+ * CORRUPT: corrupt storage: …". When `stallMs` pass with no change of status, kill it and fail
+ * with SPAWN_FAILED naming the last step it reported.
  */
-export async function waitForPidFile(paths: ClusterPaths, id: string, child: SpawnedDaemon, timeoutMs: number): Promise<number> {
+export async function waitForPidFile(paths: ClusterPaths, id: string, child: SpawnedDaemon, stallMs: number, onProgress?: (status: StartupStatus) => void): Promise<number> {
   let exit: {code: number | null; signal: string | null} | null = null
   void child.exited.then((e) => (exit = e))
-  const end = Date.now() + timeoutMs
-  while (Date.now() < end) {
+  let last: StartupStatus | null = null
+  let deadline = Date.now() + stallMs
+  while (Date.now() < deadline) {
     const pid = runningPid(paths, id)
     if (pid !== null) return pid
     if (exit !== null || !signal(child.pid, 0)) throw exitedEarly(paths, id, child, exit)
+    const status = readStartupStatus(paths.statusFile(id), child.pid)
+    if (status !== null && (last === null || describeStartupStatus(status) !== describeStartupStatus(last))) {
+      last = status
+      deadline = Date.now() + stallMs
+      onProgress?.(status)
+    }
     await Promise.race([sleep(25), child.exited])
   }
   // Give up for good: a daemon that finishes starting later must not run unsupervised.
   signal(child.pid, 'SIGKILL')
-  throw new RaftctlError('SPAWN_FAILED', `${id} did not start within ${timeoutMs} ms; see its log: ${paths.logFile(id)}`)
+  const where = last === null ? 'it reported no start-up step' : `its last step: ${describeStartupStatus(last)}`
+  throw new RaftctlError('SPAWN_FAILED', `${id} made no progress for ${stallMs} ms (${where}); it was killed; see its log: ${paths.logFile(id)}`)
 }
 
-/** SPAWN_FAILED for a daemon that exited before it was ready, with its reason when its log has one. */
+/** SPAWN_FAILED for a daemon that exited before it was ready, with its reason when its log (or its status file) has one. */
 function exitedEarly(paths: ClusterPaths, id: string, child: SpawnedDaemon, exit: {code: number | null; signal: string | null} | null): RaftctlError {
   const how = exit?.signal ? `was killed by ${exit.signal}` : exit?.code != null ? `exited with code ${exit.code}` : 'exited'
-  const reason = startupFailure(paths.logFile(id), child.logOffset, child.pid)
+  const status = readStartupStatus(paths.statusFile(id), child.pid)
+  const failed = status?.phase === 'failed' ? {code: status.code ?? 'FAILED', message: status.error ?? ''} : null
+  const reason = startupFailure(paths.logFile(id), child.logOffset, child.pid) ?? failed
   const log = paths.logFile(id)
   const message = reason ? `${id} ${how}: ${reason.code}: ${reason.message} (its log: ${log})` : `${id} ${how} before it was ready; see its log: ${log}`
   return new RaftctlError('SPAWN_FAILED', message, {node: id, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, reason, log})
+}
+
+/** How much of the end of a log {@link lastLineFailure} reads. */
+const LAST_LINE_BYTES = 8 * 1024
+
+/**
+ * Why a node that is down stopped, when the last line of its log says so: a `fatal` JSON line
+ * with a code (src/daemon/main.ts), or the daemon entry's `Error [CODE]: message`; null when the
+ * last line is anything else (a clean stop, a kill, no log).
+ */
+export function lastLineFailure(logFile: string): StartupFailure | null {
+  const lines = readTail(logFile, 0, LAST_LINE_BYTES).split('\n').map((l) => l.trim()).filter(Boolean)
+  const line = lines.at(-1)
+  if (line === undefined) return null
+  const parsed = parseLogLine(line)
+  if (parsed) return parsed.level >= 60 ? parsed.failure : null
+  const plain = /^Error \[([A-Z][A-Z0-9_]*)\]: (.*)$/.exec(line)
+  return plain ? {code: plain[1]!, message: plain[2]!} : null
 }
 
 /** Why a daemon failed: the stable code and message of its last failure line. */

@@ -24,8 +24,12 @@ export const NODE_DEFAULTS = {
   snapshotEvery: 10_000,
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   compactionLag: 5_000,
-  /** WAL segment size in bytes (64 MiB). */
-  segmentBytes: 64 * MiB,
+  /**
+   * WAL segment size in bytes (8 MiB). A restart reads the segment holding the snapshot's entry
+   * whole, so the segment size bounds what it replays beyond the entries since the snapshot;
+   * 64 MiB (etcd's) made restarts replay up to 450k dead records (docs/storage.md, Compaction).
+   */
+  segmentBytes: 8 * MiB,
   /** Zero-filled space kept ahead of the WAL's end, in bytes (1 MiB; 0: off). */
   walPreallocateBytes: MiB,
   /** Per-request timeout of client requests, ms. */

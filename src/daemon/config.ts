@@ -64,7 +64,7 @@ export interface DaemonConfig {
   readonly snapshotEvery: number
   /** Entries kept behind a snapshot for slow followers. Default 5000. */
   readonly compactionLag: number
-  /** WAL segment size in bytes. Default 64 MiB. */
+  /** WAL segment size in bytes. Default 8 MiB (NODE_DEFAULTS.segmentBytes). */
   readonly segmentBytes: number
   /** Zero-filled space kept ahead of the WAL's end (cheaper fdatasyncs; 0: off). Default 1 MiB. */
   readonly walPreallocateBytes: number

@@ -11,7 +11,7 @@ import {parseRunArgs} from './run-args.js'
 
 try {
   const flags = parseRunArgs(process.argv.slice(2))
-  const code = await runDaemon(buildDaemonConfig(flags), {pidFile: flags['pid-file'], announce: flags.announce})
+  const code = await runDaemon(buildDaemonConfig(flags), {pidFile: flags['pid-file'], statusFile: flags['status-file'], announce: flags.announce})
   process.exit(code)
 } catch (err) {
   const e = err as Error & {code?: string}

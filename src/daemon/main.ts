@@ -8,6 +8,7 @@ import {readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {Node} from './node.js'
 import {createLogger} from './logger.js'
 import type {DaemonConfig} from './config.js'
+import {StartupReporter} from './startup-status.js'
 
 /** Options of the foreground run beyond the node's config. */
 export interface RunOptions {
@@ -15,16 +16,21 @@ export interface RunOptions {
   readonly pidFile?: string
   /** Print one JSON line `{"ready": true, "id", "address", "port", "pid"}` to stdout once listening. */
   readonly announce?: boolean
+  /** Keep the start-up status here (src/common/startup-status.ts): each step of the start, then ready or failed. */
+  readonly statusFile?: string
 }
 
 /** Start the node and keep the process alive until a signal; returns the exit code. */
 export async function runDaemon(config: DaemonConfig, options: RunOptions): Promise<number> {
   const logger = createLogger({file: config.logFile, level: config.logLevel, node: config.id})
+  const startup = new StartupReporter(options.statusFile)
   let node: Node
   try {
-    node = await Node.start(config, logger)
+    node = await Node.start(config, logger, startup)
   } catch (err) {
-    logger.fatal('failed to start', failureFields(err))
+    const fields = failureFields(err)
+    logger.fatal('failed to start', fields)
+    startup.fail(fields.code, fields.error)
     throw err
   }
   if (options.pidFile) {
@@ -33,10 +39,12 @@ export async function runDaemon(config: DaemonConfig, options: RunOptions): Prom
     writeFileSync(tmp, `${process.pid}\n`)
     renameSync(tmp, options.pidFile)
   }
+  startup.report('ready')
   if (options.announce) process.stdout.write(`${JSON.stringify({ready: true, id: node.id, address: node.advertise, port: node.port, pid: process.pid})}\n`)
   return new Promise<number>((resolve) => {
     const finish = (code: number): void => {
       if (options.pidFile && code === 0) rmSync(options.pidFile, {force: true})
+      if (code === 0) startup.remove()
       resolve(code)
     }
     const onSignal = (signal: string): void => {

@@ -35,6 +35,7 @@ import {Diagnostics} from './diagnostics.js'
 import {StateHasher} from './state-hash.js'
 import {ConsistencyCheck} from './consistency-check.js'
 import {VERSION} from './services.js'
+import {StartupReporter} from './startup-status.js'
 
 export {VERSION} from './services.js'
 
@@ -50,6 +51,13 @@ const DAEMON_COMMIT_NOTICES = false
 
 /** The folder of the data directory that the file storage owns. */
 const STORAGE_SUBDIR = 'raft'
+
+/**
+ * Bytes a starting daemon writes (and deletes) in its storage folder before it reports ready
+ * (1 MiB, the default WAL preallocation): a node started on a full disk then fails at once with
+ * STORAGE_FULL, instead of being reported started and dying at its first writes.
+ */
+export const STARTUP_FREE_SPACE_PROBE_BYTES = 1024 * 1024
 
 /** One running node. Create with {@link Node.start}; stop with {@link Node.stop}. */
 export class Node {
@@ -77,7 +85,7 @@ export class Node {
   /** The data folder's identity; its `rebuilding` mark follows the core's rebuildingChanged events. */
   private identity: DataIdentity
 
-  private constructor(readonly config: DaemonConfig, private readonly logger: Logger, identity: DataIdentity) {
+  private constructor(readonly config: DaemonConfig, private readonly logger: Logger, identity: DataIdentity, startup: StartupReporter) {
     this.identity = identity
     this.id = config.id
     this.clusterId = identity.clusterId
@@ -94,6 +102,7 @@ export class Node {
       preallocateBytes: config.walPreallocateBytes,
       syncMode: config.unsafeNoFsync ? 'none' : 'fdatasync',
       logger: (level, msg, fields) => logger[level === 'debug' ? 'debug' : level](msg, fields),
+      onLoadProgress: (read, total) => startup.report(read < total ? 'opening storage' : 'restoring state', read < total ? Math.floor((100 * read) / total) : undefined),
     })
     this.transport = new PeerTransport({
       self: config.id,
@@ -212,14 +221,21 @@ export class Node {
   /**
    * With `forceNewCluster`, first rewrite the folder for a one-node cluster (./force-new-cluster.ts).
    * Check the data folder's identity (before anything in it is opened: a folder of another node
-   * or cluster is refused with `IDENTITY_MISMATCH` and left untouched), recover state, bind the
-   * port, serve, start ticking. Throws RaftctlError / StorageError on failure.
+   * or cluster is refused with `IDENTITY_MISMATCH` and left untouched), recover state, check
+   * that the disk takes more writes ({@link STARTUP_FREE_SPACE_PROBE_BYTES}), bind the port,
+   * serve, start ticking; each step goes to `startup` (the status file `node start` follows).
+   * Throws RaftctlError / StorageError on failure.
    */
-  static async start(config: DaemonConfig, logger: Logger): Promise<Node> {
+  static async start(config: DaemonConfig, logger: Logger, startup = new StartupReporter(undefined)): Promise<Node> {
+    startup.report('checking data')
     if (config.restore !== undefined) restoreDataDir({...config, restore: config.restore}, join(config.dataDir, STORAGE_SUBDIR), logger)
     if (config.forceNewCluster) forceNewClusterAtStart(config, join(config.dataDir, STORAGE_SUBDIR), logger)
     const identity = checkIdentity(config, join(config.dataDir, STORAGE_SUBDIR), logger)
-    const node = new Node(config, logger, identity)
+    startup.report('opening storage', 0)
+    const node = new Node(config, logger, identity, startup)
+    startup.report('checking disk')
+    node.storage.probeFreeSpace(STARTUP_FREE_SPACE_PROBE_BYTES)
+    startup.report('listening')
     await node.listen()
     node.loop.start(config.tickMs)
     node.diagnostics.start()

@@ -8,7 +8,7 @@ import type {NodeRunFlags} from './flags.js'
 import {NODE_RUN_OPTIONS, type RunOption, type RunOptionName} from './run-options.js'
 
 /** The parsed flags: what `buildDaemonConfig` takes, plus the foreground-run options. */
-export type RunArgs = NodeRunFlags & {readonly 'pid-file'?: string; readonly announce: boolean}
+export type RunArgs = NodeRunFlags & {readonly 'pid-file'?: string; readonly 'status-file'?: string; readonly announce: boolean}
 
 /** Parse `[node run] --flag value …` into the flags `buildDaemonConfig` takes. Throws BAD_USAGE. */
 export function parseRunArgs(argv: readonly string[]): RunArgs {

@@ -51,6 +51,7 @@ export const NODE_RUN_OPTIONS = {
   'log-file': {kind: 'string'},
   'log-level': {kind: 'string', default: D.logLevel, choices: ['debug', 'info', 'warn', 'error']},
   'pid-file': {kind: 'string'},
+  'status-file': {kind: 'string'},
   announce: {kind: 'boolean', default: false},
   'public-metrics': {kind: 'boolean', default: false},
   'unsafe-no-fsync': {kind: 'boolean', default: false},

@@ -55,7 +55,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   private readonly recent: string[] = []
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
-    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, diskLosses: 0, confChanges: 0, snapshots: 0, recoveries: 0, lostEntries: 0, virtualMs: 0,
+    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, diskLosses: 0, confChanges: 0, snapshots: 0, recoveries: 0, lostEntries: 0, walSegmentsDeleted: 0, virtualMs: 0,
   }
 
   constructor(options: SimOptions) {
@@ -162,7 +162,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       fn(node.replica!)
     } catch (err) {
       if (!(err instanceof SimCrash)) throw err
-      this.crash(node, 'torn write')
+      this.crash(node, err.during)
       return
     }
     this.checks.checkNode(node)
@@ -314,7 +314,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       node.disk.crash()
       this.checks.inv.forgetUnpersistedTerms(node.id, node.disk.load().hardState.term)
       this.stats.crashes++
-      this.log(`${node.id} crashes while starting (torn write)`)
+      this.log(`${node.id} crashes while starting (${err.during})`)
       if (!this.healed) this.queue.push(this.clock + 50 + this.rng.int(1500), {kind: 'restart', node: node.id})
       return null
     }
@@ -446,6 +446,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   private result(violation?: {property: string; message: string}): SimResult {
     if (violation) this.log(`VIOLATION ${violation.message.split('\n')[0]}`)
     this.stats.virtualMs = this.clock
+    this.stats.walSegmentsDeleted = [...this.nodes.values()].reduce((n, node) => n + node.disk.wal.deletedSegments, 0)
     return {seed: this.o.seed, ok: violation === undefined, violation, trace: this.trace, lastEvents: this.recent.slice(), stats: this.stats}
   }
 

@@ -133,10 +133,18 @@ export class Nemesis {
   private actCrash(): void {
     const node = this.pick(this.liveNodes())
     if (!node) return
-    if (this.rng.int(3) === 0) {
+    const how = this.rng.int(6)
+    if (how < 2) {
       // Crash inside the node's next write, keeping a random prefix of it.
       node.disk.tearNextSave(this.rng.int(3))
       this.host.log(`${node.id} will crash during its next write`)
+      return
+    }
+    if (how === 2) {
+      // Crash in the middle of deleting old WAL segments after its next snapshot.
+      const count = this.rng.int(3)
+      node.disk.crashDuringNextDeletion(count)
+      this.host.log(`${node.id} will crash after deleting ${count} old WAL segment(s)`)
       return
     }
     this.host.crash(node, 'kill')
@@ -224,9 +232,10 @@ export class Nemesis {
     const node = this.pick(this.liveNodes())
     if (!node) return
     const replica = node.replica!
-    replica.snapshotWhenIdle((index) => {
+    // Under the guard: a crash armed in the deletion of old WAL segments takes the node down.
+    this.host.guard(node, () => replica.snapshotWhenIdle((index) => {
       if (node.replica !== replica || index === null) return
       this.host.snapshotTaken(node, index)
-    })
+    }))
   }
 }

@@ -47,6 +47,8 @@ export interface SimStats {
   recoveries: number
   /** Committed entries the recoveries lost (the survivor did not hold them). */
   lostEntries: number
+  /** WAL segments deleted below snapshots, over every node's disk (./wal-model.ts). */
+  walSegmentsDeleted: number
   virtualMs: number
 }
 

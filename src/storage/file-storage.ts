@@ -6,8 +6,9 @@
  */
 import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
 import type {RecoveredState, Storage, StorageWrite} from '../replica/ports.js'
-import {StorageError} from './errors.js'
-import {fsyncDir, nodeFs, type FsOps} from './fs-ops.js'
+import {join} from 'node:path'
+import {StorageError, toStorageError} from './errors.js'
+import {fsyncDir, nodeFs, writeFully, type FsOps} from './fs-ops.js'
 import {IndexedLog} from './indexed-log.js'
 import {EMPTY_HARD_STATE, planLocalSnapshot, planWrite, type LogView, type SnapshotPlan} from './log-rules.js'
 import {
@@ -17,10 +18,10 @@ import {
 import {recover, storagePaths, type EntryLoc} from './recovery.js'
 import {listSnapshotFiles, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
 import type {StorageLogger, StorageStats} from './types.js'
-import {Wal} from './wal.js'
+import {segmentsBelowSnapshot, Wal} from './wal.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
 
-/** Default size at which the WAL rolls to a new segment: 64 MiB (the node default of src/common/defaults.ts). */
+/** Default size at which the WAL rolls to a new segment: 8 MiB (the node default of src/common/defaults.ts). */
 export const DEFAULT_SEGMENT_BYTES = NODE_DEFAULTS.segmentBytes
 
 /** Default largest WAL record (one entry with its data): 64 MiB. Larger entries are refused with a RangeError. */
@@ -33,6 +34,11 @@ export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
  * at the median against 135 µs when each append grows the file (docs/performance.md).
  */
 export const DEFAULT_PREALLOCATE_BYTES = NODE_DEFAULTS.walPreallocateBytes
+
+/** The file {@link FileStorage.probeFreeSpace} writes and deletes, in the storage directory. */
+export const WRITE_PROBE_FILE = 'write-probe.tmp'
+
+const PROBE_CHUNK = Buffer.alloc(64 * 1024)
 
 /** Default number of snapshot files kept (the newest ones). */
 export const DEFAULT_KEEP_SNAPSHOTS = 2
@@ -73,6 +79,8 @@ export interface FileStorageOptions {
   readonly keepSnapshots?: number
   /** File-system calls (test seam for fault injection). Default: node:fs. */
   readonly fs?: FsOps
+  /** Told during `load()` after each file read: bytes read so far and bytes to read in all (start-up progress). */
+  readonly onLoadProgress?: (readBytes: number, totalBytes: number) => void
 }
 
 interface Resolved {
@@ -86,6 +94,7 @@ interface Resolved {
   readonly maxRecordBytes: number
   readonly keepSnapshots: number
   readonly ops: FsOps
+  readonly onLoadProgress?: (readBytes: number, totalBytes: number) => void
 }
 
 interface EncodedBatch {
@@ -114,6 +123,7 @@ function resolve(options: FileStorageOptions): Resolved {
     maxRecordBytes: integer('maxRecordBytes', options.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES),
     keepSnapshots: integer('keepSnapshots', options.keepSnapshots, DEFAULT_KEEP_SNAPSHOTS),
     ops: options.fs ?? nodeFs,
+    onLoadProgress: options.onLoadProgress,
   }
 }
 
@@ -177,7 +187,7 @@ export class FileStorage implements Storage, LogView {
     if (!o.sync) o.logger('warn', "syncMode 'none': writes are NOT durable; acknowledged data can be lost on a crash", {dir: o.dir})
     // Reading never uses a limit below the default, so lowering the option cannot make an existing WAL look corrupt.
     const readLimit = Math.max(o.maxRecordBytes, DEFAULT_MAX_RECORD_BYTES)
-    const rec = recover({dir: o.dir, walDir: o.walDir, snapDir: o.snapDir, ops: o.ops, maxRecordBytes: readLimit, sync: o.sync, logger: o.logger})
+    const rec = recover({dir: o.dir, walDir: o.walDir, snapDir: o.snapDir, ops: o.ops, maxRecordBytes: readLimit, sync: o.sync, logger: o.logger, onProgress: o.onLoadProgress})
     this.#wal = new Wal({walDir: o.walDir, ops: o.ops, segmentBytes: o.segmentBytes, sync: o.sync, preallocateBytes: o.preallocateBytes, logger: o.logger}, rec.segments)
     this.#log = rec.log
     this.#hardState = rec.state.hardState
@@ -187,7 +197,7 @@ export class FileStorage implements Storage, LogView {
     this.#syncs = 0
     this.#prewritten = null
     if (rec.discardedLog) this.#recordDiscard()
-    o.logger('info', 'storage opened', {dir: o.dir, ...this.stats()})
+    o.logger('info', 'storage opened', {dir: o.dir, ...this.stats(), readSegments: rec.read.segments, replayedEntries: rec.read.entryRecords})
     return rec.state
   }
 
@@ -291,6 +301,33 @@ export class FileStorage implements Storage, LogView {
     return p !== null && p.index === meta.index && p.term === meta.term ? p.path : null
   }
 
+  /**
+   * Check that the disk takes `bytes` more: write that many zeros to a probe file next to `wal/`,
+   * sync it and delete it. A daemon runs this before it reports ready, so that a node started on
+   * a full disk fails at once with STORAGE_FULL instead of at its first write, seconds after it
+   * was reported started (the WAL's preallocated zeros can take a few batches before that).
+   * Throws StorageError STORAGE_FULL / STORAGE_IO; the probe file is removed either way.
+   */
+  probeFreeSpace(bytes: number): void {
+    const o = this.#o
+    const path = join(o.dir, WRITE_PROBE_FILE)
+    let fd: number | null = null
+    try {
+      fd = o.ops.openSync(path, 'w')
+      for (let at = 0; at < bytes; at += PROBE_CHUNK.length) writeFully(o.ops, fd, PROBE_CHUNK.subarray(0, Math.min(PROBE_CHUNK.length, bytes - at)), at)
+      if (o.sync) o.ops.fdatasyncSync(fd)
+    } catch (err) {
+      throw toStorageError(err, `checking that the disk takes ${bytes} more bytes, in`, path)
+    } finally {
+      if (fd !== null) o.ops.closeSync(fd)
+      try {
+        o.ops.unlinkSync(path)
+      } catch {
+        // never created
+      }
+    }
+  }
+
   /** {@inheritDoc Storage.close} Later writes throw STORAGE_IO until `load()` reopens the store. */
   close(): void {
     this.#wal?.close()
@@ -363,11 +400,16 @@ export class FileStorage implements Storage, LogView {
     else this.#log.clear(plan.snapshot.meta.index + 1)
   }
 
-  /** Delete WAL segments holding no live entry and snapshot files beyond the newest `keepSnapshots`. Best effort. */
+  /**
+   * Delete WAL segments holding no live entry or lying wholly below the (durable) snapshot, then
+   * snapshot files beyond the newest `keepSnapshots`. Best effort; oldest first, so a crash in the
+   * middle leaves an older run of them, which the next recovery skips and deletes.
+   */
   #afterSnapshot(): void {
     const wal = this.#wal!
     const firstLive = this.#log.at(this.#log.firstIndex)
-    const deleted = wal.deleteBefore(firstLive ? firstLive.seg : Number.MAX_SAFE_INTEGER)
+    const belowSnapshot = wal.segments[segmentsBelowSnapshot(wal.segments, this.#snapshot?.index ?? 0)]?.name ?? 0
+    const deleted = wal.deleteBefore(Math.max(firstLive ? firstLive.seg : Number.MAX_SAFE_INTEGER, belowSnapshot))
     if (deleted > 0) this.#o.logger('debug', 'compacted the WAL', {deletedSegments: deleted})
     this.#pruneSnapshots()
   }

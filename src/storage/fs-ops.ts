@@ -29,6 +29,8 @@ export interface FsOps {
   unlinkSync(path: string): void
   readdirSync(path: string): string[]
   mkdirSync(path: string, options: {recursive: true}): void
+  /** Optional: the size of a file in bytes (recovery's progress figures; without it, none are given). */
+  sizeSync?(path: string): number
 }
 
 function tracedFdatasyncSync(fd: number): void {
@@ -63,6 +65,7 @@ export const nodeFs: FsOps = {
   mkdirSync: (path, options) => {
     fs.mkdirSync(path, options)
   },
+  sizeSync: (path) => fs.statSync(path).size,
 }
 
 /** Write all of `buffer` at `position`, looping over short writes. */

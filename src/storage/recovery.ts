@@ -1,7 +1,8 @@
 /**
  * Start-up recovery of a FileStorage directory: read and validate the newest snapshot, scan
- * every WAL segment, replay the batches into a log, reconcile the log with the snapshot, and
- * only then repair a torn tail (so a store found corrupt is left untouched).
+ * the WAL segments not wholly below it, replay their batches into a log, reconcile the log with
+ * the snapshot, and only then repair a torn tail and delete the segments below the snapshot
+ * that a crash left (so a store found corrupt is left untouched).
  */
 import {dirname, join} from 'node:path'
 import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
@@ -13,7 +14,7 @@ import {EMPTY_HARD_STATE} from './log-rules.js'
 import {RecordType, SEGMENT_HEADER_BYTES} from './record.js'
 import {listSnapshotFiles, readSnapshotFile} from './snapshot-file.js'
 import type {StorageLogger} from './types.js'
-import {listSegmentFiles, scanSegment, type ScannedSegment, type SegmentRef, type SegmentSizes} from './wal.js'
+import {listSegmentFiles, scanSegment, segmentsBelowSnapshot, type ScannedSegment, type SegmentRef, type SegmentSizes} from './wal.js'
 
 /** Where an entry's record lives, and its term. */
 export interface EntryLoc {
@@ -34,6 +35,37 @@ export interface RecoveryContext {
   readonly maxRecordBytes: number
   readonly sync: boolean
   readonly logger: StorageLogger
+  /** Told after each file read: bytes read so far and the bytes recovery expects to read in all. */
+  readonly onProgress?: (readBytes: number, totalBytes: number) => void
+}
+
+/** Counts the bytes recovery reads against the sizes of the files it plans to read, for {@link RecoveryContext.onProgress}. */
+class ReadMeter {
+  #read = 0
+  #total = 0
+  readonly #sizes = new Map<string, number>()
+
+  constructor(private readonly ctx: RecoveryContext) {}
+
+  /** Expect to read `paths` (their sizes are added to the total; unknown sizes count 0). */
+  plan(paths: readonly string[]): void {
+    if (!this.ctx.onProgress || !this.ctx.ops.sizeSync) return
+    for (const path of paths) {
+      try {
+        const size = this.ctx.ops.sizeSync(path)
+        this.#sizes.set(path, size)
+        this.#total += size
+      } catch {
+        // gone or unreadable: its read reports the error
+      }
+    }
+  }
+
+  /** The file `path` was read: its planned size counts (else `bytes`, what was read of it). */
+  read(path: string, bytes: number): void {
+    this.#read += this.#sizes.get(path) ?? bytes
+    this.ctx.onProgress?.(this.#read, Math.max(this.#total, this.#read))
+  }
 }
 
 /** Everything recovered. */
@@ -50,6 +82,8 @@ export interface Recovered {
    * would see a gap.
    */
   readonly discardedLog: boolean
+  /** What start-up read: segments scanned, entry records replayed (those below the snapshot's segments were not read). */
+  readonly read: {readonly segments: number; readonly entryRecords: number}
 }
 
 /** A replayed entry with its location. */
@@ -87,27 +121,82 @@ function removeTemps(ctx: RecoveryContext, temps: readonly string[]): void {
   }
 }
 
-function loadSnapshot(ctx: RecoveryContext): Snapshot | null {
+/** The newest snapshot file (its index from its name), unfinished ones removed. */
+function newestSnapshotFile(ctx: RecoveryContext): {index: number; path: string} | undefined {
   const {snapshots, temps} = listSnapshotFiles(ctx.ops, ctx.snapDir)
   removeTemps(ctx, temps)
-  const newest = snapshots[snapshots.length - 1]
-  return newest ? readSnapshotFile(ctx.ops, newest.path, newest.index) : null
+  return snapshots[snapshots.length - 1]
 }
 
-function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean): ScannedSegment {
+function loadSnapshot(ctx: RecoveryContext, newest: {index: number; path: string} | undefined, meter: ReadMeter): Snapshot | null {
+  if (!newest) return null
+  const snapshot = readSnapshotFile(ctx.ops, newest.path, newest.index)
+  meter.read(newest.path, snapshot.data.length)
+  return snapshot
+}
+
+function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean, meter: ReadMeter): ScannedSegment {
   let buf: Buffer
   try {
     buf = ctx.ops.readFileSync(ref.path)
   } catch (err) {
     throw toStorageError(err, 'reading WAL segment', ref.path)
   }
+  meter.read(ref.path, buf.length)
   return scanSegment(buf, ref, isLast, ctx.maxRecordBytes)
 }
 
-function scanAll(ctx: RecoveryContext): ScannedSegment[] {
+/** The segments recovery reads, and those it leaves unread: wholly below the snapshot. */
+interface ScanResult {
+  readonly scanned: ScannedSegment[]
+  readonly below: SegmentRef[]
+}
+
+/**
+ * Read the segments recovery needs: the last one, and every one not wholly below the snapshot
+ * at `snapIndex` ({@link segmentsBelowSnapshot}). Those below are left unread (start-up time is
+ * bounded by the entries since the snapshot, not by history), unless the last segment holds no
+ * complete batch: then the newest hard state may be in an older segment, and all are read.
+ */
+function scanAll(ctx: RecoveryContext, segments: readonly SegmentRef[], snapIndex: number, meter: ReadMeter): ScanResult {
+  if (segments.length === 0) return {scanned: [], below: []}
+  const last = readSegment(ctx, segments[segments.length - 1], true, meter)
+  const skip = last.batches.length > 0 ? segmentsBelowSnapshot(segments, snapIndex) : 0
+  if (skip === 0) meter.plan(segments.slice(0, segmentsBelowSnapshot(segments, snapIndex)).map((seg) => seg.path))
+  const middle = segments.slice(skip, -1).map((ref) => readSegment(ctx, ref, false, meter))
+  return {scanned: [...middle, last], below: segments.slice(0, skip)}
+}
+
+function listSegments(ctx: RecoveryContext): SegmentRef[] {
   const {segments, strangers} = listSegmentFiles(ctx.ops, ctx.walDir)
   if (strangers.length > 0) ctx.logger('warn', 'ignoring unknown files in the WAL directory', {dir: ctx.walDir, files: strangers})
-  return segments.map((ref, k) => readSegment(ctx, ref, k === segments.length - 1))
+  return segments
+}
+
+/**
+ * Delete the segments wholly below the snapshot that a crash left behind (compaction deletes
+ * them oldest first, so a crash in the middle leaves an older run of them), oldest first, then
+ * sync the directory. Best effort: one that cannot be deleted is left for the next start.
+ */
+function deleteBelow(ctx: RecoveryContext, below: readonly SegmentRef[]): void {
+  let deleted = 0
+  for (const seg of below) {
+    try {
+      ctx.ops.unlinkSync(seg.path)
+      deleted++
+    } catch (err) {
+      ctx.logger('warn', 'could not delete a WAL segment below the snapshot', {file: seg.path, error: String(err)})
+      break
+    }
+  }
+  if (deleted === 0) return
+  ctx.logger('info', 'deleted WAL segments below the snapshot', {segments: deleted})
+  if (!ctx.sync) return
+  try {
+    fsyncDir(ctx.ops, ctx.walDir)
+  } catch (err) {
+    ctx.logger('warn', 'could not sync the WAL directory', {dir: ctx.walDir, error: String(err)})
+  }
 }
 
 /** Where a replay rule was broken: the record's file and offset, and why. */
@@ -261,18 +350,29 @@ function toLocations(replay: Replay): IndexedLog<EntryLoc> {
   return log
 }
 
+function countEntryRecords(scanned: readonly ScannedSegment[]): number {
+  let n = 0
+  for (const seg of scanned) for (const batch of seg.batches) for (const {record} of batch.records) if (record.type === RecordType.ENTRY) n++
+  return n
+}
+
 /**
  * Recover a storage directory. Throws StorageError CORRUPT (file and offset named) when a
  * snapshot or a segment fails validation anywhere but a torn tail, STORAGE_IO when unreadable.
  */
 export function recover(ctx: RecoveryContext): Recovered {
   ensureDirs(ctx)
-  const snapshot = loadSnapshot(ctx)
-  const scanned = scanAll(ctx)
+  const newest = newestSnapshotFile(ctx)
+  const listed = listSegments(ctx)
+  const meter = new ReadMeter(ctx)
+  meter.plan([...(newest ? [newest.path] : []), ...listed.slice(segmentsBelowSnapshot(listed, newest?.index ?? 0)).map((seg) => seg.path)])
+  const snapshot = loadSnapshot(ctx, newest, meter)
+  const {scanned, below} = scanAll(ctx, listed, snapshot?.meta.index ?? 0, meter)
   const replay = new Replay()
   for (const seg of scanned) replay.segment(seg)
   const discardedLog = reconcile(ctx, replay, snapshot?.meta ?? null, scanned)
   const segments = survivingSegments(ctx, scanned)
+  deleteBelow(ctx, below)
   const snapIndex = snapshot?.meta.index ?? 0
   const entries = replay.log.itemsAfter(snapIndex).map((item) => item.entry)
   return {
@@ -281,6 +381,7 @@ export function recover(ctx: RecoveryContext): Recovered {
     log: toLocations(replay),
     segments,
     discardedLog,
+    read: {segments: scanned.length, entryRecords: countEntryRecords(scanned)},
   }
 }
 

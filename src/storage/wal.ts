@@ -71,6 +71,30 @@ export function listSegmentFiles(ops: FsOps, walDir: string): {segments: Segment
   return {segments, strangers}
 }
 
+/**
+ * How many of `segments` (in log order) lie wholly below a durable snapshot at `snapIndex`: the
+ * leading segments whose next segment's name is at or below `snapIndex`. A segment's live
+ * entries end where the next one starts (replaying the next segment's first entry discards
+ * every entry from its index on), so such a segment holds only entries below the snapshot's
+ * index, older hard states (each later batch carries the newest) and marks of older snapshots:
+ * nothing recovery needs. The segment holding the snapshot's own entry is kept, so recovery can
+ * still check that entry's term against the snapshot. The last (active) segment is never counted.
+ */
+export function segmentsBelowSnapshot(segments: readonly {readonly name: number}[], snapIndex: number): number {
+  let n = 0
+  while (n + 1 < segments.length && segments[n + 1].name <= snapIndex) n++
+  return n
+}
+
+/**
+ * The rotation rule: a batch starts a new segment when the active one holds at least
+ * `segmentBytes` and the batch begins with an entry above the active segment's name (so the new
+ * segment's name is its first entry, and names increase). A batch without entries never rolls.
+ */
+export function rollsOver(active: {readonly name: number; readonly bytes: number}, firstEntry: number | undefined, segmentBytes: number): boolean {
+  return firstEntry !== undefined && active.bytes >= segmentBytes && firstEntry > active.name
+}
+
 function firstValidRecordAfter(buf: Buffer, from: number, maxRecordBytes: number): number | undefined {
   for (let at = from; at + 9 <= buf.length; at++) {
     if (validRecordAt(buf, at, maxRecordBytes)) return at
@@ -417,7 +441,7 @@ export class Wal {
   }
 
   #shouldRoll(active: OpenSegment, firstEntry: number | undefined): boolean {
-    return firstEntry !== undefined && active.bytes >= this.#opts.segmentBytes && firstEntry > active.name
+    return rollsOver(active, firstEntry, this.#opts.segmentBytes)
   }
 
   #open(path: string): number {

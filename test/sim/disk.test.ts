@@ -64,3 +64,31 @@ test('a batch the real storage rejects is a storage-contract violation', () => {
   const bad = [...entries(3, 3, 2), ...entries(4, 4, 1)]
   assert.throws(() => disk.save({entries: bad}), (err: unknown) => err instanceof Violation && err.property === 'storage-contract')
 })
+
+test('the WAL model rolls segments, deletes those wholly below a snapshot, and a restart recovers what is durable', () => {
+  const disk = new SimDisk()
+  for (let i = 1; i <= 200; i += 4) disk.save({entries: entries(i, i + 3), hardState: {term: 1, vote: 'n1', commit: i}})
+  const before = disk.wal.segmentNames
+  assert.ok(before.length > 5, `segments roll: ${before.join(',')}`)
+  disk.saveSnapshot({meta: {index: 150, term: 1, conf: {voters: ['n1'], learners: []}}, data: new Uint8Array([1])}, 150)
+  const holder = before.filter((n) => n <= 150).at(-1)!
+  assert.deepEqual(disk.wal.segmentNames, before.filter((n) => n >= holder))
+  const s = disk.load()
+  assert.deepEqual(s.entries.map((e) => e.index), Array.from({length: 50}, (_, k) => k + 151))
+  assert.deepEqual(s.hardState, {term: 1, vote: 'n1', commit: 197})
+})
+
+test('a crash in the middle of deleting old segments loses nothing: the restart recovers the durable state and deletes the rest', () => {
+  const disk = new SimDisk()
+  for (let i = 1; i <= 200; i += 4) disk.save({entries: entries(i, i + 3, 2), hardState: {term: 2, vote: null, commit: i}})
+  const before = disk.wal.segmentNames
+  disk.crashDuringNextDeletion(1)
+  assert.throws(() => disk.saveSnapshot({meta: {index: 150, term: 2, conf: {voters: ['n1'], learners: []}}, data: new Uint8Array([1])}, 140), SimCrash)
+  assert.deepEqual(disk.wal.segmentNames, before.slice(1), 'one segment deleted before the crash')
+  disk.crash()
+  const s = disk.load()
+  assert.equal(s.snapshot?.meta.index, 150)
+  assert.deepEqual(s.entries.map((e) => e.index), Array.from({length: 50}, (_, k) => k + 151))
+  const holder = before.filter((n) => n <= 150).at(-1)!
+  assert.deepEqual(disk.wal.segmentNames, before.filter((n) => n >= holder), 'the restart deleted the segments left below the snapshot')
+})

@@ -70,6 +70,7 @@ See docs/operations.md.
     'log-file': Flags.string({description: 'JSON-lines log file (default: stderr)'}),
     'log-level': Flags.string({description: 'log level', default: O['log-level'].default, options: [...O['log-level'].choices]}),
     'pid-file': Flags.string({description: 'write the pid here once listening'}),
+    'status-file': Flags.string({description: 'keep the start-up status here (JSON: phase, percent read, ready or failed with its code), replaced atomically at each step'}),
     announce: Flags.boolean({description: 'print one JSON line with the bound address once listening', default: false}),
     'public-metrics': Flags.boolean({description: 'serve /metrics without the secret', default: false}),
     'unsafe-no-fsync': Flags.boolean({description: 'UNSAFE: never fsync; acknowledged writes can be lost on a crash', default: false}),
@@ -84,7 +85,7 @@ See docs/operations.md.
     const {buildDaemonConfig} = await import('../../daemon/flags.js')
     const {runDaemon} = await import('../../daemon/main.js')
     const config = buildDaemonConfig(flags)
-    const code = await runDaemon(config, {pidFile: flags['pid-file'], announce: flags.announce})
+    const code = await runDaemon(config, {pidFile: flags['pid-file'], statusFile: flags['status-file'], announce: flags.announce})
     this.exit(code)
   }
 }

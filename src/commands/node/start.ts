@@ -2,6 +2,7 @@
  * `raftctl node start NODE`: start one node's daemon again (it recovers from its data folder).
  */
 import {ClusterCommand, nodeArg} from '../../cli/cluster-command.js'
+import {describeStartupStatus, type StartupStatus} from '../../common/startup-status.js'
 
 /** `node start --json`: the node, its pid, whether this call started it, and whether a leader hears it. */
 export interface NodeStartResult {
@@ -21,7 +22,7 @@ export interface NodeStartResult {
 
 export default class NodeStart extends ClusterCommand {
   static override summary = 'Start one stopped node of a local cluster'
-  static override description = `Spawns the node's daemon detached, with the options of the cluster's manifest; it recovers its log and hard state from its data folder and rejoins; the command waits (up to 5 s) until the leader hears it, so that membership checks right after count it as up, and says so when no leader has. A node that already runs is left alone. A removed node cannot be started again (names are never reused): add a new node instead.`
+  static override description = `Spawns the node's daemon detached, with the options of the cluster's manifest; it recovers its log and hard state from its data folder and rejoins; while the daemon starts, the command shows each step it reports on stderr (opening storage 40%, restoring state, checking disk, …) and keeps waiting as long as these move (it gives up after 15 s without a new step); a daemon that exits before it is ready has its reason printed (CORRUPT …, STORAGE_FULL …); then the command waits (up to 5 s) until the leader hears it, so that membership checks right after count it as up, and says so when no leader has. A node that already runs is left alone. A removed node cannot be started again (names are never reused): add a new node instead.`
 
   static override examples = [
     {description: 'Bring n2 back', command: '<%= config.bin %> <%= command.id %> n2'},
@@ -34,7 +35,10 @@ export default class NodeStart extends ClusterCommand {
     const cluster = await this.openCluster(flags.cluster)
     const {pid, started} = await this.exclusive(cluster, async () => {
       const running = cluster.pid(args.node)
-      return {pid: await cluster.startNode(args.node), started: running === null}
+      const progress = (status: StartupStatus): void => {
+        if (status.phase !== 'ready' && status.phase !== 'failed') process.stderr.write(`${args.node}: ${describeStartupStatus(status)}\n`)
+      }
+      return {pid: await cluster.startNode(args.node, [], flags.json ? undefined : progress), started: running === null}
     })
     const {rejoinNote, waitUntilLeaderHears} = await import('../../cluster/membership.js')
     const heard = await waitUntilLeaderHears(cluster, args.node)
