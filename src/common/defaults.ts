@@ -24,6 +24,8 @@ export const NODE_DEFAULTS = {
   snapshotEvery: 10_000,
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   compactionLag: 5_000,
+  /** Changing entries whose changes are kept for watches to resume from (docs/kv.md, Watch). */
+  watchHistory: 10_000,
   /** WAL segment size in bytes (64 MiB). */
   segmentBytes: 64 * MiB,
   /** Zero-filled space kept ahead of the WAL's end, in bytes (1 MiB; 0: off). */

@@ -26,6 +26,8 @@ export const EXIT_CODES = {
   NODE_RUNNING: 1,
   IDENTITY_MISMATCH: 1,
   CLUSTER_MISMATCH: 1,
+  COMPACTED: 1,
+  SLOW_CONSUMER: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,

@@ -26,6 +26,7 @@ import {AddressBook} from './address-book.js'
 import {ReplicaLoop} from './loop.js'
 import {DaemonServer} from './server.js'
 import {Services} from './services.js'
+import {WatchHub} from './watch-hub.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
 import type {DataIdentity} from '../storage/identity.js'
@@ -52,6 +53,8 @@ export class Node {
   readonly clusterId: string | null
   private readonly metrics = new DaemonMetrics()
   private readonly kv = new KvStateMachine()
+  /** Watches: listens to the state machine before the replica restores or replays anything. */
+  private readonly watches: WatchHub
   private readonly replica: Replica<KvResult>
   private readonly storage: FileStorage
   private readonly transport: PeerTransport
@@ -67,6 +70,8 @@ export class Node {
   private constructor(readonly config: DaemonConfig, private readonly logger: Logger, identity: DataIdentity) {
     this.id = config.id
     this.clusterId = identity.clusterId
+    this.watches = new WatchHub(0, config.watchHistory, config.id)
+    this.kv.watchChanges(this.watches)
     mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
     this.addresses = new AddressBook(config.dataDir, config.peers, logger)
     this.chaos = new FaultRegistry({now: Date.now, onChange: (c) => logger.info(`chaos fault ${c.type}`, {id: c.id, ...c.spec})})
@@ -177,6 +182,7 @@ export class Node {
       metrics: this.metrics,
       chaos: this.chaos,
       servedAt: server,
+      watches: this.watches,
     }))
   }
 
@@ -253,6 +259,7 @@ export class Node {
     this.replica.stop()
     this.chaosNetwork.close()
     await this.transport.close()
+    this.watches.close()
     await this.server?.close()
     try {
       this.storage.close()
