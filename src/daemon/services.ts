@@ -125,6 +125,8 @@ export class Services {
     metrics.commitIndex.set(st.commitIndex)
     metrics.appliedIndex.set(st.appliedIndex)
     metrics.lastIndex.set(st.lastIndex)
+    metrics.watchers.set(this.parts.watches.size)
+    metrics.watchHeldBytes.set(this.parts.watches.heldBytes)
     return metrics.text()
   }
 

@@ -20,6 +20,7 @@ import {AddressBook} from '../../src/daemon/address-book.js'
 import {ReplicaLoop} from '../../src/daemon/loop.js'
 import {SERVICES, Services, type ServiceError} from '../../src/daemon/services.js'
 import {silentLogger} from '../../src/daemon/logger.js'
+import {WatchHub} from '../../src/daemon/watch-hub.js'
 
 interface Composed {
   readonly services: Services
@@ -42,6 +43,7 @@ function compose(voters: string[] = ['n1'], peers: Record<string, string> = {}):
   const loop = new ReplicaLoop(replica, silentLogger, (err) => assert.fail(err))
   const addresses = new AddressBook(dir, peers, silentLogger)
   const services = new Services({
+    watches: new WatchHub(0),
     id: 'n1',
     config: {requestTimeoutMs: 5_000, unsafeFollowerReads: false, tickMs: 5},
     replica,
