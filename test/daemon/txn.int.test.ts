@@ -52,10 +52,7 @@ test('concurrent transfers by txn keep the total of two accounts under kills and
     await sleep(1000)
     await c.launch(first.leader)
     const second = await c.waitForLeader(20_000)
-    const others = c.specs.map((s) => s.id).filter((id) => id !== second.leader)
-    for (const s of c.specs) await c.admin(s.id).chaosAdd({kind: 'partition', groups: [[second.leader], others]}, {id: 'cut'})
-    await sleep(1500)
-    for (const s of c.specs) await c.admin(s.id).chaosHeal({id: 'cut'})
+    await c.isolate(second.leader, 1500)
     await sleep(1000)
     stop = true
     await Promise.all(clients)

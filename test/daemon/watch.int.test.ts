@@ -62,10 +62,7 @@ test('under kills and a partition, a watcher receives every committed write to i
       await c.launch(id)
     }
     const {leader} = await c.waitForLeader(20_000)
-    const others = c.specs.map((s) => s.id).filter((id) => id !== leader)
-    for (const s of c.specs) await c.admin(s.id).chaosAdd({kind: 'partition', groups: [[leader], others]}, {id: 'cut'})
-    await sleep(1500)
-    for (const s of c.specs) await c.admin(s.id).chaosHeal({id: 'cut'})
+    await c.isolate(leader, 1500)
     await sleep(600)
     stop = true
     await Promise.all(writers)
