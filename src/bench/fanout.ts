@@ -10,6 +10,9 @@
 import {KvClient, type Endpoint, type KvWatch} from '../client/index.js'
 import {Histogram} from './histogram.js'
 
+/** Longest wait, after the window, for the last puts to reach every watcher: 10 s. */
+export const FANOUT_DRAIN_MS = 10_000
+
 /** Keys one range read lists: 100. */
 export const RANGE_BENCH_KEYS = 100
 
@@ -78,9 +81,13 @@ export async function benchWatchFanout(options: FanoutOptions): Promise<FanoutRe
   const sentAt = new Map<number, number>()
   const histogram = new Histogram()
   let measuring = false
-  const deliveries = watches.map(async (w) => {
+  /** The last put each watcher received (puts are numbered from 1). */
+  const lastSeen = watches.map(() => 0)
+  const deliveries = watches.map(async (w, i) => {
     for await (const e of w) {
-      const t = sentAt.get(Number(e.value!.slice(0, e.value!.indexOf(':'))))
+      const seq = Number(e.value!.slice(0, e.value!.indexOf(':')))
+      lastSeen[i] = seq
+      const t = sentAt.get(seq)
       if (measuring && t !== undefined) histogram.record(Math.round((performance.now() - t) * 1000))
     }
   })
@@ -103,7 +110,9 @@ export async function benchWatchFanout(options: FanoutOptions): Promise<FanoutRe
       writes++
     }
     const seconds = (performance.now() - started) / 1000
-    await new Promise((r) => setTimeout(r, 200)) // the last changes reach their watchers
+    // The measured puts' changes reach every watcher (or the drain limit passes).
+    const drainUntil = performance.now() + FANOUT_DRAIN_MS
+    while (lastSeen.some((s) => s < seq) && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10))
     measuring = false
     return {...report('watch', histogram, seconds), writes, watchers: options.watchers}
   } finally {
