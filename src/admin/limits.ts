@@ -73,3 +73,9 @@ export function resolveProtocolLimits(options: Partial<ProtocolLimits> = {}): Pr
   }
   return Object.freeze(limits as unknown as ProtocolLimits)
 }
+
+/** Most items of each list of a `txn` (compares, success, failure): 128, the state machine's default `maxTxnOps`. */
+export const MAX_TXN_OPS = 128
+
+/** Most changes in one `watch` event frame; an entry with more continues in the next (`more: true`). */
+export const WATCH_FRAME_CHANGES = 1000

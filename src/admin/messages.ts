@@ -137,6 +137,53 @@ export interface AppendResult {
   readonly value: string
 }
 
+/** A `txn` condition: the key's value equals `value`, or it is absent, or it was last written at `modIndex`. */
+export type TxnCompare =
+  | {readonly key: string; readonly value: string}
+  | {readonly key: string; readonly absent: true}
+  | {readonly key: string; readonly modIndex: number}
+
+/** A `txn` write. */
+export type TxnOp = {readonly op: 'put'; readonly key: string; readonly value: string} | {readonly op: 'delete'; readonly key: string}
+
+/** `txn`: if every compare holds apply `success`, else `failure`; one log entry (docs/kv.md). */
+export interface TxnParams {
+  readonly compare: readonly TxnCompare[]
+  readonly success: readonly TxnOp[]
+  readonly failure: readonly TxnOp[]
+  readonly session?: Session
+}
+
+/** Result of `txn`: whether every compare held (`success` applied) or not (`failure` applied). */
+export interface TxnResult {
+  readonly succeeded: boolean
+}
+
+/**
+ * `watch`: stream the changes of `key`, or of every key starting with `prefix`, applied at
+ * index `fromIndex` or later (default: after the node's applied index). Changes arrive as
+ * `watch` events tagged with this request's id; the stream ends with a `watchEnd` event or when
+ * the connection closes (docs/kv.md, Watch).
+ */
+export interface WatchParams {
+  readonly key?: string
+  readonly prefix?: string
+  readonly fromIndex?: number
+}
+
+/** Result of `watch`: the first index streamed, and the oldest index this node could have streamed from. */
+export interface WatchResult {
+  readonly fromIndex: number
+  readonly oldestIndex: number
+}
+
+/** One change of a watched key: `value` is absent for a delete. */
+export interface WatchChange {
+  readonly type: 'put' | 'delete'
+  readonly key: string
+  readonly value?: string
+}
+
 // ---------------------------------------------------------------------------------------------
 // Admin requests (route /admin)
 
@@ -563,6 +610,34 @@ export type AdminEvent =
   | {readonly type: 'snapshotSent'; readonly to: NodeId; readonly index: number; readonly term: number}
   | {readonly type: 'snapshotReceived'; readonly from: NodeId; readonly index: number; readonly term: number}
   | MessageEvent
+  | WatchEvent
+  | WatchEndEvent
+
+/**
+ * The changes the log entry at `index` made to a watch's keys (`watchId`: the `watch` request's
+ * id). `more: true`: the entry's changes continue in the next frame (at most
+ * `WATCH_FRAME_CHANGES` per frame).
+ */
+export interface WatchEvent {
+  readonly type: 'watch'
+  readonly watchId: number
+  readonly index: number
+  readonly changes: readonly WatchChange[]
+  readonly more?: boolean
+}
+
+/**
+ * A watch ended by the node: `COMPACTED` (its next index is no longer kept: `oldestIndex` is
+ * the oldest still available), `SLOW_CONSUMER` (it fell behind by more than the node keeps), or
+ * `SHUTTING_DOWN`.
+ */
+export interface WatchEndEvent {
+  readonly type: 'watchEnd'
+  readonly watchId: number
+  readonly code: ErrorCode
+  readonly message: string
+  readonly oldestIndex?: number
+}
 
 /** Kinds of Raft messages between nodes. */
 export type RaftMessageKind = 'vote' | 'voteResp' | 'append' | 'appendResp' | 'heartbeat' | 'heartbeatResp' | 'snapshot' | 'timeoutNow'
@@ -604,6 +679,8 @@ export interface RequestParamsMap {
   append: AppendParams
   range: RangeParams
   deletePrefix: DeletePrefixParams
+  txn: TxnParams
+  watch: WatchParams
   status: NoParams
   members: NoParams
   'member.add': MemberAddParams
@@ -636,6 +713,8 @@ export interface ResultMap {
   append: AppendResult
   range: RangeResult
   deletePrefix: DeletePrefixResult
+  txn: TxnResult
+  watch: WatchResult
   status: StatusResult
   members: Members
   'member.add': MemberChangeResult
@@ -663,7 +742,7 @@ export interface ResultMap {
 export type RequestType = keyof RequestParamsMap
 
 /** The key-value request types (route `/client`). */
-export type KvRequestType = 'get' | 'put' | 'delete' | 'cas' | 'append' | 'range' | 'deletePrefix'
+export type KvRequestType = 'get' | 'put' | 'delete' | 'cas' | 'append' | 'range' | 'deletePrefix' | 'txn'
 
 /** A parsed request of type `T`: the envelope fields and the parameters, flat. */
 export type RequestOf<T extends RequestType> = {readonly v: typeof PROTOCOL_VERSION; readonly id: number; readonly type: T} & RequestParamsMap[T]

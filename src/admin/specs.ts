@@ -4,9 +4,10 @@
  * `parseRequest` and `parseResponse` (protocol.ts) are driven entirely by this table, so a new
  * type (e.g. `chaos.partition`) is one entry here plus its types in messages.ts.
  */
-import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT, SNAPSHOT_CHUNK_BYTES} from './limits.js'
+import {MAX_ADDRESS_BYTES, MAX_LIST_ITEMS, MAX_NODE_ID_BYTES, MAX_RANGE_LIMIT, MAX_TXN_OPS, SNAPSHOT_CHUNK_BYTES, WATCH_FRAME_CHANGES} from './limits.js'
 import type {
   AdminEvent, Cause, ConsistencyAlarm, DiagnosticsResult, FaultKind, RecordedEvent, FaultSpec, MemberInfo, NodeStatus, ProgressInfo, RangeKv, RangeParams, RequestParamsMap, RequestType, ResultMap, Session,
+  TxnCompare, TxnOp, WatchChange, WatchParams,
 } from './messages.js'
 import {
   boolean, constant, fail, integer, list, nullable, number, object, oneOf, openObject, optional, tagged, text, withDefault,
@@ -80,6 +81,34 @@ const rangeParams: Schema<RangeParams> = (value, field, ctx) => {
 }
 
 const rangeKv: Schema<RangeKv> = object({key: text(), value: optional(value), modIndex: safeIndex})
+
+const compareShape = object({key, value: optional(value), absent: optional(constant(true)), modIndex: optional(safeIndex)})
+
+/** {@link TxnCompare}: a key and exactly one of value, absent, modIndex. */
+const txnCompare: Schema<TxnCompare> = (raw, field, ctx) => {
+  const c = compareShape(raw, field, ctx)
+  const given = [c.value !== undefined, c.absent !== undefined, c.modIndex !== undefined].filter(Boolean).length
+  if (given !== 1) return fail(field, 'give exactly one of value, absent: true, modIndex')
+  return c.value !== undefined ? {key: c.key, value: c.value} : c.absent !== undefined ? {key: c.key, absent: true} : {key: c.key, modIndex: c.modIndex!}
+}
+
+const txnOp: Schema<TxnOp> = tagged<TxnOp>('op', {
+  put: object({op: constant('put'), key, value}),
+  delete: object({op: constant('delete'), key}),
+})
+
+const txnOps = withDefault(list(txnOp, MAX_TXN_OPS), [])
+
+const watchShape = params({key: optional(key), prefix: optional(keyBound), fromIndex: optional(integer(1))})
+
+/** {@link WatchParams}: exactly one of key and prefix. */
+const watchParams: Schema<WatchParams> = (raw, field, ctx) => {
+  const w = watchShape(raw, field, ctx)
+  if ((w.key === undefined) === (w.prefix === undefined)) return fail(field, 'give exactly one of key and prefix')
+  return w
+}
+
+const watchChange: Schema<WatchChange> = object({type: oneOf(['put', 'delete']), key: text(), value: optional(text())})
 
 /** An object schema for parameters: the envelope fields are allowed beside `shape`. */
 function params<S extends Shape>(shape: S): Schema<ShapeOf<S>> {
@@ -215,6 +244,12 @@ export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Obje
     result: object({kvs: list(rangeKv, MAX_RANGE_LIMIT), count: safeIndex, more: boolean(), index: safeIndex}),
   },
   deletePrefix: {routes: kv, effect: 'write', params: params({prefix: keyBound, session: optional(session)}), result: object({deleted: safeIndex})},
+  txn: {
+    routes: kv, effect: 'write',
+    params: params({compare: withDefault(list(txnCompare, MAX_TXN_OPS), []), success: txnOps, failure: txnOps, session: optional(session)}),
+    result: object({succeeded: boolean()}),
+  },
+  watch: {routes: kv, effect: 'read', params: watchParams, result: object({fromIndex: safeIndex, oldestIndex: safeIndex})},
   status: {routes: admin, effect: 'read', params: noParams, result: object({status: nodeStatusSchema})},
   members: {routes: admin, effect: 'read', params: noParams, result: members},
   'member.add': {
@@ -292,6 +327,8 @@ export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEven
     kind: oneOf(['vote', 'voteResp', 'append', 'appendResp', 'heartbeat', 'heartbeatResp', 'snapshot', 'timeoutNow']),
     term, entries: safeIndex, pre: boolean(), ok: boolean(),
   }),
+  watch: object({type: constant('watch'), watchId: safeIndex, index: safeIndex, changes: list(watchChange, WATCH_FRAME_CHANGES), more: optional(boolean())}),
+  watchEnd: object({type: constant('watchEnd'), watchId: safeIndex, code: text({nonEmpty: true}) as Schema<never>, message: text(), oldestIndex: optional(safeIndex)}),
 })
 
 /** Schema of any event. */

@@ -187,6 +187,19 @@ export class Connection {
     return () => this.eventListeners.delete(listener)
   }
 
+  /**
+   * Stop reading frames from the socket (backpressure: the daemon's send buffer fills instead of
+   * this process's memory) until {@link resume}. Idempotent.
+   */
+  pause(): void {
+    if (this.ws.readyState === WebSocket.OPEN && !this.ws.isPaused) this.ws.pause()
+  }
+
+  /** Read frames again after {@link pause}. Idempotent. */
+  resume(): void {
+    if (this.ws.isPaused) this.ws.resume()
+  }
+
   /** Be told when the connection closes (at once if it already has). Returns a function that stops listening. */
   onClose(listener: CloseListener): () => void {
     if (this.closeReason !== undefined) {

@@ -11,6 +11,7 @@
  * ```
  */
 export {KvClient, type Endpoint, type GetOptions, type KvClientOptions, type RangeOptions, type RangeSelector} from './kv-client.js'
+export {DEFAULT_WATCH_BUFFERED_CHANGES, KvWatch, type KvWatchEvent, type WatchOptions, type WatchSelector} from './watch.js'
 export {AdminClient, type AddMemberOptions, type MemberChangeOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
 export {
   Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS, isConnectionRefused,
@@ -26,4 +27,5 @@ export {
   type NodeStatus, type PingResult, type ProgressInfo, type ProgressState, type ProtocolError, type ProtocolLimits,
   type PutResult, type RaftRole, type RequestParamsMap, type RequestType, type ResultMap, type RouteName, type Session,
   type SnapshotResult, type StatusRole, type TermResult, type TransferResult,
+  type TxnCompare, type TxnOp, type TxnParams, type TxnResult,
 } from '../admin/protocol.js'

@@ -18,11 +18,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {ErrorCode} from '../common/errors.js'
 import type {
   AppendResult, CasResult, DeletePrefixResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
-  RangeParams, RangeResult, RequestParamsMap, ResultMap, Session,
+  RangeParams, RangeResult, RequestParamsMap, ResultMap, Session, TxnParams, TxnResult,
 } from '../admin/protocol.js'
 import {Connection, DEFAULT_TIMEOUT_MS, isConnectionRefused, type ClientTlsOptions} from './connection.js'
 import {routeUrl} from './endpoints.js'
 import {ClientError, toClientError} from './errors.js'
+import {KvWatch, type WatchOptions, type WatchSelector} from './watch.js'
 
 /** A node to try: its id (to map leader hints) and its address (`ws://host:port`, `host:port`, …). */
 export interface Endpoint {
@@ -212,6 +213,28 @@ export class KvClient {
   /** Append `value` to `key`'s value (absent counts as `""`). Resolves to the new `{value}`. */
   append(key: string, value: string): Promise<AppendResult> {
     return this.write('append', (session) => ({key, value, session}))
+  }
+
+  /**
+   * If every compare holds, apply the `success` writes, else the `failure` writes: atomically,
+   * in one log entry, exactly once like every write. Resolves to `{succeeded}`. A key may be
+   * written at most once per branch; each list holds at most `MAX_TXN_OPS` (128) items.
+   */
+  txn(txn: Omit<TxnParams, 'session'>): Promise<TxnResult> {
+    return this.write('txn', (session) => ({compare: txn.compare, success: txn.success, failure: txn.failure, session}))
+  }
+
+  /**
+   * Watch `key`, or every key starting with `prefix`: an async iterator of every change
+   * (`{type: 'put' | 'delete', key, value?, index}`) in log order, from `options.fromIndex` (or
+   * from now), across leader changes and node restarts, never skipping or repeating one. It
+   * throws `SLOW_CONSUMER` when the node cut it off (see {@link WatchOptions} and docs/kv.md) and
+   * `COMPACTED` when no node keeps `fromIndex` any more. Close it (or `break`) when done; it has
+   * a connection of its own, which {@link close} does not close.
+   */
+  watch(selector: WatchSelector, options: WatchOptions = {}): KvWatch {
+    const urls = this.endpoints.map((e) => e.url)
+    return new KvWatch({urls, secret: this.secret, clusterId: this.clusterId, timeoutMs: this.timeoutMs, tls: this.tls, limits: this.limits}, selector, options)
   }
 
   /** Close every connection. Operations in flight fail; later calls fail with `UNAVAILABLE`. Idempotent. */

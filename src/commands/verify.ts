@@ -11,6 +11,7 @@ import {styles, useColor} from '../cli/render.js'
 import {RaftctlError} from '../common/errors.js'
 import {NEMESIS_KINDS, type NemesisKind} from '../verify/nemesis.js'
 import type {VerifyResult} from '../verify/result.js'
+import {WORKLOAD_KINDS, type WorkloadKind} from '../verify/workload.js'
 
 const KINDS: readonly string[] = NEMESIS_KINDS
 
@@ -34,6 +35,7 @@ export default class Verify extends ClusterCommand {
     duration: Flags.string({char: 'd', description: 'how long the clients run (e.g. 30s, 2m)', default: '60s'}),
     faults: Flags.string({description: `fault kinds, comma-separated (the names of "chaos run": ${KINDS.join(', ')}), "all", or "none"`, default: 'partition,kill,pause,delay'}),
     'fault-interval': Flags.string({description: 'time between fault starts (each fault lasts 40-70% of it)', default: '5s'}),
+    workload: Flags.string({description: 'what the clients do, comma-separated: kv (get, put, cas, append), range (range reads of register keys), txn (pairs of keys read by range and written by txn)', default: 'kv'}),
     clients: Flags.integer({description: 'concurrent clients, each with its own session', default: 10, min: 1, max: 1000}),
     keys: Flags.integer({description: 'key slots used at once (even: registers, odd: append logs) [default: clients/5, at least 2]', min: 1, max: 10_000}),
     history: Flags.string({description: 'history file to write [default: <cluster folder>/verify/<time>/history.jsonl]'}),
@@ -76,6 +78,7 @@ export default class Verify extends ClusterCommand {
       nodes: flags.nodes,
       durationMs,
       faults,
+      workloads: parseWorkloads(flags.workload),
       clients: flags.clients,
       keys: flags.keys,
       seed: flags.seed,
@@ -110,6 +113,15 @@ function violationText(result: VerifyResult): string {
 }
 
 /** `partition,kill` → kinds; `all` → every kind; `none` or empty → none. BAD_USAGE for an unknown kind. */
+function parseWorkloads(text: string): WorkloadKind[] {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const name of names) {
+    if (!(WORKLOAD_KINDS as readonly string[]).includes(name)) throw new RaftctlError('BAD_USAGE', `unknown workload ${JSON.stringify(name)}: use ${WORKLOAD_KINDS.join(', ')} (comma-separated)`)
+  }
+  if (names.length === 0) throw new RaftctlError('BAD_USAGE', `--workload needs at least one of ${WORKLOAD_KINDS.join(', ')}`)
+  return [...new Set(names)] as WorkloadKind[]
+}
+
 function parseFaults(text: string): NemesisKind[] {
   const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'none')
   const out: string[] = []

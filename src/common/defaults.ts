@@ -24,6 +24,8 @@ export const NODE_DEFAULTS = {
   snapshotEvery: 10_000,
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   compactionLag: 5_000,
+  /** Changing entries whose changes are kept for watches to resume from (docs/kv.md, Watch). */
+  watchHistory: 10_000,
   /**
    * WAL segment size in bytes (8 MiB). A restart reads the segment holding the snapshot's entry
    * whole, so the segment size bounds what it replays beyond the entries since the snapshot;

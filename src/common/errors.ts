@@ -34,6 +34,8 @@ export const EXIT_CODES = {
   TLS_FAILED: 1,
   QUORUM_PRESENT: 1,
   NO_SURVIVOR: 1,
+  COMPACTED: 1,
+  SLOW_CONSUMER: 1,
   // 2: bad usage or input
   BAD_USAGE: 2,
   BAD_INPUT: 2,

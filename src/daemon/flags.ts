@@ -26,6 +26,7 @@ export interface NodeRunFlags {
   readonly 'heartbeat-ticks': number
   readonly 'snapshot-every': number
   readonly 'compaction-lag': number
+  readonly 'watch-history': number
   readonly 'segment-size': string
   readonly 'wal-preallocate': string
   readonly 'request-timeout': string
@@ -77,6 +78,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     heartbeatTicks: pick('heartbeat-ticks') ?? DAEMON_DEFAULTS.heartbeatTicks,
     snapshotEvery: pick('snapshot-every') ?? DAEMON_DEFAULTS.snapshotEvery,
     compactionLag: pick('compaction-lag') ?? DAEMON_DEFAULTS.compactionLag,
+    watchHistory: pick('watch-history') ?? DAEMON_DEFAULTS.watchHistory,
     segmentBytes: parseSize(pick('segment-size')),
     walPreallocateBytes: parseSize(pick('wal-preallocate')),
     requestTimeoutMs: parseDurationFlag(pick('request-timeout'), '--request-timeout', 'timeout'),

@@ -21,6 +21,8 @@ export class DaemonMetrics {
     name: 'raft_storage_save_seconds', help: 'Duration of one durable storage batch (write + fsync)',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [this.registry],
   })
+  readonly watchers = new Gauge({name: 'raftctl_watchers', help: 'Watches open on this node', registers: [this.registry]})
+  readonly watchHeldBytes = new Gauge({name: 'raftctl_watch_held_bytes', help: 'Bytes held for watches: the kept changes plus unsent frames', registers: [this.registry]})
   readonly writeSeconds = new Histogram({
     name: 'raft_write_seconds', help: 'Client write latency from request to applied',
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [this.registry],

@@ -26,6 +26,7 @@ import {AddressBook} from './address-book.js'
 import {ReplicaLoop} from './loop.js'
 import {DaemonServer} from './server.js'
 import {Services} from './services.js'
+import {WatchHub} from './watch-hub.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
 import {restoreDataDir} from './restore.js'
@@ -66,6 +67,8 @@ export class Node {
   readonly clusterId: string | null
   private readonly metrics = new DaemonMetrics()
   private readonly kv = new KvStateMachine()
+  /** Watches: listens to the state machine before the replica restores or replays anything. */
+  private readonly watches: WatchHub
   private readonly replica: Replica<KvResult>
   private readonly storage: FileStorage
   private readonly transport: PeerTransport
@@ -89,6 +92,8 @@ export class Node {
     this.identity = identity
     this.id = config.id
     this.clusterId = identity.clusterId
+    this.watches = new WatchHub(0, config.watchHistory, config.id)
+    this.kv.watchChanges(this.watches)
     mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
     this.addresses = new AddressBook(config.dataDir, config.peers, logger)
     this.chaos = new FaultRegistry({now: Date.now, onChange: (c) => logger.info(`chaos fault ${c.type}`, {id: c.id, ...c.spec})})
@@ -264,6 +269,7 @@ export class Node {
       servedAt: server,
       diagnostics: this.diagnostics,
       hasher: this.hasher,
+      watches: this.watches,
     }))
   }
 
@@ -362,6 +368,7 @@ export class Node {
     this.replica.stop()
     this.chaosNetwork.close()
     await this.transport.close()
+    this.watches.close()
     await this.server?.close()
     try {
       this.storage.close()

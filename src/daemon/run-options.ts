@@ -41,6 +41,7 @@ export const NODE_RUN_OPTIONS = {
   'heartbeat-ticks': {kind: 'integer', default: D.heartbeatTicks},
   'snapshot-every': {kind: 'integer', default: D.snapshotEvery},
   'compaction-lag': {kind: 'integer', default: D.compactionLag},
+  'watch-history': {kind: 'integer', default: D.watchHistory},
   'segment-size': {kind: 'string', default: `${D.segmentBytes / MiB}MiB`},
   'wal-preallocate': {kind: 'string', default: `${D.walPreallocateBytes / MiB}MiB`},
   'request-timeout': {kind: 'string', default: `${D.requestTimeoutMs / 1000}s`},

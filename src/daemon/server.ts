@@ -18,6 +18,7 @@ import type {ErrorCode} from '../common/errors.js'
 import {mark, tracing} from '../trace/latency.js'
 import {normalizeAddress, type DaemonConfig} from './config.js'
 import type {ServedAt, ServiceError, Services} from './services.js'
+import type {WatchSink} from './watch-hub.js'
 import type {Logger} from './logger.js'
 
 /** The parse options of each route: one object each, so their limits are resolved once. */
@@ -147,7 +148,7 @@ export class DaemonServer implements ServedAt {
       send(ws, formatError(req.id, {code: 'SHUTTING_DOWN', message: 'the node is shutting down'}))
       return
     }
-    this.services.handle(req, (err, result) => this.answer(ws, req, err, result))
+    this.services.handle(req, (err, result) => this.answer(ws, req, err, result), req.type === 'watch' ? watchSink(ws) : undefined)
   }
 
   /**
@@ -205,6 +206,23 @@ function send(ws: WebSocket, frame: string): void {
   if (ws.readyState !== ws.OPEN) return
   corkForRun(ws)
   ws.send(frame)
+}
+
+/** A watch's way to its client's socket (src/daemon/watch-hub.ts). */
+function watchSink(ws: WebSocket): WatchSink {
+  return {
+    send: (frame, sent) => {
+      if (ws.readyState !== ws.OPEN) return sent()
+      ws.send(frame, () => sent())
+    },
+    get buffered() {
+      return ws.bufferedAmount
+    },
+    onClose: (listener) => {
+      if (ws.readyState === ws.CLOSED) listener()
+      else ws.once('close', listener)
+    },
+  }
 }
 
 function toProtocolError(err: ServiceError): {code: ErrorCode; message: string; leader?: LeaderHint} {

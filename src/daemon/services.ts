@@ -22,6 +22,7 @@ import {AbortedWait, type ReplicaLoop} from './loop.js'
 import {SnapshotStreams} from './snapshot-streams.js'
 import type {Diagnostics} from './diagnostics.js'
 import type {StateHasher} from './state-hash.js'
+import {WatchRefused, type WatchHub, type WatchSink} from './watch-hub.js'
 
 /** raftctl version reported by status. */
 export const VERSION = '0.1.0'
@@ -63,6 +64,8 @@ export interface ServiceParts {
   readonly diagnostics: Diagnostics
   /** The consistency hash (`hash`). */
   readonly hasher: StateHasher
+  /** The watches (`watch` requests stream from it). */
+  readonly watches: WatchHub
 }
 
 /** The services of one node. */
@@ -78,8 +81,8 @@ export class Services {
    * write is answered from inside the replica's apply, before that Ready's peer messages; no
    * promise is made on its path.
    */
-  handle<T extends RequestType>(req: RequestOf<T>, answer: Answer<T>): void {
-    (SERVICES[req.type] as unknown as Service<T>)(this, req, answer)
+  handle<T extends RequestType>(req: RequestOf<T>, answer: Answer<T>, sink?: WatchSink): void {
+    (SERVICES[req.type] as unknown as Service<T>)(this, req, answer, sink)
   }
 
   /** This node's status (the `status` request, `raftctl status`). */
@@ -137,6 +140,8 @@ export class Services {
     metrics.appliedIndex.set(st.appliedIndex)
     metrics.lastIndex.set(st.lastIndex)
     metrics.consistencyAlarm.set(this.parts.diagnostics.alarm === null ? 0 : 1)
+    metrics.watchers.set(this.parts.watches.size)
+    metrics.watchHeldBytes.set(this.parts.watches.heldBytes)
     return metrics.text()
   }
 
@@ -159,11 +164,11 @@ export class Services {
   }
 }
 
-/** One request type's service: answers `req` once through `answer`. */
-type Service<T extends RequestType> = (s: Services, req: RequestOf<T>, answer: Answer<T>) => void
+/** One request type's service: answers `req` once through `answer` (`sink`: the client's socket, for `watch`). */
+type Service<T extends RequestType> = (s: Services, req: RequestOf<T>, answer: Answer<T>, sink?: WatchSink) => void
 
 /** The request types that are KV writes. */
-export type WriteType = 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix'
+export type WriteType = 'put' | 'delete' | 'cas' | 'append' | 'deletePrefix' | 'txn'
 
 /** The KV state machine's result for a write of type `T`. */
 type KvResultOf<T extends WriteType> = Extract<KvOkResult, {op: T}>
@@ -176,7 +181,9 @@ export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   cas: write('cas', (req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}), (r) => ({swapped: r.swapped, value: r.value})),
   append: write('append', (req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: r.value})),
   deletePrefix: write('deletePrefix', (req) => ({op: 'deletePrefix', prefix: req.prefix, session: req.session}), (r) => ({deleted: r.deleted})),
+  txn: write('txn', (req) => ({op: 'txn', compare: req.compare, success: req.success, failure: req.failure, session: req.session}), (r) => ({succeeded: r.succeeded})),
   // Reads.
+  watch,
   get: promised(read),
   range: promised(range),
   status: promised(async (s) => ({status: s.status()})),
@@ -422,6 +429,18 @@ function refuseIfRebuilding(s: Services): void {
   throw new ServiceError('REBUILDING',
     `${st.id} lost its data and is rebuilding (applied ${st.appliedIndex}, commit ${st.commitIndex}): it serves no local read until it has caught up with the leader${leader ? ` (${leader.id})` : ''}; read without --serializable or from another node`,
     leader)
+}
+
+/** Start a watch on the client's socket: answered with its first index, then its changes stream (src/daemon/watch-hub.ts). */
+function watch(s: Services, req: RequestOf<'watch'>, answer: Answer<'watch'>, sink?: WatchSink): void {
+  const {watches, kv} = s.parts
+  if (sink === undefined) return answer(new ServiceError('BAD_REQUEST', 'watch needs a client connection'))
+  try {
+    const fromIndex = watches.watch(req.id, req, kv.appliedIndex, sink)
+    answer(null, {fromIndex, oldestIndex: watches.oldestIndex})
+  } catch (err) {
+    answer(err instanceof WatchRefused ? new ServiceError(err.code, err.message) : asServiceError(err))
+  }
 }
 
 // ------------------------------------------------------------------ membership and leadership

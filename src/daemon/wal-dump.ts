@@ -16,7 +16,7 @@ import {dumpStorage, type DumpEntry, type DumpProblem, type StorageDump} from '.
 export const STORAGE_SUBDIR = 'raft'
 
 /** Decoding accepts any size: the dump shows what is on disk, whatever the limits it was written under. */
-const NO_LIMITS: KvPayloadLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity}
+const NO_LIMITS: KvPayloadLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity, maxTxnOps: Infinity}
 
 /** Kind of an entry as the dump shows it: the leader's no-op is a normal entry with empty data. */
 export type DumpEntryType = 'normal' | 'config' | 'noop'
@@ -24,7 +24,7 @@ export type DumpEntryType = 'normal' | 'config' | 'noop'
 /** A KV command as the dump shows it: sizes rather than values (values may be large or secret). */
 export interface DumpCommand {
   readonly op: KvCommand['op']
-  /** The key written or read; for deletePrefix, the prefix (empty: every key). */
+  /** The key written or read; for deletePrefix, the prefix (empty: every key); for txn, every key it compares or writes, comma-separated. */
   readonly key: string
   /** UTF-8 bytes of the value written (put, cas, append). */
   readonly valueBytes?: number
@@ -107,6 +107,8 @@ export function describeCommand(command: KvCommand): DumpCommand {
       return {op: command.op, key: command.key, valueBytes: utf8(command.value), ...session(command.session)}
     case 'cas':
       return {op: 'cas', key: command.key, valueBytes: utf8(command.value), expectedBytes: command.expected === null ? null : utf8(command.expected), ...session(command.session)}
+    case 'txn':
+      return {op: 'txn', key: [...new Set([...command.compare, ...command.success, ...command.failure].map((x) => x.key))].join(','), ...session(command.session)}
   }
 }
 

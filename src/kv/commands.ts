@@ -6,18 +6,25 @@
  * Command layout (format version 1):
  * `u8 version=1 · u8 op · u8 flags · str key · [op fields] · [str clientId · u53 seq]`
  * where op is 1 get, 2 put, 3 delete, 4 cas, 5 append, 6 deletePrefix (whose `key` field is
- * the prefix, and may be empty); flags bit 0 = a session follows,
+ * the prefix, and may be empty), 7 txn (empty `key`; fields: `u32 n · n × compare`, then the
+ * success and the failure ops, each `u32 n · n × op`; a compare is `u8 kind · str key ·
+ * (1 value: str value | 2 absent: nothing | 3 modIndex: u53)`, an op `u8 (1 put | 2 delete) ·
+ * str key · [str value]`); flags bit 0 = a session follows,
  * bit 1 = (cas only) `expected` is present; put/append fields: `str value`; cas fields:
  * `[str expected] · str value`. A u53 is two uint32 halves (high, low) of a safe integer.
  *
  * Result layout: `u8 version=1 · u8 tag · fields`, tag 0 error (`str code · str message`),
  * 1 get (`opt value`), 2 put (`str value`), 3 delete (`bool deleted`), 4 cas
- * (`bool swapped · opt value`), 5 append (`str value`), 6 deletePrefix (`u53 deleted`);
+ * (`bool swapped · opt value`), 5 append (`str value`), 6 deletePrefix (`u53 deleted`), 7 txn
+ * (`bool succeeded`);
  * `opt` = a 0/1 byte then, if 1, a str.
  */
 import {ByteReader, ByteWriter, isWellFormed, prefixed, utf8Length} from './bytes.js'
 import {KvError, isKvResultCode, type KvResultCode} from './errors.js'
 import {DEFAULT_KV_LIMITS, type KvPayloadLimits} from './limits.js'
+import {readTxnFields, txnFields, writeTxnFields, type TxnCommand, type TxnFields} from './txn.js'
+
+export type {TxnCommand, TxnCompare, TxnOp} from './txn.js'
 
 /** Version byte that starts every encoded command and result. */
 export const KV_CODEC_VERSION = 1
@@ -84,7 +91,7 @@ export interface DeletePrefixCommand {
 }
 
 /** A command that changes state and may carry a session. */
-export type KvWriteCommand = PutCommand | DeleteCommand | CasCommand | AppendCommand | DeletePrefixCommand
+export type KvWriteCommand = PutCommand | DeleteCommand | CasCommand | AppendCommand | DeletePrefixCommand | TxnCommand
 
 /** Any command. Keys are non-empty well-formed strings (no lone surrogates). */
 export type KvCommand = GetCommand | KvWriteCommand
@@ -138,6 +145,13 @@ export interface DeletePrefixResult {
   readonly deleted: number
 }
 
+/** Result of a `txn`: whether every compare held (then `success` was applied, else `failure`). */
+export interface TxnResult {
+  readonly ok: true
+  readonly op: 'txn'
+  readonly succeeded: boolean
+}
+
 /** A command that was not applied (or, for session errors, not applied now). */
 export interface KvErrorResult {
   readonly ok: false
@@ -146,17 +160,17 @@ export interface KvErrorResult {
 }
 
 /** A successful result. */
-export type KvOkResult = GetResult | PutResult | DeleteResult | CasResult | AppendResult | DeletePrefixResult
+export type KvOkResult = GetResult | PutResult | DeleteResult | CasResult | AppendResult | DeletePrefixResult | TxnResult
 
 /** What `apply` returns, encoded with {@link encodeResult}. */
 export type KvResult = KvOkResult | KvErrorResult
 
-const OP_CODES: Readonly<Record<KvOp, number>> = {get: 1, put: 2, delete: 3, cas: 4, append: 5, deletePrefix: 6}
-const OPS: readonly (KvOp | undefined)[] = [undefined, 'get', 'put', 'delete', 'cas', 'append', 'deletePrefix']
+const OP_CODES: Readonly<Record<KvOp, number>> = {get: 1, put: 2, delete: 3, cas: 4, append: 5, deletePrefix: 6, txn: 7}
+const OPS: readonly (KvOp | undefined)[] = [undefined, 'get', 'put', 'delete', 'cas', 'append', 'deletePrefix', 'txn']
 const FLAG_SESSION = 1
 const FLAG_EXPECTED = 2
 const ERROR_TAG = 0
-const NO_LIMITS: KvPayloadLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity}
+const NO_LIMITS: KvPayloadLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity, maxTxnOps: Infinity}
 
 /** Build an error result. */
 export function errorResult(code: KvResultCode, message: string): KvErrorResult {
@@ -181,6 +195,8 @@ interface CommandParts {
   readonly value: Field | null
   readonly clientId: Field | null
   readonly seq: number
+  /** A txn's lists (its `key` is empty). */
+  readonly txn: TxnFields | null
 }
 
 /**
@@ -197,6 +213,7 @@ export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_L
   writeField(writer, parts.key)
   if (parts.expected) writeField(writer, parts.expected)
   if (parts.value) writeField(writer, parts.value)
+  if (parts.txn) writeTxnFields(writer, parts.txn)
   if (parts.clientId) {
     writeField(writer, parts.clientId)
     writer.u53(parts.seq)
@@ -207,15 +224,18 @@ export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_L
 function commandParts(command: KvCommand, limits: KvPayloadLimits): CommandParts {
   if (typeof command !== 'object' || command === null) throw badRequest('command must be an object')
   if (!Object.hasOwn(OP_CODES, command.op)) throw badRequest(`unknown op ${JSON.stringify(command.op)}`)
-  const key = command.op === 'deletePrefix' ? field(command.prefix, 'prefix', limits.maxKeyBytes) : field(command.key, 'key', limits.maxKeyBytes)
-  if (key.bytes === 0 && command.op !== 'deletePrefix') throw badRequest('key must not be empty')
+  const key = command.op === 'txn' ? EMPTY : command.op === 'deletePrefix' ? field(command.prefix, 'prefix', limits.maxKeyBytes) : field(command.key, 'key', limits.maxKeyBytes)
+  if (key.bytes === 0 && command.op !== 'deletePrefix' && command.op !== 'txn') throw badRequest('key must not be empty')
   const expected = command.op === 'cas' && command.expected !== null ? field(command.expected, 'expected', limits.maxValueBytes) : null
-  const value = command.op === 'get' || command.op === 'delete' || command.op === 'deletePrefix' ? null : field(command.value, 'value', limits.maxValueBytes)
+  const value = command.op === 'get' || command.op === 'delete' || command.op === 'deletePrefix' || command.op === 'txn' ? null : field(command.value, 'value', limits.maxValueBytes)
+  const txn = command.op === 'txn' ? txnFields(command, limits) : null
   const session = command.op === 'get' ? sessionOfGet(command) : command.session
   const clientId = session === undefined ? null : sessionClientId(session, limits)
   const flags = (clientId ? FLAG_SESSION : 0) | (expected ? FLAG_EXPECTED : 0)
-  return {op: OP_CODES[command.op], flags, key, expected, value, clientId, seq: session?.seq ?? 0}
+  return {op: OP_CODES[command.op], flags, key, expected, value, clientId, seq: session?.seq ?? 0, txn}
 }
+
+const EMPTY: Field = {text: '', bytes: 0}
 
 function sessionOfGet(command: GetCommand): undefined {
   if ((command as {session?: unknown}).session !== undefined) throw badRequest('get takes no session')
@@ -246,6 +266,7 @@ function commandSize(parts: CommandParts): number {
   let size = 3 + prefixed(parts.key.bytes)
   if (parts.expected) size += prefixed(parts.expected.bytes)
   if (parts.value) size += prefixed(parts.value.bytes)
+  if (parts.txn) size += parts.txn.bytes
   if (parts.clientId) size += prefixed(parts.clientId.bytes) + 8
   return size
 }
@@ -273,7 +294,8 @@ export function decodeCommand(data: Uint8Array, limits: KvPayloadLimits = DEFAUL
   const flags = reader.u8('flags')
   checkFlags(reader, op, flags)
   const key = reader.string('key', limits.maxKeyBytes)
-  if (key.length === 0 && op !== 'deletePrefix') reader.fail('key must not be empty')
+  if (key.length === 0 && op !== 'deletePrefix' && op !== 'txn') reader.fail('key must not be empty')
+  if (key.length !== 0 && op === 'txn') reader.fail('a txn has an empty key')
   const command = readOpFields(reader, op, key, flags, limits)
   reader.end('command')
   return command
@@ -294,6 +316,10 @@ function readOpFields(reader: ByteReader, op: KvOp, key: string, flags: number, 
       return hasSession ? {op, key, session: readSession(reader, limits)} : {op, key}
     case 'deletePrefix':
       return hasSession ? {op, prefix: key, session: readSession(reader, limits)} : {op, prefix: key}
+    case 'txn': {
+      const fields = readTxnFields(reader, limits)
+      return hasSession ? {op, ...fields, session: readSession(reader, limits)} : {op, ...fields}
+    }
     case 'put':
     case 'append': {
       const value = reader.string('value', limits.maxValueBytes)
@@ -356,6 +382,8 @@ function resultFields(result: KvResult): Part[] {
       return [bool(result.swapped, 'swapped'), opt(result.value)]
     case 'deletePrefix':
       return [count(result.deleted, 'deleted')]
+    case 'txn':
+      return [bool(result.succeeded, 'succeeded')]
     default:
       throw badRequest(`unknown result op ${JSON.stringify((result as {op: unknown}).op)}`)
   }
@@ -428,6 +456,8 @@ function readOkResult(reader: ByteReader, op: KvOp): KvOkResult {
     }
     case 'deletePrefix':
       return {ok: true, op, deleted: reader.u53('deleted')}
+    case 'txn':
+      return {ok: true, op, succeeded: reader.bool('succeeded')}
   }
 }
 

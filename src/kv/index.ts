@@ -29,6 +29,10 @@ export {
   type KvWriteCommand,
   type PutCommand,
   type PutResult,
+  type TxnCommand,
+  type TxnCompare,
+  type TxnOp,
+  type TxnResult,
 } from './commands.js'
 export {crc32} from './crc32.js'
 export {KV_RESULT_CODES, KvError, isKvResultCode, type KvErrorCode, type KvResultCode} from './errors.js'
@@ -38,4 +42,5 @@ export {
   type KeyRange, type RangeAnswer, type RangeEntry, type RangeQuery,
 } from './range.js'
 export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} from './snapshot.js'
-export {KvStateMachine} from './state-machine.js'
+export {KvStateMachine, type KvChangeListener} from './state-machine.js'
+export type {KvChange} from './store.js'

@@ -12,6 +12,8 @@ export interface KvPayloadLimits {
   readonly maxValueBytes: number
   /** Longest session client id. Default 128. */
   readonly maxClientIdBytes: number
+  /** Most compares, and most writes per branch, of one `txn`. Default 128 (as etcd's `--max-txn-ops`). */
+  readonly maxTxnOps: number
 }
 
 /** Every option of {@link KvStateMachine}. */
@@ -33,6 +35,7 @@ export const DEFAULT_KV_LIMITS: KvLimits = Object.freeze({
   maxKeyBytes: 1024,
   maxValueBytes: 64 * 1024,
   maxClientIdBytes: 128,
+  maxTxnOps: 128,
   maxSessions: 10_000,
   maxDataBytes: 256 * 1024 * 1024,
 })

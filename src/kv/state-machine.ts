@@ -11,7 +11,18 @@ import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
 import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
 import {decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
-import {KvStore} from './store.js'
+import {KvStore, type KvChange} from './store.js'
+
+/**
+ * Told of what applying entries changes, for watches: pure callbacks, called synchronously
+ * inside {@link KvStateMachine.apply} / {@link KvStateMachine.restore}; must not throw.
+ */
+export interface KvChangeListener {
+  /** The entry at `index` changed `changes` (in the order it made them; never empty). */
+  changed(index: number, changes: readonly KvChange[]): void
+  /** The whole state was replaced by a snapshot taken at `appliedIndex`: changes up to it are unknown. */
+  restored(appliedIndex: number): void
+}
 
 /**
  * The key-value state machine.
@@ -32,6 +43,7 @@ export class KvStateMachine {
   private store: KvStore
   private sessions: SessionTable
   private applied = 0
+  private listener: KvChangeListener | null = null
 
   /** Throws a RangeError when an option is not a positive integer. */
   constructor(options: KvOptions = {}) {
@@ -97,7 +109,20 @@ export class KvStateMachine {
     if (data.length === 0) return null
     const command = this.decode(data)
     if ('ok' in command) return command
-    return this.applyCommand(index, command)
+    if (this.listener === null) return this.applyCommand(index, command)
+    const changes: KvChange[] = []
+    this.store.changes = changes
+    try {
+      return this.applyCommand(index, command)
+    } finally {
+      this.store.changes = null
+      if (changes.length > 0) this.listener.changed(index, changes)
+    }
+  }
+
+  /** Tell `listener` (null: nobody) of every change from now on. Costs nothing when null. */
+  watchChanges(listener: KvChangeListener | null): void {
+    this.listener = listener
   }
 
   /**
@@ -144,6 +169,7 @@ export class KvStateMachine {
     this.store = state.store
     this.sessions = state.sessions
     this.applied = state.appliedIndex
+    this.listener?.restored(state.appliedIndex)
   }
 
   private state(): KvState {

@@ -9,9 +9,16 @@
  * applying a write never costs more than a map update.
  */
 import {utf8Length} from './bytes.js'
-import {errorResult, type KvCommand, type KvResult} from './commands.js'
+import {errorResult, type KvCommand, type KvResult, type TxnCommand, type TxnOp} from './commands.js'
 import type {KvLimits} from './limits.js'
 import {answerRange, compareKeys, type RangeAnswer, type RangeQuery, type StoredValue} from './range.js'
+import {compareHolds} from './txn.js'
+
+/** One key changed by an applied entry: its new value, or null when it was deleted. */
+export interface KvChange {
+  readonly key: string
+  readonly value: string | null
+}
 
 /** A key's value and the index of the entry that last wrote it. Mutated in place on overwrite. */
 interface Slot {
@@ -93,6 +100,8 @@ export class KvStore {
   private sorted: string[] | null = null
   /** The open copy-on-write capture, told of every change while open. */
   private capturing: KvStoreCapture | null = null
+  /** When not null, every change is pushed here, in the order it is made (for watches). */
+  changes: KvChange[] | null = null
 
   constructor(private readonly limits: KvLimits) {}
 
@@ -172,7 +181,40 @@ export class KvStore {
         return this.append(command.key, command.value, index)
       case 'deletePrefix':
         return {ok: true, op: 'deletePrefix', deleted: this.deletePrefix(command.prefix)}
+      case 'txn':
+        return this.txn(command, index)
     }
+  }
+
+  /**
+   * Compare every key; apply the success branch if all hold, else the failure branch, all or
+   * nothing: `STORAGE_FULL` (nothing written) when the branch as a whole would grow the store
+   * past `maxDataBytes`. A branch writes each key at most once (checked on decode).
+   */
+  private txn(command: TxnCommand, index: number): KvResult {
+    const succeeded = command.compare.every((c) => compareHolds(c, this.get(c.key), this.modIndexOf(c.key)))
+    const ops = succeeded ? command.success : command.failure
+    const total = this.bytes + this.growth(ops)
+    if (total > this.bytes && total > this.limits.maxDataBytes) {
+      return errorResult('STORAGE_FULL', `the txn would take the store to ${total} bytes, over maxDataBytes ${this.limits.maxDataBytes}`)
+    }
+    for (const o of ops) {
+      if (o.op === 'put') this.setUnchecked(o.key, o.value, index)
+      else this.delete(o.key)
+    }
+    return {ok: true, op: 'txn', succeeded}
+  }
+
+  /** Bytes the store would grow by (negative: shrink) if `ops`, each on a distinct key, were applied. */
+  private growth(ops: readonly TxnOp[]): number {
+    let growth = 0
+    for (const o of ops) {
+      const old = this.data.get(o.key)
+      const keyBytes = utf8Length(o.key)
+      if (old !== undefined) growth -= keyBytes + utf8Length(old.value)
+      if (o.op === 'put') growth += keyBytes + utf8Length(o.value)
+    }
+    return growth
   }
 
   private put(key: string, value: string, index: number): KvResult {
@@ -186,6 +228,7 @@ export class KvStore {
     this.data.delete(key)
     this.bytes -= utf8Length(key) + utf8Length(old.value)
     this.sorted = null
+    this.changes?.push({key, value: null})
     return true
   }
 
@@ -197,6 +240,7 @@ export class KvStore {
       this.capturing?.preserve(key, slot)
       this.bytes -= utf8Length(key) + utf8Length(slot.value)
       this.data.delete(key)
+      this.changes?.push({key, value: null})
       deleted++
     }
     if (deleted > 0) this.sorted = null
@@ -228,6 +272,12 @@ export class KvStore {
     if (after > before && total > this.limits.maxDataBytes) {
       return errorResult('STORAGE_FULL', `the write would take the store to ${total} bytes, over maxDataBytes ${this.limits.maxDataBytes}`)
     }
+    this.set(key, value, index, old, total)
+    return null
+  }
+
+  /** Set `key` (whose slot is `old`) to `value`, written by the entry at `index`, the store then holding `total` bytes; limits already checked. */
+  private set(key: string, value: string, index: number, old: Slot | undefined, total: number): void {
     this.capturing?.preserve(key, old)
     if (old === undefined) this.insert(key, {value, modIndex: index})
     else {
@@ -235,7 +285,14 @@ export class KvStore {
       old.modIndex = index
     }
     this.bytes = total
-    return null
+    this.changes?.push({key, value})
+  }
+
+  /** {@link set} for a txn's put, sizes computed here. */
+  private setUnchecked(key: string, value: string, index: number): void {
+    const old = this.data.get(key)
+    const before = old === undefined ? 0 : utf8Length(key) + utf8Length(old.value)
+    this.set(key, value, index, old, this.bytes - before + utf8Length(key) + utf8Length(value))
   }
 
   private insert(key: string, slot: Slot): void {

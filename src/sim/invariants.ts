@@ -219,9 +219,9 @@ export class Invariants {
   }
 }
 
-/** What a write names, for traces: its key, or `prefix*` for a deletePrefix. */
+/** What a write names, for traces: its key, `prefix*` for a deletePrefix, `txn` for a txn. */
 export function commandTarget(command: KvWriteCommand): string {
-  return command.op === 'deletePrefix' ? `${command.prefix}*` : command.key
+  return command.op === 'deletePrefix' ? `${command.prefix}*` : command.op === 'txn' ? 'txn' : command.key
 }
 
 /**

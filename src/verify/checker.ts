@@ -7,6 +7,7 @@
  */
 import type {HistoryOp} from './history.js'
 import {RaftctlError} from '../common/errors.js'
+import {projectHistory} from './project.js'
 import {compileKey, searchKey, type CompiledKey, type IndexedOp, type SearchBudget, type SearchOutcome, type UnknownReason, type Verdict} from './linearize.js'
 
 export type {UnknownReason, Verdict} from './linearize.js'
@@ -167,15 +168,18 @@ interface Indexed extends IndexedOp {
   line?: number
 }
 
-/** The ops of each key, in input order; keys in order of first appearance. */
+/**
+ * The ops of each key, in input order; keys in order of first appearance. Range reads and txns
+ * count as the single-key ops they mean for each key (src/verify/project.ts), with their index.
+ */
 function partitionByKey(history: readonly HistoryOp[], lines?: readonly number[]): Map<string, Indexed[]> {
+  history.forEach((op, index) => checkCompleted(op, index))
   const byKey = new Map<string, Indexed[]>()
-  history.forEach((op, index) => {
-    checkCompleted(op, index)
+  for (const {op, index} of projectHistory(history)) {
     let list = byKey.get(op.key)
     if (!list) byKey.set(op.key, (list = []))
     list.push({op, index, line: lines?.[index]})
-  })
+  }
   return byKey
 }
 

@@ -5,12 +5,19 @@
  */
 import {readFile} from 'node:fs/promises'
 import {RaftctlError} from '../common/errors.js'
+import type {TxnCompare, TxnOp} from '../admin/protocol.js'
 
-/** The operations a history records. */
-export type OpKind = 'get' | 'put' | 'delete' | 'cas' | 'append'
+/** The operations a history records: single-key ones, and the range reads and txns of several keys. */
+export type OpKind = 'get' | 'put' | 'delete' | 'cas' | 'append' | 'range' | 'txn'
 
 /** Every {@link OpKind}, in a fixed order. */
-export const OP_KINDS: readonly OpKind[] = ['get', 'put', 'delete', 'cas', 'append']
+export const OP_KINDS: readonly OpKind[] = ['get', 'put', 'delete', 'cas', 'append', 'range', 'txn']
+
+/** A key and its value, as a range read listed it. */
+export interface HistoryKv {
+  key: string
+  value: string
+}
 
 /**
  * How an operation ended: `true` completed and took effect; `false` definitely did not take
@@ -24,6 +31,7 @@ export interface HistoryOp {
   /** The client (process) that issued the operation. */
   client: number
   op: OpKind
+  /** The key (`""` for range and txn, which name theirs in their own fields). */
   key: string
   /** What put / cas / append writes. Absent on get and delete. */
   value?: string
@@ -36,6 +44,18 @@ export interface HistoryOp {
   call: number
   /** When the answer arrived; `>= call`. Absent when `ok` is `'unknown'`. */
   return?: number
+  /** range: the keys read, `prefix` or `from` with `to` (null or absent: no upper bound), by UTF-8 bytes. */
+  prefix?: string
+  from?: string
+  to?: string | null
+  /** range, ok true: EVERY key of the range with its value, as read (one state of the store). */
+  kvs?: HistoryKv[]
+  /** txn: the compares and the writes of each branch, as the protocol's `txn` request. */
+  compare?: TxnCompare[]
+  success?: TxnOp[]
+  failure?: TxnOp[]
+  /** txn, ok true: whether every compare held (`success` applied) or not (`failure` applied). */
+  succeeded?: boolean
 }
 
 /** A parsed history with the 1-based line number of each operation (blank lines are skipped). */
@@ -109,16 +129,69 @@ export function parseHistoryLine(row: string, line: number): HistoryOp {
 function validateOp(raw: Record<string, unknown>, line: number): HistoryOp {
   const op = readKind(raw, line)
   const ok = readOutcome(raw, line)
+  const multi = op === 'range' || op === 'txn'
   const result: HistoryOp = {
     client: readInteger(raw, 'client', line),
     op,
-    key: readString(raw, 'key', line),
+    key: multi ? '' : readString(raw, 'key', line),
     ok,
     call: readInteger(raw, 'call', line),
   }
-  readValueFields(raw, result, line)
+  if (op === 'range') readRangeFields(raw, result, line)
+  else if (op === 'txn') readTxnFields(raw, result, line)
+  else readValueFields(raw, result, line)
   readReturn(raw, result, line)
-  return inFieldOrder(result)
+  const out = inFieldOrder(result)
+  out.key = result.key // '' for range and txn: in memory every op has a key
+  return out
+}
+
+/** A range's bounds (prefix, or from with an optional to) and, when ok, its complete `kvs`. */
+function readRangeFields(raw: Record<string, unknown>, result: HistoryOp, line: number): void {
+  if (raw['prefix'] !== undefined) result.prefix = readString(raw, 'prefix', line)
+  else if (raw['from'] !== undefined) {
+    result.from = readString(raw, 'from', line)
+    result.to = raw['to'] === undefined ? null : readNullableString(raw, 'to', line)
+  } else throw badLine(line, 'a range needs "prefix", or "from" (with an optional "to")')
+  if (result.ok !== true) return
+  const kvs = raw['kvs']
+  if (!Array.isArray(kvs)) throw badLine(line, 'a successful range needs "kvs": [{"key", "value"}, ...] (every key of the range)')
+  result.kvs = kvs.map((kv, i) => {
+    if (typeof kv !== 'object' || kv === null || typeof kv.key !== 'string' || typeof kv.value !== 'string') throw badLine(line, `kvs[${i}] must be {"key": string, "value": string}`)
+    return {key: kv.key, value: kv.value}
+  })
+}
+
+/** A txn's lists (each optional, default empty; checked item by item) and, when ok, `succeeded`. */
+function readTxnFields(raw: Record<string, unknown>, result: HistoryOp, line: number): void {
+  result.compare = readList(raw, 'compare', line, (c, where) => {
+    const kinds = ['value', 'absent', 'modIndex'].filter((k) => c[k] !== undefined)
+    if (typeof c.key !== 'string' || kinds.length !== 1) throw badLine(line, `${where} needs a "key" and exactly one of "value", "absent": true, "modIndex"`)
+    if (kinds[0] === 'value' && typeof c.value === 'string') return {key: c.key, value: c.value}
+    if (kinds[0] === 'absent' && c.absent === true) return {key: c.key, absent: true}
+    if (kinds[0] === 'modIndex' && Number.isSafeInteger(c.modIndex)) return {key: c.key, modIndex: c.modIndex as number}
+    throw badLine(line, `${where}: bad ${kinds[0]}`)
+  })
+  for (const branch of ['success', 'failure'] as const) {
+    result[branch] = readList(raw, branch, line, (o, where) => {
+      if (typeof o.key !== 'string') throw badLine(line, `${where} needs a "key"`)
+      if (o.op === 'put' && typeof o.value === 'string') return {op: 'put', key: o.key, value: o.value}
+      if (o.op === 'delete') return {op: 'delete', key: o.key}
+      throw badLine(line, `${where} must be {"op": "put", "key", "value"} or {"op": "delete", "key"}`)
+    })
+  }
+  if (result.ok !== true) return
+  if (typeof raw['succeeded'] !== 'boolean') throw badLine(line, 'a successful txn needs "succeeded": true or false (which branch ran)')
+  result.succeeded = raw['succeeded']
+}
+
+function readList<T>(raw: Record<string, unknown>, field: string, line: number, item: (x: Record<string, unknown>, where: string) => T): T[] {
+  const list = raw[field] ?? []
+  if (!Array.isArray(list)) throw badLine(line, `"${field}" must be a list`)
+  return list.map((x, i) => {
+    if (typeof x !== 'object' || x === null) throw badLine(line, `${field}[${i}] must be an object`)
+    return item(x as Record<string, unknown>, `${field}[${i}]`)
+  })
 }
 
 /** `value`, `expected` and `output`, required where the op needs them, type-checked everywhere. */
@@ -221,7 +294,11 @@ export function formatHistoryLine(op: HistoryOp): string {
 
 /** A copy of `op` with the fields of the format only, in its order, `undefined` ones left out. */
 function inFieldOrder(op: HistoryOp): HistoryOp {
-  const out: HistoryOp = {client: op.client, op: op.op, key: op.key} as HistoryOp
+  const out: HistoryOp = {client: op.client, op: op.op} as HistoryOp
+  if (op.op !== 'range' && op.op !== 'txn') out.key = op.key
+  for (const field of ['prefix', 'from', 'to', 'kvs', 'compare', 'success', 'failure', 'succeeded'] as const) {
+    if (op[field] !== undefined) (out as unknown as Record<string, unknown>)[field] = op[field]
+  }
   if (op.value !== undefined) out.value = op.value
   if (op.expected !== undefined) out.expected = op.expected
   if (op.output !== undefined) out.output = op.output

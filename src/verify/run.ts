@@ -14,10 +14,11 @@ import {ClusterChaos, LocalCluster, activeNodes, asLocal, isPaused, raftctlHome,
 import {RaftctlError} from '../common/errors.js'
 import {checkHistory, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_STATES} from './checker.js'
 import {formatHistory, type HistoryOp} from './history.js'
+import {projectHistory} from './project.js'
 import {checkDurability, readFinalValues, DEFAULT_FINAL_READ_DEADLINE_MS, type FinalRead} from './durability.js'
 import {CHAOS_KINDS, DEFAULT_FAULTS, DEFAULT_FAULT_INTERVAL_MS, planNemesis, runNemesis, type NemesisKind} from './nemesis.js'
 import type {ChaosExecutor} from '../chaos/schedule.js'
-import {MonotonicClock, defaultKeys, runWorkload, DEFAULT_CLIENTS, type OpDetail} from './workload.js'
+import {MonotonicClock, defaultKeys, runWorkload, workloadSlots, DEFAULT_CLIENTS, type OpDetail, type WorkloadKind} from './workload.js'
 import {countByOp, overallVerdict, summarizeCheck, type VerifyResult} from './result.js'
 import {renderHtml} from './report.js'
 
@@ -61,6 +62,8 @@ export interface VerifyOptions {
   readonly unsafeFollowerReads?: boolean
   /** Leave a cluster verify created or started running at the end. Default false. */
   readonly keepCluster?: boolean
+  /** What the clients do (src/verify/workload.ts). Default `['kv']`. */
+  readonly workloads?: readonly WorkloadKind[]
   /** Workload limits (src/verify/workload.ts). */
   readonly opsPerKey?: number
   readonly opTimeoutMs?: number
@@ -108,7 +111,8 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS
   const requested = [...new Set(options.faults ?? DEFAULT_FAULTS)]
   const clients = options.clients ?? DEFAULT_CLIENTS
-  const keySlots = options.keys ?? defaultKeys(clients)
+  const workloads = options.workloads ?? ['kv']
+  const keySlots = options.keys ?? Math.max(defaultKeys(clients), workloadSlots(workloads))
   const warnings: string[] = []
 
   const lease = options.remote ? await useRemote(options.remote, options) : await acquireCluster(options, warnings, progress)
@@ -142,7 +146,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
     }
     if (options.signal?.aborted) interrupted()
     else options.signal?.addEventListener('abort', interrupted, {once: true})
-    progress(`running ${clients} clients on ${keySlots} key slots for ${durationMs / 1000} s with faults ${scheduled.join(', ') || 'none'} every ${intervalMs / 1000} s, seed ${seed}`)
+    progress(`running ${clients} clients (${workloads.join(',')}) on ${keySlots} key slots for ${durationMs / 1000} s with faults ${scheduled.join(', ') || 'none'} every ${intervalMs / 1000} s, seed ${seed}`)
     const nemesis = runNemesis(plan, executor(chaos, cluster, support.supported), {
       clock,
       durationMs,
@@ -151,7 +155,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
     })
     const workload = await runWorkload({
       endpoints, ...access, clock, durationMs, seed, clients, keys: keySlots, keyPrefix: runKeyPrefix(),
-      opsPerKey: options.opsPerKey, opTimeoutMs: options.opTimeoutMs, opDeadlineMs: options.opDeadlineMs, clientRate: options.clientRate,
+      workloads, opsPerKey: options.opsPerKey, opTimeoutMs: options.opTimeoutMs, opDeadlineMs: options.opDeadlineMs, clientRate: options.clientRate,
       signal: stop.signal,
     }).finally(() => {
       options.signal?.removeEventListener('abort', interrupted)
@@ -194,7 +198,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyRun> {
       maxStates: options.maxStates ?? DEFAULT_MAX_STATES,
       maxMemoryBytes: options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
     })
-    const durable = checkDurability({history: workload.ops, kinds: keys, afterHeal, afterRestart, reason: durabilityReason, restartSkipped: local === null})
+    const durable = checkDurability({history: projectHistory(workload.ops).map((p) => p.op), kinds: keys, afterHeal, afterRestart, reason: durabilityReason, restartSkipped: local === null})
     const linearizable = summarizeCheck(check)
     const verdict = overallVerdict(linearizable.valid, durable.valid)
 

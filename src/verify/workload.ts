@@ -54,6 +54,22 @@ export const DEFAULT_OP_DEADLINE_MS = 2500
 /** Default most operations per second per client (each client waits so as not to exceed it). */
 export const DEFAULT_CLIENT_RATE = 100
 
+/**
+ * What the clients do: `kv` single-key ops (registers: get, put, cas; logs: get, append),
+ * `range` range reads of a register slot's keys among the register ops, `txn` slots of two keys
+ * `t<slot>.<n>/a` and `/b` read together by a range read and written together by txns
+ * comparing both with what was read.
+ */
+export type WorkloadKind = 'kv' | 'range' | 'txn'
+
+/** Every {@link WorkloadKind}. */
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['kv', 'range', 'txn']
+
+/** The fewest key slots `workloads` need: one per kind of slot (register, log, pair). */
+export function workloadSlots(workloads: readonly WorkloadKind[]): number {
+  return (workloads.includes('kv') ? 2 : workloads.includes('range') ? 1 : 0) + (workloads.includes('txn') ? 1 : 0)
+}
+
 /** Default number of key slots for `clients` clients: one per 5 clients, at least 2 (a register and a log). */
 export function defaultKeys(clients: number): number {
   return Math.max(2, Math.round(clients / 5))
@@ -91,6 +107,8 @@ export interface WorkloadOptions {
   readonly clientRate?: number
   /** Stops the workload early (in-flight operations still complete and are recorded). */
   readonly signal?: AbortSignal
+  /** What the clients do. Default `['kv']`. */
+  readonly workloads?: readonly WorkloadKind[]
 }
 
 /** What the history format does not hold but the report shows. */
@@ -133,14 +151,38 @@ class KeySpace {
   private readonly generation: number[]
   private readonly started: number[]
   readonly used = new Map<string, 'register' | 'append'>()
+  /** The kind of each slot in turn: registers and logs (kv or range), pairs (txn). */
+  private readonly kinds: readonly SlotKind[]
 
-  constructor(readonly slots: number, private readonly opsPerKey: number, private readonly prefix = '') {
+  constructor(readonly slots: number, private readonly opsPerKey: number, workloads: readonly WorkloadKind[], private readonly prefix = '') {
     this.generation = Array.from({length: slots}, () => 0)
     this.started = Array.from({length: slots}, () => 0)
+    const kv = workloads.includes('kv') ? ['register', 'append'] as const : workloads.includes('range') ? ['register'] as const : []
+    this.kinds = [...kv, ...(workloads.includes('txn') ? ['pair'] as const : [])]
+    if (this.kinds.length !== workloadSlots(workloads)) throw new Error('slot kinds out of step with workloadSlots')
   }
 
-  kindOf(slot: number): 'register' | 'append' {
-    return slot % 2 === 0 ? 'register' : 'append'
+  /** How many kinds of slot there are (the fewest slots that use each). */
+  get kindCount(): number {
+    return this.kinds.length
+  }
+
+  kindOf(slot: number): SlotKind {
+    return this.kinds[slot % this.kinds.length]!
+  }
+
+  /** The prefix of every key the slot has used and will use (`r0.` for `r0.1`, `r0.2`, …). */
+  slotPrefix(slot: number): string {
+    return `${this.prefix}${KEY_LETTER[this.kindOf(slot)]}${slot}.`
+  }
+
+  /** The two keys of a pair slot for one more operation (as {@link take}), and their common prefix. */
+  takePair(slot: number): {prefix: string; a: string; b: string} {
+    const prefix = `${this.take(slot)}/`
+    const pair = {prefix, a: `${prefix}a`, b: `${prefix}b`}
+    this.used.set(pair.a, 'register')
+    this.used.set(pair.b, 'register')
+    return pair
   }
 
   /** The key of `slot` for one more operation (moving on to a fresh key when the current one is full). */
@@ -150,11 +192,17 @@ class KeySpace {
       this.started[slot] = 0
     }
     this.started[slot]!++
-    const key = `${this.prefix}${this.kindOf(slot) === 'register' ? 'r' : 'a'}${slot}.${this.generation[slot]}`
-    this.used.set(key, this.kindOf(slot))
+    const kind = this.kindOf(slot)
+    const key = `${this.slotPrefix(slot)}${this.generation[slot]}`
+    if (kind !== 'pair') this.used.set(key, kind)
     return key
   }
 }
+
+/** A slot holds a register, an append log, or a pair of registers written by txns. */
+type SlotKind = 'register' | 'append' | 'pair'
+
+const KEY_LETTER: Readonly<Record<SlotKind, string>> = {register: 'r', append: 'a', pair: 't'}
 
 /**
  * Run the clients until `durationMs` passes (or `signal` aborts), then wait for the operations in
@@ -165,7 +213,10 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRes
   const slots = options.keys ?? defaultKeys(clients)
   if (!Number.isInteger(clients) || clients < 1) throw new RangeError(`clients must be a positive integer, got ${clients}`)
   if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`keys must be a positive integer, got ${slots}`)
-  const space = new KeySpace(slots, options.opsPerKey ?? DEFAULT_OPS_PER_KEY, options.keyPrefix)
+  const workloads = options.workloads ?? ['kv']
+  if (workloads.length === 0) throw new RangeError('workloads must name at least one of kv, range, txn')
+  const space = new KeySpace(slots, options.opsPerKey ?? DEFAULT_OPS_PER_KEY, workloads, options.keyPrefix)
+  if (slots < space.kindCount) throw new RangeError(`keys must be at least ${space.kindCount} for the workloads ${workloads.join(',')}`)
   const ops: HistoryOp[] = []
   const details: OpDetail[] = []
   const rejected: RejectedOp[] = []
@@ -207,9 +258,24 @@ async function runClient(c: number, options: WorkloadOptions, space: KeySpace, e
   const lastSeen = new Map<string, string | null>()
   let n = 0
   try {
+    const ranges = (options.workloads ?? ['kv']).includes('range')
     while (clock.now() < endAt && !options.signal?.aborted) {
+      if (space.kindOf(slot) === 'pair') {
+        const call = clock.now()
+        await performPair(kv, c, space.takePair(slot), `v${c}.${++n}`, call, lastSeen, random, options, record)
+        const waitNs = call + minGapNs - clock.now()
+        if (waitNs > 0) await sleep(waitNs / 1e6)
+        continue
+      }
+      if (ranges && space.kindOf(slot) === 'register' && random() < 0.2) {
+        const call = clock.now()
+        await performRange(kv, c, {prefix: space.slotPrefix(slot)}, call, lastSeen, options, record)
+        const waitNs = call + minGapNs - clock.now()
+        if (waitNs > 0) await sleep(waitNs / 1e6)
+        continue
+      }
       const key = space.take(slot)
-      const kind = chooseOp(space.kindOf(slot), random)
+      const kind = chooseOp(space.kindOf(slot) as 'register' | 'append', random)
       const value = kind === 'append' ? `a${c}.${++n};` : `v${c}.${++n}`
       const call = clock.now()
       await perform(kv, c, kind, key, value, call, lastSeen, random, options, record)
@@ -267,6 +333,53 @@ async function perform(
     const op: HistoryOp = {client, op: kind, key, value, ok: 'unknown', call}
     if (kind === 'cas') op.expected = expected ?? null
     record.op(op, {error: codeOf(error), gaveUp: clock.now()})
+  }
+}
+
+/**
+ * A linearizable range read, recorded with every key it listed (it must be complete: a list
+ * cut by the daemon's limits is recorded as a failed read, which constrains nothing).
+ */
+async function performRange(kv: KvClient, client: number, range: {prefix: string}, call: number, lastSeen: Map<string, string | null>, options: WorkloadOptions, record: Recorder): Promise<void> {
+  try {
+    const r = await kv.range(range)
+    if (r.more) return record.op({client, op: 'range', key: '', ...range, ok: false, call, return: options.clock.now()}, {error: 'MORE'})
+    const kvs = r.kvs.map((e) => ({key: e.key, value: e.value ?? ''}))
+    for (const e of kvs) lastSeen.set(e.key, e.value)
+    record.op({client, op: 'range', key: '', ...range, kvs, ok: true, call, return: options.clock.now()}, {})
+  } catch (error) {
+    record.op({client, op: 'range', key: '', ...range, ok: false, call, return: options.clock.now()}, {error: codeOf(error)})
+  }
+}
+
+/**
+ * One op on a pair: a range read of both keys (40%, and whenever the client has not read them
+ * yet), or a txn that compares both with what the client last saw and puts unique values to both.
+ */
+async function performPair(
+  kv: KvClient, client: number, pair: {prefix: string; a: string; b: string}, value: string, call: number, lastSeen: Map<string, string | null>,
+  random: () => number, options: WorkloadOptions, record: Recorder,
+): Promise<void> {
+  if (!lastSeen.has(pair.a) || random() < 0.4) {
+    lastSeen.set(pair.a, null)
+    lastSeen.set(pair.b, null)
+    return performRange(kv, client, {prefix: pair.prefix}, call, lastSeen, options, record)
+  }
+  const compare = [pair.a, pair.b].map((key) => {
+    const seen = lastSeen.get(key) ?? null
+    return seen === null ? {key, absent: true as const} : {key, value: seen}
+  })
+  const success = [{op: 'put' as const, key: pair.a, value: `${value}a`}, {op: 'put' as const, key: pair.b, value: `${value}b`}]
+  const op: HistoryOp = {client, op: 'txn', key: '', compare, success, failure: [], ok: true, call}
+  try {
+    const r = await kv.txn({compare, success, failure: []})
+    if (r.succeeded) for (const w of success) lastSeen.set(w.key, w.value)
+    else lastSeen.delete(pair.a)
+    record.op({...op, succeeded: r.succeeded, return: options.clock.now()}, {})
+  } catch (error) {
+    lastSeen.delete(pair.a)
+    if (neverProposed(error)) return record.rejected({client, op: 'txn', key: pair.prefix, error: codeOf(error)})
+    record.op({...op, ok: 'unknown'}, {error: codeOf(error), gaveUp: options.clock.now()})
   }
 }
 

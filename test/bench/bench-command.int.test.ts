@@ -48,6 +48,21 @@ test('bench --json with linearizable reads through any node', async () => {
   assert.ok(doc.redirects > 0, 'clients homed on followers were redirected to the leader')
 })
 
+test('bench --workload range and watch: the same JSON fields; every put reaches every watcher', {timeout: 120_000}, async () => {
+  const range = await raftctl('bench', '--cluster', 'b', '--workload', 'range', '--duration', '1s', '--warmup', '0ms', '--keys', '150', '--json')
+  assert.equal(range.exit, 0, range.stderr)
+  const r = range.json()
+  assert.equal(r.workload, 'range')
+  assert.ok(r.ops > 0 && r.latencyMs.p50 <= r.latencyMs.max)
+  const watch = await raftctl('bench', '--cluster', 'b', '--workload', 'watch', '--watchers', '10', '--duration', '1s', '--warmup', '0ms', '--json')
+  assert.equal(watch.exit, 0, watch.stderr)
+  const w = watch.json()
+  assert.equal(w.watchers, 10)
+  assert.ok(w.writes > 0)
+  assert.ok(w.ops >= w.writes * 10, `${w.ops} deliveries of ${w.writes} puts to 10 watchers`)
+  assert.ok(w.latencyMs.p50 <= w.latencyMs.p99)
+})
+
 test('bench on a cluster that does not exist creates it and destroys it afterwards', async () => {
   const r = await raftctl('bench', '--cluster', 'fresh', '--duration', '2s', '--warmup', '0ms', '--clients', '2', '--json')
   assert.equal(r.exit, 0, r.stderr)

@@ -37,6 +37,26 @@ test('bad fault kinds are bad usage (exit 2), before any cluster is touched', as
   assert.match(r.json().error.message, /meteor/)
 })
 
+/** Fault mixes of the workload test: together they cover every fault kind. */
+const FAULT_MIXES = ['partition,kill', 'pause,restart', 'delay,drop,duplicate,reorder', 'disk']
+
+test('--workload kv,range,txn: range reads and txns are recorded and valid under every fault mix', {timeout: 600_000}, async (t) => {
+  for (const faults of FAULT_MIXES) {
+    const r = await raftctl('verify', '--workload', 'kv,range,txn', '--duration', '6s', '--fault-interval', '1500ms', '--faults', faults, '--seed', '3', '--history', join(home, 'mix', `${faults}.jsonl`), '--json')
+    const doc = r.json()
+    t.diagnostic(`${faults}: ${doc.verdict}, ${doc.ops} ops, ${JSON.stringify(doc.byOp)}`)
+    assert.equal(r.exit, 0, `${faults}: ${JSON.stringify({linearizable: doc.linearizable, durable: doc.durable?.violations}).slice(0, 3000)}`)
+    assert.equal(doc.linearizable.valid, true)
+    assert.equal(doc.durable.valid, true)
+    const {ops} = parseHistory(readFileSync(doc.history, 'utf8'))
+    assert.ok(ops.some((op) => op.op === 'range' && op.ok === true && op.kvs!.length > 0), `${faults}: range reads recorded`)
+    assert.ok(ops.some((op) => op.op === 'txn' && op.succeeded === true), `${faults}: txns recorded`)
+  }
+  const bad = await raftctl('verify', '--workload', 'kv,bank', '--json')
+  assert.equal(bad.exit, 2)
+  assert.match(bad.json().error.message, /unknown workload "bank"/)
+})
+
 test('CI: 30 s of partitions and kills on a fresh cluster is linearizable and durable', {timeout: 240_000}, async (t) => {
   // Results in a folder the user names, as `--history /tmp/x.jsonl` would: the logs go to x.logs/, not to <folder>/logs/.
   const runs = join(home, 'runs')

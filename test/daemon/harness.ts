@@ -188,6 +188,14 @@ export class TestCluster {
     throw new Error('no leader agreed by all running nodes')
   }
 
+  /** Partition `id` away from every other node (a chaos fault on each node) for `ms`, then heal it. */
+  async isolate(id: string, ms: number): Promise<void> {
+    const others = this.specs.map((s) => s.id).filter((x) => x !== id)
+    for (const s of this.specs) await this.admin(s.id).chaosAdd({kind: 'partition', groups: [[id], others]}, {id: 'isolate'})
+    await sleep(ms)
+    for (const s of this.specs) await this.admin(s.id).chaosHeal({id: 'isolate'})
+  }
+
   log(id: string): string {
     const f = this.spec(id).logFile
     return existsSync(f) ? readFileSync(f, 'utf8') : ''

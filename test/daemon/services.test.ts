@@ -23,6 +23,7 @@ import {silentLogger} from '../../src/daemon/logger.js'
 import {Diagnostics} from '../../src/daemon/diagnostics.js'
 import {StateHasher} from '../../src/daemon/state-hash.js'
 import {createHash} from 'node:crypto'
+import {WatchHub} from '../../src/daemon/watch-hub.js'
 
 interface Composed {
   readonly services: Services
@@ -51,6 +52,7 @@ function compose(voters: string[] = ['n1'], peers: Record<string, string> = {}):
   const diagnostics = new Diagnostics({config, version: 'test', status: () => replica.status(), reachable: () => true, storageError: () => null})
   const addresses = new AddressBook(dir, peers, silentLogger)
   const services = new Services({
+    watches: new WatchHub(0),
     id: 'n1',
     config,
     replica,

@@ -91,7 +91,7 @@ describe('command codec', () => {
   })
 })
 
-const noLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity}
+const noLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity, maxTxnOps: Infinity}
 
 describe('command decode of malformed bytes', () => {
   const good = encodeCommand({op: 'cas', key: 'key', expected: 'old', value: 'new', session: {clientId: 'c', seq: 7}})
@@ -153,7 +153,7 @@ describe('command decode of malformed bytes', () => {
   })
 
   it('checks limits, with PAYLOAD_TOO_LARGE, for key, value, expected and clientId', () => {
-    const limits = {maxKeyBytes: 3, maxValueBytes: 4, maxClientIdBytes: 2}
+    const limits = {maxKeyBytes: 3, maxValueBytes: 4, maxClientIdBytes: 2, maxTxnOps: 2}
     const ok: KvCommand = {op: 'cas', key: 'kkk', expected: 'eeee', value: 'vvvv', session: {clientId: 'cc', seq: 1}}
     assert.deepEqual(decodeCommand(encodeCommand(ok), limits), ok)
     const over: KvCommand[] = [

@@ -166,7 +166,7 @@ function updateModel(model: Map<string, {value: string; modIndex: number}>, sm: 
     for (const k of [...model.keys()]) if (sm.read(k) === null) model.delete(k)
     return
   }
-  if (c.op === 'get') return
+  if (c.op === 'get' || c.op === 'txn') return
   const value = sm.read(c.key)
   if (value === null) return void model.delete(c.key)
   const old = model.get(c.key)

@@ -39,7 +39,7 @@ const cases: Array<[string, string, RegExp]> = [
   ['not JSON', '{"client": 1,', /not valid JSON/],
   ['an array', '[1, 2]', /expected a JSON object/],
   ['null', 'null', /expected a JSON object/],
-  ['unknown op', '{"client": 1, "op": "incr", "key": "k", "ok": true, "call": 1, "return": 2}', /"op" must be one of get, put, delete, cas, append \(got "incr"\)/],
+  ['unknown op', '{"client": 1, "op": "incr", "key": "k", "ok": true, "call": 1, "return": 2}', /"op" must be one of get, put, delete, cas, append, range, txn \(got "incr"\)/],
   ['bad ok', '{"client": 1, "op": "get", "key": "k", "output": null, "ok": "yes", "call": 1, "return": 2}', /"ok" must be true, false or "unknown"/],
   ['missing client', '{"op": "get", "key": "k", "output": null, "ok": true, "call": 1, "return": 2}', /"client" is missing/],
   ['fractional client', '{"client": 1.5, "op": "get", "key": "k", "output": null, "ok": true, "call": 1, "return": 2}', /"client" must be an integer/],
@@ -121,7 +121,7 @@ test('loadHistoryFile names the file, and reports a missing one as BAD_INPUT', a
   try {
     const path = join(dir, 'bad.jsonl')
     writeFileSync(path, `${GOOD}\n{"client": 1}\n`)
-    await assert.rejects(loadHistoryFile(path), (err: RaftctlError) => err.code === 'BAD_INPUT' && err.message === `${path}: line 2: "op" must be one of get, put, delete, cas, append (got nothing)`)
+    await assert.rejects(loadHistoryFile(path), (err: RaftctlError) => err.code === 'BAD_INPUT' && err.message === `${path}: line 2: "op" must be one of get, put, delete, cas, append, range, txn (got nothing)`)
     await assert.rejects(loadHistoryFile(join(dir, 'missing.jsonl')), (err: RaftctlError) => err.code === 'BAD_INPUT' && /no such file/.test(err.message))
     await assert.rejects(loadHistoryFile(dir), (err: RaftctlError) => err.code === 'BAD_INPUT' && /directory/.test(err.message))
   } finally {

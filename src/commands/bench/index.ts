@@ -10,7 +10,32 @@ import {parseSize} from '../../common/units.js'
 import {isTTY, renderTable} from '../../cli/render.js'
 import type {BenchReport} from '../../bench/run.js'
 import type {LoadProgress} from '../../bench/loadgen.js'
-import type {LocalCluster} from '../../cluster/index.js'
+import type {FanoutOptions, FanoutReport} from '../../bench/fanout.js'
+import type {ClusterHandle, LocalCluster} from '../../cluster/index.js'
+
+/** A range or watch workload (src/bench/fanout.ts) against the running `cluster` (local or remote). */
+async function runFanout(cluster: ClusterHandle, workload: 'range' | 'watch', options: Omit<FanoutOptions, 'endpoints' | 'secret' | 'clusterId' | 'tls'>): Promise<FanoutReport> {
+  const {benchRangeReads, benchWatchFanout} = await import('../../bench/fanout.js')
+  await cluster.waitForLeader()
+  const endpoints = (await cluster.nodeIds()).map((id) => ({id, url: cluster.addressOf(id)}))
+  const full = {...options, ...cluster.access(), endpoints}
+  return workload === 'range' ? benchRangeReads(full) : benchWatchFanout(full)
+}
+
+async function renderFanout(r: FanoutReport): Promise<string> {
+  const ms = (v: number): string => `${v.toFixed(v < 10 ? 2 : 1)} ms`
+  const what = r.workload === 'range' ? 'range reads of 100 keys, 1 client' : `${r.watchers} watchers, 1 writer (${r.writes} puts)`
+  const rows: [string, string][] = [
+    ['workload', what],
+    [r.workload === 'range' ? 'reads' : 'deliveries', `${r.ops} in ${r.seconds.toFixed(1)} s`],
+    ['throughput', `${Math.round(r.throughput)} /s`],
+    ['latency p50', ms(r.latencyMs.p50)],
+    ['latency p90', ms(r.latencyMs.p90)],
+    ['latency p99', ms(r.latencyMs.p99)],
+    ['latency max', ms(r.latencyMs.max)],
+  ]
+  return renderTable({head: ['METRIC', 'VALUE'], rows})
+}
 
 export default class Bench extends ClusterCommand {
   static override summary = 'Measure throughput and latency of a local cluster'
@@ -38,9 +63,11 @@ export default class Bench extends ClusterCommand {
     nodes: Flags.integer({description: 'founding nodes when the cluster has to be created', default: 3, min: 1, max: 15}),
     keep: Flags.boolean({description: 'leave a cluster that bench started running'}),
     'request-timeout': Flags.string({description: 'timeout of one attempt', default: '5s'}),
+    workload: Flags.string({description: 'put: puts and gets (--read-ratio); range: 100-key range reads by one client; watch: one writer, --watchers watches of its prefix', options: ['put', 'range', 'watch'], default: 'put'}),
+    watchers: Flags.integer({description: 'with --workload watch: watches of the written prefix, spread over the nodes', default: 100, min: 1, max: 1000}),
   }
 
-  async run(): Promise<BenchReport> {
+  async run(): Promise<BenchReport | FanoutReport> {
     const {flags} = await this.parse(Bench)
     const durationMs = this.duration(flags.duration, '--duration', 'span')
     const warmupMs = this.duration(flags.warmup, '--warmup', 'none')
@@ -54,6 +81,18 @@ export default class Bench extends ClusterCommand {
     const lease = cluster.kind === 'local' ? await ensureRunning(cluster as LocalCluster, flags.nodes) : NO_LEASE
     if (lease.created) this.logToStderr(`created and started cluster ${flags.cluster} for the benchmark`)
     else if (lease.started.length > 0) this.logToStderr(`started ${lease.started.join(', ')} for the benchmark`)
+    if (flags.workload !== 'put') {
+      try {
+        const fanout = await runFanout(cluster, flags.workload as 'range' | 'watch', {
+          durationMs, warmupMs, valueSize, keys: flags.keys, serializable: flags.serializable, watchers: flags.watchers,
+          requestTimeoutMs: this.duration(flags['request-timeout'], '--request-timeout', 'timeout'),
+        })
+        if (!this.jsonEnabled()) this.log(await renderFanout(fanout))
+        return fanout
+      } finally {
+        if (!flags.keep) await lease.release()
+      }
+    }
     const progress = !this.jsonEnabled() && isTTY(process.stderr) ? progressLine : undefined
     let report: BenchReport
     try {

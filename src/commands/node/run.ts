@@ -60,6 +60,7 @@ See docs/operations.md.
     'heartbeat-ticks': Flags.integer({description: 'heartbeat interval in ticks', default: O['heartbeat-ticks'].default}),
     'snapshot-every': Flags.integer({description: 'snapshot after this many applied entries (0: never)', default: O['snapshot-every'].default}),
     'compaction-lag': Flags.integer({description: 'entries kept behind a snapshot for slow followers', default: O['compaction-lag'].default}),
+    'watch-history': Flags.integer({description: 'changing entries whose changes are kept for watches to resume from (older: COMPACTED)', default: O['watch-history'].default}),
     'segment-size': Flags.string({description: 'WAL segment size', default: O['segment-size'].default}),
     'wal-preallocate': Flags.string({description: 'zero-filled space kept ahead of the WAL end, so appends do not grow the file (0: off)', default: O['wal-preallocate'].default}),
     'request-timeout': Flags.string({description: 'per-request timeout for client requests', default: O['request-timeout'].default}),

@@ -1,0 +1,196 @@
+/**
+ * KvWatch: the client side of a `watch` (KvClient.watch): an async iterator of the changes of a
+ * key or a prefix, in log order, that survives leader changes and node restarts. It holds one
+ * connection of its own to one node at a time; when that connection closes, or the node ends
+ * the watch with `COMPACTED` or `SHUTTING_DOWN`, it reconnects to the next endpoint and resumes
+ * from the index after the last complete entry it received, so no change is skipped or repeated.
+ * It fails only with `SLOW_CONSUMER` (the node cut it off: the consumer read too slowly),
+ * `COMPACTED` from every endpoint, or an error a retry cannot mend (`UNAUTHORIZED`, …).
+ *
+ * Backpressure: at most `maxBufferedChanges` received changes wait for the consumer; beyond
+ * that the socket is paused, so the node's send buffer fills, and the node, not this process,
+ * decides to cut the watch off (docs/kv.md, Watch).
+ */
+import {setTimeout as sleep} from 'node:timers/promises'
+import type {AdminEvent, ProtocolLimits, WatchChange} from '../admin/protocol.js'
+import type {ErrorCode} from '../common/errors.js'
+import {isErrorCode} from '../common/errors.js'
+import {Connection, type ClientTlsOptions} from './connection.js'
+import {ClientError, toClientError} from './errors.js'
+
+/** Default most received changes waiting for the consumer before the socket is paused. */
+export const DEFAULT_WATCH_BUFFERED_CHANGES = 10_000
+
+/** One change of a watched key, with the index of the log entry that made it. */
+export interface KvWatchEvent {
+  readonly type: 'put' | 'delete'
+  readonly key: string
+  /** The new value (absent for a delete). */
+  readonly value?: string
+  /** The index of the entry that made the change; several changes may share one (a txn, a deletePrefix). */
+  readonly index: number
+}
+
+/** What to watch: one key, or every key starting with `prefix` (`""`: every key). */
+export type WatchSelector = {readonly key: string} | {readonly prefix: string}
+
+/** Options of {@link KvClient.watch}. */
+export interface WatchOptions {
+  /** Stream changes from this index on (default: after the answering node's applied index). */
+  readonly fromIndex?: number
+  /** Most received changes waiting for the consumer. Default {@link DEFAULT_WATCH_BUFFERED_CHANGES}. */
+  readonly maxBufferedChanges?: number
+}
+
+/** What the watch needs of its client: where and how to connect. */
+export interface WatchTargets {
+  readonly urls: readonly string[]
+  readonly secret: string
+  readonly clusterId?: string
+  readonly timeoutMs: number
+  readonly tls?: ClientTlsOptions
+  readonly limits: Partial<ProtocolLimits>
+}
+
+/** Codes after which another node is tried (a resumption). */
+const RESUMABLE: ReadonlySet<string> = new Set(['UNAVAILABLE', 'TIMEOUT', 'SHUTTING_DOWN', 'COMPACTED', 'OVERLOADED', 'BAD_RESPONSE', 'FAILED'])
+
+/** Back-off between reconnections, ms: doubling from the first to the last. */
+const BACKOFF_MS = [25, 1000] as const
+
+/** A running watch. Iterate it; {@link close} it when done (a `break` out of `for await` closes it too). */
+export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
+  private readonly queue: KvWatchEvent[] = []
+  /** Changes of the entry being received (its frames carry `more: true` until its last). */
+  private partial: KvWatchEvent[] = []
+  private waiter: {resolve: () => void} | null = null
+  private failure: ClientError | null = null
+  private closed = false
+  private connection: Connection | null = null
+  private resumeAt: number | undefined
+  private last = 0
+  private readonly maxBuffered: number
+
+  constructor(private readonly targets: WatchTargets, private readonly selector: WatchSelector, options: WatchOptions = {}) {
+    this.resumeAt = options.fromIndex
+    this.maxBuffered = options.maxBufferedChanges ?? DEFAULT_WATCH_BUFFERED_CHANGES
+    if (!(this.maxBuffered >= 1)) throw new RangeError(`maxBufferedChanges must be at least 1, got ${this.maxBuffered}`)
+    void this.run()
+  }
+
+  /** The index of the last complete entry received (0: none yet); resume from the next one. */
+  get lastIndex(): number {
+    return this.last
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  async next(): Promise<IteratorResult<KvWatchEvent>> {
+    for (;;) {
+      const event = this.queue.shift()
+      if (event !== undefined) {
+        if (this.queue.length <= this.maxBuffered / 2) this.connection?.resume()
+        return {value: event, done: false}
+      }
+      if (this.failure !== null) throw this.failure
+      if (this.closed) return {value: undefined, done: true}
+      await new Promise<void>((resolve) => (this.waiter = {resolve}))
+    }
+  }
+
+  async return(): Promise<IteratorResult<KvWatchEvent>> {
+    await this.close()
+    return {value: undefined, done: true}
+  }
+
+  /** Stop watching and close the connection. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.wake()
+    await this.connection?.close()
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Connect, watch, and on a resumable end reconnect to the next endpoint, until closed or failed. */
+  private async run(): Promise<void> {
+    let failures = 0
+    let compactedInARow = 0
+    for (let node = 0; !this.closed; node++) {
+      const before = this.last
+      try {
+        await this.watchOn(this.targets.urls[node % this.targets.urls.length]!)
+      } catch (error) {
+        const e = toClientError(error)
+        if (this.closed) return
+        if (!RESUMABLE.has(e.code)) return this.fail(e)
+        compactedInARow = e.code === 'COMPACTED' && this.last === before ? compactedInARow + 1 : 0
+        if (compactedInARow >= this.targets.urls.length) return this.fail(e)
+      }
+      failures = this.last === before ? failures + 1 : 0
+      if (failures > 0) await sleep(Math.min(BACKOFF_MS[1], BACKOFF_MS[0] * 2 ** Math.min(failures - 1, 10)))
+    }
+  }
+
+  /** One node: resolves or rejects when its connection or its watch ends. */
+  private async watchOn(url: string): Promise<void> {
+    const {secret, clusterId, timeoutMs, tls, limits} = this.targets
+    const connection = await Connection.open({url, secret, clusterId, timeoutMs, tls, limits})
+    this.connection = connection
+    try {
+      if (this.closed) return
+      const ended = new Promise<void>((resolve, reject) => {
+        connection.onEvent((event) => {
+          const end = this.onEvent(event, connection)
+          if (end !== undefined) reject(end)
+        })
+        connection.onClose((reason) => reject(reason))
+      })
+      ended.catch(() => undefined)
+      this.partial = []
+      const params = {...this.selector, ...(this.resumeAt === undefined ? {} : {fromIndex: this.resumeAt})}
+      const started = await connection.request('watch', params)
+      this.resumeAt ??= started.fromIndex
+      await ended
+    } finally {
+      this.connection = null
+      await connection.close()
+    }
+  }
+
+  /** Take one pushed event; returns the error that ends this connection's watch, if it does. */
+  private onEvent(event: AdminEvent, connection: Connection): ClientError | undefined {
+    if (event.type === 'watchEnd') {
+      const code: ErrorCode = isErrorCode(event.code) ? event.code : 'FAILED'
+      return new ClientError(code, event.message)
+    }
+    if (event.type !== 'watch') return undefined
+    if (this.resumeAt !== undefined && event.index < this.resumeAt) return undefined // a frame of an entry already complete
+    for (const c of event.changes) this.partial.push(change(c, event.index))
+    if (event.more === true) return undefined
+    this.queue.push(...this.partial)
+    this.partial = []
+    this.last = event.index
+    this.resumeAt = event.index + 1
+    if (this.queue.length > this.maxBuffered) connection.pause()
+    this.wake()
+    return undefined
+  }
+
+  private fail(error: ClientError): void {
+    this.failure = error
+    this.wake()
+  }
+
+  private wake(): void {
+    const waiter = this.waiter
+    this.waiter = null
+    waiter?.resolve()
+  }
+}
+
+function change(c: WatchChange, index: number): KvWatchEvent {
+  return c.value === undefined ? {type: c.type, key: c.key, index} : {type: c.type, key: c.key, value: c.value, index}
+}

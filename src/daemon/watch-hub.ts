@@ -1,0 +1,228 @@
+/**
+ * WatchHub: the daemon's side of `kv watch`. It listens to the KV state machine's changes (a
+ * {@link KvChangeListener}), keeps the recent ones as a bounded history, and streams them to
+ * watchers, each from its own index, in log order, one entry's changes at a time.
+ *
+ * History rule: the changes of the last `historyEntries` entries that changed anything (and at
+ * most {@link WATCH_HISTORY_MAX_BYTES}), never from before the node's last restore of a
+ * snapshot (at start-up, or one installed from the leader): those changes are unknown to it. A
+ * watch may start at any index from `oldestIndex` on; older is `COMPACTED`.
+ *
+ * Backpressure: a watcher's frames go to its socket only while the socket holds fewer than
+ * {@link WATCH_BUFFER_BYTES} unsent bytes; otherwise the watcher waits (its cursor in the
+ * shared history is all it holds) and resumes when the socket drains. A watcher whose cursor
+ * falls out of the history (it stopped reading, or reads slower than the writes come) is ended
+ * with `SLOW_CONSUMER`. So the hub's memory is the history plus, per watcher, at most one
+ * buffer's worth of frames and one entry.
+ */
+import type {KvChange, KvChangeListener} from '../kv/index.js'
+import {formatEvent, WATCH_FRAME_CHANGES, type WatchChange, type WatchParams} from '../admin/protocol.js'
+import type {ErrorCode} from '../common/errors.js'
+
+/** Default of `--watch-history`: changes of the last 10,000 changing entries are kept. */
+export const DEFAULT_WATCH_HISTORY_ENTRIES = 10_000
+/** Most bytes (keys and values, UTF-16 length × 2 as an estimate) of kept changes: 64 MiB. */
+export const WATCH_HISTORY_MAX_BYTES = 64 * 1024 * 1024
+/** Unsent bytes one watcher's socket may hold before the hub stops sending to it: 1 MiB. */
+export const WATCH_BUFFER_BYTES = 1024 * 1024
+/** Most watchers on one node: 1,000 (more are refused with `OVERLOADED`). */
+export const MAX_WATCHERS = 1000
+
+/** Where a watcher's frames go: its client's socket. */
+export interface WatchSink {
+  /** Send one text frame; `sent` is called once it is handed to the OS (or the socket failed). */
+  send(frame: string, sent: () => void): void
+  /** Bytes given to `send` not yet handed to the OS. */
+  readonly buffered: number
+  /** Be told once when the socket closes. */
+  onClose(listener: () => void): void
+}
+
+/** A watch refused at its start (the service answers it as an error). */
+export class WatchRefused extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message)
+  }
+}
+
+interface Entry {
+  readonly index: number
+  readonly changes: readonly KvChange[]
+  readonly bytes: number
+}
+
+interface Watcher {
+  readonly id: number
+  readonly sink: WatchSink
+  readonly matches: (key: string) => boolean
+  /** The index of the next entry to send (entries before it were sent or had no match). */
+  next: number
+  /** Waiting for the socket to drain. */
+  waiting: boolean
+  ended: boolean
+}
+
+/** The watches of one node. */
+export class WatchHub implements KvChangeListener {
+  private entries: Entry[] = []
+  /** Position in `entries` of the oldest kept entry (dropped ones are spliced off in batches). */
+  private head = 0
+  private bytes = 0
+  /** Every change at an index from here on is known (kept or streamed). */
+  private oldest: number
+  private readonly watchers = new Set<Watcher>()
+
+  /**
+   * @param appliedIndex the state machine's applied index when the hub starts listening.
+   * @param historyEntries how many changing entries to keep (`--watch-history`).
+   */
+  constructor(appliedIndex: number, private readonly historyEntries = DEFAULT_WATCH_HISTORY_ENTRIES, private readonly label = 'this node') {
+    this.oldest = appliedIndex + 1
+  }
+
+  /** The oldest index a watch may start from. */
+  get oldestIndex(): number {
+    return this.oldest
+  }
+
+  /** Watchers open now. */
+  get size(): number {
+    return this.watchers.size
+  }
+
+  /** Bytes held: the history plus what every watcher's socket has not sent yet (for the metric). */
+  get heldBytes(): number {
+    let total = this.bytes
+    for (const w of this.watchers) total += w.sink.buffered
+    return total
+  }
+
+  /**
+   * Start watch `id` on `sink` from `params.fromIndex` (default `appliedIndex + 1`); returns
+   * the first index it streams. Throws {@link WatchRefused} `COMPACTED` when that index is older
+   * than {@link oldestIndex}, `OVERLOADED` over {@link MAX_WATCHERS}.
+   */
+  watch(id: number, params: WatchParams, appliedIndex: number, sink: WatchSink): number {
+    const from = params.fromIndex ?? appliedIndex + 1
+    if (from < this.oldest) {
+      throw new WatchRefused('COMPACTED', `index ${from} is compacted on ${this.label}: the oldest index still available is ${this.oldest}`)
+    }
+    if (this.watchers.size >= MAX_WATCHERS) throw new WatchRefused('OVERLOADED', `${MAX_WATCHERS} watches are open on ${this.label} (MAX_WATCHERS)`)
+    const {key, prefix} = params
+    const matches = key !== undefined ? (k: string) => k === key : (k: string) => k.startsWith(prefix!)
+    const watcher: Watcher = {id, sink, matches, next: from, waiting: false, ended: false}
+    this.watchers.add(watcher)
+    sink.onClose(() => this.remove(watcher))
+    // After the answer to the request: the first frames follow it.
+    queueMicrotask(() => this.pump(watcher))
+    return from
+  }
+
+  changed(index: number, changes: readonly KvChange[]): void {
+    let bytes = 64
+    for (const c of changes) bytes += 2 * (c.key.length + (c.value?.length ?? 0)) + 32
+    this.entries.push({index, changes, bytes})
+    this.bytes += bytes
+    this.trim()
+    for (const w of this.watchers) if (!w.waiting) this.pump(w)
+  }
+
+  restored(appliedIndex: number): void {
+    this.entries = []
+    this.head = 0
+    this.bytes = 0
+    this.oldest = appliedIndex + 1
+    for (const w of this.watchers) {
+      if (w.next < this.oldest) this.end(w, 'COMPACTED', `${this.label} installed a snapshot at index ${appliedIndex}: changes before ${this.oldest} are no longer known here`)
+    }
+  }
+
+  /** End every watch (the node is stopping). */
+  close(): void {
+    for (const w of this.watchers) this.end(w, 'SHUTTING_DOWN', `${this.label} is shutting down`)
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Drop the oldest entries beyond the limits; end the watchers that still needed them. */
+  private trim(): void {
+    while (this.entries.length - this.head > this.historyEntries || (this.bytes > WATCH_HISTORY_MAX_BYTES && this.entries.length - this.head > 1)) {
+      const dropped = this.entries[this.head++]!
+      this.bytes -= dropped.bytes
+      this.oldest = dropped.index + 1
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head)
+      this.head = 0
+    }
+    for (const w of this.watchers) {
+      if (w.next < this.oldest) this.end(w, 'SLOW_CONSUMER', `the watch fell more than ${this.historyEntries} changing entries behind on ${this.label} (--watch-history): read faster, or resume from the oldest index still available, ${this.oldest}`)
+    }
+  }
+
+  /**
+   * Send `w` the kept entries from its cursor on while its socket has room: after an entry that
+   * leaves the socket's buffer at or over {@link WATCH_BUFFER_BYTES}, wait for that entry's
+   * last frame to be handed to the OS (so the buffer exceeds the limit by at most one entry).
+   */
+  private pump(w: Watcher): void {
+    if (w.ended) return
+    for (let i = this.firstAtOrAfter(w.next); i < this.entries.length; i++) {
+      const entry = this.entries[i]!
+      const last = this.sendEntry(w, entry)
+      w.next = entry.index + 1
+      if (last === null) continue
+      if (w.sink.buffered >= WATCH_BUFFER_BYTES) {
+        // Resume from the last frame's completion: the socket has drained some by then.
+        w.waiting = true
+        w.sink.send(last, () => {
+          w.waiting = false
+          this.pump(w)
+        })
+        return
+      }
+      w.sink.send(last, noop)
+    }
+  }
+
+  /** Send every frame of `entry`'s matching changes but the last, which is returned (null: none matched). */
+  private sendEntry(w: Watcher, entry: Entry): string | null {
+    const matching: WatchChange[] = []
+    for (const c of entry.changes) {
+      if (w.matches(c.key)) matching.push(c.value === null ? {type: 'delete', key: c.key} : {type: 'put', key: c.key, value: c.value})
+    }
+    if (matching.length === 0) return null
+    for (let from = 0; ; from += WATCH_FRAME_CHANGES) {
+      const more = from + WATCH_FRAME_CHANGES < matching.length
+      const frame = formatEvent({type: 'watch', watchId: w.id, index: entry.index, changes: matching.slice(from, from + WATCH_FRAME_CHANGES), ...(more ? {more} : {})}, Date.now())
+      if (!more) return frame
+      w.sink.send(frame, noop)
+    }
+  }
+
+  /** Position of the first kept entry with index ≥ `index` (binary search). */
+  private firstAtOrAfter(index: number): number {
+    let lo = this.head
+    let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.entries[mid]!.index < index) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  private end(w: Watcher, code: ErrorCode, message: string): void {
+    if (w.ended) return
+    w.ended = true
+    this.watchers.delete(w)
+    w.sink.send(formatEvent({type: 'watchEnd', watchId: w.id, code, message, oldestIndex: this.oldest}, Date.now()), noop)
+  }
+
+  private remove(w: Watcher): void {
+    w.ended = true
+    this.watchers.delete(w)
+  }
+}
+
+function noop(): void {}

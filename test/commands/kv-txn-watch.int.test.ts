@@ -1,0 +1,103 @@
+/**
+ * `kv txn` and `kv watch` as a user runs them, against one real 3-node cluster (run `npm run
+ * build` first; with OCLIF_TEST_ROOT=$PWD from a worktree): a txn from a file moves value
+ * between two keys and then, its compares no longer holding, runs its failure branch; malformed
+ * transactions are exit 2 with nothing written; `kv watch --prefix --json` (a spawned process,
+ * stopped with SIGINT: exit 0) prints every change in log order, a txn's two puts at one index,
+ * a delete --prefix as one delete per key; `--from-index 1` replays the same lines.
+ */
+import {after, afterEach, before, test} from 'node:test'
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {resetExitCode, testTempDir} from '../helpers.js'
+import {BIN} from '../daemon/harness.js'
+import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+
+let home = ''
+
+before(async () => {
+  home = useTempHome()
+  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'tw')
+  assert.equal(r.exit, 0, r.stderr)
+  for (const n of r.json().nodes) trackPid(n.pid)
+})
+after(async () => cleanup(home))
+afterEach(resetExitCode)
+
+const kv = (...args: string[]) => raftctl('kv', ...args, '--cluster', 'tw')
+
+/** `raftctl kv watch ARGS --json` as a process, until `lines` lines came; then SIGINT. */
+function watchLines(args: string[], lines: number): Promise<{lines: unknown[]; exit: number | null}> {
+  const child = spawn(process.execPath, [BIN, 'kv', 'watch', ...args, '--json', '--cluster', 'tw'], {env: {...process.env, RAFTCTL_HOME: home, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
+  let out = ''
+  let err = ''
+  const give = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  return new Promise((resolve) => {
+    child.stdout.on('data', (d) => {
+      out += d
+      if (out.split('\n').filter(Boolean).length >= lines) child.kill('SIGINT')
+    })
+    child.stderr.on('data', (d) => { err += d })
+    child.once('exit', (code) => {
+      clearTimeout(give)
+      if (code !== 0) console.error(err)
+      resolve({lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l)), exit: code})
+    })
+  })
+}
+
+test('kv txn moves value atomically, then runs the failure branch; kv watch shows each change once, in log order', {timeout: 120_000}, async (t) => {
+  const dir = testTempDir(t)
+  const watching = watchLines(['--prefix', 'acct/'], 5)
+  await new Promise((r) => setTimeout(r, 1500)) // the watch is open
+  assert.equal((await kv('put', 'acct/a', '50')).exit, 0)
+  assert.equal((await kv('put', 'acct/b', '0')).exit, 0)
+  const move = join(dir, 'move.json')
+  writeFileSync(move, JSON.stringify({
+    compare: [{key: 'acct/a', value: '50'}, {key: 'acct/b', value: '0'}],
+    success: [{op: 'put', key: 'acct/a', value: '40'}, {op: 'put', key: 'acct/b', value: '10'}],
+    failure: [{op: 'put', key: 'log', value: 'retry'}],
+  }))
+  const first = await kv('txn', '--file', move, '--json')
+  assert.equal(first.exit, 0, first.stderr)
+  assert.deepEqual(first.json(), {succeeded: true})
+  const second = await kv('txn', '--file', move)
+  assert.equal(second.exit, 0)
+  assert.equal(second.stdout.trim(), 'FAILURE')
+  const values = (await kv('list', '--json')).json().kvs.map((e: {key: string; value: string}) => `${e.key}=${e.value}`)
+  assert.deepEqual(values, ['acct/a=40', 'acct/b=10', 'log=retry'])
+  assert.equal((await kv('delete', '--prefix', 'acct/')).exit, 0)
+
+  const {lines, exit} = await watching
+  assert.equal(exit, 0, 'Ctrl-C ends a watch with exit 0')
+  const shown = (lines as Array<{type: string; key: string; value?: string; index: number}>).map((l) => `${l.type} ${l.key}${l.value === undefined ? '' : `=${l.value}`}`)
+  assert.deepEqual(shown.slice(0, 5), ['put acct/a=50', 'put acct/b=0', 'put acct/a=40', 'put acct/b=10', 'delete acct/a'])
+  const idx = (lines as Array<{index: number}>).map((l) => l.index)
+  assert.equal(idx[2], idx[3], 'the txn\'s two puts share its index')
+  assert.ok(idx[0]! < idx[1]! && idx[1]! < idx[2]! && idx[3]! < idx[4]!)
+  // From index 1: the same changes, replayed from the node's history.
+  const replay = await watchLines(['--prefix', 'acct/', '--from-index', '1'], 6)
+  assert.deepEqual(replay.lines.slice(0, 5), lines.slice(0, 5))
+})
+
+test('a malformed transaction is exit 2 and writes nothing', {timeout: 60_000}, async (t) => {
+  const dir = testTempDir(t)
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(dir, name), text)
+    return join(dir, name)
+  }
+  const cases: Array<[string, string, RegExp]> = [
+    ['json.txt', '{"compare": [', /not valid JSON/],
+    ['extra.json', '{"compare": [], "then": []}', /unknown field "then"/],
+    ['both.json', '{"compare": [{"key": "x", "value": "1", "absent": true}], "success": [{"op": "put", "key": "x", "value": "2"}]}', /exactly one of value, absent: true, modIndex/],
+    ['twice.json', '{"success": [{"op": "put", "key": "x", "value": "1"}, {"op": "delete", "key": "x"}]}', /writes the key "x" twice/],
+  ]
+  for (const [name, text, message] of cases) {
+    const r = await kv('txn', '--file', file(name, text), '--json')
+    assert.equal(r.exit, 2, `${name}: ${r.stdout}`)
+    assert.match(r.json().error.message, message)
+  }
+  assert.equal((await kv('get', 'x', '--json')).json().value, null, 'nothing was written')
+})

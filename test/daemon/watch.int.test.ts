@@ -1,0 +1,179 @@
+/**
+ * Watches on real daemons (127.0.0.1):
+ * - under a schedule that kills every node in turn (kill -9, restart) and partitions the leader
+ *   away, a watcher (KvClient.watch) receives exactly the committed writes to its keys: every
+ *   acknowledged put, nothing that was not written, each once, in log order consistent with the
+ *   order the writes were acknowledged, ending with each key's final value and modIndex, and
+ *   the same sequence as a fresh watch from index 1 read afterwards;
+ * - a watcher that stops reading is cut off with SLOW_CONSUMER while the bytes the node holds
+ *   for watches (history + unsent frames, the raftctl_watch_held_bytes gauge) stay bounded, and
+ *   what it did receive is a gap-free prefix;
+ * - a fromIndex older than the node keeps is COMPACTED, naming the oldest index available.
+ */
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {ClientError, type KvWatchEvent} from '../../src/client/index.js'
+import {TestCluster, distBuilt, sleep} from './harness.js'
+
+const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
+
+interface Write {
+  readonly key: string
+  readonly value: string
+  readonly ok: boolean | 'unknown'
+  readonly call: number
+  readonly ret: number
+}
+
+test('under kills and a partition, a watcher receives every committed write to its keys once, in log order', {skip, timeout: 120_000}, async () => {
+  const c = new TestCluster()
+  try {
+    await c.start(3)
+    await c.waitForLeader()
+    const keys = ['w/a', 'w/b', 'w/c']
+    const watcher = c.kv().watch({prefix: 'w/'}, {fromIndex: 1})
+    const received: KvWatchEvent[] = []
+    const reading = (async () => {
+      for await (const e of watcher) received.push(e)
+    })()
+    const writes: Write[] = []
+    let stop = false
+    const writer = async (w: number): Promise<void> => {
+      const kv = c.kv()
+      for (let n = 0; !stop; n++) {
+        const key = keys[(n + w) % keys.length]!
+        const value = `${w}.${n}`
+        const call = performance.now()
+        try {
+          await kv.put(key, value)
+          writes.push({key, value, ok: true, call, ret: performance.now()})
+        } catch (error) {
+          writes.push({key, value, ok: error instanceof ClientError && !error.unknown ? false : 'unknown', call, ret: Infinity})
+          await sleep(50)
+        }
+      }
+    }
+    const writers = [writer(1), writer(2)]
+    // The nemesis: each node killed and restarted in turn (the watcher's node among them), then the leader partitioned away.
+    for (const id of ['n1', 'n2', 'n3']) {
+      await sleep(600)
+      await c.kill(id)
+      await sleep(600)
+      await c.launch(id)
+    }
+    const {leader} = await c.waitForLeader(20_000)
+    await c.isolate(leader, 1500)
+    await sleep(600)
+    stop = true
+    await Promise.all(writers)
+    await c.waitForLeader(20_000)
+
+    const final = await c.kv().range({prefix: 'w/'})
+    const deadline = Date.now() + 30_000
+    while (watcher.lastIndex < final.index && Date.now() < deadline) await sleep(50)
+    await watcher.close()
+    await reading
+
+    const acknowledged = writes.filter((w) => w.ok === true)
+    assert.ok(acknowledged.length > 20, `enough writes were acknowledged (${acknowledged.length})`)
+    // No repeat and nothing invented: each event is a distinct write that was attempted (values are unique).
+    const attempted = new Map(writes.filter((w) => w.ok !== false).map((w) => [w.value, w]))
+    const seen = new Set<string>()
+    for (const e of received) {
+      assert.equal(e.type, 'put')
+      assert.ok(!seen.has(e.value!), `${e.value} was received twice`)
+      seen.add(e.value!)
+      assert.equal(attempted.get(e.value!)?.key, e.key, `${e.key} = ${e.value} is a write that was made`)
+    }
+    // No gap: every acknowledged write was received.
+    for (const w of acknowledged) assert.ok(seen.has(w.value), `acknowledged ${w.key} = ${w.value} was not received`)
+    // Log order: indexes never go back, and a write acknowledged before another began comes first.
+    const position = new Map(received.map((e, i) => [e.value!, {i, index: e.index}]))
+    for (let i = 1; i < received.length; i++) assert.ok(received[i]!.index > received[i - 1]!.index, 'one put per entry, indexes increasing')
+    for (const a of acknowledged) {
+      for (const b of acknowledged) {
+        if (a.ret < b.call) assert.ok(position.get(a.value)!.i < position.get(b.value)!.i, `${a.value} was acknowledged before ${b.value} was sent`)
+      }
+    }
+    // It ends where the store is: each key's last event is its value and modIndex now.
+    for (const kv of final.kvs) {
+      const last = received.filter((e) => e.key === kv.key).at(-1)
+      assert.deepEqual({value: last?.value, index: last?.index}, {value: kv.value, index: kv.modIndex}, `the last change of ${kv.key}`)
+    }
+    // And a fresh watch from index 1, read in one go, gives the very same sequence.
+    const again: KvWatchEvent[] = []
+    const fresh = c.kv().watch({prefix: 'w/'}, {fromIndex: 1})
+    for await (const e of fresh) {
+      again.push(e)
+      if (e.index >= received.at(-1)!.index) break
+    }
+    assert.deepEqual(again, received)
+  } finally {
+    await c.shutdown()
+  }
+})
+
+test('a watcher that stops reading is cut off with SLOW_CONSUMER; the bytes the node holds for it stay bounded', {skip, timeout: 120_000}, async () => {
+  const history = 20
+  const c = new TestCluster(['--watch-history', String(history), '--unsafe-no-fsync'])
+  try {
+    await c.start(1)
+    await c.waitForLeader()
+    const kv = c.kv()
+    // One change buffered in this process at most: then the socket is paused and the node's send buffer fills.
+    const watcher = kv.watch({prefix: 's/'}, {maxBufferedChanges: 1})
+    const first = watcher.next()
+    await kv.put('s/start', 'go')
+    assert.equal((await first).value?.key, 's/start')
+    const value = 'x'.repeat(32 * 1024)
+    let held = 0
+    const written = 600
+    for (let i = 0; i < written; i++) {
+      await kv.put(`s/${i % 10}`, `${i}:${value}`)
+      if (i % 50 === 49) held = Math.max(held, await heldBytes(c))
+    }
+    // What the node may hold: the history (values counted as UTF-16), one connection's buffer, one entry.
+    const bound = history * (2 * (value.length + 16) + 128) + 1024 * 1024 + 2 * (value.length + 16) + 128
+    assert.ok(held <= bound, `the node held ${held} bytes for watches, over ${bound}; ${written} × 32 KiB were written`)
+    // Reading again: a gap-free run of the changes, then the named error.
+    const got: KvWatchEvent[] = []
+    await assert.rejects(async () => {
+      for (let r = await watcher.next(); !r.done; r = await watcher.next()) got.push(r.value)
+    }, (e: unknown) => e instanceof ClientError && e.code === 'SLOW_CONSUMER')
+    assert.ok(got.length < written, `cut off before the end (${got.length} of ${written})`)
+    got.forEach((e, i) => assert.equal(e.value?.split(':')[0], String(i), 'each put once, in order, none missing'))
+  } finally {
+    await c.shutdown()
+  }
+})
+
+test('a watch from before the oldest kept index is COMPACTED, naming the oldest index', {skip, timeout: 60_000}, async () => {
+  const c = new TestCluster(['--watch-history', '5'])
+  try {
+    await c.start(1)
+    await c.waitForLeader()
+    const kv = c.kv()
+    for (let i = 0; i < 12; i++) await kv.put('k', String(i))
+    const {index} = await kv.get('k')
+    const oldest = index - 4
+    const watcher = kv.watch({key: 'k'}, {fromIndex: 1})
+    await assert.rejects(watcher.next(), (e: unknown) => e instanceof ClientError && e.code === 'COMPACTED' && e.message.includes(`the oldest index still available is ${oldest}`))
+    const kept: string[] = []
+    const ok = kv.watch({key: 'k'}, {fromIndex: oldest})
+    for await (const e of ok) {
+      kept.push(e.value!)
+      if (kept.length === 5) break
+    }
+    assert.deepEqual(kept, ['7', '8', '9', '10', '11'])
+  } finally {
+    await c.shutdown()
+  }
+})
+
+/** The node's raftctl_watch_held_bytes gauge. */
+async function heldBytes(c: TestCluster): Promise<number> {
+  const res = await fetch(`${c.spec('n1').address.replace('ws:', 'http:')}/metrics`, {headers: {authorization: `Bearer ${c.secret}`}})
+  const m = /^raftctl_watch_held_bytes (\d+)/m.exec(await res.text())
+  assert.ok(m, 'the gauge is exported')
+  return Number(m[1])
+}
