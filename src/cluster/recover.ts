@@ -139,7 +139,7 @@ export function planRecover(cluster: {name: string; clusterId: string | null; no
   const present = voters.filter((v) => usable.some((s) => s.id === v))
   const quorum = quorumOf(voters.length)
   if (present.length >= quorum) {
-    const stopped = usable.filter((s) => s.state === 'stopped').map((s) => s.id)
+    const stopped = survivors.filter((s) => s.position !== null && s.state === 'stopped').map((s) => s.id) // in the manifest's order
     throw new RaftctlError('QUORUM_PRESENT', `cluster ${cluster.name} still has a quorum: ${present.join(', ')} of the ${voters.length} voters (quorum ${quorum}) hold usable data${stopped.length ? ` (start the stopped ones: raftctl node start ${stopped.join(' ')})` : ''}. Recover only after losing a quorum for good; to take a dead node out, use raftctl node remove NODE`)
   }
   const chosen = from === undefined ? best : usable.find((s) => s.id === from)

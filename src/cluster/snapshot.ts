@@ -13,6 +13,7 @@ import {RaftctlError} from '../common/errors.js'
 import {encodeBackupHead, inspectSnapshotFile, type BackupMeta, type SnapshotInspectResult} from '../backup/index.js'
 import type {AdminClient} from '../client/index.js'
 import type {LocalCluster} from './cluster.js'
+import type {ClusterHandle} from './handle.js'
 import {removeClusterFiles} from './manifest.js'
 
 /** Options of {@link saveSnapshot}. */
@@ -37,7 +38,7 @@ export type SnapshotSaveResult = SnapshotInspectResult & {
  * (NO_LEADER, UNAVAILABLE, TIMEOUT, …), BAD_RESPONSE for a chunk of the wrong size, BAD_INPUT
  * when `file` is a directory or cannot be written.
  */
-export async function saveSnapshot(cluster: LocalCluster, file: string, options: SaveSnapshotOptions): Promise<SnapshotSaveResult> {
+export async function saveSnapshot(cluster: ClusterHandle, file: string, options: SaveSnapshotOptions): Promise<SnapshotSaveResult> {
   const started = performance.now()
   const path = resolve(file)
   if ((await stat(path).catch(() => null))?.isDirectory()) throw new RaftctlError('BAD_INPUT', `${path} is a directory: give a file name`)

@@ -48,7 +48,7 @@ Each is OK, WARN or FAIL with its evidence and an action. The timeline merges ev
     const windowMs = this.duration(flags.since, '--since', 'span')
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
     const learnerCatchUpMs = this.duration(flags['learner-catch-up'], '--learner-catch-up', 'span')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const {gatherDoctor, diagnose, doctorExitCode} = await import('../cluster/index.js')
     const nodes = await adminTargets(cluster, timeoutMs)
     const now = Date.now()

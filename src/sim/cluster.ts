@@ -25,6 +25,7 @@ import {NodeChecks} from './checks.js'
 import {resolveOptions, type ResolvedSimOptions, type SimOptions, type SimResult} from './options.js'
 import {GROW_BACK_EVERY_MS, byUpToDate, drawSurvivors, growBack, positions} from './recovery.js'
 import {forceNewCluster} from '../storage/index.js'
+import {quorumOf} from '../common/quorum.js'
 import type {SimEvent, SimNode, SimStats} from './types.js'
 
 /** One seeded simulation. */
@@ -252,12 +253,33 @@ export class Simulation implements NemesisHost, LivenessHost {
   loseDisk(node: SimNode): boolean {
     if (node.replica === null || node.retired) return false
     if ([...this.nodes.values()].some((n) => n !== node && !n.retired && n.disk.rebuilding)) return false
+    if (!this.quorumSurvivesDiskLoss(node)) return false
     this.crash(node, 'disk lost')
     node.disk = this.newDisk(node.id)
     node.disk.rebuilding = true
     node.incarnation++
     this.stats.diskLosses++
     this.log(`${node.id} lost its disk: restarts empty, incarnation ${node.incarnation}, rebuilding`)
+    return true
+  }
+
+  /**
+   * Whether every configuration a running node holds keeps a quorum of voters with their data
+   * once `node` loses its disk. A rebuilding node does not vote until a leader has caught it up,
+   * so a loss that leaves fewer (e.g. either voter of a two-voter cluster) would leave no leader
+   * for good: that is a majority lost, which only a disaster recovery helps (`--recover`), not a
+   * fault the cluster must survive.
+   */
+  private quorumSurvivesDiskLoss(node: SimNode): boolean {
+    const intact = (id: NodeId): boolean => {
+      const n = this.nodes.get(id)
+      return n !== undefined && n !== node && !n.retired && !n.disk.rebuilding
+    }
+    for (const n of this.nodes.values()) {
+      const voters = n.replica?.status().conf.voters
+      if (!voters?.includes(node.id)) continue
+      if (voters.filter(intact).length < quorumOf(voters.length)) return false
+    }
     return true
   }
 

@@ -375,3 +375,53 @@ test('bad input: not a URL, unreachable, wrong secret (one attempt), insecure se
     await stopDaemons()
   }
 })
+
+test('the commands added later work on an attached cluster too: kv txn and kv watch, doctor, check consistency, snapshot save', {skip: distBuilt() ? false : 'dist/ is not built: run `npm run build` first', timeout: 180_000}, async (t) => {
+  const dir = testTempDir(t, 'raftctl-remote-later-')
+  const files = secrets(dir)
+  const port = await freePort()
+  const clusterId = randomBytes(8).toString('hex')
+  try {
+    runDaemon(null, {id: 'c1', listen: `127.0.0.1:${port}`, dir, ...files, clusterId, initial: 'c1'})
+    const url = `ws://127.0.0.1:${port}`
+    await eventually(async () => {
+      const r = await raftctl('leader', '--endpoints', url, '--secret-file', files.secretFile, '--json')
+      return r.exit === 0 && r.json<{leader: string | null}>().leader !== null
+    }, 60_000, 'c1 leading')
+    assert.equal((await raftctl('cluster', 'attach', 'later', '--endpoints', url, '--secret-file', files.secretFile)).exit, 0)
+
+    assert.equal((await raftctl('kv', 'put', 'acct/a', '50', '--cluster', 'later')).exit, 0)
+    const txnFile = join(dir, 'txn.json')
+    writeFileSync(txnFile, JSON.stringify({compare: [{key: 'acct/a', value: '50'}], success: [{op: 'put', key: 'acct/a', value: '40'}, {op: 'put', key: 'acct/b', value: '10'}]}))
+    const txn = await raftctl('kv', 'txn', '--file', txnFile, '--cluster', 'later', '--json')
+    assert.equal(txn.exit, 0, txn.stderr)
+    assert.equal(txn.json<{succeeded: boolean}>().succeeded, true)
+
+    // kv watch from index 1 replays the changes so far (a real process: it streams until stopped).
+    const watcher = spawn(process.execPath, [BIN, 'kv', 'watch', '--prefix', 'acct/', '--from-index', '1', '--json', '--cluster', 'later'], {stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, RAFTCTL_HOME: home}})
+    t.after(() => void watcher.kill('SIGKILL'))
+    const seen: {type: string; key: string; value?: string}[] = []
+    for await (const line of createInterface({input: watcher.stdout!})) {
+      seen.push(JSON.parse(line) as {type: string; key: string; value?: string})
+      if (seen.length === 3) break
+    }
+    watcher.kill('SIGTERM')
+    assert.deepEqual(seen.map((e) => [e.type, e.key, e.value]), [['put', 'acct/a', '50'], ['put', 'acct/a', '40'], ['put', 'acct/b', '10']])
+
+    const doctor = await raftctl('doctor', '--cluster', 'later', '--json')
+    assert.equal(doctor.exit, 0, doctor.stdout + doctor.stderr)
+    assert.equal(doctor.json<{reachable: number}>().reachable, 1)
+    const consistent = await raftctl('check', 'consistency', '--cluster', 'later', '--json')
+    assert.equal(consistent.exit, 0, consistent.stdout + consistent.stderr)
+
+    const snap = join(dir, 'later.snap')
+    const saved = await raftctl('snapshot', 'save', snap, '--cluster', 'later', '--json')
+    assert.equal(saved.exit, 0, saved.stderr)
+    const inspected = await raftctl('snapshot', 'inspect', snap, '--json')
+    assert.equal(inspected.exit, 0, inspected.stderr)
+    assert.deepEqual([inspected.json<{clusterId: string; keys: number}>().clusterId, inspected.json<{keys: number}>().keys], [clusterId, 2])
+    assert.equal((await raftctl('cluster', 'detach', 'later')).exit, 0)
+  } finally {
+    await stopDaemons()
+  }
+})

@@ -29,7 +29,7 @@ Exit 0 when all agree, 1 (VIOLATION) when some differ, 3 when a node could not a
   async run(): Promise<ConsistencyReport> {
     const {flags} = await this.parse(CheckConsistency)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const {checkConsistency} = await import('../../cluster/index.js')
     const nodes = await adminTargets(cluster, timeoutMs)
     let report: ConsistencyReport

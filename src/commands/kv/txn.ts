@@ -41,7 +41,7 @@ Prints SUCCESS or FAILURE (which branch ran; both exit 0, as etcdctl). JSON: {"s
     const usage = 'kv txn --file F, or kv txn < F'
     const text = await readValueSource({argument: flags.file === undefined ? STDIN_VALUE : undefined, file: flags.file, name: 'the transaction', usage}, {maxBytes: DEFAULT_PROTOCOL_LIMITS.maxFrameBytes})
     const txn = parseTxn(text)
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, this.duration(flags.timeout, '--timeout', 'timeout'))
     try {
       const {succeeded} = await kv.txn(txn)

@@ -45,7 +45,7 @@ Each node keeps the changes of its last --watch-history changing entries (node r
     if ((args.key === undefined) === (flags.prefix === undefined)) throw new RaftctlError('BAD_USAGE', 'give a KEY or --prefix P (not both): kv watch KEY | kv watch --prefix P')
     if (args.key === '') throw new RaftctlError('BAD_USAGE', 'KEY must not be empty (every key: --prefix "")')
     const selector: WatchSelector = args.key !== undefined ? {key: args.key} : {prefix: flags.prefix!}
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const kv = await kvClient(cluster, 5000)
     const watch = kv.watch(selector, flags['from-index'] === undefined ? {} : {fromIndex: flags['from-index']})
     const out = new StreamOutput()

@@ -29,7 +29,7 @@ The state is that of one index: every write acknowledged before the save began i
   async run(): Promise<SnapshotSaveResult> {
     const {args, flags} = await this.parse(SnapshotSave)
     const timeoutMs = this.duration(flags.timeout, '--timeout', 'timeout')
-    const cluster = await this.openCluster(flags.cluster)
+    const cluster = await this.openHandle(flags)
     const {saveSnapshot} = await import('../../cluster/snapshot.js')
     const spinner = await startSpinner(`asking ${flags.node ?? 'the leader'} for a snapshot`, !this.jsonEnabled())
     let result: SnapshotSaveResult
