@@ -32,6 +32,28 @@ const EXTERNAL = [
   'bufferutil', 'utf-8-validate', 'typescript', 'ts-node', 'tsx',
 ]
 
+/**
+ * Packages that @oclif/core requires when it loads but uses only on some paths (command discovery
+ * without a manifest, help, error formatting, spinners): each is evaluated on first use instead.
+ */
+const LAZY_IN_OCLIF = ['tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width']
+
+/** `const x_1 = require("pkg");` or `const x_1 = __importDefault(require("pkg"));` at the top of a compiled module. */
+const TOP_REQUIRE = /^const (\w+) = ((?:__importDefault\()?require\("([^"]+)"\)\)?);$/gm
+
+/** Rewrites @oclif/core's top-level requires of {@link LAZY_IN_OCLIF} into lazy modules (`__raftctlLazy`). */
+const lazyOclifRequires = {
+  name: 'lazy-oclif-requires',
+  setup(b) {
+    b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      const contents = text.replace(TOP_REQUIRE, (line, name, expr, pkg) =>
+        LAZY_IN_OCLIF.includes(pkg) ? `const ${name} = __raftctlLazy(() => ${expr});` : line)
+      return contents === text ? undefined : {contents, loader: 'js'}
+    })
+  },
+}
+
 /** Every .js file under `dir`, recursively. */
 function jsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => {
@@ -85,9 +107,11 @@ await build({
       'const __filename = __raftctlFileURLToPath(import.meta.url)',
       'const __dirname = __raftctlDirname(__filename)',
       `const __raftctlRoot = ${ROOT_URL}`,
+      // A module object whose module is evaluated at its first property access.
+      'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }',
     ].join('\n'),
   },
-  plugins: [keepMetaUrl],
+  plugins: [keepMetaUrl, lazyOclifRequires],
   sourcemap: true,
   minifyWhitespace: true,
   minifySyntax: true,
