@@ -38,17 +38,21 @@ const EXTERNAL = [
  */
 const LAZY_IN_OCLIF = ['tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width']
 
-/** `const x_1 = require("pkg");` or `const x_1 = __importDefault(require("pkg"));` at the top of a compiled module. */
-const TOP_REQUIRE = /^const (\w+) = ((?:__importDefault\()?require\("([^"]+)"\)\)?);$/gm
+/** `const x_1 = require("pkg");` (or `var`), or `const x_1 = __importDefault(require("pkg"));`, at the top of a compiled module. */
+const TOP_REQUIRE = /^(?:const|var) (\w+) = ((?:__importDefault\()?require\("([^"]+)"\)\)?);$/gm
 
-/** Rewrites @oclif/core's top-level requires of {@link LAZY_IN_OCLIF} into lazy modules (`__raftctlLazy`). */
+/**
+ * Rewrites @oclif/core's top-level requires of {@link LAZY_IN_OCLIF} and of its own modules
+ * (`require("./help")`) into lazy modules (`__raftctlLazy`): oclif's index and config require
+ * help, ux, parser and the rest at load, while a command run touches only some of them.
+ */
 const lazyOclifRequires = {
   name: 'lazy-oclif-requires',
   setup(b) {
     b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
       const text = readFileSync(args.path, 'utf8')
       const contents = text.replace(TOP_REQUIRE, (line, name, expr, pkg) =>
-        LAZY_IN_OCLIF.includes(pkg) ? `const ${name} = __raftctlLazy(() => ${expr});` : line)
+        LAZY_IN_OCLIF.includes(pkg) || pkg.startsWith('.') ? `const ${name} = __raftctlLazy(() => ${expr});` : line)
       return contents === text ? undefined : {contents, loader: 'js'}
     })
   },
