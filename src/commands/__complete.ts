@@ -12,7 +12,8 @@ export default class Complete extends Command {
   static override summary = 'Completion candidates for a command line (used by `completion` scripts)'
 
   async run(): Promise<void> {
-    const words = this.argv[0] === '--' ? this.argv.slice(1) : this.argv
+    const {argv} = await this.parse(Complete)
+    const words = (argv as string[])[0] === '--' ? (argv as string[]).slice(1) : (argv as string[])
     const commands: CompletionCommand[] = this.config.commands.map((c) => ({
       id: c.id,
       hidden: c.hidden,

@@ -25,7 +25,7 @@ function setup(t: {after: (fn: () => void) => void}): {env: NodeJS.ProcessEnv} {
   mkdirSync(bin)
   writeFileSync(join(bin, 'raftctl'), `#!/bin/sh\nexec '${process.execPath}' '${RAFTCTL_BIN}' "$@"\n`)
   chmodSync(join(bin, 'raftctl'), 0o755)
-  const env = {...process.env, RAFTCTL_HOME: home, PATH: `${bin}:${process.env.PATH}`}
+  const env: NodeJS.ProcessEnv = {...process.env, RAFTCTL_HOME: home, PATH: `${bin}:${process.env.PATH}`}
   delete env.RAFTCTL_CLUSTER
   return {env}
 }
