@@ -63,7 +63,7 @@ const HELP_WORDS = new Set(['--help', '-h', 'help'])
  * unknown command, which lists every command in its suggestions) returns undefined: oclif
  * loads everything as usual. `dir` is the bin script's `import.meta.url` (bin/run.js).
  */
-export function ownCommandLoadOptions(dir: string, argv: readonly string[]): Interfaces.LoadOptions | undefined {
+export function ownCommandLoadOptions(dir: string, argv: readonly string[]): Interfaces.Options | undefined {
   if (argv.some((a) => HELP_WORDS.has(a))) return undefined
   const root = dirname(dirname(fileURLToPath(dir)))
   let pjson: Interfaces.PJSON
