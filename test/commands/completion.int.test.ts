@@ -1,0 +1,77 @@
+/**
+ * `raftctl completion bash` end to end: the script printed by the built CLI (bin/run.js, run
+ * `npm run build` first) is sourced in a real bash, its completion function is called as bash
+ * calls it at TAB (COMP_WORDS / COMP_CWORD), and it answers with commands, cluster names and
+ * node ids read from a RAFTCTL_HOME made by the test (manifests only: no daemon is needed).
+ */
+import {test} from 'node:test'
+import assert from 'node:assert/strict'
+import {execFile, execFileSync} from 'node:child_process'
+import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {RAFTCTL_BIN} from '../../src/cluster/processes.js'
+import {testTempDir} from '../helpers.js'
+
+/** A RAFTCTL_HOME with clusters `default` (n1..n3, n2 removed) and `big` (n1..n5), and `raftctl` on a PATH. */
+function setup(t: {after: (fn: () => void) => void}): {env: NodeJS.ProcessEnv} {
+  const dir = testTempDir(t, 'raftctl-completion-')
+  const home = join(dir, 'home')
+  for (const [name, count] of [['default', 3], ['big', 5]] as const) {
+    mkdirSync(join(home, name), {recursive: true})
+    const nodes = Array.from({length: count}, (_, i) => ({id: `n${i + 1}`, host: '127.0.0.1', port: 1, address: 'ws://127.0.0.1:1', ...(name === 'default' && i === 1 ? {removed: true} : {})}))
+    writeFileSync(join(home, name, 'manifest.json'), JSON.stringify({version: 1, name, nextNode: count + 1, nodes}))
+  }
+  const bin = join(dir, 'bin')
+  mkdirSync(bin)
+  writeFileSync(join(bin, 'raftctl'), `#!/bin/sh\nexec '${process.execPath}' '${RAFTCTL_BIN}' "$@"\n`)
+  chmodSync(join(bin, 'raftctl'), 0o755)
+  const env: NodeJS.ProcessEnv = {...process.env, RAFTCTL_HOME: home, PATH: `${bin}:${process.env.PATH}`}
+  delete env.RAFTCTL_CLUSTER
+  return {env}
+}
+
+/** What bash's completion function offers for `line` (the cursor at its end). */
+function bashComplete(env: NodeJS.ProcessEnv, line: string): Promise<string[]> {
+  const words = line.split(' ')
+  const script = `source <(raftctl completion bash) && COMP_WORDS=(raftctl "$@") && COMP_CWORD=${words.length} && _raftctl_complete && printf '%s\\n' "\${COMPREPLY[@]}"`
+  return new Promise((resolve, reject) => {
+    execFile('bash', ['-c', script, 'bash', ...words], {env}, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`))
+      else resolve(stdout.split('\n').filter(Boolean))
+    })
+  })
+}
+
+let hasBash = true
+try {
+  execFileSync('bash', ['-c', 'true'])
+} catch {
+  hasBash = false
+}
+
+test('bash: commands, cluster names and node ids complete through the script of `raftctl completion bash`', {skip: hasBash ? false : 'bash is not installed'}, async (t) => {
+  const {env} = setup(t)
+  const registered = execFileSync('bash', ['-c', 'source <(raftctl completion bash) && complete -p raftctl'], {env, encoding: 'utf8'})
+  assert.equal(registered.trim(), 'complete -o default -F _raftctl_complete raftctl')
+  assert.deepEqual(await bashComplete(env, 'node st'), ['start', 'stop'])
+  assert.ok((await bashComplete(env, '')).includes('completion'))
+  assert.ok(!(await bashComplete(env, '')).includes('__complete'), 'the hidden command is not offered')
+  assert.deepEqual(await bashComplete(env, 'status --cluster '), ['big', 'default'])
+  assert.deepEqual(await bashComplete(env, 'node stop '), ['n1', 'n3'], 'the removed n2 is not offered')
+  assert.deepEqual(await bashComplete(env, 'leader transfer --cluster big n'), ['n1', 'n2', 'n3', 'n4', 'n5'])
+  assert.deepEqual(await bashComplete(env, 'chaos drop --cluster big --from n1,n'), ['n1,n2', 'n1,n3', 'n1,n4', 'n1,n5'])
+  assert.deepEqual(await bashComplete({...env, RAFTCTL_CLUSTER: 'big'}, 'node kill n5'), ['n5'])
+})
+
+test('zsh: the script of `raftctl completion zsh` loads and registers its function', {skip: (() => {
+  try {
+    execFileSync('zsh', ['-c', 'true'])
+    return false
+  } catch {
+    return 'zsh is not installed'
+  }
+})()}, (t) => {
+  const {env} = setup(t)
+  const out = execFileSync('zsh', ['-c', 'autoload -U compinit && compinit -u && source <(raftctl completion zsh) && print -r -- $_comps[raftctl]'], {env, encoding: 'utf8'})
+  assert.equal(out.trim(), '_raftctl_complete')
+})
