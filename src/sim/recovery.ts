@@ -55,14 +55,22 @@ export const GROW_BACK_EVERY_MS = 100
  * the same new node: `state.joining`). Returns true once the leader's configuration has `voters`
  * voters.
  */
-export function growBack(host: Pick<NemesisHost, 'leaderNode' | 'addNode' | 'newNodeId' | 'log' | 'stats'>, voters: number, state: {joining?: NodeId}): boolean {
+export function growBack(host: Pick<NemesisHost, 'leaderNode' | 'liveNodes' | 'addNode' | 'newNodeId' | 'log' | 'stats'>, voters: number, state: {joining?: NodeId}): boolean {
   const leader = host.leaderNode()
   if (!leader) return false
-  const {conf} = leader.replica!.status()
+  const {conf, commitIndex, progress} = leader.replica!.status()
   if (conf.voters.length >= voters) return true
   let change: ConfChange
-  if (conf.learners.length > 0) change = {type: 'promote', node: conf.learners[0]!}
-  else {
+  if (conf.learners.length > 0) {
+    // As `node add` does: promote a learner only once it runs with its data and has caught up.
+    // A learner down, or rebuilding after losing its disk, made a voter of a small grown-back
+    // cluster could leave no quorum that votes (a rebuilding node does not), for good.
+    const learner = conf.learners[0]!
+    const node = host.liveNodes().find((n) => n.id === learner)
+    const match = progress.find((p) => p.id === learner)?.match ?? 0
+    if (node === undefined || node.disk.rebuilding || match < commitIndex) return false
+    change = {type: 'promote', node: learner}
+  } else {
     if (state.joining === undefined) {
       state.joining = host.newNodeId()
       host.addNode(state.joining)
