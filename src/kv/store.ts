@@ -152,13 +152,15 @@ export class KvStore {
 
   /**
    * Add an entry while loading a snapshot. Returns false (and changes nothing) when `key` is
-   * already present. Limits are not checked: they apply to new writes only.
+   * already present. Limits are not checked: they apply to new writes only. `dataBytes`, the
+   * UTF-8 bytes of key plus value, is counted here when not given; a snapshot decoder passes the
+   * byte lengths it read (counting a million 100-byte values again costs a restart ~100 ms).
    */
-  load(key: string, value: string, modIndex: number): boolean {
+  load(key: string, value: string, modIndex: number, dataBytes = utf8Length(key) + utf8Length(value)): boolean {
     if (this.data.has(key)) return false
     this.capturing?.preserve(key, undefined)
     this.data.set(key, {value, modIndex})
-    this.bytes += utf8Length(key) + utf8Length(value)
+    this.bytes += dataBytes
     this.sorted = null
     return true
   }
