@@ -312,5 +312,7 @@ export function decodeSnapshotFile(buf: Buffer, path: string, expectedIndex: num
     throw corrupt(path, err instanceof FormatError ? err.at : PREFIX_BYTES, err instanceof Error ? err.message : String(err))
   }
   if (meta.index !== expectedIndex) throw corrupt(path, PREFIX_BYTES, `holds index ${meta.index} but is named for ${expectedIndex}`)
-  return {meta, data: new Uint8Array(buf.subarray(metaEnd, buf.length - 4))}
+  // A view of the file's bytes, not a copy (128 MB at a million keys): a plain Uint8Array over
+  // the buffer read for this file alone, which holds only the frame's few bytes besides.
+  return {meta, data: new Uint8Array(buf.buffer, buf.byteOffset + metaEnd, buf.length - 4 - metaEnd)}
 }

@@ -223,4 +223,28 @@ describe('crc32', () => {
     const bytes = utf8('the quick brown fox 😀'.repeat(10))
     if ('crc32' in zlib) assert.equal(crc32(bytes), (zlib as unknown as {crc32: (b: Uint8Array) => number}).crc32(bytes))
   })
+
+  /** The one-table, byte-at-a-time CRC-32 the slicing-by-8 version must agree with. */
+  function reference(bytes: Uint8Array, start: number, end: number, previous: number): number {
+    let crc = (previous ^ 0xffffffff) >>> 0
+    for (let i = start; i < end; i++) {
+      crc ^= bytes[i]!
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1
+    }
+    return (crc ^ 0xffffffff) >>> 0
+  }
+
+  it('agrees with the bitwise definition on any range and continued checksum, whatever the alignment (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 80}), fc.nat(), fc.nat(), fc.nat(), (bytes, a, b, cut) => {
+        const start = bytes.length === 0 ? 0 : a % (bytes.length + 1)
+        const end = start + (b % (bytes.length - start + 1))
+        const mid = start + (cut % (end - start + 1))
+        const whole = reference(bytes, start, end, 0)
+        assert.equal(crc32(bytes, start, end), whole)
+        assert.equal(crc32(bytes, mid, end, crc32(bytes, start, mid)), whole)
+      }),
+      {numRuns: 500},
+    )
+  })
 })

@@ -213,6 +213,13 @@ describe('corrupt snapshots', () => {
     ['an empty cached result', (b) => b.header(2).u32(0).u32(1).str('c').u53(1).u53(1).u32(0)],
     ['trailing bytes before the checksum', (b) => b.header(1).u32(0).u32(0).u8(0)],
   ]
+  it('names the offending key\'s number in the message', () => {
+    const duplicate = new SnapshotBuilder().header(1).u32(3).str('k').str('v').str('j').str('w').str('k').str('x').u32(0).build()
+    assert.throws(() => new KvStateMachine().restore(duplicate), (e: unknown) => isCorrupt(e) && /^key #2: duplicate key/.test((e as Error).message))
+    const truncatedValue = new SnapshotBuilder().header(1).u32(2).str('k').str('v').str('j').u32(99).str('w').u32(0).build()
+    assert.throws(() => new KvStateMachine().restore(truncatedValue), (e: unknown) => isCorrupt(e) && /^key #1: /.test((e as Error).message))
+  })
+
   for (const [name, build] of crafted) {
     it(`rejects ${name} (valid checksum)`, () => {
       assert.throws(() => new KvStateMachine().restore(build(new SnapshotBuilder()).build()), isCorrupt)
@@ -221,6 +228,19 @@ describe('corrupt snapshots', () => {
 })
 
 describe('determinism', () => {
+  it('a restored machine counts the same data bytes as the one that took the snapshot, multi-byte text included (property)', () => {
+    fc.assert(
+      fc.property(fc.array(streamCommand, {maxLength: 60}), (commands) => {
+        const sm = new KvStateMachine({maxSessions: 2})
+        feed(sm, commands)
+        const restored = new KvStateMachine({maxSessions: 2})
+        restored.restore(sm.snapshot())
+        assert.equal(restored.dataBytes, sm.dataBytes)
+      }),
+      {numRuns: 200},
+    )
+  })
+
   it('two machines fed the same random stream produce byte-identical snapshots and results (property)', () => {
     fc.assert(
       fc.property(fc.array(streamCommand, {maxLength: 80}), fc.integer({min: 1, max: 4}), (commands, maxSessions) => {
