@@ -450,6 +450,10 @@ function replicasCheck(v: ClusterView, timeline: readonly TimelineEntry[], t: Do
     const lag = replicationLag(leader.status, p.id, node)
     const learner = v.learners.includes(p.id)
     const role = learner ? 'learner' : 'follower'
+    if (node?.rebuilding === true) {
+      flagged.push(p.id)
+      evidence.push(`${role} ${p.id} is rebuilding: it lost its data and neither votes nor serves local reads until it has caught up (applied ${node.appliedIndex}, leader's commit ${leader.status.commitIndex})`)
+    }
     const snapshots = timeline.filter((e) => e.node === leader.id && e.type === 'snapshotSent' && e.text.endsWith(` to ${p.id}`)).length
     if (p.state === 'snapshot' || snapshots >= 2) {
       flagged.push(p.id)

@@ -81,6 +81,20 @@ describe('doctor checks over synthetic reports', () => {
     assert.match(links.evidence[0]!, /^one-way: n5 hears the leader n1, but n1 does not hear n5 \(n1 last heard n5 never; n5 last heard n1 20 ms ago\)$/)
   })
 
+  it('a follower that lost its data is named as rebuilding under replicas, with its applied index against the commit', () => {
+    const progress = IDS.map((id) => ({id, match: id === 'n3' ? 0 : 10, next: id === 'n3' ? 1 : 11, state: 'replicate' as const, recentActive: true, lastContactMs: 0, inflight: 0}))
+    const healthy = run([node('n1', {role: 'leader', leader: 'n1', progress}, IDS), ...['n2', 'n3', 'n4', 'n5'].map((id) => node(id, {leader: 'n1'}, ['n1']))])
+    assert.equal(checkOf(healthy, 'replicas').status, 'ok')
+    const r = run([
+      node('n1', {role: 'leader', leader: 'n1', progress}, IDS),
+      ...['n2', 'n4', 'n5'].map((id) => node(id, {leader: 'n1'}, ['n1'])),
+      node('n3', {leader: 'n1', rebuilding: true, appliedIndex: 3, commitIndex: 3, lastIndex: 3}, ['n1']),
+    ])
+    const replicas = checkOf(r, 'replicas')
+    assert.equal(replicas.status, 'warn')
+    assert.match(replicas.evidence.join('\n'), /follower n3 is rebuilding: it lost its data .* \(applied 3, leader's commit 10\)/)
+  })
+
   it('two voters down of five: quorum holds, one more failure stops it; exit 3 for the unanswered nodes', () => {
     const down = (id: string): NodeReport => ({id, status: null, diagnostics: null, events: [], error: 'connect ECONNREFUSED'})
     const r = run([node('n1', {role: 'leader', leader: 'n1'}, ['n2', 'n3']), node('n2', {leader: 'n1'}, ['n1']), node('n3', {leader: 'n1'}, ['n1']), down('n4'), down('n5')])
