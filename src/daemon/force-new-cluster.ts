@@ -42,7 +42,9 @@ export function forceNewClusterAtStart(config: DaemonConfig, storageDir: string,
   } finally {
     storage.close()
   }
-  writeIdentity(config.dataDir, {nodeId: config.id, clusterId}, {sync: !config.unsafeNoFsync})
+  // The operator made this log the truth: a node that was rebuilding (it had lost its data) stops
+  // rebuilding, else the one-voter cluster could never elect it. Its incarnation is kept.
+  writeIdentity(config.dataDir, {nodeId: config.id, clusterId, ...(recorded?.incarnation !== undefined ? {incarnation: recorded.incarnation} : {})}, {sync: !config.unsafeNoFsync})
   logger.warn('forced a new cluster: the membership is this node alone, the whole log is committed', {
     previousClusterId: recorded?.clusterId ?? null,
     clusterId,

@@ -20,6 +20,8 @@ export interface NemesisHost extends SimHost {
   crash(node: SimNode, why: string, restartAfter?: number): void
   /** `node` loses its disk: crashes, restarts empty with a new incarnation, rebuilding. False when refused (another node still rebuilds). */
   loseDisk(node: SimNode): boolean
+  /** Whether a member (running or down) lost its disk and has not caught up again. */
+  someoneRebuilding(): boolean
   /** Start a new, empty node named `id` (to be added as a learner). */
   addNode(id: NodeId): void
   /** Every node ever started, retired ones included. */
@@ -169,7 +171,9 @@ export class Nemesis {
       change = {type: 'addLearner', node: id}
     } else if (roll === 1 && learners.length > 0) {
       change = {type: 'promote', node: this.pick(learners)!}
-    } else if (voters.length > MIN_VOTERS) {
+    } else if (voters.length > MIN_VOTERS && !this.host.someoneRebuilding()) {
+      // Not while a member rebuilds: it does not vote until caught up, so a removal then (still
+      // in flight on some nodes) can leave no quorum that votes; an operator waits for it first.
       change = {type: 'remove', node: this.pick(voters)!}
     } else return
     this.host.log(`propose ${change.type} ${change.node} via ${leader.id}`)

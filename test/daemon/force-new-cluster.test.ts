@@ -61,6 +61,13 @@ test('the survivor\'s membership becomes itself alone, its log committed, then t
   assert.deepEqual(readStoredPosition(dataDir), {term: 2, commitIndex: 10, lastIndex: 10, lastTerm: 2, voters: ['n1'], learners: []})
 })
 
+test('a survivor that was rebuilding (it had lost its data) stops rebuilding: its log is now the truth, and a one-voter cluster must elect it; its incarnation is kept', (t) => {
+  const dataDir = survivorFolder(t)
+  writeIdentity(dataDir, {nodeId: 'n1', clusterId: 'old', incarnation: 1234, rebuilding: true})
+  forceNewClusterAtStart(config(dataDir), join(dataDir, 'raft'), silentLogger)
+  assert.deepEqual(readIdentity(dataDir), {nodeId: 'n1', clusterId: 'new', incarnation: 1234})
+})
+
 test('refused, nothing written: another node\'s folder, a folder that already carries the id, an empty folder', (t) => {
   const dataDir = survivorFolder(t)
   const before = files(dataDir)
