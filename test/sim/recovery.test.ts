@@ -96,3 +96,19 @@ test('rebase forgets the leaders of later terms only (the lost nodes\' terms)', 
   inv.checkLeader('n2', 5)
   assert.throws(() => inv.checkLeader('n2', 3), isViolation('election-safety'))
 })
+
+/**
+ * Seeds that lost liveness when disaster recovery met the rebuilding node (a node that lost its
+ * disk does not vote until caught up). Seed 20 failed until grow-back promoted only a running,
+ * caught-up learner (it promoted one whose disk was just lost into a two-voter cluster); 39, 76,
+ * 598, 779 and 940 still failed with that in place, until three more rules: no disk is lost while
+ * a recovered cluster grows back (39: a learner's disk lost mid grow-back), no voter is removed
+ * while another rebuilds (76), and --force-new-cluster clears the survivor's rebuilding mark (940:
+ * the survivor itself had lost its disk earlier).
+ */
+for (const seed of [20, 39, 76, 598, 779, 940]) {
+  test(`regression seed ${seed} (--recover, with lost disks)`, () => {
+    const r = runSeed({seed, recover: true})
+    assert.equal(r.ok, true, r.violation?.message)
+  })
+}
