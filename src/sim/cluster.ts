@@ -53,7 +53,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   /** The node being added back after a disaster, until its addition commits. */
   private readonly growing: {joining?: NodeId} = {}
   /** A disaster recovery happened and the cluster is not yet grown back to its voter count. */
-  private growingBack = false
+  private regrowing = false
   private readonly trace: string[] = []
   private readonly recent: string[] = []
   readonly stats: SimStats = {
@@ -256,7 +256,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     if (node.replica === null || node.retired) return false
     if ([...this.nodes.values()].some((n) => n !== node && !n.retired && n.disk.rebuilding)) return false
     // Until a recovered cluster has grown back, its one or two voters are all it has: losing a disk then is losing a majority again.
-    if (this.growingBack || !this.quorumSurvivesDiskLoss(node)) return false
+    if (this.regrowing || !this.quorumSurvivesDiskLoss(node)) return false
     this.crash(node, 'disk lost')
     node.disk = this.newDisk(node.id)
     node.disk.rebuilding = true
@@ -264,6 +264,10 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.stats.diskLosses++
     this.log(`${node.id} lost its disk: restarts empty, incarnation ${node.incarnation}, rebuilding`)
     return true
+  }
+
+  growingBack(): boolean {
+    return this.regrowing
   }
 
   someoneRebuilding(): boolean {
@@ -425,7 +429,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.workload.newSessions(this.stats.recoveries)
     const rewrite = forceNewCluster(node.disk, node.id)
     node.disk.rebuilding = false // its log is now the truth (as the daemon's --force-new-cluster clears the mark)
-    this.growingBack = true
+    this.regrowing = true
     for (const n of this.nodes.values()) if (n !== node) n.retired = true
     this.log(`disaster: a majority is lost for good; survivors ${survivors.join(',')}; recover from ${node.id} (last ${position.lastIndex} term ${position.lastTerm}, commit ${position.hardState.commit}): ` +
       `${rewrite.appended.map((c) => `${c.type} ${c.node}`).join(', ')}; ${lost > maxCommitted ? 'no committed entry lost' : `committed entries ${lost}..${maxCommitted} lost (${forgotten} acknowledged appends)`}`)
@@ -437,7 +441,7 @@ export class Simulation implements NemesisHost, LivenessHost {
   /** The operator grows the recovered cluster back to its former voter count, one change at a time. */
   private onGrow(voters: number): void {
     if (this.healed || growBack(this, voters, this.growing)) {
-      this.growingBack = false
+      this.regrowing = false
       return
     }
     this.queue.push(this.clock + GROW_BACK_EVERY_MS, {kind: 'grow', voters})

@@ -20,6 +20,8 @@ export interface NemesisHost extends SimHost {
   crash(node: SimNode, why: string, restartAfter?: number): void
   /** `node` loses its disk: crashes, restarts empty with a new incarnation, rebuilding. False when refused (another node still rebuilds). */
   loseDisk(node: SimNode): boolean
+  /** Whether a recovered cluster is still being grown back to its voter count (SimOptions.recover). */
+  growingBack(): boolean
   /** Whether a member (running or down) lost its disk and has not caught up again. */
   someoneRebuilding(): boolean
   /** Start a new, empty node named `id` (to be added as a learner). */
@@ -160,7 +162,7 @@ export class Nemesis {
 
   private actConfChange(): void {
     const leader = this.host.leaderNode()
-    if (!leader) return
+    if (!leader || this.host.growingBack()) return // the operator grows a recovered cluster back first
     const st = leader.replica!.status()
     const {voters, learners} = st.conf
     const roll = this.rng.int(3)

@@ -71,6 +71,9 @@ export function growBack(host: Pick<NemesisHost, 'leaderNode' | 'liveNodes' | 'a
     if (node === undefined || node.disk.rebuilding || match < commitIndex) return false
     change = {type: 'promote', node: learner}
   } else {
+    // A joiner already in the configuration (its addLearner applied without word) or gone (retired) is not added again.
+    const joining = state.joining
+    if (joining !== undefined && (conf.voters.includes(joining) || !host.liveNodes().some((n) => n.id === joining))) state.joining = undefined
     if (state.joining === undefined) {
       state.joining = host.newNodeId()
       host.addNode(state.joining)

@@ -112,3 +112,9 @@ for (const seed of [20, 39, 76, 598, 779, 940]) {
     assert.equal(r.ok, true, r.violation?.message)
   })
 }
+
+/** Seed 422 (--recover, --disk sync): the nemesis removed a learner while the cluster grew back, and grow-back then added that retired node again; it never converged. */
+test('regression seed 422 (--recover --disk sync)', () => {
+  const r = runSeed({seed: 422, recover: true, disk: 'sync'})
+  assert.equal(r.ok, true, r.violation?.message)
+})
