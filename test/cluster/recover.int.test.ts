@@ -109,7 +109,8 @@ test('kill two of three and delete their data, recover --from the survivor, grow
   assert.notEqual(result.clusterId, oldId)
   assert.deepEqual(result.removed, dead)
   assert.equal(cluster.clusterId(), result.clusterId)
-  assert.deepEqual(readIdentity(cluster.paths.dataDir(survivor)), {clusterId: result.clusterId, nodeId: survivor})
+  const identity = readIdentity(cluster.paths.dataDir(survivor))
+  assert.deepEqual([identity?.clusterId, identity?.nodeId, identity?.rebuilding], [result.clusterId, survivor, undefined])
   assert.match(readFileSync(cluster.paths.logFile(survivor), 'utf8'), /forced a new cluster/)
 
   // Fencing: the first lost node's disk comes back. Started as before (old id, the survivor as
