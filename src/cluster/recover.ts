@@ -17,16 +17,9 @@ import type {LocalCluster} from './cluster.js'
 import {activeNodes, findNode, newClusterId, saveManifest} from './manifest.js'
 import type {WorkflowProgress} from './membership.js'
 import {NO_PROGRESS} from './membership.js'
+import type {LogPosition} from '../common/log-position.js'
 
-/** What a node's log holds, as recovery compares survivors. */
-export interface LogPosition {
-  readonly term: number
-  readonly commitIndex: number
-  readonly lastIndex: number
-  readonly lastTerm: number
-  readonly voters: readonly string[]
-  readonly learners: readonly string[]
-}
+export type {LogPosition} from '../common/log-position.js'
 
 /**
  * Reads a STOPPED node's storage offline (the command passes src/daemon's reader). Throws with

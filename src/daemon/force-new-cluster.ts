@@ -8,6 +8,7 @@
  * refuse them at the handshake). A crash in between leaves the old id: running the same command
  * again finishes the job (the rewrite is idempotent).
  */
+import type {LogPosition} from '../common/log-position.js'
 import {join} from 'node:path'
 import {
   FileStorage, StorageError, dumpStorage, forceNewCluster, hasStoredData, readIdentity, summarizeSurvivor, writeIdentity, type ForceNewClusterResult,
@@ -57,23 +58,13 @@ export function forceNewClusterAtStart(config: DaemonConfig, storageDir: string,
   return result
 }
 
-/** What a stopped node's log holds (the shape `raftctl recover` compares survivors by). */
-export interface StoredPosition {
-  readonly term: number
-  readonly commitIndex: number
-  readonly lastIndex: number
-  readonly lastTerm: number
-  readonly voters: readonly string[]
-  readonly learners: readonly string[]
-}
-
 /**
  * Read a STOPPED node's data folder offline, read-only (the `wal dump` reader: nothing is
  * written, a torn tail is left for recovery to cut): its hard state, last entry and membership.
  * Throws BAD_INPUT when it holds no Raft data and StorageError `CORRUPT` naming the first
  * problem recovery would refuse.
  */
-export function readStoredPosition(dataDir: string): StoredPosition {
+export function readStoredPosition(dataDir: string): LogPosition {
   const storageDir = join(dataDir, STORAGE_SUBDIR)
   if (!hasStoredData(storageDir)) throw new RaftctlError('BAD_INPUT', `no Raft data in ${dataDir}`)
   const dump = dumpStorage(storageDir)
