@@ -3,7 +3,7 @@
  *
  * 1. Installs etcd (Debian `etcd-server`, `etcd-client`) and ZooKeeper (`zookeeper`, with
  *    `default-jre-headless`) with apt-get when they are missing (as root; `apt-get update` first).
- * 2. Starts a 3-node cluster of each on 127.0.0.1 only, fsync on, in a temporary folder.
+ * 2. Starts a cluster of each (3 nodes; `--nodes N`) on 127.0.0.1 only, fsync on, in a temporary folder.
  * 3. Drives them from this Node process with the same concurrency, value size, key count and
  *    duration: etcd through `etcd3` (gRPC), ZooKeeper through `node-zookeeper-client`, raftctl
  *    through its load generator (src/bench). Every client talks to the leader; the clients of
@@ -15,7 +15,7 @@
  *
  * Options: --duration 10s --warmup 2s --repeats 3 --clients 64 --value-size 100 --keys 1000
  * --warmup-pass 5s --systems etcd,zookeeper,raftctl --workloads writes64,writes1,reads64 --out FILE
- * --keep-dir. Before the first repeat each system runs each workload once for --warmup-pass,
+ * --nodes 3 --keep-dir. Before the first repeat each system runs each workload once for --warmup-pass,
  * unmeasured (`0s` skips it).
  * `--workloads` runs only the named workloads (e.g. `writes1` with many repeats, to measure the
  * 1-client latency alone); the targets of workloads not run read `n/a`.

@@ -9,7 +9,7 @@
  * A cell that could not be measured (a refused value size, a crashed peer, no operation
  * completed) stays in every output as failed, with its reason: never dropped, never drawn as 0.
  */
-import {linePlotSvg, type PlotSeries} from './svg-plot.js'
+import {formatQuantity, linePlotSvg, type PlotSeries} from './svg-plot.js'
 import {median} from './compare-stats.js'
 import {parseSize} from '../common/units.js'
 
@@ -134,10 +134,10 @@ export function matrixCells(dims: MatrixDims): MatrixCell[] {
 
 /**
  * Judge one run: failed when it completed no operation (the reason is the most frequent error,
- * or "no operation completed"), ok otherwise, with its errors counted.
+ * or "no operation completed inside the measured window"), ok otherwise, with its errors counted.
  */
 export function rowFromMeasure(cell: MatrixCell, system: string, m: CellMeasure): MatrixRow {
-  if (m.ops <= 0) return failedRow(cell, system, mostFrequent(m.errorCounts) ?? 'no operation completed', m.errors)
+  if (m.ops <= 0) return failedRow(cell, system, mostFrequent(m.errorCounts) ?? 'no operation completed inside the measured window', m.errors)
   return {
     ...cell, system, status: 'ok', reason: null, ops: m.ops, throughput: m.throughput,
     mbPerSec: (m.throughput * cell.valueBytes) / 1e6, p50: m.p50, p99: m.p99, errors: m.errors,
@@ -249,7 +249,7 @@ export function matrixPlots(rows: readonly MatrixRow[], dims: MatrixDims, system
       }))
       const bySize = a.dim === 'size'
       const xLog = a.dim !== 'nodes'
-      const xFormat = bySize ? formatBytes : undefined
+      const xFormat = bySize ? (v: number): string => `${formatQuantity(v)}B` : undefined
       const tTitle = `${op}: ${bySize ? 'MB/s' : 'throughput'} by ${a.label.replace(/ \(.*/, '')} (${held})`
       plots.push({
         file: `matrix-${op}-throughput-by-${a.dim}.svg`,

@@ -42,7 +42,7 @@ test('a run that completed nothing is failed with its most frequent error; one w
   assert.equal(failed.reason, 'PAYLOAD_TOO_LARGE')
   assert.equal(failed.throughput, null)
   assert.equal(failed.p99, null)
-  assert.equal(rowFromMeasure(cell(100, 1), 'etcd', measure({ops: 0, throughput: 0})).reason, 'no operation completed')
+  assert.equal(rowFromMeasure(cell(100, 1), 'etcd', measure({ops: 0, throughput: 0})).reason, 'no operation completed inside the measured window')
   const some = rowFromMeasure(cell(16384, 64), 'etcd', measure({ops: 500, throughput: 100, errors: 3, errorCounts: {x: 3}}))
   assert.equal(some.status, 'ok')
   assert.equal(some.errors, 3)
@@ -77,6 +77,7 @@ test('plots run along each dimension with two or more values, one line per syste
   // zookeeper: 3 points; raftctl: 2 (its 256 KiB cell failed).
   assert.equal([...bySize.matchAll(/<circle /g)].length, 5)
   assert.match(bySize, /MB\/s/)
+  assert.match(bySize, />100B<\/text>[\s\S]*>1kB<\/text>/, 'size ticks in bytes')
   assert.match(plots[0]!.title, /64 clients, 3 nodes/)
   assert.deepEqual(referencePoint({sizes: [1024, 16384], clients: [1, 1000, 8], nodes: [5], ops: ['reads']}), {valueBytes: 1024, clients: 8, nodes: 5})
 })
