@@ -317,10 +317,14 @@ async function startEtcd(root: string, count: number): Promise<System> {
       for (let i = w; i < count; i += 16) await clients[w % clients.length]!.put(keys[i]!).value(value)
     }))
   }
-  /** Compact the history to the current revision, so that big values do not fill the backend. */
+  /**
+   * Compact the history to the current revision, so that big values do not fill the backend
+   * (matrix only: the workloads' 100-byte runs stay as they were measured before). `physical`
+   * waits until it is done, so the compaction's work does not fall into the next cell.
+   */
   const compact = async (): Promise<void> => {
     const st = await clients[0]!.maintenance.status()
-    await clients[0]!.kv.compact({revision: st.header.revision, physical: false})
+    await clients[0]!.kv.compact({revision: st.header.revision, physical: true})
   }
   if (!MATRIX) await preload(VALUE_SIZE, KEYS) // values for the reads
   return {
@@ -340,7 +344,7 @@ async function startEtcd(root: string, count: number): Promise<System> {
         if (w.read) await c.get(key).string() // linearizable: etcd3's default
         else await c.put(key).value(value)
       })
-      if (!w.read) await compact().catch((e: Error) => console.error(`etcd compaction: ${e.message}`))
+      if (MATRIX && !w.read) await compact().catch((e: Error) => console.error(`etcd compaction: ${e.message}`))
       return r
     },
     stop,
@@ -737,6 +741,16 @@ async function runMatrix(root: string, versions: Record<string, string>, backgro
   const cells = matrixCells(DIMS)
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
   const loadBefore = loadavgText()
+  // The code that runs: the commit, and whether the work tree differed from it (read at the start).
+  const commit = (() => {
+    try {
+      const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+      const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() !== ''
+      return dirty ? `${sha} (with uncommitted changes)` : sha
+    } catch {
+      return 'unknown'
+    }
+  })()
   console.error(`bench:compare --matrix in ${root}: ${SYSTEMS.join(', ')}; ${cells.length} cells x ${SYSTEMS.length} systems (sizes ${DIMS.sizes.map(formatBytes).join(', ')}; clients ${DIMS.clients.join(', ')}; nodes ${DIMS.nodes.join(', ')}; ${DIMS.ops.join(', ')}), ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per cell, ${KEYS} keys, ${CONNECTIONS} connections per system; load ${loadBefore}`)
   const rows: MatrixRow[] = []
   let etcdctl: EtcdctlPerfRun | null = null
@@ -809,15 +823,6 @@ async function runMatrix(root: string, versions: Record<string, string>, backgro
   const targets = matrixTargets(rows, BACKGROUND)
   const plots = matrixPlots(rows, DIMS, SYSTEMS)
   const cpuModel = cpus()[0]?.model ?? 'unknown'
-  const commit = (() => {
-    try {
-      const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
-      const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() !== ''
-      return dirty ? `${sha} (with uncommitted changes)` : sha
-    } catch {
-      return 'unknown'
-    }
-  })()
   const info = {
     command: `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`, commit, date,
     machine: `${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
