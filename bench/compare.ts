@@ -49,7 +49,7 @@ import {CpuMeter, type CpuUsage} from '../src/bench/cpu.js'
 import {benchValue} from '../src/bench/loadgen.js'
 import {median, medianOf, pairedRatios} from '../src/bench/compare-stats.js'
 import {parseDuration, parseSize} from '../src/common/units.js'
-import {startBackground, type BackgroundLoad} from '../src/bench/background.js'
+import {startBackground} from '../src/bench/background.js'
 import {
   ETCDCTL_PERF_LOADS, MATRIX_BEGIN, MATRIX_DEFAULTS, MATRIX_END, failedRow, formatBytes, matrixCells, matrixPlots, matrixSection, matrixTable,
   matrixTargets, medianBackground, parseBashTimes, parseCount, parseEtcdctlPerf, parseList, parseOp, parseValueSize, replaceBetweenMarkers,
@@ -648,7 +648,7 @@ async function main(): Promise<void> {
   const background = startBackground(BACKGROUND)
   cleanups.push(() => background.stop())
   if (BACKGROUND > 0) console.error(`--background ${BACKGROUND}: ${BACKGROUND} spinning processes (pids ${background.pids.join(', ')})`)
-  if (MATRIX) await runMatrix(root, versions, background)
+  if (MATRIX) await runMatrix(root, versions)
   else await runWorkloads(root, versions)
 }
 
@@ -737,7 +737,7 @@ function readKeys(valueBytes: number): number {
  * system's cells of that size); before its reads, every key written with that size. Then the
  * table, targets, plots, JSON and docs section.
  */
-async function runMatrix(root: string, versions: Record<string, string>, background: BackgroundLoad): Promise<void> {
+async function runMatrix(root: string, versions: Record<string, string>): Promise<void> {
   const cells = matrixCells(DIMS)
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
   const loadBefore = loadavgText()
