@@ -5,7 +5,7 @@
  *   npm run bench:soak -- --keys 1000000 --duration 10m --clients 64 --snapshot-every 10000
  *
  * Creates a 3-node local cluster in a temporary RAFTCTL_HOME with `--snapshot-every`, preloads
- * every key once (values of `--value-size` bytes, default 100), then runs the write load (each
+ * every key once (128 puts to a txn, src/bench/preload.ts; values of `--value-size` bytes, default 100), then runs the write load (each
  * client one write in flight, keys chosen uniformly among the preloaded ones) for `--duration`.
  * Every `--sample` (default 1s) it asks every node for its status (term, leader, snapshot index)
  * and scrapes its /metrics: the longest event-loop delay since the last scrape (prom-client's
@@ -24,7 +24,7 @@ import {performance} from 'node:perf_hooks'
 import {parseArgs} from 'node:util'
 import {LoadGenerator, benchValue} from '../src/bench/loadgen.js'
 import {metricValue, raftEventsFromLog, soakPlots, summarizeSoak, type SoakNodeSample, type SoakSample} from '../src/bench/soak-summary.js'
-import {KvClient} from '../src/client/index.js'
+import {preloadKeys} from '../src/bench/preload.js'
 import {CLUSTER_HEADER} from '../src/client/connection.js'
 import {LocalCluster, type ClusterStatus} from '../src/cluster/index.js'
 import {parseDuration} from '../src/common/units.js'
@@ -42,35 +42,8 @@ const {values: args} = parseArgs({
   },
 })
 
-/** Puts per preload txn (the daemon's default maxTxnOps): 1M keys in about 7,800 entries. */
-const PRELOAD_TXN_OPS = 128
-/** Preload txns in flight (one KvClient each). */
-const PRELOAD_STREAMS = 8
 /** The load generator's key names (its default prefix): the preload writes the keys the load overwrites. */
 const KEY_PREFIX = 'bench-'
-
-/**
- * Write every key once, {@link PRELOAD_TXN_OPS} puts to a txn, {@link PRELOAD_STREAMS} txns in
- * flight: far fewer entries than one write per key, so that 1M keys load in minutes on a busy
- * machine (the snapshots every N entries still happen during it).
- */
-async function preload(cluster: LocalCluster, ids: readonly string[], keys: number, value: string): Promise<void> {
-  let next = 0
-  const stream = async (): Promise<void> => {
-    const client = new KvClient({endpoints: ids.map((id) => ({id, url: cluster.addressOf(id)})), ...cluster.access(), timeoutMs: 10_000})
-    try {
-      while (next < keys) {
-        const from = next
-        next = Math.min(keys, next + PRELOAD_TXN_OPS)
-        const success = Array.from({length: next - from}, (_, i) => ({op: 'put' as const, key: `${KEY_PREFIX}${from + i}`, value}))
-        await client.txn({compare: [], success, failure: []})
-      }
-    } finally {
-      await client.close()
-    }
-  }
-  await Promise.all(Array.from({length: PRELOAD_STREAMS}, stream))
-}
 
 /** One scrape's and one status request's give-up time, ms. */
 const SAMPLE_TIMEOUT_MS = 2000
@@ -152,7 +125,7 @@ async function main(): Promise<void> {
     })
     const preloadStart = performance.now()
     const preloadTimer = setInterval(() => log(`preloading ${keys} keys: ${Math.round((performance.now() - preloadStart) / 1000)} s`), 30_000)
-    await preload(cluster, ids, keys, benchValue(Number(args['value-size']))).finally(() => clearInterval(preloadTimer))
+    await preloadKeys(ids.map((id) => ({id, url: cluster.addressOf(id)})), cluster.access(), keys, KEY_PREFIX, benchValue(Number(args['value-size']))).finally(() => clearInterval(preloadTimer))
     const preloadMs = performance.now() - preloadStart
     const loadAfterPreload = loadavg()
     log(`preloaded ${keys} keys in ${Math.round(preloadMs / 1000)} s; load ${loadAfterPreload}; running ${clients} clients for ${durationMs / 1000} s`)
@@ -202,6 +175,7 @@ async function main(): Promise<void> {
       options: {keys, clients, durationMs, snapshotEvery, valueSize: Number(args['value-size']), sampleMs},
       loadavg: {before: loadBefore, afterPreload: loadAfterPreload, after: loadAfter},
       preloadSeconds: Math.round(preloadMs / 100) / 10,
+      startedAt: new Date(runStartEpoch).toISOString(),
       summary,
       latencyMs: result.latencyMs,
       errors: result.errors,

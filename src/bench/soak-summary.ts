@@ -43,7 +43,7 @@ export interface SoakNodeSummary {
   readonly longestStallMs: number | null
   /** Real elections this node started during the run (its counter's increase). */
   readonly elections: number
-  /** Leader changes this node saw during the run (its counter's increase). */
+  /** Leader changes this node saw during the run (its counter's increase; losing a leader and learning the next count apart). */
   readonly leaderChanges: number
   /** Times its snapshot index moved between two samples: a lower bound of the snapshots it took or installed. */
   readonly snapshotsSeen: number
@@ -101,8 +101,8 @@ const RAFT_MESSAGES = new Set(['election started', 'role changed', 'leader chang
 
 /**
  * The election-related lines (`election started`, `role changed`, `leader changed`) of one
- * daemon's JSON-lines log at or after `sinceMs` (epoch ms); other lines and lines that are not
- * JSON are skipped.
+ * daemon's JSON-lines log at or after `sinceMs` (epoch ms; a line's `time` is an ISO string, as
+ * the daemon's logger writes it, or epoch ms); other lines and lines that are not JSON are skipped.
  */
 export function raftEventsFromLog(node: string, text: string, sinceMs: number): LoggedRaftEvent[] {
   const out: LoggedRaftEvent[] = []
@@ -114,10 +114,10 @@ export function raftEventsFromLog(node: string, text: string, sinceMs: number): 
     } catch {
       continue
     }
-    const time = Number(rec.time)
+    const time = typeof rec.time === 'string' ? Date.parse(rec.time) : Number(rec.time)
     const msg = String(rec.msg)
     if (!RAFT_MESSAGES.has(msg) || !(time >= sinceMs)) continue
-    const {time: _t, msg: _m, level: _l, pid: _p, hostname: _h, ...fields} = rec
+    const {time: _t, msg: _m, level: _l, pid: _p, hostname: _h, node: _n, ...fields} = rec
     out.push({node, time, msg, fields})
   }
   return out

@@ -25,18 +25,20 @@ test('metricValue reads a gauge, sums a labelled counter, and is null for an abs
   assert.equal(metricValue(PROM, 'raft_term'), null)
 })
 
-test('raftEventsFromLog keeps the election lines at or after the start, without pino\'s own fields', () => {
+test('raftEventsFromLog keeps the election lines at or after the start (epoch or ISO times), without the logger\'s own fields', () => {
   const lines = [
     JSON.stringify({level: 30, time: 900, pid: 1, hostname: 'h', msg: 'election started', term: 2}),
     JSON.stringify({level: 30, time: 1000, pid: 1, hostname: 'h', msg: 'election started', term: 5, pre: false, cause: 'timeout'}),
     JSON.stringify({level: 30, time: 1001, pid: 1, hostname: 'h', msg: 'storage opened'}),
     'not json "msg"',
     JSON.stringify({level: 30, time: 1002, pid: 1, hostname: 'h', msg: 'role changed', from: 'leader', to: 'follower', term: 5}),
+    JSON.stringify({level: 30, time: new Date(1003).toISOString(), node: 'n2', pid: 1, msg: 'leader changed', leader: 'n3', term: 5}),
   ].join('\n')
   const events = raftEventsFromLog('n2', lines, 1000)
   assert.deepEqual(events, [
     {node: 'n2', time: 1000, msg: 'election started', fields: {term: 5, pre: false, cause: 'timeout'}},
     {node: 'n2', time: 1002, msg: 'role changed', fields: {from: 'leader', to: 'follower', term: 5}},
+    {node: 'n2', time: 1003, msg: 'leader changed', fields: {leader: 'n3', term: 5}},
   ])
 })
 
