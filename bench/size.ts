@@ -26,7 +26,7 @@
  * WAL segment size (default the daemon's).
  *
  * Then, per size (unless `--skip-catch-up`), a new node's catch-up by snapshot with real daemons
- * (see `catchUp` below). Finally the plots (src/bench/size-report.ts) are written as
+ * (see `catchUp` below), given up after `--catch-up-timeout` (default 5m) and shown as a gap. Finally the plots (src/bench/size-report.ts) are written as
  * `<--plots>-{snapshot,stall,wal,restart,catchup}.svg` (default docs/perf/size-…), and the table
  * for docs/performance.md is printed.
  */
@@ -41,6 +41,7 @@ import {median} from '../src/bench/compare-stats.js'
 import {preloadKeys} from '../src/bench/preload.js'
 import {sizeMarkdownTable, sizePlots, type CatchUpRow, type SizeRow} from '../src/bench/size-report.js'
 import {LocalCluster, addNode, planNodeAdd} from '../src/cluster/index.js'
+import {parseDuration} from '../src/common/units.js'
 import {SeededRng} from '../src/raft/index.js'
 import {Replica} from '../src/replica/replica.js'
 import type {StateMachine, Storage} from '../src/replica/ports.js'
@@ -59,6 +60,7 @@ const {values: args} = parseArgs({
     'segment-bytes': {type: 'string', default: String(DEFAULT_SEGMENT_BYTES)},
     plots: {type: 'string', default: 'docs/perf/size'},
     'skip-catch-up': {type: 'boolean', default: false},
+    'catch-up-timeout': {type: 'string', default: '5m'},
   },
 })
 
@@ -311,8 +313,8 @@ async function main(): Promise<void> {
   console.log(sizeMarkdownTable(rows, catchUps))
 }
 
-/** Longest wait for a new node to catch up, ms. */
-const CATCH_UP_TIMEOUT_MS = 600_000
+/** Longest wait for a new node to catch up, and for the leader's snapshot, ms (`--catch-up-timeout`, default 5m). */
+const CATCH_UP_TIMEOUT_MS = parseDuration(args['catch-up-timeout'])
 
 /**
  * A new node catching up by snapshot, with real daemons: a one-node local cluster (in a
