@@ -397,12 +397,21 @@ const ERROR_CODE_HEADER = 'x-raftctl-error'
 /** Header of an upgrade refused for its client certificate: `none`, or the OpenSSL verification code (the daemon's src/transport/protocol.ts CLIENT_CERT_HEADER). */
 const CLIENT_CERT_HEADER = 'x-raftctl-client-cert'
 
+/** What an OpenSSL verification code of a refused client certificate means for the operator. */
+function certificateProblem(code: string): string {
+  if (/^(UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_)/.test(code)) return 'it is not signed by the CA the node trusts for clients (--tls-client-ca)'
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'it has expired or is not valid yet'
+  if (code === 'INVALID_PURPOSE') return 'it may not be used for client authentication (its extended key usage lacks clientAuth)'
+  return 'the node checks it against its --tls-client-ca'
+}
+
 /** TLS_FAILED for a node that refused our client certificate (mutual TLS), saying whether none was presented or which check it failed. */
 function refusedCertificate(url: string, status: number, reason: string | string[] | undefined): ClientError {
   if (reason === 'none' || reason === undefined) {
     return new ClientError('TLS_FAILED', `${url} requires a client certificate (mutual TLS: the node runs with --tls-client-ca) and none was presented: pass --tls-cert and --tls-key (HTTP ${status})`)
   }
-  return new ClientError('TLS_FAILED', `${url} refused the client certificate (${String(reason)}): it is not signed by the CA the node trusts for clients (--tls-client-ca); check --tls-cert (HTTP ${status})`)
+  const code = String(reason)
+  return new ClientError('TLS_FAILED', `${url} refused the client certificate (${code}): ${certificateProblem(code)}; check --tls-cert (HTTP ${status})`)
 }
 
 function refusedUpgrade(url: string, status: number, headers: Record<string, string | string[] | undefined> = {}, expectedCluster?: string): ClientError {
