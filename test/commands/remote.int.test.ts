@@ -23,7 +23,7 @@ import {BIN, distBuilt} from '../daemon/harness.js'
 import {TestNetwork, namespacesUnavailable, type Host} from '../daemon/netns-net.js'
 import {resetExitCode, testTempDir} from '../helpers.js'
 import {cleanup, eventually, raftctl, useTempHome} from './cluster-helpers.js'
-import {freePort} from '../../src/cluster/index.js'
+import {cachedMembers, freePort} from '../../src/cluster/index.js'
 import {NodeServer} from '../../src/transport/index.js'
 
 const home = useTempHome()
@@ -252,11 +252,13 @@ async function tour(network: TestNetwork, name: string, dir: string, files: {sec
   assert.equal(added.exit, 0, added.stderr)
   st = await settled(name, ['n1', 'n2', 'n3', 'n4'])
   assert.deepEqual(st.nodes.map((n) => n.id), ['n1', 'n2', 'n3', 'n4'])
+  assert.deepEqual(cachedMembers(name, home), ['n1', 'n2', 'n3', 'n4'], 'the status round refreshed the member cache completion reads')
   assert.equal(st.nodes.find((n) => n.id === 'n4')!.role, 'learner')
   const removed = await raftctl('member', 'remove', 'n4', '--cluster', name, '--json')
   assert.equal(removed.exit, 0, removed.stderr)
   st = await settled(name, ['n1', 'n2', 'n3'])
   assert.deepEqual(st.nodes.map((n) => n.id), ['n1', 'n2', 'n3'])
+  assert.deepEqual(cachedMembers(name, home), ['n1', 'n2', 'n3'])
 
   // A command that needs local processes refuses, and says what to use instead.
   const kill = await raftctl('node', 'kill', 'n1', '--cluster', name)
@@ -496,6 +498,10 @@ test('the commands added later work on an attached cluster too: kv txn and kv wa
       return r.exit === 0 && r.json<{leader: string | null}>().leader !== null
     }, 60_000, 'c1 leading')
     assert.equal((await raftctl('cluster', 'attach', 'later', '--endpoints', url, '--secret-file', files.secretFile)).exit, 0)
+    // attach caches the members for completion, which then offers them without a connection.
+    assert.deepEqual(cachedMembers('later', home), ['c1'])
+    const completed = execFileSync(process.execPath, [BIN, '__complete', '--', 'member', 'remove', '--cluster', 'later', ''], {env: {...process.env, RAFTCTL_HOME: home}, encoding: 'utf8'})
+    assert.equal(completed, 'c1\n')
 
     assert.equal((await raftctl('kv', 'put', 'acct/a', '50', '--cluster', 'later')).exit, 0)
     const txnFile = join(dir, 'txn.json')
