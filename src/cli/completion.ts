@@ -2,13 +2,18 @@
  * Shell completion (`raftctl completion bash|zsh`, docs/cli.md "Completion"): the scripts a shell
  * sources, and what they ask for at each TAB, `raftctl __complete -- WORDS…`: the candidates for
  * the last word of a command line. Commands, topics and flags come from oclif's command list;
- * cluster names (after `--cluster`/`-c`) from the folders of RAFTCTL_HOME; node ids (a command's
- * `node` argument, `wal dump`'s target, `member remove|promote`'s id, the chaos commands'
- * `--node/--from/--to` lists) from the chosen cluster's manifest. Completion never fails: what
- * cannot be read gives no candidates.
+ * cluster names (after `--cluster`/`-c`; `cluster detach`'s NAME) from the folders of
+ * RAFTCTL_HOME, local and attached; node ids (a command's `node` argument, `wal dump`'s target,
+ * `member remove|promote`'s id, the chaos commands' `--node/--from/--to` lists) from the chosen
+ * cluster: a local cluster's manifest, or an attached cluster's member cache (the members the
+ * last successful status round against it learned, src/cluster/attached-names.ts). Completion
+ * never touches the network and never fails: what cannot be read gives no candidates. An
+ * attached cluster's ids are not offered to the commands that need local processes (`node …`,
+ * `wal dump`), which refuse there, and no ids are offered for one-off `--endpoints`.
  */
 import {readdirSync} from 'node:fs'
 import {ClusterPaths, activeNodes, clusterExists, loadManifest, raftctlHome} from '../cluster/manifest.js'
+import {cachedMembers, isAttached, listAttached} from '../cluster/attached-names.js'
 
 /** The shells `raftctl completion` writes a script for. */
 export const COMPLETION_SHELLS = ['bash', 'zsh'] as const
@@ -27,7 +32,11 @@ export interface CompletionCommand {
 
 /** Where names come from: the cluster names and each cluster's node ids. */
 export interface NameSource {
+  /** Every cluster name, local and attached, sorted. */
   clusters(): readonly string[]
+  /** The attached clusters' names, sorted. */
+  attached(): readonly string[]
+  /** The node ids of `cluster` (local: its manifest; attached: its member cache). */
   nodes(cluster: string): readonly string[]
 }
 
@@ -41,6 +50,14 @@ const NODE_ARGS: Readonly<Record<string, readonly string[]>> = {
   'wal:dump': ['target'],
 }
 
+/** Positional arguments that name an attached cluster, by command id. */
+const ATTACHED_ARGS: Readonly<Record<string, string>> = {'cluster:detach': 'name'}
+
+/** Commands that need the node processes or files on this machine: no ids of an attached cluster for them. */
+function needsLocalNodes(commandId: string): boolean {
+  return commandId.startsWith('node:') || commandId === 'wal:dump'
+}
+
 /** Flags whose value is a comma-separated list of node ids, by the command's topic. */
 const NODE_LIST_FLAGS = new Set(['node', 'from', 'to'])
 
@@ -48,12 +65,15 @@ const NODE_LIST_FLAGS = new Set(['node', 'from', 'to'])
  * The candidates for the last of `words` (the command line after the program name, the last
  * one being the word under the cursor, possibly empty), already filtered by what it starts with.
  * bash splits `--cluster=x` into `--cluster`, `=`, `x`; zsh keeps it whole: both are understood.
+ * `endpointsFromEnv`: RAFTCTL_ENDPOINTS is set, so the command speaks to one-off endpoints
+ * whatever `--cluster` says (no node ids to offer), as `--endpoints` on the line does.
  */
 export function completeWords(
   words: readonly string[],
   commands: readonly CompletionCommand[],
   names: NameSource,
   defaultCluster: string = DEFAULT_CLUSTER,
+  endpointsFromEnv = false,
 ): string[] {
   const typed = words.slice(0, -1).filter((w) => w !== '=')
   let current = words.at(-1) ?? ''
@@ -74,9 +94,11 @@ export function completeWords(
   const command = longestCommand(commandWords, visible)
   const rest = typed.slice(command ? command.id.split(':').length : 0)
   const flag = command && previous?.startsWith('-') ? flagNamed(command, previous) : undefined
+  const cluster = endpointsFromEnv || typed.some((w) => w === '--endpoints' || w.startsWith('--endpoints=')) ? undefined : clusterOf(typed, defaultCluster)
+  const nodes = (): readonly string[] => (cluster === undefined || (needsLocalNodes(command!.id) && names.attached().includes(cluster)) ? [] : names.nodes(cluster))
   let candidates: string[]
   if (flag?.type === 'option') {
-    candidates = flagValues(command!, flag.name, current, clusterOf(typed, defaultCluster), names)
+    candidates = flagValues(command!, flag.name, current, nodes, names)
   } else if (current.startsWith('-') && command) {
     candidates = Object.keys(command.flags).map((f) => `--${f}`)
   } else if (!command) {
@@ -86,7 +108,7 @@ export function completeWords(
   } else {
     const position = positionals(rest, command).length
     const arg = command.args[position]
-    candidates = arg && isNodeArg(command.id, arg) ? [...names.nodes(clusterOf(typed, defaultCluster))] : []
+    candidates = arg === undefined ? [] : isNodeArg(command.id, arg) ? [...nodes()] : ATTACHED_ARGS[command.id] === arg ? [...names.attached()] : []
   }
   return candidates.filter((c) => c.startsWith(current)).map((c) => prefix + c)
 }
@@ -151,30 +173,43 @@ function isNodeArg(commandId: string, arg: string): boolean {
   return arg === 'node' || (NODE_ARGS[commandId]?.includes(arg) ?? false)
 }
 
-/** Values of option flag `name`: cluster names, or node ids (comma-separated lists for chaos). */
-function flagValues(command: CompletionCommand, name: string, current: string, cluster: string, names: NameSource): string[] {
+/** Values of option flag `name`: cluster names, or node ids of `nodes()` (comma-separated lists for chaos). */
+function flagValues(command: CompletionCommand, name: string, current: string, nodes: () => readonly string[], names: NameSource): string[] {
   if (name === 'cluster') return [...names.clusters()]
   if (!(command.id.startsWith('chaos:') && NODE_LIST_FLAGS.has(name))) return []
   const done = current.slice(0, current.lastIndexOf(',') + 1)
   const chosen = new Set(done.split(',').filter(Boolean))
-  return names.nodes(cluster).filter((id) => !chosen.has(id)).map((id) => done + id)
+  return nodes().filter((id) => !chosen.has(id)).map((id) => done + id)
 }
 
-/** Names from RAFTCTL_HOME: every folder holding a cluster manifest, and that manifest's node ids (removed nodes left out). */
+/**
+ * Names from RAFTCTL_HOME: every folder holding a cluster manifest or an attachment record; a
+ * local cluster's node ids from its manifest (removed nodes left out), an attached cluster's
+ * from its member cache (none when nothing was cached yet).
+ */
 export function homeNames(home: string = raftctlHome()): NameSource {
+  const attached = (): string[] => {
+    try {
+      return listAttached(home)
+    } catch {
+      return []
+    }
+  }
   return {
     clusters() {
       try {
-        return readdirSync(home, {withFileTypes: true})
+        const local = readdirSync(home, {withFileTypes: true})
           .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_'))
           .map((e) => e.name)
           .filter((name) => clusterExists(new ClusterPaths(name, home)))
-          .sort()
+        return [...new Set([...local, ...attached()])].sort()
       } catch {
         return []
       }
     },
+    attached,
     nodes(cluster) {
+      if (isAttached(cluster, home)) return cachedMembers(cluster, home)
       try {
         return activeNodes(loadManifest(new ClusterPaths(cluster, home))).map((n) => n.id)
       } catch {

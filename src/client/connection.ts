@@ -7,7 +7,7 @@
  *
  * ws traps handled (TOOLCHAIN.md): an `error` listener is always attached; compression is off;
  * a refused upgrade is read from `unexpected-response` (401 → `UNAUTHORIZED`, 409 with the
- * code header → `CLUSTER_MISMATCH`).
+ * code header → `CLUSTER_MISMATCH`, the code header `TLS_FAILED` → a refused client certificate).
  */
 import {WebSocket, type ClientOptions, type RawData} from 'ws'
 import {
@@ -394,12 +394,33 @@ export const CLUSTER_HEADER = 'x-raftctl-cluster'
 /** Header of a refused upgrade carrying its stable error code. */
 const ERROR_CODE_HEADER = 'x-raftctl-error'
 
+/** Header of an upgrade refused for its client certificate: `none`, or the OpenSSL verification code (the daemon's src/transport/protocol.ts CLIENT_CERT_HEADER). */
+const CLIENT_CERT_HEADER = 'x-raftctl-client-cert'
+
+/** What an OpenSSL verification code of a refused client certificate means for the operator. */
+function certificateProblem(code: string): string {
+  if (/^(UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_)/.test(code)) return 'it is not signed by the CA the node trusts for clients (--tls-client-ca)'
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return 'it has expired or is not valid yet'
+  if (code === 'INVALID_PURPOSE') return 'it may not be used for client authentication (its extended key usage lacks clientAuth)'
+  return 'the node checks it against its --tls-client-ca'
+}
+
+/** TLS_FAILED for a node that refused our client certificate (mutual TLS), saying whether none was presented or which check it failed. */
+function refusedCertificate(url: string, status: number, reason: string | string[] | undefined): ClientError {
+  if (reason === 'none' || reason === undefined) {
+    return new ClientError('TLS_FAILED', `${url} requires a client certificate (mutual TLS: the node runs with --tls-client-ca) and none was presented: pass --tls-cert and --tls-key (HTTP ${status})`)
+  }
+  const code = String(reason)
+  return new ClientError('TLS_FAILED', `${url} refused the client certificate (${code}): ${certificateProblem(code)}; check --tls-cert (HTTP ${status})`)
+}
+
 function refusedUpgrade(url: string, status: number, headers: Record<string, string | string[] | undefined> = {}, expectedCluster?: string): ClientError {
   if (status === 409 && headers[ERROR_CODE_HEADER] === 'CLUSTER_MISMATCH') {
     const theirs = headers[CLUSTER_HEADER]
     const node = typeof theirs === 'string' ? decodeURIComponent(theirs) : 'unknown'
     return new ClientError('CLUSTER_MISMATCH', `${url} is a node of cluster ${node}, not of the expected cluster ${expectedCluster ?? 'unknown'} (HTTP 409)`)
   }
+  if (headers[ERROR_CODE_HEADER] === 'TLS_FAILED') return refusedCertificate(url, status, headers[CLIENT_CERT_HEADER])
   if (status === 401) return new ClientError('UNAUTHORIZED', `${url} refused the cluster secret (HTTP 401)`)
   if (status === 503) return new ClientError('SHUTTING_DOWN', `${url} is shutting down (HTTP 503)`)
   if (status === 404) return new ClientError('UNAVAILABLE', `${url} has no such route (HTTP 404): not a raftctl daemon, or a different version`)

@@ -2,7 +2,8 @@
  * Attached clusters (kubectl contexts, etcdctl endpoints): `raftctl cluster attach NAME` records a
  * cluster whose nodes run elsewhere in RAFTCTL_HOME/NAME/attached.json (0600, folder 0700): its
  * endpoints, the paths of its secret file and TLS files, and the cluster id learned when it was
- * attached. No data, no processes. Also here: reading a secret file (refused when group or
+ * attached. No data, no processes. (Its name, and the member cache beside it, are read by
+ * attached-names.ts, which loads no client: shell completion reads them.) Also here: reading a secret file (refused when group or
  * others may read it) and TLS files, and the {@link RemoteCluster} of an attachment or of
  * one-off `--endpoints`.
  */
@@ -10,7 +11,8 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, stat
 import {join, resolve} from 'node:path'
 import type {ClientTlsOptions} from '../client/index.js'
 import {RaftctlError} from '../common/errors.js'
-import {ClusterPaths, clusterExists, foldersHolding, raftctlHome} from './manifest.js'
+import {ClusterPaths, clusterExists, raftctlHome} from './manifest.js'
+import {attachmentFile, isAttached, rememberMembers} from './attached-names.js'
 import {RemoteCluster, parseEndpoints} from './remote.js'
 
 /** TLS files of a remote cluster (absolute paths). */
@@ -43,19 +45,6 @@ export interface RemoteOptions {
   readonly tls?: TlsFiles
 }
 
-/** Path of a cluster's attachment record. */
-export function attachmentFile(name: string, home: string = raftctlHome()): string {
-  return join(new ClusterPaths(name, home).dir, ATTACHMENT_FILE)
-}
-
-/** The name of an attached cluster's record in its folder. */
-const ATTACHMENT_FILE = 'attached.json'
-
-/** True when `name` is an attached cluster in `home`. */
-export function isAttached(name: string, home: string = raftctlHome()): boolean {
-  return existsSync(attachmentFile(name, home))
-}
-
 /** Read an attachment record. CLUSTER_NOT_FOUND / CORRUPT. */
 export function loadAttachment(name: string, home: string = raftctlHome()): Attachment {
   const file = attachmentFile(name, home)
@@ -68,11 +57,6 @@ export function loadAttachment(name: string, home: string = raftctlHome()): Atta
   }
   if (a.version !== 1 || !Array.isArray(a.endpoints) || typeof a.secretFile !== 'string') throw new RaftctlError('CORRUPT', `${file} is not a raftctl v1 attachment`)
   return a
-}
-
-/** Names of the attached clusters in `home`, sorted. */
-export function listAttached(home: string = raftctlHome()): string[] {
-  return foldersHolding(home, ATTACHMENT_FILE)
 }
 
 /**
@@ -137,6 +121,7 @@ export function openAttached(name: string, home: string = raftctlHome()): Remote
   return new RemoteCluster({
     name, kind: 'attached', endpoints: a.endpoints,
     access: {secret: readSecretFile(a.secretFile, `secret file of cluster ${name}:`), tls: readTlsFiles(a.tls), ...(a.clusterId ? {clusterId: a.clusterId} : {})},
+    onMembers: (ids) => rememberMembers(name, ids, home),
   })
 }
 
@@ -167,7 +152,8 @@ export async function attachCluster(name: string, options: RemoteOptions, home: 
   const endpoints = parseEndpoints(options.endpoints)
   const secretFile = resolve(options.secretFile)
   const tls = absoluteTls(options.tls)
-  const remote = new RemoteCluster({name, kind: 'attached', endpoints, access: {secret: readSecretFile(secretFile), tls: readTlsFiles(tls)}})
+  let members: readonly string[] = []
+  const remote = new RemoteCluster({name, kind: 'attached', endpoints, access: {secret: readSecretFile(secretFile), tls: readTlsFiles(tls)}, onMembers: (ids) => (members = ids)})
   const st = await remote.status()
   const record: Attachment = {
     version: 1, name, endpoints, secretFile, ...(tls ? {tls} : {}), clusterId: st.clusterId ?? null, attachedAt: new Date().toISOString(),
@@ -177,6 +163,7 @@ export async function attachCluster(name: string, options: RemoteOptions, home: 
   const file = attachmentFile(name, home)
   writeFileSync(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`, {mode: 0o600})
   renameSync(`${file}.tmp`, file)
+  rememberMembers(name, members, home)
   return {cluster: name, kind: 'attached', endpoints, clusterId: record.clusterId, leader: st.leader, term: st.term, members: st.nodes.map((n) => n.id), path: file}
 }
 

@@ -19,6 +19,11 @@ export interface RemoteTarget {
   /** Node addresses: `ws://host:port`, `wss://host:port` (validated by {@link parseEndpoints}). */
   readonly endpoints: readonly string[]
   readonly access: ClientAccess
+  /**
+   * Called with the member ids each time a status round learns the configuration (an attached
+   * cluster keeps them for shell completion, which must not touch the network). Must not throw.
+   */
+  readonly onMembers?: (ids: readonly string[]) => void
 }
 
 /** How long the members learned by a status round are used before {@link RemoteCluster.nodeIds} asks again (ms). */
@@ -87,6 +92,7 @@ export class RemoteCluster extends ClusterHandle {
   private readonly known = new Map<string, string>()
   /** When {@link known} was last learned (ms since the epoch; 0: never). */
   private learnedAt = 0
+  private readonly onMembers: ((ids: readonly string[]) => void) | undefined
 
   constructor(target: RemoteTarget) {
     super()
@@ -95,6 +101,7 @@ export class RemoteCluster extends ClusterHandle {
     this.endpoints = target.endpoints
     this.credentials = target.access
     this.expectedId = target.access.clusterId
+    this.onMembers = target.onMembers
   }
 
   access(): ClientAccess {
@@ -173,6 +180,7 @@ export class RemoteCluster extends ClusterHandle {
     this.known.clear()
     for (const r of rows) if (r.address !== 'unknown') this.known.set(r.id, r.address)
     this.learnedAt = Date.now()
+    this.onMembers?.(config.map((m) => m.id))
     const unanswered: UnansweredEndpoint[] = answers
       .filter((a) => a.error && !rows.some((r) => sameAddress(r.address, a.address)))
       .map((a) => ({endpoint: a.address, code: a.error!.code, message: a.error!.message}))

@@ -20,7 +20,7 @@ export default class Complete extends Command {
       flags: Object.fromEntries(Object.entries(c.flags).map(([name, f]) => [name, {char: f.char, type: f.type}])),
       args: Object.keys(c.args),
     }))
-    const candidates = completeWords(words, commands, homeNames(), process.env.RAFTCTL_CLUSTER || DEFAULT_CLUSTER)
+    const candidates = completeWords(words, commands, homeNames(), process.env.RAFTCTL_CLUSTER || DEFAULT_CLUSTER, Boolean(process.env.RAFTCTL_ENDPOINTS))
     if (candidates.length > 0) process.stdout.write(`${candidates.join('\n')}\n`)
   }
 }

@@ -72,8 +72,12 @@ export interface DaemonConfig {
   readonly walPreallocateBytes: number
   /** Per-request timeout for client requests (ms). Default 5000. */
   readonly requestTimeoutMs: number
-  /** TLS: PEM file paths. */
-  readonly tls?: {readonly cert: string; readonly key: string; readonly ca?: string}
+  /**
+   * TLS: PEM file paths. `cert`/`key` serve wss:// and are presented as this node's client
+   * certificate when it dials peers; `ca` verifies peers' certificates; `clientCa`
+   * (`--tls-client-ca`) makes every connection present a client certificate signed by it.
+   */
+  readonly tls?: {readonly cert: string; readonly key: string; readonly ca?: string; readonly clientCa?: string}
   /** JSON-lines log file; default `<dataDir>/../<id>.log` is chosen by the caller. Absent: stderr. */
   readonly logFile?: string
   /** Log level. Default `info`. */
@@ -151,6 +155,30 @@ export function readSecret(file: string): string {
   const secret = text.split('\n')[0]!.trim()
   if (secret.length < 16) throw new RaftctlError('BAD_USAGE', `secret in ${file} must be at least 16 characters`)
   return secret
+}
+
+/** The contents of the TLS files of a node (PEM). */
+export interface TlsMaterial {
+  readonly cert: Buffer
+  readonly key: Buffer
+  readonly ca?: Buffer
+  readonly clientCa?: Buffer
+}
+
+/** Read the TLS files of `files` now; a file that cannot be read throws its fs error (ENOENT names the path). */
+export function readTlsMaterial(files: NonNullable<DaemonConfig['tls']>): TlsMaterial {
+  const read = (file: string | undefined): Buffer | undefined => (file === undefined ? undefined : readFileSync(file))
+  return {cert: readFileSync(files.cert), key: readFileSync(files.key), ca: read(files.ca), clientCa: read(files.clientCa)}
+}
+
+/**
+ * The TLS options this node dials others with (peers, and the admin requests of the scheduled
+ * consistency check): `ca` to verify them, and its own certificate as a client certificate,
+ * which nodes started with `--tls-client-ca` demand. Undefined without TLS.
+ */
+export function dialTls(material: TlsMaterial | undefined): {readonly ca?: Buffer; readonly cert: Buffer; readonly key: Buffer} | undefined {
+  if (material === undefined) return undefined
+  return {cert: material.cert, key: material.key, ca: material.ca}
 }
 
 /** Validate a complete config; throws BAD_USAGE naming the first bad option. */

@@ -5,7 +5,7 @@
  * the hashes differ, raises the alarm naming the odd ones out (status, doctor, /metrics and the
  * dashboard show it). Members that do not answer in time are skipped, not blamed.
  */
-import {AdminClient} from '../client/index.js'
+import {AdminClient, type ClientTlsOptions} from '../client/index.js'
 import type {ConsistencyAlarm} from '../admin/protocol.js'
 import type {NodeId} from '../raft/types.js'
 import type {Replica} from '../replica/replica.js'
@@ -23,6 +23,8 @@ export interface ConsistencyCheckParts {
   readonly address: (id: NodeId) => string | undefined
   readonly secret: string
   readonly clusterId?: string
+  /** TLS options for dialling the other members (their CA; this node's certificate, for `--tls-client-ca`). */
+  readonly tls?: ClientTlsOptions
   /** How long one round waits for every hash, ms. */
   readonly timeoutMs: number
   readonly raise: (alarm: ConsistencyAlarm) => void
@@ -74,7 +76,7 @@ export class ConsistencyCheck {
     }
     const url = parts.address(id)
     if (url === undefined) return null
-    const client = new AdminClient({url, secret: parts.secret, clusterId: parts.clusterId, timeoutMs: parts.timeoutMs})
+    const client = new AdminClient({url, secret: parts.secret, clusterId: parts.clusterId, timeoutMs: parts.timeoutMs, tls: parts.tls})
     try {
       return (await client.request('hash', {index})).hash
     } catch {

@@ -34,6 +34,7 @@ export interface NodeRunFlags {
   readonly 'tls-cert'?: string
   readonly 'tls-key'?: string
   readonly 'tls-ca'?: string
+  readonly 'tls-client-ca'?: string
   readonly 'log-file'?: string
   readonly 'log-level': string
   readonly 'public-metrics': boolean
@@ -82,7 +83,7 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     segmentBytes: parseSize(pick('segment-size')),
     walPreallocateBytes: parseSize(pick('wal-preallocate')),
     requestTimeoutMs: parseDurationFlag(pick('request-timeout'), '--request-timeout', 'timeout'),
-    tls: cert && key ? {cert, key, ca: pick('tls-ca')} : undefined,
+    tls: tlsFiles(cert, key, pick('tls-ca'), pick('tls-client-ca')),
     logFile: pick('log-file'),
     logLevel: pick('log-level') ?? DAEMON_DEFAULTS.logLevel,
     unsafeNoFsync: pick('unsafe-no-fsync') ?? DAEMON_DEFAULTS.unsafeNoFsync,
@@ -91,6 +92,13 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     restore: pick('restore') ? resolve(pick('restore')!) : undefined,
     forceRestore: restoreFlag(pick('restore'), pick('force-restore')),
   })
+}
+
+/** The TLS files of `node run`, or undefined without a certificate. `--tls-client-ca` without `--tls-cert`/`--tls-key` is BAD_USAGE (a config file can give it alone). */
+function tlsFiles(cert?: string, key?: string, ca?: string, clientCa?: string): DaemonConfig['tls'] {
+  if (clientCa && !(cert && key)) throw new RaftctlError('BAD_USAGE', '--tls-client-ca needs --tls-cert and --tls-key: client certificates are checked only over TLS')
+  if (!cert || !key) return undefined
+  return {cert, key, ...(ca ? {ca} : {}), ...(clientCa ? {clientCa} : {})}
 }
 
 /** `--force-restore`, refused without `--restore` (BAD_USAGE). */

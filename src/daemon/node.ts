@@ -8,7 +8,7 @@
  * (src/daemon/services.ts answers requests, src/daemon/server.ts carries them).
  */
 import {randomInt} from 'node:crypto'
-import {mkdirSync, readFileSync} from 'node:fs'
+import {mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {Replica} from '../replica/replica.js'
 import {SeededRng, type RaftEvent} from '../raft/index.js'
@@ -20,7 +20,7 @@ import {FileStorage} from '../storage/index.js'
 import {PeerTransport} from '../transport/index.js'
 import {KvStateMachine, type KvResult} from '../kv/index.js'
 import type {AdminEvent} from '../admin/protocol.js'
-import {normalizeAddress, type DaemonConfig} from './config.js'
+import {dialTls, normalizeAddress, readTlsMaterial, type DaemonConfig} from './config.js'
 import {DaemonMetrics} from './metrics.js'
 import {AddressBook} from './address-book.js'
 import {ReplicaLoop} from './loop.js'
@@ -93,6 +93,7 @@ export class Node {
     this.watches = new WatchHub(0, config.watchHistory, config.id)
     this.kv.watchChanges(this.watches)
     mkdirSync(config.dataDir, {recursive: true, mode: 0o700})
+    const tls = config.tls ? readTlsMaterial(config.tls) : undefined
     this.addresses = new AddressBook(config.dataDir, config.peers, logger)
     this.chaos = new FaultRegistry({now: Date.now, onChange: (c) => logger.info(`chaos fault ${c.type}`, {id: c.id, ...c.spec})})
     this.diagnostics = new Diagnostics({
@@ -122,7 +123,7 @@ export class Node {
         this.replica.reportUnreachable(peer)
       },
       onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
-      tls: config.tls?.ca ? {ca: readFileSync(config.tls.ca)} : undefined,
+      tls: dialTls(tls),
       logger,
     })
     this.replica = new Replica<KvResult>({
@@ -147,7 +148,7 @@ export class Node {
     this.consistencyCheck = new ConsistencyCheck({
       id: config.id, everyMs: config.consistencyCheckEveryMs, replica: this.replica, hasher: this.hasher,
       address: (id) => this.addresses.get(id), secret: config.secret, clusterId: identity.clusterId ?? undefined,
-      timeoutMs: config.requestTimeoutMs, raise: (alarm) => this.diagnostics.raise(alarm), logger,
+      timeoutMs: config.requestTimeoutMs, raise: (alarm) => this.diagnostics.raise(alarm), logger, tls: dialTls(tls),
     })
   }
 

@@ -49,6 +49,7 @@ export const NODE_RUN_OPTIONS = {
   'tls-cert': {kind: 'string', requires: ['tls-key']},
   'tls-key': {kind: 'string', requires: ['tls-cert']},
   'tls-ca': {kind: 'string'},
+  'tls-client-ca': {kind: 'string', requires: ['tls-cert', 'tls-key']},
   'log-file': {kind: 'string'},
   'log-level': {kind: 'string', default: D.logLevel, choices: ['debug', 'info', 'warn', 'error']},
   'pid-file': {kind: 'string'},

@@ -6,17 +6,16 @@
  * callback that writes the answer to the socket; the server holds no request logic.
  */
 import {isUtf8} from 'node:buffer'
-import {readFileSync} from 'node:fs'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {RawData, WebSocket} from 'ws'
-import {NodeServer, checkClusterHeader, corkForRun, type PeerTransport, type UpgradeRejection} from '../transport/index.js'
+import {NodeServer, checkClusterHeader, corkForRun, type PeerTransport, type ServerTlsOptions, type UpgradeRejection} from '../transport/index.js'
 import {
   formatError, formatEvent, formatResponse, invalidUtf8Request, parseRequest, DEFAULT_PROTOCOL_LIMITS,
   type AdminEvent, type LeaderHint, type RequestOf, type RequestType, type ResultMap, type RouteName,
 } from '../admin/protocol.js'
 import type {ErrorCode} from '../common/errors.js'
 import {mark, tracing} from '../trace/latency.js'
-import {normalizeAddress, type DaemonConfig} from './config.js'
+import {normalizeAddress, readTlsMaterial, type DaemonConfig} from './config.js'
 import type {ServedAt, ServiceError, Services} from './services.js'
 import type {WatchSink} from './watch-hub.js'
 import type {Logger} from './logger.js'
@@ -46,7 +45,7 @@ export class DaemonServer implements ServedAt {
    * cluster than `clusterId` in its hello is refused (`CLUSTER_MISMATCH`); null: not checked.
    */
   static async listen(config: DaemonConfig, transport: PeerTransport, logger: Logger, clusterId: string | null = null): Promise<DaemonServer> {
-    const tls = config.tls ? {cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key), ca: config.tls.ca ? readFileSync(config.tls.ca) : undefined} : undefined
+    const tls: ServerTlsOptions | undefined = config.tls ? readTlsMaterial(config.tls) : undefined
     let server: DaemonServer | undefined
     const http = await NodeServer.listen({
       secret: config.secret,
@@ -59,6 +58,7 @@ export class DaemonServer implements ServedAt {
       logger,
     })
     transport.attach(http)
+    if (tls?.clientCa !== undefined) logger.info('mutual TLS: every connection must present a client certificate signed by --tls-client-ca', {clientCa: config.tls!.clientCa})
     if (http.peerAuth === 'shared-secret') {
       logger.warn('no peer secret (--peer-secret-file): /raft accepts the client secret, so any client can speak as a peer', {peerAuth: 'shared-secret'})
     }

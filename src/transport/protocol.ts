@@ -25,6 +25,16 @@ export const CLUSTER_HEADER = 'x-raftctl-cluster'
 /** Response header of a refused upgrade: the stable error code (e.g. `CLUSTER_MISMATCH`). */
 export const ERROR_CODE_HEADER = 'x-raftctl-error'
 
+/**
+ * Response header of a request refused for its TLS client certificate (code `TLS_FAILED`, HTTP
+ * {@link CLIENT_CERT_STATUS}): `none` when the client presented none, else the OpenSSL
+ * verification code (e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`: not signed by the CA the node trusts).
+ */
+export const CLIENT_CERT_HEADER = 'x-raftctl-client-cert'
+
+/** HTTP status of a request refused for its TLS client certificate (403 Forbidden: no secret opens it). */
+export const CLIENT_CERT_STATUS = 403
+
 /** HTTP status of an upgrade refused because the cluster ids differ (409 Conflict). */
 export const CLUSTER_MISMATCH_STATUS = 409
 

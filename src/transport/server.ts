@@ -15,6 +15,14 @@
  * rejection is written as a raw HTTP response on the socket, which is then destroyed: no
  * handler ever sees an unauthenticated socket.
  *
+ * Mutual TLS (`tls.clientCa` or `tls.requireClientCert`): the handshake asks for a client
+ * certificate and verifies it against the CA, but a refusal is answered after the handshake, as
+ * the first check of every upgrade and plain request: HTTP 403 with the code `TLS_FAILED` and
+ * the reason (`none`, or the OpenSSL code) in headers ({@link CLIENT_CERT_HEADER}), so the
+ * client can say what is wrong. (Refusing inside the handshake would give a client with a
+ * certificate of another CA only a reset connection, which looks like an unreachable node and
+ * is retried.) Nothing is served and no secret is looked at before the certificate is accepted.
+ *
  * Sockets not yet authenticated have their own budget and deadline (admission.ts), apart from
  * authenticated ones, so half-sent requests cannot take the slots of peers and clients.
  */
@@ -23,6 +31,7 @@ import {createServer as createHttpServer, STATUS_CODES} from 'node:http'
 import type {IncomingMessage, Server as HttpServer, ServerResponse} from 'node:http'
 import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo, Socket} from 'node:net'
+import type {TLSSocket} from 'node:tls'
 import type {Duplex} from 'node:stream'
 import {WebSocketServer} from 'ws'
 import type {WebSocket} from 'ws'
@@ -33,6 +42,7 @@ import {
   DEFAULT_MAX_PENDING_PER_ADDRESS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_ROUTE_MAX_PAYLOAD_BYTES, requirePositiveInteger,
 } from './limits.js'
 import {errorText, silentLogger} from './logger.js'
+import {CLIENT_CERT_HEADER, CLIENT_CERT_STATUS, ERROR_CODE_HEADER} from './protocol.js'
 import type {TransportLogger} from './logger.js'
 
 /** Header carrying a secret (alternative to `Authorization: Bearer <secret>`). */
@@ -49,6 +59,12 @@ export interface ServerTlsOptions {
   readonly ca?: string | Buffer
   /** Demand and verify a client certificate signed by `ca` (mutual TLS). Default false. */
   readonly requireClientCert?: boolean
+  /**
+   * Demand a client certificate signed by THIS CA (mutual TLS) on every connection, WebSocket
+   * routes and plain HTTP alike. When given it replaces `ca` as the trust anchors of client
+   * certificates. Default: none. See {@link NodeServer} for how a refusal is answered.
+   */
+  readonly clientCa?: string | Buffer
 }
 
 /** Handler of plain HTTP GET/HEAD requests. May be async; a throw or rejection answers 500. */
@@ -134,6 +150,10 @@ export interface ServerStats extends AdmissionStats {
   readonly httpUnauthorized: number
   /** Errors thrown by route or HTTP handlers. */
   readonly handlerErrors: number
+  /** TLS handshakes that failed. */
+  readonly tlsHandshakeFailures: number
+  /** Upgrades and plain requests refused for their client certificate (mutual TLS). */
+  readonly clientCertRefused: number
 }
 
 interface Route {
@@ -219,9 +239,13 @@ export class NodeServer {
   private readonly defaultMaxPayload: number
   private readonly logger: TransportLogger
   private readonly secure: boolean
+  /** Mutual TLS: every request must come with an accepted client certificate. */
+  private readonly mutual: boolean
+  /** The last client-certificate refusal logged at warn (the same one again goes to debug). */
+  private lastCertRefusal = ''
   private httpHandler: HttpHandler | undefined
   private closing: Promise<void> | undefined
-  private counters = {upgradesAccepted: 0, httpRequests: 0, httpUnauthorized: 0, handlerErrors: 0}
+  private counters = {upgradesAccepted: 0, httpRequests: 0, httpUnauthorized: 0, handlerErrors: 0, tlsHandshakeFailures: 0, clientCertRefused: 0}
   private readonly rejected: Record<number, number> = {}
 
   private constructor(options: NodeServerOptions) {
@@ -241,6 +265,7 @@ export class NodeServer {
     this.publicPaths = new Set(options.publicHttpPaths ?? DEFAULT_PUBLIC_HTTP_PATHS)
     this.httpHandler = options.httpHandler
     this.secure = options.tls !== undefined
+    this.mutual = options.tls !== undefined && (options.tls.clientCa !== undefined || options.tls.requireClientCert === true)
     this.server = this.createServer(options)
   }
 
@@ -256,12 +281,10 @@ export class NodeServer {
 
   private createServer(options: NodeServerOptions): HttpServer {
     const tls = options.tls
+    // rejectUnauthorized stays false: a refused certificate is answered by clientCertRefusal.
     const server: HttpServer = tls === undefined
       ? createHttpServer()
-      : createHttpsServer({
-        cert: tls.cert, key: tls.key, ca: tls.ca,
-        requestCert: tls.requireClientCert === true, rejectUnauthorized: tls.requireClientCert === true,
-      })
+      : createHttpsServer({cert: tls.cert, key: tls.key, ca: tls.clientCa ?? tls.ca, requestCert: this.mutual, rejectUnauthorized: false})
     // No net-level maxConnections: a shared pool is what half-open sockets exhausted. The
     // admission budgets bound unauthenticated sockets; maxConnections bounds the others.
     server.headersTimeout = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
@@ -271,6 +294,10 @@ export class NodeServer {
       this.admission.admit(socket)
     })
     server.on('secureConnection', (socket: Socket) => this.track(socket))
+    server.on('tlsClientError', (error: Error) => {
+      this.counters.tlsHandshakeFailures++
+      this.logger.debug('tls handshake failed', {error: errorText(error)})
+    })
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res))
     server.on('error', (error) => this.logger.error('node server error', {error: errorText(error)}))
@@ -383,9 +410,33 @@ export class NodeServer {
     rejectSocket(socket, status, message, headers)
   }
 
+  /**
+   * With mutual TLS, the refusal of a request whose connection presented no client certificate
+   * or one the CA did not sign (counted, and logged at warn once per distinct reason in a row);
+   * undefined when it is accepted or not demanded.
+   */
+  private clientCertRefusal(req: IncomingMessage): UpgradeRejection | undefined {
+    if (!this.mutual) return undefined
+    const socket = req.socket as TLSSocket
+    if (socket.authorized) return undefined
+    const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0
+    const reason = presented ? String(socket.authorizationError ?? 'UNKNOWN') : 'none'
+    this.counters.clientCertRefused++
+    const text = presented
+      ? `TLS_FAILED: client certificate refused (${reason}): this node accepts only client certificates signed by its client CA`
+      : 'TLS_FAILED: this node requires a client certificate signed by its client CA, and none was presented'
+    const fields = {remote: socket.remoteAddress, path: requestPath(req), reason}
+    if (text !== this.lastCertRefusal) this.logger.warn('refused a connection for its client certificate', fields)
+    else this.logger.debug('refused a connection for its client certificate', fields)
+    this.lastCertRefusal = text
+    return {status: CLIENT_CERT_STATUS, message: text, headers: {[ERROR_CODE_HEADER]: 'TLS_FAILED', [CLIENT_CERT_HEADER]: reason}}
+  }
+
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.logger.debug('upgrade socket error', {error: errorText(error)}))
     if (this.closing !== undefined) return this.reject(socket, 503, 'shutting down')
+    const certRefusal = this.clientCertRefusal(req)
+    if (certRefusal !== undefined) return this.reject(socket, certRefusal.status, certRefusal.message, certRefusal.headers)
     const credential = this.credentialOf(req)
     if (credential === undefined) return this.reject(socket, 401, 'missing or wrong cluster secret', WWW_AUTHENTICATE)
     if (this.admission.authenticatedCount >= this.maxConnections) return this.reject(socket, 503, 'too many connections')
@@ -434,6 +485,8 @@ export class NodeServer {
     // A plain request's socket stays unauthenticated (its deadline still runs): one request per connection.
     res.shouldKeepAlive = false
     if (req.method !== 'GET' && req.method !== 'HEAD') return respond(res, 404)
+    const certRefusal = this.clientCertRefusal(req)
+    if (certRefusal !== undefined) return respond(res, certRefusal.status, certRefusal.headers)
     if (path === undefined) return respond(res, 400)
     if (!this.publicPaths.has(path) && !this.isAuthorized(req)) {
       this.counters.httpUnauthorized++

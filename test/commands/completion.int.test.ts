@@ -2,7 +2,8 @@
  * `raftctl completion bash` end to end: the script printed by the built CLI (bin/run.js, run
  * `npm run build` first) is sourced in a real bash, its completion function is called as bash
  * calls it at TAB (COMP_WORDS / COMP_CWORD), and it answers with commands, cluster names and
- * node ids read from a RAFTCTL_HOME made by the test (manifests only: no daemon is needed).
+ * node ids read from a RAFTCTL_HOME made by the test (manifests, and an attached cluster's record
+ * and member cache: no daemon is needed, and completion never touches the network).
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -12,7 +13,11 @@ import {join} from 'node:path'
 import {RAFTCTL_BIN} from '../../src/cluster/processes.js'
 import {testTempDir} from '../helpers.js'
 
-/** A RAFTCTL_HOME with clusters `default` (n1..n3, n2 removed) and `big` (n1..n5), and `raftctl` on a PATH. */
+/**
+ * A RAFTCTL_HOME with clusters `default` (n1..n3, n2 removed) and `big` (n1..n5), an attached
+ * cluster `far` (members r1, r2 cached; its endpoint is a closed port, so any network use would
+ * show as a slow or failed completion), and `raftctl` on a PATH.
+ */
 function setup(t: {after: (fn: () => void) => void}): {env: NodeJS.ProcessEnv} {
   const dir = testTempDir(t, 'raftctl-completion-')
   const home = join(dir, 'home')
@@ -21,6 +26,9 @@ function setup(t: {after: (fn: () => void) => void}): {env: NodeJS.ProcessEnv} {
     const nodes = Array.from({length: count}, (_, i) => ({id: `n${i + 1}`, host: '127.0.0.1', port: 1, address: 'ws://127.0.0.1:1', ...(name === 'default' && i === 1 ? {removed: true} : {})}))
     writeFileSync(join(home, name, 'manifest.json'), JSON.stringify({version: 1, name, nextNode: count + 1, nodes}))
   }
+  mkdirSync(join(home, 'far'), {mode: 0o700})
+  writeFileSync(join(home, 'far', 'attached.json'), JSON.stringify({version: 1, name: 'far', endpoints: ['ws://127.0.0.1:9'], secretFile: join(dir, 'no-secret'), clusterId: null, attachedAt: ''}))
+  writeFileSync(join(home, 'far', 'members.json'), JSON.stringify({version: 1, members: ['r1', 'r2'], learnedAt: ''}))
   const bin = join(dir, 'bin')
   mkdirSync(bin)
   writeFileSync(join(bin, 'raftctl'), `#!/bin/sh\nexec '${process.execPath}' '${RAFTCTL_BIN}' "$@"\n`)
@@ -56,11 +64,23 @@ test('bash: commands, cluster names and node ids complete through the script of 
   assert.deepEqual(await bashComplete(env, 'node st'), ['start', 'stop'])
   assert.ok((await bashComplete(env, '')).includes('completion'))
   assert.ok(!(await bashComplete(env, '')).includes('__complete'), 'the hidden command is not offered')
-  assert.deepEqual(await bashComplete(env, 'status --cluster '), ['big', 'default'])
+  assert.deepEqual(await bashComplete(env, 'status --cluster '), ['big', 'default', 'far'])
   assert.deepEqual(await bashComplete(env, 'node stop '), ['n1', 'n3'], 'the removed n2 is not offered')
   assert.deepEqual(await bashComplete(env, 'leader transfer --cluster big n'), ['n1', 'n2', 'n3', 'n4', 'n5'])
   assert.deepEqual(await bashComplete(env, 'chaos drop --cluster big --from n1,n'), ['n1,n2', 'n1,n3', 'n1,n4', 'n1,n5'])
   assert.deepEqual(await bashComplete({...env, RAFTCTL_CLUSTER: 'big'}, 'node kill n5'), ['n5'])
+})
+
+test('bash: an attached cluster\'s name and its cached member ids complete; not for commands that need local processes, nor for one-off endpoints', {skip: hasBash ? false : 'bash is not installed'}, async (t) => {
+  const {env} = setup(t)
+  assert.deepEqual(await bashComplete(env, 'status --cluster '), ['big', 'default', 'far'])
+  assert.deepEqual(await bashComplete(env, 'cluster detach '), ['far'])
+  assert.deepEqual(await bashComplete(env, 'member remove --cluster far '), ['r1', 'r2'])
+  assert.deepEqual(await bashComplete({...env, RAFTCTL_CLUSTER: 'far'}, 'leader transfer r'), ['r1', 'r2'])
+  assert.deepEqual(await bashComplete(env, 'chaos isolate --cluster far '), ['r1', 'r2'])
+  assert.deepEqual(await bashComplete(env, 'chaos drop --cluster far --from r1,'), ['r1,r2'])
+  assert.deepEqual(await bashComplete(env, 'node kill --cluster far '), [], 'node kill refuses on an attached cluster')
+  assert.deepEqual(await bashComplete({...env, RAFTCTL_ENDPOINTS: 'ws://127.0.0.1:9'}, 'leader transfer --cluster big '), [])
 })
 
 test('zsh: the script of `raftctl completion zsh` loads and registers its function', {skip: (() => {

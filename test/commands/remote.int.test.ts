@@ -14,7 +14,8 @@ import assert from 'node:assert/strict'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {createServer, type Server} from 'node:http'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {get as httpsGet} from 'node:https'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {WebSocket} from 'ws'
@@ -22,7 +23,8 @@ import {BIN, distBuilt} from '../daemon/harness.js'
 import {TestNetwork, namespacesUnavailable, type Host} from '../daemon/netns-net.js'
 import {resetExitCode, testTempDir} from '../helpers.js'
 import {cleanup, eventually, raftctl, useTempHome} from './cluster-helpers.js'
-import {freePort} from '../../src/cluster/index.js'
+import {cachedMembers, freePort} from '../../src/cluster/index.js'
+import {NodeServer} from '../../src/transport/index.js'
 
 const home = useTempHome()
 after(() => cleanup(home))
@@ -66,8 +68,11 @@ function secrets(dir: string, secret = SECRET): {secretFile: string; peerSecretF
   return {secretFile, peerSecretFile}
 }
 
-/** `raftctl node run` for `id`, in namespace `ns` (or here when null). */
-function runDaemon(ns: string | null, args: {id: string; listen: string; advertise?: string; dir: string; secretFile: string; peerSecretFile: string; clusterId: string; peers?: string; initial?: string; tls?: {cert: string; key: string; ca: string}}): ChildProcess {
+/** TLS files of a daemon; with `clientCa`, it requires client certificates signed by it (`--tls-client-ca`). */
+interface DaemonTls {cert: string; key: string; ca: string; clientCa?: string}
+
+/** `raftctl node run` for `id`, in namespace `ns` (or here when null), with `extra` options and `env` added. */
+function runDaemon(ns: string | null, args: {id: string; listen: string; advertise?: string; dir: string; secretFile: string; peerSecretFile: string; clusterId: string; peers?: string; initial?: string; tls?: DaemonTls; extra?: readonly string[]; env?: Record<string, string>}): ChildProcess {
   const dataDir = join(args.dir, args.id)
   mkdirSync(dataDir, {recursive: true})
   const daemon = [
@@ -78,14 +83,17 @@ function runDaemon(ns: string | null, args: {id: string; listen: string; adverti
     ...(args.peers ? ['--peers', args.peers] : []),
     ...(args.initial ? ['--initial-cluster', args.initial] : []),
     ...(args.tls ? ['--tls-cert', args.tls.cert, '--tls-key', args.tls.key, '--tls-ca', args.tls.ca] : []),
+    ...(args.tls?.clientCa ? ['--tls-client-ca', args.tls.clientCa] : []),
+    ...(args.extra ?? []),
   ]
-  const child = ns === null ? spawn(daemon[0]!, daemon.slice(1), {stdio: 'ignore'}) : spawn('ip', ['netns', 'exec', ns, ...daemon], {stdio: 'ignore'})
+  const options = {stdio: 'ignore' as const, env: {...process.env, ...args.env}}
+  const child = ns === null ? spawn(daemon[0]!, daemon.slice(1), options) : spawn('ip', ['netns', 'exec', ns, ...daemon], options)
   daemons.push(child)
   return child
 }
 
 /** Start the founders `hosts` (port 7001 each, in their namespaces). */
-function startFounders(hosts: readonly Host[], dir: string, files: {secretFile: string; peerSecretFile: string}, clusterId: string, tls?: {cert: string; key: string; ca: string}): void {
+function startFounders(hosts: readonly Host[], dir: string, files: {secretFile: string; peerSecretFile: string}, clusterId: string, tls?: DaemonTls): void {
   for (const h of hosts) {
     const peers = hosts.filter((x) => x !== h).map((x) => `${x.id}=${x.url}`).join(',')
     runDaemon(h.ns, {id: h.id, listen: `${h.address}:7001`, advertise: h.url, dir, ...files, clusterId, peers, initial: hosts.map((x) => x.id).join(','), tls})
@@ -145,27 +153,33 @@ async function dashboardReplies(cluster: string, controls: readonly object[]): P
   }
 }
 
-/** A CA and one certificate for every address in `ips` (ECDSA P-256), made by openssl in `dir`. */
-function makeCertificates(dir: string, name: string, ips: readonly string[]): {ca: string; cert: string; key: string} {
+/**
+ * A CA, one node certificate for every address in `ips`, and one client certificate (for nodes
+ * that require mutual TLS), all ECDSA P-256, made by openssl in `dir`.
+ */
+function makeCertificates(dir: string, name: string, ips: readonly string[]): {ca: string; cert: string; key: string; clientCert: string; clientKey: string} {
   const ca = join(dir, `${name}-ca.pem`)
   const caKey = join(dir, `${name}-ca.key`)
-  const cert = join(dir, `${name}-node.pem`)
-  const key = join(dir, `${name}-node.key`)
-  const csr = join(dir, `${name}-node.csr`)
   const ext = join(dir, `${name}-ext.cnf`)
   const ossl = (...args: string[]): void => void execFileSync('openssl', args, {stdio: 'ignore', cwd: dir})
   ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', caKey, '-out', ca, '-days', '1', '-subj', `/CN=${name} test CA`)
-  ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=raftctl node')
+  const leaf = (role: string, extfile?: string): {cert: string; key: string} => {
+    const [cert, key, csr] = [join(dir, `${name}-${role}.pem`), join(dir, `${name}-${role}.key`), join(dir, `${name}-${role}.csr`)]
+    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=raftctl ${role}`)
+    ossl('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', ...(extfile ? ['-extfile', extfile] : []))
+    return {cert, key}
+  }
   writeFileSync(ext, `subjectAltName=${ips.map((a) => `IP:${a}`).join(',')}\n`)
-  ossl('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext)
-  return {ca, cert, key}
+  const node = leaf('node', ext)
+  const client = leaf('client')
+  return {ca, cert: node.cert, key: node.key, clientCert: client.cert, clientKey: client.key}
 }
 
 /**
  * The tour on an attached cluster of three namespaced hosts, attached through ONE endpoint:
  * the others are learned from the configuration.
  */
-async function tour(network: TestNetwork, name: string, dir: string, files: {secretFile: string; peerSecretFile: string}, clusterId: string, tls?: {cert: string; key: string; ca: string}): Promise<void> {
+async function tour(network: TestNetwork, name: string, dir: string, files: {secretFile: string; peerSecretFile: string}, clusterId: string, tls?: DaemonTls): Promise<void> {
   const hosts = network.hosts
   const first = hosts[0]!
   const tlsFlags = tls ? ['--tls-ca', tls.ca] : []
@@ -238,11 +252,13 @@ async function tour(network: TestNetwork, name: string, dir: string, files: {sec
   assert.equal(added.exit, 0, added.stderr)
   st = await settled(name, ['n1', 'n2', 'n3', 'n4'])
   assert.deepEqual(st.nodes.map((n) => n.id), ['n1', 'n2', 'n3', 'n4'])
+  assert.deepEqual(cachedMembers(name, home), ['n1', 'n2', 'n3', 'n4'], 'the status round refreshed the member cache completion reads')
   assert.equal(st.nodes.find((n) => n.id === 'n4')!.role, 'learner')
   const removed = await raftctl('member', 'remove', 'n4', '--cluster', name, '--json')
   assert.equal(removed.exit, 0, removed.stderr)
   st = await settled(name, ['n1', 'n2', 'n3'])
   assert.deepEqual(st.nodes.map((n) => n.id), ['n1', 'n2', 'n3'])
+  assert.deepEqual(cachedMembers(name, home), ['n1', 'n2', 'n3'])
 
   // A command that needs local processes refuses, and says what to use instead.
   const kill = await raftctl('node', 'kill', 'n1', '--cluster', name)
@@ -284,6 +300,99 @@ test('the same tour over TLS (wss, a CA made with openssl); a wrong CA is a name
   } finally {
     await stopDaemons()
   }
+})
+
+/** GET `path` of an https node with the CA `ca` (and a client certificate when given): the HTTP status. */
+function httpsStatus(url: string, path: string, ca: string, client?: {cert: string; key: string}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, url.replace(/^wss:/, 'https:'))
+    const tlsFiles = {ca: readFileSync(ca), ...(client ? {cert: readFileSync(client.cert), key: readFileSync(client.key)} : {})}
+    httpsGet(target, tlsFiles, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    }).on('error', reject)
+  })
+}
+
+test('mutual TLS (node run --tls-client-ca): peers and clients with a certificate of the CA work; no certificate, or one of another CA, is TLS_FAILED after one attempt', {skip: distBuilt() ? opensslReason ?? false : 'dist/ is not built: run `npm run build` first', timeout: 180_000}, async (t) => {
+  const dir = testTempDir(t, 'raftctl-remote-mtls-')
+  const files = secrets(dir)
+  const certs = makeCertificates(dir, 'mutual', ['127.0.0.1'])
+  const rogue = makeCertificates(dir, 'rogue', ['127.0.0.1'])
+  const tls = {cert: certs.cert, key: certs.key, ca: certs.ca, clientCa: certs.ca}
+  const ports = [await freePort(), await freePort(), await freePort()]
+  const ids = ['s1', 's2', 's3']
+  const urls = ports.map((p) => `wss://127.0.0.1:${p}`)
+  const clusterId = randomBytes(8).toString('hex')
+  const tamperFile = join(dir, 'tamper.json')
+  try {
+    // The consistency check runs too: its hash requests to the other members need the node's own certificate.
+    const started = ids.map((id, i) => runDaemon(null, {
+      id, listen: `127.0.0.1:${ports[i]}`, advertise: urls[i], dir, ...files, clusterId, tls, initial: ids.join(','),
+      peers: ids.map((p, j) => `${p}=${urls[j]}`).filter((_, j) => j !== i).join(','),
+      extra: ['--consistency-check-every', '500ms'], env: {RAFTCTL_TEST_TAMPER_FILE: tamperFile},
+    }))
+    const withCert = ['--tls-ca', certs.ca, '--tls-cert', certs.clientCert, '--tls-key', certs.clientKey]
+    await eventually(async () => {
+      const r = await raftctl('leader', '--endpoints', urls[0]!, '--secret-file', files.secretFile, ...withCert, '--json')
+      return r.exit === 0 && r.json<{leader: string | null}>().leader !== null
+    }, 60_000, 'a leader through --endpoints with a client certificate')
+    const attached = await raftctl('cluster', 'attach', 'mutual', '--endpoints', urls[0]!, '--secret-file', files.secretFile, ...withCert, '--json')
+    assert.equal(attached.exit, 0, attached.stderr)
+    // Every member names the leader: the peers reached one another with their certificates.
+    await settled('mutual', ids)
+    assert.equal((await raftctl('kv', 'put', 'k', 'v', '--cluster', 'mutual')).exit, 0)
+    assert.equal((await raftctl('kv', 'get', 'k', '--cluster', 'mutual', '--json')).json<{value: string}>().value, 'v')
+
+    // No client certificate: TLS_FAILED (exit 1), saying what to pass; attach refuses the same way.
+    const bare = await raftctl('status', '--endpoints', urls[0]!, '--secret-file', files.secretFile, '--tls-ca', certs.ca, '--json')
+    assert.equal(bare.exit, 1)
+    const none = bare.json<{error: {code: string; message: string}}>().error
+    assert.equal(none.code, 'TLS_FAILED')
+    assert.match(none.message, /requires a client certificate.*none was presented.*--tls-cert/)
+    assert.ok(none.message.includes(urls[0]!), none.message)
+    const noAttach = await raftctl('cluster', 'attach', 'nocert', '--endpoints', urls[0]!, '--secret-file', files.secretFile, '--tls-ca', certs.ca)
+    assert.equal(noAttach.exit, 1)
+    assert.match(noAttach.stderr, /TLS_FAILED/)
+    // A certificate of another CA: TLS_FAILED naming the verification failure.
+    const wrong = await raftctl('kv', 'get', 'k', '--endpoints', urls[1]!, '--secret-file', files.secretFile, '--tls-ca', certs.ca, '--tls-cert', rogue.clientCert, '--tls-key', rogue.clientKey, '--json')
+    assert.equal(wrong.exit, 1)
+    const refused = wrong.json<{error: {code: string; message: string}}>().error
+    assert.equal(refused.code, 'TLS_FAILED')
+    assert.match(refused.message, /refused the client certificate \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\).*--tls-client-ca/)
+    // Plain HTTP too: /health needs no secret but does need the certificate.
+    assert.equal(await httpsStatus(urls[2]!, '/health', certs.ca), 403)
+    assert.equal(await httpsStatus(urls[2]!, '/health', certs.ca, {cert: certs.clientCert, key: certs.clientKey}), 200)
+
+    // The scheduled consistency check reaches the other members over mutual TLS: a value planted in
+    // one replica raises the alarm naming it (a leader that cannot ask the others sees no difference).
+    writeFileSync(tamperFile, JSON.stringify({key: 'k', value: 'planted'}))
+    started[1]!.kill('SIGUSR2')
+    const alarmed = await eventually(async () => {
+      const r = await raftctl('status', '--cluster', 'mutual', '--json')
+      const alarm = r.exit === 0 ? r.json<{alarm: {nodes: string[]} | null}>().alarm : null
+      return alarm ?? null
+    }, 60_000, 'the consistency alarm in status')
+    assert.deepEqual(alarmed.nodes, ['s2'])
+  } finally {
+    await stopDaemons()
+  }
+})
+
+test('mutual TLS: a client without a certificate makes ONE attempt (the node counts the refusals)', {skip: opensslReason ?? false, timeout: 60_000}, async (t) => {
+  const dir = testTempDir(t, 'raftctl-remote-mtls-once-')
+  const files = secrets(dir)
+  const certs = makeCertificates(dir, 'once', ['127.0.0.1'])
+  const server = await NodeServer.listen({
+    secret: SECRET, tls: {cert: readFileSync(certs.cert), key: readFileSync(certs.key), clientCa: readFileSync(certs.ca)},
+  })
+  t.after(() => server.close())
+  server.route('/admin', (ws) => ws.close())
+  server.route('/client', (ws) => ws.close())
+  const put = await raftctl('kv', 'put', 'k', 'v', '--endpoints', server.url(), '--secret-file', files.secretFile, '--tls-ca', certs.ca, '--timeout', '30s', '--json')
+  assert.equal(put.exit, 1)
+  assert.equal(put.json<{error: {code: string}}>().error.code, 'TLS_FAILED')
+  assert.equal(server.stats().clientCertRefused, 1)
 })
 
 test('bad input: not a URL, unreachable, wrong secret (one attempt), insecure secret file, two clusters, process commands on an attached cluster; verify and the dashboard on it', {skip: distBuilt() ? false : 'dist/ is not built: run `npm run build` first', timeout: 180_000}, async (t) => {
@@ -389,6 +498,10 @@ test('the commands added later work on an attached cluster too: kv txn and kv wa
       return r.exit === 0 && r.json<{leader: string | null}>().leader !== null
     }, 60_000, 'c1 leading')
     assert.equal((await raftctl('cluster', 'attach', 'later', '--endpoints', url, '--secret-file', files.secretFile)).exit, 0)
+    // attach caches the members for completion, which then offers them without a connection.
+    assert.deepEqual(cachedMembers('later', home), ['c1'])
+    const completed = execFileSync(process.execPath, [BIN, '__complete', '--', 'member', 'remove', '--cluster', 'later', ''], {env: {...process.env, RAFTCTL_HOME: home}, encoding: 'utf8'})
+    assert.equal(completed, 'c1\n')
 
     assert.equal((await raftctl('kv', 'put', 'acct/a', '50', '--cluster', 'later')).exit, 0)
     const txnFile = join(dir, 'txn.json')

@@ -40,12 +40,26 @@ test('bad command lines are BAD_USAGE errors naming the option', () => {
     [['--election-ticks', 'ten'], /--election-ticks must be an integer/],
     [['--log-level', 'loud'], /--log-level must be one of debug, info, warn, error/],
     [['--tls-cert', 'c.pem'], /--tls-cert requires --tls-key/],
+    [['--tls-client-ca', 'ca.pem'], /--tls-client-ca requires --tls-cert/],
     [['--no-such-flag'], /no-such-flag/],
     [['positional'], /positional/],
   ]
   for (const [argv, message] of bad) {
     assert.throws(() => parseRunArgs(argv), (err: Error & {code?: string}) => err.code === 'BAD_USAGE' && message.test(err.message), argv.join(' '))
   }
+})
+
+test('--tls-client-ca: kept in the TLS files; given alone in a config file it is BAD_USAGE, since client certificates are checked only over TLS', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftctl-run-args-'))
+  t.after(() => rmSync(dir, {recursive: true, force: true}))
+  const secret = join(dir, 'secret')
+  writeFileSync(secret, 'a-secret-of-enough-characters\n')
+  const base = ['--id', 'n1', '--data-dir', join(dir, 'data'), '--secret-file', secret]
+  const tls = buildDaemonConfig(parseRunArgs([...base, '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-client-ca', 'clients.pem'])).tls
+  assert.deepEqual(tls, {cert: 'c.pem', key: 'k.pem', clientCa: 'clients.pem'})
+  const file = join(dir, 'config.json')
+  writeFileSync(file, JSON.stringify({'tls-client-ca': 'clients.pem'}))
+  assert.throws(() => buildDaemonConfig(parseRunArgs([...base, '--config', file])), (err: Error & {code?: string}) => err.code === 'BAD_USAGE' && /--tls-client-ca needs --tls-cert and --tls-key/.test(err.message))
 })
 
 test('--wal-preallocate: a size, 1 MiB by default, 0 turns preallocation off', (t) => {

@@ -68,6 +68,7 @@ See docs/operations.md.
     'tls-cert': Flags.string({description: 'PEM certificate: serve wss:// and https://', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'PEM private key', dependsOn: ['tls-cert']}),
     'tls-ca': Flags.string({description: 'PEM CA to verify peers'}),
+    'tls-client-ca': Flags.string({description: 'PEM CA: every connection (peers, admin and KV clients, /health, /metrics) must present a client certificate signed by it (mutual TLS); peers present --tls-cert', dependsOn: ['tls-cert', 'tls-key']}),
     'log-file': Flags.string({description: 'JSON-lines log file (default: stderr)'}),
     'log-level': Flags.string({description: 'log level', default: O['log-level'].default, options: [...O['log-level'].choices]}),
     'pid-file': Flags.string({description: 'write the pid here once listening'}),
