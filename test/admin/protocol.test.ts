@@ -312,7 +312,7 @@ describe('parseRequest: limits', () => {
   const {maxKeyBytes, maxValueBytes, maxClientIdBytes, maxFrameBytes} = DEFAULT_PROTOCOL_LIMITS
 
   it('has the documented defaults', () => {
-    assert.deepEqual({...DEFAULT_PROTOCOL_LIMITS}, {maxKeyBytes: 1024, maxValueBytes: 65536, maxClientIdBytes: 128, maxFrameBytes: 1048576})
+    assert.deepEqual({...DEFAULT_PROTOCOL_LIMITS}, {maxKeyBytes: 1024, maxValueBytes: 1048576, maxClientIdBytes: 128, maxFrameBytes: 8388608})
   })
 
   it('accepts a key, value and client id of exactly the limit, refuses one byte more', () => {
