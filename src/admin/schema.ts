@@ -84,7 +84,8 @@ const nativeIsWellFormed = (String.prototype as {isWellFormed?: (this: string) =
 let scratch = new Uint8Array(0)
 const MAX_SCRATCH = 4 * 1024 * 1024
 
-function isWellFormed(text: string): boolean {
+/** True when `text` has no lone surrogate (it survives a UTF-8 round trip unchanged). */
+export function isWellFormed(text: string): boolean {
   return nativeIsWellFormed !== undefined ? nativeIsWellFormed.call(text) : !/[\uD800-\uDFFF]/u.test(text)
 }
 
