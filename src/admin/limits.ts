@@ -13,20 +13,23 @@ const KiB = 1024
 export interface ProtocolLimits {
   /** Longest key. Default 1 KiB (1024), as the state machine's `maxKeyBytes`. */
   readonly maxKeyBytes: number
-  /** Longest value (`put`, `append`, `cas` value and expected). Default 64 KiB (65536). */
+  /** Longest value (`put`, `append`, `cas` value and expected). Default 1 MiB (1048576). */
   readonly maxValueBytes: number
   /** Longest session client id. Default 128, as the state machine's `maxClientIdBytes`. */
   readonly maxClientIdBytes: number
-  /** Longest frame (one JSON text). Default 1 MiB (1048576). Also the ws `maxPayload` to use. */
+  /**
+   * Longest frame (one JSON text). Default 8 MiB (8388608): room for a value at `maxValueBytes`
+   * even if every byte of it is a JSON escape (`\u0000`, 6 bytes). Also the ws `maxPayload` to use.
+   */
   readonly maxFrameBytes: number
 }
 
 /** The default of every {@link ProtocolLimits} option. */
 export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = Object.freeze({
   maxKeyBytes: KiB,
-  maxValueBytes: 64 * KiB,
+  maxValueBytes: KiB * KiB,
   maxClientIdBytes: 128,
-  maxFrameBytes: KiB * KiB,
+  maxFrameBytes: 8 * KiB * KiB,
 })
 
 /** Longest node id in UTF-8 bytes (fixed; the same rule as the peer transport). */

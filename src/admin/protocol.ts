@@ -14,7 +14,7 @@ import {
   type AdminEvent, type ErrorResponse, type EventMessage, type LeaderHint, type ProtocolError, type Request,
   type RequestParamsMap, type RequestType, type ResultMap, type SuccessResponse,
 } from './messages.js'
-import {SchemaError, child, describe, isRecord, object, optional, own, nullable, text, utf8Length, type SchemaContext} from './schema.js'
+import {SchemaError, child, describe, isRecord, isWellFormed, object, optional, own, nullable, text, utf8Length, type SchemaContext} from './schema.js'
 import {EVENT_SCHEMAS, eventSchema, specOf, ROUTE_PATHS, type RouteName} from './specs.js'
 
 export * from './messages.js'
@@ -198,7 +198,54 @@ export function encodeRequest<T extends RequestType>(id: number, type: T, params
 
 /** Encode a request frame without validating it: `{"v":1,"id":…,"type":…,…params}`. */
 export function formatRequest<T extends RequestType>(id: number, type: T, params: RequestParamsMap[T]): string {
-  return JSON.stringify({v: PROTOCOL_VERSION, id, type, ...withoutEnvelope(params, ['v', 'id', 'type'])})
+  return frameText({v: PROTOCOL_VERSION, id, type, ...withoutEnvelope(params, ['v', 'id', 'type'])})
+}
+
+/**
+ * Top-level strings at least this long (a large value) are written into a frame's JSON text as
+ * they are when they need no escape, instead of through `JSON.stringify`, which in Node 20 costs
+ * about 5 ns a character (0.1 ms for a 16 KiB value, 1.3 ms for 256 KiB).
+ */
+export const PLAIN_STRING_FROM = 1024
+
+/**
+ * The JSON text of a frame, as `JSON.stringify` would write it except that large plain strings
+ * (see {@link PLAIN_STRING_FROM}, {@link isPlainJsonString}) come last, as they are.
+ */
+export function frameText(frame: Record<string, unknown>): string {
+  let tail = ''
+  let rest: Record<string, unknown> | null = null
+  for (const name of Object.keys(frame)) {
+    const value = frame[name]
+    if (typeof value !== 'string' || value.length < PLAIN_STRING_FROM || !isPlainJsonString(value)) continue
+    rest ??= {...frame}
+    delete rest[name]
+    tail += `,${JSON.stringify(name)}:"${value}"`
+  }
+  if (rest === null) return JSON.stringify(frame)
+  const head = JSON.stringify(rest)
+  return head === '{}' ? `{${tail.slice(1)}}` : `${head.slice(0, -1)}${tail}}`
+}
+
+/** Bytes JSON must escape in a string: `"`, `\` and the control characters U+0000..U+001F. */
+const ESCAPED_BYTES: readonly number[] = [0x22, 0x5c, ...Array.from({length: 0x20}, (_, i) => i)]
+/** Scratch for {@link isPlainJsonString}: one byte per UTF-16 unit of the longest string checked. */
+let latin1Scratch = Buffer.allocUnsafe(0)
+/** Longest string {@link isPlainJsonString} checks (longer ones are left to `JSON.stringify`). */
+const MAX_PLAIN_CHECK = 8 * 1024 * 1024
+
+/**
+ * True when `JSON.stringify(text)` is `"` + text + `"`: no lone surrogate and no unit whose low
+ * byte is an escaped byte. Each unit's low byte is copied natively (latin1) and searched for
+ * each escaped byte (memchr speed): 34 native passes cost a third of `JSON.stringify`. A
+ * character above U+00FF whose low byte matches (U+0122) only sends `text` the slow way.
+ */
+export function isPlainJsonString(text: string): boolean {
+  if (text.length > MAX_PLAIN_CHECK || !isWellFormed(text)) return false
+  if (latin1Scratch.length < text.length) latin1Scratch = Buffer.allocUnsafe(text.length)
+  const bytes = latin1Scratch.subarray(0, latin1Scratch.write(text, 0, 'latin1'))
+  for (const byte of ESCAPED_BYTES) if (bytes.indexOf(byte) !== -1) return false
+  return true
 }
 
 function withoutEnvelope(fields: object, names: readonly string[]): Record<string, unknown> {
@@ -213,7 +260,7 @@ function withoutEnvelope(fields: object, names: readonly string[]): Record<strin
 /** Encode a success response: `{"v":1,"id":…,"ok":true,…result}`. */
 export function formatResponse<T extends RequestType>(id: number, result: ResultMap[T]): string {
   const frame: SuccessResponse<T> = {v: PROTOCOL_VERSION, id, ok: true, ...withoutEnvelope(result, ['v', 'id', 'ok'])} as SuccessResponse<T>
-  return JSON.stringify(frame)
+  return frameText(frame as unknown as Record<string, unknown>)
 }
 
 /**

@@ -60,6 +60,7 @@ export function child(parent: string, name: string): string {
  * JSON can carry as `"\ud800"` but UTF-8 cannot represent).
  */
 export function utf8Length(text: string): number {
+  if (text.length >= NATIVE_FROM) return isWellFormed(text) ? nativeUtf8Length(text) : -1
   let bytes = 0
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i)
@@ -72,6 +73,28 @@ export function utf8Length(text: string): number {
     } else return -1
   }
   return bytes
+}
+
+/** Strings at least this long (a large value) are measured by the engine's native UTF-8 encoder. */
+const NATIVE_FROM = 64
+const encoder = new TextEncoder()
+/** `String.prototype.isWellFormed` (Node 20 has it), or undefined on an older engine. */
+const nativeIsWellFormed = (String.prototype as {isWellFormed?: (this: string) => boolean}).isWellFormed
+/** Scratch room to encode into, grown to 3 bytes per UTF-16 unit of the longest string measured (at most {@link MAX_SCRATCH}). */
+let scratch = new Uint8Array(0)
+const MAX_SCRATCH = 4 * 1024 * 1024
+
+/** True when `text` has no lone surrogate (it survives a UTF-8 round trip unchanged). */
+export function isWellFormed(text: string): boolean {
+  return nativeIsWellFormed !== undefined ? nativeIsWellFormed.call(text) : !/[\uD800-\uDFFF]/u.test(text)
+}
+
+/** UTF-8 bytes of a well-formed string, encoded natively into scratch room (3 bytes per unit always suffice). */
+function nativeUtf8Length(text: string): number {
+  const room = text.length * 3
+  if (room > MAX_SCRATCH) return encoder.encode(text).length
+  if (scratch.length < room) scratch = new Uint8Array(room)
+  return encoder.encodeInto(text, scratch).written
 }
 
 function isLowSurrogate(unit: number): boolean {

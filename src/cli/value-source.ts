@@ -17,7 +17,7 @@ export const STDIN_VALUE = '-'
 
 /**
  * Longest value a `kv` write may carry, in UTF-8 bytes: the protocol's and the state machine's
- * `maxValueBytes` (default 64 KiB, docs/kv.md "Limits"), so an over-limit value is refused here,
+ * `maxValueBytes` (default 1 MiB, docs/kv.md "Limits"), so an over-limit value is refused here,
  * before any connection, rather than by the client or the leader.
  */
 export const MAX_VALUE_BYTES = DEFAULT_PROTOCOL_LIMITS.maxValueBytes

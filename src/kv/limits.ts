@@ -8,7 +8,7 @@
 export interface KvPayloadLimits {
   /** Longest key. Default 1 KiB (1024). */
   readonly maxKeyBytes: number
-  /** Longest value, for `put`, `cas` and the operand and result of `append`. Default 64 KiB. */
+  /** Longest value, for `put`, `cas` and the operand and result of `append`. Default 1 MiB. */
   readonly maxValueBytes: number
   /** Longest session client id. Default 128. */
   readonly maxClientIdBytes: number
@@ -33,7 +33,7 @@ export type KvOptions = Partial<KvLimits>
 /** The default of every limit. */
 export const DEFAULT_KV_LIMITS: KvLimits = Object.freeze({
   maxKeyBytes: 1024,
-  maxValueBytes: 64 * 1024,
+  maxValueBytes: 1024 * 1024,
   maxClientIdBytes: 128,
   maxTxnOps: 128,
   maxSessions: 10_000,

@@ -37,7 +37,10 @@ export interface RaftOptions {
   maxAppendBytes?: number
   /** Maximum bytes of committed entries handed out in one Ready. Default 4 MiB. */
   maxApplyBytes?: number
-  /** Maximum size of one proposal's data; larger ones fail with PAYLOAD_TOO_LARGE. Default 1 MiB. */
+  /**
+   * Maximum size of one proposal's data; larger ones fail with PAYLOAD_TOO_LARGE. Default 1 MiB +
+   * 4 KiB: a key-value command holding a value of the store's largest (1 MiB) with its key and session.
+   */
   maxProposalBytes?: number
   /** Maximum entries appended but not yet committed on the leader; more proposals fail with NO_QUORUM (back-pressure). Default 100000. */
   maxUncommittedEntries?: number
@@ -78,7 +81,7 @@ export const RAFT_DEFAULTS = {
   maxInflight: 256,
   maxAppendBytes: 1024 * 1024,
   maxApplyBytes: 4 * 1024 * 1024,
-  maxProposalBytes: 1024 * 1024,
+  maxProposalBytes: 1024 * 1024 + 4 * 1024,
   maxUncommittedEntries: 100_000,
   batchAppends: true,
   commitNotices: true,

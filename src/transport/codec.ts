@@ -159,11 +159,13 @@ function idSize(id: unknown, field: string): number {
 class Writer {
   readonly bytes: Uint8Array
   private readonly view: DataView
-  private pos = 0
+  private pos: number
 
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size)
+  /** `headroom` bytes are left free before the `size` bytes written (see {@link encodeMessage}). */
+  constructor(size: number, private readonly headroom = 0) {
+    this.bytes = new Uint8Array(headroom + size)
     this.view = new DataView(this.bytes.buffer)
+    this.pos = headroom
   }
 
   u8(value: number): void {
@@ -206,7 +208,7 @@ class Writer {
 
   finish(): Uint8Array {
     if (this.pos !== this.bytes.length) throw new Error(`codec bug: wrote ${this.pos} of ${this.bytes.length} bytes`)
-    return this.bytes
+    return this.headroom === 0 ? this.bytes : this.bytes.subarray(this.headroom)
   }
 }
 
@@ -659,14 +661,26 @@ export function encodeMessage(message: Message, options: CodecOptions = {}): Uin
   const size = 4 + from.length + to.length + codec.size(message)
   const maxBytes = maxBytesOf(options)
   if (size > maxBytes) throw new CodecError('PAYLOAD_TOO_LARGE', `message is ${size} bytes, over the ${maxBytes}-byte limit`)
-  const w = new Writer(size)
+  const w = new Writer(size, SOLO_FRAME_HEADROOM)
   w.u8(WIRE_VERSION)
   w.u8(TYPE_CODES[message.type])
   w.str(from)
   w.str(to)
   codec.write(w, message)
-  return w.finish()
+  const bytes = w.finish()
+  withHeadroom.add(bytes)
+  return bytes
 }
+
+/** Bytes a frame of one message puts before it: the frame header and the message's length. */
+const SOLO_FRAME_HEADROOM = FRAME_HEADER_BYTES + FRAME_MESSAGE_OVERHEAD
+
+/**
+ * Outputs of {@link encodeMessage}: each is a view that starts {@link SOLO_FRAME_HEADROOM} bytes
+ * into a buffer of its own, so {@link encodeFrame} can make a frame of it alone by writing the
+ * header there, without copying the message (a large entry is then copied once per peer, not twice).
+ */
+const withHeadroom = new WeakSet<Uint8Array>()
 
 /** Read one whole message occupying exactly the reader's window. */
 function readMessage(r: Reader): Message {
@@ -711,11 +725,22 @@ export function encodeFrame(messages: readonly Uint8Array[], options: CodecOptio
   const size = frameSize(messages.reduce((sum, m) => sum + m.length, 0), messages.length)
   const maxBytes = maxBytesOf(options)
   if (size > maxBytes) throw new CodecError('PAYLOAD_TOO_LARGE', `frame is ${size} bytes, over the ${maxBytes}-byte limit`)
+  if (messages.length === 1 && withHeadroom.has(messages[0]!)) return soloFrame(messages[0]!)
   const w = new Writer(size)
   w.u8(WIRE_VERSION)
   w.u32(messages.length)
   for (const message of messages) w.blob(message)
   return w.finish()
+}
+
+/** The frame of one {@link encodeMessage} output, its header written into the headroom before it (the same bytes every time). */
+function soloFrame(message: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(message.buffer, message.byteOffset - SOLO_FRAME_HEADROOM, SOLO_FRAME_HEADROOM + message.length)
+  const view = new DataView(frame.buffer, frame.byteOffset, SOLO_FRAME_HEADROOM)
+  view.setUint8(0, WIRE_VERSION)
+  view.setUint32(1, 1)
+  view.setUint32(FRAME_HEADER_BYTES, message.length)
+  return frame
 }
 
 /** Size of a frame holding `count` messages of `messageBytes` encoded bytes in total. */

@@ -33,7 +33,7 @@ export const MAX_CONF_MEMBERS = 1024
  * Largest WebSocket message (one frame) accepted on `/raft` (ws `maxPayload`) and largest
  * coalesced frame a sender builds: 2 MiB, bounded by what Raft sends whole. The largest such
  * message is an append of at most 1 MiB of entry data (the core's `maxAppendBytes`; a single
- * entry is at most `maxProposalBytes`, also 1 MiB) plus its headers, or one snapshot chunk
+ * entry is at most `maxProposalBytes`, 1 MiB + 4 KiB) plus its headers, or one snapshot chunk
  * ({@link DEFAULT_SNAPSHOT_CHUNK_BYTES}) plus its header. A snapshot larger than a frame travels
  * as chunks and is reassembled by the receiver (bounded by {@link DEFAULT_MAX_SNAPSHOT_BYTES}).
  * A larger incoming frame closes the connection with code 1009 (ws refuses it from the frame

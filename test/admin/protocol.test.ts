@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import {isErrorCode} from '../../src/common/errors.js'
 import {
   DEFAULT_PROTOCOL_LIMITS, MAX_RANGE_LIMIT, PROTOCOL_VERSION, REQUEST_SPECS,
-  encodeRequest, formatError, formatEvent, formatRequest, formatResponse, invalidUtf8Request, parseRequest, parseResponse,
+  encodeRequest, formatError, formatEvent, formatRequest, formatResponse, frameText, invalidUtf8Request, isPlainJsonString, parseRequest, parseResponse, PLAIN_STRING_FROM,
   type AdminEvent, type NodeStatus, type ParseRequestResult, type ParseResponseResult, type RequestParamsMap, type RequestType, type ResultMap,
 } from '../../src/admin/protocol.js'
 
@@ -312,7 +312,7 @@ describe('parseRequest: limits', () => {
   const {maxKeyBytes, maxValueBytes, maxClientIdBytes, maxFrameBytes} = DEFAULT_PROTOCOL_LIMITS
 
   it('has the documented defaults', () => {
-    assert.deepEqual({...DEFAULT_PROTOCOL_LIMITS}, {maxKeyBytes: 1024, maxValueBytes: 65536, maxClientIdBytes: 128, maxFrameBytes: 1048576})
+    assert.deepEqual({...DEFAULT_PROTOCOL_LIMITS}, {maxKeyBytes: 1024, maxValueBytes: 1048576, maxClientIdBytes: 128, maxFrameBytes: 8388608})
   })
 
   it('accepts a key, value and client id of exactly the limit, refuses one byte more', () => {
@@ -497,5 +497,39 @@ describe('fuzz (fast-check)', () => {
     fc.assert(fc.property(frame, ({ok, id, type, fields}) => {
       assertStructuredResponse(parseResponse(JSON.stringify({...fields, v: 1, id, ok}), () => type))
     }), {numRuns: 2000})
+  })
+})
+
+describe('frameText: large values without JSON.stringify', () => {
+  const large = (unit: string): string => unit.repeat(Math.ceil(PLAIN_STRING_FROM / unit.length) + 1)
+
+  it('a large plain value is written as it is, last; the frame parses back to the same object', () => {
+    const value = large('abc é ÿ ~ ')
+    const frame = {v: 1, id: 3, ok: true, value, index: 7}
+    const text = frameText(frame)
+    assert.equal(text, `{"v":1,"id":3,"ok":true,"index":7,"value":"${value}"}`)
+    assert.deepEqual(JSON.parse(text), frame)
+    assert.equal(formatResponse<'put'>(3, {value}), `{"v":1,"id":3,"ok":true,"value":"${value}"}`)
+  })
+
+  it('every character JSON escapes, a lone surrogate, and a character whose low byte is one of them take JSON.stringify', () => {
+    // ✓ (U+2713) and 😀 (U+D83D U+DE00) are not escaped by JSON, but a low byte of theirs is a control byte: the check is conservative.
+    const escaped = ['"', '\\', '\n', '\u0000', '\u001f', '\uD800', '\uDC00', '\u0122', '\u015c', '✓', '😀']
+    for (const bad of escaped) {
+      const value = large('x') + bad
+      assert.equal(isPlainJsonString(value), false, `U+${bad.charCodeAt(0).toString(16)}`)
+      const frame = {v: 1, id: 1, ok: true, value}
+      assert.equal(frameText(frame), JSON.stringify(frame))
+    }
+    assert.equal(isPlainJsonString(large('x') + '\u007f\u00ff\u2028'), true, 'DEL, ÿ and U+2028 need no escape in JSON')
+  })
+
+  it('property: any frame parses back to itself, large strings of any Unicode included', () => {
+    const unit = fc.constantFrom('a', 'é', '"', '\\', '\n', '\u0001', '✓', '😀', '\uD800', 'Ģ', ' ')
+    const value = fc.array(unit, {minLength: 0, maxLength: 2 * PLAIN_STRING_FROM}).map((u) => u.join(''))
+    fc.assert(fc.property(value, value, fc.integer(), (a, b, id) => {
+      const frame = {v: 1, id, type: 'put', key: a, value: b}
+      assert.deepEqual(JSON.parse(frameText(frame)), frame)
+    }), {numRuns: 300})
   })
 })

@@ -40,9 +40,9 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message: 
   })
 }
 
-test('the limit is the state machine\'s maxValueBytes (64 KiB)', () => {
+test('the limit is the state machine\'s maxValueBytes (1 MiB)', () => {
   assert.equal(MAX_VALUE_BYTES, DEFAULT_KV_LIMITS.maxValueBytes)
-  assert.equal(MAX_VALUE_BYTES, 65536)
+  assert.equal(MAX_VALUE_BYTES, 1048576)
 })
 
 test('exactly one source: none, or VALUE and --file, or - and --file, is BAD_USAGE', async () => {
@@ -66,14 +66,14 @@ test('a file exactly at the limit is read whole; one byte over is PAYLOAD_TOO_LA
   await rejectsWith(readValueSource(input(undefined, over), {maxBytes: 100}), 'PAYLOAD_TOO_LARGE', new RegExp(`^VALUE from file ${over} is 101 bytes, over the limit of 100 bytes \\(maxValueBytes\\)`))
 })
 
-test('the default limit: 64 KiB from a file is accepted, 64 KiB + 1 refused', async (t) => {
+test('the default limit: 1 MiB from a file is accepted, 1 MiB + 1 refused', async (t) => {
   const dir = testTempDir(t)
   const at = join(dir, 'at')
   writeFileSync(at, 'y'.repeat(MAX_VALUE_BYTES))
   assert.equal((await readValueSource(input(undefined, at))).length, MAX_VALUE_BYTES)
   const over = join(dir, 'over')
   writeFileSync(over, 'y'.repeat(MAX_VALUE_BYTES + 1))
-  await rejectsWith(readValueSource(input(undefined, over)), 'PAYLOAD_TOO_LARGE', /is 65537 bytes, over the limit of 65536 bytes/)
+  await rejectsWith(readValueSource(input(undefined, over)), 'PAYLOAD_TOO_LARGE', /is 1048577 bytes, over the limit of 1048576 bytes/)
 })
 
 test('a file keeps its bytes exactly: trailing newline, CRLF, multi-byte characters, empty file', async (t) => {

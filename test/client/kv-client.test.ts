@@ -10,6 +10,7 @@ import {subscribe, unsubscribe} from 'node:diagnostics_channel'
 import {afterEach, beforeEach, describe, it} from 'node:test'
 import {ClientError, Connection, KvClient, routeUrl, type KvClientOptions} from '../../src/client/index.js'
 import {FakeNode, SECRET} from './fake-node.js'
+import {DEFAULT_PROTOCOL_LIMITS} from '../../src/admin/limits.js'
 
 let nodes: FakeNode[] = []
 let clients: {close(): Promise<void>}[] = []
@@ -309,7 +310,7 @@ describe('KvClient', () => {
     const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
     const empty = await rejection(() => kv.put('', 'v'))
     assert.deepEqual([empty.code, empty.unknown, empty.exitCode], ['BAD_REQUEST', false, 2])
-    const big = await rejection(() => kv.put('k', 'v'.repeat(65537)))
+    const big = await rejection(() => kv.put('k', 'v'.repeat(DEFAULT_PROTOCOL_LIMITS.maxValueBytes + 1)))
     assert.deepEqual([big.code, big.unknown], ['PAYLOAD_TOO_LARGE', false])
     assert.equal(n1!.seen.length, 0)
   })

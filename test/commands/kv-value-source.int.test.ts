@@ -16,7 +16,7 @@ import {resetExitCode} from '../helpers.js'
 import {cleanup, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const CLUSTER = 'kvfile'
-const LIMIT = 64 * 1024
+const LIMIT = 1024 * 1024
 
 let home = ''
 
@@ -63,7 +63,7 @@ before(async () => {
 after(async () => cleanup(home))
 afterEach(resetExitCode)
 
-test('put --file: a value exactly at the 64 KiB limit, multi-byte and ending in a newline, round-trips through kv get', async () => {
+test('put --file: a value exactly at the 1 MiB limit, multi-byte and ending in a newline, round-trips through kv get', async () => {
   const line = 'ünïcode ✓ line\n'
   const body = line.repeat(Math.floor(LIMIT / Buffer.byteLength(line)))
   const value = body + 'x'.repeat(LIMIT - Buffer.byteLength(body) - 1) + '\n'
@@ -146,21 +146,24 @@ test('stdin that is not UTF-8: INVALID_UTF8 with the byte offset, exit 2, nothin
   assert.equal((await kv('get', 'bin', '--json')).json().value, null)
 })
 
-test('every node stopped: a 1 MB --file and an endless stdin are still PAYLOAD_TOO_LARGE (exit 2) naming limit and size, not UNAVAILABLE', {timeout: 120_000}, async () => {
+test('every node stopped: a 2 MB --file and an endless stdin are still PAYLOAD_TOO_LARGE (exit 2) naming limit and size, not UNAVAILABLE', {timeout: 120_000}, async () => {
   const stop = await raftctl('cluster', 'stop', '--cluster', CLUSTER)
   assert.equal(stop.exit, 0, stop.stderr)
-  const file = join(home, 'one-mb.txt')
-  writeFileSync(file, 'z'.repeat(1_000_000))
+  const file = join(home, 'two-mb.txt')
+  writeFileSync(file, 'z'.repeat(2_000_000))
   const big = await kv('put', 'k', '--file', file, '--json')
   assert.equal(big.exit, 2, big.stdout)
   assert.equal(big.json().error.code, 'PAYLOAD_TOO_LARGE')
-  assert.equal(big.json().error.message, `VALUE from file ${file} is 1000000 bytes, over the limit of 65536 bytes (maxValueBytes); nothing was sent`)
+  assert.equal(big.json().error.message, `VALUE from file ${file} is 2000000 bytes, over the limit of 1048576 bytes (maxValueBytes); nothing was sent`)
   // `yes` never ends: this returns only if the CLI stops reading at the limit.
   const endless = await shell(`yes | "$NODE" "$BIN" kv put k - --cluster ${CLUSTER} --json`)
   assert.equal(endless.exit, 2, endless.stdout + endless.stderr)
   assert.equal(endless.json().error.code, 'PAYLOAD_TOO_LARGE')
-  assert.match(endless.json().error.message, /^VALUE from stdin is more than 65536 bytes \(reading stopped there\), over the limit of 65536 bytes/)
-  const argument = await kv('append', 'k', 'x'.repeat(LIMIT + 1), '--json')
-  assert.equal(argument.json().error.code, 'PAYLOAD_TOO_LARGE')
-  assert.match(argument.json().error.message, /^VALUE is 65537 bytes, over the limit of 65536 bytes/)
+  assert.match(endless.json().error.message, /^VALUE from stdin is more than 1048576 bytes \(reading stopped there\), over the limit of 1048576 bytes/)
+  // One byte over, from a file (a command-line argument cannot carry 1 MiB: Linux caps one at 128 KiB).
+  const justOver = join(home, 'just-over.txt')
+  writeFileSync(justOver, 'x'.repeat(LIMIT + 1))
+  const over = await kv('append', 'k', '--file', justOver, '--json')
+  assert.equal(over.json().error.code, 'PAYLOAD_TOO_LARGE')
+  assert.match(over.json().error.message, /^VALUE from file .* is 1048577 bytes, over the limit of 1048576 bytes/)
 })

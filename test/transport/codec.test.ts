@@ -119,6 +119,31 @@ describe('codec: encoder validation', () => {
   })
 })
 
+describe('codec: a frame of one message without a copy', () => {
+  const append: Message = {type: 'append', from: 'n1', to: 'n2', term: 2, prevIndex: 4, prevTerm: 2, commit: 4, entries: [{term: 2, index: 5, type: 'normal', data: new Uint8Array(70_000).fill(7)}]}
+
+  it('the frame of one encoded message shares its bytes, equals the copied frame, and decodes; sending it twice gives the same bytes', () => {
+    const message = encodeMessage(append)
+    const frame = encodeFrame([message])
+    assert.equal(frame.buffer, message.buffer, 'no copy of the entry data')
+    assert.deepEqual(Buffer.from(frame), Buffer.from(encodeFrame([Uint8Array.from(message)])), 'the same bytes as a frame built by copying')
+    assert.deepEqual(decodeFrame(frame), [append])
+    assert.deepEqual(Buffer.from(encodeFrame([message])), Buffer.from(frame))
+    assert.deepEqual(decodeMessage(message), append, 'the message itself is unchanged by framing it')
+  })
+
+  it('bytes that are not an encodeMessage output are copied: the bytes before a view are never written', () => {
+    const message = encodeMessage(append)
+    const host = new Uint8Array(16 + message.length).fill(0xee)
+    host.set(message, 16)
+    const view = host.subarray(16)
+    const frame = encodeFrame([view])
+    assert.notEqual(frame.buffer, host.buffer)
+    assert.ok(host.subarray(0, 16).every((b) => b === 0xee), 'the host buffer before the view is untouched')
+    assert.deepEqual(decodeFrame(frame), [append])
+  })
+})
+
 describe('codec: hostile input', () => {
   it('decodes random bytes only to CodecError (messages and frames)', () => {
     fc.assert(fc.property(fc.uint8Array({maxLength: 300}), (bytes) => {

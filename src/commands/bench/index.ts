@@ -5,6 +5,7 @@
  */
 import {Flags} from '@oclif/core'
 import {RaftctlError} from '../../common/errors.js'
+import {MAX_VALUE_BYTES} from '../../cli/value-source.js'
 import {ClusterCommand} from '../../cli/cluster-command.js'
 import {parseSize} from '../../common/units.js'
 import {isTTY, renderTable} from '../../cli/render.js'
@@ -72,7 +73,7 @@ export default class Bench extends ClusterCommand {
     const durationMs = this.duration(flags.duration, '--duration', 'span')
     const warmupMs = this.duration(flags.warmup, '--warmup', 'none')
     const valueSize = parseSize(flags['value-size'])
-    if (valueSize > 64 * 1024) throw new RaftctlError('BAD_USAGE', '--value-size must be at most 64KiB (the protocol\'s maxValueBytes)')
+    if (valueSize > MAX_VALUE_BYTES) throw new RaftctlError('BAD_USAGE', `--value-size must be at most ${MAX_VALUE_BYTES} bytes (1 MiB, the protocol's maxValueBytes)`)
     const readRatio = Number(flags['read-ratio'])
     if (!(readRatio >= 0 && readRatio <= 1)) throw new RaftctlError('BAD_USAGE', `--read-ratio must be a number from 0 to 1, got ${flags['read-ratio']}`)
     const [{ensureRunning, benchCluster, NO_LEASE}] = await Promise.all([import('../../bench/run.js')])

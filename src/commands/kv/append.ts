@@ -15,7 +15,7 @@ export interface KvAppendResult {
 
 export default class KvAppend extends ClusterCommand {
   static override summary = "Append to a key's value"
-  static override description = `Appends VALUE to KEY's value (an absent key counts as the empty string) and prints the new value. VALUE may instead come from --file F or, when VALUE is -, from stdin (byte for byte, UTF-8, at most 64 KiB), as for kv put. JSON: {"key", "value"} (the new value). Exit 3 when the outcome is unknown.`
+  static override description = `Appends VALUE to KEY's value (an absent key counts as the empty string) and prints the new value. VALUE may instead come from --file F or, when VALUE is -, from stdin (byte for byte, UTF-8, at most 1 MiB), as for kv put. JSON: {"key", "value"} (the new value). Exit 3 when the outcome is unknown.`
 
   static override examples = [
     {description: 'Append to a log-like key', command: '<%= config.bin %> <%= command.id %> events ",started"'},

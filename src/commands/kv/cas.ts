@@ -22,7 +22,7 @@ export default class KvCas extends ClusterCommand {
   static override summary = 'Compare-and-swap a key'
   static override description = `Sets KEY to NEW only if its current value is EXPECTED (with --expect-absent instead of EXPECTED: only if KEY is absent), atomically. Exit 0 when swapped. When the comparison fails, nothing is written and the command exits 1 with code CAS_MISMATCH; the current value is given.
 
-NEW may instead come from --file F, or from stdin when NEW is - (byte for byte, UTF-8, at most 64 KiB), as for kv put; EXPECTED is always an argument.
+NEW may instead come from --file F, or from stdin when NEW is - (byte for byte, UTF-8, at most 1 MiB), as for kv put; EXPECTED is always an argument.
 
 JSON: {"key", "swapped": bool, "value": string|null} ("value" is the value after: NEW when swapped, the current one otherwise). On a mismatch the same document also carries "error": {"code": "CAS_MISMATCH", "message"} and the exit code is 1; it is the only document printed. Exit 3 when the outcome is unknown (no answer within --timeout).`
 

@@ -15,7 +15,7 @@ export interface KvPutResult {
 
 export default class KvPut extends ClusterCommand {
   static override summary = 'Write a key'
-  static override description = `Sets KEY to VALUE through the leader and answers once the write is committed and applied. Retries (after a timeout, a lost connection, a leader change) reuse the same session sequence number, so the write is applied at most once. The value comes from exactly one of: the VALUE argument, --file F, or stdin when VALUE is - (for a value that is large or not shell-friendly). A file or stdin is taken byte for byte (a trailing newline is kept) and must be UTF-8 text (encode binary, e.g. base64); over the 64 KiB value limit is PAYLOAD_TOO_LARGE before anything is sent. JSON: {"key", "value"}. Exit 3 when the outcome is unknown (no answer within --timeout): the write may or may not have been applied.`
+  static override description = `Sets KEY to VALUE through the leader and answers once the write is committed and applied. Retries (after a timeout, a lost connection, a leader change) reuse the same session sequence number, so the write is applied at most once. The value comes from exactly one of: the VALUE argument, --file F, or stdin when VALUE is - (for a value that is large or not shell-friendly). A file or stdin is taken byte for byte (a trailing newline is kept) and must be UTF-8 text (encode binary, e.g. base64); over the 1 MiB value limit is PAYLOAD_TOO_LARGE before anything is sent. JSON: {"key", "value"}. Exit 3 when the outcome is unknown (no answer within --timeout): the write may or may not have been applied.`
 
   static override examples = [
     {description: 'Set x to 1', command: '<%= config.bin %> <%= command.id %> x 1'},
