@@ -3,7 +3,7 @@
  *
  * 1. Installs etcd (Debian `etcd-server`, `etcd-client`) and ZooKeeper (`zookeeper`, with
  *    `default-jre-headless`) with apt-get when they are missing (as root; `apt-get update` first).
- * 2. Starts a 3-node cluster of each on 127.0.0.1 only, fsync on, in a temporary folder.
+ * 2. Starts a cluster of each (3 nodes; `--nodes N`) on 127.0.0.1 only, fsync on, in a temporary folder.
  * 3. Drives them from this Node process with the same concurrency, value size, key count and
  *    duration: etcd through `etcd3` (gRPC), ZooKeeper through `node-zookeeper-client`, raftctl
  *    through its load generator (src/bench). Every client talks to the leader; the clients of
@@ -15,14 +15,30 @@
  *
  * Options: --duration 10s --warmup 2s --repeats 3 --clients 64 --value-size 100 --keys 1000
  * --warmup-pass 5s --systems etcd,zookeeper,raftctl --workloads writes64,writes1,reads64 --out FILE
- * --keep-dir. Before the first repeat each system runs each workload once for --warmup-pass,
+ * --nodes 3 --keep-dir. Before the first repeat each system runs each workload once for --warmup-pass,
  * unmeasured (`0s` skips it).
  * `--workloads` runs only the named workloads (e.g. `writes1` with many repeats, to measure the
  * 1-client latency alone); the targets of workloads not run read `n/a`.
+ *
+ * `--background N` runs N spinning processes (N busy cores of other work, src/bench/background.ts)
+ * from before the systems start until the end, so behaviour on a busy machine is measured.
+ *
+ * `--matrix` (issue 23) runs the cells of src/bench/matrix.ts instead of the workloads: value
+ * sizes (`--sizes 100,1KiB,16KiB,256KiB`), client counts (`--clients 1,64,1000`), cluster sizes
+ * (`--nodes 3,5`) and operations (`--ops writes,reads`), each cell once per system for
+ * --duration after --warmup (the systems alternate, the order rotating from cell to cell). Each
+ * cluster size starts every system afresh; before a value size's cells each system takes one
+ * probe write of that size, and a refusal (e.g. raftctl's PAYLOAD_TOO_LARGE over its value limit)
+ * fails that system's cells of that size with the reason. It writes the table, the JSON
+ * (docs/perf/matrix.json, or --out) and the plots (docs/perf/matrix-*.svg) and replaces the
+ * section between the markers of docs/performance.md; `--print-only` writes nothing.
+ * `--etcdctl-perf s|m|l|xl` also runs `etcdctl check perf --load L` (etcd's own Go driver, 60 s,
+ * rate-limited) against the first cluster size's etcd, with its client CPU per op measured, as
+ * a second view of etcd beside the JavaScript gRPC client.
  */
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync} from 'node:fs'
-import {cpus, tmpdir, totalmem} from 'node:os'
+import {existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg, tmpdir, totalmem} from 'node:os'
 import {join} from 'node:path'
 import {parseArgs} from 'node:util'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -33,6 +49,12 @@ import {CpuMeter, type CpuUsage} from '../src/bench/cpu.js'
 import {benchValue} from '../src/bench/loadgen.js'
 import {median, medianOf, pairedRatios} from '../src/bench/compare-stats.js'
 import {parseDuration, parseSize} from '../src/common/units.js'
+import {startBackground} from '../src/bench/background.js'
+import {
+  ETCDCTL_PERF_LOADS, MATRIX_BEGIN, MATRIX_DEFAULTS, MATRIX_END, failedRow, formatBytes, matrixCells, matrixPlots, matrixSection, matrixTable,
+  matrixTargets, medianBackground, parseBashTimes, parseCount, parseEtcdctlPerf, parseList, parseOp, parseValueSize, replaceBetweenMarkers,
+  rowFromMeasure, type EtcdctlPerfRun, type MatrixDims, type MatrixRow,
+} from '../src/bench/matrix.js'
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -43,8 +65,16 @@ const {values: args} = parseArgs({
     warmup: {type: 'string', default: '2s'},
     'warmup-pass': {type: 'string', default: '5s'},
     repeats: {type: 'string', default: '3'},
-    clients: {type: 'string', default: '64'},
+    clients: {type: 'string'},
     'value-size': {type: 'string', default: '100'},
+    nodes: {type: 'string'},
+    matrix: {type: 'boolean', default: false},
+    sizes: {type: 'string'},
+    ops: {type: 'string'},
+    background: {type: 'string', default: '0'},
+    'etcdctl-perf': {type: 'string'},
+    'print-only': {type: 'boolean', default: false},
+    'docs-dir': {type: 'string', default: 'docs'},
     keys: {type: 'string', default: '1000'},
     connections: {type: 'string', default: '4'},
     systems: {type: 'string', default: 'etcd,zookeeper,raftctl'},
@@ -58,11 +88,20 @@ const DURATION_MS = parseDuration(args.duration!)
 const WARMUP_MS = parseDuration(args.warmup!)
 const WARMUP_PASS_MS = parseDuration(args['warmup-pass']!)
 const REPEATS = Math.max(1, Number(args.repeats))
-const CLIENTS = Number(args.clients)
+const MATRIX = args.matrix!
+const CLIENTS = MATRIX ? 64 : Number(args.clients ?? '64')
 const VALUE_SIZE = parseSize(args['value-size']!)
 const KEYS = Number(args.keys)
 const CONNECTIONS = Number(args.connections)
 const SYSTEMS = args.systems!.split(',').map((s) => s.trim()) as SystemName[]
+const BACKGROUND = Number(args.background)
+/** The matrix's dimensions (--matrix): the issue's full matrix unless narrowed. */
+const DIMS: MatrixDims = {
+  sizes: args.sizes === undefined ? MATRIX_DEFAULTS.sizes : parseList(args.sizes, '--sizes', parseValueSize),
+  clients: args.clients === undefined || !MATRIX ? MATRIX_DEFAULTS.clients : parseList(args.clients, '--clients', parseCount),
+  nodes: args.nodes === undefined ? (MATRIX ? MATRIX_DEFAULTS.nodes : [3]) : parseList(args.nodes, '--nodes', parseCount),
+  ops: args.ops === undefined ? MATRIX_DEFAULTS.ops : parseList(args.ops, '--ops', parseOp),
+}
 
 type SystemName = 'etcd' | 'zookeeper' | 'raftctl'
 type WorkloadName = 'writes64' | 'writes1' | 'reads64'
@@ -71,15 +110,19 @@ interface Workload {
   readonly name: WorkloadName
   readonly clients: number
   readonly read: boolean
+  /** Bytes of each written value (the value size of the reads' preloaded keys). */
+  readonly valueBytes: number
+  /** Distinct keys, chosen uniformly (default --keys). */
+  readonly keys?: number
   /** Measured window and warm-up of one run, when not --duration and --warmup (the warm-up pass). */
   readonly durationMs?: number
   readonly warmupMs?: number
 }
 
 const ALL_WORKLOADS: readonly Workload[] = [
-  {name: 'writes64', clients: CLIENTS, read: false},
-  {name: 'writes1', clients: 1, read: false},
-  {name: 'reads64', clients: CLIENTS, read: true},
+  {name: 'writes64', clients: CLIENTS, read: false, valueBytes: VALUE_SIZE},
+  {name: 'writes1', clients: 1, read: false, valueBytes: VALUE_SIZE},
+  {name: 'reads64', clients: CLIENTS, read: true, valueBytes: VALUE_SIZE},
 ]
 const WORKLOAD_NAMES = args.workloads!.split(',').map((s) => s.trim()).filter(Boolean)
 const WORKLOADS: readonly Workload[] = ALL_WORKLOADS.filter((w) => WORKLOAD_NAMES.includes(w.name))
@@ -102,12 +145,24 @@ interface Sample {
   readonly backgroundCores: number | null
 }
 
-/** A system under test. */
+/** What one run measured. */
+type Measure = Omit<Sample, 'system' | 'workload' | 'repeat'> & {readonly errorCounts: Record<string, number>}
+
+/** A system under test: a cluster of `nodes` servers on 127.0.0.1. */
 interface System {
   readonly name: SystemName
+  readonly nodes: number
   /** Server pids (for CPU accounting). */
   pids(): number[]
-  run(w: Workload): Promise<Omit<Sample, 'system' | 'workload' | 'repeat'>>
+  /** One write of `valueBytes`; rejects with the system's reason when it refuses the size. */
+  probe(valueBytes: number): Promise<void>
+  /** Write the first `keys` keys with a value of `valueBytes` (before reads of that size). */
+  preload(valueBytes: number, keys: number): Promise<void>
+  run(w: Workload): Promise<Measure>
+  /** Stop its clients and servers (idempotent). */
+  stop(): Promise<void>
+  /** The leader's client URL, for other drivers (etcd's `etcdctl check perf`). */
+  readonly endpoint?: string
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,11 +191,24 @@ async function stopAll(): Promise<void> {
       console.error(`cleanup: ${(error as Error).message}`)
     }
   }
-  const alive = children.filter((c) => c.exitCode === null && c.signalCode === null && c.pid !== undefined)
+  await stopProcesses(children)
+}
+
+/** Stop these processes: SIGTERM, then SIGKILL after 5 s; resolves when all have exited. */
+async function stopProcesses(procs: readonly ChildProcess[]): Promise<void> {
+  const alive = procs.filter((c) => c.exitCode === null && c.signalCode === null && c.pid !== undefined)
   for (const c of alive) c.kill('SIGTERM')
   const end = Date.now() + 5000
   while (Date.now() < end && alive.some((c) => c.exitCode === null && c.signalCode === null)) await sleep(50)
   for (const c of alive) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL')
+}
+
+/** `benchValue(size)`, made once per size. */
+const values = new Map<number, string>()
+function valueOf(size: number): string {
+  let v = values.get(size)
+  if (v === undefined) values.set(size, (v = benchValue(size)))
+  return v
 }
 
 process.on('exit', () => {
@@ -197,17 +265,19 @@ function versionOf(cmd: string, argv: string[], pattern: RegExp): string {
 // ---------------------------------------------------------------------------------------------
 // etcd
 
-async function startEtcd(root: string): Promise<System> {
+async function startEtcd(root: string, count: number): Promise<System> {
   const {Etcd3} = await import('etcd3')
-  const dir = join(root, 'etcd')
+  const dir = join(root, `etcd-${count}`)
   mkdirSync(dir, {recursive: true})
-  const nodes = await Promise.all([1, 2, 3].map(async (i) => ({name: `e${i}`, client: await freePort(), peer: await freePort()})))
+  const nodes = await Promise.all(Array.from({length: count}, async (_, i) => ({name: `e${i + 1}`, client: await freePort(), peer: await freePort()})))
   const initial = nodes.map((n) => `${n.name}=http://127.0.0.1:${n.peer}`).join(',')
   const procs = nodes.map((n) => startProcess('etcd', [
     '--name', n.name, '--data-dir', join(dir, n.name),
     '--listen-client-urls', `http://127.0.0.1:${n.client}`, '--advertise-client-urls', `http://127.0.0.1:${n.client}`,
     '--listen-peer-urls', `http://127.0.0.1:${n.peer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${n.peer}`,
     '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', 'raftctl-compare',
+    // Large values fill the backend fast (every revision is kept until compacted, below): 8 GiB, etcd's maximum quota.
+    '--quota-backend-bytes', String(8 * 2 ** 30),
     '--logger', 'zap', '--log-level', 'warn',
   ], join(dir, `${n.name}.log`)))
   // The leader: the endpoint whose status says it leads.
@@ -229,36 +299,65 @@ async function startEtcd(root: string): Promise<System> {
     }
     if (leaderUrl === null) await sleep(200)
   }
-  if (leaderUrl === null) throw new Error(`etcd did not elect a leader; see ${dir}/*.log`)
+  if (leaderUrl === null) {
+    await stopProcesses(procs)
+    throw new Error(`etcd did not elect a leader; see ${dir}/*.log`)
+  }
   const clients = Array.from({length: CONNECTIONS}, () => new Etcd3({hosts: [leaderUrl!]}))
-  cleanups.push(async () => {
-    for (const c of clients) c.close()
-  })
-  const value = benchValue(VALUE_SIZE)
   const keys = Array.from({length: KEYS}, (_, i) => `bench-${i}`)
-  // Values for the reads.
-  await Promise.all(Array.from({length: 16}, async (_, w) => {
-    for (let i = w; i < keys.length; i += 16) await clients[w % clients.length]!.put(keys[i]!).value(value)
-  }))
+  let stopped: Promise<void> | undefined
+  const stop = (): Promise<void> => (stopped ??= (async () => {
+    for (const c of clients) c.close()
+    await stopProcesses(procs)
+  })())
+  cleanups.push(stop)
+  const preload = async (valueBytes: number, count: number): Promise<void> => {
+    const value = valueOf(valueBytes)
+    await Promise.all(Array.from({length: 16}, async (_, w) => {
+      for (let i = w; i < count; i += 16) await clients[w % clients.length]!.put(keys[i]!).value(value)
+    }))
+  }
+  /**
+   * Compact the history to the current revision, so that big values do not fill the backend
+   * (matrix only: the workloads' 100-byte runs stay as they were measured before). `physical`
+   * waits until it is done, so the compaction's work does not fall into the next cell.
+   */
+  const compact = async (): Promise<void> => {
+    const st = await clients[0]!.maintenance.status()
+    await clients[0]!.kv.compact({revision: st.header.revision, physical: true})
+  }
+  if (!MATRIX) await preload(VALUE_SIZE, KEYS) // values for the reads
   return {
     name: 'etcd',
+    nodes: count,
+    endpoint: leaderUrl,
     pids: () => procs.map((p) => p.pid!).filter(Boolean),
-    run: (w) => measure('etcd', procs.map((p) => p.pid!), w, async (client) => {
-      const c = clients[client % clients.length]!
-      const key = keys[Math.floor(Math.random() * keys.length)]!
-      if (w.read) await c.get(key).string() // linearizable: etcd3's default
-      else await c.put(key).value(value)
-    }),
+    probe: async (valueBytes) => {
+      await clients[0]!.put('bench-probe').value(valueOf(valueBytes))
+    },
+    preload,
+    run: async (w) => {
+      const value = valueOf(w.valueBytes)
+      const r = await measure('etcd', procs.map((p) => p.pid!), w, async (client) => {
+        const c = clients[client % clients.length]!
+        const key = keys[Math.floor(Math.random() * (w.keys ?? KEYS))]!
+        if (w.read) await c.get(key).string() // linearizable: etcd3's default
+        else await c.put(key).value(value)
+      })
+      if (MATRIX && !w.read) await compact().catch((e: Error) => console.error(`etcd compaction: ${e.message}`))
+      return r
+    },
+    stop,
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // ZooKeeper
 
-async function startZooKeeper(root: string): Promise<System> {
+async function startZooKeeper(root: string, count: number): Promise<System> {
   const zookeeper = (await import('node-zookeeper-client')).default
-  const dir = join(root, 'zookeeper')
-  const nodes = await Promise.all([1, 2, 3].map(async (i) => ({id: i, client: await freePort(), quorum: await freePort(), election: await freePort()})))
+  const dir = join(root, `zookeeper-${count}`)
+  const nodes = await Promise.all(Array.from({length: count}, async (_, i) => ({id: i + 1, client: await freePort(), quorum: await freePort(), election: await freePort()})))
   const servers = nodes.map((n) => `server.${n.id}=127.0.0.1:${n.quorum}:${n.election}`).join('\n')
   const procs = nodes.map((n) => {
     const data = join(dir, `zk${n.id}`)
@@ -282,7 +381,10 @@ async function startZooKeeper(root: string): Promise<System> {
     for (const n of nodes) if ((await fourLetter(n.client, 'srvr')).includes('Mode: leader')) leaderPort = n.client
     if (leaderPort === null) await sleep(300)
   }
-  if (leaderPort === null) throw new Error(`ZooKeeper did not elect a leader; see ${dir}/*.log`)
+  if (leaderPort === null) {
+    await stopProcesses(procs)
+    throw new Error(`ZooKeeper did not elect a leader; see ${dir}/*.log`)
+  }
   const clients = await Promise.all(Array.from({length: CONNECTIONS}, () => new Promise<ReturnType<typeof zookeeper.createClient>>((resolve, reject) => {
     const c = zookeeper.createClient(`127.0.0.1:${leaderPort}`, {sessionTimeout: 30_000, retries: 0})
     const timer = setTimeout(() => reject(new Error('ZooKeeper client did not connect')), 15_000)
@@ -292,29 +394,51 @@ async function startZooKeeper(root: string): Promise<System> {
     })
     c.connect()
   })))
-  cleanups.push(async () => {
+  let stopped: Promise<void> | undefined
+  const stop = (): Promise<void> => (stopped ??= (async () => {
     for (const c of clients) c.close()
-  })
-  const value = Buffer.from(benchValue(VALUE_SIZE))
+    await stopProcesses(procs)
+  })())
+  cleanups.push(stop)
   const paths = Array.from({length: KEYS}, (_, i) => `/bench/k${i}`)
   const z = clients[0]!
+  /** setData, or create when the znode is not there yet. */
+  const put = (c: typeof z, path: string, value: Buffer): Promise<void> => new Promise<void>((resolve, reject) => {
+    c.setData(path, value, -1, (e) => {
+      if (!e) return resolve()
+      if (!/NO_NODE/.test(e.message)) return reject(e)
+      c.create(path, value, (e2) => (e2 && !/NODE_EXISTS/.test(e2.message) ? reject(e2) : resolve()))
+    })
+  })
+  const preload = async (valueBytes: number, count: number): Promise<void> => {
+    const value = Buffer.from(valueOf(valueBytes))
+    await Promise.all(Array.from({length: 16}, async (_, w) => {
+      for (let i = w; i < count; i += 16) await put(clients[w % clients.length]!, paths[i]!, value)
+    }))
+  }
   await new Promise<void>((resolve, reject) => z.mkdirp('/bench', (e) => (e ? reject(e) : resolve())))
-  await Promise.all(Array.from({length: 16}, async (_, w) => {
-    for (let i = w; i < paths.length; i += 16) {
-      await new Promise<void>((resolve, reject) => z.create(paths[i]!, value, (e) => (e && !/NODE_EXISTS/.test(e.message) ? reject(e) : resolve())))
-    }
-  }))
+  await preload(MATRIX ? 100 : VALUE_SIZE, KEYS) // every znode exists, with the values for the reads
+  const buffers = new Map<number, Buffer>()
   return {
     name: 'zookeeper',
+    nodes: count,
     pids: () => procs.map((p) => p.pid!).filter(Boolean),
-    run: (w) => measure('zookeeper', procs.map((p) => p.pid!), w, (client) => {
-      const c = clients[client % clients.length]!
-      const path = paths[Math.floor(Math.random() * paths.length)]!
-      return new Promise<void>((resolve, reject) => {
-        if (w.read) c.getData(path, (e) => (e ? reject(e) : resolve()))
-        else c.setData(path, value, -1, (e) => (e ? reject(e) : resolve()))
+    probe: (valueBytes) => put(z, '/bench/probe', Buffer.from(valueOf(valueBytes))),
+    preload,
+    run: (w) => {
+      let value = buffers.get(w.valueBytes)
+      if (value === undefined) buffers.set(w.valueBytes, (value = Buffer.from(valueOf(w.valueBytes))))
+      const v = value
+      return measure('zookeeper', procs.map((p) => p.pid!), w, (client) => {
+        const c = clients[client % clients.length]!
+        const path = paths[Math.floor(Math.random() * (w.keys ?? KEYS))]!
+        return new Promise<void>((resolve, reject) => {
+          if (w.read) c.getData(path, (e) => (e ? reject(e) : resolve()))
+          else c.setData(path, v, -1, (e) => (e ? reject(e) : resolve()))
+        })
       })
-    }),
+    },
+    stop,
   }
 }
 
@@ -334,13 +458,15 @@ async function fourLetter(port: number, word: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 // raftctl
 
-async function startRaftctl(root: string): Promise<System> {
-  const home = join(root, 'raftctl')
+async function startRaftctl(root: string, count: number): Promise<System> {
+  const home = join(root, `raftctl-${count}`)
   const cluster = new LocalCluster('compare', home)
-  cleanups.push(async () => {
+  let stopped: Promise<void> | undefined
+  const stop = (): Promise<void> => (stopped ??= (async () => {
     if (cluster.exists()) await cluster.destroy()
-  })
-  await cluster.start(3)
+  })())
+  cleanups.push(stop)
+  await cluster.start(count)
   await cluster.waitForLeader(30_000, (s) => s.nodes.every((n) => n.reachable && n.leader === s.leader))
   const pids = (): number[] => cluster.manifest().nodes.flatMap((n) => {
     const pid = cluster.pid(n.id)
@@ -348,25 +474,36 @@ async function startRaftctl(root: string): Promise<System> {
   })
   return {
     name: 'raftctl',
+    nodes: count,
     pids,
+    probe: async (valueBytes) => {
+      const kv = cluster.kv({timeoutMs: 10_000})
+      try {
+        await kv.put('bench-probe', valueOf(valueBytes))
+      } finally {
+        kv.close()
+      }
+    },
+    preload: async () => undefined, // benchCluster writes every key before a run with reads
     run: async (w) => {
       const r = await benchCluster(cluster, {
         clients: w.clients, connections: CONNECTIONS, durationMs: w.durationMs ?? DURATION_MS, warmupMs: w.warmupMs ?? WARMUP_MS,
-        valueSize: VALUE_SIZE, keys: KEYS, readRatio: w.read ? 1 : 0, serializable: false, target: 'leader',
+        valueSize: w.valueBytes, keys: w.keys ?? KEYS, readRatio: w.read ? 1 : 0, serializable: false, target: 'leader',
       })
       const errors = Object.values(r.errors).reduce((a, b) => a + b, 0)
       return {
-        ops: r.ops, throughput: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, errors,
+        ops: r.ops, throughput: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, errors, errorCounts: r.errors,
         clientCpuMsPerOp: r.cpuMsPerOp.client, serverCpuMsPerOp: r.cpuMsPerOp.daemons, backgroundCores: r.cpuCores.background,
       }
     },
+    stop,
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Measuring
 
-async function measure(system: SystemName, pids: number[], w: Workload, op: (client: number) => Promise<unknown>): Promise<Omit<Sample, 'system' | 'workload' | 'repeat'>> {
+async function measure(system: SystemName, pids: number[], w: Workload, op: (client: number) => Promise<unknown>): Promise<Measure> {
   let meter: CpuMeter | null = null
   let usage: CpuUsage | null = null
   const r: ClosedLoopResult = await runClosedLoop({
@@ -379,6 +516,7 @@ async function measure(system: SystemName, pids: number[], w: Workload, op: (cli
   const perOp = (ms: number | null | undefined): number | null => (ms === null || ms === undefined || r.ops === 0 ? null : ms / r.ops)
   return {
     ops: r.ops, throughput: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, max: r.latencyMs.max, errors: r.errors,
+    errorCounts: r.errors > 0 ? {[r.firstError ?? 'error']: r.errors} : {},
     clientCpuMsPerOp: perOp(u?.selfMs), serverCpuMsPerOp: perOp(u?.othersMs),
     backgroundCores: u && u.backgroundMs !== null ? u.backgroundMs / u.wallMs : null,
   }
@@ -490,6 +628,8 @@ async function main(): Promise<void> {
   for (const s of SYSTEMS) if (!['etcd', 'zookeeper', 'raftctl'].includes(s)) throw new Error(`unknown system ${s}`)
   for (const w of WORKLOAD_NAMES) if (!ALL_WORKLOADS.some((a) => a.name === w)) throw new Error(`unknown workload ${w} (known: ${ALL_WORKLOADS.map((a) => a.name).join(', ')})`)
   if (WORKLOADS.length === 0) throw new Error('--workloads names no workload')
+  if (!MATRIX && DIMS.nodes.length !== 1) throw new Error('--nodes takes one cluster size without --matrix')
+  if (args['etcdctl-perf'] !== undefined && !['s', 'm', 'l', 'xl'].includes(args['etcdctl-perf'])) throw new Error('--etcdctl-perf takes s, m, l or xl')
   ensureInstalled()
   const root = mkdtempSync(join(tmpdir(), 'raftctl-compare-'))
   if (!args['keep-dir']) {
@@ -504,14 +644,35 @@ async function main(): Promise<void> {
     etcd: SYSTEMS.includes('etcd') ? versionOf('etcd', ['--version'], /etcd Version: (\S+)/) : '-',
     zookeeper: SYSTEMS.includes('zookeeper') ? versionOf('dpkg-query', ['-W', '-f', '${Version}', 'zookeeper'], /^(.+)$/) : '-',
   }
-  console.error(`bench:compare in ${root}: ${SYSTEMS.join(', ')}; ${CLIENTS} clients over ${CONNECTIONS} connections, ${VALUE_SIZE} B values, ${KEYS} keys, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per run, ${REPEATS} repeats of ${WORKLOADS.map((w) => w.name).join(', ')} after a ${WARMUP_PASS_MS} ms warm-up pass of each`)
+  // The spinners run from before the systems start until stopAll (first of the cleanups pushed after this one).
+  const background = startBackground(BACKGROUND)
+  cleanups.push(() => background.stop())
+  if (BACKGROUND > 0) console.error(`--background ${BACKGROUND}: ${BACKGROUND} spinning processes (pids ${background.pids.join(', ')})`)
+  if (MATRIX) await runMatrix(root, versions)
+  else await runWorkloads(root, versions)
+}
+
+/** Start every selected system as a cluster of `nodes`. */
+function startSystems(root: string, nodes: number): Promise<System[]> {
+  return startSystemsNamed(root, SYSTEMS, nodes)
+}
+
+async function startSystemsNamed(root: string, names: readonly SystemName[], nodes: number): Promise<System[]> {
   const systems: System[] = []
-  for (const name of SYSTEMS) {
-    console.error(`starting ${name}`)
-    if (name === 'etcd') systems.push(await startEtcd(root))
-    if (name === 'zookeeper') systems.push(await startZooKeeper(root))
-    if (name === 'raftctl') systems.push(await startRaftctl(root))
+  for (const name of names) {
+    console.error(`starting ${name} (${nodes} nodes)`)
+    if (name === 'etcd') systems.push(await startEtcd(root, nodes))
+    if (name === 'zookeeper') systems.push(await startZooKeeper(root, nodes))
+    if (name === 'raftctl') systems.push(await startRaftctl(root, nodes))
   }
+  return systems
+}
+
+/** The workloads mode (without --matrix): repeats of writes64, writes1, reads64 and their medians. */
+async function runWorkloads(root: string, versions: Record<string, string>): Promise<void> {
+  const NODES = DIMS.nodes[0]!
+  console.error(`bench:compare in ${root}: ${SYSTEMS.join(', ')}; ${NODES} nodes; ${CLIENTS} clients over ${CONNECTIONS} connections, ${VALUE_SIZE} B values, ${KEYS} keys, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per run, ${REPEATS} repeats of ${WORKLOADS.map((w) => w.name).join(', ')} after a ${WARMUP_PASS_MS} ms warm-up pass of each`)
+  const systems = await startSystems(root, NODES)
   await warmupPass(systems)
   const samples: Sample[] = []
   for (let repeat = 1; repeat <= REPEATS; repeat++) {
@@ -525,19 +686,211 @@ async function main(): Promise<void> {
     }
   }
   const cpuModel = cpus()[0]?.model ?? 'unknown'
-  console.log(`\nMedians of ${REPEATS} repeats (a run that completed nothing has no latency); ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up and a ${WARMUP_PASS_MS / 1000} s warm-up pass; ${VALUE_SIZE}-byte values over ${KEYS} keys; 3 nodes each on 127.0.0.1, fsync on; every client on the leader, ${CONNECTIONS} connections per system.`)
+  console.log(`\nMedians of ${REPEATS} repeats (a run that completed nothing has no latency); ${DURATION_MS / 1000} s per run after ${WARMUP_MS / 1000} s warm-up and a ${WARMUP_PASS_MS / 1000} s warm-up pass; ${VALUE_SIZE}-byte values over ${KEYS} keys; ${NODES} nodes each on 127.0.0.1, fsync on; every client on the leader, ${CONNECTIONS} connections per system${BACKGROUND > 0 ? `; --background ${BACKGROUND} (that many spinning processes)` : ''}.`)
   console.log(`Machine: ${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; node ${versions.node}, etcd ${versions.etcd}, ZooKeeper ${versions.zookeeper}.`)
   console.log('Ratios: how many times better raftctl is (throughput: raftctl / peer; latency and CPU: peer / raftctl).\n')
   console.log(table(samples))
   const bg = median(samples.flatMap((s) => (s.backgroundCores === null ? [] : [s.backgroundCores])))
   const bgMax = Math.max(0, ...samples.flatMap((s) => (s.backgroundCores === null ? [] : [s.backgroundCores])))
-  console.log(`\nOther programs used ${bg === null ? '?' : bg.toFixed(2)} cores (median; max ${bgMax.toFixed(2)}) of the ${cpus().length} during the runs${bgMax > 0.2 ? ': the machine was not quiet, the figures are disturbed' : ''}.`)
+  console.log(`\nOther programs used ${bg === null ? '?' : bg.toFixed(2)} cores (median; max ${bgMax.toFixed(2)}) of the ${cpus().length} during the runs${BACKGROUND > 0 ? `, the ${BACKGROUND} --background spinners included` : ''}${bgMax - BACKGROUND > 0.2 ? ': the machine was not quiet, the figures are disturbed' : ''}.`)
   for (const line of pairedLatency(samples)) console.log(line)
   if (SYSTEMS.includes('raftctl') && SYSTEMS.length > 1) {
     console.log('\nTargets:')
     for (const line of targets(samples)) console.log(`  ${line}`)
   }
-  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, WARMUP_PASS_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS, WORKLOADS: WORKLOADS.map((w) => w.name)}, samples}, null, 2)}\n`)
+  if (args.out) writeFileSync(args.out, `${JSON.stringify({versions, options: {DURATION_MS, WARMUP_MS, WARMUP_PASS_MS, REPEATS, CLIENTS, VALUE_SIZE, KEYS, CONNECTIONS, NODES, BACKGROUND, WORKLOADS: WORKLOADS.map((w) => w.name)}, samples}, null, 2)}\n`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matrix (--matrix)
+
+/** A failure's reason for the table: the error's stable code when it has one, else its message. */
+function reasonOf(error: unknown): string {
+  const e = error as {code?: unknown; message?: unknown}
+  const message = typeof e?.message === 'string' ? e.message : String(error)
+  return typeof e?.code === 'string' && /^[A-Z_]+$/.test(e.code) ? `${e.code} (${message})` : message
+}
+
+function loadavgText(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+  } catch {
+    return loadavg().map((x) => x.toFixed(2)).join(' ')
+  }
+}
+
+/**
+ * Bytes of values the matrix's reads are spread over, at most: 32 MiB. Reads of large values use
+ * fewer keys (128 at 256 KiB, all --keys up to 32 KiB), so loading them before the reads takes
+ * seconds, not minutes, on every system alike.
+ */
+const READ_SET_BYTES = 32 * 2 ** 20
+
+/** The keys the reads of `valueBytes` values go over: --keys, fewer for large values (at least 16). */
+function readKeys(valueBytes: number): number {
+  return Math.min(KEYS, Math.max(16, Math.floor(READ_SET_BYTES / valueBytes)))
+}
+
+/**
+ * Every cell once per system: each cluster size starts the systems afresh (a system that does not
+ * start fails its cells); before a value size, one probe write per system (a refusal fails that
+ * system's cells of that size); before its reads, every key written with that size. Then the
+ * table, targets, plots, JSON and docs section.
+ */
+async function runMatrix(root: string, versions: Record<string, string>): Promise<void> {
+  const cells = matrixCells(DIMS)
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+  const loadBefore = loadavgText()
+  // The code that runs: the commit, and whether the work tree differed from it (read at the start).
+  const commit = (() => {
+    try {
+      const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+      const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim() !== ''
+      return dirty ? `${sha} (with uncommitted changes)` : sha
+    } catch {
+      return 'unknown'
+    }
+  })()
+  console.error(`bench:compare --matrix in ${root}: ${SYSTEMS.join(', ')}; ${cells.length} cells x ${SYSTEMS.length} systems (sizes ${DIMS.sizes.map(formatBytes).join(', ')}; clients ${DIMS.clients.join(', ')}; nodes ${DIMS.nodes.join(', ')}; ${DIMS.ops.join(', ')}), ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per cell, ${KEYS} keys, ${CONNECTIONS} connections per system; load ${loadBefore}`)
+  const rows: MatrixRow[] = []
+  let etcdctl: EtcdctlPerfRun | null = null
+  let turn = 0
+  for (const nodes of DIMS.nodes) {
+    const systems: System[] = []
+    /** Why a system cannot run the current cells (did not start, refused the size, could not load the keys). */
+    const down = new Map<string, string>()
+    for (const name of SYSTEMS) {
+      try {
+        systems.push(...(await startSystemsNamed(root, [name], nodes)))
+      } catch (error) {
+        down.set(name, `did not start: ${reasonOf(error)}`)
+        console.error(`${name} (${nodes} nodes) did not start: ${reasonOf(error)}`)
+      }
+    }
+    await matrixWarmup(systems)
+    for (const valueBytes of DIMS.sizes) {
+      const refused = new Map(down)
+      for (const s of systems) {
+        try {
+          await s.probe(valueBytes)
+        } catch (error) {
+          refused.set(s.name, reasonOf(error))
+          console.error(`${s.name} refused a ${formatBytes(valueBytes)} write: ${reasonOf(error)}`)
+        }
+      }
+      for (const op of (['writes', 'reads'] as const).filter((o) => DIMS.ops.includes(o))) {
+        const unavailable = new Map(refused)
+        if (op === 'reads') {
+          for (const s of systems.filter((x) => !unavailable.has(x.name))) {
+            try {
+              await s.preload(valueBytes, readKeys(valueBytes))
+            } catch (error) {
+              unavailable.set(s.name, `loading the keys: ${reasonOf(error)}`)
+            }
+          }
+        }
+        for (const cell of cells.filter((c) => c.nodes === nodes && c.valueBytes === valueBytes && c.op === op)) {
+          const order = systems.map((_, i) => systems[(i + turn) % systems.length]!)
+          turn++
+          const cellRows = new Map<string, MatrixRow>()
+          for (const s of order) {
+            const reason = unavailable.get(s.name)
+            if (reason !== undefined) {
+              cellRows.set(s.name, failedRow(cell, s.name, reason))
+              continue
+            }
+            try {
+              const keys = op === 'reads' ? readKeys(valueBytes) : KEYS
+              const m = await s.run({name: op === 'writes' ? 'writes64' : 'reads64', clients: cell.clients, read: op === 'reads', valueBytes, keys})
+              cellRows.set(s.name, rowFromMeasure(cell, s.name, m))
+            } catch (error) {
+              cellRows.set(s.name, failedRow(cell, s.name, reasonOf(error)))
+            }
+          }
+          for (const name of SYSTEMS) {
+            const r = cellRows.get(name) ?? failedRow(cell, name, down.get(name) ?? 'not run')
+            rows.push(r)
+            console.error(`${nodes} nodes ${op.padEnd(6)} ${formatBytes(valueBytes).padStart(7)} ${String(cell.clients).padStart(4)} clients ${name.padEnd(9)} ${r.status === 'ok' ? `${String(Math.round(r.throughput!)).padStart(6)} ops/s  p50 ${r.p50!.toFixed(2)} ms  p99 ${r.p99!.toFixed(2)} ms  client ${r.clientCpuMsPerOp?.toFixed(3) ?? '?'} / server ${r.serverCpuMsPerOp?.toFixed(3) ?? '?'} CPU ms/op  background ${r.backgroundCores?.toFixed(2) ?? '?'} cores${r.errors ? `  ${r.errors} errors` : ''}` : `failed: ${r.reason}`}`)
+          }
+        }
+      }
+    }
+    const etcd = systems.find((s) => s.name === 'etcd')
+    if (args['etcdctl-perf'] !== undefined && etcdctl === null && etcd !== undefined) etcdctl = await runEtcdctlPerf(etcd, args['etcdctl-perf'])
+    for (const s of systems) await s.stop()
+  }
+  const loadAfter = loadavgText()
+  const targets = matrixTargets(rows, BACKGROUND)
+  const plots = matrixPlots(rows, DIMS, SYSTEMS)
+  const cpuModel = cpus()[0]?.model ?? 'unknown'
+  const info = {
+    command: `npm run bench:compare -- ${process.argv.slice(2).join(' ')}`, commit, date,
+    machine: `${cpus().length} cores (${cpuModel}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    versions: `node ${versions.node}, etcd ${versions.etcd}, ZooKeeper ${versions.zookeeper}`,
+    loadBefore, loadAfter, background: BACKGROUND, durationMs: DURATION_MS, warmupMs: WARMUP_MS, keys: KEYS, connections: CONNECTIONS,
+  }
+  console.log(`\n${matrixTable(rows)}`)
+  if (etcdctl !== null) console.log(`\netcdctl check perf --load ${etcdctl.load} (${etcdctl.nodes} nodes): ${etcdctl.result === null ? `failed: ${etcdctl.error}` : `${etcdctl.result.throughput} writes/s, slowest ${etcdctl.result.slowestMs.toFixed(1)} ms, stddev ${etcdctl.result.stddevMs.toFixed(1)} ms, ${etcdctl.result.pass ? 'PASS' : 'FAIL'}`}; client CPU ${etcdctl.clientCpuMsPerOp?.toFixed(3) ?? '?'} ms/op, server CPU ${etcdctl.serverCpuMsPerOp?.toFixed(3) ?? '?'} ms/op`)
+  const bg = medianBackground(rows)
+  console.log(`\nLoad: /proc/loadavg ${loadBefore} at the start, ${loadAfter} at the end; other programs used ${bg === null ? '?' : bg.toFixed(2)} cores (median over the cells${BACKGROUND > 0 ? `, the ${BACKGROUND} --background spinners included` : ''}).`)
+  console.log('\nTargets of issue 23 in this run:')
+  for (const t of targets) console.log(`  ${t.verdict.padEnd(4)}  ${t.target}: ${t.detail}`)
+  if (args['print-only']) return
+  const docs = args['docs-dir']!
+  const perfDir = join(docs, 'perf')
+  mkdirSync(perfDir, {recursive: true})
+  const jsonFile = args.out ?? join(perfDir, 'matrix.json')
+  writeFileSync(jsonFile, `${JSON.stringify({info, dims: DIMS, rows, etcdctl, targets}, null, 2)}\n`)
+  for (const p of plots) writeFileSync(join(perfDir, p.file), p.svg)
+  const doc = join(docs, 'performance.md')
+  writeFileSync(doc, replaceBetweenMarkers(readFileSync(doc, 'utf8'), MATRIX_BEGIN, MATRIX_END, matrixSection(info, rows, plots, targets, etcdctl)))
+  console.log(`\nWrote ${jsonFile}, ${plots.length} plots in ${perfDir}, and the matrix section of ${doc}.`)
+}
+
+/**
+ * Before the cells of a cluster size, each system runs 64 clients (or the most the run has) of
+ * writes at the smallest size for --warmup-pass, unmeasured (cold JIT, heap and optimizer).
+ */
+async function matrixWarmup(systems: readonly System[]): Promise<void> {
+  if (WARMUP_PASS_MS <= 0) return
+  const clients = Math.min(64, Math.max(...DIMS.clients))
+  const valueBytes = Math.min(...DIMS.sizes)
+  for (const s of systems) {
+    try {
+      const r = await s.run({name: 'writes64', clients, read: false, valueBytes, durationMs: WARMUP_PASS_MS, warmupMs: 0})
+      console.error(`warm-up  ${s.name.padEnd(9)} ${String(Math.round(r.throughput)).padStart(6)} ops/s (not counted)`)
+    } catch (error) {
+      console.error(`warm-up  ${s.name.padEnd(9)} failed: ${reasonOf(error)}`)
+    }
+  }
+}
+
+/**
+ * `etcdctl check perf --load L` against the etcd cluster, under bash so that `times` reports
+ * etcdctl's own CPU: the cost of etcd's Go client per write, beside the etcd3 (JavaScript gRPC)
+ * client's in the table.
+ */
+async function runEtcdctlPerf(etcd: System, load: string): Promise<EtcdctlPerfRun> {
+  const cfg = ETCDCTL_PERF_LOADS[load]!
+  console.error(`etcdctl check perf --load ${load} against the ${etcd.nodes}-node etcd (${cfg.seconds} s)`)
+  const meter = new CpuMeter(etcd.pids())
+  const script = 'ETCDCTL_API=3 etcdctl --endpoints="$1" check perf --load "$2" 2>&1; code=$?; times; exit $code'
+  const child = spawn('bash', ['-c', script, 'bash', etcd.endpoint!, load], {stdio: ['ignore', 'pipe', 'pipe']})
+  children.push(child)
+  let output = ''
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()))
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+  const usage = meter.read()
+  const result = parseEtcdctlPerf(output)
+  const cpu = parseBashTimes(output)
+  const ops = result === null ? null : result.throughput * cfg.seconds
+  const perOp = (msUsed: number | null): number | null => (msUsed === null || ops === null || ops === 0 ? null : msUsed / ops)
+  return {
+    load, nodes: etcd.nodes, result,
+    error: result === null ? `exit ${code}: ${output.trim().split('\n').slice(-3).join(' / ')}` : null,
+    ops, clientCpuMsPerOp: perOp(cpu), serverCpuMsPerOp: perOp(usage.othersMs),
+  }
 }
 
 try {

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:size`: how long a snapshot of the KV state takes, and the longest the event loop
- * stalls meanwhile, at 10k, 100k (and with `--sizes` 1M) keys of 100-byte values.
+ * stalls meanwhile, at 10k, 100k and 1M keys (`--sizes`) of 100-byte values; the WAL on disk, a
+ * restart, and a new node's catch-up by snapshot at each size; plots of each figure.
  *
  * Each run is a child process (a clean heap) holding one single-node replica over a real
  * FileStorage (fdatasync on) in a temporary directory, loaded with the keys in batches of 10,000
@@ -23,15 +24,24 @@
  * Each (size, mode) runs `--runs` times (default 3); the median of each figure is printed, with
  * /proc/loadavg before and after. `--json` prints one JSON document. `--segment-bytes` sets the
  * WAL segment size (default the daemon's).
+ *
+ * Then, per size (unless `--skip-catch-up`), a new node's catch-up by snapshot with real daemons
+ * (see `catchUp` below), given up after `--catch-up-timeout` (default 5m) and shown as a gap. Finally the plots (src/bench/size-report.ts) are written as
+ * `<--plots>-{snapshot,stall,wal,restart,catchup}.svg` (default docs/perf/size-…), and the table
+ * for docs/performance.md is printed.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {monitorEventLoopDelay} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {median} from '../src/bench/compare-stats.js'
+import {preloadKeys} from '../src/bench/preload.js'
+import {sizeMarkdownTable, sizePlots, type CatchUpRow, type SizeRow} from '../src/bench/size-report.js'
+import {LocalCluster, addNode, planNodeAdd} from '../src/cluster/index.js'
+import {parseDuration} from '../src/common/units.js'
 import {SeededRng} from '../src/raft/index.js'
 import {Replica} from '../src/replica/replica.js'
 import type {StateMachine, Storage} from '../src/replica/ports.js'
@@ -40,7 +50,7 @@ import {KvStateMachine, encodeCommand} from '../src/kv/index.js'
 
 const {values: args} = parseArgs({
   options: {
-    sizes: {type: 'string', default: '10000,100000'},
+    sizes: {type: 'string', default: '10000,100000,1000000'},
     runs: {type: 'string', default: '3'},
     modes: {type: 'string', default: 'before,after'},
     one: {type: 'boolean', default: false},
@@ -48,6 +58,9 @@ const {values: args} = parseArgs({
     mode: {type: 'string', default: 'after'},
     json: {type: 'boolean', default: false},
     'segment-bytes': {type: 'string', default: String(DEFAULT_SEGMENT_BYTES)},
+    plots: {type: 'string', default: 'docs/perf/size'},
+    'skip-catch-up': {type: 'boolean', default: false},
+    'catch-up-timeout': {type: 'string', default: '5m'},
   },
 })
 
@@ -256,7 +269,7 @@ async function main(): Promise<void> {
   const modes = args.modes.split(',')
   const runs = Number(args.runs)
   const loadBefore = loadavg()
-  const rows: Record<string, number | string>[] = []
+  const rows: SizeRow[] = []
   for (const keys of sizes) {
     for (const mode of modes) {
       const results: RunResult[] = []
@@ -282,10 +295,64 @@ async function main(): Promise<void> {
       })
     }
   }
-  const report = {loadavgBefore: loadBefore, loadavgAfter: loadavg(), runs, segmentBytes: SEGMENT_BYTES, rows}
+  const catchUps: CatchUpRow[] = []
+  if (!args['skip-catch-up']) {
+    for (const keys of sizes) {
+      catchUps.push(await catchUp(keys))
+      log(`${keys} keys: a new node caught up by snapshot in ${catchUps.at(-1)!.catchUpMs} ms`)
+    }
+  }
+  const report = {loadavgBefore: loadBefore, loadavgAfter: loadavg(), runs, segmentBytes: SEGMENT_BYTES, rows, catchUps}
+  const loadNote = `${report.loadavgBefore.split(' ')[0]}–${report.loadavgAfter.split(' ')[0]}`
+  const plots = sizePlots(rows, catchUps, loadNote)
+  mkdirSync(dirname(args.plots), {recursive: true})
+  for (const [name, svg] of Object.entries(plots)) writeFileSync(`${args.plots}-${name}.svg`, svg)
+  log(`wrote ${Object.keys(plots).map((name) => `${args.plots}-${name}.svg`).join(', ')}`)
   if (args.json) return void process.stdout.write(JSON.stringify(report, null, 2) + '\n')
   console.log(`/proc/loadavg before: ${report.loadavgBefore}; after: ${report.loadavgAfter}; median of ${runs} runs; WAL segments of ${SEGMENT_BYTES} bytes`)
-  console.table(rows)
+  console.log(sizeMarkdownTable(rows, catchUps))
+}
+
+/** Longest wait for a new node to catch up, and for the leader's snapshot, ms (`--catch-up-timeout`, default 5m). */
+const CATCH_UP_TIMEOUT_MS = parseDuration(args['catch-up-timeout'])
+
+/**
+ * A new node catching up by snapshot, with real daemons: a one-node local cluster (in a
+ * temporary RAFTCTL_HOME, compaction lag 0 so that the log holds nothing before the snapshot)
+ * loaded with `keys` keys (src/bench/preload.ts), a snapshot taken on it, then `node add
+ * --learner`'s workflow (addNode); timed from the learner's configuration entry committed to
+ * the leader seeing the learner's match at its last index (the daemon's start is left out).
+ */
+async function catchUp(keys: number): Promise<CatchUpRow> {
+  const home = mkdtempSync(join(tmpdir(), 'raftctl-bench-catchup-'))
+  const cluster = new LocalCluster('catchup', home)
+  try {
+    await cluster.start(1, {compactionLag: 0})
+    await cluster.waitForLeader()
+    const ids = await cluster.nodeIds()
+    await preloadKeys(ids.map((id) => ({id, url: cluster.addressOf(id)})), cluster.access(), keys, 'key-', VALUE)
+    await cluster.onLeader((client) => client.snapshot({timeoutMs: CATCH_UP_TIMEOUT_MS}), CATCH_UP_TIMEOUT_MS)
+    const snapshotBytes = filesIn(join(cluster.paths.dataDir(ids[0]!), 'raft', 'snapshots'), '.snap').sizes.at(-1) ?? null
+    let addedAt: number | null = null
+    let caughtAt: number | null = null
+    await cluster.exclusive(async () => {
+      const planned = await planNodeAdd(cluster, true)
+      await addNode(cluster, planned, {learner: true, force: false, catchUpTimeoutMs: CATCH_UP_TIMEOUT_MS}, {
+        step: (text) => {
+          if (text.startsWith('added ')) addedAt = performance.now()
+          if (text.includes(' caught up')) caughtAt = performance.now()
+        },
+        doing: () => undefined,
+      })
+    })
+    return {keys, catchUpMs: addedAt !== null && caughtAt !== null ? round(caughtAt - addedAt) : null, snapshotMiB: snapshotBytes === null ? null : mib(snapshotBytes)}
+  } catch (error) {
+    log(`${keys} keys: the catch-up run failed: ${(error as Error).message}`)
+    return {keys, catchUpMs: null, snapshotMiB: null}
+  } finally {
+    if (cluster.exists()) await cluster.destroy().catch(() => undefined)
+    rmSync(home, {recursive: true, force: true})
+  }
 }
 
 function mib(bytes: number): number {

@@ -27,6 +27,7 @@ import {ReplicaLoop} from './loop.js'
 import {DaemonServer} from './server.js'
 import {Services} from './services.js'
 import {WatchHub} from './watch-hub.js'
+import {STORAGE_SUBDIR} from './wal-dump.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
 import {restoreDataDir} from './restore.js'
@@ -49,9 +50,6 @@ export {VERSION} from './services.js'
  * heartbeat (every 30 ms by default), later than before by up to two heartbeat intervals.
  */
 const DAEMON_COMMIT_NOTICES = false
-
-/** The folder of the data directory that the file storage owns. */
-const STORAGE_SUBDIR = 'raft'
 
 /**
  * Bytes a starting daemon writes (and deletes) in its storage folder before it reports ready

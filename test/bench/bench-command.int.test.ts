@@ -6,16 +6,14 @@
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {resetExitCode} from '../helpers.js'
-import {cleanup, raftctl, trackPid, useTempHome} from '../commands/cluster-helpers.js'
+import {cleanup, raftctl, trackPid, useTempHome, startCluster} from '../commands/cluster-helpers.js'
 import {LocalCluster} from '../../src/cluster/index.js'
 
 let home = ''
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'b')
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', 'b')
 })
 after(async () => cleanup(home))
 afterEach(resetExitCode)

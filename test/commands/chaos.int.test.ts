@@ -13,7 +13,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {resetExitCode} from '../helpers.js'
 import {LocalCluster, type ClusterStatus} from '../../src/cluster/index.js'
 import {Connection, routeUrl} from '../../src/client/index.js'
-import {cleanup, eventually, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {cleanup, eventually, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const NAME = 'chaos'
 let home = ''
@@ -21,9 +21,7 @@ let cluster: LocalCluster
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--nodes', '5', '--json', '--cluster', NAME)
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--nodes', '5', '--cluster', NAME)
   cluster = new LocalCluster(NAME, home)
 })
 after(async () => cleanup(home))

@@ -94,6 +94,18 @@ export function trackPid(pid: number | null | undefined): void {
   if (pid) seenPids.add(pid)
 }
 
+/**
+ * `raftctl cluster start --json ARGS` that must succeed: every daemon it started is tracked for
+ * {@link cleanup}. Returns the command's JSON result.
+ */
+export async function startCluster(...args: string[]): Promise<{nodes: Array<{id: string; pid: number}>}> {
+  const r = await raftctl('cluster', 'start', '--json', ...args)
+  if (r.exit !== 0) throw new Error(`cluster start ${args.join(' ')} failed (exit ${r.exit}): ${r.stderr}`)
+  const result = r.json()
+  for (const n of result.nodes) trackPid(n.pid)
+  return result
+}
+
 /** Destroy every cluster in `home`, kill every daemon seen, delete `home`. */
 export async function cleanup(home: string): Promise<void> {
   for (const name of listClusters(home)) {

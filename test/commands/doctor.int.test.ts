@@ -11,7 +11,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {resetExitCode} from '../helpers.js'
 import {LocalCluster, type DoctorCheck, type DoctorReport} from '../../src/cluster/index.js'
 import {AdminClient} from '../../src/client/index.js'
-import {cleanup, eventually, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {cleanup, eventually, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const NAME = 'doc'
 let home = ''
@@ -20,9 +20,7 @@ let started = 0
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--nodes', '3', '--json', '--cluster', NAME)
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--nodes', '3', '--cluster', NAME)
   cluster = new LocalCluster(NAME, home)
 })
 after(async () => cleanup(home))

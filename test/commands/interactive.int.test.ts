@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {fileURLToPath} from 'node:url'
 import {resetExitCode} from '../helpers.js'
-import {alive, cleanup, eventually, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {alive, cleanup, eventually, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -63,9 +63,7 @@ async function waitForExit(exitFile: string, timeoutMs = 20_000): Promise<number
 before(async () => {
   if (!HAS_TMUX) return
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'tty')
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', 'tty')
 })
 after(async () => {
   if (!HAS_TMUX) return

@@ -9,15 +9,13 @@
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {resetExitCode} from '../helpers.js'
-import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {cleanup, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 let home = ''
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'ranges')
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', 'ranges')
 })
 after(async () => cleanup(home))
 afterEach(resetExitCode)

@@ -13,15 +13,13 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {resetExitCode, testTempDir} from '../helpers.js'
 import {BIN} from '../daemon/harness.js'
-import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {cleanup, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 let home = ''
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'tw')
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', 'tw')
 })
 after(async () => cleanup(home))
 afterEach(resetExitCode)

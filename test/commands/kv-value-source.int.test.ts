@@ -13,7 +13,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {RAFTCTL_BIN as BIN} from '../../src/cluster/index.js'
 import {resetExitCode} from '../helpers.js'
-import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {cleanup, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const CLUSTER = 'kvfile'
 const LIMIT = 64 * 1024
@@ -58,9 +58,7 @@ const kv = (...args: string[]) => raftctl('kv', ...args, '--cluster', CLUSTER)
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', CLUSTER)
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', CLUSTER)
 })
 after(async () => cleanup(home))
 afterEach(resetExitCode)

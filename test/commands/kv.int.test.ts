@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {resetExitCode} from '../helpers.js'
-import {cleanup, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {cleanup, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
@@ -30,9 +30,7 @@ function kvInShell(args: string): Promise<{exit: number | null; stdout: string}>
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', 'kv')
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', 'kv')
 })
 after(async () => cleanup(home))
 afterEach(resetExitCode)

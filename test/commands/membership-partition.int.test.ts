@@ -10,7 +10,7 @@ import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {resetExitCode} from '../helpers.js'
 import {LocalCluster} from '../../src/cluster/index.js'
-import {alive, cleanup, eventually, raftctl, trackPid, useTempHome} from './cluster-helpers.js'
+import {alive, cleanup, eventually, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 const NAME = 'part'
 let home = ''
@@ -27,9 +27,7 @@ interface MemberDoc {
 
 before(async () => {
   home = useTempHome()
-  const r = await raftctl('cluster', 'start', '--json', '--cluster', NAME)
-  assert.equal(r.exit, 0, r.stderr)
-  for (const n of r.json().nodes) trackPid(n.pid)
+  await startCluster('--cluster', NAME)
 })
 after(async () => cleanup(home))
 afterEach(resetExitCode)
