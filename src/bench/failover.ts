@@ -30,6 +30,8 @@ export interface FailoverOptions {
   readonly trialTimeoutMs?: number
   /** Called after each trial. */
   readonly onTrial?: (t: FailoverTrial) => void
+  /** Busy cores of other work the caller runs beside the cluster (src/bench/background.ts), for the report. Default 0. */
+  readonly background?: number
 }
 
 /** One kill. */
@@ -42,6 +44,15 @@ export interface FailoverTrial {
   readonly termAfter: number | null
   /** Kill to first acknowledged write, ms (null: none within the timeout). */
   readonly failoverMs: number | null
+  /**
+   * Where the failover's time went, ms after the kill by the daemons' event times (wall clock,
+   * same machine): `detectMs` to the first election or PreVote a survivor started (the election
+   * timeout running out), `electedMs` to the new leader's `leaderChanged`; the rest, up to
+   * `failoverMs`, is the new leader's first commit and the clients finding it. Null when no node
+   * reported the event.
+   */
+  readonly detectMs: number | null
+  readonly electedMs: number | null
   /** Real elections (terms campaigned in) between the kill and the first acknowledged write. */
   readonly elections: number
   /** PreVote rounds started in the same window. */
@@ -51,11 +62,17 @@ export interface FailoverTrial {
   rejoinElections: number
 }
 
+/** Median, p99, max and min of some milliseconds (null when there are none). */
+export interface MsSummary {readonly median: number | null; readonly p99: number | null; readonly max: number | null; readonly min: number | null}
+
 /** Result of {@link runFailover}. */
 export interface FailoverReport {
   readonly trials: FailoverTrial[]
   /** Over the trials that recovered. */
-  readonly failoverMs: {readonly median: number | null; readonly p99: number | null; readonly max: number | null; readonly min: number | null}
+  readonly failoverMs: MsSummary
+  /** The phases of {@link FailoverTrial}, over the trials that reported them. */
+  readonly detectMs: MsSummary
+  readonly electedMs: MsSummary
   readonly failed: number
   readonly splitVotes: number
   /** Trials that took exactly one election. */
@@ -63,9 +80,12 @@ export interface FailoverReport {
   readonly rejoinElections: number
   /** Writes acknowledged during the whole run. */
   readonly writes: number
+  /** Busy cores of other work during the trials (`--background`). */
+  readonly background: number
 }
 
-interface LoggedEvent {
+/** An admin event of one node, with the daemon's time (wall-clock ms). */
+export interface LoggedEvent {
   readonly node: string
   readonly time: number
   readonly event: AdminEvent
@@ -126,6 +146,15 @@ export function countElections(events: readonly {event: AdminEvent}[]): {electio
   const terms = [...campaigned].sort((a, b) => a - b)
   const splitVote = terms.length > 1 || terms.some((t) => !won.has(t))
   return {elections: terms.length, preVotes, splitVote, terms}
+}
+
+/** Kill to the first election started and to the first leader elected among `events` (daemon time), ms. */
+export function failoverPhases(events: readonly LoggedEvent[], killWall: number, killed: string): {detectMs: number | null; electedMs: number | null} {
+  const since = (e: LoggedEvent | undefined): number | null => (e === undefined ? null : Math.max(0, e.time - killWall))
+  return {
+    detectMs: since(events.find((e) => e.event.type === 'electionStarted')),
+    electedMs: since(events.find((e) => e.event.type === 'leaderChanged' && e.event.leader !== null && e.event.leader !== killed)),
+  }
 }
 
 /** The nearest-rank percentile of `values` (null when empty). */
@@ -196,13 +225,15 @@ export async function runFailover(cluster: LocalCluster, options: FailoverOption
       const ack = await acked
       const ackWall = ack === null ? Date.now() : wallKill + (ack.endedAt - killAt)
       await sleep(300) // late events of this failover
-      const counted = countElections(log.between(wallKill, ackWall + 50))
+      const window = log.between(wallKill, ackWall + 50)
+      const counted = countElections(window)
       const after = ack === null ? null : await cluster.status().catch(() => null as ClusterStatus | null)
       const result: FailoverTrial = {
         trial, killed: leader, termBefore,
         newLeader: ack?.node ?? null,
         termAfter: after?.nodes.find((n) => n.id === ack?.node)?.term ?? null,
         failoverMs: ack === null ? null : Math.round((ack.endedAt - killAt) * 10) / 10,
+        ...failoverPhases(window, wallKill, leader),
         elections: counted.elections, preVotes: counted.preVotes, splitVote: counted.splitVote,
         rejoinElections: 0,
       }
@@ -224,16 +255,23 @@ export async function runFailover(cluster: LocalCluster, options: FailoverOption
     await load.catch(() => undefined)
     await log.closeAll()
   }
-  const times = trials.flatMap((t) => (t.failoverMs === null ? [] : [t.failoverMs]))
   return {
     trials,
-    failoverMs: {median: percentileOf(times, 50), p99: percentileOf(times, 99), max: times.length ? Math.max(...times) : null, min: times.length ? Math.min(...times) : null},
+    failoverMs: summarize(trials.map((t) => t.failoverMs)),
+    detectMs: summarize(trials.map((t) => t.detectMs)),
+    electedMs: summarize(trials.map((t) => t.electedMs)),
     failed: trials.filter((t) => t.failoverMs === null).length,
     splitVotes: trials.filter((t) => t.splitVote).length,
     singleElection: trials.filter((t) => t.elections === 1).length,
     rejoinElections: trials.reduce((s, t) => s + t.rejoinElections, 0),
     writes,
+    background: options.background ?? 0,
   }
+}
+
+function summarize(values: readonly (number | null)[]): MsSummary {
+  const v = values.filter((x): x is number => x !== null)
+  return {median: percentileOf(v, 50), p99: percentileOf(v, 99), max: v.length ? Math.max(...v) : null, min: v.length ? Math.min(...v) : null}
 }
 
 /** Start a killed node again; on failure, the error carries the end of its log. */

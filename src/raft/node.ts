@@ -327,10 +327,32 @@ export class RaftNode {
     this.log.compact(snapshot, compactTo)
   }
 
-  /** Tell the core a peer is unreachable (its queue overflowed): fall back to probing. */
+  /**
+   * Tell the core a peer is unreachable (its connection was lost or refused, or its queue
+   * overflowed). A leader falls back to probing that follower.
+   *
+   * A follower told that its leader is unreachable forgets it (the leader lease lapses, so it
+   * grants PreVotes at once) and runs out its election timeout early: within a fresh draw from
+   * [1, electionTicks] ticks, unless less remains. A dead leader (its process gone, so every
+   * connection to it closes at once) is then replaced after a few ticks rather than a whole
+   * timeout of [electionTicks, 2·electionTicks). The draw keeps electionTicks distinct slots, as
+   * many as the ordinary timeout, so two followers told at the same moment split votes no more
+   * often than two whose timers started at the same heartbeat. Needless elections are not made
+   * more likely: a follower whose connection to a live leader drops campaigns only with a PreVote,
+   * which the other voters, still hearing the leader, refuse (leader lease, §9.6); the next
+   * heartbeat restores the leader.
+   */
   reportUnreachable(peer: NodeId): void {
     const pr = this.progress.get(peer)
     if (this.role === 'leader' && pr && pr.state === 'replicate') pr.becomeProbe()
+    if (this.role === 'follower' && peer === this.leader && this.o.preVote && this.o.checkQuorum) this.leaderLost()
+  }
+
+  /** See {@link reportUnreachable}: forget the leader and time out within [1, electionTicks] ticks. */
+  private leaderLost(): void {
+    this.setLeader(null)
+    const early = this.electionElapsed + 1 + this.o.rng.int(this.o.electionTicks)
+    this.randomizedTimeout = Math.min(this.randomizedTimeout, early)
   }
 
   // ===================================================================== Ready

@@ -68,6 +68,29 @@ test('bench on a cluster that does not exist creates it and destroys it afterwar
   assert.equal(new LocalCluster('fresh', home).exists(), false, 'the cluster bench created is gone')
 })
 
+test('bench --background 1: the run happens beside one spinning process and the JSON says so', async () => {
+  const r = await raftctl('bench', '--cluster', 'b', '--duration', '1s', '--warmup', '0ms', '--clients', '2', '--background', '1', '--json')
+  assert.equal(r.exit, 0, r.stderr)
+  const doc = r.json()
+  assert.equal(doc.background, 1)
+  assert.ok(doc.ops > 0)
+})
+
+test('bench failover --trials 1 --background 1: a kill, a new leader, and where the time went', {timeout: 120_000}, async () => {
+  const r = await raftctl('bench', 'failover', '--cluster', 'b', '--trials', '1', '--settle', '200ms', '--jitter', '200ms', '--clients', '2', '--background', '1', '--json')
+  assert.equal(r.exit, 0, r.stderr)
+  const doc = r.json()
+  assert.equal(doc.background, 1)
+  assert.equal(doc.trials.length, 1)
+  const t = doc.trials[0]
+  assert.equal(typeof t.failoverMs, 'number')
+  assert.notEqual(t.newLeader, t.killed)
+  // The phases come in order: an election starts, a leader is announced, then a write is acknowledged.
+  if (t.detectMs !== null && t.electedMs !== null) assert.ok(t.detectMs <= t.electedMs, `${t.detectMs} <= ${t.electedMs}`)
+  if (t.electedMs !== null) assert.ok(t.electedMs <= t.failoverMs + 50, `${t.electedMs} <= ${t.failoverMs} (+ clock granularity)`)
+  for (const k of ['failoverMs', 'detectMs', 'electedMs']) assert.deepEqual(Object.keys(doc[k]).sort(), ['max', 'median', 'min', 'p99'], k)
+})
+
 test('bench: bad usage exits 2', async () => {
   const r = await raftctl('bench', '--cluster', 'b', '--read-ratio', '2', '--json')
   assert.equal(r.exit, 2)
