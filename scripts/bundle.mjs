@@ -14,7 +14,8 @@
  *
  * Usage: node scripts/bundle.mjs [DIST]   (default: dist, next to this script's folder)
  */
-import {readFileSync, readdirSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
@@ -58,6 +59,9 @@ const lazyOclifRequires = {
   },
 }
 
+/** A module object whose module is evaluated at its first property access (used by {@link lazyOclifRequires}). */
+const LAZY_HELPER = 'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }'
+
 /** Every .js file under `dir`, recursively. */
 function jsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => {
@@ -89,6 +93,56 @@ const keepMetaUrl = {
   },
 }
 
+/** oclif's command id of a command module (`commands/kv/put.js` → `kv:put`, `commands/check/index.js` → `check`). */
+function commandId(file) {
+  return relative(join(dist, 'commands'), file).split(sep).join('/').replace(/\.js$/, '').replace(/(^|\/)index$/, '').replaceAll('/', ':')
+}
+
+/**
+ * The start-up fast path's bundle (src/cli/fast.ts, loaded by src/cli/fast-start.ts with a V8
+ * code cache): dist/cli/fast.cjs, one CommonJS file holding oclif, every command module (each
+ * evaluated only when its command runs) and what they import, with dist/cli/fast.json naming it
+ * and its content hash. Built from tsc's output, before the in-place bundling below replaces it.
+ * Dynamic imports of packages left outside (ora, prompts, tables) become require() calls: the
+ * fast path runs only on a Node whose require() loads ES modules.
+ */
+async function buildFastBundle() {
+  const modules = jsFiles(join(dist, 'commands')).map((f) => `  ${JSON.stringify(commandId(f))}: () => import(${JSON.stringify(`./${relative(join(dist, 'cli'), f).split(sep).join('/')}`)}),`)
+  const entry = [
+    "import {main as runFast} from './fast.js'",
+    `const commands = {\n${modules.join('\n')}\n}`,
+    'export function main(options) { return runFast({...options, commands}) }',
+  ].join('\n')
+  const outfile = join(dist, 'cli', 'fast.cjs')
+  await build({
+    stdin: {contents: entry, resolveDir: join(dist, 'cli'), sourcefile: 'fast-entry.js', loader: 'js'},
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: {'dynamic-import': false},
+    external: EXTERNAL,
+    // import.meta.url of a package's ES module (ours are rewritten by keepMetaUrl): the bundle's URL.
+    define: {'import.meta.url': '__raftctlBundleUrl'},
+    banner: {
+      js: [
+        "const __raftctlBundleUrl = require('node:url').pathToFileURL(__filename).href",
+        `const __raftctlRoot = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, ${JSON.stringify(relative(join(dist, 'cli'), root).split(sep).join('/'))}) + '/').href`,
+        LAZY_HELPER,
+      ].join('\n'),
+    },
+    plugins: [keepMetaUrl, lazyOclifRequires],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  })
+  const hash = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16)
+  writeFileSync(join(dist, 'cli', 'fast.json'), `${JSON.stringify({file: 'fast.cjs', hash})}\n`)
+}
+
+await buildFastBundle()
+
 await build({
   entryPoints,
   outdir: dist,
@@ -111,8 +165,7 @@ await build({
       'const __filename = __raftctlFileURLToPath(import.meta.url)',
       'const __dirname = __raftctlDirname(__filename)',
       `const __raftctlRoot = ${ROOT_URL}`,
-      // A module object whose module is evaluated at its first property access.
-      'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }',
+      LAZY_HELPER,
     ].join('\n'),
   },
   plugins: [keepMetaUrl, lazyOclifRequires],
