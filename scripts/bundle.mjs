@@ -34,10 +34,15 @@ const EXTERNAL = [
 ]
 
 /**
- * Packages that @oclif/core requires when it loads but uses only on some paths (command discovery
- * without a manifest, help, error formatting, spinners): each is evaluated on first use instead.
+ * Packages (and Node modules) that @oclif/core requires when it loads but uses only on some paths
+ * (command discovery without a manifest, help, error formatting, spinners, performance marks):
+ * each is evaluated on first use instead.
  */
-const LAZY_IN_OCLIF = ['tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width']
+const LAZY_IN_OCLIF = [
+  'tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width',
+  // Node modules only some paths use: performance marks (OCLIF_PERFORMANCE), WSL detection.
+  'node:perf_hooks', 'node:child_process',
+]
 
 /** `const x_1 = require("pkg");` (or `var`), or `const x_1 = __importDefault(require("pkg"));`, at the top of a compiled module. */
 const TOP_REQUIRE = /^(?:const|var) (\w+) = ((?:__importDefault\()?require\("([^"]+)"\)\)?);$/gm
@@ -139,6 +144,17 @@ async function buildFastBundle() {
   })
   const hash = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16)
   writeFileSync(join(dist, 'cli', 'fast.json'), `${JSON.stringify({file: 'fast.cjs', hash})}\n`)
+  // Its loader, as CommonJS too: bin/run.js requires it, so that no ES module imports node:fs
+  // (the ES facade of node:fs reads every export, loading its streams).
+  await build({
+    entryPoints: [join(dist, 'cli', 'fast-start.js')],
+    outfile: join(dist, 'cli', 'fast-start.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  })
 }
 
 await buildFastBundle()

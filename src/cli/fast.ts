@@ -7,7 +7,6 @@
  * loader (which would import a second copy of oclif from dist/commands).
  */
 import {Config, Performance, ux, type Command} from '@oclif/core'
-import {normalizeArgv} from '@oclif/core/help'
 import {dirname} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {executeCli, withoutPlugins} from './execute.js'
@@ -41,6 +40,8 @@ export async function main(options: FastOptions): Promise<boolean> {
     return false
   }
   const argv = [...options.argv]
+  // Imported here: evaluating oclif's help module (and its colours) at load would cost every start.
+  const {normalizeArgv} = await import('@oclif/core/help')
   const [id = '', ...rest] = normalizeArgv(config, argv)
   const version = argv[0] === '--version'
   const cached = version ? undefined : config.findCommand(id)
