@@ -67,6 +67,24 @@ const lazyOclifRequires = {
 /** A module object whose module is evaluated at its first property access (used by {@link lazyOclifRequires}). */
 const LAZY_HELPER = 'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }'
 
+/**
+ * In the CommonJS fast bundle, `import('ora')` of a package left outside becomes a require(): a
+ * module that requires it and, when it is an ES module (a namespace object), marks it
+ * `__esModule` so esbuild's interop keeps its `default` export as it is instead of wrapping the
+ * namespace into a new `default`.
+ */
+const esmByRequire = {
+  name: 'esm-by-require',
+  setup(b) {
+    const filter = new RegExp(`^(${EXTERNAL.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`)
+    b.onResolve({filter}, (args) => (args.kind === 'dynamic-import' ? {path: args.path, namespace: 'esm-by-require'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'esm-by-require'}, (args) => ({
+      contents: `const m = require(${JSON.stringify(args.path)})\nmodule.exports = m && m[Symbol.toStringTag] === 'Module' ? {...m, __esModule: true} : m`,
+      loader: 'js',
+    }))
+  },
+}
+
 /** Every .js file under `dir`, recursively. */
 function jsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((e) => {
@@ -137,7 +155,7 @@ async function buildFastBundle() {
         LAZY_HELPER,
       ].join('\n'),
     },
-    plugins: [keepMetaUrl, lazyOclifRequires],
+    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires],
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
