@@ -68,10 +68,14 @@ const lazyOclifRequires = {
 const LAZY_HELPER = 'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }'
 
 /**
- * In the CommonJS fast bundle, `import('ora')` of a package left outside becomes a require(): a
- * module that requires it and, when it is an ES module (a namespace object), marks it
- * `__esModule` so esbuild's interop keeps its `default` export as it is instead of wrapping the
- * namespace into a new `default`.
+ * In the CommonJS fast bundle, `import('ora')` of a package left outside becomes a require() of a
+ * small module. esbuild's interop for an importer that is an ES module (Node mode) makes
+ * `default` the whole `module.exports`, so for an ES module package (a namespace object) that
+ * module exports the package's default export when it has one (ora: `const {default: ora} =
+ * await import('ora')`), else a copy of the namespace (`const {confirm} = await
+ * import('@inquirer/prompts')`); a CommonJS package (cli-table3) is exported as it is. (The named
+ * exports of an ES module package that also has a default are not reachable this way: raftctl
+ * uses none.)
  */
 const esmByRequire = {
   name: 'esm-by-require',
@@ -79,7 +83,7 @@ const esmByRequire = {
     const filter = new RegExp(`^(${EXTERNAL.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`)
     b.onResolve({filter}, (args) => (args.kind === 'dynamic-import' ? {path: args.path, namespace: 'esm-by-require'} : undefined))
     b.onLoad({filter: /.*/, namespace: 'esm-by-require'}, (args) => ({
-      contents: `const m = require(${JSON.stringify(args.path)})\nmodule.exports = m && m[Symbol.toStringTag] === 'Module' ? {...m, __esModule: true} : m`,
+      contents: `const m = require(${JSON.stringify(args.path)})\nmodule.exports = m?.[Symbol.toStringTag] !== 'Module' ? m : 'default' in m ? m.default : {...m}`,
       loader: 'js',
     }))
   },
