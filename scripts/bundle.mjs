@@ -14,7 +14,8 @@
  *
  * Usage: node scripts/bundle.mjs [DIST]   (default: dist, next to this script's folder)
  */
-import {readFileSync, readdirSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
@@ -33,10 +34,15 @@ const EXTERNAL = [
 ]
 
 /**
- * Packages that @oclif/core requires when it loads but uses only on some paths (command discovery
- * without a manifest, help, error formatting, spinners): each is evaluated on first use instead.
+ * Packages (and Node modules) that @oclif/core requires when it loads but uses only on some paths
+ * (command discovery without a manifest, help, error formatting, spinners, performance marks):
+ * each is evaluated on first use instead.
  */
-const LAZY_IN_OCLIF = ['tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width']
+const LAZY_IN_OCLIF = [
+  'tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width',
+  // Node modules only some paths use: performance marks (OCLIF_PERFORMANCE), WSL detection.
+  'node:perf_hooks', 'node:child_process',
+]
 
 /** `const x_1 = require("pkg");` (or `var`), or `const x_1 = __importDefault(require("pkg"));`, at the top of a compiled module. */
 const TOP_REQUIRE = /^(?:const|var) (\w+) = ((?:__importDefault\()?require\("([^"]+)"\)\)?);$/gm
@@ -55,6 +61,31 @@ const lazyOclifRequires = {
         LAZY_IN_OCLIF.includes(pkg) || pkg.startsWith('.') ? `const ${name} = __raftctlLazy(() => ${expr});` : line)
       return contents === text ? undefined : {contents, loader: 'js'}
     })
+  },
+}
+
+/** A module object whose module is evaluated at its first property access (used by {@link lazyOclifRequires}). */
+const LAZY_HELPER = 'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }'
+
+/**
+ * In the CommonJS fast bundle, `import('ora')` of a package left outside becomes a require() of a
+ * small module. esbuild's interop for an importer that is an ES module (Node mode) makes
+ * `default` the whole `module.exports`, so for an ES module package (a namespace object) that
+ * module exports the package's default export when it has one (ora: `const {default: ora} =
+ * await import('ora')`), else a copy of the namespace (`const {confirm} = await
+ * import('@inquirer/prompts')`); a CommonJS package (cli-table3) is exported as it is. (The named
+ * exports of an ES module package that also has a default are not reachable this way: raftctl
+ * uses none.)
+ */
+const esmByRequire = {
+  name: 'esm-by-require',
+  setup(b) {
+    const filter = new RegExp(`^(${EXTERNAL.map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`)
+    b.onResolve({filter}, (args) => (args.kind === 'dynamic-import' ? {path: args.path, namespace: 'esm-by-require'} : undefined))
+    b.onLoad({filter: /.*/, namespace: 'esm-by-require'}, (args) => ({
+      contents: `const m = require(${JSON.stringify(args.path)})\nmodule.exports = m?.[Symbol.toStringTag] !== 'Module' ? m : 'default' in m ? m.default : {...m}`,
+      loader: 'js',
+    }))
   },
 }
 
@@ -89,6 +120,67 @@ const keepMetaUrl = {
   },
 }
 
+/** oclif's command id of a command module (`commands/kv/put.js` → `kv:put`, `commands/check/index.js` → `check`). */
+function commandId(file) {
+  return relative(join(dist, 'commands'), file).split(sep).join('/').replace(/\.js$/, '').replace(/(^|\/)index$/, '').replaceAll('/', ':')
+}
+
+/**
+ * The start-up fast path's bundle (src/cli/fast.ts, loaded by src/cli/fast-start.ts with a V8
+ * code cache): dist/cli/fast.cjs, one CommonJS file holding oclif, every command module (each
+ * evaluated only when its command runs) and what they import, with dist/cli/fast.json naming it
+ * and its content hash. Built from tsc's output, before the in-place bundling below replaces it.
+ * Dynamic imports of packages left outside (ora, prompts, tables) become require() calls: the
+ * fast path runs only on a Node whose require() loads ES modules.
+ */
+async function buildFastBundle() {
+  const modules = jsFiles(join(dist, 'commands')).map((f) => `  ${JSON.stringify(commandId(f))}: () => import(${JSON.stringify(`./${relative(join(dist, 'cli'), f).split(sep).join('/')}`)}),`)
+  const entry = [
+    "import {main as runFast} from './fast.js'",
+    `const commands = {\n${modules.join('\n')}\n}`,
+    'export function main(options) { return runFast({...options, commands}) }',
+  ].join('\n')
+  const outfile = join(dist, 'cli', 'fast.cjs')
+  await build({
+    stdin: {contents: entry, resolveDir: join(dist, 'cli'), sourcefile: 'fast-entry.js', loader: 'js'},
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: {'dynamic-import': false},
+    external: EXTERNAL,
+    // import.meta.url of a package's ES module (ours are rewritten by keepMetaUrl): the bundle's URL.
+    define: {'import.meta.url': '__raftctlBundleUrl'},
+    banner: {
+      js: [
+        "const __raftctlBundleUrl = require('node:url').pathToFileURL(__filename).href",
+        `const __raftctlRoot = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, ${JSON.stringify(relative(join(dist, 'cli'), root).split(sep).join('/'))}) + '/').href`,
+        LAZY_HELPER,
+      ].join('\n'),
+    },
+    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  })
+  const hash = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16)
+  writeFileSync(join(dist, 'cli', 'fast.json'), `${JSON.stringify({file: 'fast.cjs', hash})}\n`)
+  // Its loader, as CommonJS too: bin/run.js requires it, so that no ES module imports node:fs
+  // (the ES facade of node:fs reads every export, loading its streams).
+  await build({
+    entryPoints: [join(dist, 'cli', 'fast-start.js')],
+    outfile: join(dist, 'cli', 'fast-start.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  })
+}
+
+await buildFastBundle()
+
 await build({
   entryPoints,
   outdir: dist,
@@ -111,8 +203,7 @@ await build({
       'const __filename = __raftctlFileURLToPath(import.meta.url)',
       'const __dirname = __raftctlDirname(__filename)',
       `const __raftctlRoot = ${ROOT_URL}`,
-      // A module object whose module is evaluated at its first property access.
-      'const __raftctlLazy = (load) => { let m; const get = () => (m ??= load()); return new Proxy({}, {get: (_, k) => get()[k], has: (_, k) => k in get()}) }',
+      LAZY_HELPER,
     ].join('\n'),
   },
   plugins: [keepMetaUrl, lazyOclifRequires],

@@ -6,10 +6,10 @@
  * was lost. Here every exit waits until stdout and stderr have handed all their bytes to the
  * operating system (or the reader has gone: EPIPE ends the wait quietly, never with a stack).
  */
-import {existsSync, readFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {handle, run, settings, type Interfaces} from '@oclif/core'
+import {ownCommandWords, readPackageJson, type PackageJson} from './own-command.js'
 
 /** What bin/run.js and bin/dev.js pass. */
 export interface ExecuteOptions {
@@ -19,6 +19,12 @@ export interface ExecuteOptions {
   readonly development?: boolean
   /** The arguments (default: `process.argv.slice(2)`). */
   readonly argv?: readonly string[]
+  /**
+   * What runs the command line (default: oclif's `run`, given the package without its plugins
+   * for raftctl's own commands): src/cli/fast.ts passes its own, which loads the command from
+   * the same bundle.
+   */
+  readonly run?: (argv: string[]) => Promise<unknown>
 }
 
 /**
@@ -36,7 +42,8 @@ export async function executeCli(options: ExecuteOptions): Promise<void> {
   ignoreClosedReader(process.stderr)
   const argv = [...(options.argv ?? process.argv.slice(2))]
   try {
-    await run(argv, (options.development ? undefined : ownCommandLoadOptions(options.dir, argv)) ?? options.dir)
+    if (options.run) await options.run(argv)
+    else await run(argv, (options.development ? undefined : ownCommandLoadOptions(options.dir, argv)) ?? options.dir)
   } catch (error) {
     await outputDrained()
     await handle(error as Error)
@@ -47,44 +54,25 @@ export async function executeCli(options: ExecuteOptions): Promise<void> {
   await outputDrained()
 }
 
-/** What a word of a command id looks like (`kv`, `put`); anything else ends the id. */
-const COMMAND_WORD = /^[a-z][a-z0-9-]*$/
-
-/** Words that ask for help: they may list the plugins' commands too, so they take oclif's full path. */
-const HELP_WORDS = new Set(['--help', '-h', 'help'])
-
 /**
  * Start-up fast path (docs/performance.md "CLI start-up"): when `argv` names one of raftctl's own
- * commands (its module exists under the package's `oclif.commands` folder) or is `--version`,
- * and asks for no help, oclif is given the package.json without its plugins
- * (@oclif/plugin-help, @oclif/plugin-autocomplete): they add only the `help` and `autocomplete`
- * commands, which this command line does not run, and loading them (their package.json and
- * manifests) is a good part of oclif's start-up. Anything else (help, a plugin's command, an
- * unknown command, which lists every command in its suggestions) returns undefined: oclif
- * loads everything as usual. `dir` is the bin script's `import.meta.url` (bin/run.js).
+ * commands or is `--version`, and asks for no help ({@link ownCommandWords}), oclif is given the
+ * package.json without its plugins (@oclif/plugin-help, @oclif/plugin-autocomplete): they add only
+ * the `help` and `autocomplete` commands, which this command line does not run, and loading them
+ * (their package.json and manifests) is a good part of oclif's start-up. Anything else (help, a
+ * plugin's command, an unknown command, which lists every command in its suggestions) returns
+ * undefined: oclif loads everything as usual. `dir` is the bin script's `import.meta.url` (bin/run.js).
  */
 export function ownCommandLoadOptions(dir: string, argv: readonly string[]): Interfaces.Options | undefined {
-  if (argv.some((a) => HELP_WORDS.has(a))) return undefined
   const root = dirname(dirname(fileURLToPath(dir)))
-  let pjson: Interfaces.PJSON
-  try {
-    pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Interfaces.PJSON
-  } catch {
-    return undefined
-  }
-  const commands = pjson.oclif?.commands
-  if (typeof commands !== 'string') return undefined
-  const words: string[] = []
-  for (const a of argv) {
-    if (!COMMAND_WORD.test(a)) break
-    words.push(a)
-  }
-  const own = argv[0] === '--version' || words.some((_, i) => {
-    const base = join(root, commands, ...words.slice(0, i + 1))
-    return existsSync(`${base}.js`) || existsSync(join(base, 'index.js'))
-  })
-  if (!own) return undefined
-  return {root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}}}
+  const pjson = readPackageJson(root)
+  if (pjson === undefined || ownCommandWords(root, pjson, argv) === undefined) return undefined
+  return withoutPlugins(root, pjson)
+}
+
+/** oclif's load options for the package at `root`: its package.json without the plugins. */
+export function withoutPlugins(root: string, pjson: PackageJson): Interfaces.Options {
+  return {root, pjson: {...pjson, oclif: {...pjson.oclif, plugins: []}} as unknown as Interfaces.PJSON}
 }
 
 /** Resolves once stdout and stderr have written every byte queued so far (or can write no more). */

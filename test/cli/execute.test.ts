@@ -7,8 +7,9 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import {ownCommandLoadOptions} from '../../src/cli/execute.js'
+import {ownCommandWords, readPackageJson} from '../../src/cli/own-command.js'
 import {testTempDir} from '../helpers.js'
 
 /** A package with commands `status`, `kv put` and `leader` (an index) and two plugins; returns its bin script's URL. */
@@ -38,4 +39,16 @@ test('help, plugin commands, unknown commands and an empty line take oclif\'s fu
   for (const argv of [['status', '--help'], ['kv', 'put', '-h'], ['help', 'kv'], ['autocomplete', 'bash'], ['stauts'], ['kv'], [], ['../../bin/run']]) {
     assert.equal(ownCommandLoadOptions(dir, argv), undefined, argv.join(' '))
   }
+})
+
+test('the words naming an own command are the longest prefix that is a command module (the code cache\'s key)', (t) => {
+  const dir = fakePackage(t)
+  const root = join(fileURLToPath(dir), '..', '..')
+  const pjson = readPackageJson(root)
+  assert.ok(pjson)
+  assert.deepEqual(ownCommandWords(root, pjson, ['kv', 'put', 'a', 'b', '--timeout', '1s']), ['kv', 'put'])
+  assert.deepEqual(ownCommandWords(root, pjson, ['status', 'extra']), ['status'])
+  assert.deepEqual(ownCommandWords(root, pjson, ['leader', '--json']), ['leader'])
+  assert.deepEqual(ownCommandWords(root, pjson, ['--version']), ['--version'])
+  assert.equal(ownCommandWords(root, pjson, ['kv', 'get', 'a']), undefined)
 })
