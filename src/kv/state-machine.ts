@@ -141,9 +141,8 @@ export class KvStateMachine {
 
   /**
    * The snapshot of the current state as lazy pieces (see {@link encodeSnapshotPieces}), for a
-   * snapshot written in the background while entries go on being applied. Taking it costs a
-   * copy of the key list (a copy-on-write capture of the store; the bounded session table is
-   * encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
+   * snapshot written in the background while entries go on being applied. Taking the store's
+   * copy-on-write capture is O(1) (the bounded session table is encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
    * a time: throws while the pieces of the previous one are neither exhausted nor returned.
    * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
    */
