@@ -34,6 +34,7 @@ import {restoreDataDir} from './restore.js'
 import {forceNewClusterAtStart} from './force-new-cluster.js'
 import {writeIdentity, type DataIdentity} from '../storage/identity.js'
 import {Diagnostics} from './diagnostics.js'
+import {sliceRunner} from './slices.js'
 import {StateHasher} from './state-hash.js'
 import {ConsistencyCheck} from './consistency-check.js'
 import {VERSION} from './services.js'
@@ -139,6 +140,7 @@ export class Node {
       snapshotEvery: config.snapshotEvery,
       compactionLag: config.compactionLag,
       backgroundSaves: 'leader',
+      runInSlices: sliceRunner((fn) => this.loop.guard(fn)),
       onEvent: (e) => this.onRaftEvent(e),
     })
     this.loop = new ReplicaLoop(this.replica, logger, (err) => {

@@ -44,6 +44,13 @@ export class StateHasher {
         kv.restore(data)
         this.afterRestore()
       },
+      beginRestore: (data) => {
+        const job = kv.beginRestore(data)
+        return {step: () => job.step(), commit: () => {
+          job.commit()
+          this.afterRestore()
+        }}
+      },
       // One capture at a time: while ours is open, the replica snapshots without one.
       get capture() {
         return self.capturing ? undefined : () => kv.capture()

@@ -139,47 +139,117 @@ function writeSession(writer: ByteWriter, record: SessionRecord, idBytes: number
 /**
  * Parse and validate a snapshot into a fresh state with `limits`. Sessions beyond
  * `limits.maxSessions` (a snapshot taken with a larger limit) are evicted oldest first.
- * Throws {@link KvError} `CORRUPT` on any malformed input.
+ * Throws {@link KvError} `CORRUPT` on any malformed input. All at once: see
+ * {@link SnapshotDecoder} for the same work in bounded steps.
  */
 export function decodeSnapshot(data: Uint8Array, limits: KvLimits): KvState {
-  const version = checkFrame(data)
-  const reader = new ByteReader(data.subarray(0, data.length - 4), 'CORRUPT')
-  reader.raw(4 + 2, 'header')
-  const appliedIndex = reader.u53('appliedIndex')
-  const store = readStore(reader, limits, version === KV_SNAPSHOT_VERSION ? appliedIndex : null)
-  const sessions = readSessions(reader, limits, appliedIndex)
-  reader.end('snapshot')
-  return {appliedIndex, store, sessions}
+  const decoder = new SnapshotDecoder(data, limits, {crcBytes: Infinity, keys: Infinity})
+  while (!decoder.step());
+  return decoder.result()
 }
 
-/** Size, magic, version and checksum, checked before anything is parsed; returns the version. */
-function checkFrame(data: Uint8Array): number {
+/** Work per {@link SnapshotDecoder.step}: bytes checksummed, then keys decoded. */
+export interface DecodeStepSize {
+  readonly crcBytes: number
+  readonly keys: number
+}
+
+/**
+ * Default work per step of a {@link SnapshotDecoder}: 2 MiB of checksum or 2,000 keys, each about
+ * 1–3 ms on this machine's cores (100-byte values), so a caller that yields between steps keeps
+ * its event loop answering while a snapshot of a million keys is installed.
+ */
+export const DECODE_STEP: DecodeStepSize = {crcBytes: 2 * 1024 * 1024, keys: 2000}
+
+/**
+ * {@link decodeSnapshot} in bounded steps, for a snapshot installed while the node goes on
+ * answering: the frame is checked at construction (size, magic, version), then each
+ * {@link step} checksums `step.crcBytes` or decodes `step.keys` keys into a fresh store that
+ * nothing else sees; the last step reads the sessions (bounded by `maxSessions`) and checks
+ * that nothing trails. Throws {@link KvError} `CORRUPT` from the step that finds the fault.
+ * Pure: the caller decides when the next step runs. The state is built apart from the live
+ * one, so switching to it ({@link result}) is O(1) and a decode abandoned half-way leaves
+ * nothing behind.
+ */
+export class SnapshotDecoder {
+  private readonly version: number
+  private readonly reader: ByteReader
+  private readonly appliedIndex: number
+  private readonly store: KvStore
+  private crc = 0
+  private checked = 0
+  private keyCount = -1
+  private nextKey = 0
+  private state: KvState | null = null
+
+  constructor(private readonly data: Uint8Array, private readonly limits: KvLimits, private readonly size: DecodeStepSize = DECODE_STEP) {
+    this.version = checkHeader(data)
+    this.reader = new ByteReader(data.subarray(0, data.length - 4), 'CORRUPT')
+    this.reader.raw(4 + 2, 'header')
+    this.appliedIndex = this.reader.u53('appliedIndex')
+    this.store = new KvStore(limits)
+  }
+
+  /** Do the next bounded piece of work; true once the whole snapshot is decoded ({@link result}). */
+  step(): boolean {
+    if (this.state !== null) return true
+    if (this.checked < this.data.length - 4) return this.checksum()
+    if (this.keyCount < 0) this.keyCount = this.reader.u32('key count')
+    if (this.nextKey < this.keyCount) return this.readKeys()
+    const sessions = readSessions(this.reader, this.limits, this.appliedIndex)
+    this.reader.end('snapshot')
+    this.state = {appliedIndex: this.appliedIndex, store: this.store, sessions}
+    return true
+  }
+
+  /** The decoded state; throws until {@link step} returned true. */
+  result(): KvState {
+    if (this.state === null) throw new Error('snapshot decode not finished')
+    return this.state
+  }
+
+  private checksum(): false {
+    const end = this.data.length - 4
+    const to = Math.min(end, this.checked + this.size.crcBytes)
+    this.crc = crc32(this.data, this.checked, to, this.crc)
+    this.checked = to
+    if (to === end) {
+      const stored = new DataView(this.data.buffer, this.data.byteOffset, this.data.byteLength).getUint32(end)
+      if (stored !== this.crc) throw corrupt(`checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(this.crc)}`)
+    }
+    return false
+  }
+
+  private readKeys(): false {
+    const to = Math.min(this.keyCount, this.nextKey + this.size.keys)
+    this.nextKey = readStore(this.reader, this.store, this.nextKey, to, this.version === KV_SNAPSHOT_VERSION ? this.appliedIndex : null)
+    return false
+  }
+}
+
+/** Size, magic and version, checked before anything is parsed (the checksum comes after); returns the version. */
+function checkHeader(data: Uint8Array): number {
   if (!(data instanceof Uint8Array)) throw corrupt('snapshot must be a Uint8Array')
   if (data.length < MIN_SNAPSHOT_BYTES) throw corrupt(`snapshot is ${data.length} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`)
   if (!KV_SNAPSHOT_MAGIC.every((byte, i) => data[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
-  const version = view.getUint16(4)
+  const version = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint16(4)
   if (version !== KV_SNAPSHOT_VERSION && version !== KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX) {
     throw corrupt(`unsupported KV snapshot version ${version} (this raftctl reads versions ${KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} and ${KV_SNAPSHOT_VERSION}; a newer raftctl wrote it?)`)
   }
-  const stored = view.getUint32(data.length - 4)
-  const actual = crc32(data, 0, data.length - 4)
-  if (stored !== actual) throw corrupt(`checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(actual)}`)
   return version
 }
 
 /**
- * The keys; `appliedIndex` null: a version-1 snapshot, whose keys have no modIndex (0). The hot
- * loop of a restore (a million keys at 1M): the field names it passes the reader are constants
- * (no string built per key), the key's number is added to the message only on failure, and the
- * UTF-8 byte counts the reader consumed are handed to the store (not counted again).
+ * Keys `from` up to `to` into `store`; returns `to`. `appliedIndex` null: a version-1 snapshot,
+ * whose keys have no modIndex (0). The hot loop of a restore (a million keys at 1M): the field
+ * names it passes the reader are constants (no string built per key), the key's number is added
+ * to the message only on failure, and the UTF-8 byte counts the reader consumed are handed to
+ * the store (not counted again).
  */
-function readStore(reader: ByteReader, limits: KvLimits, appliedIndex: number | null): KvStore {
-  const store = new KvStore(limits)
-  const count = reader.u32('key count')
-  let i = 0
+function readStore(reader: ByteReader, store: KvStore, from: number, to: number, appliedIndex: number | null): number {
+  let i = from
   try {
-    for (; i < count; i++) {
+    for (; i < to; i++) {
       const start = reader.offset
       const key = reader.string('key')
       if (key.length === 0) reader.fail('empty key')
@@ -193,7 +263,7 @@ function readStore(reader: ByteReader, limits: KvLimits, appliedIndex: number | 
     if (error instanceof KvError) throw new KvError(error.code, `key #${i}: ${error.message}`)
     throw error
   }
-  return store
+  return to
 }
 
 function readSessions(reader: ByteReader, limits: KvLimits, appliedIndex: number): SessionTable {

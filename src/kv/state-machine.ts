@@ -10,7 +10,7 @@ import {KvError} from './errors.js'
 import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
 import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
-import {decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
+import {SnapshotDecoder, decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
 import {KvStore, type KvChange} from './store.js'
 
 /**
@@ -141,9 +141,8 @@ export class KvStateMachine {
 
   /**
    * The snapshot of the current state as lazy pieces (see {@link encodeSnapshotPieces}), for a
-   * snapshot written in the background while entries go on being applied. Taking it costs a
-   * copy of the key list (a copy-on-write capture of the store; the bounded session table is
-   * encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
+   * snapshot written in the background while entries go on being applied. Taking the store's
+   * copy-on-write capture is O(1) (the bounded session table is encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
    * a time: throws while the pieces of the previous one are neither exhausted nor returned.
    * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
    */
@@ -165,7 +164,25 @@ export class KvStateMachine {
    * {@link KvError} `CORRUPT` on malformed input, leaving the current state unchanged.
    */
   restore(data: Uint8Array): void {
-    const state = decodeSnapshot(data, this.limits)
+    this.adopt(decodeSnapshot(data, this.limits))
+  }
+
+  /**
+   * {@link restore} in bounded steps (see {@link SnapshotDecoder}), for a snapshot from the
+   * leader installed while the node keeps answering: call `step()` until it returns true (it
+   * throws {@link KvError} `CORRUPT` on malformed input), then `commit()` switches to the new
+   * state in O(1). Until then this state machine is unchanged and may go on being read; a job
+   * never committed leaves nothing behind.
+   */
+  beginRestore(data: Uint8Array): {step(): boolean; commit(): void} {
+    const decoder = new SnapshotDecoder(data, this.limits)
+    return {
+      step: () => decoder.step(),
+      commit: () => this.adopt(decoder.result()),
+    }
+  }
+
+  private adopt(state: KvState): void {
     this.store = state.store
     this.sessions = state.sessions
     this.applied = state.appliedIndex

@@ -4,7 +4,10 @@
  * `maxDataBytes` limits. Each key keeps its `modIndex`: the log index of the entry that last
  * wrote it. Sessions live elsewhere (sessions.ts); this module knows nothing of exactly-once.
  * Iteration order is Map insertion order, the same on every node that applied the same
- * commands, so snapshots are deterministic. Range reads use a sorted list of the keys, built on
+ * commands, so snapshots are deterministic. While a capture is open, a deleted key stays in the
+ * map as a tombstone (so the capture, which iterates the live map, still finds it in its place);
+ * tombstones are removed when the capture ends, which restores the order a node without a
+ * capture has. Range reads use a sorted list of the keys, built on
  * the first range read after keys were added or removed (a cache: it changes no result), so that
  * applying a write never costs more than a map update.
  */
@@ -29,42 +32,66 @@ interface Slot {
 /** A key's value as a capture saw it, kept once the live key changes (null: absent then). */
 export type CapturedValue = {readonly value: string; readonly modIndex: number} | null
 
+/** The slot of a key deleted while a capture is open (compared by identity; never mutated). */
+const TOMBSTONE: Slot = Object.freeze({value: '', modIndex: -1}) as Slot
+
 /**
  * A copy-on-write view of a {@link KvStore} frozen at the moment {@link KvStore.capture} was
- * called, read while the store goes on taking writes. Taking it costs one copy of the key list
- * (references, O(n): 1–23 ms at 100k keys, 78–330 ms at a million on a busy machine); each write to the store while it is open
- * costs one map lookup, plus a copy of the old value the first time a key changes. Read it once
- * with {@link read} (in pieces, interleaved with writes), then {@link release} it.
+ * called, read while the store goes on taking writes. Taking it is O(1): an iterator over the
+ * live map. Each write to the store while it is open costs one map lookup, plus a copy of the
+ * old value the first time a key changes; a deleted key stays in the map as a tombstone until
+ * the capture ends. Read it once with {@link read} (in pieces, interleaved with writes), then
+ * {@link release} it.
  *
- * How: the keys are read in the store's iteration order at the capture (the copied list), each
- * with its value then: from `before` when the key was written (or deleted) since, else from the
- * live map. So the snapshot is byte-identical to the one {@link KvStore.entries} would have
- * given at the capture, and a node that restores it iterates in the same order as the node that
- * took it: later snapshots of the two stay byte-identical (the consistency hash depends on it).
+ * How: the capture walks the live map in its order (Map iterators see later changes). A key
+ * changed since the capture (written, deleted or added) is in `before`, with its value then
+ * (null: absent then, skipped); any other key is unchanged and read live. A deleted key keeps
+ * its place as a tombstone, and an overwritten key keeps its place in a Map, so the walk meets
+ * the captured keys in the order they had at the capture. The one change that would move a key,
+ * re-adding a tombstoned key (it must go to the end, as on a node without a capture), first
+ * {@link materialize}s the rest of the walk into a list (O(keys left), the cost every capture
+ * had before) and ends tombstones for this capture. So the snapshot is byte-identical to the one
+ * {@link KvStore.entries} would have given at the capture, and a node that restores it iterates
+ * in the same order as the node that took it (the consistency hash depends on it).
  */
 export class KvStoreCapture {
   /** Keys at the capture. */
   readonly size: number
   /** UTF-8 bytes of every key and value at the capture. */
   readonly dataBytes: number
-  /** Values at the capture of the keys written since (first write only). */
+  /** Values at the capture of the keys changed since (first change only; null: absent then). */
   readonly before = new Map<string, CapturedValue>()
   private released = false
-  /** The keys at the capture, in iteration order. */
-  private readonly keys: string[]
-  /** Position of the next key to read. */
+  /** The walk over the live map, until {@link materialize}. */
+  private walk: Iterator<string> | null
+  /** The keys left to read, once materialized. */
+  private rest: string[] | null = null
   private position = 0
 
-  constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>, dataBytes: number) {
-    this.keys = [...data.keys()]
-    this.size = this.keys.length
+  constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>, size: number, dataBytes: number) {
+    this.walk = data.keys()
+    this.size = size
     this.dataBytes = dataBytes
+  }
+
+  /** True while deleted keys must stay in the map as tombstones (the walk is live). */
+  get tombstoning(): boolean {
+    return this.walk !== null && !this.released
   }
 
   /** Called by the store before it changes `key` (whose slot is `slot`, undefined when absent). */
   preserve(key: string, slot: Slot | undefined): void {
     if (this.before.has(key)) return
     this.before.set(key, slot === undefined ? null : {value: slot.value, modIndex: slot.modIndex})
+  }
+
+  /** Copy the keys the walk has not reached yet into a list; from now on deleted keys leave the map at once. */
+  materialize(): void {
+    if (this.walk === null) return
+    const rest: string[] = []
+    for (let r = this.walk.next(); !r.done; r = this.walk.next()) rest.push(r.value)
+    this.walk = null
+    this.rest = rest
   }
 
   /**
@@ -74,27 +101,42 @@ export class KvStoreCapture {
    * writes to the store in between.
    */
   read(emit: (key: string, value: string, modIndex: number) => boolean): boolean {
-    while (this.position < this.keys.length) {
-      const key = this.keys[this.position++]!
-      // A key of the capture was present then: `before` holds its value if it changed since, else the live slot is unchanged.
+    for (;;) {
+      const key = this.nextKey()
+      if (key === undefined) return true
       const slot = this.before.has(key) ? this.before.get(key)! : this.data.get(key)!
+      if (slot === null) continue
       if (!emit(key, slot.value, slot.modIndex)) return false
     }
-    return true
   }
 
-  /** Stop tracking writes (idempotent). */
+  private nextKey(): string | undefined {
+    if (this.walk !== null) {
+      const r = this.walk.next()
+      return r.done ? undefined : r.value
+    }
+    return this.position < this.rest!.length ? this.rest![this.position++] : undefined
+  }
+
+  /** Stop tracking writes (idempotent); the store removes its tombstones. */
   release(): void {
     if (this.released) return
     this.released = true
+    this.walk = null
+    this.rest = null
     this.store.endCapture(this)
   }
 }
 
 /** The keys and values, and the operations on them. */
 export class KvStore {
+  /** Every key, and while a capture is open the keys deleted since as {@link TOMBSTONE}s. */
   private readonly data = new Map<string, Slot>()
-  /** Invariant: the sum of UTF-8 bytes of every key and value in `data`. */
+  /** Number of live keys in `data` (its size less the tombstones). */
+  private count = 0
+  /** The keys made tombstones during the open capture, removed from `data` when it ends. */
+  private tombstones: string[] = []
+  /** Invariant: the sum of UTF-8 bytes of every live key and value in `data`. */
   private bytes = 0
   /** Every key of `data` in {@link compareKeys} order, or null until a range read needs it (dropped when a key is added or removed). */
   private sorted: string[] | null = null
@@ -107,7 +149,7 @@ export class KvStore {
 
   /** Number of keys. */
   get size(): number {
-    return this.data.size
+    return this.count
   }
 
   /** UTF-8 bytes of every key plus every value. */
@@ -117,32 +159,45 @@ export class KvStore {
 
   /** The value of `key`, or null when absent. */
   get(key: string): string | null {
-    return this.data.get(key)?.value ?? null
+    return this.live(key)?.value ?? null
   }
 
   /** The index of the entry that last wrote `key`, or null when absent. */
   modIndexOf(key: string): number | null {
-    return this.data.get(key)?.modIndex ?? null
+    return this.live(key)?.modIndex ?? null
+  }
+
+  /** The slot of `key`, or undefined when absent (a tombstone is absent). */
+  private live(key: string): Slot | undefined {
+    const slot = this.data.get(key)
+    return slot === TOMBSTONE ? undefined : slot
   }
 
   /** Every entry as `[key, {value, modIndex}]`, in the deterministic iteration order. */
-  entries(): IterableIterator<[string, StoredValue]> {
-    return this.data.entries()
+  *entries(): IterableIterator<[string, StoredValue]> {
+    for (const entry of this.data) if (entry[1] !== TOMBSTONE) yield entry
   }
 
   /**
-   * Freeze the current contents as a copy-on-write view (a copy of the key list) (see {@link KvStoreCapture});
+   * Freeze the current contents as a copy-on-write view, in O(1) (see {@link KvStoreCapture});
    * one at a time: throws when one is open. Release it when done.
    */
   capture(): KvStoreCapture {
     if (this.capturing !== null) throw new Error('a capture of this store is already open')
-    this.capturing = new KvStoreCapture(this, this.data, this.bytes)
+    this.capturing = new KvStoreCapture(this, this.data, this.count, this.bytes)
     return this.capturing
   }
 
-  /** Called by {@link KvStoreCapture.release}. */
+  /** Called by {@link KvStoreCapture.release}: the tombstones go (O(keys deleted during the capture)). */
   endCapture(capture: KvStoreCapture): void {
-    if (this.capturing === capture) this.capturing = null
+    if (this.capturing !== capture) return
+    this.capturing = null
+    this.dropTombstones()
+  }
+
+  private dropTombstones(): void {
+    for (const key of this.tombstones) if (this.data.get(key) === TOMBSTONE) this.data.delete(key)
+    this.tombstones = []
   }
 
   /** Answer a range read (see {@link answerRange}). */
@@ -160,9 +215,10 @@ export class KvStore {
    */
   load(key: string, value: string, modIndex: number, dataBytes = utf8Length(key) + utf8Length(value)): boolean {
     const size = this.data.size
-    this.capturing?.preserve(key, undefined)
+    if (this.capturing !== null) throw new Error('load while a capture is open')
     this.data.set(key, {value, modIndex})
     if (this.data.size === size) return false
+    this.count++
     this.bytes += dataBytes
     this.sorted = null
     return true
@@ -214,7 +270,7 @@ export class KvStore {
   private growth(ops: readonly TxnOp[]): number {
     let growth = 0
     for (const o of ops) {
-      const old = this.data.get(o.key)
+      const old = this.live(o.key)
       const keyBytes = utf8Length(o.key)
       if (old !== undefined) growth -= keyBytes + utf8Length(old.value)
       if (o.op === 'put') growth += keyBytes + utf8Length(o.value)
@@ -227,13 +283,9 @@ export class KvStore {
   }
 
   private delete(key: string): boolean {
-    const old = this.data.get(key)
+    const old = this.live(key)
     if (old === undefined) return false
-    this.capturing?.preserve(key, old)
-    this.data.delete(key)
-    this.bytes -= utf8Length(key) + utf8Length(old.value)
-    this.sorted = null
-    this.changes?.push({key, value: null})
+    this.remove(key, old)
     return true
   }
 
@@ -241,15 +293,27 @@ export class KvStore {
   private deletePrefix(prefix: string): number {
     let deleted = 0
     for (const [key, slot] of this.data) {
-      if (!key.startsWith(prefix)) continue
-      this.capturing?.preserve(key, slot)
-      this.bytes -= utf8Length(key) + utf8Length(slot.value)
-      this.data.delete(key)
-      this.changes?.push({key, value: null})
+      if (slot === TOMBSTONE || !key.startsWith(prefix)) continue
+      this.remove(key, slot)
       deleted++
     }
-    if (deleted > 0) this.sorted = null
     return deleted
+  }
+
+  /** Remove the live `key` (slot `old`): a tombstone in its place while a capture walks the map. */
+  private remove(key: string, old: Slot): void {
+    const capture = this.capturing
+    if (capture !== null) capture.preserve(key, old)
+    if (capture !== null && capture.tombstoning) {
+      this.data.set(key, TOMBSTONE)
+      this.tombstones.push(key)
+    } else {
+      this.data.delete(key)
+    }
+    this.count--
+    this.bytes -= utf8Length(key) + utf8Length(old.value)
+    this.sorted = null
+    this.changes?.push({key, value: null})
   }
 
   private cas(key: string, expected: string | null, value: string, index: number): KvResult {
@@ -270,7 +334,7 @@ export class KvStore {
   /** Set `key` to `value` unless that grows the store past `maxDataBytes`; returns the error if so. */
   private write(key: string, value: string, index: number): KvResult | null {
     const keyBytes = utf8Length(key)
-    const old = this.data.get(key)
+    const old = this.live(key)
     const before = old === undefined ? 0 : keyBytes + utf8Length(old.value)
     const after = keyBytes + utf8Length(value)
     const total = this.bytes - before + after
@@ -284,7 +348,7 @@ export class KvStore {
   /** Set `key` (whose slot is `old`) to `value`, written by the entry at `index`, the store then holding `total` bytes; limits already checked. */
   private set(key: string, value: string, index: number, old: Slot | undefined, total: number): void {
     this.capturing?.preserve(key, old)
-    if (old === undefined) this.insert(key, {value, modIndex: index})
+    if (old === undefined) this.add(key, {value, modIndex: index})
     else {
       old.value = value
       old.modIndex = index
@@ -295,19 +359,28 @@ export class KvStore {
 
   /** {@link set} for a txn's put, sizes computed here. */
   private setUnchecked(key: string, value: string, index: number): void {
-    const old = this.data.get(key)
+    const old = this.live(key)
     const before = old === undefined ? 0 : utf8Length(key) + utf8Length(old.value)
     this.set(key, value, index, old, this.bytes - before + utf8Length(key) + utf8Length(value))
   }
 
-  private insert(key: string, slot: Slot): void {
+  /**
+   * Add a new key at the end of the order. A tombstone of it (deleted during the open capture)
+   * must leave the map first, so the capture's walk is turned into a list beforehand.
+   */
+  private add(key: string, slot: Slot): void {
+    if (this.data.get(key) === TOMBSTONE) {
+      this.capturing!.materialize()
+      this.dropTombstones()
+    }
     this.data.set(key, slot)
+    this.count++
     this.sorted = null
   }
 
-  /** Every key in order, building the list on first use. */
+  /** Every live key in order, building the list on first use. */
   private sortedKeys(): string[] {
-    this.sorted ??= [...this.data.keys()].sort(compareKeys)
+    this.sorted ??= [...this.entries()].map(([key]) => key).sort(compareKeys)
     return this.sorted
   }
 }

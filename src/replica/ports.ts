@@ -63,8 +63,10 @@ export interface Storage {
    * the snapshot takes effect, and the log is compacted, at the `saveSnapshot` of that snapshot
    * that follows, which then does not write it again. A crash before that `saveSnapshot` leaves
    * a consistent store (the snapshot, if found at start-up, agrees with the log). On failure
-   * `done(err, null)`: nothing written stays (the pieces are returned). One at a time; every
-   * other call may be made meanwhile.
+   * `done(err, null)`: nothing written stays (the pieces are returned). Every other call may be
+   * made meanwhile. Also used for a snapshot received from the leader, before the {@link save}
+   * that carries it, which then does not write it again: at most one local and one received
+   * snapshot at a time, at different indexes.
    */
   writeSnapshot?(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void
   /** Release files and handles. */
@@ -122,7 +124,27 @@ export interface StateMachine<R = ApplyResult> {
   capture?(): Iterator<Uint8Array>
   /** Replace the whole state with a snapshot's. Throws on malformed data. */
   restore(data: Uint8Array): void
+  /**
+   * Optional: {@link restore} in bounded steps, so a large snapshot from the leader is decoded
+   * while the node keeps answering. `step()` does one bounded piece (a few ms) and returns true
+   * once done; it throws on malformed data. `commit()` then replaces the state in O(1). Before
+   * `commit()` the state machine is unchanged; an abandoned job leaves nothing behind.
+   */
+  beginRestore?(data: Uint8Array): RestoreJob
 }
+
+/** A {@link StateMachine.restore} in steps (see {@link StateMachine.beginRestore}). */
+export interface RestoreJob {
+  step(): boolean
+  commit(): void
+}
+
+/**
+ * Runs `step` again and again, yielding to the host's event loop between bounded slices of
+ * steps, until it returns true (then `done(null)`) or throws (then `done(err)`). Injected by
+ * the daemon (setImmediate and a clock); the simulator gives none and restores at once.
+ */
+export type SliceRunner = (step: () => boolean, done: (err: Error | null) => void) => void
 
 /** Node identity helper re-exported for port users. */
 export type {NodeId}

@@ -6,12 +6,15 @@
  * whatever arrives meanwhile goes into the next Ready, which starts when the sync completes.
  * With a state machine that offers `capture` and a storage that offers `writeSnapshot`, periodic
  * snapshots are captured at the applied index (copy-on-write) and serialized, written and synced in the
- * background while the driver goes on; the log is compacted once the snapshot is durable.
+ * background while the driver goes on; the log is compacted once the snapshot is durable. With
+ * a `runInSlices` host, a state machine that offers `beginRestore` and a storage that offers
+ * `writeSnapshot`, a snapshot from the leader is installed the same way: decoded in slices, its
+ * file written in the background, then persisted and switched to at once (see installInBackground).
  */
 import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus, type RequestResult} from '../raft/index.js'
 import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
-import type {ApplyResult, Network, StateMachine, Storage, StorageWrite} from './ports.js'
+import type {ApplyResult, Network, RestoreJob, SliceRunner, StateMachine, Storage, StorageWrite} from './ports.js'
 
 /**
  * How a proposal ended. `unknown` means it may or may not take effect (never "failed"). `R` is
@@ -65,6 +68,13 @@ export interface ReplicaOptions<R = ApplyResult> {
    * already left, so it keeps taking requests while its batch syncs.
    */
   readonly backgroundSaves?: 'always' | 'leader'
+  /**
+   * How the host runs long work in slices between its other events (the daemon: a few ms each,
+   * then setImmediate). With it, a snapshot received from the leader is installed without
+   * stopping the node, when the state machine has `beginRestore` and the storage `writeSnapshot`.
+   * Without it (the simulator) the install happens at once inside the Ready.
+   */
+  readonly runInSlices?: SliceRunner
 }
 
 /** Defaults of {@link ReplicaOptions}: the node defaults of src/common/defaults.ts. */
@@ -96,6 +106,9 @@ export class Replica<R = ApplyResult> {
   private readonly onApplied?: ReplicaOptions<R>['onApplied']
   private readonly onSnapshotInstalled?: ReplicaOptions<R>['onSnapshotInstalled']
   private readonly onStorageError?: ReplicaOptions<R>['onStorageError']
+  private readonly runInSlices?: SliceRunner
+  /** True while a snapshot from the leader is being installed in the background (`persisting` too). */
+  private installing = false
   /** True while a Ready's batch is being synced by `saveAsync` (no new Ready starts meanwhile). */
   private persisting = false
   /** Called once no batch is being synced. */
@@ -141,6 +154,7 @@ export class Replica<R = ApplyResult> {
     this.onApplied = options.onApplied
     this.onSnapshotInstalled = options.onSnapshotInstalled
     this.onStorageError = options.onStorageError
+    this.runInSlices = options.runInSlices
     const recovered = this.storage.load()
     this.durableHardState = recovered.hardState
     if (recovered.snapshot) this.sm.restore(recovered.snapshot.data)
@@ -278,7 +292,7 @@ export class Replica<R = ApplyResult> {
       while (!this.persisting && !this.stopped && this.storageFailure === null && this.core.hasReady()) this.handleReady(this.core.ready())
       // While a batch syncs, entries a quorum made durable meanwhile are applied (and answered)
       // at once, and the leader's appends and heartbeats still go out (pipelining).
-      if (this.persisting && !this.stopped) {
+      if (this.persisting && !this.installing && !this.stopped) {
         for (let committed = this.core.takeCommittedEntries(); committed.length > 0; committed = this.core.takeCommittedEntries()) {
           this.applyEntries(committed)
           this.serveReads()
@@ -330,6 +344,7 @@ export class Replica<R = ApplyResult> {
 
   private handleReady(rd: Ready): void {
     this.midReady = true
+    if (rd.snapshot !== null && this.installsInBackground) return this.installInBackground(rd, rd.snapshot)
     const write = this.planWrite(rd)
     const background = write !== null && this.storage.saveAsync !== undefined && (this.backgroundSaves === 'always' || this.core.isLeader)
     // 3 (early). Committed entries are durable on a quorum already: apply them (and answer their
@@ -388,9 +403,67 @@ export class Replica<R = ApplyResult> {
     if (failure !== null) throw failure
   }
 
-  /** Steps 1 (the part after the write is durable), 2b, 3 (unless `applied` early) and 4 of the Ready contract. */
-  private finishReady(rd: Ready, applied: boolean): void {
-    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot)
+  /** True when a snapshot from the leader can be installed without stopping the node. */
+  private get installsInBackground(): boolean {
+    return this.runInSlices !== undefined && this.sm.beginRestore !== undefined && this.storage.writeSnapshot !== undefined
+  }
+
+  /**
+   * The Ready of a snapshot from the leader, in the background: this node stops taking Readys
+   * (as while a batch syncs: inputs queue in the core) and applies nothing, while (1) the state
+   * machine decodes the snapshot in slices beside its live state, then (2) the storage writes
+   * the snapshot file and syncs it off the loop; then the batch is saved (the WAL's snapshot
+   * record, adopting that file: a small sync) and the state machine switches to the decoded
+   * state at once. A crash at any point leaves the old state (the file without its WAL record
+   * is a snapshot the recovery reconciles: it discards a log that does not continue it) or the
+   * new one, never a mix. A snapshot that does not decode fails the replica (as the synchronous
+   * path's throw) before anything is written.
+   */
+  private installInBackground(rd: Ready, snapshot: Snapshot): void {
+    for (const m of rd.messages) this.network.send(m)
+    if (rd.messages.length > 0) this.network.flush?.()
+    const write = this.planWrite(rd)!
+    this.persisting = true
+    this.installing = true
+    let job: RestoreJob
+    try {
+      job = this.sm.beginRestore!(snapshot.data)
+    } catch (err) {
+      return this.failInstall(err as Error)
+    }
+    this.runInSlices!(() => this.stopped || job.step(), (err) => {
+      if (err !== null) return this.failInstall(err)
+      if (this.stopped) return
+      this.storage.writeSnapshot!(snapshot.meta, piecesOf(snapshot.data), (writeErr) => {
+        if (this.stopped) return
+        if (writeErr !== null) return this.failInstall(writeErr)
+        try {
+          this.storage.save(write)
+        } catch (saveErr) {
+          return this.failInstall(saveErr as Error)
+        }
+        job.commit()
+        this.persisting = false
+        this.installing = false
+        this.finishReady(rd, false, true)
+        this.runIdleWaiters()
+        this.process()
+      })
+    })
+  }
+
+  private failInstall(err: Error): void {
+    this.persisting = false
+    this.installing = false
+    this.failStorage(err)
+  }
+
+  /**
+   * Steps 1 (the part after the write is durable), 2b, 3 (unless `applied` early) and 4 of the
+   * Ready contract; `restored`: the state machine holds the Ready's snapshot already.
+   */
+  private finishReady(rd: Ready, applied: boolean, restored = false): void {
+    if (rd.snapshot !== null) this.installSnapshot(rd.snapshot, restored)
     // 2b. Messages that depend on what was just persisted: on the wire at once (a follower's
     // acknowledgement does not wait for its apply or a local snapshot).
     for (const m of rd.messagesAfterPersist) this.network.send(m)
@@ -426,8 +499,8 @@ export class Replica<R = ApplyResult> {
     return {snapshot: rd.snapshot ?? undefined, entries: rd.entries, hardState}
   }
 
-  private installSnapshot(snapshot: Snapshot): void {
-    this.sm.restore(snapshot.data)
+  private installSnapshot(snapshot: Snapshot, restored: boolean): void {
+    if (!restored) this.sm.restore(snapshot.data)
     this.appliedIndex = snapshot.meta.index
     this.lastSnapshotIndex = snapshot.meta.index
     // Proposals at or below the snapshot are decided but their results are gone.
@@ -608,4 +681,12 @@ export class Replica<R = ApplyResult> {
   private confAt(index: number): ConfState {
     return this.core.confAt(index)
   }
+}
+
+/** Size of the pieces a received snapshot is written to its file in: 1 MiB. */
+export const INSTALL_WRITE_PIECE_BYTES = 1024 * 1024
+
+/** `data` as consecutive views of at most {@link INSTALL_WRITE_PIECE_BYTES} (no copy). */
+function* piecesOf(data: Uint8Array): Generator<Uint8Array, void, undefined> {
+  for (let at = 0; at < data.length; at += INSTALL_WRITE_PIECE_BYTES) yield data.subarray(at, Math.min(data.length, at + INSTALL_WRITE_PIECE_BYTES))
 }

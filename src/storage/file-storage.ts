@@ -127,6 +127,11 @@ function resolve(options: FileStorageOptions): Resolved {
   }
 }
 
+/** The key of a prewritten snapshot file: one per (index, term). */
+function prewrittenKey(meta: SnapshotMeta): string {
+  return `${meta.index}:${meta.term}`
+}
+
 /** Encode one batch: an optional snapshot record, the entries, and the closing STATE record. */
 function encodeBatch(mark: SnapshotMark | undefined, entries: readonly Entry[], hs: HardState, maxRecordBytes: number): EncodedBatch {
   let total = (mark ? SNAPSHOT_RECORD_BYTES : 0) + stateRecordBytes(hs)
@@ -170,7 +175,8 @@ export class FileStorage implements Storage, LogView {
   #closed = false
   #syncs = 0
   /** The snapshot file the last {@link writeSnapshot} put in place, until `saveSnapshot` adopts it. */
-  #prewritten: {readonly index: number; readonly term: number; readonly path: string} | null = null
+  /** Files {@link writeSnapshot} put in place, by `index:term`, until the `save`/`saveSnapshot` that adopts one (any adoption forgets the others: older files are pruned as usual). */
+  readonly #prewritten = new Map<string, string>()
 
   /** Create a store over `options.dir`. No I/O happens until `load()` (or the first write, which loads implicitly). */
   constructor(options: FileStorageOptions) {
@@ -195,7 +201,7 @@ export class FileStorage implements Storage, LogView {
     this.#poisoned = null
     this.#closed = false
     this.#syncs = 0
-    this.#prewritten = null
+    this.#prewritten.clear()
     if (rec.discardedLog) this.#recordDiscard()
     o.logger('info', 'storage opened', {dir: o.dir, ...this.stats(), readSegments: rec.read.segments, replayedEntries: rec.read.entryRecords})
     return rec.state
@@ -245,7 +251,7 @@ export class FileStorage implements Storage, LogView {
     if (!plan.snapshot && plan.entries.length === 0 && !plan.hardState) return done?.(null)
     const hs = plan.hardState ?? this.#hardState
     const batch = encodeBatch(plan.snapshot && markOf(plan.snapshot), plan.entries, hs, this.#o.maxRecordBytes)
-    const written = plan.snapshot?.rewrite ? writeSnapshotFile(this.#o.ops, this.#o.snapDir, plan.snapshot.snapshot, this.#o.sync) : null
+    const written = plan.snapshot?.rewrite ? (this.#adoptPrewritten(plan.snapshot.snapshot.meta) ?? writeSnapshotFile(this.#o.ops, this.#o.snapDir, plan.snapshot.snapshot, this.#o.sync)) : null
     const next = plan.snapshot && !plan.snapshot.keep ? plan.snapshot.snapshot.meta.index + 1 : this.lastIndex() + 1
     const deferred = done !== null && !plan.snapshot
     const place = deferred
@@ -289,16 +295,16 @@ export class FileStorage implements Storage, LogView {
     }
     writeSnapshotFileAsync(this.#o.ops, this.#o.snapDir, meta, pieces, this.#o.sync, (err, written) => {
       if (err !== null || written === null) return done(err, null)
-      this.#prewritten = {index: meta.index, term: meta.term, path: written.path}
+      this.#prewritten.set(prewrittenKey(meta), written.path)
       done(null, written.data)
     })
   }
 
   /** The path of the file {@link writeSnapshot} wrote for `meta`, consumed; null when there is none. */
   #adoptPrewritten(meta: SnapshotMeta): string | null {
-    const p = this.#prewritten
-    this.#prewritten = null
-    return p !== null && p.index === meta.index && p.term === meta.term ? p.path : null
+    const path = this.#prewritten.get(prewrittenKey(meta)) ?? null
+    this.#prewritten.clear()
+    return path
   }
 
   /**

@@ -38,6 +38,8 @@ function drainWhileApplying(sm: KvStateMachine, pieces: Iterator<Uint8Array>, du
   return concat(parts)
 }
 
+const ALL = {range: {prefix: ''}, limit: 100, keysOnly: false, countOnly: false, maxBytes: 1 << 20} as const
+
 describe('KvStateMachine.capture', () => {
   it('pieces read while commands are applied give the state at the capture, each key once', () => {
     fc.assert(fc.property(fc.array(streamCommand, {maxLength: 60}), fc.array(streamCommand, {maxLength: 60}), fc.integer({min: 16, max: 200}), (before, during, pieceBytes) => {
@@ -97,6 +99,49 @@ describe('KvStateMachine.capture', () => {
     follower.restore(data)
     for (let i = 0; i < during.length; i++) run(follower, 101 + i, during[i]!)
     assert.deepEqual(follower.snapshot(), sm.snapshot())
+  })
+
+  it('with writes, deletes, re-adds and prefix deletes during a capture, the pieces equal snapshot() at the capture byte for byte, and afterwards the store iterates as a twin that never captured', () => {
+    const small = fc.integer({min: 0, max: 19}).map((i) => `k${i}`)
+    const op = fc.oneof(
+      fc.record({op: fc.constant('put' as const), key: small, value: fc.string({maxLength: 6})}),
+      fc.record({op: fc.constant('delete' as const), key: small}),
+      fc.record({op: fc.constant('deletePrefix' as const), prefix: fc.constantFrom('k1', 'k', 'x')}),
+    )
+    fc.assert(fc.property(fc.array(op, {maxLength: 40}), fc.array(op, {maxLength: 40}), fc.integer({min: 16, max: 120}), (before, during, pieceBytes) => {
+      const sm = new KvStateMachine()
+      const twin = new KvStateMachine()
+      before.forEach((c, i) => {
+        run(sm, i + 1, c)
+        run(twin, i + 1, c)
+      })
+      const pieces = sm.capture(pieceBytes)
+      const parts: Uint8Array[] = []
+      let k = 0
+      // One command after each piece, the rest once the capture is over.
+      for (let r = pieces.next(); !r.done; r = pieces.next()) {
+        parts.push(r.value)
+        if (k < during.length) run(sm, before.length + ++k, during[k - 1]!)
+      }
+      assert.deepEqual(concat(parts), twin.snapshot(), 'the capture holds the state at the capture, in its order')
+      for (; k < during.length; k++) run(sm, before.length + k + 1, during[k]!)
+      during.forEach((c, i) => run(twin, before.length + i + 1, c))
+      assert.equal(sm.size, twin.size)
+      assert.deepEqual(sm.snapshot(), twin.snapshot(), 'same order as a store that never captured')
+      assert.deepEqual(sm.range(ALL), twin.range(ALL))
+    }), {numRuns: 400})
+  })
+
+  it('a key deleted during a capture is absent for readers and not counted, before and after the capture ends', () => {
+    const sm = new KvStateMachine()
+    for (let i = 0; i < 50_000; i++) run(sm, i + 1, {op: 'put', key: `k${i}`, value: 'v'})
+    const pieces = sm.capture()
+    run(sm, 50_001, {op: 'delete', key: 'k10'})
+    assert.equal(sm.read('k10'), null, 'a key deleted during the capture is absent for readers')
+    assert.equal(sm.size, 49_999)
+    pieces.return?.()
+    assert.equal(sm.size, 49_999)
+    assert.equal(sm.read('k10'), null)
   })
 
   it('one capture at a time: a second throws until the first is exhausted or returned', () => {
