@@ -50,12 +50,15 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * MiB
 export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 * MiB
 
 /**
- * Largest encoded snapshot message a node sends or reassembles: 64 MiB (what one message could
- * carry before snapshots were chunked). A larger snapshot is dropped by the sender
+ * Largest encoded snapshot message a node sends or reassembles: 512 MiB, twice the store's own
+ * limit (`maxDataBytes`, 256 MiB of keys and values) to leave room for the encoding's per-key
+ * overhead (a million 100-byte values encode to about 128 MiB). It was 64 MiB, what one message
+ * could carry before snapshots were chunked: a follower of a 1M-key store then never caught up,
+ * its leader dropping the snapshot over and over. A larger snapshot is dropped by the sender
  * (`droppedOversize`); a peer announcing a larger one has its connection closed (1008). This is
  * also the memory one inbound peer connection can hold in a reassembly.
  */
-export const DEFAULT_MAX_SNAPSHOT_BYTES = 64 * MiB
+export const DEFAULT_MAX_SNAPSHOT_BYTES = 512 * MiB
 
 /**
  * Most messages held per peer between `send()` and the socket write (queued in this turn plus
@@ -66,11 +69,11 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 4096
 
 /**
  * Most encoded bytes held per peer (same accounting as {@link DEFAULT_MAX_QUEUED_MESSAGES}).
- * 128 MiB = room for one maximal snapshot ({@link DEFAULT_MAX_SNAPSHOT_BYTES}) plus ordinary
- * traffic. This is the memory bound of
- * one slow peer.
+ * 576 MiB = room for one maximal snapshot ({@link DEFAULT_MAX_SNAPSHOT_BYTES}) plus 64 MiB of
+ * ordinary traffic. This is the memory bound of one slow peer; a store far below its limit
+ * queues far less (the snapshot's real size).
  */
-export const DEFAULT_MAX_QUEUED_BYTES = 128 * MiB
+export const DEFAULT_MAX_QUEUED_BYTES = DEFAULT_MAX_SNAPSHOT_BYTES + 64 * MiB
 
 /** Interval between liveness pings on every peer connection, in milliseconds. */
 export const DEFAULT_PING_INTERVAL_MS = 1000
