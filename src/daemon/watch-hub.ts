@@ -33,6 +33,12 @@ export const WATCH_HISTORY_MAX_BYTES = 64 * 1024 * 1024
 export const WATCH_BUFFER_BYTES = 1024 * 1024
 /** Most watchers on one node: 1,000 (more are refused with `OVERLOADED`). */
 export const MAX_WATCHERS = 1000
+/**
+ * How often a node tells each watch that has nothing unsent its progress (`watchProgress`: its
+ * applied index and how long it has heard no leader): 1 s. A client uses it to resume from
+ * after the index, and to leave a node that hears no leader (a partitioned follower).
+ */
+export const WATCH_PROGRESS_MS = 1000
 
 /** Where a watcher's frames go: its client's socket. */
 export interface WatchSink {
@@ -154,6 +160,21 @@ export class WatchHub implements KvChangeListener {
     this.oldest = appliedIndex + 1
     for (const w of this.watchers) {
       if (w.next < this.oldest) this.end(w, 'COMPACTED', `${this.label} installed a snapshot at index ${appliedIndex}: changes before ${this.oldest} are no longer known here`)
+    }
+  }
+
+  /**
+   * Tell every watcher that has nothing unsent (no kept entry from its cursor on, its socket not
+   * full) that every change up to `appliedIndex` was sent, and that the node has heard no
+   * leader for `leaderSilentMs` (a `watchProgress` frame). Called every {@link WATCH_PROGRESS_MS}.
+   */
+  progress(appliedIndex: number, leaderSilentMs: number): void {
+    if (this.watchers.size === 0) return
+    const now = Date.now()
+    for (const w of this.watchers) {
+      if (w.waiting || w.ended || this.firstAtOrAfter(w.next) < this.count) continue
+      w.next = Math.max(w.next, appliedIndex + 1)
+      w.sink.send(formatEvent({type: 'watchProgress', watchId: w.id, index: w.next - 1, leaderSilentMs: Math.max(0, Math.round(leaderSilentMs))}, now), noop)
     }
   }
 

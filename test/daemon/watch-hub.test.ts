@@ -86,6 +86,20 @@ describe('WatchHub', () => {
     assert.equal(s.events.length, 0, 'a watch from the applied index on has nothing yet')
   })
 
+  it('progress goes only to a watch with nothing unsent, naming the applied index and the leader silence', () => {
+    const sm = new KvStateMachine()
+    const hub = new WatchHub(0, 10)
+    sm.watchChanges(hub)
+    applyAll(sm, [{op: 'put', key: 'a', value: '1'}, {op: 'put', key: 'b', value: '2'}])
+    const behind = sink()
+    const caughtUp = sink()
+    hub.watch(1, {key: 'a', fromIndex: 1}, sm.appliedIndex, behind)
+    hub.watch(2, {key: 'a'}, sm.appliedIndex, caughtUp)
+    hub.progress(sm.appliedIndex, 1234)
+    assert.deepEqual(caughtUp.events, [{type: 'watchProgress', watchId: 2, index: 2, leaderSilentMs: 1234}])
+    assert.deepEqual(behind.events, [], 'entries from index 1 are still to be sent to watch 1 (its first pump has not run yet): no progress for it')
+  })
+
   it('a restored snapshot forgets the history: earlier starts are COMPACTED at the snapshot index', () => {
     const sm = new KvStateMachine()
     const hub = new WatchHub(0, 10)
