@@ -2,7 +2,8 @@
  * `npm run bench:hotpath`: the CPU a write costs outside Raft and the network, per step, in
  * one process: what the leader does with a `put` frame (parse and validate it, encode the
  * command, format the answer) and what every node does with the entry (apply it to the KV
- * state machine: decode, session check, store). Each step runs --ops times per round; the
+ * state machine: decode, session check, store; `applyWatched`: the same with the daemon's watch
+ * history listening and nobody watching, what every daemon runs). Each step runs --ops times per round; the
  * figure is the median of --rounds rounds, in microseconds per operation.
  *
  * Options: --ops 200000 --rounds 5 --value-size 100 --json.
@@ -10,6 +11,7 @@
 import {parseArgs} from 'node:util'
 import {formatResponse, parseRequest} from '../src/admin/protocol.js'
 import {KvStateMachine, encodeCommand, type PutCommand} from '../src/kv/index.js'
+import {WatchHub} from '../src/daemon/watch-hub.js'
 
 const {values: args} = parseArgs({
   options: {
@@ -55,16 +57,22 @@ function logOrder(count: number): Uint8Array[] {
 const entries = logOrder(Math.min(OPS, 100_000))
 let sm = new KvStateMachine()
 let index = 0
-const figures = {
-  parseRequest: measure((i) => void parseRequest(frames[i % KEYS]!, parseOptions)),
-  encodeCommand: measure((i) => void encodeCommand(commands[i % KEYS]!, limits)),
-  apply: measure(() => {
+/** `apply` over a fresh state machine every `entries.length` entries, with the watch history listening if `watched`. */
+function applyStep(watched: boolean): () => void {
+  return () => {
     if (index === entries.length) {
       sm = new KvStateMachine()
+      if (watched) sm.watchChanges(new WatchHub(0))
       index = 0
     }
     sm.apply(index + 1, entries[index++]!)
-  }),
+  }
+}
+const figures = {
+  parseRequest: measure((i) => void parseRequest(frames[i % KEYS]!, parseOptions)),
+  encodeCommand: measure((i) => void encodeCommand(commands[i % KEYS]!, limits)),
+  apply: measure(applyStep(false)),
+  applyWatched: (index = entries.length, measure(applyStep(true))),
   formatResponse: measure((i) => void formatResponse(i, {value: VALUE} as never)),
 }
 

@@ -612,6 +612,7 @@ export type AdminEvent =
   | MessageEvent
   | WatchEvent
   | WatchEndEvent
+  | WatchProgressEvent
 
 /**
  * The changes the log entry at `index` made to a watch's keys (`watchId`: the `watch` request's
@@ -637,6 +638,20 @@ export interface WatchEndEvent {
   readonly code: ErrorCode
   readonly message: string
   readonly oldestIndex?: number
+}
+
+/**
+ * A watch's heartbeat (every `WATCH_PROGRESS_MS` while the watch has nothing unsent): every
+ * change up to `index` (the node's applied index) that matches the watch was sent, so a client
+ * may resume from `index + 1`; `leaderSilentMs` is how long the node has not heard a leader (0:
+ * it leads or heard one now). A client leaves a node silent for longer than its leaderless
+ * timeout (docs/kv.md, Watch).
+ */
+export interface WatchProgressEvent {
+  readonly type: 'watchProgress'
+  readonly watchId: number
+  readonly index: number
+  readonly leaderSilentMs: number
 }
 
 /** Kinds of Raft messages between nodes. */

@@ -329,6 +329,7 @@ export const EVENT_SCHEMAS: Readonly<Record<AdminEvent['type'], Schema<AdminEven
   }),
   watch: object({type: constant('watch'), watchId: safeIndex, index: safeIndex, changes: list(watchChange, WATCH_FRAME_CHANGES), more: optional(boolean())}),
   watchEnd: object({type: constant('watchEnd'), watchId: safeIndex, code: text({nonEmpty: true}) as Schema<never>, message: text(), oldestIndex: optional(safeIndex)}),
+  watchProgress: object({type: constant('watchProgress'), watchId: safeIndex, index: safeIndex, leaderSilentMs: safeIndex}),
 })
 
 /** Schema of any event. */

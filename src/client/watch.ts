@@ -4,6 +4,10 @@
  * connection of its own to one node at a time; when that connection closes, or the node ends
  * the watch with `COMPACTED` or `SHUTTING_DOWN`, it reconnects to the next endpoint and resumes
  * from the index after the last complete entry it received, so no change is skipped or repeated.
+ * The node also sends progress (`watchProgress`, every second while it has nothing unsent): the
+ * client then resumes from after the node's applied index, and leaves a node that has heard no
+ * leader for longer than `leaderlessTimeoutMs` (a follower partitioned away would otherwise
+ * hold the watch until the partition heals), resuming on the next endpoint.
  * It fails only with `SLOW_CONSUMER` (the node cut it off: the consumer read too slowly),
  * `COMPACTED` from every endpoint, or an error a retry cannot mend (`UNAUTHORIZED`, …).
  *
@@ -20,6 +24,13 @@ import {ClientError, toClientError} from './errors.js'
 
 /** Default most received changes waiting for the consumer before the socket is paused. */
 export const DEFAULT_WATCH_BUFFERED_CHANGES = 10_000
+
+/**
+ * Default of {@link WatchOptions.leaderlessTimeoutMs}: a watch leaves a node that reports it
+ * has heard no leader for longer than 3 s (about 10 default election timeouts: an election
+ * ends well before; a node cut off from the others does not).
+ */
+export const DEFAULT_WATCH_LEADERLESS_MS = 3000
 
 /** One change of a watched key, with the index of the log entry that made it. */
 export interface KvWatchEvent {
@@ -40,6 +51,8 @@ export interface WatchOptions {
   readonly fromIndex?: number
   /** Most received changes waiting for the consumer. Default {@link DEFAULT_WATCH_BUFFERED_CHANGES}. */
   readonly maxBufferedChanges?: number
+  /** Leave a node (resuming on the next endpoint) once it reports no leader heard for longer than this. Default {@link DEFAULT_WATCH_LEADERLESS_MS}. */
+  readonly leaderlessTimeoutMs?: number
 }
 
 /** What the watch needs of its client: where and how to connect. */
@@ -70,11 +83,14 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
   private resumeAt: number | undefined
   private last = 0
   private readonly maxBuffered: number
+  private readonly leaderlessMs: number
 
   constructor(private readonly targets: WatchTargets, private readonly selector: WatchSelector, options: WatchOptions = {}) {
     this.resumeAt = options.fromIndex
     this.maxBuffered = options.maxBufferedChanges ?? DEFAULT_WATCH_BUFFERED_CHANGES
     if (!(this.maxBuffered >= 1)) throw new RangeError(`maxBufferedChanges must be at least 1, got ${this.maxBuffered}`)
+    this.leaderlessMs = options.leaderlessTimeoutMs ?? DEFAULT_WATCH_LEADERLESS_MS
+    if (!(this.leaderlessMs >= 0)) throw new RangeError(`leaderlessTimeoutMs must be at least 0, got ${this.leaderlessMs}`)
     void this.run()
   }
 
@@ -143,7 +159,7 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
       if (this.closed) return
       const ended = new Promise<void>((resolve, reject) => {
         connection.onEvent((event) => {
-          const end = this.onEvent(event, connection)
+          const end = this.onEvent(event, connection, url)
           if (end !== undefined) reject(end)
         })
         connection.onClose((reason) => reject(reason))
@@ -161,11 +177,12 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
   }
 
   /** Take one pushed event; returns the error that ends this connection's watch, if it does. */
-  private onEvent(event: AdminEvent, connection: Connection): ClientError | undefined {
+  private onEvent(event: AdminEvent, connection: Connection, url: string): ClientError | undefined {
     if (event.type === 'watchEnd') {
       const code: ErrorCode = isErrorCode(event.code) ? event.code : 'FAILED'
       return new ClientError(code, event.message)
     }
+    if (event.type === 'watchProgress') return this.onProgress(event.index, event.leaderSilentMs, url)
     if (event.type !== 'watch') return undefined
     if (this.resumeAt !== undefined && event.index < this.resumeAt) return undefined // a frame of an entry already complete
     for (const c of event.changes) this.partial.push(change(c, event.index))
@@ -177,6 +194,17 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     if (this.queue.length > this.maxBuffered) connection.pause()
     this.wake()
     return undefined
+  }
+
+  /**
+   * The node sent every matching change up to `index`: resume from after it (none of a partial
+   * entry can be pending: a node sends progress only between entries). A node that has heard no
+   * leader for longer than the leaderless timeout is left (UNAVAILABLE: resumed on the next).
+   */
+  private onProgress(index: number, leaderSilentMs: number, url: string): ClientError | undefined {
+    if (this.partial.length === 0 && index + 1 > (this.resumeAt ?? 0)) this.resumeAt = index + 1
+    if (leaderSilentMs <= this.leaderlessMs) return undefined
+    return new ClientError('UNAVAILABLE', `${url} has heard no leader for ${leaderSilentMs} ms (over ${this.leaderlessMs} ms): resuming the watch on another node`)
   }
 
   private fail(error: ClientError): void {

@@ -147,7 +147,8 @@ export class LocalCluster extends ClusterHandle {
    * {@link exclusive}: two concurrent starts would both create, and spawn every node twice.
    * `restoreFrom`: a snapshot file every node started now lays out its data from first
    * (`node run --restore`, src/cluster/snapshot.ts).
-   * `options.consistencyCheckEvery` is recorded also for an existing cluster (nodes started from now on).
+   * `options.consistencyCheckEvery` and `options.watchHistory` are recorded also for an existing
+   * cluster (nodes started from now on).
    */
   async start(nodes: number, options: Partial<ClusterOptions> = {}, restoreFrom?: string): Promise<{created: boolean; started: string[]}> {
     let created = false
@@ -165,9 +166,10 @@ export class LocalCluster extends ClusterHandle {
     }
     const m = this.manifest()
     this.maybeCreateClusterId(m)
-    if (options.consistencyCheckEvery !== undefined && m.options.consistencyCheckEvery !== options.consistencyCheckEvery) {
+    const changed = (['consistencyCheckEvery', 'watchHistory'] as const).filter((k) => options[k] !== undefined && m.options[k] !== options[k])
+    if (changed.length > 0) {
       // Recorded for every node started from now on (running nodes keep theirs until restarted).
-      m.options = {...m.options, consistencyCheckEvery: options.consistencyCheckEvery}
+      m.options = {...m.options, ...Object.fromEntries(changed.map((k) => [k, options[k]]))}
       saveManifest(this.paths, m)
     }
     const started: string[] = []

@@ -42,6 +42,8 @@ export interface ClusterOptions {
   readonly unsafeNoFsync?: boolean
   /** The leader's scheduled consistency check period (`node run --consistency-check-every`, e.g. `1m`); absent or `off`: off. */
   readonly consistencyCheckEvery?: string
+  /** Changing entries each node keeps for watches (`node run --watch-history`); absent (manifests written before it): the daemon's default. */
+  readonly watchHistory?: number
 }
 
 /** The manifest of a local cluster. */
@@ -82,6 +84,7 @@ export const CLUSTER_DEFAULTS: ClusterOptions = {
   heartbeatTicks: NODE_DEFAULTS.heartbeatTicks,
   snapshotEvery: NODE_DEFAULTS.snapshotEvery,
   compactionLag: NODE_DEFAULTS.compactionLag,
+  watchHistory: NODE_DEFAULTS.watchHistory,
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/

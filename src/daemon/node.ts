@@ -26,7 +26,7 @@ import {AddressBook} from './address-book.js'
 import {ReplicaLoop} from './loop.js'
 import {DaemonServer} from './server.js'
 import {Services} from './services.js'
-import {WatchHub} from './watch-hub.js'
+import {WATCH_PROGRESS_MS, WatchHub} from './watch-hub.js'
 import {STORAGE_SUBDIR} from './wal-dump.js'
 import type {Logger} from './logger.js'
 import {checkIdentity} from './identity.js'
@@ -81,6 +81,10 @@ export class Node {
   /** The consistency hash of this replica (`raftctl check consistency`). */
   private readonly hasher: StateHasher
   private readonly consistencyCheck: ConsistencyCheck
+  /** Tells the watches their progress every WATCH_PROGRESS_MS (null: stopped). */
+  private watchProgress: NodeJS.Timeout | null = null
+  /** When this node last heard a leader (or led), ms since the epoch, as sampled for watch progress. */
+  private leaderHeardAt = Date.now()
   /** Set by {@link listen}; events before it (recovery) have no subscriber to reach. */
   private server: DaemonServer | null = null
   private stopping = false
@@ -246,6 +250,8 @@ export class Node {
     node.loop.start(config.tickMs)
     node.diagnostics.start()
     node.consistencyCheck.start()
+    node.watchProgress = setInterval(() => node.tellWatchProgress(), WATCH_PROGRESS_MS)
+    node.watchProgress.unref()
     const st = node.replica.status()
     logger.info('node started', {clusterId: node.clusterId, address: node.advertise, term: st.term, lastIndex: st.lastIndex, commit: st.commitIndex, voters: st.conf.voters})
     return node
@@ -272,6 +278,20 @@ export class Node {
       hasher: this.hasher,
       watches: this.watches,
     }))
+  }
+
+  /**
+   * Each watch's progress: the applied index, and how long this node has heard no leader — 0
+   * when it leads, the election timer's elapsed ticks when it follows a known leader (the core
+   * resets them whenever the leader is heard), else the time since a leader was last seen here.
+   * Sampled once per {@link WATCH_PROGRESS_MS}, never per message.
+   */
+  private tellWatchProgress(): void {
+    if (this.watches.size === 0) return
+    const st = this.replica.status()
+    const now = Date.now()
+    if (st.leader !== null) this.leaderHeardAt = st.role === 'leader' ? now : Math.max(this.leaderHeardAt, now - st.electionElapsed * this.config.tickMs)
+    this.watches.progress(this.kv.appliedIndex, now - this.leaderHeardAt)
   }
 
   /** The address peers and clients use. */
@@ -359,6 +379,8 @@ export class Node {
     this.stopping = true
     this.diagnostics.stop()
     this.consistencyCheck.stop()
+    if (this.watchProgress !== null) clearInterval(this.watchProgress)
+    this.watchProgress = null
     this.server?.stopAccepting()
     this.loop.stop()
     try {

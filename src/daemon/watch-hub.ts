@@ -8,6 +8,12 @@
  * snapshot (at start-up, or one installed from the leader): those changes are unknown to it. A
  * watch may start at any index from `oldestIndex` on; older is `COMPACTED`.
  *
+ * Cost on the write path: the history keeps, per changing entry, its index, a reference to its
+ * command bytes (the Raft log holds them anyway) and the state machine's {@link KvChangeSummary}
+ * (null for a put, delete or cas), in preallocated rings: an apply allocates nothing here. The
+ * change list is decoded from the bytes only when a watcher reads the entry ({@link changesOf};
+ * the last one decoded is cached, as watchers that keep up all read the newest entry).
+ *
  * Backpressure: a watcher's frames go to its socket only while the socket holds fewer than
  * {@link WATCH_BUFFER_BYTES} unsent bytes; otherwise the watcher waits (its cursor in the
  * shared history is all it holds) and resumes when the socket drains. A watcher whose cursor
@@ -15,7 +21,7 @@
  * with `SLOW_CONSUMER`. So the hub's memory is the history plus, per watcher, at most one
  * buffer's worth of frames and one entry.
  */
-import type {KvChange, KvChangeListener} from '../kv/index.js'
+import {changesOf, type KvChange, type KvChangeListener, type KvChangeSummary} from '../kv/index.js'
 import {formatEvent, WATCH_FRAME_CHANGES, type WatchChange, type WatchParams} from '../admin/protocol.js'
 import type {ErrorCode} from '../common/errors.js'
 
@@ -27,6 +33,12 @@ export const WATCH_HISTORY_MAX_BYTES = 64 * 1024 * 1024
 export const WATCH_BUFFER_BYTES = 1024 * 1024
 /** Most watchers on one node: 1,000 (more are refused with `OVERLOADED`). */
 export const MAX_WATCHERS = 1000
+/**
+ * How often a node tells each watch that has nothing unsent its progress (`watchProgress`: its
+ * applied index and how long it has heard no leader): 1 s. A client uses it to resume from
+ * after the index, and to leave a node that hears no leader (a partitioned follower).
+ */
+export const WATCH_PROGRESS_MS = 1000
 
 /** Where a watcher's frames go: its client's socket. */
 export interface WatchSink {
@@ -45,11 +57,10 @@ export class WatchRefused extends Error {
   }
 }
 
-interface Entry {
-  readonly index: number
-  readonly changes: readonly KvChange[]
-  readonly bytes: number
-}
+/** Bytes counted per kept entry besides its command bytes and summary (the ring slots). */
+const ENTRY_OVERHEAD_BYTES = 64
+/** First capacity of the history's rings (doubled as needed, up to `historyEntries`). */
+const INITIAL_RING_CAPACITY = 1024
 
 interface Watcher {
   readonly id: number
@@ -64,10 +75,16 @@ interface Watcher {
 
 /** The watches of one node. */
 export class WatchHub implements KvChangeListener {
-  private entries: Entry[] = []
-  /** Position in `entries` of the oldest kept entry (dropped ones are spliced off in batches). */
-  private head = 0
+  /** The kept entries, a ring of parallel slots: the `count` oldest-first from position `start`. */
+  private indexes = new Float64Array(INITIAL_RING_CAPACITY)
+  private datas: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(INITIAL_RING_CAPACITY).fill(undefined)
+  private summaries: (KvChangeSummary | undefined)[] = new Array<KvChangeSummary | undefined>(INITIAL_RING_CAPACITY).fill(undefined)
+  private start = 0
+  private count = 0
   private bytes = 0
+  /** The change list decoded last, for the entry at `decodedIndex` (every watcher that keeps up reads the same one). */
+  private decodedIndex = -1
+  private decoded: readonly KvChange[] = []
   /** Every change at an index from here on is known (kept or streamed). */
   private oldest: number
   private readonly watchers = new Set<Watcher>()
@@ -97,6 +114,11 @@ export class WatchHub implements KvChangeListener {
     return total
   }
 
+  /** Changing entries kept now. */
+  get keptEntries(): number {
+    return this.count
+  }
+
   /**
    * Start watch `id` on `sink` from `params.fromIndex` (default `appliedIndex + 1`); returns
    * the first index it streams. Throws {@link WatchRefused} `COMPACTED` when that index is older
@@ -118,22 +140,41 @@ export class WatchHub implements KvChangeListener {
     return from
   }
 
-  changed(index: number, changes: readonly KvChange[]): void {
-    let bytes = 64
-    for (const c of changes) bytes += 2 * (c.key.length + (c.value?.length ?? 0)) + 32
-    this.entries.push({index, changes, bytes})
-    this.bytes += bytes
+  changed(index: number, data: Uint8Array, summary: KvChangeSummary): void {
+    if (this.count === this.indexes.length) this.grow()
+    const at = (this.start + this.count) % this.indexes.length
+    this.indexes[at] = index
+    this.datas[at] = data
+    this.summaries[at] = summary
+    this.count++
+    this.bytes += entryBytes(data, summary)
     this.trim()
-    for (const w of this.watchers) if (!w.waiting) this.pump(w)
+    if (this.watchers.size > 0) for (const w of this.watchers) if (!w.waiting) this.pump(w)
   }
 
   restored(appliedIndex: number): void {
-    this.entries = []
-    this.head = 0
+    while (this.count > 0) this.dropOldest()
     this.bytes = 0
+    this.decodedIndex = -1
+    this.decoded = []
     this.oldest = appliedIndex + 1
     for (const w of this.watchers) {
       if (w.next < this.oldest) this.end(w, 'COMPACTED', `${this.label} installed a snapshot at index ${appliedIndex}: changes before ${this.oldest} are no longer known here`)
+    }
+  }
+
+  /**
+   * Tell every watcher that has nothing unsent (no kept entry from its cursor on, its socket not
+   * full) that every change up to `appliedIndex` was sent, and that the node has heard no
+   * leader for `leaderSilentMs` (a `watchProgress` frame). Called every {@link WATCH_PROGRESS_MS}.
+   */
+  progress(appliedIndex: number, leaderSilentMs: number): void {
+    if (this.watchers.size === 0) return
+    const now = Date.now()
+    for (const w of this.watchers) {
+      if (w.waiting || w.ended || this.firstAtOrAfter(w.next) < this.count) continue
+      w.next = Math.max(w.next, appliedIndex + 1)
+      w.sink.send(formatEvent({type: 'watchProgress', watchId: w.id, index: w.next - 1, leaderSilentMs: Math.max(0, Math.round(leaderSilentMs))}, now), noop)
     }
   }
 
@@ -144,17 +185,40 @@ export class WatchHub implements KvChangeListener {
 
   // -------------------------------------------------------------------------------------------
 
+  /** Double the rings' capacity (up to what `historyEntries` needs), keeping the entries in order. */
+  private grow(): void {
+    const capacity = this.indexes.length * 2
+    const indexes = new Float64Array(capacity)
+    const datas = new Array<Uint8Array | undefined>(capacity).fill(undefined)
+    const summaries = new Array<KvChangeSummary | undefined>(capacity).fill(undefined)
+    for (let i = 0; i < this.count; i++) {
+      const at = (this.start + i) % this.indexes.length
+      indexes[i] = this.indexes[at]!
+      datas[i] = this.datas[at]
+      summaries[i] = this.summaries[at]
+    }
+    this.indexes = indexes
+    this.datas = datas
+    this.summaries = summaries
+    this.start = 0
+  }
+
+  /** Forget the oldest kept entry (its references too, so its bytes can be collected). */
+  private dropOldest(): void {
+    const at = this.start
+    this.bytes -= entryBytes(this.datas[at]!, this.summaries[at]!)
+    this.oldest = this.indexes[at]! + 1
+    this.datas[at] = undefined
+    this.summaries[at] = undefined
+    this.start = (at + 1) % this.indexes.length
+    this.count--
+  }
+
   /** Drop the oldest entries beyond the limits; end the watchers that still needed them. */
   private trim(): void {
-    while (this.entries.length - this.head > this.historyEntries || (this.bytes > WATCH_HISTORY_MAX_BYTES && this.entries.length - this.head > 1)) {
-      const dropped = this.entries[this.head++]!
-      this.bytes -= dropped.bytes
-      this.oldest = dropped.index + 1
-    }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head)
-      this.head = 0
-    }
+    const before = this.oldest
+    while (this.count > this.historyEntries || (this.bytes > WATCH_HISTORY_MAX_BYTES && this.count > 1)) this.dropOldest()
+    if (this.oldest === before || this.watchers.size === 0) return
     for (const w of this.watchers) {
       if (w.next < this.oldest) this.end(w, 'SLOW_CONSUMER', `the watch fell more than ${this.historyEntries} changing entries behind on ${this.label} (--watch-history): read faster, or resume from the oldest index still available, ${this.oldest}`)
     }
@@ -167,10 +231,10 @@ export class WatchHub implements KvChangeListener {
    */
   private pump(w: Watcher): void {
     if (w.ended) return
-    for (let i = this.firstAtOrAfter(w.next); i < this.entries.length; i++) {
-      const entry = this.entries[i]!
-      const last = this.sendEntry(w, entry)
-      w.next = entry.index + 1
+    for (let i = this.firstAtOrAfter(w.next); i < this.count; i++) {
+      const index = this.indexes[(this.start + i) % this.indexes.length]!
+      const last = this.sendEntry(w, index, this.changesAt(i, index))
+      w.next = index + 1
       if (last === null) continue
       if (w.sink.buffered >= WATCH_BUFFER_BYTES) {
         // Resume from the last frame's completion: the socket has drained some by then.
@@ -185,28 +249,38 @@ export class WatchHub implements KvChangeListener {
     }
   }
 
-  /** Send every frame of `entry`'s matching changes but the last, which is returned (null: none matched). */
-  private sendEntry(w: Watcher, entry: Entry): string | null {
+  /** The change list of the kept entry at ring offset `i` (whose index is `index`): decoded once, then cached until another is decoded. */
+  private changesAt(i: number, index: number): readonly KvChange[] {
+    if (this.decodedIndex !== index) {
+      const at = (this.start + i) % this.indexes.length
+      this.decoded = changesOf(this.datas[at]!, this.summaries[at]!)
+      this.decodedIndex = index
+    }
+    return this.decoded
+  }
+
+  /** Send every frame of the entry at `index`'s matching changes but the last, which is returned (null: none matched). */
+  private sendEntry(w: Watcher, index: number, changes: readonly KvChange[]): string | null {
     const matching: WatchChange[] = []
-    for (const c of entry.changes) {
+    for (const c of changes) {
       if (w.matches(c.key)) matching.push(c.value === null ? {type: 'delete', key: c.key} : {type: 'put', key: c.key, value: c.value})
     }
     if (matching.length === 0) return null
     for (let from = 0; ; from += WATCH_FRAME_CHANGES) {
       const more = from + WATCH_FRAME_CHANGES < matching.length
-      const frame = formatEvent({type: 'watch', watchId: w.id, index: entry.index, changes: matching.slice(from, from + WATCH_FRAME_CHANGES), ...(more ? {more} : {})}, Date.now())
+      const frame = formatEvent({type: 'watch', watchId: w.id, index, changes: matching.slice(from, from + WATCH_FRAME_CHANGES), ...(more ? {more} : {})}, Date.now())
       if (!more) return frame
       w.sink.send(frame, noop)
     }
   }
 
-  /** Position of the first kept entry with index ≥ `index` (binary search). */
+  /** Ring offset (0: the oldest) of the first kept entry with index ≥ `index` (binary search). */
   private firstAtOrAfter(index: number): number {
-    let lo = this.head
-    let hi = this.entries.length
+    let lo = 0
+    let hi = this.count
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.entries[mid]!.index < index) lo = mid + 1
+      if (this.indexes[(this.start + mid) % this.indexes.length]! < index) lo = mid + 1
       else hi = mid
     }
     return lo
@@ -226,3 +300,14 @@ export class WatchHub implements KvChangeListener {
 }
 
 function noop(): void {}
+
+/**
+ * Bytes one kept entry holds: its command bytes (shared with the Raft log while the log keeps
+ * the entry), its summary (strings counted as UTF-16) and {@link ENTRY_OVERHEAD_BYTES}.
+ */
+function entryBytes(data: Uint8Array, summary: KvChangeSummary): number {
+  let bytes = ENTRY_OVERHEAD_BYTES + data.byteLength
+  if (typeof summary === 'string') bytes += 2 * summary.length
+  else if (summary !== null) for (const c of summary) bytes += 2 * (c.key.length + (c.value?.length ?? 0)) + 32
+  return bytes
+}

@@ -7,19 +7,36 @@
  */
 import {decodeCommand, errorResult, type KvCommand, type KvResult} from './commands.js'
 import {KvError} from './errors.js'
-import {resolveLimits, type KvLimits, type KvOptions} from './limits.js'
+import {resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
 import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
 import {SnapshotDecoder, decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
 import {KvStore, type KvChange} from './store.js'
 
 /**
+ * How an applied entry changed the state, in the cheapest form from which {@link changesOf}
+ * rebuilds its change list later out of the entry's command bytes (so an apply with nobody
+ * watching allocates nothing for watches):
+ * - `null`: as its command says — a put, or a cas that swapped, set its key to its value; a
+ *   delete removed its key;
+ * - a string: its key now holds this value (an append: the value after appending; the string
+ *   the store holds);
+ * - a list: exactly these changes, in order (a txn, a deletePrefix: which keys they changed
+ *   depends on the state; these are rare, and listed while applying).
+ */
+export type KvChangeSummary = null | string | readonly KvChange[]
+
+/**
  * Told of what applying entries changes, for watches: pure callbacks, called synchronously
  * inside {@link KvStateMachine.apply} / {@link KvStateMachine.restore}; must not throw.
  */
 export interface KvChangeListener {
-  /** The entry at `index` changed `changes` (in the order it made them; never empty). */
-  changed(index: number, changes: readonly KvChange[]): void
+  /**
+   * The entry at `index`, whose command is `data` (the log entry's bytes, never modified),
+   * changed the state as `summary` says (never nothing). Keep `data` and `summary`, not the
+   * change list: {@link changesOf} builds it when a watcher reads.
+   */
+  changed(index: number, data: Uint8Array, summary: KvChangeSummary): void
   /** The whole state was replaced by a snapshot taken at `appliedIndex`: changes up to it are unknown. */
   restored(appliedIndex: number): void
 }
@@ -44,6 +61,8 @@ export class KvStateMachine {
   private sessions: SessionTable
   private applied = 0
   private listener: KvChangeListener | null = null
+  /** Set when the command being applied ran against the store (not a session duplicate or rejection). */
+  private executed = false
 
   /** Throws a RangeError when an option is not a positive integer. */
   constructor(options: KvOptions = {}) {
@@ -110,14 +129,28 @@ export class KvStateMachine {
     const command = this.decode(data)
     if ('ok' in command) return command
     if (this.listener === null) return this.applyCommand(index, command)
-    const changes: KvChange[] = []
+    return this.applyWatched(index, data, command, this.listener)
+  }
+
+  /** {@link apply} with a listener: tells it the entry's {@link KvChangeSummary}, listing changes only for txn and deletePrefix. */
+  private applyWatched(index: number, data: Uint8Array, command: KvCommand, listener: KvChangeListener): KvResult {
+    const changes: KvChange[] | null = command.op === 'txn' || command.op === 'deletePrefix' ? [] : null
     this.store.changes = changes
+    this.executed = false
+    let result: KvResult
     try {
-      return this.applyCommand(index, command)
+      result = this.applyCommand(index, command)
     } finally {
       this.store.changes = null
-      if (changes.length > 0) this.listener.changed(index, changes)
     }
+    if (!this.executed) return result
+    if (changes !== null) {
+      if (changes.length > 0) listener.changed(index, data, changes)
+    } else if (result.ok) {
+      if (result.op === 'append') listener.changed(index, data, result.value)
+      else if (result.op === 'put' || (result.op === 'delete' && result.deleted) || (result.op === 'cas' && result.swapped)) listener.changed(index, data, null)
+    }
+    return result
   }
 
   /** Tell `listener` (null: nobody) of every change from now on. Costs nothing when null. */
@@ -210,7 +243,11 @@ export class KvStateMachine {
   }
 
   private applyCommand(index: number, command: KvCommand): KvResult {
-    if (command.op === 'get' || command.session === undefined) return this.store.execute(command, index)
+    if (command.op === 'get') return this.store.execute(command, index)
+    if (command.session === undefined) {
+      this.executed = true
+      return this.store.execute(command, index)
+    }
     const session = command.session
     const check = this.sessions.lookup(session)
     switch (check.kind) {
@@ -220,10 +257,35 @@ export class KvStateMachine {
       case 'rejected':
         return check.result
       case 'new': {
+        this.executed = true
         const result = this.store.execute(command, index)
         this.sessions.record(session, index, result)
         return result
       }
     }
+  }
+}
+
+/** Decoding a command that was applied needs no limits: they were checked when it was. */
+const APPLIED_LIMITS: KvPayloadLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity, maxTxnOps: Infinity}
+
+/**
+ * The changes of an applied entry, from its command bytes `data` and the `summary` the state
+ * machine told its {@link KvChangeListener} (same order as they were made). Costs a decode of
+ * `data`: a watch pays it when it reads, not the apply.
+ */
+export function changesOf(data: Uint8Array, summary: KvChangeSummary): readonly KvChange[] {
+  if (summary !== null && typeof summary !== 'string') return summary
+  const command = decodeCommand(data, APPLIED_LIMITS)
+  switch (command.op) {
+    case 'put':
+    case 'cas':
+      return [{key: command.key, value: command.value}]
+    case 'append':
+      return [{key: command.key, value: summary ?? command.value}]
+    case 'delete':
+      return [{key: command.key, value: null}]
+    default:
+      throw new RangeError(`a ${command.op} entry is summarized by its change list`)
   }
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {describe, it} from 'node:test'
 import {EXIT_CODES, OUTCOME_UNKNOWN_CODES, type ErrorCode} from '../../src/common/errors.js'
-import {formatEvent, parseResponse, type AdminEvent, type MessageEvent, type WatchEndEvent, type WatchEvent, type Cause, type ProgressState, type RaftRole, type RequestParamsMap, type RequestType, type ResultMap} from '../../src/admin/protocol.js'
+import {formatEvent, parseResponse, type AdminEvent, type MessageEvent, type WatchEndEvent, type WatchEvent, type WatchProgressEvent, type Cause, type ProgressState, type RaftRole, type RequestParamsMap, type RequestType, type ResultMap} from '../../src/admin/protocol.js'
 import type {ProgressStatus, RaftStatus} from '../../src/raft/node.js'
 import type {Cause as CoreCause, RaftEvent, Role} from '../../src/raft/ready.js'
 
@@ -20,7 +20,7 @@ type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 type Assert<T extends true> = T
 
 // The core's events, plus the daemon's sampled message events and the watch streams.
-export type EventsMatchCore = Assert<Equal<RaftEvent, Exclude<AdminEvent, MessageEvent | WatchEvent | WatchEndEvent>>>
+export type EventsMatchCore = Assert<Equal<RaftEvent, Exclude<AdminEvent, MessageEvent | WatchEvent | WatchEndEvent | WatchProgressEvent>>>
 export type CausesMatchCore = Assert<Equal<CoreCause, Cause>>
 export type RolesMatchCore = Assert<Equal<Role, RaftRole>>
 export type ProgressStatesMatchCore = Assert<Equal<ProgressStatus['state'], ProgressState>>

@@ -4,12 +4,13 @@
  * between two keys and then, its compares no longer holding, runs its failure branch; malformed
  * transactions are exit 2 with nothing written; `kv watch --prefix --json` (a spawned process,
  * stopped with SIGINT: exit 0) prints every change in log order, a txn's two puts at one index,
- * a delete --prefix as one delete per key; `--from-index 1` replays the same lines.
+ * a delete --prefix as one delete per key; `--from-index 1` replays the same lines;
+ * `cluster start --watch-history N` records N and gives it to the nodes it starts.
  */
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {resetExitCode, testTempDir} from '../helpers.js'
 import {BIN} from '../daemon/harness.js'
@@ -48,8 +49,9 @@ function watchLines(args: string[], lines: number): Promise<{lines: unknown[]; e
 
 test('kv txn moves value atomically, then runs the failure branch; kv watch shows each change once, in log order', {timeout: 120_000}, async (t) => {
   const dir = testTempDir(t)
-  const watching = watchLines(['--prefix', 'acct/'], 5)
-  await new Promise((r) => setTimeout(r, 1500)) // the watch is open
+  // From the entry after the applied index now: no race with the watch process's start-up (slow on a busy machine).
+  const {index} = (await kv('list', '--json')).json()
+  const watching = watchLines(['--prefix', 'acct/', '--from-index', String(index + 1)], 5)
   assert.equal((await kv('put', 'acct/a', '50')).exit, 0)
   assert.equal((await kv('put', 'acct/b', '0')).exit, 0)
   const move = join(dir, 'move.json')
@@ -98,4 +100,19 @@ test('a malformed transaction is exit 2 and writes nothing', {timeout: 60_000}, 
     assert.match(r.json().error.message, message)
   }
   assert.equal((await kv('get', 'x', '--json')).json().value, null, 'nothing was written')
+})
+
+test('cluster start --watch-history is recorded in the manifest and given to the nodes: older starts are COMPACTED', {timeout: 120_000}, async () => {
+  const start = await raftctl('cluster', 'start', '--json', '--cluster', 'twh', '--nodes', '1', '--watch-history', '3')
+  assert.equal(start.exit, 0, start.stderr)
+  for (const n of start.json().nodes) trackPid(n.pid)
+  const manifest = JSON.parse(readFileSync(join(start.json().path, 'manifest.json'), 'utf8'))
+  assert.equal(manifest.options.watchHistory, 3)
+  for (let i = 0; i < 6; i++) assert.equal((await raftctl('kv', 'put', 'k', String(i), '--cluster', 'twh')).exit, 0)
+  const {index} = (await raftctl('kv', 'get', 'k', '--json', '--cluster', 'twh')).json()
+  // The node keeps the last 3 changing entries (the default would keep all 6).
+  const watch = await raftctl('kv', 'watch', 'k', '--from-index', '1', '--json', '--cluster', 'twh')
+  assert.equal(watch.exit, 1, watch.stdout + watch.stderr)
+  assert.equal(watch.json().error.code, 'COMPACTED')
+  assert.match(watch.json().error.message, new RegExp(`the oldest index still available is ${index - 2}\\b`))
 })

@@ -8,7 +8,10 @@
  * - a watcher that stops reading is cut off with SLOW_CONSUMER while the bytes the node holds
  *   for watches (history + unsent frames, the raftctl_watch_held_bytes gauge) stay bounded, and
  *   what it did receive is a gap-free prefix;
- * - a fromIndex older than the node keeps is COMPACTED, naming the oldest index available.
+ * - a fromIndex older than the node keeps is COMPACTED, naming the oldest index available;
+ * - a watch on a follower that is then partitioned away from the others (and stays so) leaves
+ *   it once the node reports no leader heard for longer than the client's leaderless timeout,
+ *   and receives the writes made meanwhile from another node, without gap or repeat.
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -165,6 +168,56 @@ test('a watch from before the oldest kept index is COMPACTED, naming the oldest 
       if (kept.length === 5) break
     }
     assert.deepEqual(kept, ['7', '8', '9', '10', '11'])
+  } finally {
+    await c.shutdown()
+  }
+})
+
+test('a watch on a follower partitioned away resumes on another node while the partition lasts, without gap or repeat', {skip, timeout: 120_000}, async () => {
+  const c = new TestCluster()
+  try {
+    await c.start(3)
+    const {leader} = await c.waitForLeader()
+    const ids = ['n1', 'n2', 'n3']
+    const follower = ids.find((id) => id !== leader)!
+    const others = ids.filter((id) => id !== follower)
+    // The follower first: the watch runs there until it is cut off.
+    const watcher = c.kv([follower, ...others]).watch({prefix: 'p/'})
+    const received: KvWatchEvent[] = []
+    const reading = (async () => {
+      for await (const e of watcher) received.push(e)
+    })()
+    const writer = c.kv(others)
+    const until = async (what: string, done: () => boolean): Promise<void> => {
+      const giveUp = Date.now() + 60_000
+      while (!done()) {
+        assert.ok(Date.now() < giveUp, `gave up waiting: ${what} (received ${received.length})`)
+        await sleep(50)
+      }
+    }
+    // The watch is open on the follower once a write shows (it starts after the node's applied index).
+    for (let giveUp = Date.now() + 60_000; received.length === 0; await sleep(200)) {
+      assert.ok(Date.now() < giveUp, 'the watch never showed a write')
+      await writer.put('p/0', '0')
+    }
+    const before = received.length
+    for (const s of ids) await c.admin(s).chaosAdd({kind: 'partition', groups: [[follower], others]}, {id: 'cut'})
+    const written: string[] = []
+    for (let i = 1; i <= 10; i++) {
+      await writer.put(`p/${i}`, String(i))
+      written.push(String(i))
+    }
+    await until('the writes made during the partition', () => received.filter((e) => e.key !== 'p/0').length >= written.length)
+    // Still partitioned here: the changes came through another node.
+    const status = await c.status(follower)
+    assert.notEqual(status?.role, 'leader')
+    for (const s of ids) await c.admin(s).chaosHeal({id: 'cut'})
+    await watcher.close()
+    await reading
+    const later = received.slice(before).filter((e) => e.key !== 'p/0')
+    assert.deepEqual(later.map((e) => e.value), written, 'every write made during the partition once, in order')
+    const indexes = received.map((e) => e.index)
+    assert.ok(indexes.every((x, i) => i === 0 || x > indexes[i - 1]!), `indexes strictly increase (no repeat): ${indexes.join(',')}`)
   } finally {
     await c.shutdown()
   }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
-import {KvError, KvStateMachine, decodeCommand, decodeResult, encodeCommand, encodeResult, type KvChange, type TxnCommand} from '../../src/kv/index.js'
+import {KvError, KvStateMachine, changesOf, decodeCommand, decodeResult, encodeCommand, encodeResult, type KvChange, type TxnCommand} from '../../src/kv/index.js'
 import {run} from './arbitraries.js'
 
 function txn(compare: TxnCommand['compare'], success: TxnCommand['success'], failure: TxnCommand['failure'] = []): TxnCommand {
@@ -92,22 +92,34 @@ describe('txn', () => {
 
 describe('change listener', () => {
   it('tells each entry its changes in order: puts, deletes of present keys, one per key of a deletePrefix, a txn branch', () => {
-    const sm = new KvStateMachine()
+    const sm = new KvStateMachine({maxDataBytes: 64})
     const seen: Array<[number, readonly KvChange[]]> = []
     const restored: number[] = []
-    sm.watchChanges({changed: (index, changes) => seen.push([index, changes]), restored: (index) => restored.push(index)})
+    // The listener keeps the entry's bytes and summary; the change list is rebuilt from them.
+    sm.watchChanges({changed: (index, data, summary) => seen.push([index, changesOf(data, summary)]), restored: (index) => restored.push(index)})
     run(sm, 1, {op: 'put', key: 'p/a', value: '1'})
     run(sm, 2, {op: 'delete', key: 'absent'})
     run(sm, 3, {op: 'cas', key: 'p/a', expected: 'no', value: '2'})
     run(sm, 4, {op: 'append', key: 'p/b', value: 'x'})
     run(sm, 5, txn([{key: 'p/a', value: '1'}], [{op: 'put', key: 'q', value: 'v'}, {op: 'delete', key: 'p/a'}]))
     run(sm, 6, {op: 'deletePrefix', prefix: 'p/'})
+    run(sm, 7, {op: 'append', key: 'q', value: 'w'})
+    run(sm, 8, {op: 'cas', key: 'q', expected: 'vw', value: 'c'})
+    run(sm, 9, {op: 'delete', key: 'q'})
+    run(sm, 10, txn([{key: 'q', value: 'no'}], [{op: 'put', key: 'r', value: '1'}], [{op: 'delete', key: 'absent'}]))
+    run(sm, 11, {op: 'put', key: 'd', value: '1', session: {clientId: 'c', seq: 1}})
+    run(sm, 12, {op: 'put', key: 'd', value: '1', session: {clientId: 'c', seq: 1}})
+    run(sm, 13, {op: 'put', key: 'big', value: 'x'.repeat(64)})
     assert.deepEqual(seen, [
       [1, [{key: 'p/a', value: '1'}]],
       [4, [{key: 'p/b', value: 'x'}]],
       [5, [{key: 'q', value: 'v'}, {key: 'p/a', value: null}]],
       [6, [{key: 'p/b', value: null}]],
-    ])
+      [7, [{key: 'q', value: 'vw'}]],
+      [8, [{key: 'q', value: 'c'}]],
+      [9, [{key: 'q', value: null}]],
+      [11, [{key: 'd', value: '1'}]],
+    ], 'a failed cas, an absent delete, a txn branch changing nothing, a session duplicate and a refused write change nothing')
     const other = new KvStateMachine()
     run(other, 9, {op: 'put', key: 'z', value: 'z'})
     sm.restore(other.snapshot())

@@ -7,6 +7,7 @@ import {ClusterCommand, timeoutFlag} from '../../cli/cluster-command.js'
 import {renderStatus, statusJson, type StatusJson} from '../../cli/status-view.js'
 import {startSpinner, useColor} from '../../cli/render.js'
 import {waitForSettledLeader} from '../../cluster/leadership.js'
+import {NODE_DEFAULTS} from '../../common/defaults.js'
 
 /** `raftctl cluster start --json`: the status document, and what this start did. */
 export type ClusterStartResult = StatusJson & {
@@ -32,6 +33,7 @@ export default class ClusterStart extends ClusterCommand {
     nodes: Flags.integer({char: 'n', description: 'number of founding nodes when the cluster is created [default: 3]', min: 1, max: 15}),
     timeout: timeoutFlag('20s', 'how long to wait for a leader'),
     'consistency-check-every': Flags.string({description: 'the leader compares every member\'s state hash this often and raises an alarm when they differ (e.g. 1m; off: never); recorded for the nodes started from now on [default: off]'}),
+    'watch-history': Flags.integer({description: `changing entries each node keeps for watches to resume from (older: COMPACTED; "node run --watch-history"); recorded for the nodes started from now on [default: ${NODE_DEFAULTS.watchHistory}]`, min: 1}),
   }
 
   async run(): Promise<ClusterStartResult> {
@@ -44,7 +46,8 @@ export default class ClusterStart extends ClusterCommand {
     try {
       const every = flags['consistency-check-every']
       if (every !== undefined && every !== 'off') this.duration(every, '--consistency-check-every', 'pollInterval')
-      result = await this.exclusive(cluster, () => cluster.start(flags.nodes ?? 3, every === undefined ? {} : {consistencyCheckEvery: every}))
+      const options = {...(every === undefined ? {} : {consistencyCheckEvery: every}), ...(flags['watch-history'] === undefined ? {} : {watchHistory: flags['watch-history']})}
+      result = await this.exclusive(cluster, () => cluster.start(flags.nodes ?? 3, options))
       spinner.text(`waiting for a leader (${result.started.length} started)`)
       // Show a settled table: the other nodes have had a moment to hear from the leader.
       const status = await waitForSettledLeader(cluster, timeoutMs)
