@@ -131,6 +131,8 @@ export class RaftNode {
   private heartbeatElapsed = 0
   /** Current randomized election timeout in [T, 2T). */
   private randomizedTimeout: number
+  /** {@link leaderLost} shortened `randomizedTimeout`: the next leader heard draws a full one again. */
+  private timeoutShortened = false
   /** Votes received in the current (pre-)election. */
   private readonly votes = new Map<NodeId, boolean>()
   /** Leader only: replication progress of every member including self. */
@@ -353,6 +355,7 @@ export class RaftNode {
     this.setLeader(null)
     const early = this.electionElapsed + 1 + this.o.rng.int(this.o.electionTicks)
     this.randomizedTimeout = Math.min(this.randomizedTimeout, early)
+    this.timeoutShortened = true
   }
 
   // ===================================================================== Ready
@@ -627,6 +630,7 @@ export class RaftNode {
     this.electionElapsed = 0
     this.heartbeatElapsed = 0
     this.randomizedTimeout = this.drawTimeout()
+    this.timeoutShortened = false
     this.votes.clear()
     this.transferee = null
     this.appendOwed = false
@@ -928,11 +932,19 @@ export class RaftNode {
     pr.ticksSinceContact = 0
   }
 
-  /** Adopt `leader` for this term and reset the election timer. */
+  /**
+   * Adopt `leader` for this term and reset the election timer. A timeout that
+   * {@link leaderLost} shortened is drawn afresh: the leader is back (the connection drop was
+   * brief, or the notice came late), and a short timeout kept would start needless PreVotes.
+   */
   private followLeader(leader: NodeId): void {
     if (this.role !== 'follower') this.becomeFollower(this.term, leader, 'higherTerm')
     this.setLeader(leader)
     this.electionElapsed = 0
+    if (this.timeoutShortened) {
+      this.timeoutShortened = false
+      this.randomizedTimeout = this.drawTimeout()
+    }
   }
 
   // ===================================================================== replication

@@ -256,7 +256,11 @@ export class Replica<R = ApplyResult> {
     return this.core.mostCaughtUpFollower()
   }
 
-  /** Tell the core a peer is unreachable (its send queue overflowed): the leader falls back to probing it. */
+  /**
+   * Tell the core a peer is unreachable (its connection dropped or was refused, or its send queue
+   * overflowed): a leader falls back to probing it; a follower told so of its leader runs out its
+   * election timeout early (RaftNode.reportUnreachable).
+   */
   reportUnreachable(peer: NodeId): void {
     this.core.reportUnreachable(peer)
   }
@@ -431,11 +435,14 @@ export class Replica<R = ApplyResult> {
     } catch (err) {
       return this.failInstall(err as Error)
     }
-    this.runInSlices!(() => this.stopped || job.step(), (err) => {
+    // A storage failure meanwhile (a local background snapshot failing) has already stopped
+    // the replica: the install ends there, without a second failure report.
+    const ended = (): boolean => this.stopped || this.storageFailure !== null
+    this.runInSlices!(() => ended() || job.step(), (err) => {
+      if (ended()) return
       if (err !== null) return this.failInstall(err)
-      if (this.stopped) return
       this.storage.writeSnapshot!(snapshot.meta, piecesOf(snapshot.data), (writeErr) => {
-        if (this.stopped) return
+        if (ended()) return
         if (writeErr !== null) return this.failInstall(writeErr)
         try {
           this.storage.save(write)

@@ -68,4 +68,19 @@ describe('a follower told its leader is unreachable', () => {
     assert.equal(after.leader, 'n1')
     assert.equal(after.electionTimeout, before.electionTimeout)
   })
+
+  it('about a leader that is still there: its next heartbeat brings back a full election timeout (review finding; was kept short until the next role change)', () => {
+    let shortened = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      const h = Harness.cluster(3, {seed, node: {electionTicks: ELECTION_TICKS}})
+      assert.deepEqual(h.campaign('n1'), {ok: true})
+      h.stabilize()
+      h.node('n2').reportUnreachable('n1') // a late notice: the link is already back
+      if (h.status('n2').electionTimeout < ELECTION_TICKS) shortened++
+      h.tick(7) // a heartbeat from n1 arrives
+      assert.equal(h.status('n2').leader, 'n1', `seed ${seed}`)
+      assert.ok(h.status('n2').electionTimeout >= ELECTION_TICKS, `seed ${seed}: timeout ${h.status('n2').electionTimeout} < ${ELECTION_TICKS} after the leader was heard again`)
+    }
+    assert.ok(shortened > 0, 'the notice did shorten the timeout in some seeds (else this test proves nothing)')
+  })
 })
