@@ -11,6 +11,8 @@ import {join} from 'node:path'
 import {WebSocket} from 'ws'
 import {TestCluster, distBuilt, sleep} from './harness.js'
 import {endOfData} from '../../src/storage/wal.js'
+import {DEFAULT_PROTOCOL_LIMITS} from '../../src/admin/limits.js'
+import {DEFAULT_MAX_PAYLOAD_BYTES} from '../../src/transport/limits.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 
@@ -134,10 +136,13 @@ test('10,000 malformed, truncated, oversized and random frames per route: no dae
           await closed
         }
       }
-      // An oversized frame (over maxPayload) closes the connection, nothing more.
+      // An oversized frame (over the route's maxPayload: the peer frame limit on /raft, the
+      // request frame limit plus its slack on /client and /admin) closes the connection, nothing
+      // more. Sized from the limits, so raising one (maxFrameBytes went from 1 to 8 MiB) cannot
+      // leave this waiting for a close that never comes.
       const big = await openSocket(`${address}${route}`, secret, hello)
       const bigClosed = new Promise((r) => big.once('close', r))
-      big.send(Buffer.alloc(route === '/raft' ? 65 * 1024 * 1024 : 2 * 1024 * 1024))
+      big.send(Buffer.alloc(route === '/raft' ? DEFAULT_MAX_PAYLOAD_BYTES + 1 : DEFAULT_PROTOCOL_LIMITS.maxFrameBytes + 1024 + 1))
       await bigClosed
     }
     for (const s of c.specs) assert.ok(c.isRunning(s.id), `${s.id} is still running`)

@@ -110,7 +110,7 @@ test('one source for defaults: node run, the daemon config, the replica, the fil
     assert.equal(REPLICA_DEFAULTS.compactionLag, NODE_DEFAULTS.compactionLag)
     assert.equal(DEFAULT_SEGMENT_BYTES, NODE_DEFAULTS.segmentBytes)
     assert.equal(DEFAULT_PREALLOCATE_BYTES, NODE_DEFAULTS.walPreallocateBytes)
-    assert.deepEqual(CLUSTER_DEFAULTS, {tick: `${NODE_DEFAULTS.tickMs}ms`, electionTicks: NODE_DEFAULTS.electionTicks, heartbeatTicks: NODE_DEFAULTS.heartbeatTicks, snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag})
+    assert.deepEqual(CLUSTER_DEFAULTS, {tick: `${NODE_DEFAULTS.tickMs}ms`, electionTicks: NODE_DEFAULTS.electionTicks, heartbeatTicks: NODE_DEFAULTS.heartbeatTicks, snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag, watchHistory: NODE_DEFAULTS.watchHistory})
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
