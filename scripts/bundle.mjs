@@ -88,6 +88,11 @@ const lazyWsRequires = {
   },
 }
 
+/** The entry file of package `name` as Node resolves it from here (the hoisted copy, which oclif uses). */
+function packagePath(name) {
+  return fileURLToPath(import.meta.resolve(name))
+}
+
 /**
  * oclif's Config asks `(await import('wsl-utils')).isWsl` at every load (util/os.js, getPlatform),
  * and wsl-utils loads child_process, fs/promises and powershell-utils to answer it. In the fast
@@ -99,9 +104,32 @@ const wslLite = {
   name: 'wsl-lite',
   setup(b) {
     b.onResolve({filter: /^wsl-utils$/}, (args) =>
-      /[\\/]@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/.test(args.importer) ? {path: args.importer, namespace: 'wsl-lite'} : undefined)
+      args.namespace === 'file' && /[\\/]@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/.test(args.importer) ? {path: `${args.importer}#wsl-lite`, namespace: 'wsl-lite'} : undefined)
     b.onLoad({filter: /.*/, namespace: 'wsl-lite'}, (args) => ({
-      contents: "export {default as isWsl} from 'is-wsl'\nexport const powerShellPath = async () => (await import('wsl-utils')).powerShellPath()",
+      // The real wsl-utils by its path (the copy oclif's import finds: the hoisted one).
+      contents: `export {default as isWsl} from 'is-wsl'\nexport const powerShellPath = async () => (await import(${JSON.stringify(packagePath('wsl-utils'))})).powerShellPath()`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }))
+  },
+}
+
+/**
+ * oclif's logger makes its loggers with `debug` at every start, and `debug` loads tty (and with
+ * it net and streams), supports-color and stderr to decide on colours, for loggers that print
+ * only when DEBUG names them. In the fast bundle oclif's logger gets the real `debug` when DEBUG
+ * is set (the only thing that enables a `debug` logger in Node), and otherwise disabled loggers.
+ */
+const debugWhenAsked = {
+  name: 'debug-when-asked',
+  setup(b) {
+    b.onResolve({filter: /^debug$/}, (args) =>
+      args.namespace === 'file' && /[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/.test(args.importer) ? {path: `${args.importer}#debug-when-asked`, namespace: 'debug-when-asked'} : undefined)
+    b.onLoad({filter: /.*/, namespace: 'debug-when-asked'}, (args) => ({
+      contents: [
+        "const disabled = (namespace) => Object.assign(() => {}, {enabled: false, namespace, extend: (sub, delimiter = ':') => disabled(`${namespace}${delimiter}${sub}`)})",
+        `module.exports = process.env.DEBUG ? require(${JSON.stringify(packagePath('debug'))}) : disabled`,
+      ].join('\n'),
       resolveDir: dirname(args.path),
       loader: 'js',
     }))
@@ -203,7 +231,7 @@ async function buildFastBundle() {
         LAZY_HELPER,
       ].join('\n'),
     },
-    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires, lazyWsRequires, wslLite],
+    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires, lazyWsRequires, wslLite, debugWhenAsked],
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
