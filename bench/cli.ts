@@ -14,7 +14,7 @@
  * CPU time is steadier than wall time on a loaded machine; /proc/loadavg is printed before and after.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {parseArgs} from 'node:util'
@@ -49,12 +49,24 @@ interface Sample {
 }
 
 /** Runs `argv` under bash's `time` (millisecond resolution, the child's own rusage). */
-function measure(argv: readonly string[]): Sample {
+function measure(argv: readonly string[], childEnv: NodeJS.ProcessEnv = env): Sample {
   const script = 'TIMEFORMAT="%3R %3U %3S"; { time "$@" >/dev/null 2>/dev/null; } 2>&1; echo "code $?"'
-  const r = spawnSync('bash', ['-c', script, 'bash', ...argv], {env, encoding: 'utf8'})
+  const r = spawnSync('bash', ['-c', script, 'bash', ...argv], {env: childEnv, encoding: 'utf8'})
   const [times, codeLine] = r.stdout.trim().split('\n')
   const [real, user, sys] = times!.split(' ').map(Number)
   return {wallMs: real! * 1000, cpuMs: (user! + sys!) * 1000, code: Number(codeLine!.split(' ')[1])}
+}
+
+/**
+ * A second RAFTCTL_HOME for the baseline: links to everything in `home` (the cluster, its locks)
+ * but its own `.cache`. Each build keeps one code cache per command in RAFTCTL_HOME/.cache and
+ * removes other builds' caches, so two builds sharing one home would each find no cache at every
+ * run and measure a cold start.
+ */
+function sharedHome(home: string): string {
+  const other = mkdtempSync(join(tmpdir(), 'raftctl-bench-cli-baseline-'))
+  for (const name of readdirSync(home)) if (name !== '.cache') symlinkSync(join(home, name), join(other, name))
+  return other
 }
 
 /** Runs raftctl `argv` and fails the bench when it fails: figures of an error path mean nothing. */
@@ -84,7 +96,7 @@ interface Row {
 const loadBefore = readFileSync('/proc/loadavg', 'utf8').trim()
 raftctl(['cluster', 'start', '--nodes', '3'])
 const pids = (JSON.parse(raftctl(['status', '--json'])) as {nodes: {pid?: number}[]}).nodes.flatMap((n) => (n.pid ? [n.pid] : []))
-const entries = [{name: 'bin/run.js', bin: BIN}, ...(args.baseline ? [{name: 'baseline', bin: resolve(args.baseline)}] : [])]
+const entries = [{name: 'bin/run.js', bin: BIN, env}, ...(args.baseline ? [{name: 'baseline', bin: resolve(args.baseline), env: {...env, RAFTCTL_HOME: sharedHome(home)}}] : [])]
 const rows: Row[] = []
 try {
   const samples = new Map<string, {cmd: Sample[]; node: Sample[]}>()
@@ -94,7 +106,7 @@ try {
         const key = `${entry.name}\u0000${command.join(' ')}`
         const s = samples.get(key) ?? {cmd: [], node: []}
         samples.set(key, s)
-        const run = (): Sample => measure([process.execPath, entry.bin, ...command])
+        const run = (): Sample => measure([process.execPath, entry.bin, ...command], entry.env)
         const node = (): Sample => measure([process.execPath, '-e', '0'])
         let c: Sample
         let n: Sample
@@ -132,6 +144,7 @@ try {
     }
   }
   rmSync(home, {recursive: true, force: true})
+  for (const entry of entries) if (entry.env.RAFTCTL_HOME !== home) rmSync(entry.env.RAFTCTL_HOME!, {recursive: true, force: true})
 }
 const loadAfter = readFileSync('/proc/loadavg', 'utf8').trim()
 

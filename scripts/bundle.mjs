@@ -40,8 +40,9 @@ const EXTERNAL = [
  */
 const LAZY_IN_OCLIF = [
   'tinyglobby', 'minimatch', 'ejs', 'lilconfig', 'cli-spinners', 'clean-stack', 'wrap-ansi', 'widest-line', 'indent-string', 'string-width',
-  // Node modules only some paths use: performance marks (OCLIF_PERFORMANCE), WSL detection.
-  'node:perf_hooks', 'node:child_process',
+  // Node modules only some paths use: performance marks (OCLIF_PERFORMANCE), WSL detection,
+  // reading a flag's value from stdin (the parser's readStdin).
+  'node:perf_hooks', 'node:child_process', 'node:readline',
 ]
 
 /** `const x_1 = require("pkg");` (or `var`), or `const x_1 = __importDefault(require("pkg"));`, at the top of a compiled module. */
@@ -61,6 +62,77 @@ const lazyOclifRequires = {
         LAZY_IN_OCLIF.includes(pkg) || pkg.startsWith('.') ? `const ${name} = __raftctlLazy(() => ${expr});` : line)
       return contents === text ? undefined : {contents, loader: 'js'}
     })
+  },
+}
+
+/**
+ * Node modules that ws requires when it loads but a client of a ws:// URL never uses: TLS and
+ * HTTPS (wss:// only) and zlib (permessage-deflate, which raftctl's connections do not offer).
+ * Each is evaluated on first use instead: about 30 of Node's own modules less to load for a
+ * command that speaks to nodes without TLS.
+ */
+const LAZY_IN_WS = ['https', 'tls', 'zlib']
+
+/** `const https = require('https');` at the top of one of ws's modules. */
+const WS_TOP_REQUIRE = /^const (\w+) = require\('([^']+)'\);$/gm
+
+/** Rewrites ws's top-level requires of {@link LAZY_IN_WS} into lazy modules (`__raftctlLazy`). */
+const lazyWsRequires = {
+  name: 'lazy-ws-requires',
+  setup(b) {
+    b.onLoad({filter: /[\\/]ws[\\/]lib[\\/][^\\/]+\.js$/}, (args) => {
+      const text = readFileSync(args.path, 'utf8')
+      const contents = text.replace(WS_TOP_REQUIRE, (line, name, pkg) => (LAZY_IN_WS.includes(pkg) ? `const ${name} = __raftctlLazy(() => require('${pkg}'));` : line))
+      return contents === text ? undefined : {contents, loader: 'js'}
+    })
+  },
+}
+
+/** The entry file of package `name` as Node resolves it from here (the hoisted copy, which oclif uses). */
+function packagePath(name) {
+  return fileURLToPath(import.meta.resolve(name))
+}
+
+/**
+ * oclif's Config asks `(await import('wsl-utils')).isWsl` at every load (util/os.js, getPlatform),
+ * and wsl-utils loads child_process, fs/promises and powershell-utils to answer it. In the fast
+ * bundle that import from oclif gets a small module with the same answer (is-wsl, which wsl-utils
+ * itself uses) and the same `powerShellPath` (the real wsl-utils', loaded when called: only on
+ * Windows).
+ */
+const wslLite = {
+  name: 'wsl-lite',
+  setup(b) {
+    b.onResolve({filter: /^wsl-utils$/}, (args) =>
+      args.namespace === 'file' && /[\\/]@oclif[\\/]core[\\/]lib[\\/]util[\\/]os\.js$/.test(args.importer) ? {path: `${args.importer}#wsl-lite`, namespace: 'wsl-lite'} : undefined)
+    b.onLoad({filter: /.*/, namespace: 'wsl-lite'}, (args) => ({
+      // The real wsl-utils by its path (the copy oclif's import finds: the hoisted one).
+      contents: `export {default as isWsl} from 'is-wsl'\nexport const powerShellPath = async () => (await import(${JSON.stringify(packagePath('wsl-utils'))})).powerShellPath()`,
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }))
+  },
+}
+
+/**
+ * oclif's logger makes its loggers with `debug` at every start, and `debug` loads tty (and with
+ * it net and streams), supports-color and stderr to decide on colours, for loggers that print
+ * only when DEBUG names them. In the fast bundle oclif's logger gets the real `debug` when DEBUG
+ * is set (the only thing that enables a `debug` logger in Node), and otherwise disabled loggers.
+ */
+const debugWhenAsked = {
+  name: 'debug-when-asked',
+  setup(b) {
+    b.onResolve({filter: /^debug$/}, (args) =>
+      args.namespace === 'file' && /[\\/]@oclif[\\/]core[\\/]lib[\\/]logger\.js$/.test(args.importer) ? {path: `${args.importer}#debug-when-asked`, namespace: 'debug-when-asked'} : undefined)
+    b.onLoad({filter: /.*/, namespace: 'debug-when-asked'}, (args) => ({
+      contents: [
+        "const disabled = (namespace) => Object.assign(() => {}, {enabled: false, namespace, extend: (sub, delimiter = ':') => disabled(`${namespace}${delimiter}${sub}`)})",
+        `module.exports = process.env.DEBUG ? require(${JSON.stringify(packagePath('debug'))}) : disabled`,
+      ].join('\n'),
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }))
   },
 }
 
@@ -159,7 +231,7 @@ async function buildFastBundle() {
         LAZY_HELPER,
       ].join('\n'),
     },
-    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires],
+    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires, lazyWsRequires, wslLite, debugWhenAsked],
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
