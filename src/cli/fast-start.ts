@@ -87,7 +87,7 @@ function loadBundle(file: string, folder: string | undefined, prefix: string, ke
   const cacheFile = folder === undefined ? undefined : join(folder, `${prefix}${process.version}-${process.arch}-${key}.v8`)
   let cachedData: Buffer | undefined
   try {
-    if (cacheFile !== undefined) cachedData = readFileSync(cacheFile)
+    if (cacheFile !== undefined) cachedData = checkedCache(readFileSync(cacheFile))
   } catch {
     // no cache yet
   }
@@ -105,15 +105,46 @@ function loadBundle(file: string, folder: string | undefined, prefix: string, ke
 
 /** Write `script`'s code cache to `cacheFile` (via a temporary file); remove other bundles' caches. Failures are ignored: a cache is optional. */
 function saveCache(script: Script, folder: string, prefix: string, cacheFile: string): void {
+  let temporary: string | undefined
   try {
     mkdirSync(folder, {recursive: true})
     for (const name of readdirSync(folder)) {
-      if (name.startsWith(CACHE_PREFIX) && !name.startsWith(prefix)) rmSync(join(folder, name), {force: true})
+      // Other bundles' caches, and temporary files a failed write left behind (a writer racing
+      // this one loses its rename, harmlessly).
+      if (name.startsWith(CACHE_PREFIX) && (!name.startsWith(prefix) || name.endsWith('.tmp'))) rmSync(join(folder, name), {force: true})
     }
-    const temporary = `${cacheFile}.${process.pid}.tmp`
-    writeFileSync(temporary, script.createCachedData())
+    temporary = `${cacheFile}.${process.pid}.tmp`
+    const data = script.createCachedData()
+    const file = Buffer.allocUnsafe(CACHE_CHECKSUM_BYTES + data.length)
+    file.writeUInt32LE(lazyCrc32(data), 0)
+    data.copy(file, CACHE_CHECKSUM_BYTES)
+    writeFileSync(temporary, file)
     renameSync(temporary, cacheFile)
   } catch {
     // read-only or full disk: the next run compiles again
+    if (temporary !== undefined) rmSync(temporary, {force: true})
   }
+}
+
+/** Bytes of the CRC-32 in front of a cache file's V8 data. */
+const CACHE_CHECKSUM_BYTES = 4
+
+/**
+ * The V8 data of a cache file, or undefined when its CRC-32 does not match. V8 checks a cache's
+ * header and length but not its contents: a flipped byte inside (a bad sector, a torn copy) was
+ * accepted and crashed every later run of that command (a fatal error or a segfault), and the
+ * cache, rewritten only after a successful run, was never replaced. A mismatch now counts as no
+ * cache, so the run compiles and writes a good one.
+ */
+function checkedCache(file: Buffer): Buffer | undefined {
+  if (file.length <= CACHE_CHECKSUM_BYTES) return undefined
+  const data = file.subarray(CACHE_CHECKSUM_BYTES)
+  return file.readUInt32LE(0) === lazyCrc32(data) ? data : undefined
+}
+
+/** zlib's native CRC-32 (Node >= 20.15), loaded only once a cache is read or written (about 2 ms). */
+function lazyCrc32(data: Uint8Array): number {
+  // A builtin resolves from any path: this loader is CommonJS or ESM, so no `require` of its own.
+  const zlib = createRequire(process.execPath)('node:zlib') as typeof import('node:zlib')
+  return zlib.crc32(data)
 }

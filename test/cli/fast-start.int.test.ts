@@ -41,6 +41,29 @@ test('a command writes its code cache once it succeeded; a damaged cache is refu
   assert.ok(readFileSync(file).length > 1000, 'the damaged cache was replaced')
 })
 
+test('a cache file with one byte flipped inside is not used (V8 checks only its header and length): the run succeeds and writes a good one', (t) => {
+  const home = testTempDir(t, 'raftctl-fast-')
+  const first = raftctl(home, ['--version'])
+  assert.equal(first.status, 0, first.stderr)
+  const file = join(home, '.cache', cacheFiles(home)[0]!)
+  let good = readFileSync(file)
+  // Offsets past V8's header: before the checksum, flips at 28 and 1000 crashed the process
+  // (a fatal error, a segfault) on every run, for good.
+  for (const offset of [28, 1000, Math.floor(good.length / 2)]) {
+    const damaged = Buffer.from(good)
+    damaged[offset]! ^= 0x10
+    writeFileSync(file, damaged)
+    assert.deepEqual(raftctl(home, ['--version']), first, `byte ${offset} flipped`)
+    const rewritten = readFileSync(file)
+    assert.notDeepEqual(rewritten, damaged, `byte ${offset} flipped: the cache is written anew`)
+    // The new cache is good: the next run uses it (same output) and leaves it as it is.
+    assert.deepEqual(raftctl(home, ['--version']), first)
+    assert.deepEqual(readFileSync(file), rewritten, 'a cache that passes its checksum is not written again')
+    good = rewritten
+  }
+  assert.deepEqual(cacheFiles(home).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left')
+})
+
 test('a failing command writes no cache; RAFTCTL_CODE_CACHE=0 writes none; no home, no cache and no home created', (t) => {
   const home = testTempDir(t, 'raftctl-fast-')
   const failed = raftctl(home, ['status', '--bogus'])
