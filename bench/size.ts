@@ -70,28 +70,17 @@ const LOAD_BATCH = 10_000
 const PING_MS = 5
 const VALUE = 'v'.repeat(100)
 
-interface RunResult {
-  readonly keys: number
-  readonly mode: string
-  readonly snapshotMs: number
-  readonly longestPingGapMs: number
-  readonly maxLoopDelayMs: number
-  readonly captureMs: number
-  readonly writesAnswered: number
+/**
+ * One run: the figures of a {@link SizeRow} that need no unit change, plus the sizes in bytes
+ * (the row gives them in MiB, as medians).
+ */
+type RunResult = Omit<SizeRow, 'walMiB' | 'snapshotMiB' | 'diskBoundMiB'> & {
   /** Bytes of the WAL's segment files after the snapshot compacted the log. */
   readonly walBytes: number
-  readonly walSegments: number
   /** Bytes of the newest snapshot file. */
   readonly snapshotBytes: number
   /** The bound of issue 19: 2 × (snapshot + one segment). */
   readonly diskBoundBytes: number
-  /** From opening the store to a leader that applied every committed entry. */
-  readonly restartMs: number
-  /** Of `restartMs`: opening the store (reading and checking the snapshot file and the WAL segments). */
-  readonly restartStorageMs: number
-  /** What the restart read: WAL segments, and entry records replayed. */
-  readonly restartSegmentsRead: number
-  readonly restartEntriesReplayed: number
 }
 
 /** WAL segment size of the runs: `--segment-bytes`, default the daemon's (`node run --segment-size`). */

@@ -23,8 +23,11 @@ export interface SizeRow {
   readonly walSegments: number
   readonly snapshotMiB: number
   readonly diskBoundMiB: number
+  /** From opening the store to a leader that applied every committed entry. */
   readonly restartMs: number
+  /** Of `restartMs`: opening the store (reading and checking the snapshot file and the WAL segments). */
   readonly restartStorageMs: number
+  /** What the restart read: WAL segments, and entry records replayed. */
   readonly restartSegmentsRead: number
   readonly restartEntriesReplayed: number
 }
