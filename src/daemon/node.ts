@@ -131,6 +131,7 @@ export class Node {
       tls: dialTls(tls),
       logger,
     })
+    this.metrics.peerSnapshots(() => this.transport.stats().peers)
     this.replica = new Replica<KvResult>({
       raft: {
         id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks,

@@ -773,6 +773,26 @@ export function encodeChunk(chunk: Omit<SnapshotChunk, 'type'>): Uint8Array {
   return w.finish()
 }
 
+/**
+ * The bytes {@link encodeMessage} gives for a snapshot message, up to its data (the data is the
+ * message's last field, after its u32 length): `encodeMessage(m)` is `encodeSnapshotHead(m)`
+ * followed by `m.snapshot.data`. Lets a sender cut a large snapshot into chunks straight from
+ * the snapshot's own bytes, without an encoded copy of the whole message. Validates as
+ * encodeMessage; `options.maxBytes` (and 2^32 − 1, a chunk's `total`) bound the whole message.
+ * @throws CodecError as {@link encodeMessage}.
+ */
+export function encodeSnapshotHead(message: SnapshotRequest, options: CodecOptions = {}): Uint8Array {
+  const snapshot = message.snapshot
+  const data: unknown = typeof snapshot === 'object' && snapshot !== null ? snapshot.data : undefined
+  if (!(data instanceof Uint8Array)) throw bad('snapshot.data must be a Uint8Array')
+  const maxBytes = Math.min(maxBytesOf(options), U32_MAX)
+  const head = encodeMessage({...message, snapshot: {...snapshot, data: new Uint8Array(0)}}, {maxBytes})
+  const size = head.length + data.length
+  if (size > maxBytes) throw new CodecError('PAYLOAD_TOO_LARGE', `message is ${size} bytes, over the ${maxBytes}-byte limit`)
+  new DataView(head.buffer, head.byteOffset + head.length - 4, 4).setUint32(0, data.length)
+  return head
+}
+
 /** A chunk's numbers must describe 1+ bytes inside a message of 1..2^32 − 1 bytes. */
 function checkChunkRange(total: unknown, offset: unknown, length: number): void {
   const isU32 = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= U32_MAX
