@@ -334,7 +334,7 @@ async function catchUp(keys: number): Promise<CatchUpRow> {
     let probe: CatchUpProbe | undefined
     await cluster.exclusive(async () => {
       const planned = await planNodeAdd(cluster, true)
-      probe = new CatchUpProbe(cluster, leader, planned.id)
+      probe = await CatchUpProbe.start(cluster, leader, planned.id)
       await addNode(cluster, planned, {learner: true, force: false, catchUpTimeoutMs: CATCH_UP_TIMEOUT_MS}, {
         step: (text) => {
           if (text.startsWith('added ')) addedAt = performance.now()
@@ -367,13 +367,20 @@ const PROBE_MS = 200
  */
 class CatchUpProbe {
   private readonly lagMs = new Map<string, number>()
-  private readonly timer: NodeJS.Timeout
+  private timer: NodeJS.Timeout | undefined
   private scraping = Promise.resolve()
 
-  constructor(private readonly cluster: LocalCluster, private readonly leader: string, private readonly follower: string) {
-    this.timer = setInterval(() => {
-      this.scraping = this.scraping.then(() => this.scrape())
+  private constructor(private readonly cluster: LocalCluster, private readonly leader: string, private readonly follower: string) {}
+
+  /** Start probing; the leader's maximum so far (the load and its snapshot) is read first and discarded. */
+  static async start(cluster: LocalCluster, leader: string, follower: string): Promise<CatchUpProbe> {
+    const probe = new CatchUpProbe(cluster, leader, follower)
+    await probe.scrape()
+    probe.lagMs.clear()
+    probe.timer = setInterval(() => {
+      probe.scraping = probe.scraping.then(() => probe.scrape())
     }, PROBE_MS)
+    return probe
   }
 
   async finish(): Promise<Omit<CatchUpRow, 'keys' | 'catchUpMs' | 'snapshotMiB'>> {

@@ -217,7 +217,8 @@ class Reader {
   private readonly view: DataView
   private pos: number
 
-  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number) {
+  /** @param alias `blob` returns views of `bytes` instead of copies (see {@link decodeMessageInPlace}). */
+  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number, private readonly alias = false) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.pos = start
   }
@@ -291,13 +292,13 @@ class Reader {
     }
   }
 
-  /** u32 length + bytes, copied out (the result never aliases the input buffer). */
+  /** u32 length + bytes, copied out (the result never aliases the input buffer, unless the reader was made to). */
   blob(what: string): Uint8Array {
     const length = this.u32(what)
     this.need(length, what)
     const start = this.pos
     this.pos += length
-    return this.bytes.slice(start, start + length)
+    return this.alias ? this.bytes.subarray(start, start + length) : this.bytes.slice(start, start + length)
   }
 
   /** The window must be consumed exactly. */
@@ -711,6 +712,17 @@ function plainView(bytes: Uint8Array, maxBytes: number): Uint8Array {
 export function decodeMessage(bytes: Uint8Array, options: CodecOptions = {}): Message {
   const view = plainView(bytes, maxBytesOf(options))
   return readMessage(new Reader(view, 0, view.length))
+}
+
+/**
+ * {@link decodeMessage} whose byte fields (a snapshot's data, entries' data) are views of
+ * `bytes`, not copies: for a buffer the caller hands over and never changes again, such as a
+ * snapshot reassembled from its chunks (a copy of 121 MiB at 1M keys saved, on the event loop).
+ * @throws CodecError as {@link decodeMessage}.
+ */
+export function decodeMessageInPlace(bytes: Uint8Array, options: CodecOptions = {}): Message {
+  const view = plainView(bytes, maxBytesOf(options))
+  return readMessage(new Reader(view, 0, view.length, true))
 }
 
 /**

@@ -5,13 +5,14 @@
  * message is delivered; a bad frame closes the connection (1007 undecodable, 1008 policy) and
  * is counted, it never throws out of a ws event handler. Snapshot chunks are reassembled here,
  * in order, up to `maxSnapshotBytes`, into one buffer of the announced size (no list of parts
- * and second copy); the whole must decode as one snapshot message. Other messages may come
+ * and second copy); the whole must decode as one snapshot message, whose data is then a view of
+ * that buffer (no third copy). Other messages may come
  * between the chunks of a snapshot (the sender lets heartbeats and appends pass it) and are
  * delivered at once; the snapshot is delivered when its last chunk arrives.
  */
 import type {RawData, WebSocket} from 'ws'
 import type {Message, NodeId} from '../raft/types.js'
-import {CodecError, decodeFrameItems, decodeMessage} from './codec.js'
+import {CodecError, decodeFrameItems, decodeMessageInPlace} from './codec.js'
 import type {FrameItem, SnapshotChunk} from './codec.js'
 import type {PeerLimits} from './limits.js'
 import {errorText} from './logger.js'
@@ -54,8 +55,8 @@ class Refusal {
 
 /** A snapshot being reassembled from its chunks. */
 interface Assembly {
-  /** Announced size; the chunks are copied in here. */
-  readonly bytes: Buffer
+  /** Announced size; the chunks are copied in here, and the snapshot's data is a view of it (no copy). */
+  readonly bytes: Uint8Array
   received: number
 }
 
@@ -156,7 +157,7 @@ export class InboundLink {
       if (chunk.total > maxSnapshotBytes) {
         throw new Refusal(CLOSE_CODES.POLICY, 'chunked snapshot over maxSnapshotBytes', `announced ${chunk.total} bytes, over maxSnapshotBytes ${maxSnapshotBytes}`)
       }
-      this.assembly = {bytes: Buffer.allocUnsafe(chunk.total), received: 0}
+      this.assembly = {bytes: new Uint8Array(chunk.total), received: 0}
     }
     const assembly = this.assembly
     if (chunk.total !== assembly.bytes.length || chunk.offset !== assembly.received) {
@@ -166,7 +167,7 @@ export class InboundLink {
     assembly.received += chunk.data.length
     if (assembly.received < assembly.bytes.length) return undefined
     this.assembly = undefined
-    const message = decodeMessage(assembly.bytes, {maxBytes: maxSnapshotBytes})
+    const message = decodeMessageInPlace(assembly.bytes, {maxBytes: maxSnapshotBytes})
     if (message.type !== 'snapshot') throw new Refusal(CLOSE_CODES.POLICY, `chunks carried a ${message.type} message, not a snapshot`)
     if (message.from !== this.peer || message.to !== this.deps.self) throw new Refusal(CLOSE_CODES.POLICY, 'message from/to does not match the connection')
     return message

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import {createServer, connect, type Server, type Socket} from 'node:net'
 import {afterEach, describe, it} from 'node:test'
 import type {Message} from '../../src/raft/types.js'
-import {encodeMessage, encodeSnapshotHead} from '../../src/transport/codec.js'
+import {decodeMessage, decodeMessageInPlace, encodeMessage, encodeSnapshotHead} from '../../src/transport/codec.js'
 import {startNode, waitFor} from './helpers.js'
 import type {TestNode} from './helpers.js'
 
@@ -126,6 +126,14 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     const head = encodeSnapshotHead(message)
     assert.deepStrictEqual(Buffer.concat([head, message.snapshot.data]), Buffer.from(encodeMessage(message)))
     assert.throws(() => encodeSnapshotHead(message, {maxBytes: 900}), /PAYLOAD_TOO_LARGE|over the 900-byte limit/)
+  })
+
+  it('a reassembled snapshot decodes in place: the same message, its data a view of the buffer', () => {
+    const message = snapshot(1000)
+    const bytes = encodeMessage(message).slice()
+    const decoded = decodeMessageInPlace(bytes)
+    assert.deepStrictEqual(decoded, decodeMessage(bytes))
+    assert.ok(decoded.type === 'snapshot' && decoded.snapshot.data.buffer === bytes.buffer, 'no copy of the data')
   })
 
   it('a snapshot many windows long arrives intact, with never more than a window of its chunks queued', async () => {
