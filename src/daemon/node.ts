@@ -128,6 +128,7 @@ export class Node {
         this.replica.reportUnreachable(peer)
       },
       onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
+      onSnapshotProgress: (peer, index) => this.replica.reportSnapshotInFlight(peer, index),
       tls: dialTls(tls),
       logger,
     })

@@ -51,6 +51,8 @@ export interface OutboundLinkDeps {
   readonly onDown: () => void
   /** Everything accepted so far has been written to the kernel. */
   readonly onDrained: () => void
+  /** A chunk of the snapshot at `index` (its meta index) was written to the kernel. */
+  readonly onSnapshotProgress: (index: number) => void
 }
 
 type LinkState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
@@ -332,7 +334,9 @@ export class OutboundLink {
       this.deps.counters.snapshotsSent++
     }
     this.onWritten(generation, 1, bytes, error)
-    if (!error && this.snapshot !== undefined) this.scheduleFlush()
+    if (error) return
+    this.deps.onSnapshotProgress(send.index)
+    if (this.snapshot !== undefined && this.state === 'open') this.scheduleFlush()
   }
 
   /** Remove and return the longest queue prefix that fits one frame (always at least one message). */

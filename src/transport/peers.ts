@@ -62,6 +62,11 @@ export interface PeerTransportOptions {
   readonly onUnreachable?: (peer: NodeId) => void
   /** A peer became reachable again (connected, or its queue drained after an overflow). Asynchronous, once per transition. */
   readonly onReachable?: (peer: NodeId) => void
+  /**
+   * A chunk of the snapshot at `index` (its meta index) to `peer` was written: it is still on its
+   * way (or, after its last chunk, has left). Called from a ws write callback; a throw is logged.
+   */
+  readonly onSnapshotProgress?: (peer: NodeId, index: number) => void
   /** Overrides of the limits in limits.ts. */
   readonly limits?: Partial<PeerLimits>
   /** Client TLS options for dialling `wss://` peers. */
@@ -321,7 +326,16 @@ export class PeerTransport implements Network {
       onUp: () => this.setReachability(peer, 'reachable'),
       onDown: () => this.setReachability(peer, 'unreachable'),
       onDrained: () => this.setReachability(peer, 'reachable'),
+      onSnapshotProgress: (index) => this.snapshotProgress(peer, index),
     })
+  }
+
+  private snapshotProgress(peer: NodeId, index: number): void {
+    try {
+      this.options.onSnapshotProgress?.(peer, index)
+    } catch (error) {
+      this.logger.error('onSnapshotProgress threw', {peer, error: errorText(error)})
+    }
   }
 
   private countersFor(peer: NodeId): PeerCounters {

@@ -35,16 +35,19 @@ const LIMITS = {maxPayload: 4096, snapshotWindowBytes: 16 * 1024}
 
 let started: TestNode[] = []
 let relays: Server[] = []
+/** a's onSnapshotProgress calls: [peer, index]. */
+let progress: [string, number][] = []
 
 afterEach(async () => {
   await Promise.all(started.map((n) => n.close()))
   await Promise.all(relays.map((r) => new Promise((resolve) => r.close(resolve))))
   started = []
   relays = []
+  progress = []
 })
 
 async function pair(): Promise<[TestNode, TestNode]> {
-  const a = await startNode('a', {transport: {limits: LIMITS}})
+  const a = await startNode('a', {transport: {limits: LIMITS, onSnapshotProgress: (peer, index) => progress.push([peer, index])}})
   const b = await startNode('b', {transport: {limits: LIMITS}})
   started.push(a, b)
   return [a, b]
@@ -154,6 +157,7 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     assert.deepStrictEqual(b.inbox, [message])
     assert.equal(stats(a, 'b').snapshotsSent, 1)
     assert.ok(stats(b, 'a').framesReceived >= 100, 'one frame per chunk of under 4 KiB')
+    assert.ok(progress.length >= 100 && progress.every(([peer, index]) => peer === 'b' && index === 9), 'each chunk written is reported with the snapshot\'s index')
   })
 
   it('heartbeats sent while the snapshot is on its way are delivered before it', async () => {
