@@ -766,7 +766,8 @@ export function encodeMessages(messages: readonly Message[], options: CodecOptio
 }
 
 /**
- * Encode one snapshot chunk item (for {@link encodeFrame}).
+ * Encode one snapshot chunk item (for {@link encodeFrame}; a frame of this item alone is made
+ * without copying it, as for {@link encodeMessage}'s outputs).
  * @throws CodecError `BAD_FRAME` when ids are invalid, `data` is empty, or `offset`/`total`
  *   do not describe a piece inside a message of at most 2^32 − 1 bytes.
  */
@@ -774,7 +775,8 @@ export function encodeChunk(chunk: Omit<SnapshotChunk, 'type'>): Uint8Array {
   const from = idBytes(chunk.from, 'from')
   const to = idBytes(chunk.to, 'to')
   checkChunkRange(chunk.total, chunk.offset, chunk.data instanceof Uint8Array ? chunk.data.length : -1)
-  const w = new Writer(2 + 1 + from.length + 1 + to.length + 12 + chunk.data.length)
+  // With headroom, as encodeMessage's outputs: a chunk alone in a frame is not copied again.
+  const w = new Writer(2 + 1 + from.length + 1 + to.length + 12 + chunk.data.length, SOLO_FRAME_HEADROOM)
   w.u8(WIRE_VERSION)
   w.u8(CHUNK_TYPE_CODE)
   w.str(from)
@@ -782,7 +784,9 @@ export function encodeChunk(chunk: Omit<SnapshotChunk, 'type'>): Uint8Array {
   w.u32(chunk.total)
   w.u32(chunk.offset)
   w.blob(chunk.data)
-  return w.finish()
+  const bytes = w.finish()
+  withHeadroom.add(bytes)
+  return bytes
 }
 
 /**
