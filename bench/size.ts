@@ -148,7 +148,7 @@ function filesIn(dir: string, suffix: string): {bytes: number; count: number; si
 
 async function runOne(keys: number, mode: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'raftctl-bench-size-'))
-  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES})
+  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, cleanupInBackground: true})
   const kv = new KvStateMachine()
   const replica = singleNode(storage, kv, mode)
   let reopened: {replica: Replica; storage: FileStorage} | null = null
