@@ -10,7 +10,8 @@
  * (request to durable, log compacted), the longest interval between two pings (an interval of
  * 5 ms means no stall), the longest event-loop delay seen by perf_hooks' monitorEventLoopDelay,
  * the cost of the copy-on-write capture itself (`KvStateMachine.capture()`, timed apart after
- * the snapshot), and the writes answered while the snapshot was in progress.
+ * the snapshot), the writes answered while the snapshot was in progress, and the longest and
+ * total garbage-collection pause meanwhile (printed per run).
  *
  * Then the WAL's bytes on disk (its segments after the snapshot compacted the log), the snapshot
  * file's, and the bound 2 × (snapshot + one segment); and a restart: a new store and replica over
@@ -37,7 +38,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {monitorEventLoopDelay} from 'node:perf_hooks'
+import {PerformanceObserver, monitorEventLoopDelay} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {median} from '../src/bench/compare-stats.js'
@@ -84,6 +85,10 @@ type RunResult = Omit<SizeRow, 'walMiB' | 'snapshotMiB' | 'diskBoundMiB'> & {
   readonly snapshotBytes: number
   /** The bound of issue 19: 2 × (snapshot + one segment). */
   readonly diskBoundBytes: number
+  /** The longest garbage-collection pause during the snapshot (perf_hooks 'gc' entries; incremental marking steps are not among them), ms. */
+  readonly maxGcPauseMs: number
+  /** Garbage-collection pauses during the snapshot, ms in all. */
+  readonly gcPauseMs: number
 }
 
 /** WAL segment size of the runs: `--segment-bytes`, default the daemon's (`node run --segment-size`). */
@@ -151,7 +156,7 @@ function filesIn(dir: string, suffix: string): {bytes: number; count: number; si
 
 async function runOne(keys: number, mode: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'raftctl-bench-size-'))
-  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES})
+  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, cleanupInBackground: true})
   const kv = new KvStateMachine()
   const replica = singleNode(storage, kv, mode)
   let reopened: {replica: Replica; storage: FileStorage} | null = null
@@ -191,10 +196,12 @@ async function runOne(keys: number, mode: string): Promise<RunResult> {
   }
 }
 
-type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered'>
+type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered' | 'maxGcPauseMs' | 'gcPauseMs'>
 
 async function measure(replica: Replica, keys: number, mode: string, storage: FileStorage): Promise<SnapshotFigures> {
   const delay = monitorEventLoopDelay({resolution: 1})
+  const gcPauses: number[] = []
+  const gc = new PerformanceObserver((list) => void gcPauses.push(...list.getEntries().map((e) => e.duration)))
   let last = performance.now()
   let longestGap = 0
   let writesAnswered = 0
@@ -211,6 +218,7 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   }, PING_MS)
   await new Promise((resolve) => setTimeout(resolve, 4 * PING_MS))
   delay.enable()
+  gc.observe({entryTypes: ['gc']})
   longestGap = 0
   const start = performance.now()
   let end = 0
@@ -224,6 +232,7 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   await new Promise((resolve) => setTimeout(resolve, 4 * PING_MS))
   clearInterval(ping)
   delay.disable()
+  gc.disconnect()
   if (storage.stats().snapshotIndex === 0) throw new Error('no snapshot was stored')
   return {
     keys, mode,
@@ -231,6 +240,8 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
     longestPingGapMs: longestGap,
     maxLoopDelayMs: delay.max / 1e6,
     writesAnswered,
+    maxGcPauseMs: Math.max(0, ...gcPauses),
+    gcPauseMs: gcPauses.reduce((a, b) => a + b, 0),
   }
 }
 

@@ -111,6 +111,7 @@ export class Node {
       segmentBytes: config.segmentBytes,
       preallocateBytes: config.walPreallocateBytes,
       syncMode: config.unsafeNoFsync ? 'none' : 'fdatasync',
+      cleanupInBackground: true,
       logger: (level, msg, fields) => logger[level === 'debug' ? 'debug' : level](msg, fields),
       onLoadProgress: (read, total) => startup.report(read < total ? 'opening storage' : 'restoring state', read < total ? Math.floor((100 * read) / total) : undefined),
     })

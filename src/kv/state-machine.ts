@@ -177,11 +177,12 @@ export class KvStateMachine {
    * snapshot written in the background while entries go on being applied. Taking the store's
    * copy-on-write capture is O(1) (the bounded session table is encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
    * a time: throws while the pieces of the previous one are neither exhausted nor returned.
-   * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size at which a piece ends.
+   * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size, `pieceMs` (default
+   * SNAPSHOT_PIECE_MS) the encoding time, at which a piece ends.
    */
-  capture(pieceBytes?: number): Iterator<Uint8Array> {
+  capture(pieceBytes?: number, pieceMs?: number): Iterator<Uint8Array> {
     const capture = this.store.capture()
-    const pieces = encodeSnapshotPieces(this.applied, capture, encodeSessions(this.sessions), pieceBytes)
+    const pieces = encodeSnapshotPieces(this.applied, capture, encodeSessions(this.sessions), pieceBytes, pieceMs)
     // A generator returned before its first piece never runs its `finally`: release here too.
     return {
       next: () => pieces.next(),

@@ -398,6 +398,17 @@ export class Wal {
   }
 
   /** Delete whole segments whose name is below `name` (never the active one). Failures are logged, not thrown. */
+  /**
+   * Forget the segments that {@link deleteBefore} would delete, without deleting them; returns
+   * their paths, for a caller that deletes them in the background (a crash before it did leaves
+   * files recovery already copes with: segments wholly below the snapshot).
+   */
+  detachBefore(name: number): string[] {
+    const paths: string[] = []
+    while (this.#segments.length > 1 && this.#segments[0].name < name) paths.push(this.#segments.shift()!.path)
+    return paths
+  }
+
   deleteBefore(name: number): number {
     let deleted = 0
     while (this.#segments.length > 1 && this.#segments[0].name < name) {
