@@ -169,11 +169,11 @@ const uncountedCollected = new FinalizationRegistry<number>((bytes) => {
  * SharedArrayBuffer neither). But nor does V8 count them when it decides to collect, and an old
  * snapshot's buffer is freed only by a collection: so once {@link UNCOUNTED_SNAPSHOT_BUFFERS}
  * of this size are uncollected (the core's current snapshot and the one it replaced, say),
- * the next buffer is an ordinary one, whose allocation makes V8 collect and free them. The
- * forced collections come at every second snapshot instead of every one (or never, when the
- * heap's own collections free the old buffers first), for one more snapshot's worth of memory
- * held between collections (measured at 1M keys: 362–368 MiB of buffers instead of 240–245).
- * Not zero-filled when ordinary: every byte is written (checked at the end).
+ * the next buffer is an ordinary one, whose allocation makes V8 collect and free them. Memory
+ * at a snapshot stays what it was with ordinary buffers (up to three snapshots' worth); the
+ * forced collections come every third snapshot instead of every one, or never when the heap's
+ * own collections free the old buffers first. Not zero-filled when ordinary: every byte is
+ * written (checked at the end).
  */
 function snapshotBuffer(total: number): Buffer {
   if (uncountedBytes + total > UNCOUNTED_SNAPSHOT_BUFFERS * total) return Buffer.allocUnsafeSlow(total)
