@@ -106,8 +106,9 @@ export function* encodeSnapshotPieces(
   try {
     // One buffer for the whole snapshot (its size is known at the capture), each piece a view
     // of it: a consumer that wants the whole data gets it without a copy (see concatPieces).
+    // Not zero-filled: every byte is written (checked at the end).
     const total = MIN_SNAPSHOT_BYTES + 16 * capture.size + capture.dataBytes + sessions.length - 4
-    const buf = snapshotBuffer(total)
+    const buf = Buffer.allocUnsafeSlow(total)
     const whole = new Uint8Array(buf.buffer, buf.byteOffset, total)
     const header = new ByteWriter(whole.subarray(0, 18))
     header.raw(KV_SNAPSHOT_MAGIC)
@@ -147,41 +148,6 @@ export function* encodeSnapshotPieces(
 }
 
 const TWO_32 = 0x1_0000_0000
-
-/**
- * How many snapshot buffers' worth of memory may be held in buffers V8 does not count (see
- * {@link snapshotBuffer}) and not yet collected, a new one included: 2.
- */
-export const UNCOUNTED_SNAPSHOT_BUFFERS = 2
-
-/** Bytes of the uncounted snapshot buffers not yet garbage-collected. */
-let uncountedBytes = 0
-const uncountedCollected = new FinalizationRegistry<number>((bytes) => {
-  uncountedBytes -= bytes
-})
-
-/**
- * The buffer a snapshot of `total` bytes is encoded into. Preferably a SharedArrayBuffer: V8
- * does not count those as the isolate's external memory, so allocating 120 MB for a snapshot
- * of 1M keys does not make it stop for two "external memory pressure" scavenges and mark the
- * whole heap for a full mark-compact at once, as an ArrayBuffer of that size does (measured at
- * 1M keys, load 14: scavenges of 15–170 ms, then a 185–300 ms mark-compact pause; with a
- * SharedArrayBuffer neither). But nor does V8 count them when it decides to collect, and an old
- * snapshot's buffer is freed only by a collection: so once {@link UNCOUNTED_SNAPSHOT_BUFFERS}
- * of this size are uncollected (the core's current snapshot and the one it replaced, say),
- * the next buffer is an ordinary one, whose allocation makes V8 collect and free them. Memory
- * at a snapshot stays what it was with ordinary buffers (up to three snapshots' worth); the
- * forced collections come every third snapshot instead of every one, or never when the heap's
- * own collections free the old buffers first. Not zero-filled when ordinary: every byte is
- * written (checked at the end).
- */
-function snapshotBuffer(total: number): Buffer {
-  if (uncountedBytes + total > UNCOUNTED_SNAPSHOT_BUFFERS * total) return Buffer.allocUnsafeSlow(total)
-  const shared = new SharedArrayBuffer(total)
-  uncountedBytes += total
-  uncountedCollected.register(shared, total)
-  return Buffer.from(shared)
-}
 
 /**
  * A uint32 byte length then the UTF-8 bytes of the well-formed `text`, at `at` of `buf`; returns
