@@ -21,6 +21,7 @@ import {randomBytes} from 'node:crypto'
 import {WebSocket} from 'ws'
 import {routeUrl} from '../client/endpoints.js'
 import {CLUSTER_HEADER, type ClientTlsOptions} from '../client/connection.js'
+import {ECHO_OMITTED_FROM} from '../admin/protocol.js'
 import {mark, tracing} from '../trace/latency.js'
 import {Histogram, type HistogramSummary} from './histogram.js'
 
@@ -544,9 +545,13 @@ export class LoadGenerator {
   }
 }
 
-/** The tail of a put frame (after `{"v":1,"id":N`). Keys, values and client ids are ASCII without quotes. */
+/**
+ * The tail of a put frame (after `{"v":1,"id":N`). Keys, values and client ids are ASCII without
+ * quotes. A large value is sent with `"echo":false`, as KvClient sends it (ECHO_OMITTED_FROM).
+ */
 function writeTail(key: string, value: string, clientId: string, seq: number): string {
-  return `,"type":"put","key":"${key}","value":"${value}","session":{"clientId":"${clientId}","seq":${seq}}}`
+  const echo = value.length >= ECHO_OMITTED_FROM ? ',"echo":false' : ''
+  return `,"type":"put","key":"${key}","value":"${value}","session":{"clientId":"${clientId}","seq":${seq}}${echo}}`
 }
 
 /** A value of `size` ASCII letters and digits (random, so nothing downstream can shortcut it). */
