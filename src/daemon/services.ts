@@ -275,6 +275,7 @@ function proposeWrite(s: Services, command: KvWriteCommand, answer: (error: Serv
     const e = err as {code?: string; message: string}
     return answer(new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message))
   }
+  kv.prepare(data, command)
   const started = performance.now()
   proposeOnce(s, (cb) => replica.propose(data, cb), (err, outcome) => {
     if (err) return answer(err)
