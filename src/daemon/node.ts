@@ -129,9 +129,11 @@ export class Node {
         this.replica.reportUnreachable(peer)
       },
       onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
+      onSnapshotProgress: (peer, index) => this.replica.reportSnapshotInFlight(peer, index),
       tls: dialTls(tls),
       logger,
     })
+    this.metrics.peerSnapshots(() => this.transport.stats().peers)
     this.replica = new Replica<KvResult>({
       raft: {
         id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks,
