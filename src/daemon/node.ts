@@ -130,7 +130,7 @@ export class Node {
         this.replica.reportUnreachable(peer)
       },
       onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
-      onSnapshotProgress: (peer, index) => this.replica.reportSnapshotInFlight(peer, index),
+      onSnapshotProgress: (peer, index, term) => this.replica.reportSnapshotInFlight(peer, index, term),
       tls: dialTls(tls),
       logger,
     })

@@ -52,7 +52,7 @@ export interface OutboundLinkDeps {
   /** Everything accepted so far has been written to the kernel. */
   readonly onDrained: () => void
   /** A chunk of the snapshot at `index` (its meta index) was written to the kernel. */
-  readonly onSnapshotProgress: (index: number) => void
+  readonly onSnapshotProgress: (index: number, term: number) => void
 }
 
 type LinkState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
@@ -198,6 +198,7 @@ export class OutboundLink {
     this.ws = ws
     ws.on('open', () => this.current(generation) && this.onOpen())
     ws.on('pong', () => this.current(generation) && this.onPong())
+    ws.on('ping', () => this.current(generation) && this.onPeerPing())
     ws.on('message', (data: RawData) => this.current(generation) && this.onUnexpectedData(ws, data))
     ws.on('error', (error: Error) => this.onError(generation, error))
     ws.on('close', (code: number, reason: Buffer) => this.current(generation) && this.onClose(code, reason.toString()))
@@ -244,6 +245,17 @@ export class OutboundLink {
   private onPong(): void {
     this.missedPongs = 0
     this.deps.counters.lastContact = this.deps.now()
+  }
+
+  /**
+   * The peer's end of this connection pinged us (its inbound link pings every interval, and
+   * counts our frames as contact). That ping travels the other way from our data, so it arrives
+   * while our own ping still waits behind a snapshot on a slow link, and it proves the peer and
+   * the connection alive: without it a link slower than (window + socket buffers) / (pong
+   * tolerance) was cut in the middle of every snapshot, and the snapshot never arrived.
+   */
+  private onPeerPing(): void {
+    this.missedPongs = 0
   }
 
   /** The remote never sends data on a connection we dialled: that is a protocol violation. */
@@ -335,7 +347,12 @@ export class OutboundLink {
     }
     this.onWritten(generation, 1, bytes, error)
     if (error) return
-    this.deps.onSnapshotProgress(send.index)
+    // The kernel took a chunk: the peer's TCP is taking data, so the link is alive even when
+    // the pong waits behind the window and the socket buffers (a slow link would otherwise be
+    // cut by the missed-pong check mid-snapshot, every time). A hung peer stops taking data,
+    // writes stop, and the pongs time out as before.
+    this.missedPongs = 0
+    this.deps.onSnapshotProgress(send.index, send.messageTerm)
     if (this.snapshot !== undefined && this.state === 'open') this.scheduleFlush()
   }
 

@@ -66,7 +66,7 @@ export interface PeerTransportOptions {
    * A chunk of the snapshot at `index` (its meta index) to `peer` was written: it is still on its
    * way (or, after its last chunk, has left). Called from a ws write callback; a throw is logged.
    */
-  readonly onSnapshotProgress?: (peer: NodeId, index: number) => void
+  readonly onSnapshotProgress?: (peer: NodeId, index: number, term: number) => void
   /** Overrides of the limits in limits.ts. */
   readonly limits?: Partial<PeerLimits>
   /** Client TLS options for dialling `wss://` peers. */
@@ -326,13 +326,13 @@ export class PeerTransport implements Network {
       onUp: () => this.setReachability(peer, 'reachable'),
       onDown: () => this.setReachability(peer, 'unreachable'),
       onDrained: () => this.setReachability(peer, 'reachable'),
-      onSnapshotProgress: (index) => this.snapshotProgress(peer, index),
+      onSnapshotProgress: (index, term) => this.snapshotProgress(peer, index, term),
     })
   }
 
-  private snapshotProgress(peer: NodeId, index: number): void {
+  private snapshotProgress(peer: NodeId, index: number, term: number): void {
     try {
-      this.options.onSnapshotProgress?.(peer, index)
+      this.options.onSnapshotProgress?.(peer, index, term)
     } catch (error) {
       this.logger.error('onSnapshotProgress threw', {peer, error: errorText(error)})
     }

@@ -49,7 +49,7 @@ describe('§7 a snapshot still on its way', () => {
   it('is not sent again while the driver reports it in flight, then completes the follower', () => {
     const {h, index} = needsSnapshot()
     const held = holdSnapshots(h)
-    run(h, () => h.node('n1').reportSnapshotInFlight('n3', index))
+    run(h, () => h.node('n1').reportSnapshotInFlight('n3', index, h.status('n1').term))
     assert.equal(snapshotsSentTo(h, 'n3'), 1, 'sent once')
     assert.equal(held.length, 1)
     h.network = null
@@ -65,12 +65,14 @@ describe('§7 a snapshot still on its way', () => {
     assert.ok(snapshotsSentTo(h, 'n3') >= 2, `re-sent: ${snapshotsSentTo(h, 'n3')}`)
   })
 
-  it('a report for another index, or from a node that is not the leader, changes nothing', () => {
+  it('a report for another index, of another term, or from a node that is not the leader, changes nothing', () => {
     const {h, index} = needsSnapshot()
     holdSnapshots(h)
     run(h, () => {
-      h.node('n1').reportSnapshotInFlight('n3', index + 1)
-      h.node('n2').reportSnapshotInFlight('n3', index)
+      const term = h.status('n1').term
+      h.node('n1').reportSnapshotInFlight('n3', index + 1, term)
+      h.node('n1').reportSnapshotInFlight('n3', index, term - 1)
+      h.node('n2').reportSnapshotInFlight('n3', index, term)
     })
     assert.ok(snapshotsSentTo(h, 'n3') >= 2, `re-sent: ${snapshotsSentTo(h, 'n3')}`)
   })

@@ -3,7 +3,8 @@
  * chunks in flight), other messages passing it, one snapshot at a time per peer (a re-send while
  * one is in flight is dropped before it is encoded, and counted), and a connection cut in the
  * middle (through a TCP relay the test owns) ending the send so that the next attempt goes
- * through whole. Order-based: no assertion on wall-clock time.
+ * through whole, and a link slow in one direction keeping its connection through a snapshot.
+ * Order-based: no assertion on wall-clock time.
  */
 import assert from 'node:assert/strict'
 import {createServer, connect, type Server, type Socket} from 'node:net'
@@ -103,6 +104,30 @@ async function relay(port: number): Promise<Relay> {
     },
     cut: () => sockets.forEach((s) => s.destroy()),
   }
+}
+
+/**
+ * A relay on 127.0.0.1 to `port` that forwards a's bytes at about `bytesPerSecond` (b's bytes at
+ * full speed): a slow link in one direction.
+ */
+async function slowRelay(port: number, bytesPerSecond: number): Promise<number> {
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1')
+    for (const s of [client, upstream]) s.on('error', () => undefined)
+    client.on('data', (data) => {
+      upstream.write(data)
+      client.pause()
+      setTimeout(() => client.resume(), (data.length / bytesPerSecond) * 1000)
+    })
+    upstream.pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  relays.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  assert.ok(address !== null && typeof address === 'object')
+  return address.port
 }
 
 /** a and b joined through a relay, the link up. */
@@ -208,5 +233,23 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     await waitFor(() => b.inbox.length === 1, 'the snapshot')
     assert.deepStrictEqual(b.inbox, [message])
     assert.equal(stats(a, 'b').snapshotsSent, 1)
+  })
+
+  it('a slow link: the snapshot arrives on the first connection, though a\'s pings wait behind it for longer than the pong tolerance', async () => {
+    // Pong tolerance 4 × 250 ms; the snapshot, all of it in the socket buffers at once, drains
+    // at 300 KB/s for about 7 s: a's own pings reach b only after it. b's pings reach a the other
+    // way; before a counted them, a cut the connection after 1 s and the snapshot never arrived.
+    const limits = {...LIMITS, pingIntervalMs: 250, maxMissedPongs: 4}
+    const a = await startNode('a', {transport: {limits}})
+    const b = await startNode('b', {transport: {limits}})
+    started.push(a, b)
+    const port = await slowRelay(b.server.port, 300_000)
+    a.transport.setPeer('b', `ws://127.0.0.1:${port}/raft`)
+    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    const message = snapshot(2 * 1024 * 1024)
+    a.transport.send(message)
+    await waitFor(() => b.inbox.length === 1 || stats(a, 'b').connects > 1, 'the snapshot, or a second connection', 60_000)
+    assert.equal(stats(a, 'b').connects, 1, `the link was cut mid-snapshot: ${stats(a, 'b').lastError}`)
+    assert.deepStrictEqual(b.inbox, [message])
   })
 })
