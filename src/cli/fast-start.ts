@@ -45,7 +45,7 @@ const CACHE_PREFIX = 'cli-'
 /**
  * Run `argv` through the fast bundle when it applies: resolves true once the command has run
  * (its exit code set as executeCli sets it), false when the caller must run oclif's whole path.
- * `dir` is the bin script's `import.meta.url`.
+ * `dir` is the bin script's URL.
  */
 export async function startFast(dir: string, argv: readonly string[] = process.argv.slice(2)): Promise<boolean> {
   if ((process.features as {require_module?: boolean}).require_module !== true) return false

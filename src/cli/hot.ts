@@ -25,7 +25,7 @@ import {readPackageJson, type PackageJson} from './own-command.js'
 
 /** What a hot bundle's `main` takes (its generated entry adds `id`, `command` and `subcommands`). */
 export interface HotOptions {
-  /** `import.meta.url` of the bin script. */
+  /** The URL of the bin script (bin/run.js). */
   readonly dir: string
   readonly argv: readonly string[]
   /** oclif's id of the bundle's command (`kv:put`). */
