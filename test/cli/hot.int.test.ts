@@ -3,12 +3,12 @@
  * command lines that succeed, fail to parse, fail in the command, or are no hot command at all,
  * bin/run.js prints the same stdout and stderr and exits with the same code as oclif's whole
  * path (src/cli/execute.ts through oclif's `run`, no bundle), and the hot bundle is what ran
- * (its code cache is written under its own name).
+ * (its code cache is written under its own name); the leader that served a write is kept.
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 import {testTempDir} from '../helpers.js'
@@ -68,6 +68,8 @@ test('a hot command that succeeds writes its own code cache and uses it: the sam
     assert.equal(caches.length, 1, caches.join(' '))
     assert.match(caches[0]!, /^cli-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+-hot-kv-put\.v8$/)
     assert.deepEqual(run([BIN, 'kv', 'put', 'greeting', 'hello'], env), first)
+    // The leader that served the write is kept for the next command (src/cluster/leader-cache.ts).
+    assert.equal(JSON.parse(readFileSync(join(home, 'default', 'leader.json'), 'utf8')).id, 'n1')
     for (const argv of [['kv', 'get', 'greeting', '--json'], ['kv', 'get', 'greeting'], ['leader', '--json']]) {
       const hot = run([BIN, ...argv], env)
       assert.equal(hot.status, 0, hot.stderr)
