@@ -55,6 +55,12 @@ export interface KvClientOptions {
   /** Request limits, checked before sending (should match the daemons'). */
   readonly limits?: Partial<ProtocolLimits>
   /**
+   * The endpoint (by id) believed to lead, e.g. as an earlier run learned it: the first attempt
+   * goes to it instead of the first endpoint. Default: none. A wrong belief costs what a
+   * follower or a dead first endpoint costs: the redirect, or the next endpoint.
+   */
+  readonly leader?: NodeId
+  /**
    * Told each time the client learns that another node leads: one whose `NOT_LEADER` hint it
    * follows, or one that served a write or a linearizable read (the CLI keeps it for its next
    * run: src/cluster/leader-cache.ts). `address` is the node's endpoint as given, else the
@@ -153,6 +159,7 @@ export class KvClient {
     this.limits = options.limits ?? {}
     this.currentClientId = options.clientId ?? `kv-${randomUUID()}`
     this.onLeader = options.onLeader
+    this.cursor = Math.max(0, this.endpoints.findIndex((e) => e.id === options.leader))
   }
 
   /** This client's session id (a new random one after `SESSION_EXPIRED`). */

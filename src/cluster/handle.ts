@@ -12,7 +12,7 @@ import {AdminClient, KvClient, type ClientTlsOptions, type Endpoint} from '../cl
 import {RaftctlError} from '../common/errors.js'
 import type {ConsistencyAlarm, NodeStatus} from '../admin/protocol.js'
 import {sleep} from './processes.js'
-import {leaderFirst, readCachedLeader, writeCachedLeader} from './leader-cache.js'
+import {cachedLeaderEndpoint, readCachedLeader, writeCachedLeader} from './leader-cache.js'
 
 /** One row of `raftctl status` (DESIGN.md §4 plus extras). */
 export interface NodeRow {
@@ -199,8 +199,9 @@ export abstract class ClusterHandle {
    */
   kv(options: {timeoutMs?: number; deadlineMs?: number; clientId?: string} = {}): KvClient {
     const dir = this.cacheDir()
-    const endpoints = leaderFirst(this.kvEndpoints(), dir === undefined ? undefined : readCachedLeader(dir))
-    return new KvClient({endpoints, ...this.access(), ...options, onLeader: (leader) => this.rememberLeader(leader.id, leader.address)})
+    const endpoints = this.kvEndpoints()
+    const leader = cachedLeaderEndpoint(endpoints, dir === undefined ? undefined : readCachedLeader(dir))
+    return new KvClient({endpoints, leader, ...this.access(), ...options, onLeader: (found) => this.rememberLeader(found.id, found.address)})
   }
 }
 

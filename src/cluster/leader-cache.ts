@@ -1,7 +1,7 @@
 /**
  * The leader a command last learned, kept between runs in the cluster's folder
  * (RAFTCTL_HOME/NAME/leader.json), so that a shell loop of `raftctl kv put` asks the leader first
- * instead of a follower that redirects it: one connection and one round trip less per command
+ * instead of a follower that redirects it (KvClient's `leader` option): one connection and one round trip less per command
  * (docs/performance.md "CLI start-up"). A hint only: when it is wrong (the leader changed) the
  * node named answers NOT_LEADER and the client follows its hint, as without a cache; when that
  * node is down the client tries the next endpoint. Reading and writing never throw.
@@ -51,12 +51,10 @@ export function writeCachedLeader(dir: string, leader: CachedLeader): void {
   }
 }
 
-/** `endpoints` with the one of the cached `leader` first (by id, or by address), the others in their order. */
-export function leaderFirst(endpoints: readonly Endpoint[], leader: CachedLeader | undefined): Endpoint[] {
-  if (leader === undefined) return [...endpoints]
-  const index = endpoints.findIndex((e) => e.id === leader.id || sameAddress(e.url, leader.address))
-  if (index <= 0) return [...endpoints]
-  return [endpoints[index]!, ...endpoints.slice(0, index), ...endpoints.slice(index + 1)]
+/** The id of the endpoint of the cached `leader` (matched by id, or by address for endpoints named by URL), if one is. */
+export function cachedLeaderEndpoint(endpoints: readonly Endpoint[], leader: CachedLeader | undefined): string | undefined {
+  if (leader === undefined) return undefined
+  return endpoints.find((e) => e.id === leader.id || sameAddress(e.url, leader.address))?.id
 }
 
 function sameAddress(a: string, b: string): boolean {

@@ -150,6 +150,19 @@ describe('KvClient', () => {
     assert.equal(direct.leader, 'n2')
   })
 
+  it('with a leader believed (the leader option), the first attempt goes to it: no redirect; a dead one costs the next endpoint', async () => {
+    const [n1, n2, n3] = await startNodes('n1', 'n2', 'n3')
+    n1!.leader = false
+    n1!.hint = {id: 'n2', address: null}
+    n3!.leader = false
+    const endpoints = [{id: 'n1', url: n1!.address}, {id: 'n2', url: n2!.address}, {id: 'n3', url: n3!.address}]
+    await client({endpoints, leader: 'n2'}).put('x', '1')
+    assert.deepEqual([n1!.seen.length, n2!.seen.length, n3!.seen.length], [0, 1, 0])
+    await n3!.stop()
+    await client({endpoints, leader: 'n3'}).put('x', '2')
+    assert.deepEqual([n1!.seen.length, n2!.seen.length], [1, 2], 'n3 refused: n1 next, which redirected to n2')
+  })
+
   it('get({node}) sends the first attempt to that node, then follows its redirect', async () => {
     const [n1, n2] = await startNodes('n1', 'n2')
     n1!.leader = false

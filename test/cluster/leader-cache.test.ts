@@ -1,13 +1,13 @@
 /**
- * The leader kept between commands (src/cluster/leader-cache.ts): the endpoint of the cached
- * leader goes first (matched by id, or by address for a remote cluster whose endpoints are named
- * by URL), the file round-trips, and a missing, malformed or unwritable cache is no error.
+ * The leader kept between commands (src/cluster/leader-cache.ts): the cached leader is found
+ * among the endpoints (by id, or by address for a remote cluster whose endpoints are named by
+ * URL), the file round-trips, and a missing, malformed or unwritable cache is no error.
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {LEADER_CACHE_FILE, leaderFirst, readCachedLeader, writeCachedLeader} from '../../src/cluster/leader-cache.js'
+import {LEADER_CACHE_FILE, cachedLeaderEndpoint, readCachedLeader, writeCachedLeader} from '../../src/cluster/leader-cache.js'
 import {testTempDir} from '../helpers.js'
 
 const ENDPOINTS = [
@@ -16,13 +16,13 @@ const ENDPOINTS = [
   {id: 'n3', url: 'ws://127.0.0.1:7003'},
 ]
 
-test('the cached leader\'s endpoint goes first, the others keep their order', () => {
-  assert.deepEqual(leaderFirst(ENDPOINTS, {id: 'n3', address: 'ws://127.0.0.1:7003'}).map((e) => e.id), ['n3', 'n1', 'n2'])
-  assert.deepEqual(leaderFirst(ENDPOINTS, {id: 'n2', address: 'ws://elsewhere:1'}).map((e) => e.id), ['n2', 'n1', 'n3'], 'by id')
+test('the cached leader is found among the endpoints by id, or by address for endpoints named by URL', () => {
+  assert.equal(cachedLeaderEndpoint(ENDPOINTS, {id: 'n3', address: 'ws://127.0.0.1:7003'}), 'n3')
+  assert.equal(cachedLeaderEndpoint(ENDPOINTS, {id: 'n2', address: 'ws://elsewhere:1'}), 'n2', 'by id')
   const byUrl = ENDPOINTS.map((e) => ({id: e.url, url: e.url}))
-  assert.deepEqual(leaderFirst(byUrl, {id: 'n2', address: '127.0.0.1:7002'}).map((e) => e.id), ['ws://127.0.0.1:7002', 'ws://127.0.0.1:7001', 'ws://127.0.0.1:7003'], 'by address')
-  assert.deepEqual(leaderFirst(ENDPOINTS, {id: 'n9', address: 'ws://127.0.0.1:7009'}), ENDPOINTS, 'unknown leader: as given')
-  assert.deepEqual(leaderFirst(ENDPOINTS, undefined), ENDPOINTS)
+  assert.equal(cachedLeaderEndpoint(byUrl, {id: 'n2', address: '127.0.0.1:7002'}), 'ws://127.0.0.1:7002', 'by address')
+  assert.equal(cachedLeaderEndpoint(ENDPOINTS, {id: 'n9', address: 'ws://127.0.0.1:7009'}), undefined, 'not a node of these endpoints')
+  assert.equal(cachedLeaderEndpoint(ENDPOINTS, undefined), undefined)
 })
 
 test('the cache round-trips; a missing or malformed one reads as none; an unwritable folder is no error', (t) => {
