@@ -202,7 +202,7 @@ function commandId(file) {
  * The commands a shell loop runs, each also bundled alone with src/cli/hot.ts (no oclif Config):
  * dist/cli/hot/ID.cjs (`kv:put` → kv-put.cjs). Every other command line takes dist/cli/fast.cjs.
  */
-const HOT_COMMANDS = ['status', 'leader', 'kv:put', 'kv:get']
+const HOT_COMMANDS = ['status', 'leader', 'kv:put', 'kv:get', 'kv:delete', 'kv:cas', 'kv:append']
 
 /** esbuild options shared by the CommonJS bundles loaded through the code cache (fast.cjs, hot/*.cjs). */
 function cachedBundleOptions(entry, outfile, extraPlugins = []) {

@@ -1,8 +1,8 @@
 /**
  * The hot path of start-up (docs/performance.md "CLI start-up"): the body of the small bundles
- * scripts/bundle.mjs makes for the commands a shell loop runs (`status`, `leader`, `kv put`,
- * `kv get`: dist/cli/hot/*.cjs, one command each, loaded by src/cli/fast-start.ts with a code
- * cache of their own). It runs that one command with oclif's own Command class and parser
+ * scripts/bundle.mjs makes for the commands a shell loop runs (its HOT_COMMANDS: `status`,
+ * `leader`, `kv put`, `kv get`, …; dist/cli/hot/*.cjs, one command each, loaded by
+ * src/cli/fast-start.ts with a code cache of their own). It runs that one command with oclif's own Command class and parser
  * (so flags, arguments, their errors and the JSON are oclif's) but without oclif's `Config`:
  * loading it (reading the package, the 270 KB manifest, building every command and topic) was a
  * third of what raftctl added to Node's start. The command gets a {@link liteConfig} instead,
