@@ -20,6 +20,7 @@ import type {
   AppendResult, CasResult, DeletePrefixResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
   RangeParams, RangeResult, RequestParamsMap, ResultMap, Session, TxnParams, TxnResult,
 } from '../admin/protocol.js'
+import {ECHO_OMITTED_FROM} from '../admin/protocol.js'
 import {Connection, DEFAULT_TIMEOUT_MS, isConnectionRefused, type ClientTlsOptions} from './connection.js'
 import {routeUrl} from './endpoints.js'
 import {ClientError, toClientError} from './errors.js'
@@ -210,9 +211,15 @@ export class KvClient {
     return this.write('deletePrefix', (session) => ({prefix, session}))
   }
 
-  /** Set `key` to `value`. Resolves to `{value}`. */
-  put(key: string, value: string): Promise<PutResult> {
-    return this.write('put', (session) => ({key, value, session}))
+  /**
+   * Set `key` to `value`. Resolves to `{value}`. A value of {@link ECHO_OMITTED_FROM} UTF-16
+   * units or more is sent with `echo: false`: the daemon does not send it back, and `value` is
+   * this argument.
+   */
+  async put(key: string, value: string): Promise<Required<PutResult>> {
+    const echo = value.length < ECHO_OMITTED_FROM
+    await this.write('put', (session) => (echo ? {key, value, session} : {key, value, session, echo: false}))
+    return {value}
   }
 
   /** Remove `key`. Resolves to `{deleted}`: whether it existed. */

@@ -11,6 +11,7 @@ import {afterEach, beforeEach, describe, it} from 'node:test'
 import {ClientError, Connection, KvClient, routeUrl, type KvClientOptions} from '../../src/client/index.js'
 import {FakeNode, SECRET} from './fake-node.js'
 import {DEFAULT_PROTOCOL_LIMITS} from '../../src/admin/limits.js'
+import {ECHO_OMITTED_FROM} from '../../src/admin/protocol.js'
 
 let nodes: FakeNode[] = []
 let clients: {close(): Promise<void>}[] = []
@@ -161,6 +162,17 @@ describe('KvClient', () => {
     await n3!.stop()
     await client({endpoints, leader: 'n3'}).put('x', '2')
     assert.deepEqual([n1!.seen.length, n2!.seen.length], [1, 2], 'n3 refused: n1 next, which redirected to n2')
+  })
+
+  it('sends a large put with echo: false (the answer leaves the value out) and resolves to the value it sent', async () => {
+    const [n1] = await startNodes('n1')
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    const large = 'é'.repeat(ECHO_OMITTED_FROM)
+    assert.deepEqual(await kv.put('big', large), {value: large})
+    assert.deepEqual(await kv.put('small', 'x'.repeat(ECHO_OMITTED_FROM - 1)), {value: 'x'.repeat(ECHO_OMITTED_FROM - 1)})
+    const puts = n1!.seen.map((s) => s.request).filter((r) => r.type === 'put') as Array<{key: string; echo?: boolean}>
+    assert.deepEqual(puts.map((r) => [r.key, r.echo]), [['big', false], ['small', undefined]])
+    assert.equal(n1!.store.get('big'), large)
   })
 
   it('get({node}) sends the first attempt to that node, then follows its redirect', async () => {
