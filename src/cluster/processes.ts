@@ -4,10 +4,10 @@
  * waiting for a start while following its status file, and the reason a daemon gave when it
  * exited during start-up, or stopped (read from its log).
  */
-import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {createRequire} from 'node:module'
 import {RaftctlError} from '../common/errors.js'
 import {describeStartupStatus, parseStartupStatus, type StartupStatus} from '../common/startup-status.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
@@ -142,6 +142,15 @@ export interface SpawnedDaemon {
 }
 
 /**
+ * node:child_process, loaded when a daemon is first spawned: the commands that only speak to a
+ * cluster (status, kv) never load it, nor dgram and the rest it loads (docs/performance.md
+ * "CLI start-up").
+ */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')
+}
+
+/**
  * Spawn a detached daemon for `node`. The daemon writes its pid file once listening. It runs in the cluster's folder (every path it gets is absolute): what a process
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
@@ -181,7 +190,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   const out = openSync(paths.logFile(node.id), 'a')
   try {
     const logOffset = fstatSync(out).size
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, cwd: resolve(paths.dir), stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+    const child = childProcess().spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, cwd: resolve(paths.dir), stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
     child.unref()
     if (child.pid === undefined) throw new RaftctlError('SPAWN_FAILED', `could not start ${node.id}`)
     const exited = new Promise<{code: number | null; signal: string | null}>((done) => child.once('exit', (code, sig) => done({code, signal: sig})))
