@@ -144,6 +144,8 @@ export class KvClient {
   private cursor = 0
   private writeQueue: Promise<unknown> = Promise.resolve()
   private closed = false
+  /** A daemon refused put's `echo` field (one older than it): puts are sent without it. */
+  private echoRefused = false
 
   /** Throws ClientError `BAD_INPUT` for an empty endpoint list or a bad address; RangeError for bad numbers. */
   constructor(options: KvClientOptions) {
@@ -214,11 +216,20 @@ export class KvClient {
   /**
    * Set `key` to `value`. Resolves to `{value}`. A value of {@link ECHO_OMITTED_FROM} UTF-16
    * units or more is sent with `echo: false`: the daemon does not send it back, and `value` is
-   * this argument.
+   * this argument. A daemon older than `echo` refuses the field (`BAD_REQUEST`, before anything
+   * is proposed): the put is sent again without it, and so are this client's later puts.
    */
   async put(key: string, value: string): Promise<Required<PutResult>> {
-    const echo = value.length < ECHO_OMITTED_FROM
-    await this.write('put', (session) => (echo ? {key, value, session} : {key, value, session, echo: false}))
+    if (value.length >= ECHO_OMITTED_FROM && !this.echoRefused) {
+      try {
+        await this.write('put', (session) => ({key, value, session, echo: false}))
+        return {value}
+      } catch (error) {
+        if (!isEchoRefusal(error)) throw error
+        this.echoRefused = true
+      }
+    }
+    await this.write('put', (session) => ({key, value, session}))
     return {value}
   }
 
@@ -488,4 +499,10 @@ export class KvClient {
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`)
   return value
+}
+
+/** True for a daemon's refusal of put's `echo` field as unknown (a daemon older than the field). */
+function isEchoRefusal(error: unknown): boolean {
+  const {code, message} = (error ?? {}) as {code?: unknown; message?: unknown}
+  return code === 'BAD_REQUEST' && typeof message === 'string' && /\becho\b/.test(message) && /unknown field/.test(message)
 }

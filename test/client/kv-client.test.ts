@@ -175,6 +175,20 @@ describe('KvClient', () => {
     assert.equal(n1!.store.get('big'), large)
   })
 
+  it('a daemon older than echo refuses the field: the put goes again without it, and so do later ones', async () => {
+    const [n1] = await startNodes('n1')
+    n1!.misbehave = (request) => (request.type === 'put' && request.echo !== undefined ? {error: {code: 'BAD_REQUEST', message: 'echo: unknown field'}} : undefined)
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    const large = 'v'.repeat(ECHO_OMITTED_FROM)
+    assert.deepEqual(await kv.put('a', large), {value: large})
+    assert.deepEqual(await kv.put('b', large), {value: large})
+    const puts = n1!.seen.map((s) => s.request).filter((r) => r.type === 'put') as Array<{key: string; echo?: boolean; session?: {seq: number}}>
+    assert.deepEqual(puts.map((r) => [r.key, r.echo, r.session?.seq]), [['a', false, 1], ['a', undefined, 1], ['b', undefined, 2]], 'the refused seq is given back')
+    assert.deepEqual([n1!.store.get('a'), n1!.store.get('b')], [large, large])
+    n1!.misbehave = (request) => (request.type === 'put' ? {error: {code: 'BAD_REQUEST', message: 'key: unknown field'}} : undefined)
+    assert.equal((await rejection(() => client({endpoints: [{id: 'n1', url: n1!.address}]}).put('c', large))).code, 'BAD_REQUEST', 'another refusal is not retried')
+  })
+
   it('get({node}) sends the first attempt to that node, then follows its redirect', async () => {
     const [n1, n2] = await startNodes('n1', 'n2')
     n1!.leader = false
