@@ -7,7 +7,10 @@
  * The node also sends progress (`watchProgress`, every second while it has nothing unsent): the
  * client then resumes from after the node's applied index, and leaves a node that has heard no
  * leader for longer than `leaderlessTimeoutMs` (a follower partitioned away would otherwise
- * hold the watch until the partition heals), resuming on the next endpoint.
+ * hold the watch until the partition heals), resuming on the next endpoint. A watchdog leaves a
+ * node from which nothing at all (no change, no progress, not a byte) arrives for
+ * `silenceTimeoutMs` while this side reads: a node that hangs (SIGSTOP, `raftctl node pause`) or
+ * a network that drops packets while the TCP connection stays open sends no progress either.
  * It fails only with `SLOW_CONSUMER` (the node cut it off: the consumer read too slowly),
  * `COMPACTED` from every endpoint, or an error a retry cannot mend (`UNAUTHORIZED`, …).
  *
@@ -16,7 +19,7 @@
  * decides to cut the watch off (docs/kv.md, Watch).
  */
 import {setTimeout as sleep} from 'node:timers/promises'
-import type {AdminEvent, ProtocolLimits, WatchChange} from '../admin/protocol.js'
+import {WATCH_PROGRESS_MS, type AdminEvent, type ProtocolLimits, type WatchChange} from '../admin/protocol.js'
 import type {ErrorCode} from '../common/errors.js'
 import {isErrorCode} from '../common/errors.js'
 import {Connection, type ClientTlsOptions} from './connection.js'
@@ -31,6 +34,19 @@ export const DEFAULT_WATCH_BUFFERED_CHANGES = 10_000
  * ends well before; a node cut off from the others does not).
  */
 export const DEFAULT_WATCH_LEADERLESS_MS = 3000
+
+/**
+ * Default of {@link WatchOptions.silenceTimeoutMs}: 3 s, three of the intervals at which a node
+ * sends a caught-up watch its progress (`WATCH_PROGRESS_MS`, 1 s), so two lost or late
+ * progress events (a GC pause, a busy machine) do not move the watch.
+ */
+export const DEFAULT_WATCH_SILENCE_MS = 3 * WATCH_PROGRESS_MS
+
+/**
+ * Least {@link WatchOptions.silenceTimeoutMs}: 2 s, two progress intervals; less would leave a
+ * healthy node whose progress event came a little late.
+ */
+export const MIN_WATCH_SILENCE_MS = 2 * WATCH_PROGRESS_MS
 
 /** One change of a watched key, with the index of the log entry that made it. */
 export interface KvWatchEvent {
@@ -53,6 +69,13 @@ export interface WatchOptions {
   readonly maxBufferedChanges?: number
   /** Leave a node (resuming on the next endpoint) once it reports no leader heard for longer than this. Default {@link DEFAULT_WATCH_LEADERLESS_MS}. */
   readonly leaderlessTimeoutMs?: number
+  /**
+   * Leave a node (resuming on the next endpoint) once nothing at all has arrived from it for this
+   * long while the watch was reading: no change, no progress event, not a byte (the node hangs,
+   * or the network drops its packets with the connection still open). At least
+   * {@link MIN_WATCH_SILENCE_MS}. Default {@link DEFAULT_WATCH_SILENCE_MS}.
+   */
+  readonly silenceTimeoutMs?: number
 }
 
 /** What the watch needs of its client: where and how to connect. */
@@ -84,6 +107,7 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
   private last = 0
   private readonly maxBuffered: number
   private readonly leaderlessMs: number
+  private readonly silenceMs: number
 
   constructor(private readonly targets: WatchTargets, private readonly selector: WatchSelector, options: WatchOptions = {}) {
     this.resumeAt = options.fromIndex
@@ -91,6 +115,8 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     if (!(this.maxBuffered >= 1)) throw new RangeError(`maxBufferedChanges must be at least 1, got ${this.maxBuffered}`)
     this.leaderlessMs = options.leaderlessTimeoutMs ?? DEFAULT_WATCH_LEADERLESS_MS
     if (!(this.leaderlessMs >= 0)) throw new RangeError(`leaderlessTimeoutMs must be at least 0, got ${this.leaderlessMs}`)
+    this.silenceMs = options.silenceTimeoutMs ?? DEFAULT_WATCH_SILENCE_MS
+    if (!(this.silenceMs >= MIN_WATCH_SILENCE_MS)) throw new RangeError(`silenceTimeoutMs must be at least ${MIN_WATCH_SILENCE_MS}, got ${this.silenceMs}`)
     void this.run()
   }
 
@@ -155,25 +181,53 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     const {secret, clusterId, timeoutMs, tls, limits} = this.targets
     const connection = await Connection.open({url, secret, clusterId, timeoutMs, tls, limits})
     this.connection = connection
+    let watchdog: NodeJS.Timeout | undefined
     try {
       if (this.closed) return
+      let silent: (error: ClientError) => void = () => undefined
       const ended = new Promise<void>((resolve, reject) => {
         connection.onEvent((event) => {
           const end = this.onEvent(event, connection, url)
           if (end !== undefined) reject(end)
         })
         connection.onClose((reason) => reject(reason))
+        silent = reject
       })
       ended.catch(() => undefined)
       this.partial = []
       const params = {...this.selector, ...(this.resumeAt === undefined ? {} : {fromIndex: this.resumeAt})}
       const started = await connection.request('watch', params)
       this.resumeAt ??= started.fromIndex
+      watchdog = this.watchdog(connection, url, silent)
       await ended
     } finally {
+      clearInterval(watchdog)
       this.connection = null
       await connection.close()
     }
+  }
+
+  /**
+   * Watch `connection` for silence: checked every quarter of the silence timeout, it calls
+   * `silent` (UNAVAILABLE: resumed on the next node) once no byte has arrived for the whole
+   * timeout while the socket was read. While this side has paused reading (a slow consumer),
+   * nothing is expected, and the count starts again when reading resumes.
+   */
+  private watchdog(connection: Connection, url: string, silent: (error: ClientError) => void): NodeJS.Timeout {
+    let bytes = connection.bytesReceived
+    let heardAt = performance.now()
+    const timer = setInterval(() => {
+      const now = performance.now()
+      if (connection.isPaused || connection.bytesReceived !== bytes) {
+        bytes = connection.bytesReceived
+        heardAt = now
+      } else if (now - heardAt >= this.silenceMs) {
+        clearInterval(timer)
+        silent(new ClientError('UNAVAILABLE', `${url} sent nothing for ${Math.round(now - heardAt)} ms (no change, no progress; silence timeout ${this.silenceMs} ms): resuming the watch on another node`))
+      }
+    }, this.silenceMs / 4)
+    timer.unref()
+    return timer
   }
 
   /** Take one pushed event; returns the error that ends this connection's watch, if it does. */

@@ -11,7 +11,11 @@
  * - a fromIndex older than the node keeps is COMPACTED, naming the oldest index available;
  * - a watch on a follower that is then partitioned away from the others (and stays so) leaves
  *   it once the node reports no leader heard for longer than the client's leaderless timeout,
- *   and receives the writes made meanwhile from another node, without gap or repeat.
+ *   and receives the writes made meanwhile from another node, without gap or repeat;
+ * - a watch on a node that hangs (SIGSTOP, as `raftctl node pause`: its sockets stay open, it
+ *   sends nothing, not even progress), follower or leader, leaves it once nothing came for the
+ *   silence timeout and receives the writes made meanwhile through the others, then those made
+ *   after the node is continued, each once, in order.
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -222,6 +226,63 @@ test('a watch on a follower partitioned away resumes on another node while the p
     await c.shutdown()
   }
 })
+
+for (const role of ['follower', 'leader'] as const) {
+  test(`a watch on a ${role} that hangs (SIGSTOP) resumes on another node, without gap or repeat`, {skip, timeout: 120_000}, async () => {
+    const c = new TestCluster()
+    let paused: number | undefined
+    try {
+      await c.start(3)
+      const {leader} = await c.waitForLeader()
+      const ids = ['n1', 'n2', 'n3']
+      const target = role === 'leader' ? leader : ids.find((id) => id !== leader)!
+      const others = ids.filter((id) => id !== target)
+      // The target first: the watch runs there until it hangs.
+      const watcher = c.kv([target, ...others]).watch({prefix: 'h/'})
+      const received: KvWatchEvent[] = []
+      const reading = (async () => {
+        for await (const e of watcher) received.push(e)
+      })()
+      const until = async (what: string, done: () => boolean): Promise<void> => {
+        const giveUp = Date.now() + 60_000
+        while (!done()) {
+          assert.ok(Date.now() < giveUp, `gave up waiting: ${what} (received ${received.length})`)
+          await sleep(50)
+        }
+      }
+      const writer = c.kv(others)
+      for (let giveUp = Date.now() + 60_000; received.length === 0; await sleep(200)) {
+        assert.ok(Date.now() < giveUp, 'the watch never showed a write')
+        await writer.put('h/0', '0')
+      }
+      const before = received.length
+      paused = c.pid(target)!
+      process.kill(paused, 'SIGSTOP')
+      if (role === 'leader') await c.waitForLeader(30_000, [target])
+      const written: string[] = []
+      const write = async (from: number, to: number): Promise<void> => {
+        for (let i = from; i <= to; i++) {
+          await writer.put(`h/${i}`, String(i))
+          written.push(String(i))
+        }
+      }
+      await write(1, 10)
+      await until('the writes made while the node hangs', () => received.length - before >= 10)
+      process.kill(paused, 'SIGCONT')
+      paused = undefined
+      await write(11, 15)
+      await until('the writes made after the node continued', () => received.length - before >= 15)
+      await watcher.close()
+      await reading
+      assert.deepEqual(received.slice(before).map((e) => e.value), written, 'every write once, in order')
+      const indexes = received.map((e) => e.index)
+      assert.ok(indexes.every((x, i) => i === 0 || x > indexes[i - 1]!), `indexes strictly increase (no repeat): ${indexes.join(',')}`)
+    } finally {
+      if (paused !== undefined) process.kill(paused, 'SIGCONT')
+      await c.shutdown()
+    }
+  })
+}
 
 /** The node's raftctl_watch_held_bytes gauge. */
 async function heldBytes(c: TestCluster): Promise<number> {
