@@ -14,9 +14,10 @@
  * It fails only with `SLOW_CONSUMER` (the node cut it off: the consumer read too slowly),
  * `COMPACTED` from every endpoint, or an error a retry cannot mend (`UNAUTHORIZED`, …).
  *
- * Backpressure: at most `maxBufferedChanges` received changes wait for the consumer; beyond
- * that the socket is paused, so the node's send buffer fills, and the node, not this process,
- * decides to cut the watch off (docs/kv.md, Watch).
+ * Backpressure: at most `maxBufferedChanges` received changes, and about `maxBufferedBytes` of
+ * their keys and values, wait for the consumer; beyond either the socket is paused, so the
+ * node's send buffer fills, and the node, not this process, decides to cut the watch off
+ * (docs/kv.md, Watch).
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 import {WATCH_PROGRESS_MS, type AdminEvent, type ProtocolLimits, type WatchChange} from '../admin/protocol.js'
@@ -27,6 +28,13 @@ import {ClientError, toClientError} from './errors.js'
 
 /** Default most received changes waiting for the consumer before the socket is paused. */
 export const DEFAULT_WATCH_BUFFERED_CHANGES = 10_000
+
+/**
+ * Default most bytes of received changes waiting for the consumer before the socket is paused:
+ * 16 MiB, counted as the node counts its history (keys and values as UTF-16, 2 bytes a
+ * character). Without it, 10,000 buffered changes of 1 MiB values would be 10 GiB here.
+ */
+export const DEFAULT_WATCH_BUFFERED_BYTES = 16 * 1024 * 1024
 
 /**
  * Default of {@link WatchOptions.leaderlessTimeoutMs}: a watch leaves a node that reports it
@@ -67,6 +75,8 @@ export interface WatchOptions {
   readonly fromIndex?: number
   /** Most received changes waiting for the consumer. Default {@link DEFAULT_WATCH_BUFFERED_CHANGES}. */
   readonly maxBufferedChanges?: number
+  /** Most bytes of received changes (keys and values, 2 bytes a character) waiting for the consumer. Default {@link DEFAULT_WATCH_BUFFERED_BYTES}. */
+  readonly maxBufferedBytes?: number
   /** Leave a node (resuming on the next endpoint) once it reports no leader heard for longer than this. Default {@link DEFAULT_WATCH_LEADERLESS_MS}. */
   readonly leaderlessTimeoutMs?: number
   /**
@@ -97,6 +107,8 @@ const BACKOFF_MS = [25, 1000] as const
 /** A running watch. Iterate it; {@link close} it when done (a `break` out of `for await` closes it too). */
 export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
   private readonly queue: KvWatchEvent[] = []
+  /** Bytes of the changes in {@link queue} ({@link changeBytes}). */
+  private queuedBytes = 0
   /** Changes of the entry being received (its frames carry `more: true` until its last). */
   private partial: KvWatchEvent[] = []
   private waiter: {resolve: () => void} | null = null
@@ -106,6 +118,7 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
   private resumeAt: number | undefined
   private last = 0
   private readonly maxBuffered: number
+  private readonly maxBufferedBytes: number
   private readonly leaderlessMs: number
   private readonly silenceMs: number
 
@@ -113,6 +126,8 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     this.resumeAt = options.fromIndex
     this.maxBuffered = options.maxBufferedChanges ?? DEFAULT_WATCH_BUFFERED_CHANGES
     if (!(this.maxBuffered >= 1)) throw new RangeError(`maxBufferedChanges must be at least 1, got ${this.maxBuffered}`)
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_WATCH_BUFFERED_BYTES
+    if (!(this.maxBufferedBytes >= 1)) throw new RangeError(`maxBufferedBytes must be at least 1, got ${this.maxBufferedBytes}`)
     this.leaderlessMs = options.leaderlessTimeoutMs ?? DEFAULT_WATCH_LEADERLESS_MS
     if (!(this.leaderlessMs >= 0)) throw new RangeError(`leaderlessTimeoutMs must be at least 0, got ${this.leaderlessMs}`)
     this.silenceMs = options.silenceTimeoutMs ?? DEFAULT_WATCH_SILENCE_MS
@@ -133,7 +148,8 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     for (;;) {
       const event = this.queue.shift()
       if (event !== undefined) {
-        if (this.queue.length <= this.maxBuffered / 2) this.connection?.resume()
+        this.queuedBytes -= changeBytes(event)
+        if (this.queue.length <= this.maxBuffered / 2 && this.queuedBytes <= this.maxBufferedBytes / 2) this.connection?.resume()
         return {value: event, done: false}
       }
       if (this.failure !== null) throw this.failure
@@ -241,11 +257,12 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     if (this.resumeAt !== undefined && event.index < this.resumeAt) return undefined // a frame of an entry already complete
     for (const c of event.changes) this.partial.push(change(c, event.index))
     if (event.more === true) return undefined
+    for (const e of this.partial) this.queuedBytes += changeBytes(e)
     this.queue.push(...this.partial)
     this.partial = []
     this.last = event.index
     this.resumeAt = event.index + 1
-    if (this.queue.length > this.maxBuffered) connection.pause()
+    if (this.queue.length > this.maxBuffered || this.queuedBytes > this.maxBufferedBytes) connection.pause()
     this.wake()
     return undefined
   }
@@ -271,6 +288,11 @@ export class KvWatch implements AsyncIterableIterator<KvWatchEvent> {
     this.waiter = null
     waiter?.resolve()
   }
+}
+
+/** What a buffered change counts for: its key and value as UTF-16 (2 bytes a character) and 32 bytes. */
+function changeBytes(e: KvWatchEvent): number {
+  return 2 * (e.key.length + (e.value?.length ?? 0)) + 32
 }
 
 function change(c: WatchChange, index: number): KvWatchEvent {

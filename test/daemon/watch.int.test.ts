@@ -7,7 +7,8 @@
  *   the same sequence as a fresh watch from index 1 read afterwards;
  * - a watcher that stops reading is cut off with SLOW_CONSUMER while the bytes the node holds
  *   for watches (history + unsent frames, the raftctl_watch_held_bytes gauge) stay bounded, and
- *   what it did receive is a gap-free prefix;
+ *   what it did receive is a gap-free prefix; the client stops reading its socket past either of
+ *   its bounds (buffered changes, buffered bytes), so neither side holds more than its bound;
  * - a fromIndex older than the node keeps is COMPACTED, naming the oldest index available;
  * - a watch on a follower that is then partitioned away from the others (and stays so) leaves
  *   it once the node reports no leader heard for longer than the client's leaderless timeout,
@@ -120,39 +121,43 @@ test('under kills and a partition, a watcher receives every committed write to i
   }
 })
 
-test('a watcher that stops reading is cut off with SLOW_CONSUMER; the bytes the node holds for it stay bounded', {skip, timeout: 120_000}, async () => {
-  const history = 20
-  const c = new TestCluster(['--watch-history', String(history), '--unsafe-no-fsync'])
-  try {
-    await c.start(1)
-    await c.waitForLeader()
-    const kv = c.kv()
-    // One change buffered in this process at most: then the socket is paused and the node's send buffer fills.
-    const watcher = kv.watch({prefix: 's/'}, {maxBufferedChanges: 1})
-    const first = watcher.next()
-    await kv.put('s/start', 'go')
-    assert.equal((await first).value?.key, 's/start')
-    const value = 'x'.repeat(32 * 1024)
-    let held = 0
-    const written = 600
-    for (let i = 0; i < written; i++) {
-      await kv.put(`s/${i % 10}`, `${i}:${value}`)
-      if (i % 50 === 49) held = Math.max(held, await heldBytes(c))
+// The client pauses its socket past either bound: one buffered change; or 64 KiB of them (a
+// couple of 32 KiB values, far below the 10,000 changes it would otherwise take in).
+for (const [bound, options] of [['changes', {maxBufferedChanges: 1}], ['bytes', {maxBufferedBytes: 64 * 1024}]] as const) {
+  test(`a watcher that stops reading is cut off with SLOW_CONSUMER (client bound: ${bound}); the bytes the node holds for it stay bounded`, {skip, timeout: 120_000}, async () => {
+    const history = 20
+    const c = new TestCluster(['--watch-history', String(history), '--unsafe-no-fsync'])
+    try {
+      await c.start(1)
+      await c.waitForLeader()
+      const kv = c.kv()
+      // Past its bound this process pauses the socket, and the node's send buffer fills.
+      const watcher = kv.watch({prefix: 's/'}, options)
+      const first = watcher.next()
+      await kv.put('s/start', 'go')
+      assert.equal((await first).value?.key, 's/start')
+      const value = 'x'.repeat(32 * 1024)
+      let held = 0
+      const written = 600
+      for (let i = 0; i < written; i++) {
+        await kv.put(`s/${i % 10}`, `${i}:${value}`)
+        if (i % 50 === 49) held = Math.max(held, await heldBytes(c))
+      }
+      // What the node may hold: the history (values counted as UTF-16), one connection's buffer, one entry.
+      const bound = history * (2 * (value.length + 16) + 128) + 1024 * 1024 + 2 * (value.length + 16) + 128
+      assert.ok(held <= bound, `the node held ${held} bytes for watches, over ${bound}; ${written} × 32 KiB were written`)
+      // Reading again: a gap-free run of the changes, then the named error.
+      const got: KvWatchEvent[] = []
+      await assert.rejects(async () => {
+        for (let r = await watcher.next(); !r.done; r = await watcher.next()) got.push(r.value)
+      }, (e: unknown) => e instanceof ClientError && e.code === 'SLOW_CONSUMER')
+      assert.ok(got.length < written, `cut off before the end (${got.length} of ${written})`)
+      got.forEach((e, i) => assert.equal(e.value?.split(':')[0], String(i), 'each put once, in order, none missing'))
+    } finally {
+      await c.shutdown()
     }
-    // What the node may hold: the history (values counted as UTF-16), one connection's buffer, one entry.
-    const bound = history * (2 * (value.length + 16) + 128) + 1024 * 1024 + 2 * (value.length + 16) + 128
-    assert.ok(held <= bound, `the node held ${held} bytes for watches, over ${bound}; ${written} × 32 KiB were written`)
-    // Reading again: a gap-free run of the changes, then the named error.
-    const got: KvWatchEvent[] = []
-    await assert.rejects(async () => {
-      for (let r = await watcher.next(); !r.done; r = await watcher.next()) got.push(r.value)
-    }, (e: unknown) => e instanceof ClientError && e.code === 'SLOW_CONSUMER')
-    assert.ok(got.length < written, `cut off before the end (${got.length} of ${written})`)
-    got.forEach((e, i) => assert.equal(e.value?.split(':')[0], String(i), 'each put once, in order, none missing'))
-  } finally {
-    await c.shutdown()
-  }
-})
+  })
+}
 
 test('a watch from before the oldest kept index is COMPACTED, naming the oldest index', {skip, timeout: 60_000}, async () => {
   const c = new TestCluster(['--watch-history', '5'])
