@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {Replica} from '../replica/replica.js'
 import {SeededRng, type RaftEvent} from '../raft/index.js'
 import type {NodeId} from '../raft/types.js'
-import {withSaveAsync, type Network, type Storage} from '../replica/ports.js'
+import {withSaveAsync, type Network, type Storage, type StorageWrite} from '../replica/ports.js'
 import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage} from '../storage/index.js'
@@ -39,6 +39,7 @@ import {StateHasher} from './state-hash.js'
 import {ConsistencyCheck} from './consistency-check.js'
 import {VERSION} from './services.js'
 import {StartupReporter} from './startup-status.js'
+import {savesInLoop} from './save-policy.js'
 
 export {VERSION} from './services.js'
 
@@ -185,6 +186,8 @@ export class Node {
     }
     const port = withSaveAsync(slow, (write, done) => {
       const saved = timed()
+      // A leader's one-entry batch is written and synced here, in the loop (./save-policy.ts).
+      if (savesInLoop(write, this.chaos.fsyncDelayMs())) return saveInLoop(slow, write, saved, done)
       slow.saveAsync!(write, (err) => this.loop.guard(() => {
         saved()
         done(err)
@@ -406,4 +409,19 @@ export class Node {
 function toAdminEvent(e: RaftEvent): AdminEvent {
   if (e.type === 'confChanged') return {type: 'confChanged', conf: {voters: e.conf.voters, learners: e.conf.learners}, index: e.index}
   return e
+}
+
+/**
+ * `saveAsync` done at once: write and sync `write` in the loop, then call `done` (with the
+ * error, as the background path reports it), so the replica goes on as after a background sync.
+ */
+function saveInLoop(storage: Storage, write: StorageWrite, saved: () => void, done: (err: Error | null) => void): void {
+  let failure: Error | null = null
+  try {
+    storage.save(write)
+  } catch (err) {
+    failure = err as Error
+  }
+  saved()
+  done(failure)
 }

@@ -1,8 +1,8 @@
 /**
- * `raftctl completion bash` end to end: the script printed by the built CLI (bin/run.js, run
- * `npm run build` first) is sourced in a real bash, its completion function is called as bash
- * calls it at TAB (COMP_WORDS / COMP_CWORD), and it answers with commands, cluster names and
- * node ids read from a RAFTCTL_HOME made by the test (manifests, and an attached cluster's record
+ * `raftctl completion bash|zsh` end to end: the script printed by the built CLI (bin/run.js, run
+ * `npm run build` first) is sourced in a real bash or zsh, its completion function is called as
+ * the shell calls it at TAB (bash: COMP_WORDS / COMP_CWORD; zsh: words / CURRENT), and it
+ * answers with commands, cluster names and node ids read from a RAFTCTL_HOME made by the test (manifests, and an attached cluster's record
  * and member cache: no daemon is needed, and completion never touches the network).
  */
 import {test} from 'node:test'
@@ -83,14 +83,44 @@ test('bash: an attached cluster\'s name and its cached member ids complete; not 
   assert.deepEqual(await bashComplete({...env, RAFTCTL_ENDPOINTS: 'ws://127.0.0.1:9'}, 'leader transfer --cluster big '), [])
 })
 
-test('zsh: the script of `raftctl completion zsh` loads and registers its function', {skip: (() => {
-  try {
-    execFileSync('zsh', ['-c', 'true'])
-    return false
-  } catch {
-    return 'zsh is not installed'
-  }
-})()}, (t) => {
+let hasZsh = true
+try {
+  execFileSync('zsh', ['-c', 'true'])
+} catch {
+  hasZsh = false
+}
+
+/**
+ * What zsh's completion function offers for `line` (the cursor at its end): the function is
+ * called as compsys calls it at TAB (`words`, `CURRENT`), with `compadd` replaced by one that
+ * prints the candidates it is given.
+ */
+function zshComplete(env: NodeJS.ProcessEnv, line: string): string[] {
+  const words = line.split(' ')
+  const script = [
+    'autoload -U compinit && compinit -u',
+    'source <(raftctl completion zsh)',
+    'compadd() { [[ $1 == -a ]] && print -rl -- "${(@P)2}" }',
+    "_files() { print -r -- '<files>' }",
+    'words=(raftctl "$@"); CURRENT=$(( $# + 1 ))',
+    '_raftctl_complete',
+  ].join('\n')
+  const out = execFileSync('zsh', ['-c', script, 'zsh', ...words], {env, encoding: 'utf8'})
+  return out.split('\n').filter(Boolean)
+}
+
+test('zsh: commands, cluster names and node ids complete through the script of `raftctl completion zsh`', {skip: hasZsh ? false : 'zsh is not installed'}, (t) => {
+  const {env} = setup(t)
+  assert.deepEqual(zshComplete(env, 'node st'), ['start', 'stop'])
+  assert.deepEqual(zshComplete(env, 'status --cluster '), ['big', 'default', 'far'])
+  assert.deepEqual(zshComplete(env, 'status --cluster=b'), ['--cluster=big'], 'zsh keeps --cluster=x as one word')
+  assert.deepEqual(zshComplete(env, 'node stop '), ['n1', 'n3'], 'the removed n2 is not offered')
+  assert.deepEqual(zshComplete(env, 'leader transfer --cluster big n'), ['n1', 'n2', 'n3', 'n4', 'n5'])
+  assert.deepEqual(zshComplete(env, 'member remove --cluster far '), ['r1', 'r2'])
+  assert.deepEqual(zshComplete(env, 'node kill --cluster far '), ['<files>'], 'node kill refuses on an attached cluster: no ids, files as the fallback')
+})
+
+test('zsh: the script of `raftctl completion zsh` loads and registers its function', {skip: hasZsh ? false : 'zsh is not installed'}, (t) => {
   const {env} = setup(t)
   const out = execFileSync('zsh', ['-c', 'autoload -U compinit && compinit -u && source <(raftctl completion zsh) && print -r -- $_comps[raftctl]'], {env, encoding: 'utf8'})
   assert.equal(out.trim(), '_raftctl_complete')
