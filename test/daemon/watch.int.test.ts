@@ -22,6 +22,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {ClientError, type KvWatchEvent} from '../../src/client/index.js'
 import {TestCluster, distBuilt, sleep} from './harness.js'
+import {assertOnceInOrder} from './watch-checks.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 
@@ -279,9 +280,7 @@ for (const role of ['follower', 'leader'] as const) {
       await until('the writes made after the node continued', () => received.length - before >= 15)
       await watcher.close()
       await reading
-      assert.deepEqual(received.slice(before).map((e) => e.value), written, 'every write once, in order')
-      const indexes = received.map((e) => e.index)
-      assert.ok(indexes.every((x, i) => i === 0 || x > indexes[i - 1]!), `indexes strictly increase (no repeat): ${indexes.join(',')}`)
+      assertOnceInOrder(received, before, written)
     } finally {
       if (paused !== undefined) process.kill(paused, 'SIGCONT')
       await c.shutdown()
