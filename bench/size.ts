@@ -10,7 +10,8 @@
  * (request to durable, log compacted), the longest interval between two pings (an interval of
  * 5 ms means no stall), the longest event-loop delay seen by perf_hooks' monitorEventLoopDelay,
  * the cost of the copy-on-write capture itself (`KvStateMachine.capture()`, timed apart after
- * the snapshot), and the writes answered while the snapshot was in progress.
+ * the snapshot), the writes answered while the snapshot was in progress, and the longest and
+ * total garbage-collection pause meanwhile (printed per run).
  *
  * Then the WAL's bytes on disk (its segments after the snapshot compacted the log), the snapshot
  * file's, and the bound 2 × (snapshot + one segment); and a restart: a new store and replica over
@@ -25,8 +26,11 @@
  * /proc/loadavg before and after. `--json` prints one JSON document. `--segment-bytes` sets the
  * WAL segment size (default the daemon's).
  *
+ * `--modes none` runs no snapshot run (only the catch-up).
+ *
  * Then, per size (unless `--skip-catch-up`), a new node's catch-up by snapshot with real daemons
- * (see `catchUp` below), given up after `--catch-up-timeout` (default 5m) and shown as a gap. Finally the plots (src/bench/size-report.ts) are written as
+ * (see `catchUp` below), with the leader's and the new node's peak RSS and longest event-loop
+ * delay during it, and the snapshots the leader sent, given up after `--catch-up-timeout` (default 5m) and shown as a gap. Finally the plots (src/bench/size-report.ts) are written as
  * `<--plots>-{snapshot,stall,wal,restart,catchup}.svg` (default docs/perf/size-…), and the table
  * for docs/performance.md is printed.
  */
@@ -34,7 +38,7 @@ import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {monitorEventLoopDelay} from 'node:perf_hooks'
+import {PerformanceObserver, monitorEventLoopDelay} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 import {median} from '../src/bench/compare-stats.js'
@@ -81,6 +85,10 @@ type RunResult = Omit<SizeRow, 'walMiB' | 'snapshotMiB' | 'diskBoundMiB'> & {
   readonly snapshotBytes: number
   /** The bound of issue 19: 2 × (snapshot + one segment). */
   readonly diskBoundBytes: number
+  /** The longest garbage-collection pause during the snapshot (perf_hooks 'gc' entries; incremental marking steps are not among them), ms. */
+  readonly maxGcPauseMs: number
+  /** Garbage-collection pauses during the snapshot, ms in all. */
+  readonly gcPauseMs: number
 }
 
 /** WAL segment size of the runs: `--segment-bytes`, default the daemon's (`node run --segment-size`). */
@@ -148,7 +156,7 @@ function filesIn(dir: string, suffix: string): {bytes: number; count: number; si
 
 async function runOne(keys: number, mode: string): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'raftctl-bench-size-'))
-  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES})
+  const storage = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, cleanupInBackground: true})
   const kv = new KvStateMachine()
   const replica = singleNode(storage, kv, mode)
   let reopened: {replica: Replica; storage: FileStorage} | null = null
@@ -188,10 +196,12 @@ async function runOne(keys: number, mode: string): Promise<RunResult> {
   }
 }
 
-type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered'>
+type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered' | 'maxGcPauseMs' | 'gcPauseMs'>
 
 async function measure(replica: Replica, keys: number, mode: string, storage: FileStorage): Promise<SnapshotFigures> {
   const delay = monitorEventLoopDelay({resolution: 1})
+  const gcPauses: number[] = []
+  const gc = new PerformanceObserver((list) => void gcPauses.push(...list.getEntries().map((e) => e.duration)))
   let last = performance.now()
   let longestGap = 0
   let writesAnswered = 0
@@ -208,6 +218,7 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   }, PING_MS)
   await new Promise((resolve) => setTimeout(resolve, 4 * PING_MS))
   delay.enable()
+  gc.observe({entryTypes: ['gc']})
   longestGap = 0
   const start = performance.now()
   let end = 0
@@ -221,6 +232,7 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   await new Promise((resolve) => setTimeout(resolve, 4 * PING_MS))
   clearInterval(ping)
   delay.disable()
+  gc.disconnect()
   if (storage.stats().snapshotIndex === 0) throw new Error('no snapshot was stored')
   return {
     keys, mode,
@@ -228,6 +240,8 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
     longestPingGapMs: longestGap,
     maxLoopDelayMs: delay.max / 1e6,
     writesAnswered,
+    maxGcPauseMs: Math.max(0, ...gcPauses),
+    gcPauseMs: gcPauses.reduce((a, b) => a + b, 0),
   }
 }
 
@@ -255,7 +269,7 @@ async function main(): Promise<void> {
     return
   }
   const sizes = args.sizes.split(',').map(Number)
-  const modes = args.modes.split(',')
+  const modes = args.modes === 'none' ? [] : args.modes.split(',')
   const runs = Number(args.runs)
   const loadBefore = loadavg()
   const rows: SizeRow[] = []
@@ -288,7 +302,9 @@ async function main(): Promise<void> {
   if (!args['skip-catch-up']) {
     for (const keys of sizes) {
       catchUps.push(await catchUp(keys))
-      log(`${keys} keys: a new node caught up by snapshot in ${catchUps.at(-1)!.catchUpMs} ms`)
+      const c = catchUps.at(-1)!
+      log(`${keys} keys: a new node caught up by snapshot in ${c.catchUpMs} ms; peak RSS leader ${c.leaderPeakRssMiB} / new node ${c.followerPeakRssMiB} MiB; ` +
+        `longest event-loop delay leader ${c.leaderMaxLagMs} / new node ${c.followerMaxLagMs} ms; snapshots sent by the leader ${c.snapshotsSent}`)
     }
   }
   const report = {loadavgBefore: loadBefore, loadavgAfter: loadavg(), runs, segmentBytes: SEGMENT_BYTES, rows, catchUps}
@@ -324,8 +340,12 @@ async function catchUp(keys: number): Promise<CatchUpRow> {
     const snapshotBytes = filesIn(join(cluster.paths.dataDir(ids[0]!), 'raft', 'snapshots'), '.snap').sizes.at(-1) ?? null
     let addedAt: number | null = null
     let caughtAt: number | null = null
+    const leader = ids[0]!
+    resetPeakRss(cluster.pid(leader))
+    let probe: CatchUpProbe | undefined
     await cluster.exclusive(async () => {
       const planned = await planNodeAdd(cluster, true)
+      probe = await CatchUpProbe.start(cluster, leader, planned.id)
       await addNode(cluster, planned, {learner: true, force: false, catchUpTimeoutMs: CATCH_UP_TIMEOUT_MS}, {
         step: (text) => {
           if (text.startsWith('added ')) addedAt = performance.now()
@@ -334,13 +354,91 @@ async function catchUp(keys: number): Promise<CatchUpRow> {
         doing: () => undefined,
       })
     })
-    return {keys, catchUpMs: addedAt !== null && caughtAt !== null ? round(caughtAt - addedAt) : null, snapshotMiB: snapshotBytes === null ? null : mib(snapshotBytes)}
+    const figures = await probe!.finish()
+    return {keys, catchUpMs: addedAt !== null && caughtAt !== null ? round(caughtAt - addedAt) : null, snapshotMiB: snapshotBytes === null ? null : mib(snapshotBytes), ...figures}
   } catch (error) {
     log(`${keys} keys: the catch-up run failed: ${(error as Error).message}`)
     return {keys, catchUpMs: null, snapshotMiB: null}
   } finally {
     if (cluster.exists()) await cluster.destroy().catch(() => undefined)
     rmSync(home, {recursive: true, force: true})
+  }
+}
+
+/** Interval between two scrapes of the nodes' /metrics during a catch-up, ms. */
+const PROBE_MS = 200
+
+/**
+ * What a catch-up costs the two nodes: each one's peak RSS (VmHWM; the leader's reset before
+ * the catch-up by writing 5 to /proc/PID/clear_refs, the new node's is its whole life), and
+ * the longest event-loop delay each one saw during it (its /metrics
+ * `nodejs_eventloop_lag_max_seconds`, the maximum since the previous scrape, scraped every
+ * {@link PROBE_MS} ms); and the snapshots the leader sent (its log's `snapshotSent` lines:
+ * the core's re-sends count, whether or not the transport then dropped them as in flight).
+ */
+class CatchUpProbe {
+  private readonly lagMs = new Map<string, number>()
+  private timer: NodeJS.Timeout | undefined
+  private scraping = Promise.resolve()
+
+  private constructor(private readonly cluster: LocalCluster, private readonly leader: string, private readonly follower: string) {}
+
+  /** Start probing; the leader's maximum so far (the load and its snapshot) is read first and discarded. */
+  static async start(cluster: LocalCluster, leader: string, follower: string): Promise<CatchUpProbe> {
+    const probe = new CatchUpProbe(cluster, leader, follower)
+    await probe.scrape()
+    probe.lagMs.clear()
+    probe.timer = setInterval(() => {
+      probe.scraping = probe.scraping.then(() => probe.scrape())
+    }, PROBE_MS)
+    return probe
+  }
+
+  async finish(): Promise<Omit<CatchUpRow, 'keys' | 'catchUpMs' | 'snapshotMiB'>> {
+    clearInterval(this.timer)
+    await this.scraping
+    await this.scrape()
+    const peak = (id: string): number | null => {
+      const kib = peakRssKiB(this.cluster.pid(id))
+      return kib === null ? null : mib(kib * 1024)
+    }
+    const log = readFileSync(this.cluster.paths.logFile(this.leader), 'utf8')
+    return {
+      leaderPeakRssMiB: peak(this.leader), followerPeakRssMiB: peak(this.follower),
+      leaderMaxLagMs: this.lagMs.get(this.leader) ?? null, followerMaxLagMs: this.lagMs.get(this.follower) ?? null,
+      snapshotsSent: log.split('\n').filter((line) => line.includes('snapshotSent') && line.includes(this.follower)).length,
+    }
+  }
+
+  private async scrape(): Promise<void> {
+    await Promise.all([this.leader, this.follower].map(async (id) => {
+      try {
+        const res = await fetch(`${this.cluster.addressOf(id).replace(/^ws/, 'http')}/metrics`, {headers: {authorization: `Bearer ${this.cluster.secret()}`}})
+        const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await res.text())
+        if (m) this.lagMs.set(id, Math.max(this.lagMs.get(id) ?? 0, round(Number(m[1]) * 1000)))
+      } catch {
+        // not started yet, or busy: the next scrape reads the maximum since the last one that answered
+      }
+    }))
+  }
+}
+
+/** Reset a process's peak RSS (VmHWM) to its current RSS; a no-op where Linux does not allow it. */
+function resetPeakRss(pid: number | null): void {
+  try {
+    if (pid !== null) writeFileSync(`/proc/${pid}/clear_refs`, '5')
+  } catch {
+    // not Linux, or not permitted: the peak then covers the process's whole life
+  }
+}
+
+/** A process's peak RSS (VmHWM) in KiB, or null. */
+function peakRssKiB(pid: number | null): number | null {
+  try {
+    const m = pid === null ? null : /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
   }
 }
 

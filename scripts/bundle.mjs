@@ -15,7 +15,8 @@
  * Usage: node scripts/bundle.mjs [DIST]   (default: dist, next to this script's folder)
  */
 import {createHash} from 'node:crypto'
-import {readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {readFileSync, readdirSync, realpathSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
@@ -198,22 +199,14 @@ function commandId(file) {
 }
 
 /**
- * The start-up fast path's bundle (src/cli/fast.ts, loaded by src/cli/fast-start.ts with a V8
- * code cache): dist/cli/fast.cjs, one CommonJS file holding oclif, every command module (each
- * evaluated only when its command runs) and what they import, with dist/cli/fast.json naming it
- * and its content hash. Built from tsc's output, before the in-place bundling below replaces it.
- * Dynamic imports of packages left outside (ora, prompts, tables) become require() calls: the
- * fast path runs only on a Node whose require() loads ES modules.
+ * The commands a shell loop runs, each also bundled alone with src/cli/hot.ts (no oclif Config):
+ * dist/cli/hot/ID.cjs (`kv:put` → kv-put.cjs). Every other command line takes dist/cli/fast.cjs.
  */
-async function buildFastBundle() {
-  const modules = jsFiles(join(dist, 'commands')).map((f) => `  ${JSON.stringify(commandId(f))}: () => import(${JSON.stringify(`./${relative(join(dist, 'cli'), f).split(sep).join('/')}`)}),`)
-  const entry = [
-    "import {main as runFast} from './fast.js'",
-    `const commands = {\n${modules.join('\n')}\n}`,
-    'export function main(options) { return runFast({...options, commands}) }',
-  ].join('\n')
-  const outfile = join(dist, 'cli', 'fast.cjs')
-  await build({
+const HOT_COMMANDS = ['status', 'leader', 'kv:put', 'kv:get', 'kv:delete', 'kv:cas', 'kv:append']
+
+/** esbuild options shared by the CommonJS bundles loaded through the code cache (fast.cjs, hot/*.cjs). */
+function cachedBundleOptions(entry, outfile, extraPlugins = []) {
+  return {
     stdin: {contents: entry, resolveDir: join(dist, 'cli'), sourcefile: 'fast-entry.js', loader: 'js'},
     outfile,
     bundle: true,
@@ -227,17 +220,110 @@ async function buildFastBundle() {
     banner: {
       js: [
         "const __raftctlBundleUrl = require('node:url').pathToFileURL(__filename).href",
-        `const __raftctlRoot = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, ${JSON.stringify(relative(join(dist, 'cli'), root).split(sep).join('/'))}) + '/').href`,
+        `const __raftctlRoot = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, ${JSON.stringify(relative(dirname(outfile), root).split(sep).join('/'))}) + '/').href`,
         LAZY_HELPER,
       ].join('\n'),
     },
-    plugins: [esmByRequire, keepMetaUrl, lazyOclifRequires, lazyWsRequires, wslLite, debugWhenAsked],
+    plugins: [...extraPlugins, esmByRequire, keepMetaUrl, lazyOclifRequires, lazyWsRequires, wslLite, debugWhenAsked],
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: 'warning',
-  })
-  const hash = createHash('sha256').update(readFileSync(outfile)).digest('hex').slice(0, 16)
-  writeFileSync(join(dist, 'cli', 'fast.json'), `${JSON.stringify({file: 'fast.cjs', hash})}\n`)
+  }
+}
+
+/** @oclif/core's lib folder (the hoisted copy, which the bundles use). */
+const OCLIF_LIB = dirname(realpathSync(packagePath('@oclif/core')))
+
+/**
+ * Parts of @oclif/core a hot command never runs (src/cli/hot.ts: no Config, no help, no plugin
+ * or module loading, no `run`), by path under its lib folder: the Command class requires the
+ * Config and oclif's error handler the help classes, for paths a hot command does not take
+ * (`Command.run` and help shown after an error, which raftctl's commands never ask for).
+ */
+const NOT_HOT_IN_OCLIF = ['config/index.js', 'help/index.js', 'main.js', 'execute.js', 'module-loader.js', 'index.js']
+
+/**
+ * For the hot bundles only: raftctl's `import {…} from '@oclif/core'` gets the pieces it uses
+ * from their own modules (oclif's index requires every module, the Config and help included),
+ * and oclif's requires of {@link NOT_HOT_IN_OCLIF} get a module that throws, naming itself,
+ * when used: about 300 KB less to read and to keep in the code cache. `run` is never called
+ * (src/cli/hot.ts passes its own to executeCli).
+ */
+const oclifForHot = {
+  name: 'oclif-for-hot',
+  setup(b) {
+    b.onResolve({filter: /^@oclif\/core$/}, (args) => (args.importer.startsWith(dist + sep) ? {path: 'oclif-core', namespace: 'oclif-for-hot'} : undefined))
+    b.onResolve({filter: /^\.\.?\//}, (args) => {
+      if (!args.importer.startsWith(OCLIF_LIB + sep)) return undefined
+      const target = relative(OCLIF_LIB, createRequire(args.importer).resolve(args.path)).split(sep).join('/')
+      return NOT_HOT_IN_OCLIF.includes(target) ? {path: target, namespace: 'oclif-not-hot'} : undefined
+    })
+    b.onLoad({filter: /.*/, namespace: 'oclif-for-hot'}, () => ({
+      contents: [
+        `export {Command} from ${JSON.stringify(join(OCLIF_LIB, 'command.js'))}`,
+        `export * as Args from ${JSON.stringify(join(OCLIF_LIB, 'args.js'))}`,
+        `export * as Flags from ${JSON.stringify(join(OCLIF_LIB, 'flags.js'))}`,
+        `export * as Errors from ${JSON.stringify(join(OCLIF_LIB, 'errors', 'index.js'))}`,
+        `export {handle} from ${JSON.stringify(join(OCLIF_LIB, 'errors', 'handle.js'))}`,
+        `export {settings} from ${JSON.stringify(join(OCLIF_LIB, 'settings.js'))}`,
+        `export {ux} from ${JSON.stringify(join(OCLIF_LIB, 'ux', 'index.js'))}`,
+        "export function run() { throw new Error('oclif\\'s run is not in a hot bundle (src/cli/hot.ts)') }",
+      ].join('\n'),
+      resolveDir: OCLIF_LIB,
+      loader: 'js',
+    }))
+    b.onLoad({filter: /.*/, namespace: 'oclif-not-hot'}, (args) => ({
+      contents: `module.exports = new Proxy({}, {get: (_, k) => { if (k === '__esModule' || typeof k === 'symbol') return undefined; throw new Error(${JSON.stringify(`@oclif/core/lib/${args.path} is not in a hot bundle (src/cli/hot.ts): `)} + String(k)) }})`,
+      loader: 'js',
+    }))
+  },
+}
+
+/** `./x/y.js` from dist/cli to `file`. */
+function fromCli(file) {
+  return `./${relative(join(dist, 'cli'), file).split(sep).join('/')}`
+}
+
+/**
+ * The start-up fast path's bundles (src/cli/fast.ts and src/cli/hot.ts, loaded by
+ * src/cli/fast-start.ts with a V8 code cache), built from tsc's output before the in-place
+ * bundling below replaces it:
+ * - dist/cli/fast.cjs, one CommonJS file holding oclif, every command module (each evaluated only
+ *   when its command runs) and what they import;
+ * - dist/cli/hot/ID.cjs for each of {@link HOT_COMMANDS}: that command alone, run without oclif's
+ *   Config, so it reads and compiles a fraction of fast.cjs;
+ * - dist/cli/fast.json naming them, with a hash of their content (part of every cache file's name).
+ * Dynamic imports of packages left outside (ora, prompts, tables) become require() calls: the
+ * fast path runs only on a Node whose require() loads ES modules.
+ */
+async function buildFastBundle() {
+  const files = jsFiles(join(dist, 'commands'))
+  const modules = files.map((f) => `  ${JSON.stringify(commandId(f))}: () => import(${JSON.stringify(fromCli(f))}),`)
+  const entry = [
+    "import {main as runFast} from './fast.js'",
+    `const commands = {\n${modules.join('\n')}\n}`,
+    'export function main(options) { return runFast({...options, commands}) }',
+  ].join('\n')
+  const outputs = [join(dist, 'cli', 'fast.cjs')]
+  await build(cachedBundleOptions(entry, outputs[0]))
+  const hot = {}
+  for (const id of HOT_COMMANDS) {
+    const file = files.find((f) => commandId(f) === id)
+    if (file === undefined) throw new Error(`bundle: hot command ${id} has no module under ${join(dist, 'commands')}`)
+    const subcommands = files.map(commandId).filter((other) => other.startsWith(`${id}:`))
+    const hotEntry = [
+      "import {main as runHot} from './hot.js'",
+      `import command from ${JSON.stringify(fromCli(file))}`,
+      `export function main(options) { return runHot({...options, id: ${JSON.stringify(id)}, command, subcommands: ${JSON.stringify(subcommands)}}) }`,
+    ].join('\n')
+    const name = `hot/${id.replaceAll(':', '-')}.cjs`
+    hot[id.replaceAll(':', '-')] = name
+    outputs.push(join(dist, 'cli', name))
+    await build(cachedBundleOptions(hotEntry, outputs.at(-1), [oclifForHot]))
+  }
+  const hash = createHash('sha256')
+  for (const file of outputs) hash.update(readFileSync(file))
+  writeFileSync(join(dist, 'cli', 'fast.json'), `${JSON.stringify({file: 'fast.cjs', hash: hash.digest('hex').slice(0, 16), hot})}\n`)
   // Its loader, as CommonJS too: bin/run.js requires it, so that no ES module imports node:fs
   // (the ES facade of node:fs reads every export, loading its streams).
   await build({

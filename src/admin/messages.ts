@@ -35,6 +35,11 @@ export interface PutParams {
   readonly key: string
   readonly value: string
   readonly session?: Session
+  /**
+   * False: the answer leaves out the value written (the client has it), so a large value does
+   * not travel back. Absent or true: the answer echoes it.
+   */
+  readonly echo?: boolean
 }
 
 /** `delete`: remove a key (absent is not an error). */
@@ -113,9 +118,9 @@ export interface GetResult {
   readonly index: number
 }
 
-/** Result of `put`: the value written. */
+/** Result of `put`: the value written (absent when the request had `echo: false`). */
 export interface PutResult {
-  readonly value: string
+  readonly value?: string
 }
 
 /** Result of `delete`: whether the key existed. */

@@ -209,6 +209,15 @@ export function formatRequest<T extends RequestType>(id: number, type: T, params
 export const PLAIN_STRING_FROM = 1024
 
 /**
+ * Clients (KvClient, the bench's load generator) send a `put` whose value has at least this many
+ * UTF-16 units with `echo: false`: its answer then leaves out the value, which the client has.
+ * An echoed 256 KiB value cost the daemon a string scan, a UTF-8 encoding and a socket write,
+ * and the client a frame of its size to decode and parse (issue 23). Smaller values are still
+ * echoed (their frames are as before).
+ */
+export const ECHO_OMITTED_FROM = 1024
+
+/**
  * The JSON text of a frame, as `JSON.stringify` would write it except that large plain strings
  * (see {@link PLAIN_STRING_FROM}, {@link isPlainJsonString}) come last, as they are.
  */

@@ -231,7 +231,7 @@ const admin = ['admin'] as const
  */
 export const REQUEST_SPECS: {readonly [T in RequestType]: RequestSpec<T>} = Object.freeze({
   get: {routes: kv, effect: 'read', params: params({key, serializable: optional(boolean())}), result: object({value: nullable(value), index: safeIndex})},
-  put: {routes: kv, effect: 'write', params: params({key, value, session: optional(session)}), result: object({value})},
+  put: {routes: kv, effect: 'write', params: params({key, value, session: optional(session), echo: optional(boolean())}), result: object({value: optional(value)})},
   delete: {routes: kv, effect: 'write', params: params({key, session: optional(session)}), result: object({deleted: boolean()})},
   cas: {
     routes: kv, effect: 'write',

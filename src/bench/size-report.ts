@@ -39,6 +39,16 @@ export interface CatchUpRow {
   readonly catchUpMs: number | null
   /** The leader's snapshot, MiB. */
   readonly snapshotMiB: number | null
+  /** The leader's peak RSS during the catch-up (VmHWM, reset before it), MiB; absent or null: not measured. */
+  readonly leaderPeakRssMiB?: number | null
+  /** The new node's peak RSS over its life, MiB. */
+  readonly followerPeakRssMiB?: number | null
+  /** The leader's longest event-loop delay during the catch-up (its /metrics `nodejs_eventloop_lag_max_seconds`), ms. */
+  readonly leaderMaxLagMs?: number | null
+  /** The same on the new node, ms. */
+  readonly followerMaxLagMs?: number | null
+  /** Snapshots the leader's core sent to the new node (its log's `snapshotSent` lines), re-sends included. */
+  readonly snapshotsSent?: number
 }
 
 /** The stall target of issue 19, ms. */

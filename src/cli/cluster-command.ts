@@ -4,8 +4,9 @@
  * flags), {@link ClusterCommand.openHandle} for commands that speak to nodes (a local, attached or
  * one-off cluster alike), {@link ClusterCommand.openCluster} for commands that need the local
  * processes (refused on a remote cluster with NOT_LOCAL, exit 2), and shared flag builders.
- * The cluster module (and with it ws and the clients) is imported inside `run()` only, so
- * `--help` and unrelated commands never pay for it.
+ * The cluster modules (and with them ws and the clients) are imported inside `run()` only, so
+ * `--help` and unrelated commands never pay for them; each module by itself, not the folder's
+ * index, so that a command's bundle (src/cli/hot.ts) holds and evaluates only those it uses.
  */
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand, clusterFlags, type ClusterFlagValues} from './base.js'
@@ -43,7 +44,7 @@ export abstract class ClusterCommand extends BaseCommand {
   private handle: Promise<ClusterHandle> | undefined
 
   private async resolveHandle(flags: ClusterFlagValues, mustExist: boolean): Promise<ClusterHandle> {
-    const {openEndpoints, openAttached, isAttached} = await import('../cluster/index.js')
+    const [{openEndpoints, openAttached}, {isAttached}] = await Promise.all([import('../cluster/attached.js'), import('../cluster/attached-names.js')])
     if (flags.endpoints !== undefined) {
       const secretFile = flags['secret-file']
       if (secretFile === undefined) throw new RaftctlError('BAD_USAGE', '--endpoints needs --secret-file F (or RAFTCTL_SECRET_FILE): the file holding the cluster\'s client secret')
@@ -60,7 +61,7 @@ export abstract class ClusterCommand extends BaseCommand {
    * hint to start it.
    */
   protected async openCluster(name: string, mustExist = true): Promise<LocalCluster> {
-    const {LocalCluster, isAttached, notLocalError} = await import('../cluster/index.js')
+    const [{LocalCluster}, {isAttached}, {notLocalError}] = await Promise.all([import('../cluster/cluster.js'), import('../cluster/attached-names.js'), import('../cluster/handle.js')])
     const {flags} = await this.parse()
     const command = (this.id ?? '').replaceAll(':', ' ')
     if ((flags as Partial<ClusterFlagValues>).endpoints !== undefined) throw notLocalError(name, 'endpoints', command)
@@ -91,7 +92,7 @@ export abstract class ClusterCommand extends BaseCommand {
 
   /** While another command holds the lock, say which on stderr. */
   private async lockOptions(cluster: LocalCluster): Promise<ClusterLockOptions> {
-    const {CLUSTER_LOCK_DEFAULTS} = await import('../cluster/index.js')
+    const {CLUSTER_LOCK_DEFAULTS} = await import('../cluster/lock.js')
     const waitS = CLUSTER_LOCK_DEFAULTS.waitMs / 1000
     return {onWait: (h) => this.warn(`cluster ${cluster.name} is busy: "${h.command}" (pid ${h.pid}) has held its lock since ${h.since}; waiting up to ${waitS} s`)}
   }

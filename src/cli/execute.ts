@@ -13,7 +13,7 @@ import {ownCommandWords, readPackageJson, type PackageJson} from './own-command.
 
 /** What bin/run.js and bin/dev.js pass. */
 export interface ExecuteOptions {
-  /** `import.meta.url` of the bin script: where oclif finds package.json. */
+  /** The URL of the bin script (bin/run.js): the package root is the folder above its own. */
   readonly dir: string
   /** bin/dev.js: run the TypeScript sources (oclif's development mode). */
   readonly development?: boolean
@@ -43,7 +43,7 @@ export async function executeCli(options: ExecuteOptions): Promise<void> {
   const argv = [...(options.argv ?? process.argv.slice(2))]
   try {
     if (options.run) await options.run(argv)
-    else await run(argv, (options.development ? undefined : ownCommandLoadOptions(options.dir, argv)) ?? options.dir)
+    else await run(argv, (options.development ? undefined : ownCommandLoadOptions(options.dir, argv)) ?? {root: packageRoot(options.dir)})
   } catch (error) {
     await outputDrained()
     await handle(error as Error)
@@ -61,13 +61,22 @@ export async function executeCli(options: ExecuteOptions): Promise<void> {
  * the `help` and `autocomplete` commands, which this command line does not run, and loading them
  * (their package.json and manifests) is a good part of oclif's start-up. Anything else (help, a
  * plugin's command, an unknown command, which lists every command in its suggestions) returns
- * undefined: oclif loads everything as usual. `dir` is the bin script's `import.meta.url` (bin/run.js).
+ * undefined: oclif loads everything as usual. `dir` is the bin script's URL (bin/run.js).
  */
 export function ownCommandLoadOptions(dir: string, argv: readonly string[]): Interfaces.Options | undefined {
-  const root = dirname(dirname(fileURLToPath(dir)))
+  const root = packageRoot(dir)
   const pjson = readPackageJson(root)
   if (pjson === undefined || ownCommandWords(root, pjson, argv) === undefined) return undefined
   return withoutPlugins(root, pjson)
+}
+
+/**
+ * The package root of the bin script whose URL is `dir` (bin/run.js → the folder holding bin/).
+ * oclif is given this root rather than the script: from a path, oclif takes the nearest folder
+ * holding a package.json, and bin/ has its own (`"type": "commonjs"`, for bin/run.js).
+ */
+export function packageRoot(dir: string): string {
+  return dirname(dirname(fileURLToPath(dir)))
 }
 
 /** oclif's load options for the package at `root`: its package.json without the plugins. */

@@ -25,8 +25,13 @@ import {ownCommandWords, readPackageJson} from './own-command.js'
 interface FastBundleInfo {
   /** The bundle's file name in dist/cli. */
   readonly file: string
-  /** A hash of its content: part of every cache file's name. */
+  /** A hash of the content of every bundle it names: part of every cache file's name. */
   readonly hash: string
+  /**
+   * The hot commands' own bundles in dist/cli (src/cli/hot.ts), by the words of the command
+   * joined with `-` (`kv-put` → `hot/kv-put.cjs`).
+   */
+  readonly hot: Readonly<Record<string, string>>
 }
 
 /** What dist/cli/fast.cjs exports (its generated entry, scripts/bundle.mjs). */
@@ -40,7 +45,7 @@ const CACHE_PREFIX = 'cli-'
 /**
  * Run `argv` through the fast bundle when it applies: resolves true once the command has run
  * (its exit code set as executeCli sets it), false when the caller must run oclif's whole path.
- * `dir` is the bin script's `import.meta.url`.
+ * `dir` is the bin script's URL.
  */
 export async function startFast(dir: string, argv: readonly string[] = process.argv.slice(2)): Promise<boolean> {
   if ((process.features as {require_module?: boolean}).require_module !== true) return false
@@ -50,14 +55,21 @@ export async function startFast(dir: string, argv: readonly string[] = process.a
   if (pjson === undefined || words === undefined) return false
   const info = bundleInfo(join(root, 'dist', 'cli'))
   if (info === undefined) return false
-  const bundle = loadBundle(join(root, 'dist', 'cli', info.file), cacheFolder(), `${CACHE_PREFIX}${info.hash}-`, words.join('-'))
-  return bundle.main({dir, argv})
+  const folder = cacheFolder()
+  const prefix = `${CACHE_PREFIX}${info.hash}-`
+  const key = words.join('-')
+  const hot = Object.hasOwn(info.hot, key) ? info.hot[key] : undefined
+  // A hot command's own bundle first; a command line it declines (src/cli/hot.ts) takes fast.cjs.
+  if (hot !== undefined && (await loadBundle(join(root, 'dist', 'cli', hot), folder, prefix, `hot-${key}`).main({dir, argv}))) return true
+  return loadBundle(join(root, 'dist', 'cli', info.file), folder, prefix, key).main({dir, argv})
 }
 
 function bundleInfo(folder: string): FastBundleInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(join(folder, 'fast.json'), 'utf8')) as Partial<FastBundleInfo>
-    return typeof info.file === 'string' && typeof info.hash === 'string' ? {file: info.file, hash: info.hash} : undefined
+    if (typeof info.file !== 'string' || typeof info.hash !== 'string') return undefined
+    const hot = typeof info.hot === 'object' && info.hot !== null ? info.hot : {}
+    return {file: info.file, hash: info.hash, hot}
   } catch {
     return undefined
   }
@@ -115,10 +127,7 @@ function saveCache(script: Script, folder: string, prefix: string, cacheFile: st
     }
     temporary = `${cacheFile}.${process.pid}.tmp`
     const data = script.createCachedData()
-    const file = Buffer.allocUnsafe(CACHE_CHECKSUM_BYTES + data.length)
-    file.writeUInt32LE(lazyCrc32(data), 0)
-    data.copy(file, CACHE_CHECKSUM_BYTES)
-    writeFileSync(temporary, file)
+    writeFileSync(temporary, Buffer.concat([checksum(data), data]))
     renameSync(temporary, cacheFile)
   } catch {
     // read-only or full disk: the next run compiles again
@@ -126,11 +135,11 @@ function saveCache(script: Script, folder: string, prefix: string, cacheFile: st
   }
 }
 
-/** Bytes of the CRC-32 in front of a cache file's V8 data. */
-const CACHE_CHECKSUM_BYTES = 4
+/** Bytes of the checksum in front of a cache file's V8 data: a SHA-1 digest. */
+const CACHE_CHECKSUM_BYTES = 20
 
 /**
- * The V8 data of a cache file, or undefined when its CRC-32 does not match. V8 checks a cache's
+ * The V8 data of a cache file, or undefined when its checksum does not match. V8 checks a cache's
  * header and length but not its contents: a flipped byte inside (a bad sector, a torn copy) was
  * accepted and crashed every later run of that command (a fatal error or a segfault), and the
  * cache, rewritten only after a successful run, was never replaced. A mismatch now counts as no
@@ -139,12 +148,16 @@ const CACHE_CHECKSUM_BYTES = 4
 function checkedCache(file: Buffer): Buffer | undefined {
   if (file.length <= CACHE_CHECKSUM_BYTES) return undefined
   const data = file.subarray(CACHE_CHECKSUM_BYTES)
-  return file.readUInt32LE(0) === lazyCrc32(data) ? data : undefined
+  return checksum(data).equals(file.subarray(0, CACHE_CHECKSUM_BYTES)) ? data : undefined
 }
 
-/** zlib's native CRC-32 (Node >= 20.15), loaded only once a cache is read or written (about 2 ms). */
-function lazyCrc32(data: Uint8Array): number {
+/**
+ * SHA-1 of `data` (about 0.2 ms for a 400 KB cache). node:crypto, not zlib's faster CRC-32:
+ * every command that speaks to nodes loads crypto anyway (ws, the KV client's session id), while
+ * loading zlib only for the checksum cost about 2 ms of each start.
+ */
+function checksum(data: Uint8Array): Buffer {
   // A builtin resolves from any path: this loader is CommonJS or ESM, so no `require` of its own.
-  const zlib = createRequire(process.execPath)('node:zlib') as typeof import('node:zlib')
-  return zlib.crc32(data)
+  const crypto = createRequire(process.execPath)('node:crypto') as typeof import('node:crypto')
+  return crypto.createHash('sha1').update(data).digest()
 }

@@ -17,7 +17,7 @@ export type CommandModules = Readonly<Record<string, () => Promise<{default: Com
 
 /** What dist/cli/fast.cjs's `main` takes. */
 export interface FastOptions {
-  /** `import.meta.url` of the bin script. */
+  /** The URL of the bin script (bin/run.js). */
   readonly dir: string
   readonly argv: readonly string[]
   readonly commands: CommandModules

@@ -362,6 +362,11 @@ function wsOptions(options: ConnectionOptions): ClientOptions {
       ...(options.clusterId === undefined ? {} : {[CLUSTER_HEADER]: encodeURIComponent(options.clusterId)}),
     },
     perMessageDeflate: false,
+    // An all-zero mask: ws then sends each frame's payload as it is (no copy, no per-byte XOR
+    // loop in JavaScript, about 4 ns a byte: 1 ms for a 256 KiB value) and the daemon skips
+    // unmasking it. Masking guards browsers' intermediaries against forged requests; this
+    // client is not a browser, and its connection is authenticated by the secret.
+    generateMask: keepZeroMask,
     handshakeTimeout: timeout,
     maxPayload: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     followRedirects: false,
@@ -372,6 +377,9 @@ function wsOptions(options: ConnectionOptions): ClientOptions {
     ...(tls.servername === undefined ? {} : {servername: tls.servername}),
   }
 }
+
+/** ws `generateMask` leaving the mask all zero (see {@link wsOptions}). */
+function keepZeroMask(): void {}
 
 /** Resolve when `ws` opens; reject with a definite ClientError otherwise. Leaves an `error` listener attached for good. */
 function awaitOpen(ws: WebSocket, url: string, expectedCluster?: string): Promise<void> {

@@ -20,6 +20,7 @@ import type {
   AppendResult, CasResult, DeletePrefixResult, DeleteResult, GetResult, KvRequestType, LeaderHint, NodeId, ProtocolLimits, PutResult,
   RangeParams, RangeResult, RequestParamsMap, ResultMap, Session, TxnParams, TxnResult,
 } from '../admin/protocol.js'
+import {ECHO_OMITTED_FROM} from '../admin/protocol.js'
 import {Connection, DEFAULT_TIMEOUT_MS, isConnectionRefused, type ClientTlsOptions} from './connection.js'
 import {routeUrl} from './endpoints.js'
 import {ClientError, toClientError} from './errors.js'
@@ -54,6 +55,19 @@ export interface KvClientOptions {
   readonly tls?: ClientTlsOptions
   /** Request limits, checked before sending (should match the daemons'). */
   readonly limits?: Partial<ProtocolLimits>
+  /**
+   * The endpoint (by id) believed to lead, e.g. as an earlier run learned it: the first attempt
+   * goes to it instead of the first endpoint. Default: none. A wrong belief costs what a
+   * follower or a dead first endpoint costs: the redirect, or the next endpoint.
+   */
+  readonly leader?: NodeId
+  /**
+   * Told each time the client learns that another node leads: one whose `NOT_LEADER` hint it
+   * follows, or one that served a write or a linearizable read (the CLI keeps it for its next
+   * run: src/cluster/leader-cache.ts). `address` is the node's endpoint as given, else the
+   * hint's address. Must not throw.
+   */
+  readonly onLeader?: (leader: {readonly id: NodeId; readonly address: string}) => void
 }
 
 /** Options of {@link KvClient.get}. */
@@ -124,6 +138,9 @@ export class KvClient {
   private currentClientId: string
   private seq = 0
   private leaderHint: {readonly id: NodeId; readonly url: string} | undefined
+  private readonly onLeader: KvClientOptions['onLeader']
+  /** The leader last told to {@link onLeader}. */
+  private toldLeader: NodeId | undefined
   private cursor = 0
   private writeQueue: Promise<unknown> = Promise.resolve()
   private closed = false
@@ -142,6 +159,8 @@ export class KvClient {
     this.tls = options.tls
     this.limits = options.limits ?? {}
     this.currentClientId = options.clientId ?? `kv-${randomUUID()}`
+    this.onLeader = options.onLeader
+    this.cursor = Math.max(0, this.endpoints.findIndex((e) => e.id === options.leader))
   }
 
   /** This client's session id (a new random one after `SESSION_EXPIRED`). */
@@ -192,9 +211,15 @@ export class KvClient {
     return this.write('deletePrefix', (session) => ({prefix, session}))
   }
 
-  /** Set `key` to `value`. Resolves to `{value}`. */
-  put(key: string, value: string): Promise<PutResult> {
-    return this.write('put', (session) => ({key, value, session}))
+  /**
+   * Set `key` to `value`. Resolves to `{value}`. A value of {@link ECHO_OMITTED_FROM} UTF-16
+   * units or more is sent with `echo: false`: the daemon does not send it back, and `value` is
+   * this argument.
+   */
+  async put(key: string, value: string): Promise<Required<PutResult>> {
+    const echo = value.length < ECHO_OMITTED_FROM
+    await this.write('put', (session) => (echo ? {key, value, session} : {key, value, session, echo: false}))
+    return {value}
   }
 
   /** Remove `key`. Resolves to `{deleted}`: whether it existed. */
@@ -288,7 +313,10 @@ export class KvClient {
       if (remaining <= 0 || this.closed) break
       const target = attempt === 1 && firstUrl !== undefined ? {url: firstUrl} : this.pickTarget()
       try {
-        return await this.attempt(target.url, type, params, Math.min(this.timeoutMs, remaining))
+        const result = await this.attempt(target.url, type, params, Math.min(this.timeoutMs, remaining))
+        // Only the leader serves writes and linearizable reads.
+        if (write || (params as {serializable?: boolean}).serializable !== true) this.servedByLeader(target.url)
+        return result
       } catch (error) {
         last = toClientError(error)
         maybeApplied ||= write && last.unknown
@@ -315,7 +343,7 @@ export class KvClient {
     if (error.code === 'NOT_LEADER' && error.leader !== undefined) {
       const url = this.urlOf(error.leader)
       if (url !== undefined && url !== triedUrl) {
-        this.leaderHint = {id: error.leader.id, url}
+        this.believeLeader(error.leader.id, url, error.leader.address ?? url)
         return 'redirect'
       }
     }
@@ -374,6 +402,26 @@ export class KvClient {
   private pickTarget(): {readonly url: string} {
     if (this.leaderHint !== undefined) return this.leaderHint
     return this.endpoints[this.cursor % this.endpoints.length]!
+  }
+
+  /** The node at `url` served a leader-only request: believe it leads (when it is a known node). */
+  private servedByLeader(url: string): void {
+    const endpoint = this.endpoints.find((e) => e.url === url)
+    const id = endpoint?.id ?? (this.leaderHint?.url === url ? this.leaderHint.id : undefined)
+    if (id !== undefined) this.believeLeader(id, url, endpoint?.address ?? url)
+  }
+
+  /** Send the next requests to `id` at `url`; tell {@link onLeader} when it is news. */
+  private believeLeader(id: NodeId, url: string, address: string): void {
+    this.leaderHint = {id, url}
+    if (this.toldLeader === id) return
+    this.toldLeader = id
+    const listed = this.endpoints.find((e) => e.id === id)
+    try {
+      this.onLeader?.({id, address: listed?.address ?? address})
+    } catch {
+      // documented not to throw; a listener's bug must not fail the request
+    }
   }
 
   /** Drop the cached leader (if it is `url`) and move the cursor past `url`. */

@@ -122,6 +122,7 @@ export function openAttached(name: string, home: string = raftctlHome()): Remote
     name, kind: 'attached', endpoints: a.endpoints,
     access: {secret: readSecretFile(a.secretFile, `secret file of cluster ${name}:`), tls: readTlsFiles(a.tls), ...(a.clusterId ? {clusterId: a.clusterId} : {})},
     onMembers: (ids) => rememberMembers(name, ids, home),
+    cacheDir: new ClusterPaths(name, home).dir,
   })
 }
 

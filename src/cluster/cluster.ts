@@ -101,6 +101,10 @@ export class LocalCluster extends ClusterHandle {
     return activeNodes(this.manifest()).map((n) => ({id: n.id, url: n.address}))
   }
 
+  protected override cacheDir(): string {
+    return this.paths.dir
+  }
+
   exists(): boolean {
     return clusterExists(this.paths)
   }
@@ -303,6 +307,8 @@ export class LocalCluster extends ClusterHandle {
     const nodes = activeNodes(m)
     const details = await Promise.all(nodes.map((n) => this.nodeStatus(n, secret, m.clusterId, timeoutMs)))
     const leaderStatus = pickLeader(details)
+    const leaderNode = nodes.find((n) => n.id === leaderStatus?.id)
+    if (leaderNode !== undefined) this.rememberLeader(leaderNode.id, leaderNode.address)
     const rows = nodes.map((n, i) => this.row(n, details[i] ?? null, leaderStatus))
     const alarm = details.find((d) => d?.alarm)?.alarm ?? null
     return {cluster: this.name, clusterId: m.clusterId ?? null, leader: leaderStatus?.id ?? null, term: maxTerm(details), nodes: rows, alarm}

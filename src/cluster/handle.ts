@@ -12,6 +12,7 @@ import {AdminClient, KvClient, type ClientTlsOptions, type Endpoint} from '../cl
 import {RaftctlError} from '../common/errors.js'
 import type {ConsistencyAlarm, NodeStatus} from '../admin/protocol.js'
 import {sleep} from './processes.js'
+import {cachedLeaderEndpoint, readCachedLeader, writeCachedLeader} from './leader-cache.js'
 
 /** One row of `raftctl status` (DESIGN.md §4 plus extras). */
 export interface NodeRow {
@@ -120,6 +121,20 @@ export abstract class ClusterHandle {
   protected abstract kvEndpoints(): Endpoint[]
 
   /**
+   * The folder where this cluster's leader is kept between commands (src/cluster/leader-cache.ts):
+   * RAFTCTL_HOME/NAME for a local or attached cluster; undefined (nothing kept) for `--endpoints`.
+   */
+  protected cacheDir(): string | undefined {
+    return undefined
+  }
+
+  /** Keep `id` at `address` as the leader the next command asks first (when it is news). */
+  protected rememberLeader(id: string, address: string): void {
+    const dir = this.cacheDir()
+    if (dir !== undefined) writeCachedLeader(dir, {id, address})
+  }
+
+  /**
    * Whether node `id` can be asked at all: `down` (no process) or `paused` (SIGSTOP) on a local
    * cluster, where the CLI sees the processes; always `up` on a remote one (it is tried).
    */
@@ -178,9 +193,15 @@ export abstract class ClusterHandle {
     }
   }
 
-  /** A KV client over the cluster's nodes. Close it after use. */
+  /**
+   * A KV client over the cluster's nodes, the leader the last command learned first; the
+   * leaders it learns are kept for the next command. Close it after use.
+   */
   kv(options: {timeoutMs?: number; deadlineMs?: number; clientId?: string} = {}): KvClient {
-    return new KvClient({endpoints: this.kvEndpoints(), ...this.access(), ...options})
+    const dir = this.cacheDir()
+    const endpoints = this.kvEndpoints()
+    const leader = cachedLeaderEndpoint(endpoints, dir === undefined ? undefined : readCachedLeader(dir))
+    return new KvClient({endpoints, leader, ...this.access(), ...options, onLeader: (found) => this.rememberLeader(found.id, found.address)})
   }
 }
 

@@ -4,10 +4,10 @@
  * waiting for a start while following its status file, and the reason a daemon gave when it
  * exited during start-up, or stopped (read from its log).
  */
-import {spawn} from 'node:child_process'
 import {closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync} from 'node:fs'
 import {resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {createRequire} from 'node:module'
 import {RaftctlError} from '../common/errors.js'
 import {describeStartupStatus, parseStartupStatus, type StartupStatus} from '../common/startup-status.js'
 import type {ClusterPaths, Manifest, NodeEntry} from './manifest.js'
@@ -42,14 +42,36 @@ export const DAEMON_NODE_FLAGS: readonly string[] = process.env.RAFTCTL_DAEMON_N
   : process.env.RAFTCTL_DAEMON_NODE_FLAGS.split(' ').filter(Boolean)
 
 /**
+ * glibc malloc's `MALLOC_MMAP_THRESHOLD_` in spawned daemons: 4 MiB. Every large value passes
+ * through several buffers of its size per write (socket reads, the request frame, the WAL batch,
+ * each peer's append). A block of at least this size is `mmap`ed, and costs a page fault per
+ * 4 KiB written, every time: at the former 64 KiB a 256 KiB buffer cost about 160 µs of CPU
+ * instead of 30, and every 64 KiB socket read buffer was an `mmap` too (docs/performance.md,
+ * "Large values"). 4 MiB is above the largest value (the KV `maxValueBytes`, 1 MiB) and a
+ * peer's largest append (1 MiB).
+ */
+export const DAEMON_MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+
+/**
+ * glibc malloc's `MALLOC_TRIM_THRESHOLD_` in spawned daemons: 1 MiB free at the top of the heap
+ * is given back to the system (and faulted in again when next used). At 64 KiB a freed 256 KiB
+ * buffer at the top was given back at once; at 4 MiB idle daemons kept 3–4 MiB more resident
+ * (issue 23's idle target is 64 MiB). So blocks up to about 512 KiB are reused wherever they
+ * are freed; larger ones, when freed at the top of the heap, are faulted in again.
+ */
+export const DAEMON_TRIM_THRESHOLD_BYTES = 1024 * 1024
+
+/**
  * Environment defaults for spawned daemons (the caller's environment overrides them): glibc
- * malloc with 2 arenas and eager trimming keeps a daemon's resident memory near its live data
- * (measured: 127–145 MiB instead of 150–190 MiB after 220k writes; docs/performance.md).
+ * malloc with 2 arenas keeps a daemon's resident memory near its live data (measured: 127–145
+ * MiB instead of 150–190 MiB after 220k writes; docs/performance.md), and large blocks are
+ * reused rather than mapped afresh each time ({@link DAEMON_MMAP_THRESHOLD_BYTES},
+ * {@link DAEMON_TRIM_THRESHOLD_BYTES}).
  */
 export const DAEMON_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
-  MALLOC_TRIM_THRESHOLD_: '65536',
-  MALLOC_MMAP_THRESHOLD_: '65536',
+  MALLOC_TRIM_THRESHOLD_: String(DAEMON_TRIM_THRESHOLD_BYTES),
+  MALLOC_MMAP_THRESHOLD_: String(DAEMON_MMAP_THRESHOLD_BYTES),
 }
 
 /** Is `pid` a live raftctl daemon for `id` (not a stale pid reused by another process)? */
@@ -120,6 +142,15 @@ export interface SpawnedDaemon {
 }
 
 /**
+ * node:child_process, loaded when a daemon is first spawned: the commands that only speak to a
+ * cluster (status, kv) never load it, nor dgram and the rest it loads (docs/performance.md
+ * "CLI start-up").
+ */
+function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process')
+}
+
+/**
  * Spawn a detached daemon for `node`. The daemon writes its pid file once listening. It runs in the cluster's folder (every path it gets is absolute): what a process
  * leaves in its working directory (V8 logs of `--prof`, core files) stays with the cluster, and
  * the caller's directory is not held busy by a daemon. It gets `--peer-secret-file` when the
@@ -159,7 +190,7 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   const out = openSync(paths.logFile(node.id), 'a')
   try {
     const logOffset = fstatSync(out).size
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, cwd: resolve(paths.dir), stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+    const child = childProcess().spawn(process.execPath, [...DAEMON_NODE_FLAGS, ...args], {detached: true, cwd: resolve(paths.dir), stdio: ['ignore', out, out], env: {...DAEMON_ENV, ...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
     child.unref()
     if (child.pid === undefined) throw new RaftctlError('SPAWN_FAILED', `could not start ${node.id}`)
     const exited = new Promise<{code: number | null; signal: string | null}>((done) => child.once('exit', (code, sig) => done({code, signal: sig})))

@@ -24,6 +24,8 @@ export interface RemoteTarget {
    * cluster keeps them for shell completion, which must not touch the network). Must not throw.
    */
   readonly onMembers?: (ids: readonly string[]) => void
+  /** An attached cluster's folder (RAFTCTL_HOME/NAME), where the leader is kept between commands; none for `--endpoints`. */
+  readonly cacheDir?: string
 }
 
 /** How long the members learned by a status round are used before {@link RemoteCluster.nodeIds} asks again (ms). */
@@ -93,6 +95,7 @@ export class RemoteCluster extends ClusterHandle {
   /** When {@link known} was last learned (ms since the epoch; 0: never). */
   private learnedAt = 0
   private readonly onMembers: ((ids: readonly string[]) => void) | undefined
+  private readonly folder: string | undefined
 
   constructor(target: RemoteTarget) {
     super()
@@ -102,6 +105,11 @@ export class RemoteCluster extends ClusterHandle {
     this.credentials = target.access
     this.expectedId = target.access.clusterId
     this.onMembers = target.onMembers
+    this.folder = target.cacheDir
+  }
+
+  protected override cacheDir(): string | undefined {
+    return this.folder
   }
 
   access(): ClientAccess {
@@ -181,6 +189,8 @@ export class RemoteCluster extends ClusterHandle {
     for (const r of rows) if (r.address !== 'unknown') this.known.set(r.id, r.address)
     this.learnedAt = Date.now()
     this.onMembers?.(config.map((m) => m.id))
+    const leaderRow = rows.find((r) => r.id === leader?.id && r.address !== 'unknown')
+    if (leaderRow !== undefined) this.rememberLeader(leaderRow.id, leaderRow.address)
     const unanswered: UnansweredEndpoint[] = answers
       .filter((a) => a.error && !rows.some((r) => sameAddress(r.address, a.address)))
       .map((a) => ({endpoint: a.address, code: a.error!.code, message: a.error!.message}))

@@ -32,6 +32,31 @@ export class DaemonMetrics {
     collectDefaultMetrics({register: this.registry})
   }
 
+  /**
+   * Per-peer snapshot counters of the transport, read at each scrape: snapshots sent in chunks
+   * (`raftctl_peer_snapshots_sent_total`) and snapshots not sent because one to that peer was
+   * still in flight (`raftctl_peer_snapshot_resends_dropped_total`: the core's re-sends while a
+   * large snapshot is on its way). Counters of the transport, exposed as gauges set at each scrape.
+   */
+  peerSnapshots(read: () => readonly {readonly id: string; readonly snapshotsSent: number; readonly droppedSnapshotInFlight: number}[]): void {
+    const fill = (gauge: Gauge, field: 'snapshotsSent' | 'droppedSnapshotInFlight'): void => {
+      gauge.reset()
+      for (const peer of read()) gauge.set({peer: peer.id}, peer[field])
+    }
+    new Gauge({
+      name: 'raftctl_peer_snapshots_sent_total', help: 'Snapshots sent to each peer in chunks (last chunk written)', labelNames: ['peer'], registers: [this.registry],
+      collect() {
+        fill(this, 'snapshotsSent')
+      },
+    })
+    new Gauge({
+      name: 'raftctl_peer_snapshot_resends_dropped_total', help: 'Snapshots to each peer not sent because one to it was still being sent', labelNames: ['peer'], registers: [this.registry],
+      collect() {
+        fill(this, 'droppedSnapshotInFlight')
+      },
+    })
+  }
+
   /** Prometheus text exposition. */
   async text(): Promise<string> {
     return this.registry.metrics()

@@ -111,6 +111,7 @@ export class Node {
       segmentBytes: config.segmentBytes,
       preallocateBytes: config.walPreallocateBytes,
       syncMode: config.unsafeNoFsync ? 'none' : 'fdatasync',
+      cleanupInBackground: true,
       logger: (level, msg, fields) => logger[level === 'debug' ? 'debug' : level](msg, fields),
       onLoadProgress: (read, total) => startup.report(read < total ? 'opening storage' : 'restoring state', read < total ? Math.floor((100 * read) / total) : undefined),
     })
@@ -129,9 +130,11 @@ export class Node {
         this.replica.reportUnreachable(peer)
       },
       onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
+      onSnapshotProgress: (peer, index, term) => this.replica.reportSnapshotInFlight(peer, index, term),
       tls: dialTls(tls),
       logger,
     })
+    this.metrics.peerSnapshots(() => this.transport.stats().peers)
     this.replica = new Replica<KvResult>({
       raft: {
         id: config.id, rng: new SeededRng(randomInt(2 ** 31)), electionTicks: config.electionTicks, heartbeatTicks: config.heartbeatTicks,

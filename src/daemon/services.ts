@@ -176,7 +176,7 @@ type KvResultOf<T extends WriteType> = Extract<KvOkResult, {op: T}>
 /** Every request type's service: the one table the server dispatches through. */
 export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   // Writes: answered from the apply callback.
-  put: write('put', (req) => ({op: 'put', key: req.key, value: req.value, session: req.session}), (r) => ({value: r.value})),
+  put: write('put', (req) => ({op: 'put', key: req.key, value: req.value, session: req.session}), (r, req) => (req.echo === false ? {} : {value: r.value})),
   delete: write('delete', (req) => ({op: 'delete', key: req.key, session: req.session}), (r) => ({deleted: r.deleted})),
   cas: write('cas', (req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}), (r) => ({swapped: r.swapped, value: r.value})),
   append: write('append', (req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: r.value})),
@@ -257,11 +257,11 @@ function operatorAddress(address: string): string {
  * takes this path, and its answer is queued from inside the apply, before that Ready's peer
  * messages (it leaves first unless the Ready also flushes appends before writing its own batch).
  */
-function write<T extends WriteType>(op: T, command: (req: RequestOf<T>) => KvWriteCommand, result: (r: KvResultOf<T>) => ResultMap[T]): Service<T> {
+function write<T extends WriteType>(op: T, command: (req: RequestOf<T>) => KvWriteCommand, result: (r: KvResultOf<T>, req: RequestOf<T>) => ResultMap[T]): Service<T> {
   return (s, req, answer) => proposeWrite(s, command(req), (err, r) => {
     if (err !== null) return answer(err)
     if (r!.op !== op) return answer(new ServiceError('FAILED', `a ${op} was answered with a ${r!.op} result`))
-    answer(null, result(r as KvResultOf<T>))
+    answer(null, result(r as KvResultOf<T>, req))
   })
 }
 
@@ -275,6 +275,7 @@ function proposeWrite(s: Services, command: KvWriteCommand, answer: (error: Serv
     const e = err as {code?: string; message: string}
     return answer(new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message))
   }
+  kv.prepare(data, command)
   const started = performance.now()
   proposeOnce(s, (cb) => replica.propose(data, cb), (err, outcome) => {
     if (err) return answer(err)

@@ -350,6 +350,23 @@ export class RaftNode {
     if (this.role === 'follower' && peer === this.leader && this.o.preVote && this.o.checkQuorum) this.leaderLost()
   }
 
+  /**
+   * Tell the leader that the snapshot at `index` it sent to `peer` in `term` is still on its way
+   * (the driver's network sends a large one in chunks, and reports each chunk written). A follower in
+   * snapshot state waiting for that snapshot starts its wait before re-probing
+   * ({@link RaftOptions.electionTicks} ticks) again: a snapshot that takes longer than an election
+   * timeout to send is not sent again meanwhile (each re-send costs the leader an encode and the
+   * follower a refused probe, and shows as another `snapshotSent`). Without reports (a network
+   * that does not tell, or a snapshot lost on the way) the leader re-probes after the wait, as
+   * before. Any other state or index, or a send of another term (a send begun by this node in an
+   * earlier term as leader, which the follower will refuse as stale, must not hold back this
+   * term's snapshot): ignored.
+   */
+  reportSnapshotInFlight(peer: NodeId, index: number, term: number): void {
+    const pr = this.progress.get(peer)
+    if (this.role === 'leader' && term === this.term && pr && pr.state === 'snapshot' && pr.pendingSnapshot === index) pr.snapshotTicks = 0
+  }
+
   /** See {@link reportUnreachable}: forget the leader and time out within [1, electionTicks] ticks. */
   private leaderLost(): void {
     this.setLeader(null)

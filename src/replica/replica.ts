@@ -265,6 +265,11 @@ export class Replica<R = ApplyResult> {
     this.core.reportUnreachable(peer)
   }
 
+  /** The snapshot at `index` to `peer` is still being sent (RaftNode.reportSnapshotInFlight): the leader does not re-send it meanwhile. */
+  reportSnapshotInFlight(peer: NodeId, index: number, term: number): void {
+    this.core.reportSnapshotInFlight(peer, index, term)
+  }
+
   /** The entry at `index` in the core's log, if it still holds it (checkers read logs through this). */
   entryAt(index: number): Entry | undefined {
     return this.core.entryAt(index)

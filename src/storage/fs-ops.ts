@@ -27,6 +27,8 @@ export interface FsOps {
   ftruncateSync(fd: number, length: number): void
   renameSync(from: string, to: string): void
   unlinkSync(path: string): void
+  /** Optional: unlink in libuv's thread pool. Without it, background deleters call `unlinkSync`. */
+  unlink?(path: string, cb: (err: NodeJS.ErrnoException | null) => void): void
   readdirSync(path: string): string[]
   mkdirSync(path: string, options: {recursive: true}): void
   /** Optional: the size of a file in bytes (recovery's progress figures; without it, none are given). */
@@ -61,6 +63,7 @@ export const nodeFs: FsOps = {
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   renameSync: (from, to) => fs.renameSync(from, to),
   unlinkSync: (path) => fs.unlinkSync(path),
+  unlink: (path, cb) => fs.unlink(path, cb),
   readdirSync: (path) => fs.readdirSync(path),
   mkdirSync: (path, options) => {
     fs.mkdirSync(path, options)
@@ -104,17 +107,27 @@ export function writeFullyAsync(ops: FsOps, fd: number, buffer: Uint8Array, posi
   from(0)
 }
 
-/** fsync `fd` in the background (thread pool when `ops.fsync` exists). */
-export function fsyncAsync(ops: FsOps, fd: number, done: Done): void {
-  if (ops.fsync) return ops.fsync(fd, done)
+/** Run `pooled` when the ops offer it (libuv's thread pool), else `sync` from a later turn of the event loop; `done` gets the error or null. */
+function inBackground(pooled: ((cb: Done) => void) | undefined, sync: () => void, done: Done): void {
+  if (pooled) return pooled(done)
   setImmediate(() => {
     try {
-      ops.fsyncSync(fd)
+      sync()
     } catch (err) {
       return done(err as NodeJS.ErrnoException)
     }
     done(null)
   })
+}
+
+/** fsync `fd` in the background (thread pool when `ops.fsync` exists). */
+export function fsyncAsync(ops: FsOps, fd: number, done: Done): void {
+  inBackground(ops.fsync && ((cb) => ops.fsync!(fd, cb)), () => ops.fsyncSync(fd), done)
+}
+
+/** Delete `path` in the background (thread pool when `ops.unlink` exists). */
+export function unlinkAsync(ops: FsOps, path: string, done: Done): void {
+  inBackground(ops.unlink && ((cb) => ops.unlink!(path, cb)), () => ops.unlinkSync(path), done)
 }
 
 /** fsync a directory in the background, so that file creations, renames and deletions in it are durable. */

@@ -104,6 +104,15 @@ function firstValidRecordAfter(buf: Buffer, from: number, maxRecordBytes: number
 
 const ZEROS = Buffer.alloc(64 * 1024)
 
+/**
+ * A batch at least this large (64 KiB) that grows its segment gets no zeros written ahead of it.
+ * Every byte of preallocated space is written twice (zeros, then the data) and the zeros are
+ * synced with the batch before them, so preallocating ahead of large batches (large values)
+ * doubled the bytes written and synced; what it saves, journaling the file's new size in the
+ * fdatasync (tens of µs), is small beside writing such a batch.
+ */
+export const LARGE_BATCH_BYTES = 64 * 1024
+
 /** Sector size assumed for torn writes: a write may reach the disk in part, in units of this many bytes. */
 export const SECTOR_BYTES = 512
 
@@ -398,6 +407,17 @@ export class Wal {
   }
 
   /** Delete whole segments whose name is below `name` (never the active one). Failures are logged, not thrown. */
+  /**
+   * Forget the segments that {@link deleteBefore} would delete, without deleting them; returns
+   * their paths, for a caller that deletes them in the background (a crash before it did leaves
+   * files recovery already copes with: segments wholly below the snapshot).
+   */
+  detachBefore(name: number): string[] {
+    const paths: string[] = []
+    while (this.#segments.length > 1 && this.#segments[0].name < name) paths.push(this.#segments.shift()!.path)
+    return paths
+  }
+
   deleteBefore(name: number): number {
     let deleted = 0
     while (this.#segments.length > 1 && this.#segments[0].name < name) {
@@ -459,7 +479,7 @@ export class Wal {
     let syncing = false
     try {
       writeFully(this.#opts.ops, fd, batch, offset)
-      this.#preallocate(active, fd, offset + batch.length)
+      this.#preallocate(active, fd, offset + batch.length, batch.length)
       syncing = true
       if (syncNow) this.#syncFile(fd)
     } catch (err) {
@@ -484,7 +504,7 @@ export class Wal {
     try {
       writeFully(this.#opts.ops, fd, segmentHeader(), 0)
       writeFully(this.#opts.ops, fd, batch, SEGMENT_HEADER_BYTES)
-      this.#preallocate(created, fd, created.bytes)
+      this.#preallocate(created, fd, created.bytes, batch.length)
       syncing = true
       this.#syncFile(fd)
       if (this.#opts.sync) fsyncDir(this.#opts.ops, this.#opts.walDir)
@@ -505,13 +525,14 @@ export class Wal {
    * batch grew the file, zeros are written after it, `preallocateBytes` of them, but not past
    * `segmentBytes`. The batch is written first, so the zeros never take space it needs. Best effort: a failure (say, a full disk) cuts the file
    * back to `end`, is logged (once until a preallocation succeeds again), and the append goes on
-   * as it would without. The zeros become durable with the batch's own fdatasync.
+   * as it would without. The zeros become durable with the batch's own fdatasync. A batch of
+   * {@link LARGE_BATCH_BYTES} or more (`batchBytes`) gets no zeros ahead: see there.
    */
-  #preallocate(seg: OpenSegment, fd: number, end: number): void {
+  #preallocate(seg: OpenSegment, fd: number, end: number, batchBytes: number): void {
     const target = Math.min(end + this.#opts.preallocateBytes, Math.max(end, this.#opts.segmentBytes))
     if (end <= seg.fileBytes) return
     seg.fileBytes = end
-    if (target <= end) return
+    if (target <= end || batchBytes >= LARGE_BATCH_BYTES) return
     try {
       for (let at = end; at < target; at += ZEROS.length) writeFully(this.#opts.ops, fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at)
       seg.fileBytes = target

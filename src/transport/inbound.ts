@@ -4,11 +4,15 @@
  * (binary only, decodable, every message `from` the hello's node and `to` this node) before any
  * message is delivered; a bad frame closes the connection (1007 undecodable, 1008 policy) and
  * is counted, it never throws out of a ws event handler. Snapshot chunks are reassembled here,
- * in order, up to `maxSnapshotBytes`; the whole must decode as one snapshot message.
+ * in order, up to `maxSnapshotBytes`, into one buffer of the announced size (no list of parts
+ * and second copy); the whole must decode as one snapshot message, whose data is then a view of
+ * that buffer (no third copy). Other messages may come
+ * between the chunks of a snapshot (the sender lets heartbeats and appends pass it) and are
+ * delivered at once; the snapshot is delivered when its last chunk arrives.
  */
 import type {RawData, WebSocket} from 'ws'
 import type {Message, NodeId} from '../raft/types.js'
-import {CodecError, decodeFrameItems, decodeMessage} from './codec.js'
+import {CodecError, decodeFrameItems, decodeMessageInPlace} from './codec.js'
 import type {FrameItem, SnapshotChunk} from './codec.js'
 import type {PeerLimits} from './limits.js'
 import {errorText} from './logger.js'
@@ -51,9 +55,9 @@ class Refusal {
 
 /** A snapshot being reassembled from its chunks. */
 interface Assembly {
-  readonly total: number
+  /** Announced size; the chunks are copied in here, and the snapshot's data is a view of it (no copy). */
+  readonly bytes: Uint8Array
   received: number
-  readonly parts: Uint8Array[]
 }
 
 /** One receiving connection from {@link InboundLink.peer}. */
@@ -62,7 +66,7 @@ export class InboundLink {
   /** Set once we decided to close: later frames are ignored. */
   private closing = false
   private closed = false
-  /** The snapshot whose chunks are arriving, if any. Chunks of one message arrive back to back. */
+  /** The snapshot whose chunks are arriving, if any (one at a time per connection, in order). */
   private assembly: Assembly | undefined
 
   constructor(private readonly ws: WebSocket, readonly peer: NodeId, private readonly deps: InboundLinkDeps) {
@@ -139,7 +143,6 @@ export class InboundLink {
         const whole = this.addChunk(item)
         if (whole !== undefined) messages.push(whole)
       } else {
-        if (this.assembly !== undefined) throw new Refusal(CLOSE_CODES.POLICY, 'a message arrived inside a chunked snapshot')
         messages.push(item)
       }
     }
@@ -154,17 +157,17 @@ export class InboundLink {
       if (chunk.total > maxSnapshotBytes) {
         throw new Refusal(CLOSE_CODES.POLICY, 'chunked snapshot over maxSnapshotBytes', `announced ${chunk.total} bytes, over maxSnapshotBytes ${maxSnapshotBytes}`)
       }
-      this.assembly = {total: chunk.total, received: 0, parts: []}
+      this.assembly = {bytes: new Uint8Array(chunk.total), received: 0}
     }
     const assembly = this.assembly
-    if (chunk.total !== assembly.total || chunk.offset !== assembly.received) {
+    if (chunk.total !== assembly.bytes.length || chunk.offset !== assembly.received) {
       throw new Refusal(CLOSE_CODES.POLICY, 'snapshot chunk out of order')
     }
-    assembly.parts.push(chunk.data)
+    assembly.bytes.set(chunk.data, chunk.offset)
     assembly.received += chunk.data.length
-    if (assembly.received < assembly.total) return undefined
+    if (assembly.received < assembly.bytes.length) return undefined
     this.assembly = undefined
-    const message = decodeMessage(Buffer.concat(assembly.parts, assembly.total), {maxBytes: maxSnapshotBytes})
+    const message = decodeMessageInPlace(assembly.bytes, {maxBytes: maxSnapshotBytes})
     if (message.type !== 'snapshot') throw new Refusal(CLOSE_CODES.POLICY, `chunks carried a ${message.type} message, not a snapshot`)
     if (message.from !== this.peer || message.to !== this.deps.self) throw new Refusal(CLOSE_CODES.POLICY, 'message from/to does not match the connection')
     return message

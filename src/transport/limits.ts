@@ -50,6 +50,15 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 2 * MiB
 export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 1 * MiB
 
 /**
+ * Snapshot bytes one peer connection may have in flight at once: chunks handed to ws and not yet
+ * written to the kernel. The sender hands the next chunk over only as earlier ones are written,
+ * so a large snapshot never sits whole in the socket's buffers, and the peer's other messages
+ * (heartbeats, appends, votes) go out between chunks instead of waiting behind the whole
+ * snapshot. 8 MiB: eight 1 MiB chunks, enough to keep a loopback or LAN connection busy.
+ */
+export const DEFAULT_SNAPSHOT_WINDOW_BYTES = 8 * MiB
+
+/**
  * Largest encoded snapshot message a node sends or reassembles: 512 MiB, twice the store's own
  * limit (`maxDataBytes`, 256 MiB of keys and values) to leave room for the encoding's per-key
  * overhead (a million 100-byte values encode to about 128 MiB). It was 64 MiB, what one message
@@ -68,12 +77,13 @@ export const DEFAULT_MAX_SNAPSHOT_BYTES = 512 * MiB
 export const DEFAULT_MAX_QUEUED_MESSAGES = 4096
 
 /**
- * Most encoded bytes held per peer (same accounting as {@link DEFAULT_MAX_QUEUED_MESSAGES}).
- * 576 MiB = room for one maximal snapshot ({@link DEFAULT_MAX_SNAPSHOT_BYTES}) plus 64 MiB of
- * ordinary traffic. This is the memory bound of one slow peer; a store far below its limit
- * queues far less (the snapshot's real size).
+ * Most encoded bytes held per peer (same accounting as {@link DEFAULT_MAX_QUEUED_MESSAGES}):
+ * 64 MiB, the memory bound of one slow peer. A snapshot being sent counts only its chunks in
+ * flight (at most {@link DEFAULT_SNAPSHOT_WINDOW_BYTES} plus one chunk): its bytes are the
+ * core's own snapshot, referenced, not copied into the queue. (It was 576 MiB, one whole
+ * encoded snapshot plus 64 MiB, while a snapshot was queued whole.)
  */
-export const DEFAULT_MAX_QUEUED_BYTES = DEFAULT_MAX_SNAPSHOT_BYTES + 64 * MiB
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * MiB
 
 /** Interval between liveness pings on every peer connection, in milliseconds. */
 export const DEFAULT_PING_INTERVAL_MS = 1000
@@ -146,6 +156,8 @@ export interface PeerLimits {
   readonly snapshotChunkBytes: number
   /** See {@link DEFAULT_MAX_SNAPSHOT_BYTES}. */
   readonly maxSnapshotBytes: number
+  /** See {@link DEFAULT_SNAPSHOT_WINDOW_BYTES}. */
+  readonly snapshotWindowBytes: number
   /** See {@link DEFAULT_MAX_QUEUED_MESSAGES}. */
   readonly maxQueuedMessages: number
   /** See {@link DEFAULT_MAX_QUEUED_BYTES}. */
@@ -167,6 +179,7 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = Object.freeze({
   maxPayload: DEFAULT_MAX_PAYLOAD_BYTES,
   snapshotChunkBytes: DEFAULT_SNAPSHOT_CHUNK_BYTES,
   maxSnapshotBytes: DEFAULT_MAX_SNAPSHOT_BYTES,
+  snapshotWindowBytes: DEFAULT_SNAPSHOT_WINDOW_BYTES,
   maxQueuedMessages: DEFAULT_MAX_QUEUED_MESSAGES,
   maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
   pingIntervalMs: DEFAULT_PING_INTERVAL_MS,

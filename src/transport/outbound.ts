@@ -6,6 +6,12 @@
  *
  * States: connecting → open → (lost) backoff → connecting … ; closed is final.
  * Messages are accepted while connecting or open (bounded), dropped in backoff.
+ *
+ * A snapshot too large for one frame ({@link SnapshotSend}) is sent beside the queue, one chunk
+ * per frame, with flow control: at most `snapshotWindowBytes` of its chunks are handed to ws and
+ * not yet written to the kernel; the next go out as those are written. Every flush writes the
+ * queued messages first, so heartbeats and appends pass the snapshot, waiting behind at most a
+ * window of chunks. One snapshot at a time; it is dropped with the queue when the connection is.
  */
 import {WebSocket} from 'ws'
 import type {RawData} from 'ws'
@@ -18,10 +24,11 @@ import type {TransportLogger} from './logger.js'
 import {backoffDelay, CLOSE_CODES, encodeIdHeader, NODE_HEADER, TARGET_HEADER, CLUSTER_HEADER} from './protocol.js'
 import type {PeerTlsOptions} from './protocol.js'
 import type {PeerCounters} from './stats.js'
+import type {SnapshotSend} from './snapshot-send.js'
 import {mark, tracing} from '../trace/latency.js'
 
-/** What {@link OutboundLink.enqueue} did with a message. */
-export type EnqueueResult = 'queued' | 'disconnected' | 'full'
+/** What {@link OutboundLink.enqueue} did with a message ({@link OutboundLink.enqueueSnapshot} also: `busy`, another snapshot is being sent). */
+export type EnqueueResult = 'queued' | 'disconnected' | 'full' | 'busy'
 
 /** Everything an OutboundLink needs from its transport. */
 export interface OutboundLinkDeps {
@@ -44,6 +51,8 @@ export interface OutboundLinkDeps {
   readonly onDown: () => void
   /** Everything accepted so far has been written to the kernel. */
   readonly onDrained: () => void
+  /** A chunk of the snapshot at `index` (its meta index) was written to the kernel. */
+  readonly onSnapshotProgress: (index: number, term: number) => void
 }
 
 type LinkState = 'idle' | 'connecting' | 'open' | 'backoff' | 'closed'
@@ -68,6 +77,10 @@ export class OutboundLink {
   /** Handed to ws, not yet confirmed written to the kernel. */
   private inflightMessages = 0
   private inflightBytes = 0
+  /** The snapshot being sent in chunks, until its last chunk is written (or the connection drops). */
+  private snapshot: SnapshotSend | undefined
+  /** Bytes of its chunks handed to ws and not yet written (part of {@link inflightBytes}). */
+  private snapshotInflightBytes = 0
 
   constructor(private readonly deps: OutboundLinkDeps) {}
 
@@ -91,6 +104,11 @@ export class OutboundLink {
     return this.queueBytes + this.inflightBytes
   }
 
+  /** The snapshot being sent in chunks, or undefined. */
+  get sendingSnapshot(): SnapshotSend | undefined {
+    return this.snapshot
+  }
+
   /** Dial for the first time. */
   start(): void {
     if (this.state === 'idle') this.connect()
@@ -112,6 +130,18 @@ export class OutboundLink {
     if (single) this.queue.push(items)
     else for (const item of items) this.queue.push(item)
     this.queueBytes += bytes
+    if (this.state === 'open') this.scheduleFlush()
+    return 'queued'
+  }
+
+  /**
+   * Accept a snapshot to send in chunks as the window allows. `busy` while another one is being
+   * sent (the caller decides: a copy of it is redundant); `disconnected` as {@link enqueue}.
+   */
+  enqueueSnapshot(send: SnapshotSend): EnqueueResult {
+    if (this.state !== 'open' && this.state !== 'connecting') return 'disconnected'
+    if (this.snapshot !== undefined) return 'busy'
+    this.snapshot = send
     if (this.state === 'open') this.scheduleFlush()
     return 'queued'
   }
@@ -168,6 +198,7 @@ export class OutboundLink {
     this.ws = ws
     ws.on('open', () => this.current(generation) && this.onOpen())
     ws.on('pong', () => this.current(generation) && this.onPong())
+    ws.on('ping', () => this.current(generation) && this.onPeerPing())
     ws.on('message', (data: RawData) => this.current(generation) && this.onUnexpectedData(ws, data))
     ws.on('error', (error: Error) => this.onError(generation, error))
     ws.on('close', (code: number, reason: Buffer) => this.current(generation) && this.onClose(code, reason.toString()))
@@ -208,12 +239,23 @@ export class OutboundLink {
     deps.counters.lastContact = deps.now()
     deps.logger.info('peer connected', {peer: deps.peer, url: deps.url})
     deps.onUp()
-    if (this.queue.length > 0) this.scheduleFlush()
+    if (this.queue.length > 0 || this.snapshot !== undefined) this.scheduleFlush()
   }
 
   private onPong(): void {
     this.missedPongs = 0
     this.deps.counters.lastContact = this.deps.now()
+  }
+
+  /**
+   * The peer's end of this connection pinged us (its inbound link pings every interval, and
+   * counts our frames as contact). That ping travels the other way from our data, so it arrives
+   * while our own ping still waits behind a snapshot on a slow link, and it proves the peer and
+   * the connection alive: without it a link slower than (window + socket buffers) / (pong
+   * tolerance) was cut in the middle of every snapshot, and the snapshot never arrived.
+   */
+  private onPeerPing(): void {
+    this.missedPongs = 0
   }
 
   /** The remote never sends data on a connection we dialled: that is a protocol violation. */
@@ -260,7 +302,7 @@ export class OutboundLink {
     process.nextTick(() => this.flush())
   }
 
-  /** Write everything queued, as few frames as the size limits allow (unless the flush was cancelled). */
+  /** Write everything queued, as few frames as the size limits allow, then snapshot chunks as the window allows (unless the flush was cancelled). */
   private flush(): void {
     if (!this.flushScheduled) return
     this.flushScheduled = false
@@ -277,6 +319,41 @@ export class OutboundLink {
       if (tracing) mark('peer.send', frame.length)
       ws.send(frame, {binary: true}, (error) => this.onWritten(generation, batch.length, bytes, error))
     }
+    this.sendChunks(ws)
+  }
+
+  /** Hand the snapshot's next chunks to ws, one frame each, while its window has room. */
+  private sendChunks(ws: WebSocket): void {
+    const send = this.snapshot
+    const {snapshotWindowBytes, maxPayload} = this.deps.limits
+    while (send !== undefined && !send.done && this.snapshotInflightBytes < snapshotWindowBytes) {
+      const item = send.next()
+      const last = send.done
+      this.snapshotInflightBytes += item.length
+      this.inflightMessages++
+      this.inflightBytes += item.length
+      const generation = this.generation
+      ws.send(encodeFrame([item], {maxBytes: maxPayload}), {binary: true}, (error) => this.onChunkWritten(generation, send, item.length, last, error))
+    }
+  }
+
+  /** A chunk reached the kernel: free its window room; the last one ends the snapshot. */
+  private onChunkWritten(generation: number, send: SnapshotSend, bytes: number, last: boolean, error: Error | undefined | null): void {
+    if (generation !== this.generation) return
+    this.snapshotInflightBytes -= bytes
+    if (!error && last && this.snapshot === send) {
+      this.snapshot = undefined
+      this.deps.counters.snapshotsSent++
+    }
+    this.onWritten(generation, 1, bytes, error)
+    if (error) return
+    // The kernel took a chunk: the peer's TCP is taking data, so the link is alive even when
+    // the pong waits behind the window and the socket buffers (a slow link would otherwise be
+    // cut by the missed-pong check mid-snapshot, every time). A hung peer stops taking data,
+    // writes stop, and the pongs time out as before.
+    this.missedPongs = 0
+    this.deps.onSnapshotProgress(send.index, send.messageTerm)
+    if (this.snapshot !== undefined && this.state === 'open') this.scheduleFlush()
   }
 
   /** Remove and return the longest queue prefix that fits one frame (always at least one message). */
@@ -303,12 +380,14 @@ export class OutboundLink {
     }
     this.deps.counters.sent += count
     this.deps.counters.framesSent++
-    if (this.queuedMessages === 0 && this.state === 'open') this.deps.onDrained()
+    if (this.queuedMessages === 0 && this.snapshot === undefined && this.state === 'open') this.deps.onDrained()
   }
 
   /** Count everything not yet written as dropped and forget it. */
   private dropQueue(): void {
-    this.deps.counters.droppedDisconnected += this.queuedMessages
+    this.deps.counters.droppedDisconnected += this.queuedMessages + (this.snapshot !== undefined && this.snapshotInflightBytes === 0 ? 1 : 0)
+    this.snapshot = undefined
+    this.snapshotInflightBytes = 0
     this.queue = []
     this.queueBytes = 0
     this.inflightMessages = 0

@@ -10,15 +10,18 @@
  * queue is flushed once per event-loop turn as one coalesced frame. Messages are dropped (never
  * buffered without bound) when the peer is unknown, the link is down, the queue is full, or the
  * message is larger than `maxPayload`; Raft retries. A drop marks the peer unreachable. A
- * snapshot larger than one frame is cut into chunks (at most `snapshotChunkBytes` each, all
- * queued together or none) that the receiver reassembles, up to `maxSnapshotBytes`.
+ * snapshot larger than one frame is sent in chunks (at most `snapshotChunkBytes` each) cut from
+ * the snapshot's own bytes as the link's window (`snapshotWindowBytes`) drains, with the peer's
+ * other messages passing between them; the receiver reassembles it, up to `maxSnapshotBytes`.
+ * While one is being sent to a peer, another snapshot to it (the core's re-send of the same one
+ * every election timeout) is dropped before it is encoded and counted (`droppedSnapshotInFlight`).
  */
 import type {IncomingMessage} from 'node:http'
 import type {WebSocket} from 'ws'
 import type {Message, NodeId} from '../raft/types.js'
 import type {Network} from '../replica/ports.js'
 import {
-  CodecError, encodeChunk, encodeMessage, FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, isValidNodeId, MAX_CHUNK_HEADER_BYTES,
+  CodecError, encodeMessage, encodeSnapshotHead, FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, isValidNodeId, MAX_CHUNK_HEADER_BYTES,
 } from './codec.js'
 import {InboundLink} from './inbound.js'
 import {resolvePeerLimits} from './limits.js'
@@ -26,6 +29,7 @@ import type {PeerLimits} from './limits.js'
 import {errorText, silentLogger} from './logger.js'
 import type {TransportLogger} from './logger.js'
 import {OutboundLink} from './outbound.js'
+import {SnapshotSend} from './snapshot-send.js'
 import {checkClusterHeader, CLOSE_CODES, headerNodeId, NODE_HEADER, normalizePeerUrl, RAFT_PATH, TARGET_HEADER} from './protocol.js'
 import type {PeerTlsOptions} from './protocol.js'
 import type {NodeServer, UpgradeRejection} from './server.js'
@@ -58,6 +62,11 @@ export interface PeerTransportOptions {
   readonly onUnreachable?: (peer: NodeId) => void
   /** A peer became reachable again (connected, or its queue drained after an overflow). Asynchronous, once per transition. */
   readonly onReachable?: (peer: NodeId) => void
+  /**
+   * A chunk of the snapshot at `index` (its meta index) to `peer` was written: it is still on its
+   * way (or, after its last chunk, has left). Called from a ws write callback; a throw is logged.
+   */
+  readonly onSnapshotProgress?: (peer: NodeId, index: number, term: number) => void
   /** Overrides of the limits in limits.ts. */
   readonly limits?: Partial<PeerLimits>
   /** Client TLS options for dialling `wss://` peers. */
@@ -70,6 +79,10 @@ export interface PeerTransportOptions {
 }
 
 type Reachability = 'unknown' | 'reachable' | 'unreachable'
+
+function snapshotInFlightOf(send: SnapshotSend | undefined): PeerStats['snapshotInFlight'] {
+  return send === undefined ? null : {index: send.index, term: send.term, sentBytes: send.sentBytes, totalBytes: send.total}
+}
 
 function peerEntries(peers: PeerTransportOptions['peers']): Iterable<readonly [NodeId, string]> {
   if (peers === undefined) return []
@@ -176,12 +189,13 @@ export class PeerTransport implements Network {
       this.logger.debug('dropped message to unknown peer', {to: message.to, type: message.type})
       return
     }
+    if (message.type === 'snapshot' && link.sendingSnapshot !== undefined) return this.dropSnapshotInFlight(message, link.sendingSnapshot)
     const items = this.encode(message, link)
     if (items === undefined) return
-    const result = link.enqueue(items)
+    const result = items instanceof SnapshotSend ? link.enqueueSnapshot(items) : link.enqueue(items)
     if (result === 'queued') return
     const counters = this.countersFor(message.to)
-    if (result === 'full') counters.droppedQueueFull++
+    if (result === 'full' || result === 'busy') counters.droppedQueueFull++
     else counters.droppedDisconnected++
     this.setReachability(message.to, 'unreachable')
   }
@@ -195,10 +209,24 @@ export class PeerTransport implements Network {
   }
 
   /**
-   * Encode for sending: one message's bytes, or the chunks of a snapshot too large for one frame. Counts
-   * the drop and returns undefined when the message is invalid or over its size limit.
+   * A snapshot to a peer that is still receiving one in chunks: not sent, counted. The same one
+   * (the core re-sends it every election timeout until the follower acknowledges it) would be a
+   * redundant copy; another one would have to wait behind it, and the core sends again if needed.
    */
-  private encode(message: Message, link: OutboundLink): Uint8Array | Uint8Array[] | undefined {
+  private dropSnapshotInFlight(message: Message & {type: 'snapshot'}, sending: SnapshotSend): void {
+    this.countersFor(message.to).droppedSnapshotInFlight++
+    this.logger.debug('snapshot not sent: one is still being sent to this peer', {
+      to: message.to, index: message.snapshot.meta.index, term: message.snapshot.meta.term, same: sending.sameAs(message),
+      sentBytes: sending.sentBytes, totalBytes: sending.total,
+    })
+  }
+
+  /**
+   * Encode for sending: one message's bytes, or a snapshot too large for one frame as a
+   * {@link SnapshotSend} (its chunks are made as they are sent). Counts the drop and returns
+   * undefined when the message is invalid or over its size limit.
+   */
+  private encode(message: Message, link: OutboundLink): Uint8Array | SnapshotSend | undefined {
     if (message.from !== this.self) {
       this.droppedInvalid++
       this.logger.error('dropped message whose from is not this node', {from: message.from, to: message.to})
@@ -206,8 +234,11 @@ export class PeerTransport implements Network {
     }
     const chunkable = message.type === 'snapshot' && this.chunkBytes > 0
     try {
-      const bytes = encodeMessage(message, {maxBytes: chunkable ? this.limits.maxSnapshotBytes : this.maxMessageBytes})
-      return bytes.length <= this.maxMessageBytes ? bytes : this.chunks(message, bytes)
+      if (chunkable) {
+        const head = encodeSnapshotHead(message, {maxBytes: this.limits.maxSnapshotBytes})
+        if (head.length + message.snapshot.data.length > this.maxMessageBytes) return new SnapshotSend(message, head, this.chunkBytes)
+      }
+      return encodeMessage(message, {maxBytes: this.maxMessageBytes})
     } catch (error) {
       if (error instanceof CodecError && error.code === 'PAYLOAD_TOO_LARGE') {
         this.countersFor(message.to).droppedOversize++
@@ -219,16 +250,6 @@ export class PeerTransport implements Network {
       }
       return undefined
     }
-  }
-
-  /** Cut an encoded message into chunk items of at most {@link chunkBytes} data bytes each (no copy of the data). */
-  private chunks(message: Message, bytes: Uint8Array): Uint8Array[] {
-    const items: Uint8Array[] = []
-    for (let offset = 0; offset < bytes.length; offset += this.chunkBytes) {
-      const data = bytes.subarray(offset, Math.min(offset + this.chunkBytes, bytes.length))
-      items.push(encodeChunk({from: message.from, to: message.to, total: bytes.length, offset, data}))
-    }
-    return items
   }
 
   /**
@@ -262,6 +283,7 @@ export class PeerTransport implements Network {
       reachable: this.isReachable(id),
       queued: link?.queuedMessages ?? 0,
       queuedBytes: link?.queuedBytes ?? 0,
+      snapshotInFlight: snapshotInFlightOf(link?.sendingSnapshot),
       dropped: counters.droppedDisconnected + counters.droppedQueueFull + counters.droppedOversize,
     }
   }
@@ -304,7 +326,16 @@ export class PeerTransport implements Network {
       onUp: () => this.setReachability(peer, 'reachable'),
       onDown: () => this.setReachability(peer, 'unreachable'),
       onDrained: () => this.setReachability(peer, 'reachable'),
+      onSnapshotProgress: (index, term) => this.snapshotProgress(peer, index, term),
     })
+  }
+
+  private snapshotProgress(peer: NodeId, index: number, term: number): void {
+    try {
+      this.options.onSnapshotProgress?.(peer, index, term)
+    } catch (error) {
+      this.logger.error('onSnapshotProgress threw', {peer, error: errorText(error)})
+    }
   }
 
   private countersFor(peer: NodeId): PeerCounters {

@@ -20,6 +20,15 @@ export interface PeerCounters {
   droppedQueueFull: number
   /** Messages dropped because they were larger than `maxPayload` allows. */
   droppedOversize: number
+  /** Snapshots whose last chunk was written (outbound; a snapshot that fits one frame is a plain message, not counted here). */
+  snapshotsSent: number
+  /**
+   * Snapshots not sent because one to this peer was still being sent (outbound): the core re-sends
+   * a snapshot every election timeout while the follower has not acknowledged it; a copy of the
+   * one in flight (or another one, which would have to wait behind it) is dropped before it is
+   * encoded. Not a loss: the one in flight carries on. Not counted in `dropped`.
+   */
+  droppedSnapshotInFlight: number
   /** Inbound frames refused (undecodable, wrong from/to, text, oversized); each closed its connection. */
   malformedFrames: number
   /** Successful outbound connects. */
@@ -34,7 +43,7 @@ export interface PeerCounters {
 export function newCounters(): PeerCounters {
   return {
     sent: 0, framesSent: 0, received: 0, framesReceived: 0,
-    droppedDisconnected: 0, droppedQueueFull: 0, droppedOversize: 0, malformedFrames: 0,
+    droppedDisconnected: 0, droppedQueueFull: 0, droppedOversize: 0, snapshotsSent: 0, droppedSnapshotInFlight: 0, malformedFrames: 0,
     connects: 0, lastContact: null, lastError: null,
   }
 }
@@ -54,7 +63,9 @@ export interface PeerStats extends Readonly<PeerCounters> {
   readonly queued: number
   /** Bytes of those messages. */
   readonly queuedBytes: number
-  /** Sum of the three drop counters. */
+  /** Index and term of the snapshot being sent in chunks (outbound), or null. */
+  readonly snapshotInFlight: {readonly index: number; readonly term: number; readonly sentBytes: number; readonly totalBytes: number} | null
+  /** Sum of the three drop counters (`droppedDisconnected`, `droppedQueueFull`, `droppedOversize`). */
   readonly dropped: number
 }
 

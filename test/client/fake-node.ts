@@ -215,7 +215,7 @@ export class FakeNode {
     switch (request.type) {
       case 'put':
         this.store.set(request.key, request.value)
-        return formatResponse<'put'>(request.id, {value: request.value})
+        return formatResponse<'put'>(request.id, request.echo === false ? {} : {value: request.value})
       case 'delete':
         this.store.delete(request.key)
         return formatResponse<'delete'>(request.id, {deleted: current !== undefined})

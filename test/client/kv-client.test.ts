@@ -11,6 +11,7 @@ import {afterEach, beforeEach, describe, it} from 'node:test'
 import {ClientError, Connection, KvClient, routeUrl, type KvClientOptions} from '../../src/client/index.js'
 import {FakeNode, SECRET} from './fake-node.js'
 import {DEFAULT_PROTOCOL_LIMITS} from '../../src/admin/limits.js'
+import {ECHO_OMITTED_FROM} from '../../src/admin/protocol.js'
 
 let nodes: FakeNode[] = []
 let clients: {close(): Promise<void>}[] = []
@@ -129,6 +130,49 @@ describe('KvClient', () => {
     assert.deepEqual(await kv.get('x'), {value: '1', index: 1})
     assert.equal(n1!.seen.length, 1, 'only the first request went to the follower')
     assert.equal(n2!.seen.length, 2)
+  })
+
+  it('tells onLeader, once each, the node a NOT_LEADER hint names and the node that served a write or a linearizable read; a serializable read tells nothing', async () => {
+    const [n1, n2] = await startNodes('n1', 'n2')
+    n1!.leader = false
+    n1!.hint = {id: 'n2', address: null}
+    const told: {id: string; address: string}[] = []
+    const redirected = client({endpoints: [{id: 'n1', url: n1!.address}, {id: 'n2', url: n2!.address}], onLeader: (l) => told.push(l)})
+    await redirected.put('x', '1')
+    await redirected.put('x', '2')
+    assert.deepEqual(told, [{id: 'n2', address: n2!.address}], 'the hint, once')
+    told.length = 0
+    const direct = client({endpoints: [{id: 'n2', url: n2!.address}, {id: 'n1', url: n1!.address}], onLeader: (l) => told.push(l)})
+    await direct.get('x', {serializable: true})
+    assert.deepEqual(told, [], 'any node serves a serializable read')
+    await direct.get('x')
+    await direct.put('y', '1')
+    assert.deepEqual(told, [{id: 'n2', address: n2!.address}], 'the first endpoint served a linearizable read: it leads')
+    assert.equal(direct.leader, 'n2')
+  })
+
+  it('with a leader believed (the leader option), the first attempt goes to it: no redirect; a dead one costs the next endpoint', async () => {
+    const [n1, n2, n3] = await startNodes('n1', 'n2', 'n3')
+    n1!.leader = false
+    n1!.hint = {id: 'n2', address: null}
+    n3!.leader = false
+    const endpoints = [{id: 'n1', url: n1!.address}, {id: 'n2', url: n2!.address}, {id: 'n3', url: n3!.address}]
+    await client({endpoints, leader: 'n2'}).put('x', '1')
+    assert.deepEqual([n1!.seen.length, n2!.seen.length, n3!.seen.length], [0, 1, 0])
+    await n3!.stop()
+    await client({endpoints, leader: 'n3'}).put('x', '2')
+    assert.deepEqual([n1!.seen.length, n2!.seen.length], [1, 2], 'n3 refused: n1 next, which redirected to n2')
+  })
+
+  it('sends a large put with echo: false (the answer leaves the value out) and resolves to the value it sent', async () => {
+    const [n1] = await startNodes('n1')
+    const kv = client({endpoints: [{id: 'n1', url: n1!.address}]})
+    const large = 'é'.repeat(ECHO_OMITTED_FROM)
+    assert.deepEqual(await kv.put('big', large), {value: large})
+    assert.deepEqual(await kv.put('small', 'x'.repeat(ECHO_OMITTED_FROM - 1)), {value: 'x'.repeat(ECHO_OMITTED_FROM - 1)})
+    const puts = n1!.seen.map((s) => s.request).filter((r) => r.type === 'put') as Array<{key: string; echo?: boolean}>
+    assert.deepEqual(puts.map((r) => [r.key, r.echo]), [['big', false], ['small', undefined]])
+    assert.equal(n1!.store.get('big'), large)
   })
 
   it('get({node}) sends the first attempt to that node, then follows its redirect', async () => {

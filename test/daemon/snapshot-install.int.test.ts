@@ -19,13 +19,18 @@ const PER_TXN = 128
 const WRITERS = 8
 const VALUE = 'v'.repeat(100)
 
+/** One sample of node `id`'s /metrics (`series`: the name with its labels, as exposed), or undefined. */
+async function metric(c: TestCluster, id: string, series: string): Promise<number | undefined> {
+  const res = await fetch(`${c.spec(id).address.replace('ws:', 'http:')}/metrics`, {headers: {authorization: `Bearer ${c.secret}`}})
+  const line = (await res.text()).split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+}
+
 /** The follower's event-loop maximum since the previous scrape (each scrape resets it). */
 async function loopLagMax(c: TestCluster, id: string): Promise<number> {
-  const res = await fetch(`${c.spec(id).address.replace('ws:', 'http:')}/metrics`, {headers: {authorization: `Bearer ${c.secret}`}})
-  const text = await res.text()
-  const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)
-  assert.ok(m, 'the daemon exports its event-loop maximum')
-  return Number(m[1])
+  const value = await metric(c, id, 'nodejs_eventloop_lag_max_seconds')
+  assert.ok(value !== undefined, 'the daemon exports its event-loop maximum')
+  return value
 }
 
 test('a follower 100k keys behind catches up by snapshot while the cluster answers; its event loop keeps turning', {skip, timeout: 600_000}, async (t) => {
@@ -77,6 +82,10 @@ test('a follower 100k keys behind catches up by snapshot while the cluster answe
     assert.ok(st.snapshotIndex >= before.snapshotIndex, 'it installed the leader\'s snapshot')
     const healed = order.indexOf('healed')
     assert.ok(order.slice(healed, order.indexOf('caught up')).includes('write'), `writes were answered while the follower installed: ${order.slice(healed).join(' ')}`)
+    const sent = await metric(c, leader, `raftctl_peer_snapshots_sent_total{peer="${follower}"}`)
+    const resends = await metric(c, leader, `raftctl_peer_snapshot_resends_dropped_total{peer="${follower}"}`)
+    assert.ok(sent !== undefined && sent >= 1, `the leader sent the snapshot in chunks (${sent})`)
+    t.diagnostic(`the leader sent ${sent} snapshot(s) in chunks to the follower and dropped ${resends} re-send(s) while one was in flight`)
     t.diagnostic(`follower's longest event-loop delay: idle ${Math.round(idleLag * 1000)} ms, during the install ${Math.round(lag * 1000)} ms; /proc/loadavg ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
     const local = c.kv([follower])
     assert.equal((await local.get(`k${KEYS - 1}`, {serializable: true})).value, VALUE)

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import {KvStateMachine, type KvCommand} from '../../src/kv/index.js'
-import {decodeSnapshot} from '../../src/kv/snapshot.js'
+import {SNAPSHOT_CLOCK_KEYS, decodeSnapshot} from '../../src/kv/snapshot.js'
 import {feed, run, streamCommand} from './arbitraries.js'
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -63,6 +63,18 @@ describe('KvStateMachine.capture', () => {
     const pieces = sm.capture(1000)
     for (let r = pieces.next(); !r.done; r = pieces.next()) parts.push(r.value)
     assert.ok(parts.length > 5, 'several pieces')
+    assert.deepEqual(concat(parts), sm.snapshot())
+  })
+
+  it('a piece ends when its time is spent (pieceMs 0: every SNAPSHOT_CLOCK_KEYS keys), and the bytes stay those of snapshot(), multi-byte UTF-8 included', () => {
+    const sm = new KvStateMachine()
+    const keys = 5 * SNAPSHOT_CLOCK_KEYS + 3
+    for (let i = 0; i < keys; i++) run(sm, i + 1, {op: 'put', key: `k${i}-é€😀`, value: `${'ü'.repeat(i % 7)}𝄞${'v'.repeat(i % 90)}`})
+    const parts: Uint8Array[] = []
+    const pieces = sm.capture(1 << 30, 0)
+    for (let r = pieces.next(); !r.done; r = pieces.next()) parts.push(r.value)
+    // The header, one piece per SNAPSHOT_CLOCK_KEYS keys, then the rest with the sessions and checksum.
+    assert.equal(parts.length, 1 + Math.floor(keys / SNAPSHOT_CLOCK_KEYS) + 1)
     assert.deepEqual(concat(parts), sm.snapshot())
   })
 

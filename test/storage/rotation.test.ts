@@ -114,6 +114,39 @@ describe('WAL rotation and compaction', () => {
     }
   })
 
+  it('with cleanupInBackground, saveSnapshot leaves the deletion to the thread pool: a crash before it loses nothing, and once it ran the old segments are gone', async (t) => {
+    for (const crash of [true, false]) {
+      const dir = tempDir(t)
+      const held: (() => void)[] = []
+      const fs: FsOps = {...nodeFs, unlink: (path, cb) => void held.push(() => nodeFs.unlink!(path, cb))}
+      const s = new FileStorage({dir, segmentBytes: SEGMENT_BYTES, preallocateBytes: 0, fs, cleanupInBackground: true})
+      s.load()
+      for (let i = 1; i <= 60; i++) s.save({entries: [entry(i, 1)], hardState: {term: 1, vote: 'n1', commit: i}})
+      const names = segmentNames(dir)
+      s.saveSnapshot(snapshot(45, 1), 45)
+      assert.deepEqual(segmentNames(dir), names, 'nothing deleted before saveSnapshot returned')
+      assert.equal(held.length, 1, 'the first deletion waits for the thread pool (one at a time)')
+      const kept = names.filter((n) => n >= names.filter((m) => m <= 45).at(-1)!)
+      if (crash) {
+        s.close() // the process dies with the deletions not done
+      } else {
+        // Let the deletions run, one after the other (give up after 10 s).
+        for (let k = 0; k < 2000 && segmentNames(dir).length > kept.length; k++) {
+          held.splice(0).forEach((unlink) => unlink())
+          await new Promise((resolve) => setTimeout(resolve, 5))
+        }
+        assert.deepEqual(segmentNames(dir), kept)
+        s.save({entries: [entry(61, 1)], hardState: {term: 1, vote: 'n1', commit: 61}})
+        s.close()
+      }
+      const {state} = reopen(dir)
+      const last = crash ? 60 : 61
+      assert.deepEqual(ids(state.entries), Array.from({length: last - 45}, (_, k) => `${k + 46}@1`), crash ? 'crash before the deletions' : 'after them')
+      assert.equal(state.snapshot?.meta.index, 45)
+      assert.deepEqual(segmentNames(dir), kept, 'start-up deletes what was left')
+    }
+  })
+
   it('start-up reads the latest snapshot and only the segments after it: the entries replayed are bounded by those since', (t) => {
     const dir = tempDir(t)
     const fs = new FaultFs()

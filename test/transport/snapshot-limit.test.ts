@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import {encodeCommand, KvStateMachine} from '../../src/kv/index.js'
 import {DEFAULT_PEER_LIMITS} from '../../src/transport/limits.js'
 
-test('a snapshot of 1M keys with 100-byte values fits the default maxSnapshotBytes and one peer queue', () => {
+test('a snapshot of 1M keys with 100-byte values fits the default maxSnapshotBytes; its window fits one peer queue', () => {
   const kv = new KvStateMachine()
   const value = 'v'.repeat(100)
   const sample = 100_000
@@ -19,5 +19,6 @@ test('a snapshot of 1M keys with 100-byte values fits the default maxSnapshotByt
   const million = perKey * 1_000_000
   assert.ok(million > 64 * 1024 * 1024, `the case the old ceiling failed: ${Math.round(million / 2 ** 20)} MiB`)
   assert.ok(million <= DEFAULT_PEER_LIMITS.maxSnapshotBytes, `${Math.round(million / 2 ** 20)} MiB over maxSnapshotBytes`)
-  assert.ok(DEFAULT_PEER_LIMITS.maxQueuedBytes >= DEFAULT_PEER_LIMITS.maxSnapshotBytes, 'a peer queue holds one whole snapshot')
+  const {maxQueuedBytes, snapshotWindowBytes, maxPayload} = DEFAULT_PEER_LIMITS
+  assert.ok(maxQueuedBytes >= snapshotWindowBytes + maxPayload, 'a snapshot\'s chunks in flight fit a peer queue beside other traffic')
 })
