@@ -82,3 +82,11 @@ export const MAX_TXN_OPS = 128
 
 /** Most changes in one `watch` event frame; an entry with more continues in the next (`more: true`). */
 export const WATCH_FRAME_CHANGES = 1000
+
+/**
+ * How often a node tells each watch that has nothing unsent its progress (a `watchProgress`
+ * event: its applied index and how long it has heard no leader): 1 s. A client resumes from after
+ * the index, leaves a node that hears no leader, and takes a connection that brings nothing (no
+ * change, no progress) for several of these intervals for a node that hangs (docs/kv.md, Watch).
+ */
+export const WATCH_PROGRESS_MS = 1000

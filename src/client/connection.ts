@@ -100,6 +100,8 @@ export class Connection {
   private readonly closeListeners = new Set<CloseListener>()
   private nextId = 1
   private closeReason: ClientError | undefined
+  /** The TCP (or TLS) socket under the WebSocket, known once the upgrade is answered. */
+  private socket: {readonly bytesRead: number} | undefined
   private readonly closed: Promise<void>
 
   private constructor(ws: WebSocket, options: ConnectionOptions) {
@@ -109,6 +111,7 @@ export class Connection {
     this.limits = options.limits ?? {}
     this.maxInFlight = positive(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight')
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()))
+    ws.once('upgrade', (res) => (this.socket = res.socket))
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString('utf8')))
   }
@@ -198,6 +201,19 @@ export class Connection {
   /** Read frames again after {@link pause}. Idempotent. */
   resume(): void {
     if (this.ws.isPaused) this.ws.resume()
+  }
+
+  /** True between {@link pause} and {@link resume}. */
+  get isPaused(): boolean {
+    return this.ws.isPaused
+  }
+
+  /**
+   * Bytes read from the socket so far (frames not yet complete included): a watch's watchdog
+   * tells a node that hangs from one sending a large frame slowly.
+   */
+  get bytesReceived(): number {
+    return this.socket?.bytesRead ?? 0
   }
 
   /** Be told when the connection closes (at once if it already has). Returns a function that stops listening. */

@@ -11,7 +11,7 @@
  * ```
  */
 export {KvClient, type Endpoint, type GetOptions, type KvClientOptions, type RangeOptions, type RangeSelector} from './kv-client.js'
-export {DEFAULT_WATCH_BUFFERED_CHANGES, KvWatch, type KvWatchEvent, type WatchOptions, type WatchSelector} from './watch.js'
+export {DEFAULT_WATCH_BUFFERED_BYTES, DEFAULT_WATCH_BUFFERED_CHANGES, DEFAULT_WATCH_LEADERLESS_MS, DEFAULT_WATCH_SILENCE_MS, MIN_WATCH_SILENCE_MS, KvWatch, type KvWatchEvent, type WatchOptions, type WatchSelector} from './watch.js'
 export {AdminClient, type AddMemberOptions, type MemberChangeOptions, type ChaosAddOptions, type ChaosHealFilter, type AdminClientOptions, type Subscription, type SubscriptionEndListener} from './admin-client.js'
 export {
   Connection, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT_MS, isConnectionRefused,

@@ -33,12 +33,8 @@ export const WATCH_HISTORY_MAX_BYTES = 64 * 1024 * 1024
 export const WATCH_BUFFER_BYTES = 1024 * 1024
 /** Most watchers on one node: 1,000 (more are refused with `OVERLOADED`). */
 export const MAX_WATCHERS = 1000
-/**
- * How often a node tells each watch that has nothing unsent its progress (`watchProgress`: its
- * applied index and how long it has heard no leader): 1 s. A client uses it to resume from
- * after the index, and to leave a node that hears no leader (a partitioned follower).
- */
-export const WATCH_PROGRESS_MS = 1000
+/** How often a node tells each caught-up watch its progress (defined with the protocol: clients rely on it). */
+export {WATCH_PROGRESS_MS} from '../admin/protocol.js'
 
 /** Where a watcher's frames go: its client's socket. */
 export interface WatchSink {

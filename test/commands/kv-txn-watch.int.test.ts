@@ -5,7 +5,9 @@
  * transactions are exit 2 with nothing written; `kv watch --prefix --json` (a spawned process,
  * stopped with SIGINT: exit 0) prints every change in log order, a txn's two puts at one index,
  * a delete --prefix as one delete per key; `--from-index 1` replays the same lines;
- * `cluster start --watch-history N` records N and gives it to the nodes it starts.
+ * `cluster start --watch-history N` records N and gives it to the nodes it starts; a watch whose
+ * node is paused (`node pause`) goes on from another node, each change once, in order, and bad
+ * `--leaderless-timeout`/`--silence-timeout` values are BAD_USAGE (exit 2).
  */
 import {after, afterEach, before, test} from 'node:test'
 import assert from 'node:assert/strict'
@@ -14,7 +16,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {resetExitCode, testTempDir} from '../helpers.js'
 import {BIN} from '../daemon/harness.js'
-import {cleanup, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
+import {cleanup, eventually, raftctl, trackPid, useTempHome, startCluster} from './cluster-helpers.js'
 
 let home = ''
 
@@ -27,24 +29,31 @@ afterEach(resetExitCode)
 
 const kv = (...args: string[]) => raftctl('kv', ...args, '--cluster', 'tw')
 
-/** `raftctl kv watch ARGS --json` as a process, until `lines` lines came; then SIGINT. */
-function watchLines(args: string[], lines: number): Promise<{lines: unknown[]; exit: number | null}> {
+/** A running `raftctl kv watch ARGS --json` process: the lines it printed so far; SIGINT when `until` holds (killed after 60 s). */
+function watchProcess(args: string[], until: (lines: number) => boolean): {lines: () => unknown[]; ended: Promise<{lines: unknown[]; exit: number | null}>} {
   const child = spawn(process.execPath, [BIN, 'kv', 'watch', ...args, '--json', '--cluster', 'tw'], {env: {...process.env, RAFTCTL_HOME: home, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
   let out = ''
   let err = ''
+  const lines = (): unknown[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
   const give = setTimeout(() => child.kill('SIGKILL'), 60_000)
-  return new Promise((resolve) => {
+  const ended = new Promise<{lines: unknown[]; exit: number | null}>((resolve) => {
     child.stdout.on('data', (d) => {
       out += d
-      if (out.split('\n').filter(Boolean).length >= lines) child.kill('SIGINT')
+      if (until(out.split('\n').filter(Boolean).length)) child.kill('SIGINT')
     })
     child.stderr.on('data', (d) => { err += d })
     child.once('exit', (code) => {
       clearTimeout(give)
       if (code !== 0) console.error(err)
-      resolve({lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l)), exit: code})
+      resolve({lines: lines(), exit: code})
     })
   })
+  return {lines, ended}
+}
+
+/** `raftctl kv watch ARGS --json` as a process, until `lines` lines came; then SIGINT. */
+function watchLines(args: string[], lines: number): Promise<{lines: unknown[]; exit: number | null}> {
+  return watchProcess(args, (n) => n >= lines).ended
 }
 
 test('kv txn moves value atomically, then runs the failure branch; kv watch shows each change once, in log order', {timeout: 120_000}, async (t) => {
@@ -115,4 +124,41 @@ test('cluster start --watch-history is recorded in the manifest and given to the
   assert.equal(watch.exit, 1, watch.stdout + watch.stderr)
   assert.equal(watch.json().error.code, 'COMPACTED')
   assert.match(watch.json().error.message, new RegExp(`the oldest index still available is ${index - 2}\\b`))
+})
+
+test('kv watch goes on from another node while its node is paused, each change once, in order', {timeout: 120_000}, async () => {
+  const {index} = (await kv('list', '--json')).json()
+  // n1 first: a local cluster's endpoints are in manifest order, so the watch runs on n1.
+  const watch = watchProcess(['--prefix', 'hang/', '--from-index', String(index + 1), '--silence-timeout', '2s'], (n) => n >= 5)
+  const seen = (n: number) => eventually(async () => watch.lines().length >= n, 60_000, `${n} lines`)
+  assert.equal((await kv('put', 'hang/1', '1')).exit, 0)
+  await seen(1)
+  assert.equal((await raftctl('node', 'pause', 'n1', '--cluster', 'tw')).exit, 0)
+  try {
+    for (const v of ['2', '3', '4']) assert.equal((await kv('put', `hang/${v}`, v)).exit, 0)
+    await seen(4)
+  } finally {
+    assert.equal((await raftctl('node', 'resume', 'n1', '--cluster', 'tw')).exit, 0)
+  }
+  assert.equal((await kv('put', 'hang/5', '5')).exit, 0)
+  const {lines, exit} = await watch.ended
+  assert.equal(exit, 0)
+  const got = lines as Array<{key: string; value: string; index: number}>
+  assert.deepEqual(got.map((l) => l.value), ['1', '2', '3', '4', '5'], 'each change once, in order')
+  assert.ok(got.every((l, i) => i === 0 || l.index > got[i - 1]!.index), 'indexes increase')
+})
+
+test('kv watch: a bad --leaderless-timeout or --silence-timeout is BAD_USAGE, exit 2', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--leaderless-timeout', '3'], /invalid duration "3"/],
+    [['--leaderless-timeout', '0s'], /--leaderless-timeout must be at least 10ms/],
+    [['--silence-timeout', '1s'], /--silence-timeout must be at least 2s/],
+    [['--silence-timeout', 'soon'], /invalid duration "soon"/],
+  ]
+  for (const [flags, message] of cases) {
+    const r = await kv('watch', 'k', ...flags, '--json')
+    assert.equal(r.exit, 2, `${flags.join(' ')}: ${r.stdout}`)
+    assert.equal(r.json().error.code, 'BAD_USAGE')
+    assert.match(r.json().error.message, message)
+  }
 })

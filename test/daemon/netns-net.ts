@@ -6,8 +6,10 @@
  * Deleting the namespaces removes every link. Used by test/daemon/netns.int.test.ts and
  * test/commands/remote.int.test.ts.
  */
-import {execFileSync} from 'node:child_process'
-import {distBuilt} from './harness.js'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {BIN, distBuilt} from './harness.js'
 
 /** `ip ARGS…`, its stdout. */
 export function ip(...args: string[]): string {
@@ -108,4 +110,28 @@ export class TestNetwork {
       }
     }
   }
+}
+
+/**
+ * Start one founding daemon per host, in its namespace, listening on its address port 7001, with
+ * data, logs and the client secret (`secret`) under `dir`. Stop them with {@link killDaemons}.
+ */
+export function spawnDaemons(hosts: readonly Host[], dir: string, secret: string): ChildProcess[] {
+  const secretFile = join(dir, 'secret')
+  writeFileSync(secretFile, `${secret}\n`, {mode: 0o600})
+  return hosts.map((h) => {
+    const dataDir = join(dir, h.id)
+    mkdirSync(dataDir)
+    const peers = hosts.filter((x) => x !== h).map((x) => `${x.id}=${x.url}`).join(',')
+    return spawn('ip', ['netns', 'exec', h.ns, process.execPath, BIN, 'node', 'run', '--id', h.id,
+      '--listen', `${h.address}:7001`, '--data-dir', dataDir, '--secret-file', secretFile, '--peers', peers,
+      '--initial-cluster', hosts.map((x) => x.id).join(','), '--log-file', join(dir, `${h.id}.log`)], {stdio: 'ignore'})
+  })
+}
+
+/** SIGKILL every daemon {@link spawnDaemons} started (`ip netns exec` runs the node in its own pid) and wait for each exit. */
+export async function killDaemons(procs: readonly ChildProcess[]): Promise<void> {
+  const exited = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r))))
+  for (const p of procs) p.kill('SIGKILL')
+  await Promise.all(exited)
 }

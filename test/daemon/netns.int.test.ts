@@ -7,12 +7,11 @@
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {mkdirSync, rmSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {execFileSync, type ChildProcess} from 'node:child_process'
+import {rmSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
-import {BIN, sleep} from './harness.js'
-import {TestNetwork, inNs, namespacesUnavailable, type Host} from './netns-net.js'
+import {sleep} from './harness.js'
+import {TestNetwork, inNs, killDaemons, namespacesUnavailable, spawnDaemons, type Host} from './netns-net.js'
 import {tempDir} from '../helpers.js'
 
 const PROBE = fileURLToPath(new URL('./netns-probe.ts', import.meta.url))
@@ -48,17 +47,7 @@ test('three daemons in three network namespaces: cutting the leader\'s link elec
   const procs: ChildProcess[] = []
   const dir = tempDir('raftctl-netns-')
   try {
-    const secretFile = join(dir, 'secret')
-    writeFileSync(secretFile, `${SECRET}\n`, {mode: 0o600})
-    for (const h of hosts) {
-      const dataDir = join(dir, h.id)
-      mkdirSync(dataDir)
-      const peers = hosts.filter((x) => x !== h).map((x) => `${x.id}=${x.url}`).join(',')
-      const child = spawn('ip', ['netns', 'exec', h.ns, process.execPath, BIN, 'node', 'run', '--id', h.id,
-        '--listen', `${h.address}:7001`, '--data-dir', dataDir, '--secret-file', secretFile, '--peers', peers,
-        '--initial-cluster', hosts.map((x) => x.id).join(','), '--log-file', join(dir, `${h.id}.log`)], {stdio: 'ignore'})
-      procs.push(child)
-    }
+    procs.push(...spawnDaemons(hosts, dir, SECRET))
     const first = await waitForLeader(hosts, hosts)
     assert.deepEqual(probe('put', ...hosts.map((h) => h.url), 'before', 'cut'), {value: 'cut'})
 
@@ -76,9 +65,7 @@ test('three daemons in three network namespaces: cutting the leader\'s link elec
     const got = probe('get', ...hosts.map((h) => h.url), 'during') as {value: string}
     assert.equal(got.value, 'partition')
   } finally {
-    const exited = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r))))
-    for (const p of procs) p.kill('SIGKILL')
-    await Promise.all(exited)
+    await killDaemons(procs)
     network.destroy()
     rmSync(dir, {recursive: true, force: true})
   }

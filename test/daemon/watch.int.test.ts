@@ -7,16 +7,22 @@
  *   the same sequence as a fresh watch from index 1 read afterwards;
  * - a watcher that stops reading is cut off with SLOW_CONSUMER while the bytes the node holds
  *   for watches (history + unsent frames, the raftctl_watch_held_bytes gauge) stay bounded, and
- *   what it did receive is a gap-free prefix;
+ *   what it did receive is a gap-free prefix; the client stops reading its socket past either of
+ *   its bounds (buffered changes, buffered bytes), so neither side holds more than its bound;
  * - a fromIndex older than the node keeps is COMPACTED, naming the oldest index available;
  * - a watch on a follower that is then partitioned away from the others (and stays so) leaves
  *   it once the node reports no leader heard for longer than the client's leaderless timeout,
- *   and receives the writes made meanwhile from another node, without gap or repeat.
+ *   and receives the writes made meanwhile from another node, without gap or repeat;
+ * - a watch on a node that hangs (SIGSTOP, as `raftctl node pause`: its sockets stay open, it
+ *   sends nothing, not even progress), follower or leader, leaves it once nothing came for the
+ *   silence timeout and receives the writes made meanwhile through the others, then those made
+ *   after the node is continued, each once, in order.
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {ClientError, type KvWatchEvent} from '../../src/client/index.js'
 import {TestCluster, distBuilt, sleep} from './harness.js'
+import {assertOnceInOrder} from './watch-checks.js'
 
 const skip = distBuilt() ? false : 'dist/ is not built: run `npm run build` first (npm test does)'
 
@@ -116,39 +122,43 @@ test('under kills and a partition, a watcher receives every committed write to i
   }
 })
 
-test('a watcher that stops reading is cut off with SLOW_CONSUMER; the bytes the node holds for it stay bounded', {skip, timeout: 120_000}, async () => {
-  const history = 20
-  const c = new TestCluster(['--watch-history', String(history), '--unsafe-no-fsync'])
-  try {
-    await c.start(1)
-    await c.waitForLeader()
-    const kv = c.kv()
-    // One change buffered in this process at most: then the socket is paused and the node's send buffer fills.
-    const watcher = kv.watch({prefix: 's/'}, {maxBufferedChanges: 1})
-    const first = watcher.next()
-    await kv.put('s/start', 'go')
-    assert.equal((await first).value?.key, 's/start')
-    const value = 'x'.repeat(32 * 1024)
-    let held = 0
-    const written = 600
-    for (let i = 0; i < written; i++) {
-      await kv.put(`s/${i % 10}`, `${i}:${value}`)
-      if (i % 50 === 49) held = Math.max(held, await heldBytes(c))
+// The client pauses its socket past either bound: one buffered change; or 64 KiB of them (a
+// couple of 32 KiB values, far below the 10,000 changes it would otherwise take in).
+for (const [bound, options] of [['changes', {maxBufferedChanges: 1}], ['bytes', {maxBufferedBytes: 64 * 1024}]] as const) {
+  test(`a watcher that stops reading is cut off with SLOW_CONSUMER (client bound: ${bound}); the bytes the node holds for it stay bounded`, {skip, timeout: 120_000}, async () => {
+    const history = 20
+    const c = new TestCluster(['--watch-history', String(history), '--unsafe-no-fsync'])
+    try {
+      await c.start(1)
+      await c.waitForLeader()
+      const kv = c.kv()
+      // Past its bound this process pauses the socket, and the node's send buffer fills.
+      const watcher = kv.watch({prefix: 's/'}, options)
+      const first = watcher.next()
+      await kv.put('s/start', 'go')
+      assert.equal((await first).value?.key, 's/start')
+      const value = 'x'.repeat(32 * 1024)
+      let held = 0
+      const written = 600
+      for (let i = 0; i < written; i++) {
+        await kv.put(`s/${i % 10}`, `${i}:${value}`)
+        if (i % 50 === 49) held = Math.max(held, await heldBytes(c))
+      }
+      // What the node may hold: the history (values counted as UTF-16), one connection's buffer, one entry.
+      const bound = history * (2 * (value.length + 16) + 128) + 1024 * 1024 + 2 * (value.length + 16) + 128
+      assert.ok(held <= bound, `the node held ${held} bytes for watches, over ${bound}; ${written} × 32 KiB were written`)
+      // Reading again: a gap-free run of the changes, then the named error.
+      const got: KvWatchEvent[] = []
+      await assert.rejects(async () => {
+        for (let r = await watcher.next(); !r.done; r = await watcher.next()) got.push(r.value)
+      }, (e: unknown) => e instanceof ClientError && e.code === 'SLOW_CONSUMER')
+      assert.ok(got.length < written, `cut off before the end (${got.length} of ${written})`)
+      got.forEach((e, i) => assert.equal(e.value?.split(':')[0], String(i), 'each put once, in order, none missing'))
+    } finally {
+      await c.shutdown()
     }
-    // What the node may hold: the history (values counted as UTF-16), one connection's buffer, one entry.
-    const bound = history * (2 * (value.length + 16) + 128) + 1024 * 1024 + 2 * (value.length + 16) + 128
-    assert.ok(held <= bound, `the node held ${held} bytes for watches, over ${bound}; ${written} × 32 KiB were written`)
-    // Reading again: a gap-free run of the changes, then the named error.
-    const got: KvWatchEvent[] = []
-    await assert.rejects(async () => {
-      for (let r = await watcher.next(); !r.done; r = await watcher.next()) got.push(r.value)
-    }, (e: unknown) => e instanceof ClientError && e.code === 'SLOW_CONSUMER')
-    assert.ok(got.length < written, `cut off before the end (${got.length} of ${written})`)
-    got.forEach((e, i) => assert.equal(e.value?.split(':')[0], String(i), 'each put once, in order, none missing'))
-  } finally {
-    await c.shutdown()
-  }
-})
+  })
+}
 
 test('a watch from before the oldest kept index is COMPACTED, naming the oldest index', {skip, timeout: 60_000}, async () => {
   const c = new TestCluster(['--watch-history', '5'])
@@ -222,6 +232,61 @@ test('a watch on a follower partitioned away resumes on another node while the p
     await c.shutdown()
   }
 })
+
+for (const role of ['follower', 'leader'] as const) {
+  test(`a watch on a ${role} that hangs (SIGSTOP) resumes on another node, without gap or repeat`, {skip, timeout: 120_000}, async () => {
+    const c = new TestCluster()
+    let paused: number | undefined
+    try {
+      await c.start(3)
+      const {leader} = await c.waitForLeader()
+      const ids = ['n1', 'n2', 'n3']
+      const target = role === 'leader' ? leader : ids.find((id) => id !== leader)!
+      const others = ids.filter((id) => id !== target)
+      // The target first: the watch runs there until it hangs.
+      const watcher = c.kv([target, ...others]).watch({prefix: 'h/'})
+      const received: KvWatchEvent[] = []
+      const reading = (async () => {
+        for await (const e of watcher) received.push(e)
+      })()
+      const until = async (what: string, done: () => boolean): Promise<void> => {
+        const giveUp = Date.now() + 60_000
+        while (!done()) {
+          assert.ok(Date.now() < giveUp, `gave up waiting: ${what} (received ${received.length})`)
+          await sleep(50)
+        }
+      }
+      const writer = c.kv(others)
+      for (let giveUp = Date.now() + 60_000; received.length === 0; await sleep(200)) {
+        assert.ok(Date.now() < giveUp, 'the watch never showed a write')
+        await writer.put('h/0', '0')
+      }
+      const before = received.length
+      paused = c.pid(target)!
+      process.kill(paused, 'SIGSTOP')
+      if (role === 'leader') await c.waitForLeader(30_000, [target])
+      const written: string[] = []
+      const write = async (from: number, to: number): Promise<void> => {
+        for (let i = from; i <= to; i++) {
+          await writer.put(`h/${i}`, String(i))
+          written.push(String(i))
+        }
+      }
+      await write(1, 10)
+      await until('the writes made while the node hangs', () => received.length - before >= 10)
+      process.kill(paused, 'SIGCONT')
+      paused = undefined
+      await write(11, 15)
+      await until('the writes made after the node continued', () => received.length - before >= 15)
+      await watcher.close()
+      await reading
+      assertOnceInOrder(received, before, written)
+    } finally {
+      if (paused !== undefined) process.kill(paused, 'SIGCONT')
+      await c.shutdown()
+    }
+  })
+}
 
 /** The node's raftctl_watch_held_bytes gauge. */
 async function heldBytes(c: TestCluster): Promise<number> {
