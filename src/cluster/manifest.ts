@@ -38,6 +38,10 @@ export interface ClusterOptions {
   readonly heartbeatTicks: number
   readonly snapshotEvery: number
   readonly compactionLag: number
+  /** `node run --snapshot-every-bytes`, in bytes; absent (manifests written before it): the daemon's default. */
+  readonly snapshotEveryBytes?: number
+  /** `node run --compaction-lag-bytes`, in bytes; absent (manifests written before it): the daemon's default. */
+  readonly compactionLagBytes?: number
   readonly unsafeFollowerReads?: boolean
   readonly unsafeNoFsync?: boolean
   /** The leader's scheduled consistency check period (`node run --consistency-check-every`, e.g. `1m`); absent or `off`: off. */
@@ -84,6 +88,8 @@ export const CLUSTER_DEFAULTS: ClusterOptions = {
   heartbeatTicks: NODE_DEFAULTS.heartbeatTicks,
   snapshotEvery: NODE_DEFAULTS.snapshotEvery,
   compactionLag: NODE_DEFAULTS.compactionLag,
+  snapshotEveryBytes: NODE_DEFAULTS.snapshotEveryBytes,
+  compactionLagBytes: NODE_DEFAULTS.compactionLagBytes,
   watchHistory: NODE_DEFAULTS.watchHistory,
 }
 

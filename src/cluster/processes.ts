@@ -185,6 +185,8 @@ export function spawnDaemon(paths: ClusterPaths, m: Manifest, node: NodeEntry, i
   if (o.unsafeFollowerReads) args.push('--unsafe-follower-reads')
   if (o.unsafeNoFsync) args.push('--unsafe-no-fsync')
   if (o.consistencyCheckEvery !== undefined) args.push('--consistency-check-every', o.consistencyCheckEvery)
+  if (o.snapshotEveryBytes !== undefined) args.push('--snapshot-every-bytes', String(o.snapshotEveryBytes))
+  if (o.compactionLagBytes !== undefined) args.push('--compaction-lag-bytes', String(o.compactionLagBytes))
   if (o.watchHistory !== undefined) args.push('--watch-history', String(o.watchHistory))
   args.push(...extraArgs)
   const out = openSync(paths.logFile(node.id), 'a')

@@ -24,6 +24,18 @@ export const NODE_DEFAULTS = {
   snapshotEvery: 10_000,
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. */
   compactionLag: 5_000,
+  /**
+   * Also snapshot once the entries applied since the last snapshot hold this many bytes of data
+   * (64 MiB; 0: no byte trigger). The count alone let 10,000 entries of 256 KiB values (2.5 GiB)
+   * pile up in memory and in the WAL before a snapshot (docs/storage.md, What bounds memory).
+   */
+  snapshotEveryBytes: 64 * MiB,
+  /**
+   * Most bytes of entry data kept behind a snapshot (16 MiB): compaction keeps at most
+   * `compactionLag` entries and at most this much data, whichever is fewer, so large values do
+   * not hold 5,000 entries (1.2 GiB of 256 KiB values) in memory. 0 keeps none.
+   */
+  compactionLagBytes: 16 * MiB,
   /** Changing entries whose changes are kept for watches to resume from (docs/kv.md, Watch). */
   watchHistory: 10_000,
   /**

@@ -64,6 +64,10 @@ export interface DaemonConfig {
   readonly snapshotEvery: number
   /** Entries kept behind a snapshot for slow followers. Default 5000. */
   readonly compactionLag: number
+  /** Also snapshot once the entries applied since the last snapshot hold this many data bytes (0: no byte trigger). Default 64 MiB. */
+  readonly snapshotEveryBytes: number
+  /** Most entry data bytes kept behind a snapshot (with `compactionLag`: whichever keeps fewer). Default 16 MiB. */
+  readonly compactionLagBytes: number
   /** Changing entries whose changes are kept for watches (`--watch-history`). Default 10000. */
   readonly watchHistory: number
   /** WAL segment size in bytes. Default 8 MiB (NODE_DEFAULTS.segmentBytes). */
@@ -194,6 +198,8 @@ export function validateConfig(c: DaemonConfig): DaemonConfig {
   if (!Number.isInteger(c.heartbeatTicks) || c.heartbeatTicks < 1 || c.heartbeatTicks >= c.electionTicks) bad('--heartbeat-ticks must be in [1, election-ticks)')
   if (!Number.isInteger(c.snapshotEvery) || c.snapshotEvery < 0) bad('--snapshot-every must be >= 0')
   if (!Number.isInteger(c.compactionLag) || c.compactionLag < 0) bad('--compaction-lag must be >= 0')
+  if (!Number.isSafeInteger(c.snapshotEveryBytes) || c.snapshotEveryBytes < 0) bad('--snapshot-every-bytes must be a size >= 0')
+  if (!Number.isSafeInteger(c.compactionLagBytes) || c.compactionLagBytes < 0) bad('--compaction-lag-bytes must be a size >= 0')
   if (!Number.isInteger(c.watchHistory) || c.watchHistory < 1) bad('--watch-history must be >= 1')
   if (!Number.isSafeInteger(c.walPreallocateBytes) || c.walPreallocateBytes < 0) bad('--wal-preallocate must be a size >= 0')
   for (const id of c.initialCluster) if (!isValidNodeId(id)) bad(`--initial-cluster member "${id}" is not a valid node id`)

@@ -26,6 +26,8 @@ export interface NodeRunFlags {
   readonly 'heartbeat-ticks': number
   readonly 'snapshot-every': number
   readonly 'compaction-lag': number
+  readonly 'snapshot-every-bytes': string
+  readonly 'compaction-lag-bytes': string
   readonly 'watch-history': number
   readonly 'segment-size': string
   readonly 'wal-preallocate': string
@@ -79,6 +81,8 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     heartbeatTicks: pick('heartbeat-ticks') ?? DAEMON_DEFAULTS.heartbeatTicks,
     snapshotEvery: pick('snapshot-every') ?? DAEMON_DEFAULTS.snapshotEvery,
     compactionLag: pick('compaction-lag') ?? DAEMON_DEFAULTS.compactionLag,
+    snapshotEveryBytes: sizeFlag(pick('snapshot-every-bytes'), '--snapshot-every-bytes', DAEMON_DEFAULTS.snapshotEveryBytes),
+    compactionLagBytes: sizeFlag(pick('compaction-lag-bytes'), '--compaction-lag-bytes', DAEMON_DEFAULTS.compactionLagBytes),
     watchHistory: pick('watch-history') ?? DAEMON_DEFAULTS.watchHistory,
     segmentBytes: parseSize(pick('segment-size')),
     walPreallocateBytes: parseSize(pick('wal-preallocate')),
@@ -92,6 +96,17 @@ export function buildDaemonConfig(flags: NodeRunFlags): DaemonConfig {
     restore: pick('restore') ? resolve(pick('restore')!) : undefined,
     forceRestore: restoreFlag(pick('restore'), pick('force-restore')),
   })
+}
+
+/** A size option (`64MiB`; a config file may give a number of bytes), or its default; bad text is BAD_USAGE naming the option. */
+function sizeFlag(value: string | number | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value === 'number') return value
+  try {
+    return parseSize(value)
+  } catch (err) {
+    throw new RaftctlError('BAD_USAGE', `${flag}: ${(err as Error).message}`)
+  }
 }
 
 /** The TLS files of `node run`, or undefined without a certificate. `--tls-client-ca` without `--tls-cert`/`--tls-key` is BAD_USAGE (a config file can give it alone). */

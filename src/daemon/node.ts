@@ -147,6 +147,8 @@ export class Node {
       rebuilding: identity.rebuilding === true,
       snapshotEvery: config.snapshotEvery,
       compactionLag: config.compactionLag,
+      snapshotEveryBytes: config.snapshotEveryBytes,
+      compactionLagBytes: config.compactionLagBytes,
       backgroundSaves: 'leader',
       runInSlices: sliceRunner((fn) => this.loop.guard(fn)),
       onEvent: (e) => this.onRaftEvent(e),

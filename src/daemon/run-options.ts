@@ -41,6 +41,8 @@ export const NODE_RUN_OPTIONS = {
   'heartbeat-ticks': {kind: 'integer', default: D.heartbeatTicks},
   'snapshot-every': {kind: 'integer', default: D.snapshotEvery},
   'compaction-lag': {kind: 'integer', default: D.compactionLag},
+  'snapshot-every-bytes': {kind: 'string', default: `${D.snapshotEveryBytes / MiB}MiB`},
+  'compaction-lag-bytes': {kind: 'string', default: `${D.compactionLagBytes / MiB}MiB`},
   'watch-history': {kind: 'integer', default: D.watchHistory},
   'segment-size': {kind: 'string', default: `${D.segmentBytes / MiB}MiB`},
   'wal-preallocate': {kind: 'string', default: `${D.walPreallocateBytes / MiB}MiB`},

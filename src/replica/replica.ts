@@ -14,6 +14,7 @@
 import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus, type RequestResult} from '../raft/index.js'
 import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
+import {AppliedBytes} from './applied-bytes.js'
 import type {ApplyResult, Network, RestoreJob, SliceRunner, StateMachine, Storage, StorageWrite} from './ports.js'
 
 /**
@@ -49,6 +50,16 @@ export interface ReplicaOptions<R = ApplyResult> {
   readonly snapshotEvery?: number
   /** Entries kept behind a snapshot so slightly lagging followers need no snapshot. Default 5000 ({@link REPLICA_DEFAULTS}). */
   readonly compactionLag?: number
+  /**
+   * Also take a snapshot once the entries applied since the last one hold this many bytes of
+   * data, before `snapshotEvery` entries (large values). Default 64 MiB ({@link REPLICA_DEFAULTS}). 0: no byte trigger.
+   */
+  readonly snapshotEveryBytes?: number
+  /**
+   * Most bytes of entry data kept behind a snapshot: compaction keeps at most `compactionLag`
+   * entries and at most this many bytes, whichever is fewer. Default 16 MiB ({@link REPLICA_DEFAULTS}).
+   */
+  readonly compactionLagBytes?: number
   /** Called for every core event (role, leader, elections, membership). */
   readonly onEvent?: (event: RaftEvent) => void
   /** Called for every entry applied (for checkers and metrics). */
@@ -78,7 +89,13 @@ export interface ReplicaOptions<R = ApplyResult> {
 }
 
 /** Defaults of {@link ReplicaOptions}: the node defaults of src/common/defaults.ts. */
-export const REPLICA_DEFAULTS = {snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag, backgroundSaves: 'always'} as const
+export const REPLICA_DEFAULTS = {
+  snapshotEvery: NODE_DEFAULTS.snapshotEvery,
+  compactionLag: NODE_DEFAULTS.compactionLag,
+  snapshotEveryBytes: NODE_DEFAULTS.snapshotEveryBytes,
+  compactionLagBytes: NODE_DEFAULTS.compactionLagBytes,
+  backgroundSaves: 'always',
+} as const
 
 /** A proposal waiting for its index to apply. (Callbacks are methods: a Replica<R> is usable as a Replica<unknown>.) */
 interface PendingProposal<R> {
@@ -101,6 +118,10 @@ export class Replica<R = ApplyResult> {
   private readonly sm: StateMachine<R>
   private readonly snapshotEvery: number
   private readonly compactionLag: number
+  private readonly snapshotEveryBytes: number
+  private readonly compactionLagBytes: number
+  /** Data bytes of the applied entries the log may still hold (for the byte bounds). */
+  private readonly appliedBytes: AppliedBytes
   private readonly backgroundSaves: 'always' | 'leader'
   private readonly onEvent?: (event: RaftEvent) => void
   private readonly onApplied?: ReplicaOptions<R>['onApplied']
@@ -149,6 +170,8 @@ export class Replica<R = ApplyResult> {
     this.sm = options.stateMachine
     this.snapshotEvery = options.snapshotEvery ?? REPLICA_DEFAULTS.snapshotEvery
     this.compactionLag = options.compactionLag ?? REPLICA_DEFAULTS.compactionLag
+    this.snapshotEveryBytes = options.snapshotEveryBytes ?? REPLICA_DEFAULTS.snapshotEveryBytes
+    this.compactionLagBytes = options.compactionLagBytes ?? REPLICA_DEFAULTS.compactionLagBytes
     this.backgroundSaves = options.backgroundSaves ?? REPLICA_DEFAULTS.backgroundSaves
     this.onEvent = options.onEvent
     this.onApplied = options.onApplied
@@ -167,6 +190,7 @@ export class Replica<R = ApplyResult> {
     })
     this.appliedIndex = recovered.snapshot?.meta.index ?? 0
     this.lastSnapshotIndex = this.appliedIndex
+    this.appliedBytes = new AppliedBytes(this.appliedIndex)
     this.process()
   }
 
@@ -515,6 +539,7 @@ export class Replica<R = ApplyResult> {
     if (!restored) this.sm.restore(snapshot.data)
     this.appliedIndex = snapshot.meta.index
     this.lastSnapshotIndex = snapshot.meta.index
+    this.appliedBytes.restart(snapshot.meta.index)
     // Proposals at or below the snapshot are decided but their results are gone.
     for (const [index, list] of this.proposals) {
       if (index > snapshot.meta.index) continue
@@ -529,6 +554,7 @@ export class Replica<R = ApplyResult> {
       let result: R | null = null
       if (e.type === 'normal' && e.data.length > 0) result = this.sm.apply(e.index, e.data)
       this.appliedIndex = e.index
+      this.appliedBytes.record(e.index, e.data.length)
       this.onApplied?.(e.index, e.term, e.data, result)
       this.resolveProposal(e.index, e.term, result)
     }
@@ -584,13 +610,44 @@ export class Replica<R = ApplyResult> {
   }
 
   /**
-   * Snapshot the state machine every `snapshotEvery` applied entries and compact the log: in the
-   * background when the ports allow it (one at a time), else at once.
+   * Snapshot the state machine every `snapshotEvery` applied entries, or once the entries applied
+   * since the last snapshot hold more than `snapshotEveryBytes` of data, and compact the log: in
+   * the background when the ports allow it (one at a time), else at once.
    */
   private maybeSnapshot(): void {
-    if (this.snapshotEvery <= 0 || this.appliedIndex - this.lastSnapshotIndex < this.snapshotEvery) return
+    if (!this.snapshotDue()) return
     if (!this.snapshotsInBackground) return void this.takeSnapshot()
     if (this.snapshotInFlight === null) this.startBackgroundSnapshot()
+  }
+
+  /** True when the count or the byte trigger of automatic snapshots is reached (0 turns either off). */
+  private snapshotDue(): boolean {
+    const sinceSnapshot = this.appliedIndex - this.lastSnapshotIndex
+    if (sinceSnapshot <= 0) return false
+    if (this.snapshotEvery > 0 && sinceSnapshot >= this.snapshotEvery) return true
+    return this.snapshotEveryBytes > 0 && this.appliedBytes.between(this.lastSnapshotIndex, this.appliedIndex) > this.snapshotEveryBytes
+  }
+
+  /**
+   * How far to compact behind a snapshot at `index`: keep at most `compactionLag` entries and at
+   * most `compactionLagBytes` of entry data, whichever keeps fewer (never past `index`). Entries
+   * the byte sums do not cover (recovered before the last restart or snapshot install, which the
+   * core no longer holds) count as within the byte budget, so small entries keep the count rule.
+   */
+  private compactionPoint(index: number): number {
+    const byCount = Math.max(0, index - this.compactionLag)
+    if (this.appliedBytes.between(byCount, index) <= this.compactionLagBytes) return byCount
+    return this.appliedBytes.lowestWithin(byCount, index, this.compactionLagBytes)
+  }
+
+  /** Compact the store and the core behind the local snapshot `snapshot` (at most the applied index). */
+  private compactBehind(snapshot: Snapshot): void {
+    const index = snapshot.meta.index
+    const compactTo = this.compactionPoint(index)
+    this.storage.saveSnapshot(snapshot, compactTo)
+    this.core.compact(snapshot, compactTo)
+    this.appliedBytes.dropThrough(compactTo)
+    this.lastSnapshotIndex = index
   }
 
   /** True when the state machine can capture its state and the storage write it in the background. */
@@ -650,12 +707,7 @@ export class Replica<R = ApplyResult> {
   private commitSnapshot(snapshot: Snapshot): void {
     if (this.stopped || this.storageFailure !== null) return this.endSnapshotWaiters(null)
     const index = snapshot.meta.index
-    if (index > this.lastSnapshotIndex) {
-      const compactTo = Math.max(0, index - this.compactionLag)
-      this.storage.saveSnapshot(snapshot, compactTo)
-      this.core.compact(snapshot, compactTo)
-      this.lastSnapshotIndex = index
-    }
+    if (index > this.lastSnapshotIndex) this.compactBehind(snapshot)
     this.endSnapshotWaiters(this.lastSnapshotIndex)
   }
 
@@ -676,11 +728,7 @@ export class Replica<R = ApplyResult> {
     if (index <= this.lastSnapshotIndex) return this.lastSnapshotIndex
     const term = this.core.termAt(index)
     if (term === undefined) return this.lastSnapshotIndex
-    const snapshot: Snapshot = {meta: {index, term, conf: this.confAt(index)}, data: this.sm.snapshot()}
-    const compactTo = Math.max(0, index - this.compactionLag)
-    this.storage.saveSnapshot(snapshot, compactTo)
-    this.core.compact(snapshot, compactTo)
-    this.lastSnapshotIndex = index
+    this.compactBehind({meta: {index, term, conf: this.confAt(index)}, data: this.sm.snapshot()})
     return index
   }
 

@@ -33,7 +33,7 @@ function survivorFolder(t: {after: (fn: () => void) => void}): string {
 function config(dataDir: string, over: Partial<DaemonConfig> = {}): DaemonConfig {
   return {
     id: 'n1', host: '127.0.0.1', port: 0, peers: {}, initialCluster: [], dataDir, secret: 's'.repeat(16), tickMs: 5, electionTicks: 30,
-    heartbeatTicks: 6, snapshotEvery: 0, compactionLag: 0, segmentBytes: 1 << 20, walPreallocateBytes: 0, requestTimeoutMs: 5000,
+    heartbeatTicks: 6, snapshotEvery: 0, compactionLag: 0, snapshotEveryBytes: 0, compactionLagBytes: 0, segmentBytes: 1 << 20, walPreallocateBytes: 0, requestTimeoutMs: 5000,
     logLevel: 'info', unsafeNoFsync: false, unsafeFollowerReads: false, publicMetrics: false, consistencyCheckEveryMs: 0, watchHistory: 10_000, forceNewCluster: true, clusterId: 'new', ...over,
   }
 }

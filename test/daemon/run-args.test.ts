@@ -74,6 +74,21 @@ test('--wal-preallocate: a size, 1 MiB by default, 0 turns preallocation off', (
   assert.throws(() => config('--wal-preallocate', 'lots'), /invalid size "lots"/)
 })
 
+test('--snapshot-every-bytes and --compaction-lag-bytes: sizes (64 MiB and 16 MiB by default); bad text is BAD_USAGE naming the option', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftctl-run-args-'))
+  t.after(() => rmSync(dir, {recursive: true, force: true}))
+  const secret = join(dir, 'secret')
+  writeFileSync(secret, 'a-secret-of-enough-characters\n')
+  const config = (...extra: string[]): DaemonConfig => buildDaemonConfig(parseRunArgs(['--id', 'n1', '--data-dir', join(dir, 'data'), '--secret-file', secret, ...extra]))
+  assert.deepEqual([config().snapshotEveryBytes, config().compactionLagBytes], [64 * 1024 * 1024, 16 * 1024 * 1024])
+  const given = config('--snapshot-every-bytes', '8MiB', '--compaction-lag-bytes', '512KiB')
+  assert.deepEqual([given.snapshotEveryBytes, given.compactionLagBytes], [8 * 1024 * 1024, 512 * 1024])
+  assert.equal(config('--snapshot-every-bytes', '0').snapshotEveryBytes, 0)
+  const badUsage = (flag: string) => (err: Error & {code?: string}): boolean => err.code === 'BAD_USAGE' && err.message.startsWith(`${flag}: invalid size "lots"`)
+  assert.throws(() => config('--snapshot-every-bytes', 'lots'), badUsage('--snapshot-every-bytes'))
+  assert.throws(() => config('--compaction-lag-bytes', 'lots'), badUsage('--compaction-lag-bytes'))
+})
+
 test('--peer-secret-file: read like --secret-file; absent means the shared-secret mode; the same secret twice is refused', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'raftctl-run-args-'))
   t.after(() => rmSync(dir, {recursive: true, force: true}))
@@ -108,9 +123,11 @@ test('one source for defaults: node run, the daemon config, the replica, the fil
     }
     assert.equal(REPLICA_DEFAULTS.snapshotEvery, NODE_DEFAULTS.snapshotEvery)
     assert.equal(REPLICA_DEFAULTS.compactionLag, NODE_DEFAULTS.compactionLag)
+    assert.equal(REPLICA_DEFAULTS.snapshotEveryBytes, NODE_DEFAULTS.snapshotEveryBytes)
+    assert.equal(REPLICA_DEFAULTS.compactionLagBytes, NODE_DEFAULTS.compactionLagBytes)
     assert.equal(DEFAULT_SEGMENT_BYTES, NODE_DEFAULTS.segmentBytes)
     assert.equal(DEFAULT_PREALLOCATE_BYTES, NODE_DEFAULTS.walPreallocateBytes)
-    assert.deepEqual(CLUSTER_DEFAULTS, {tick: `${NODE_DEFAULTS.tickMs}ms`, electionTicks: NODE_DEFAULTS.electionTicks, heartbeatTicks: NODE_DEFAULTS.heartbeatTicks, snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag, watchHistory: NODE_DEFAULTS.watchHistory})
+    assert.deepEqual(CLUSTER_DEFAULTS, {tick: `${NODE_DEFAULTS.tickMs}ms`, electionTicks: NODE_DEFAULTS.electionTicks, heartbeatTicks: NODE_DEFAULTS.heartbeatTicks, snapshotEvery: NODE_DEFAULTS.snapshotEvery, compactionLag: NODE_DEFAULTS.compactionLag, snapshotEveryBytes: NODE_DEFAULTS.snapshotEveryBytes, compactionLagBytes: NODE_DEFAULTS.compactionLagBytes, watchHistory: NODE_DEFAULTS.watchHistory})
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }

@@ -60,6 +60,8 @@ See docs/operations.md.
     'heartbeat-ticks': Flags.integer({description: 'heartbeat interval in ticks', default: O['heartbeat-ticks'].default}),
     'snapshot-every': Flags.integer({description: 'snapshot after this many applied entries (0: never)', default: O['snapshot-every'].default}),
     'compaction-lag': Flags.integer({description: 'entries kept behind a snapshot for slow followers', default: O['compaction-lag'].default}),
+    'snapshot-every-bytes': Flags.string({description: 'also snapshot once the entries applied since the last snapshot hold this much data, e.g. 64MiB (bounds memory and WAL with large values; 0: no byte trigger)', default: O['snapshot-every-bytes'].default}),
+    'compaction-lag-bytes': Flags.string({description: 'most entry data kept behind a snapshot, e.g. 16MiB: compaction keeps at most --compaction-lag entries and at most this much data (0: none)', default: O['compaction-lag-bytes'].default}),
     'watch-history': Flags.integer({description: 'changing entries whose changes are kept for watches to resume from (older: COMPACTED)', default: O['watch-history'].default}),
     'segment-size': Flags.string({description: 'WAL segment size', default: O['segment-size'].default}),
     'wal-preallocate': Flags.string({description: 'zero-filled space kept ahead of the WAL end, so appends do not grow the file (0: off)', default: O['wal-preallocate'].default}),
