@@ -22,16 +22,16 @@ export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta
 export const DAEMON_ENTRY = fileURLToPath(new URL('../../dist/daemon/entry.js', import.meta.url))
 
 /**
- * V8 flags spawned daemons get by default: a 4 MiB semi-space (instead of 16) and an old space
+ * V8 flags spawned daemons get by default: an 8 MiB semi-space (instead of 16) and an old space
  * that grows by 2x between major collections (instead of V8's adaptive factor, up to 4x). The
  * daemon's old space is mostly log entries that die at compaction, so a large growth factor only
  * keeps garbage resident. Measured (docs/performance.md, 64 clients, 15 s runs alternated):
- * 113–125 MiB resident instead of 166–181 MiB, for about 6% fewer writes per second, with an 8
- * MiB semi-space; 4 MiB instead of 8 took another 7 MiB off under load on a busy machine
- * (117 against 124.5 MiB, mean of three daemons, two alternated rounds; issue 23's target is
- * 128 MiB after 1M writes) with no CPU per write difference beyond the noise.
+ * 113–125 MiB resident instead of 166–181 MiB, for about 6% fewer writes per second. A 4 MiB
+ * semi-space took another 7 MiB off under load on a busy machine (117 against 124.5 MiB), but
+ * on a quiet machine it cost the write path about 5% of its throughput and 7% more daemon CPU
+ * per write (64 clients, alternated rounds; docs/performance.md "Memory"), so 8 it stays.
  */
-export const DEFAULT_DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', '--heap-growing-percent=100']
+export const DEFAULT_DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=100']
 
 /**
  * Node/V8 flags for spawned daemons: RAFTCTL_DAEMON_NODE_FLAGS (space-separated) when it is

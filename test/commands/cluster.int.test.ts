@@ -69,7 +69,7 @@ test('cluster start creates a 3-node cluster, waits for a leader, prints the sta
   if (process.env.RAFTCTL_DAEMON_NODE_FLAGS === undefined) {
     for (const n of doc.nodes) {
       const argv = readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0')
-      assert.ok(argv.includes('--max-semi-space-size=4') && argv.includes('--heap-growing-percent=100'), `daemon flags: ${argv.join(' ')}`)
+      assert.ok(argv.includes('--max-semi-space-size=8') && argv.includes('--heap-growing-percent=100'), `daemon flags: ${argv.join(' ')}`)
     }
   }
   const dir = join(home, 'default')
