@@ -62,12 +62,17 @@ test('--tls-client-ca: kept in the TLS files; given alone in a config file it is
   assert.throws(() => buildDaemonConfig(parseRunArgs([...base, '--config', file])), (err: Error & {code?: string}) => err.code === 'BAD_USAGE' && /--tls-client-ca needs --tls-cert and --tls-key/.test(err.message))
 })
 
-test('--wal-preallocate: a size, 1 MiB by default, 0 turns preallocation off', (t) => {
+/** The config `node run --id n1 --data-dir … --secret-file … EXTRA…` builds, in a temp folder removed after the test. */
+function configFrom(t: {after: (fn: () => void) => void}): (...extra: string[]) => DaemonConfig {
   const dir = mkdtempSync(join(tmpdir(), 'raftctl-run-args-'))
   t.after(() => rmSync(dir, {recursive: true, force: true}))
   const secret = join(dir, 'secret')
   writeFileSync(secret, 'a-secret-of-enough-characters\n')
-  const config = (...extra: string[]): DaemonConfig => buildDaemonConfig(parseRunArgs(['--id', 'n1', '--data-dir', join(dir, 'data'), '--secret-file', secret, ...extra]))
+  return (...extra) => buildDaemonConfig(parseRunArgs(['--id', 'n1', '--data-dir', join(dir, 'data'), '--secret-file', secret, ...extra]))
+}
+
+test('--wal-preallocate: a size, 1 MiB by default, 0 turns preallocation off', (t) => {
+  const config = configFrom(t)
   assert.equal(config().walPreallocateBytes, 1024 * 1024)
   assert.equal(config('--wal-preallocate', '4KiB').walPreallocateBytes, 4096)
   assert.equal(config('--wal-preallocate', '0').walPreallocateBytes, 0)
@@ -75,11 +80,7 @@ test('--wal-preallocate: a size, 1 MiB by default, 0 turns preallocation off', (
 })
 
 test('--snapshot-every-bytes and --compaction-lag-bytes: sizes (64 MiB and 16 MiB by default); bad text is BAD_USAGE naming the option', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'raftctl-run-args-'))
-  t.after(() => rmSync(dir, {recursive: true, force: true}))
-  const secret = join(dir, 'secret')
-  writeFileSync(secret, 'a-secret-of-enough-characters\n')
-  const config = (...extra: string[]): DaemonConfig => buildDaemonConfig(parseRunArgs(['--id', 'n1', '--data-dir', join(dir, 'data'), '--secret-file', secret, ...extra]))
+  const config = configFrom(t)
   assert.deepEqual([config().snapshotEveryBytes, config().compactionLagBytes], [64 * 1024 * 1024, 16 * 1024 * 1024])
   const given = config('--snapshot-every-bytes', '8MiB', '--compaction-lag-bytes', '512KiB')
   assert.deepEqual([given.snapshotEveryBytes, given.compactionLagBytes], [8 * 1024 * 1024, 512 * 1024])

@@ -88,12 +88,9 @@ async function relay(port: number): Promise<Relay> {
     if (!held) client.pipe(upstream)
     upstream.pipe(client)
   })
-  relays.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  assert.ok(address !== null && typeof address === 'object')
+  const listening = await listenRelay(server)
   return {
-    port: address.port,
+    port: listening,
     hold: () => {
       held = true
       for (const client of fromA.keys()) client.unpipe().pause()
@@ -123,11 +120,24 @@ async function slowRelay(port: number, bytesPerSecond: number): Promise<number> 
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
   })
+  return listenRelay(server)
+}
+
+/** Listen on 127.0.0.1, a free port (returned); the server is closed after the test. */
+async function listenRelay(server: Server): Promise<number> {
   relays.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
   assert.ok(address !== null && typeof address === 'object')
   return address.port
+}
+
+/** a and b joined directly, the link up. */
+async function connectedPair(): Promise<[TestNode, TestNode]> {
+  const [a, b] = await pair()
+  a.transport.setPeer('b', b.server.url())
+  await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+  return [a, b]
 }
 
 /** a and b joined through a relay, the link up. */
@@ -165,9 +175,7 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
   })
 
   it('a snapshot many windows long arrives intact, with never more than a window of its chunks queued', async () => {
-    const [a, b] = await pair()
-    a.transport.setPeer('b', b.server.url())
-    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    const [a, b] = await connectedPair()
     const message = snapshot(400_000)
     a.transport.send(message)
     a.transport.flush()
@@ -200,9 +208,7 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
   })
 
   it('a re-send of the snapshot in flight is dropped and counted; after it arrived, the next send goes out', async () => {
-    const [a, b] = await pair()
-    a.transport.setPeer('b', b.server.url())
-    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    const [a, b] = await connectedPair()
     const message = snapshot(300_000)
     a.transport.send(message)
     a.transport.send(message)
