@@ -7,7 +7,9 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
 import {KvStateMachine, type KvCommand} from '../../src/kv/index.js'
+import {DEFAULT_KV_LIMITS} from '../../src/kv/limits.js'
 import {SNAPSHOT_CLOCK_KEYS, decodeSnapshot} from '../../src/kv/snapshot.js'
+import {KvStore, KvStoreCapture} from '../../src/kv/store.js'
 import {feed, run, streamCommand} from './arbitraries.js'
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -36,6 +38,18 @@ function drainWhileApplying(sm: KvStateMachine, pieces: Iterator<Uint8Array>, du
     if (parts.length > 1 && k < during.length) run(sm, sm.appliedIndex + 1, during[k++])
   }
   return concat(parts)
+}
+
+type Stored = {value: string; modIndex: number}
+
+/** A Map that counts the steps of its key iterators: the keys a capture's walk visits. */
+class CountingMap extends Map<string, Stored> {
+  visits = 0
+  override keys(): MapIterator<string> {
+    const walk = super.keys()
+    const count = (): void => void this.visits++
+    return Object.assign(Object.create(walk) as MapIterator<string>, {next: () => (count(), walk.next())})
+  }
 }
 
 const ALL = {range: {prefix: ''}, limit: 100, keysOnly: false, countOnly: false, maxBytes: 1 << 20} as const
@@ -165,5 +179,26 @@ describe('KvStateMachine.capture', () => {
     first.return?.()
     sm.capture().return?.()
     assert.doesNotThrow(() => sm.capture().return?.(), 'a capture returned before its first piece is released too')
+  })
+
+  it('keys added after the capture are never walked: reading (and materializing) a capture of 100 keys visits 100 keys however many were added since', () => {
+    const data = new CountingMap()
+    for (let i = 0; i < 100; i++) data.set(`k${i}`, {value: `v${i}`, modIndex: i + 1})
+    const capture = new KvStoreCapture(new KvStore(DEFAULT_KV_LIMITS), data, 100, 0)
+    // As the store does for a key added during the capture: its absence recorded, then the key appended.
+    const add = (key: string): void => {
+      capture.preserve(key, undefined)
+      data.set(key, {value: 'new', modIndex: 1000})
+    }
+    for (let i = 0; i < 10_000; i++) add(`late${i}`)
+    const read: string[] = []
+    const emitUpTo = (n: number) => (key: string): boolean => (read.push(key), read.length < n)
+    assert.equal(capture.read(emitUpTo(50)), false, 'a read ends where emit says')
+    capture.materialize()
+    for (let i = 0; i < 10_000; i++) add(`later${i}`)
+    assert.equal(capture.read(emitUpTo(Infinity)), true)
+    assert.deepEqual(read, Array.from({length: 100}, (_, i) => `k${i}`), 'the captured keys, each once, in order')
+    assert.ok(data.visits <= 101, `the walk visited ${data.visits} keys for 100 captured`)
+    capture.release()
   })
 })
