@@ -115,7 +115,8 @@ export class StateHasher {
     if (this.capturing) return Promise.resolve(sha.update(this.kv.snapshot()).digest('hex'))
     let pieces: Iterator<Uint8Array>
     try {
-      pieces = this.kv.capture()
+      // Each piece is hashed before the next is asked for: one reused buffer, not the whole encoding.
+      pieces = this.kv.capture(undefined, undefined, true)
     } catch {
       // A background snapshot holds the one capture: hash the encoding at once.
       return Promise.resolve(sha.update(this.kv.snapshot()).digest('hex'))
