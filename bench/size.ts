@@ -114,10 +114,11 @@ function storagePort(inner: FileStorage, mode: string): Storage {
   return port
 }
 
-/** The KV state machine, without its capture in mode `before`. */
+/** The KV state machine: in mode `after` with its capture into one reused buffer, as the daemon's (src/daemon/state-hash.ts); without a capture in mode `before`. */
 function machinePort(kv: KvStateMachine, mode: string): StateMachine {
-  if (mode === 'after') return kv
-  return {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d)}
+  const port: StateMachine = {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d)}
+  if (mode === 'after') port.capture = () => kv.capture(undefined, undefined, true)
+  return port
 }
 
 async function idle(replica: Replica): Promise<void> {

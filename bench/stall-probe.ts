@@ -50,7 +50,9 @@ const port: Storage = {
 const kv = new KvStateMachine()
 const replica = new Replica({
   raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
-  storage: port, network: {send: () => {}}, stateMachine: kv,
+  // The daemon's capture: pieces in one reused buffer (src/daemon/state-hash.ts).
+  storage: port, network: {send: () => {}},
+  stateMachine: {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d), capture: () => kv.capture(undefined, undefined, true)},
   initialConf: {voters: ['n1'], learners: []}, snapshotEvery: SNAP_EVERY,
 })
 const idle = async (): Promise<void> => { while (replica.syncing) await new Promise((r) => setImmediate(r)) }
