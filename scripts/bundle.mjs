@@ -15,7 +15,7 @@
  * Usage: node scripts/bundle.mjs [DIST]   (default: dist, next to this script's folder)
  */
 import {createHash} from 'node:crypto'
-import {readFileSync, readdirSync, realpathSync, writeFileSync} from 'node:fs'
+import {copyFileSync, readFileSync, readdirSync, realpathSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -344,9 +344,12 @@ async function buildFastBundle() {
  * file instead of linking ~120 ES modules: idle, each daemon holds about 5 MiB less (V8 heap
  * and malloc; docs/performance.md "Memory"). Built first, so that it reads tsc's output only.
  * Function names are kept (no identifier minifying): CPU profiles of daemons still name them.
+ * tsc's entry stays as dist/daemon/entry-modules.js (the same daemon, one file per module), which
+ * `npm run bench:profile` runs so that its time by module still names raftctl's modules.
  */
 async function buildDaemonBundle() {
   const entry = join(dist, 'daemon', 'entry.js')
+  copyFileSync(entry, join(dist, 'daemon', 'entry-modules.js'))
   await build({
     entryPoints: [entry],
     outfile: entry,
