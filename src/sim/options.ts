@@ -54,7 +54,8 @@ export interface SimOptions {
   /**
    * With async disks, a batch that the daemon's leader would write and sync in its event loop
    * (src/storage/save-policy.ts `savesInLoop`: one entry of at most 64 KiB) is saved at once
-   * inside `saveAsync`, whose callback then runs before it returns, as in the daemon. Default:
+   * inside `saveAsync`, whose callback then runs before it returns, as in the daemon (whoever
+   * saves through `saveAsync`: the leader only with `backgroundSaves: 'leader'`, as there). Default:
    * drawn from the seed (about half the seeds).
    */
   readonly loopSaves?: boolean
