@@ -39,7 +39,7 @@ import {StateHasher} from './state-hash.js'
 import {ConsistencyCheck} from './consistency-check.js'
 import {VERSION} from './services.js'
 import {StartupReporter} from './startup-status.js'
-import {savesInLoop} from './save-policy.js'
+import {savesInLoop} from '../storage/save-policy.js'
 
 export {VERSION} from './services.js'
 
@@ -191,7 +191,7 @@ export class Node {
     }
     const port = withSaveAsync(slow, (write, done) => {
       const saved = timed()
-      // A leader's one-entry batch is written and synced here, in the loop (./save-policy.ts).
+      // A leader's one-entry batch is written and synced here, in the loop (src/storage/save-policy.ts).
       if (savesInLoop(write, this.chaos.fsyncDelayMs())) return saveInLoop(slow, write, saved, done)
       slow.saveAsync!(write, (err) => this.loop.guard(() => {
         saved()

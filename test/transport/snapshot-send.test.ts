@@ -242,6 +242,34 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     assert.equal(stats(a, 'b').snapshotsSent, 1)
   })
 
+  it('a message dropped (queue full) while a snapshot is on its way: the peer is reachable again at the next chunk written, not only once the snapshot has left', async () => {
+    // Status shows `reachable` from isReachable: before, one drop left the peer unreachable for
+    // the rest of a long snapshot send (onDrained waits for the send to end).
+    const seen: {reachable: boolean; sending: boolean}[] = []
+    const a: TestNode = await startNode('a', {transport: {
+      limits: {...LIMITS, maxQueuedMessages: 64},
+      onSnapshotProgress: () => seen.push({reachable: a.transport.isReachable('b'), sending: stats(a, 'b').snapshotInFlight !== null}),
+    }})
+    const b = await startNode('b', {transport: {limits: LIMITS}})
+    started.push(a, b)
+    const proxy = await relay(b.server.port)
+    a.transport.setPeer('b', `ws://127.0.0.1:${proxy.port}/raft`)
+    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    const message = snapshot(SLOW_SNAPSHOT_BYTES)
+    await sendUntilWindowFull(a, proxy, message)
+    for (let round = 1; stats(a, 'b').droppedQueueFull === 0 && round <= 1000; round++) a.transport.send(heartbeat(round))
+    assert.ok(stats(a, 'b').droppedQueueFull > 0, 'a heartbeat was dropped: the queue is full')
+    assert.equal(a.transport.isReachable('b'), false, 'a drop marks the peer unreachable')
+    seen.length = 0
+    proxy.release()
+    await waitFor(() => b.inbox.some((m) => m.type === 'snapshot'), 'the snapshot')
+    assert.deepStrictEqual(b.inbox.find((m) => m.type === 'snapshot'), message)
+    const during = seen.filter((s) => s.sending)
+    assert.ok(during.length > 0, 'chunks were written while the snapshot was still on its way')
+    assert.ok(during.some((s) => s.reachable), `reachable while the snapshot was still being sent (${during.length} chunks written meanwhile, none reachable)`)
+    assert.equal(a.transport.isReachable('b'), true)
+  })
+
   it('a slow link: the snapshot arrives on the first connection, though a\'s pings wait behind it for longer than the pong tolerance', async () => {
     // Pong tolerance 4 × 250 ms; the snapshot, all of it in the socket buffers at once, drains
     // at 300 KB/s for about 7 s: a's own pings reach b only after it. b's pings reach a the other
