@@ -4,7 +4,7 @@
  * durable, and a crash at any point of it (before the file is written, during serialization,
  * before the rename, after the rename, after the compaction) loses no acknowledged write.
  */
-import {readdirSync} from 'node:fs'
+import {readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
@@ -16,6 +16,8 @@ import {FileStorage, MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 import {nodeFs} from '../../src/storage/fs-ops.js'
 import {FaultFs, errno, tempDir} from '../storage/helpers.js'
+import {SnapshotFileData} from '../../src/storage/snapshot-file-data.js'
+import {largestReachableBuffer} from './reachable-buffers.js'
 
 function singleNode(storage: Storage, sm: StateMachine = new KvStateMachine(), snapshotEvery = 0): Replica {
   return new Replica({
@@ -81,6 +83,32 @@ describe('background snapshots (replica)', () => {
     restored.restore(snapshotBytes(disk.load().snapshot!.data))
     assert.equal(restored.read('k11'), 'v')
     assert.equal(restored.read('late'), null, 'the snapshot holds the state at its index, not the later write')
+  })
+
+  it('after a snapshot the replica keeps a handle on its file, not its encoded bytes; a restart restores it from the file', async (t) => {
+    const dir = tempDir(t)
+    const disk = new FileStorage({dir, syncMode: 'none'})
+    disk.load()
+    const r = singleNode(port(disk))
+    elect(r)
+    putAll(r, keys('k', 3000), 'v'.repeat(100))
+    const index = await new Promise<number | null>((resolve) => r.snapshotWhenIdle(resolve))
+    assert.equal(index, r.applied)
+    const {meta, data} = r.latestSnapshot()
+    assert.equal(meta.index, index)
+    assert.ok(!(data instanceof Uint8Array), 'the core holds no bytes')
+    assert.ok(data instanceof SnapshotFileData)
+    const file = statSync(data.path).size
+    assert.ok(data.byteLength > 3000 * 100 && data.byteLength < file, `data ${data.byteLength} of the file's ${file} bytes`)
+    const largest = largestReachableBuffer(r)
+    assert.ok(largest < data.byteLength, `the replica holds a buffer of ${largest} bytes, the snapshot is ${data.byteLength}`)
+    disk.close()
+    const reopened = new FileStorage({dir, syncMode: 'none'})
+    const sm = new KvStateMachine()
+    const again = singleNode(port(reopened), sm)
+    assert.equal(sm.read('k2999'), 'v'.repeat(100))
+    assert.ok(again.latestSnapshot().data instanceof SnapshotFileData)
+    reopened.close()
   })
 
   it('snapshotWhenIdle answers once the snapshot is durable; a second request during it gets a later snapshot', () => {

@@ -7,13 +7,17 @@
  * Order-based: no assertion on wall-clock time.
  */
 import assert from 'node:assert/strict'
-import {snapshotBytes} from '../../src/replica/snapshot-data.js'
+import {unlinkSync, writeFileSync} from 'node:fs'
 import {createServer, connect, type Server, type Socket} from 'node:net'
+import {join} from 'node:path'
 import {afterEach, describe, it} from 'node:test'
 import type {Message} from '../../src/raft/types.js'
+import {snapshotBytes} from '../../src/replica/snapshot-data.js'
+import {SnapshotFileData} from '../../src/storage/snapshot-file-data.js'
 import {decodeMessage, decodeMessageInPlace, encodeMessage, encodeSnapshotHead} from '../../src/transport/codec.js'
 import {startNode, waitFor} from './helpers.js'
 import type {TestNode} from './helpers.js'
+import {testTempDir} from '../helpers.js'
 
 type SnapshotMessage = Extract<Message, {type: 'snapshot'}>
 
@@ -192,6 +196,45 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     assert.equal(stats(a, 'b').snapshotsSent, 1)
     assert.ok(stats(b, 'a').framesReceived >= 100, 'one frame per chunk of under 4 KiB')
     assert.ok(progress.length >= 100 && progress.every(([peer, index]) => peer === 'b' && index === 9), 'each chunk written is reported with the snapshot\'s index')
+  })
+
+  it('a snapshot kept as a file arrives intact over many windows, read from the file as the window drains, even once the file is deleted', async (t) => {
+    const [a, b] = await connectedPair()
+    const message = snapshot(400_000)
+    const bytes = snapshotBytes(message.snapshot.data)
+    const path = join(testTempDir(t), 'snap')
+    writeFileSync(path, Buffer.concat([Buffer.from('frame-head'), bytes, Buffer.from('crc!')]))
+    const fromFile: SnapshotMessage = {...message, snapshot: {meta: message.snapshot.meta, data: new SnapshotFileData(path, 10, bytes.length)}}
+    a.transport.send(fromFile)
+    a.transport.flush()
+    let most = 0
+    let deleted = false
+    while (b.inbox.length === 0) {
+      most = Math.max(most, stats(a, 'b').queuedBytes)
+      if (!deleted && progress.length > 0) {
+        unlinkSync(path) // a newer snapshot replaced it: the send holds the file open
+        deleted = true
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const frameBound = LIMITS.snapshotWindowBytes + LIMITS.maxPayload
+    assert.ok(most <= frameBound, `queued ${most} bytes at once, window ${LIMITS.snapshotWindowBytes}`)
+    assert.ok(deleted, 'the file was deleted while the snapshot was on its way')
+    assert.deepStrictEqual(b.inbox, [message], 'the same message as if the bytes had been in memory')
+    assert.equal(stats(a, 'b').snapshotsSent, 1)
+    assert.ok(stats(b, 'a').framesReceived >= 100, 'one frame per chunk of under 4 KiB')
+  })
+
+  it('a snapshot whose file is gone is not sent (counted as dropped); the next one goes out', async (t) => {
+    const [a, b] = await connectedPair()
+    const gone: SnapshotMessage = {...snapshot(10), snapshot: {meta: snapshot(10).snapshot.meta, data: new SnapshotFileData(join(testTempDir(t), 'missing'), 0, 50_000)}}
+    a.transport.send(gone)
+    await waitFor(() => stats(a, 'b').snapshotInFlight === null, 'the send abandoned')
+    const next = snapshot(50_000, 12)
+    a.transport.send(next)
+    await waitFor(() => b.inbox.length > 0, 'the next snapshot arrives')
+    assert.deepStrictEqual(b.inbox, [next])
+    assert.equal(stats(a, 'b').snapshotsSent, 1)
   })
 
   it('heartbeats sent while the snapshot is on its way are delivered before it', async () => {
