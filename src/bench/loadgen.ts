@@ -22,7 +22,7 @@ import {WebSocket} from 'ws'
 import {routeUrl} from '../client/endpoints.js'
 import {CLUSTER_HEADER, type ClientTlsOptions} from '../client/connection.js'
 import {ECHO_OMITTED_FROM} from '../admin/protocol.js'
-import {BINARY_FRAMES_HEADER, BINARY_PUT_KIND, acceptsBinaryPut} from '../admin/binary-put.js'
+import {BINARY_FRAMES_HEADER, BINARY_PUT_FROM, BINARY_PUT_KIND, acceptsBinaryPut} from '../admin/binary-put.js'
 import {mark, tracing} from '../trace/latency.js'
 import {Histogram, type HistogramSummary} from './histogram.js'
 
@@ -202,8 +202,8 @@ class BenchConnection {
     return new Promise<Reply>((resolve) => {
       this.pending.set(id, {sentAt: performance.now(), resolve})
       if (tracing) mark('client.send')
-      const frame = requestFrame(id, tail, this.binaryPut)
-      this.ws.send(frame, {binary: this.binaryPut && typeof frame !== 'string'})
+      const binary = this.binaryPut && typeof tail !== 'string' && tail.value.length >= BINARY_PUT_FROM
+      this.ws.send(requestFrame(id, tail, binary), {binary})
     })
   }
 
@@ -556,8 +556,8 @@ export class LoadGenerator {
 /**
  * What follows `{"v":1,"id":N` in a request frame: text, or, for a large value, the put's other
  * fields (`fields`, without the closing brace) and the value's bytes. A daemon that accepts binary
- * put frames gets one (src/admin/binary-put.ts: the value's bytes after a JSON header, as
- * KvClient sends them); an older one a text frame built as bytes. Either way one copy of the
+ * put frames gets one for a value of BINARY_PUT_FROM+ bytes (src/admin/binary-put.ts: the value's
+ * bytes after a JSON header, as KvClient sends them); else a text frame built as bytes. Either way one copy of the
  * value per send, where a string of the whole frame would be concatenated, flattened and UTF-8
  * encoded per send (for 256 KiB most of the load generator's CPU per write).
  */
