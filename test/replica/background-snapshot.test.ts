@@ -11,13 +11,13 @@ import assert from 'node:assert/strict'
 import {snapshotBytes} from '../../src/replica/snapshot-data.js'
 import {SeededRng} from '../../src/raft/index.js'
 import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
-import type {Storage} from '../../src/replica/ports.js'
+import type {StateMachine, Storage} from '../../src/replica/ports.js'
 import {FileStorage, MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 import {nodeFs} from '../../src/storage/fs-ops.js'
 import {FaultFs, errno, tempDir} from '../storage/helpers.js'
 
-function singleNode(storage: Storage, sm = new KvStateMachine(), snapshotEvery = 0): Replica {
+function singleNode(storage: Storage, sm: StateMachine = new KvStateMachine(), snapshotEvery = 0): Replica {
   return new Replica({
     raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
     storage,
@@ -189,6 +189,52 @@ const CRASH_POINTS: {name: string; hold: [HeldOp, number] | null; recovered: 0 |
   {name: 'after the rename (directory fsync pending, log not compacted)', hold: ['fsync', 0], recovered: 'captured'},
   {name: 'after the snapshot completed and the log was compacted', hold: null, recovered: 'captured'},
 ]
+
+describe("the daemon's capture: pieces in one reused buffer", () => {
+  it('the snapshot file FileStorage writes from them holds the state at the capture byte for byte, with writes during it', async (t) => {
+    const dir = tempDir(t, 'raftctl-bgsnap-')
+    const storage = new FileStorage({dir})
+    const kv = new KvStateMachine()
+    // As src/daemon/state-hash.ts: 4 KiB pieces here, so that the buffer is reused hundreds of times.
+    const sm: StateMachine = {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d), capture: () => kv.capture(4096, undefined, true)}
+    const r = singleNode(port(storage), sm)
+    t.after(() => {
+      r.stop()
+      storage.close()
+    })
+    elect(r)
+    for (const [k, key] of keys('a', 3000).entries()) r.propose(encodeCommand({op: 'put', key, value: `${k}`.repeat(40)}), () => {})
+    r.process()
+    const expected = kv.snapshot()
+    let answered: number | null | undefined
+    r.snapshotWhenIdle((i) => (answered = i))
+    putAll(r, keys('a', 500), 'overwritten during the snapshot')
+    await until(() => answered !== undefined, 'the snapshot completes')
+    const file = readdirSync(join(dir, 'snapshots')).filter((f) => f.endsWith('.snap'))
+    assert.equal(file.length, 1)
+    const reopened = new FileStorage({dir})
+    const recovered = reopened.load()
+    reopened.close()
+    assert.equal(recovered.snapshot?.meta.index, answered)
+    assert.deepEqual(Buffer.from(recovered.snapshotBytes ?? snapshotBytes(recovered.snapshot!.data)), Buffer.from(expected))
+  })
+})
+
+describe('MemoryStorage with a capture that reuses its buffer', () => {
+  it('keeps a copy of each piece: the snapshot it holds is the state at the capture', () => {
+    const kv = new KvStateMachine()
+    const sm: StateMachine = {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d), capture: () => kv.capture(1024, undefined, true)}
+    const r = singleNode(port(new MemoryStorage()), sm)
+    elect(r)
+    putAll(r, keys('a', 200), 'v'.repeat(50))
+    const expected = kv.snapshot()
+    let answered: number | null | undefined
+    r.snapshotWhenIdle((i) => (answered = i))
+    assert.equal(answered, r.applied)
+    assert.deepEqual(Buffer.from(snapshotBytes(r.latestSnapshot().data)), Buffer.from(expected))
+    r.stop()
+  })
+})
 
 describe('background snapshots: a crash at any point loses no acknowledged write', () => {
   for (const point of CRASH_POINTS) {
