@@ -185,7 +185,7 @@ describe('KvStateMachine.capture', () => {
     assert.doesNotThrow(() => sm.capture().return?.(), 'a capture returned before its first piece is released too')
   })
 
-  it('keys added after the capture are never walked: reading (and materializing) a capture of 100 keys visits 100 keys however many were added since', () => {
+  it('keys added after the capture are never walked: reading a capture of 100 keys visits 100 keys however many were added since', () => {
     const data = new CountingMap()
     for (let i = 0; i < 100; i++) data.set(`k${i}`, {value: `v${i}`, modIndex: i + 1})
     const capture = new KvStoreCapture(new KvStore(DEFAULT_KV_LIMITS), data, 100, 0)
@@ -198,12 +198,46 @@ describe('KvStateMachine.capture', () => {
     const read: string[] = []
     const emitUpTo = (n: number) => (key: string): boolean => (read.push(key), read.length < n)
     assert.equal(capture.read(emitUpTo(50)), false, 'a read ends where emit says')
-    capture.materialize()
     for (let i = 0; i < 10_000; i++) add(`later${i}`)
     assert.equal(capture.read(emitUpTo(Infinity)), true)
     assert.deepEqual(read, Array.from({length: 100}, (_, i) => `k${i}`), 'the captured keys, each once, in order')
     assert.ok(data.visits <= 101, `the walk visited ${data.visits} keys for 100 captured`)
     capture.release()
+  })
+
+  it('re-adding a key deleted during a capture walks none of the keys the capture has not reached (it used to walk them all in one turn: 0.3-0.7 s at 1M keys), and the order stays that of a store that never captured', () => {
+    const data = new CountingMap()
+    const store = new KvStore(DEFAULT_KV_LIMITS, data)
+    const twin = new KvStore(DEFAULT_KV_LIMITS)
+    const put = (key: string, value: string, index: number): void => {
+      store.execute({op: 'put', key, value}, index)
+      twin.execute({op: 'put', key, value}, index)
+    }
+    const del = (key: string): void => {
+      store.execute({op: 'delete', key}, 0)
+      twin.execute({op: 'delete', key}, 0)
+    }
+    for (let i = 0; i < 10_000; i++) put(`k${i}`, `v${i}`, i + 1)
+    const atCapture = [...twin.entries()].map(([k, v]) => [k, v.value, v.modIndex])
+    const capture = store.capture()
+    const read: (readonly [string, string, number])[] = []
+    capture.read((key, value, modIndex) => (read.push([key, value, modIndex]), read.length < 10))
+    const visitsBefore = data.visits
+    del('k5000')
+    put('k5000', 'back', 20_001)
+    put('fresh', 'f', 20_002)
+    del('k7')
+    put('k7', 'again', 20_003)
+    del('fresh')
+    put('k9000', 'changed', 20_004)
+    assert.equal(data.visits, visitsBefore, 'the writes walked no key')
+    assert.equal(store.get('k5000'), 'back')
+    assert.equal(store.get('fresh'), null)
+    assert.equal(store.size, twin.size)
+    capture.read((key, value, modIndex) => (read.push([key, value, modIndex]), true))
+    assert.deepEqual(read, atCapture, 'the capture still reads the state at the capture, in order')
+    capture.release()
+    assert.deepEqual([...store.entries()], [...twin.entries()], 'afterwards the order of a store that never captured')
   })
 
   it('with a reused buffer (reuse), pieces copied as they come equal snapshot() at the capture byte for byte, entries and sessions larger than a piece included', () => {
