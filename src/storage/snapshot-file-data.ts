@@ -26,8 +26,17 @@ export class SnapshotFileData implements SnapshotSource {
   }
 }
 
+/**
+ * A reader on the open `fd`. Closing it while reads are still in the thread pool defers the
+ * file's close until the last of them ends: a read on a closed descriptor fails (EBADF), or, once
+ * another open reused the number, reads another file's bytes.
+ */
 function fileReader(data: SnapshotFileData, fd: number): SnapshotDataReader {
   let isOpen = true
+  let reading = 0
+  const closeWhenIdle = (): void => {
+    if (!isOpen && reading === 0) close(fd, () => {})
+  }
   return {
     byteLength: data.byteLength,
     read(at, length, done, into) {
@@ -35,12 +44,17 @@ function fileReader(data: SnapshotFileData, fd: number): SnapshotDataReader {
       if (at < 0 || at + length > data.byteLength) return done(new RangeError(`read [${at}, ${at + length}) is outside the snapshot's ${data.byteLength} bytes`), null)
       if (into !== undefined && into.length < length) return done(new RangeError(`a buffer of ${into.length} bytes cannot take ${length}`), null)
       const target = into === undefined ? Buffer.allocUnsafe(length) : Buffer.from(into.buffer, into.byteOffset, length)
-      readAll(fd, target, data.offset + at, 0, done)
+      reading++
+      readAll(fd, target, data.offset + at, 0, (err, bytes) => {
+        reading--
+        closeWhenIdle()
+        done(err, bytes)
+      })
     },
     close() {
       if (!isOpen) return
       isOpen = false
-      close(fd, () => {})
+      closeWhenIdle()
     },
   }
 }
