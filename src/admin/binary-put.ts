@@ -13,7 +13,7 @@
  * costs the leader a JSON parse, a UTF-8 decode of the frame and a UTF-8 encode into the entry).
  */
 import {isAscii, isUtf8} from 'node:buffer'
-import {encodeRequest, invalidUtf8Request, parseRequestObject, type ParseError, type ParseRequestResult, type RequestParseOptions} from './protocol.js'
+import {encodeRequest, invalidUtf8Request, isRequestId, parseRequestObject, type ParseError, type ParseRequestResult, type RequestParseOptions} from './protocol.js'
 import {resolveProtocolLimits, type ProtocolLimits} from './limits.js'
 import type {PutParams, Request} from './messages.js'
 import {describe, isRecord, isWellFormed, own} from './schema.js'
@@ -157,7 +157,7 @@ function parseHeader(text: string): HeaderResult {
 /** The header checked as a put with an empty value, then the value's bytes checked and decoded. */
 function withValue(raw: Record<string, unknown>, bytes: Buffer, limits: ProtocolLimits, options: RequestParseOptions): ParseRequestResult {
   const id = own(raw, 'id')
-  const idOf = typeof id === 'number' ? {id} : {}
+  const idOf = isRequestId(id) ? {id} : {}
   if (own(raw, 'type') !== 'put') return {ok: false, ...idOf, error: {code: 'BAD_REQUEST', message: `binary put: type must be "put", got ${describe(own(raw, 'type'))}`}}
   if (Object.hasOwn(raw, 'value')) return {ok: false, ...idOf, error: {code: 'BAD_REQUEST', message: 'binary put: the value follows the header; the header must not hold one'}}
   raw.value = '' // the header is this function's own parse: checked as a put with an empty value

@@ -79,6 +79,9 @@ describe('binary put frames', () => {
       [frameOf(header, Buffer.from([0xed, 0xa0, 0x80])), 'INVALID_UTF8', 5, /value/],
       [frameOf(header, Buffer.alloc(1024 * 1024 + 1, 0x61)), 'PAYLOAD_TOO_LARGE', 5, /maxValueBytes/],
       [frameOf('{"v":2,"id":5,"type":"put","key":"k"}', Buffer.from('x')), 'UNSUPPORTED_VERSION', 5, /version/],
+      // An id that is not a request id (a safe integer >= 0) is never echoed, as on the text path (review3).
+      [frameOf('{"v":1,"id":-1,"type":"delete","key":"k"}', Buffer.from('x')), 'BAD_REQUEST', undefined, /must be "put"/],
+      [frameOf('{"v":1,"id":1.5,"type":"put","key":"k","value":"x"}', Buffer.from('x')), 'BAD_REQUEST', undefined, /must not hold one/],
     ]
     for (const [frame, code, id, message] of cases) {
       const parsed = parseBinaryRequest(frame, {route: 'client'})
