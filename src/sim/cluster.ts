@@ -82,7 +82,9 @@ export class Simulation implements NemesisHost, LivenessHost {
     // The daemon's ways (in-loop saves, snapshots sent over time): their own sequence, so that
     // the main one draws the same cluster, network, nemesis and workload with them or without.
     const daemonRng = new SeededRng(options.seed * 53 + 29)
-    this.loopSaves = this.o.loopSaves ?? daemonRng.int(2) === 0
+    // Drawn even when forced, so forcing one choice leaves the seed's other draws as they were.
+    const drawnLoopSaves = daemonRng.int(2) === 0
+    this.loopSaves = this.o.loopSaves ?? drawnLoopSaves
     const slowSnapshots = daemonRng.int(3) !== 0
     this.snapshotSends = new SnapshotSends(daemonRng.fork(), this.o.snapshotSendMs ?? (slowSnapshots ? SLOW_SNAPSHOT_SEND_MAX_MS : 0))
     const n = options.nodes ?? 3 + this.rng.int(5)

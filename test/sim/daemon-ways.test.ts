@@ -64,3 +64,11 @@ test('a loop-saved batch is durable and its callback has run when saveAsync retu
   assert.deepEqual(done, [1, 2])
   assert.deepEqual(disk.load().entries.map((e) => e.index), [1, 2, 3])
 })
+
+test('forcing loop saves on or off leaves the seed\'s other draws as they were (review3: the forced flag skipped a draw and shifted the snapshot sends)', () => {
+  const sendsOf = (line: string): string => /snapshot-send<=\d+ms/.exec(line)![0]
+  for (let seed = 1; seed <= 30; seed++) {
+    const lines = [undefined, true, false].map((loopSaves) => runSeed({seed, loopSaves, safetyMs: 0, livenessMs: 100, fullTrace: true}).trace[0]!)
+    assert.deepEqual(lines.map(sendsOf), Array(3).fill(sendsOf(lines[0]!)), `seed ${seed}:\n${lines.join('\n')}`)
+  }
+})
