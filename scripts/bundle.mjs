@@ -5,8 +5,11 @@
  * esbuild, in place, so that a command loads a handful of files instead of ~200 (@oclif/core
  * alone is ~120 CommonJS modules: resolving and reading them was most of the start-up cost;
  * docs/performance.md "CLI start-up"). The entry files keep their paths, so oclif, its manifest
- * and bin/run.js find them where tsc put them; code they share goes to dist/chunks/. Everything
- * else in dist/ (the daemon's entry, spawned as its own process) stays tsc's output.
+ * and bin/run.js find them where tsc put them; code they share goes to dist/chunks/. The daemon's
+ * entry (dist/daemon/entry.js, spawned as its own process) is bundled in place into one ES module
+ * too (buildDaemonBundle; tsc's entry is kept as dist/daemon/entry-modules.js); everything else in
+ * dist/ stays tsc's output. Run it on a fresh tsc output only (`npm run build` empties dist/
+ * first): run twice, it would bundle its own bundles.
  *
  * `import.meta.url` in a bundled file is rewritten to the URL its original file had (computed
  * from the package root at run time), so paths relative to a source file (bin/run.js, the
