@@ -662,15 +662,14 @@ export function encodeMessage(message: Message, options: CodecOptions = {}): Uin
   const size = 4 + from.length + to.length + codec.size(message)
   const maxBytes = maxBytesOf(options)
   if (size > maxBytes) throw new CodecError('PAYLOAD_TOO_LARGE', `message is ${size} bytes, over the ${maxBytes}-byte limit`)
-  const headroom = size >= SOLO_FRAME_FROM ? SOLO_FRAME_HEADROOM : 0
-  const w = new Writer(size, headroom)
+  const w = new Writer(size, SOLO_FRAME_HEADROOM)
   w.u8(WIRE_VERSION)
   w.u8(TYPE_CODES[message.type])
   w.str(from)
   w.str(to)
   codec.write(w, message)
   const bytes = w.finish()
-  if (headroom !== 0) withHeadroom.add(bytes)
+  withHeadroom.add(bytes)
   return bytes
 }
 
@@ -678,18 +677,9 @@ export function encodeMessage(message: Message, options: CodecOptions = {}): Uin
 const SOLO_FRAME_HEADROOM = FRAME_HEADER_BYTES + FRAME_MESSAGE_OVERHEAD
 
 /**
- * Smallest message {@link encodeMessage} gives headroom (16 KiB). Below it the copy into a frame
- * costs less than the headroom's bookkeeping, paid per message on the write path (a view, a
- * {@link withHeadroom} entry the garbage collector must process): a small message is framed by
- * a copy, as before issue 23's change.
- */
-export const SOLO_FRAME_FROM = 16 * 1024
-
-/**
- * Outputs of {@link encodeMessage} of {@link SOLO_FRAME_FROM} bytes or more (and every
- * {@link encodeChunk}): each is a view that starts {@link SOLO_FRAME_HEADROOM} bytes into a
- * buffer of its own, so {@link encodeFrame} can make a frame of it alone by writing the header
- * there, without copying the message (a large entry is then copied once per peer, not twice).
+ * Outputs of {@link encodeMessage}: each is a view that starts {@link SOLO_FRAME_HEADROOM} bytes
+ * into a buffer of its own, so {@link encodeFrame} can make a frame of it alone by writing the
+ * header there, without copying the message (a large entry is then copied once per peer, not twice).
  */
 const withHeadroom = new WeakSet<Uint8Array>()
 

@@ -10,7 +10,7 @@ import fc from 'fast-check'
 import type {Message} from '../../src/raft/types.js'
 import {
   CodecError, decodeFrame, decodeFrameItems, decodeMessage, encodeChunk, encodeFrame, encodeMessage, encodeMessages, isValidNodeId,
-  MAX_CHUNK_HEADER_BYTES, SOLO_FRAME_FROM, TYPE_CODES, WIRE_VERSION,
+  MAX_CHUNK_HEADER_BYTES, TYPE_CODES, WIRE_VERSION,
 } from '../../src/transport/codec.js'
 import {MAX_MESSAGES_PER_FRAME} from '../../src/transport/limits.js'
 import {messageArb, sampleMessages} from './helpers.js'
@@ -130,18 +130,6 @@ describe('codec: a frame of one message without a copy', () => {
     assert.deepEqual(decodeFrame(frame), [append])
     assert.deepEqual(Buffer.from(encodeFrame([message])), Buffer.from(frame))
     assert.deepEqual(decodeMessage(message), append, 'the message itself is unchanged by framing it')
-  })
-
-  it('a message under SOLO_FRAME_FROM gets no headroom: a buffer of its own size, framed by a copy into the same bytes', () => {
-    const small: Message = {...append, entries: [{term: 2, index: 5, type: 'normal', data: new Uint8Array(100).fill(7)}]}
-    const message = encodeMessage(small)
-    assert.ok(message.length < SOLO_FRAME_FROM)
-    assert.equal(message.byteOffset, 0)
-    assert.equal(message.buffer.byteLength, message.length, 'no headroom allocated')
-    const frame = encodeFrame([message])
-    assert.notEqual(frame.buffer, message.buffer)
-    assert.deepEqual(Buffer.from(frame), Buffer.from(encodeFrame([Uint8Array.from(message)])))
-    assert.deepEqual(decodeFrame(frame), [small])
   })
 
   it('bytes that are not an encodeMessage output are copied: the bytes before a view are never written', () => {
