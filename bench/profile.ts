@@ -2,7 +2,8 @@
  * `npm run bench:profile`: where a daemon's CPU time goes under a benchmark load.
  *
  * Creates a 3-node cluster in a temporary RAFTCTL_HOME, restarts its daemons under
- * `node --cpu-prof` (NODE_OPTIONS may not carry --cpu-prof), runs one `raftctl bench` workload,
+ * `node --cpu-prof` (NODE_OPTIONS may not carry --cpu-prof) through the unbundled daemon entry
+ * (DAEMON_MODULES_ENTRY: the time by module names raftctl's modules), runs one `raftctl bench` workload,
  * stops the daemons gracefully (the profiles are written at exit), destroys the cluster, and
  * prints for each daemon its top functions by self time and its time by module (file or
  * package). The .cpuprofile files stay in --out (open them in Chrome DevTools or speedscope).
@@ -14,7 +15,7 @@ import {closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, 
 import {tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {parseArgs} from 'node:util'
-import {DAEMON_ENTRY, DAEMON_ENV, DAEMON_NODE_FLAGS, LocalCluster, RAFTCTL_BIN, activeNodes} from '../src/cluster/index.js'
+import {DAEMON_ENTRY, DAEMON_ENV, DAEMON_MODULES_ENTRY, DAEMON_NODE_FLAGS, LocalCluster, RAFTCTL_BIN, activeNodes} from '../src/cluster/index.js'
 import {benchCluster} from '../src/bench/run.js'
 import {parseDuration, parseSize} from '../src/common/units.js'
 
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
       const dir = join(out, id)
       mkdirSync(dir, {recursive: true})
       const log = openSync(join(home, `${id}.stdout`), 'a')
-      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, DAEMON_ENTRY, ...argv], {detached: true, stdio: ['ignore', log, log], env: {...DAEMON_ENV, ...process.env}})
+      const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${dir}`, DAEMON_MODULES_ENTRY, ...argv], {detached: true, stdio: ['ignore', log, log], env: {...DAEMON_ENV, ...process.env}})
       child.unref()
       closeSync(log)
     }

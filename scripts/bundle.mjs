@@ -15,7 +15,7 @@
  * Usage: node scripts/bundle.mjs [DIST]   (default: dist, next to this script's folder)
  */
 import {createHash} from 'node:crypto'
-import {readFileSync, readdirSync, realpathSync, writeFileSync} from 'node:fs'
+import {copyFileSync, readFileSync, readdirSync, realpathSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -337,6 +337,44 @@ async function buildFastBundle() {
   })
 }
 
+/**
+ * The daemon's entry (src/daemon/entry.ts), bundled in place from tsc's output into one ES module
+ * with ws and raftctl's ~100 modules inside; pino and prom-client (and ws's optional add-ons)
+ * stay packages Node loads (pino's transports resolve files by path). A daemon then compiles one
+ * file instead of linking ~120 ES modules: idle, each daemon holds about 5 MiB less (V8 heap
+ * and malloc; docs/performance.md "Memory"). Built first, so that it reads tsc's output only.
+ * Function names are kept (no identifier minifying): CPU profiles of daemons still name them.
+ * tsc's entry stays as dist/daemon/entry-modules.js (the same daemon, one file per module), which
+ * `npm run bench:profile` runs so that its time by module still names raftctl's modules.
+ */
+async function buildDaemonBundle() {
+  const entry = join(dist, 'daemon', 'entry.js')
+  copyFileSync(entry, join(dist, 'daemon', 'entry-modules.js'))
+  await build({
+    entryPoints: [entry],
+    outfile: entry,
+    allowOverwrite: true,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    banner: {
+      js: [
+        "import {createRequire as __raftctlCreateRequire} from 'node:module'",
+        'const require = __raftctlCreateRequire(import.meta.url)',
+        `const __raftctlRoot = ${ROOT_URL}`,
+      ].join('\n'),
+    },
+    plugins: [keepMetaUrl],
+    sourcemap: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: 'warning',
+  })
+}
+
+await buildDaemonBundle()
 await buildFastBundle()
 
 await build({

@@ -17,9 +17,17 @@ export const RAFTCTL_BIN = fileURLToPath(new URL('../../bin/run.js', import.meta
 
 /**
  * The lean daemon entry daemons are spawned with (`node DAEMON_ENTRY node run …`: the options
- * of `raftctl node run`, without loading oclif; src/daemon/entry.ts). Built into dist/.
+ * of `raftctl node run`, without loading oclif; src/daemon/entry.ts). Built into dist/ as one
+ * bundled ES module (scripts/bundle.mjs): about 5 MiB less resident per idle daemon than
+ * linking ~120 modules (docs/performance.md "Memory").
  */
 export const DAEMON_ENTRY = fileURLToPath(new URL('../../dist/daemon/entry.js', import.meta.url))
+
+/**
+ * The same daemon entry as tsc built it, one file per module (dist/daemon/entry-modules.js): for
+ * CPU profiles whose time by module should name raftctl's modules (`npm run bench:profile`).
+ */
+export const DAEMON_MODULES_ENTRY = fileURLToPath(new URL('../../dist/daemon/entry-modules.js', import.meta.url))
 
 /**
  * V8 flags spawned daemons get by default: an 8 MiB semi-space (instead of 16) and an old space

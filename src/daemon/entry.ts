@@ -2,6 +2,8 @@
  * The lean daemon entry: `node dist/daemon/entry.js node run --id n1 …` runs one daemon exactly
  * like `raftctl node run …` (same options: src/daemon/run-options.ts) without loading oclif,
  * about 6 MiB less resident memory per daemon. Local clusters spawn their daemons through it.
+ * `npm run build` bundles it in place into one ES module (scripts/bundle.mjs; tsc's output stays
+ * as dist/daemon/entry-modules.js): about 5 MiB less again than linking its ~120 modules.
  * Errors print `Error [CODE]: message` on stderr and exit with the code's exit status.
  */
 import {RaftctlError} from '../common/errors.js'

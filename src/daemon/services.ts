@@ -207,7 +207,7 @@ export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   'chaos.list': promised(async (s) => ({faults: s.parts.chaos.list()})),
   // Snapshot streams (raftctl snapshot save).
   'snapshot.begin': promised(beginSnapshotStream),
-  'snapshot.chunk': promised(async (s, req) => ({data: s.snapshotStreams.chunk(req.stream, req.offset)})),
+  'snapshot.chunk': promised(async (s, req) => ({data: await s.snapshotStreams.chunk(req.stream, req.offset)})),
   'snapshot.end': promised(async (s, req) => (s.snapshotStreams.close(req.stream), {})),
   // Diagnostics (raftctl doctor, check consistency).
   events: promised(async (s, req) => s.parts.diagnostics.events(req.since)),
@@ -496,7 +496,7 @@ async function beginSnapshotStream(s: Services): Promise<ResultMap['snapshot.beg
   const {meta, data} = replica.latestSnapshot()
   if (meta.index === 0) throw new ServiceError('UNAVAILABLE', `${s.parts.id} has applied nothing yet: there is no state to save`)
   return {
-    stream: s.snapshotStreams.open(data), node: s.parts.id, clusterId: s.parts.clusterId ?? null, index: meta.index, term: meta.term,
-    members: addresses.members(meta.conf), bytes: data.length, chunkBytes: SNAPSHOT_CHUNK_BYTES, version: VERSION,
+    stream: await s.snapshotStreams.open(data), node: s.parts.id, clusterId: s.parts.clusterId ?? null, index: meta.index, term: meta.term,
+    members: addresses.members(meta.conf), bytes: data.byteLength, chunkBytes: SNAPSHOT_CHUNK_BYTES, version: VERSION,
   }
 }

@@ -23,6 +23,7 @@ import {
   type Message,
   type NodeId,
   type Snapshot,
+  type SnapshotData,
   type SnapshotRequest,
   type TimeoutNow,
   type VoteRequest,
@@ -549,6 +550,17 @@ export class RaftNode {
   /** The latest snapshot held (for sending to followers and for checkers). */
   latestSnapshot(): Snapshot {
     return this.log.snapshot
+  }
+
+  /**
+   * The driver holds the data of the snapshot at `index` another way now (it wrote a received
+   * snapshot's bytes to a durable file and keeps a handle on the file): the core keeps `data`
+   * instead, so the bytes it was given can be freed. The same state, so nothing else changes.
+   * Ignored unless the latest snapshot is at `index` and none is pending.
+   */
+  replaceSnapshotData(index: number, data: SnapshotData): void {
+    if (this.log.pendingSnapshot !== null || this.log.snapshot.meta.index !== index) return
+    this.log.snapshot = {meta: this.log.snapshot.meta, data}
   }
 
   // ===================================================================== ticks

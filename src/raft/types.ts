@@ -57,10 +57,20 @@ export interface SnapshotMeta {
   readonly conf: ConfState
 }
 
-/** A snapshot: metadata plus the state machine's opaque bytes. */
+/**
+ * The state machine's part of a snapshot, opaque to the core (which only hands it on): the
+ * encoded bytes themselves (a Uint8Array: the simulator, tests), or a driver's handle on a
+ * durable file that holds them (the daemon keeps no encoded snapshot in memory). `byteLength`
+ * is the size of the encoded data either way.
+ */
+export interface SnapshotData {
+  readonly byteLength: number
+}
+
+/** A snapshot: metadata plus the state machine's opaque data. */
 export interface Snapshot {
   readonly meta: SnapshotMeta
-  readonly data: Uint8Array
+  readonly data: SnapshotData
 }
 
 /** Request a vote (or a pre-vote, which changes no state on the receiver). */

@@ -7,13 +7,18 @@
  * and the optional {@link Storage.writeSnapshot} with {@link StateMachine.capture}, which let it
  * keep working while a snapshot is serialized and written.
  */
-import type {Entry, HardState, Message, NodeId, Snapshot, SnapshotMeta} from '../raft/types.js'
+import type {Entry, HardState, Message, NodeId, Snapshot, SnapshotData, SnapshotMeta} from '../raft/types.js'
 
 /** What a node recovers from durable storage at start-up. */
 export interface RecoveredState {
   readonly hardState: HardState
-  /** The latest durable snapshot, or null. */
+  /**
+   * The latest durable snapshot, or null. Its data may be a handle on its file
+   * (`SnapshotFileData`), what the node keeps of it: then {@link snapshotBytes} holds the bytes.
+   */
   readonly snapshot: Snapshot | null
+  /** The snapshot's bytes as read at load, for the state machine's restore (once; then dropped), when `snapshot.data` is not them. */
+  readonly snapshotBytes?: Uint8Array
   /** Entries after the snapshot (first index = snapshot index + 1), consecutive. */
   readonly entries: readonly Entry[]
 }
@@ -66,9 +71,10 @@ export interface Storage {
    * `done(err, null)`: nothing written stays (the pieces are returned). Every other call may be
    * made meanwhile. Also used for a snapshot received from the leader, before the {@link save}
    * that carries it, which then does not write it again: at most one local and one received
-   * snapshot at a time, at different indexes.
+   * snapshot at a time, at different indexes. `data` is what the node keeps of the snapshot: a
+   * handle on its file (`SnapshotFileData`, the daemon: the pieces are not kept), or the bytes.
    */
-  writeSnapshot?(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void
+  writeSnapshot?(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: SnapshotData | null) => void): void
   /** Release files and handles. */
   close(): void
 }

@@ -12,10 +12,11 @@
  * file written in the background, then persisted and switched to at once (see installInBackground).
  */
 import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type Ready, type RaftStatus, type RequestResult} from '../raft/index.js'
-import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot} from '../raft/types.js'
+import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot, SnapshotData} from '../raft/types.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
 import {AppliedBytes} from './applied-bytes.js'
 import type {ApplyResult, Network, RestoreJob, SliceRunner, StateMachine, Storage, StorageWrite} from './ports.js'
+import {snapshotBytes} from './snapshot-data.js'
 
 /**
  * How a proposal ended. `unknown` means it may or may not take effect (never "failed"). `R` is
@@ -180,7 +181,7 @@ export class Replica<R = ApplyResult> {
     this.runInSlices = options.runInSlices
     const recovered = this.storage.load()
     this.durableHardState = recovered.hardState
-    if (recovered.snapshot) this.sm.restore(recovered.snapshot.data)
+    if (recovered.snapshot) this.sm.restore(recovered.snapshotBytes ?? snapshotBytes(recovered.snapshot.data))
     this.core = new RaftNode(options.raft, {
       hardState: recovered.hardState,
       snapshot: recovered.snapshot,
@@ -450,7 +451,8 @@ export class Replica<R = ApplyResult> {
    * state at once. A crash at any point leaves the old state (the file without its WAL record
    * is a snapshot the recovery reconciles: it discards a log that does not continue it) or the
    * new one, never a mix. A snapshot that does not decode fails the replica (as the synchronous
-   * path's throw) before anything is written.
+   * path's throw) before anything is written. Once installed, the core keeps the storage's
+   * handle on the file instead of the received bytes (which are then freed).
    */
   private installInBackground(rd: Ready, snapshot: Snapshot): void {
     for (const m of rd.messages) this.network.send(m)
@@ -460,7 +462,7 @@ export class Replica<R = ApplyResult> {
     this.installing = true
     let job: RestoreJob
     try {
-      job = this.sm.beginRestore!(snapshot.data)
+      job = this.sm.beginRestore!(snapshotBytes(snapshot.data))
     } catch (err) {
       return this.failInstall(err as Error)
     }
@@ -470,7 +472,7 @@ export class Replica<R = ApplyResult> {
     this.runInSlices!(() => ended() || job.step(), (err) => {
       if (ended()) return
       if (err !== null) return this.failInstall(err)
-      this.storage.writeSnapshot!(snapshot.meta, piecesOf(snapshot.data), (writeErr) => {
+      this.storage.writeSnapshot!(snapshot.meta, piecesOf(snapshotBytes(snapshot.data)), (writeErr, kept) => {
         if (ended()) return
         if (writeErr !== null) return this.failInstall(writeErr)
         try {
@@ -482,6 +484,7 @@ export class Replica<R = ApplyResult> {
         this.persisting = false
         this.installing = false
         this.finishReady(rd, false, true)
+        if (kept !== null) this.core.replaceSnapshotData(snapshot.meta.index, kept)
         this.runIdleWaiters()
         this.process()
       })
@@ -536,7 +539,7 @@ export class Replica<R = ApplyResult> {
   }
 
   private installSnapshot(snapshot: Snapshot, restored: boolean): void {
-    if (!restored) this.sm.restore(snapshot.data)
+    if (!restored) this.sm.restore(snapshotBytes(snapshot.data))
     this.appliedIndex = snapshot.meta.index
     this.lastSnapshotIndex = snapshot.meta.index
     this.appliedBytes.restart(snapshot.meta.index)
@@ -691,7 +694,7 @@ export class Replica<R = ApplyResult> {
   }
 
   /** The background snapshot is durable (or failed): adopt it once no Ready is in progress. */
-  private onSnapshotWritten(meta: Snapshot['meta'], err: Error | null, data: Uint8Array | null): void {
+  private onSnapshotWritten(meta: Snapshot['meta'], err: Error | null, data: SnapshotData | null): void {
     if (this.stopped || this.storageFailure !== null) return this.endSnapshotWaiters(null)
     if (err !== null || data === null) {
       this.endSnapshotWaiters(null)

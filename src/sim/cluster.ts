@@ -13,6 +13,7 @@ import type {Message, NodeId} from '../raft/types.js'
 import type {RaftStatus} from '../raft/index.js'
 import {KvStateMachine} from '../kv/index.js'
 import {Replica, type ProposalOutcome} from '../replica/replica.js'
+import {snapshotBytes} from '../replica/snapshot-data.js'
 import {EventQueue} from './queue.js'
 import {SimCrash, SimDisk} from './disk.js'
 import {SimNetwork} from './network.js'
@@ -226,7 +227,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.stats.snapshots++
     this.log(`${node.id} snapshot at ${index}`)
     const snap = node.disk.load().snapshot
-    if (snap && snap.meta.index === index) this.checks.inv.checkSnapshotState(node.id, index, fingerprint(snap.data))
+    if (snap && snap.meta.index === index) this.checks.inv.checkSnapshotState(node.id, index, fingerprint(snapshotBytes(snap.data)))
   }
 
   // ------------------------------------------------------------------ nodes
@@ -332,7 +333,7 @@ export class Simulation implements NemesisHost, LivenessHost {
     if (replica === null) return
     node.replica = replica
     const snap = node.disk.load().snapshot
-    if (snap && snap.meta.index > 0) this.checks.inv.checkSnapshotState(node.id, snap.meta.index, fingerprint(snap.data))
+    if (snap && snap.meta.index > 0) this.checks.inv.checkSnapshotState(node.id, snap.meta.index, fingerprint(snapshotBytes(snap.data)))
     // Ticks of different nodes are out of phase, like real clocks.
     this.queue.push(this.clock + 1 + this.rng.int(this.o.tickMs), {kind: 'tick', node: node.id, epoch: node.epoch})
   }

@@ -162,7 +162,7 @@ class Reader {
       }
       try {
         const snap = decodeSnapshotFile(buf, ref.path, ref.index)
-        found.push({file: ref.path, meta: snap.meta, bytes: buf.length, dataBytes: snap.data.length, newest: k === snapshots.length - 1})
+        found.push({file: ref.path, meta: snap.meta, bytes: buf.length, dataBytes: snap.data.byteLength, newest: k === snapshots.length - 1})
       } catch (err) {
         if (!(err instanceof StorageError)) throw err
         const newest = k === snapshots.length - 1

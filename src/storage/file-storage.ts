@@ -4,7 +4,7 @@
  * snapshots. Each `save` is one batch in the WAL, written with one fdatasync (group commit) and
  * atomic on recovery. See docs/storage.md for the format and the recovery rules.
  */
-import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
+import type {Entry, HardState, Snapshot, SnapshotData, SnapshotMeta} from '../raft/types.js'
 import type {RecoveredState, Storage, StorageWrite} from '../replica/ports.js'
 import {join} from 'node:path'
 import {StorageError, toStorageError} from './errors.js'
@@ -298,7 +298,7 @@ export class FileStorage implements Storage, LogView {
    * starts from this snapshot (the newest file) and the WAL's entries after it, which are all
    * still there. Errors: StorageError STORAGE_FULL / STORAGE_IO, nothing left behind.
    */
-  writeSnapshot(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void {
+  writeSnapshot(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: SnapshotData | null) => void): void {
     try {
       this.#usable()
     } catch (err) {

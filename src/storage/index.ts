@@ -10,6 +10,7 @@ export {
   type FileStorageOptions, type SyncMode,
 } from './file-storage.js'
 export {MemoryStorage, type MemoryStorageInit} from './memory.js'
+export {SnapshotFileData} from './snapshot-file-data.js'
 export {IDENTITY_FILE, readIdentity, writeIdentity, hasStoredData, type DataIdentity} from './identity.js'
 export {nodeFs, type FsOps} from './fs-ops.js'
 export type {StorageStats, StorageLogger, StorageLogLevel} from './types.js'

@@ -5,8 +5,9 @@
  * (src/sim/disk.ts) keeps one as what survives a simulated crash and holds batches that are
  * still syncing outside it, so a crash loses them.
  */
-import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
+import type {Entry, HardState, Snapshot, SnapshotData, SnapshotMeta} from '../raft/types.js'
 import type {RecoveredState, Storage, StorageWrite} from '../replica/ports.js'
+import {snapshotBytes} from '../replica/snapshot-data.js'
 import {StorageError, type StorageErrorCode} from './errors.js'
 import {IndexedLog} from './indexed-log.js'
 import {EMPTY_HARD_STATE, planLocalSnapshot, planWrite, type LogView, type SnapshotPlan} from './log-rules.js'
@@ -26,7 +27,7 @@ function copyEntry(e: Entry): Entry {
 
 function copySnapshot(s: Snapshot): Snapshot {
   const {index, term, conf} = s.meta
-  return {meta: {index, term, conf: {voters: [...conf.voters], learners: [...conf.learners]}}, data: s.data.slice()}
+  return {meta: {index, term, conf: {voters: [...conf.voters], learners: [...conf.learners]}}, data: snapshotBytes(s.data).slice()}
 }
 
 /** The pieces copied into one array (the store keeps its own copy, as of every input). */
@@ -96,7 +97,7 @@ export class MemoryStorage implements Storage, LogView {
    * returning (nothing to write: the snapshot is kept when `saveSnapshot` adopts it). Injected
    * failures are not consumed here.
    */
-  writeSnapshot(_meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: Uint8Array | null) => void): void {
+  writeSnapshot(_meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: SnapshotData | null) => void): void {
     let data: Uint8Array
     try {
       this.#checkOpen()

@@ -12,7 +12,7 @@ import {fsyncDir, type FsOps} from './fs-ops.js'
 import {IndexedLog} from './indexed-log.js'
 import {EMPTY_HARD_STATE} from './log-rules.js'
 import {RecordType, SEGMENT_HEADER_BYTES} from './record.js'
-import {listSnapshotFiles, readSnapshotFile} from './snapshot-file.js'
+import {listSnapshotFiles, readSnapshotFile, snapshotFileData} from './snapshot-file.js'
 import type {StorageLogger} from './types.js'
 import {listSegmentFiles, scanSegment, segmentsBelowSnapshot, type ScannedSegment, type SegmentRef, type SegmentSizes} from './wal.js'
 
@@ -128,11 +128,12 @@ function newestSnapshotFile(ctx: RecoveryContext): {index: number; path: string}
   return snapshots[snapshots.length - 1]
 }
 
-function loadSnapshot(ctx: RecoveryContext, newest: {index: number; path: string} | undefined, meter: ReadMeter): Snapshot | null {
+/** The newest snapshot, validated: its meta, a handle on its data in the file, and the bytes read (for the one restore at start-up). */
+function loadSnapshot(ctx: RecoveryContext, newest: {index: number; path: string} | undefined, meter: ReadMeter): {snapshot: Snapshot; bytes: Uint8Array} | null {
   if (!newest) return null
-  const snapshot = readSnapshotFile(ctx.ops, newest.path, newest.index)
-  meter.read(newest.path, snapshot.data.length)
-  return snapshot
+  const {meta, data} = readSnapshotFile(ctx.ops, newest.path, newest.index)
+  meter.read(newest.path, data.length)
+  return {snapshot: {meta, data: snapshotFileData(newest.path, meta, data.length)}, bytes: data}
 }
 
 function readSegment(ctx: RecoveryContext, ref: SegmentRef, isLast: boolean, meter: ReadMeter): ScannedSegment {
@@ -366,7 +367,8 @@ export function recover(ctx: RecoveryContext): Recovered {
   const listed = listSegments(ctx)
   const meter = new ReadMeter(ctx)
   meter.plan([...(newest ? [newest.path] : []), ...listed.slice(segmentsBelowSnapshot(listed, newest?.index ?? 0)).map((seg) => seg.path)])
-  const snapshot = loadSnapshot(ctx, newest, meter)
+  const loaded = loadSnapshot(ctx, newest, meter)
+  const snapshot = loaded?.snapshot ?? null
   const {scanned, below} = scanAll(ctx, listed, snapshot?.meta.index ?? 0, meter)
   const replay = new Replay()
   for (const seg of scanned) replay.segment(seg)
@@ -376,7 +378,7 @@ export function recover(ctx: RecoveryContext): Recovered {
   const snapIndex = snapshot?.meta.index ?? 0
   const entries = replay.log.itemsAfter(snapIndex).map((item) => item.entry)
   return {
-    state: {hardState: replay.hardState, snapshot, entries},
+    state: {hardState: replay.hardState, snapshot, entries, ...(loaded ? {snapshotBytes: loaded.bytes} : {})},
     snapshotMeta: snapshot?.meta ?? null,
     log: toLocations(replay),
     segments,

@@ -9,6 +9,8 @@
 import {join} from 'node:path'
 import {crc32} from 'node:zlib'
 import type {ConfState, NodeId, Snapshot, SnapshotMeta} from '../raft/types.js'
+import {snapshotBytes} from '../replica/snapshot-data.js'
+import {SnapshotFileData} from './snapshot-file-data.js'
 import {corrupt, toStorageError, type StorageError} from './errors.js'
 import {fsyncDir, fsyncDirAsync, writeFully, writeFullyAsync, type FsOps} from './fs-ops.js'
 import {FormatError, readU64, writeU64} from './record.js'
@@ -77,12 +79,28 @@ function encodePrefix(meta: SnapshotMeta): Buffer {
   return Buffer.concat([head, body])
 }
 
-/** The whole file content of `snapshot`, as pieces to write in order. */
+/** A snapshot whose data are bytes in memory (as read from a file, or to be written to one). */
+export interface BytesSnapshot extends Snapshot {
+  readonly data: Uint8Array
+}
+
+/** The whole file content of `snapshot` (its data must be in memory), as pieces to write in order. */
 export function encodeSnapshotFile(snapshot: Snapshot): Uint8Array[] {
+  const data = snapshotBytes(snapshot.data)
   const prefix = encodePrefix(snapshot.meta)
   const trailer = Buffer.alloc(4)
-  trailer.writeUInt32LE(crc32(snapshot.data, crc32(prefix)))
-  return [prefix, snapshot.data, trailer]
+  trailer.writeUInt32LE(crc32(data, crc32(prefix)))
+  return [prefix, data, trailer]
+}
+
+/** Where the data start in the file of a snapshot with `meta` (after the magic, version and metadata). */
+export function snapshotDataOffset(meta: SnapshotMeta): number {
+  return encodePrefix(meta).length
+}
+
+/** The handle on the data of the snapshot file `path` holding `meta` and `byteLength` bytes of data. */
+export function snapshotFileData(path: string, meta: SnapshotMeta, byteLength: number): SnapshotFileData {
+  return new SnapshotFileData(path, snapshotDataOffset(meta), byteLength)
 }
 
 function writePieces(ops: FsOps, path: string, pieces: Uint8Array[], sync: boolean): void {
@@ -129,8 +147,8 @@ export function writeSnapshotFile(ops: FsOps, dir: string, snapshot: Snapshot, s
 /** What {@link writeSnapshotFileAsync} hands back once the file is in place. */
 export interface WrittenSnapshot {
   readonly path: string
-  /** The whole snapshot data: the pieces, concatenated. */
-  readonly data: Uint8Array
+  /** A handle on the data in the file (the pieces are not kept: no encoded snapshot stays in memory). */
+  readonly data: SnapshotFileData
 }
 
 /**
@@ -138,7 +156,8 @@ export interface WrittenSnapshot {
  * of `pieces`: each piece is pulled (encoded by the caller's iterator) in its own turn of the
  * event loop, checksummed and written at once in the thread pool, then the file is
  * fdatasync'd there, renamed into place, and the directory fsync'd (when `sync`). The caller's
- * loop keeps running between the steps. `done` gets the path and the data; or a StorageError
+ * loop keeps running between the steps; a piece is referenced only until it is written. `done`
+ * gets the path and a handle on the data in the file; or a StorageError
  * (STORAGE_FULL / STORAGE_IO; an iterator that throws gives STORAGE_IO), the temp file removed,
  * the iterator returned, and no file named `*.snap` created or changed (unless the directory's
  * fsync failed after the rename, as for {@link writeSnapshotFile}).
@@ -166,7 +185,7 @@ export function writeSnapshotFileAsync(
   } catch (err) {
     return fail(err, 'writing snapshot', temp)
   }
-  const data: Uint8Array[] = []
+  let dataBytes = 0
   const prefix = encodePrefix(meta)
   let crc = crc32(prefix)
   let at = 0
@@ -183,7 +202,7 @@ export function writeSnapshotFileAsync(
       return fail(err, 'encoding snapshot', temp)
     }
     if (r.done) return finish()
-    data.push(r.value)
+    dataBytes += r.value.length
     crc = crc32(r.value, crc)
     write(r.value, pull)
   }
@@ -200,26 +219,11 @@ export function writeSnapshotFileAsync(
     } catch (err) {
       return fail(err, 'writing snapshot', temp)
     }
-    const written = (): void => done(null, {path, data: concatPieces(data)})
+    const written = (): void => done(null, {path, data: new SnapshotFileData(path, prefix.length, dataBytes)})
     if (!sync) return written()
     fsyncDirAsync(ops, dir, (err) => (err ? done(toStorageError(err, 'syncing directory', dir), null) : written()))
   }
   write(prefix, pull)
-}
-
-/** The pieces as one array: a view without a copy when they are consecutive views of one buffer (as the KV capture's are). */
-export function concatPieces(pieces: readonly Uint8Array[]): Uint8Array {
-  if (pieces.length === 0) return new Uint8Array(0)
-  let total = pieces[0].length
-  let contiguous = true
-  for (let k = 1; k < pieces.length; k++) {
-    const prev = pieces[k - 1]
-    contiguous &&= pieces[k].buffer === prev.buffer && pieces[k].byteOffset === prev.byteOffset + prev.length
-    total += pieces[k].length
-  }
-  if (contiguous) return new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)
-  const all = Buffer.concat(pieces)
-  return new Uint8Array(all.buffer, all.byteOffset, all.length)
 }
 
 function tryClose(ops: FsOps, fd: number): void {
@@ -289,7 +293,7 @@ function checkFrame(buf: Buffer, path: string): number {
  * Read and validate the snapshot file at `path`, expected to hold `expectedIndex`. Throws
  * StorageError CORRUPT naming the file and offset on any mismatch, STORAGE_IO if unreadable.
  */
-export function readSnapshotFile(ops: FsOps, path: string, expectedIndex: number): Snapshot {
+export function readSnapshotFile(ops: FsOps, path: string, expectedIndex: number): BytesSnapshot {
   let buf: Buffer
   try {
     buf = ops.readFileSync(path)
@@ -303,7 +307,7 @@ export function readSnapshotFile(ops: FsOps, path: string, expectedIndex: number
  * Validate and decode the bytes `buf` of the snapshot file `path`, expected to hold
  * `expectedIndex`. Throws StorageError CORRUPT naming the file and offset on any mismatch.
  */
-export function decodeSnapshotFile(buf: Buffer, path: string, expectedIndex: number): Snapshot {
+export function decodeSnapshotFile(buf: Buffer, path: string, expectedIndex: number): BytesSnapshot {
   const metaEnd = checkFrame(buf, path)
   let meta: SnapshotMeta
   try {

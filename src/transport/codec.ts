@@ -599,7 +599,7 @@ const snapshotCodec: BodyCodec<SnapshotRequest> = {
       w.u16(list.length)
       for (const id of list) w.str(idBytes(id, 'conf'))
     }
-    w.blob(data)
+    w.blob(data as Uint8Array) // size() checked it is bytes
   },
   read(r, from, to) {
     const term = r.u64('term')
@@ -793,19 +793,21 @@ export function encodeChunk(chunk: Omit<SnapshotChunk, 'type'>): Uint8Array {
  * The bytes {@link encodeMessage} gives for a snapshot message, up to its data (the data is the
  * message's last field, after its u32 length): `encodeMessage(m)` is `encodeSnapshotHead(m)`
  * followed by `m.snapshot.data`. Lets a sender cut a large snapshot into chunks straight from
- * the snapshot's own bytes, without an encoded copy of the whole message. Validates as
+ * the snapshot's own bytes, or its file, without an encoded copy of the whole message: only the
+ * data's `byteLength` is read here (the data may be a handle on a file). Validates as
  * encodeMessage; `options.maxBytes` (and 2^32 − 1, a chunk's `total`) bound the whole message.
  * @throws CodecError as {@link encodeMessage}.
  */
 export function encodeSnapshotHead(message: SnapshotRequest, options: CodecOptions = {}): Uint8Array {
   const snapshot = message.snapshot
   const data: unknown = typeof snapshot === 'object' && snapshot !== null ? snapshot.data : undefined
-  if (!(data instanceof Uint8Array)) throw bad('snapshot.data must be a Uint8Array')
+  const dataBytes = typeof data === 'object' && data !== null ? (data as {byteLength?: unknown}).byteLength : undefined
+  if (typeof dataBytes !== 'number' || !Number.isSafeInteger(dataBytes) || dataBytes < 0) throw bad('snapshot.data must be a Uint8Array or have a byteLength')
   const maxBytes = Math.min(maxBytesOf(options), U32_MAX)
   const head = encodeMessage({...message, snapshot: {...snapshot, data: new Uint8Array(0)}}, {maxBytes})
-  const size = head.length + data.length
+  const size = head.length + dataBytes
   if (size > maxBytes) throw new CodecError('PAYLOAD_TOO_LARGE', `message is ${size} bytes, over the ${maxBytes}-byte limit`)
-  new DataView(head.buffer, head.byteOffset + head.length - 4, 4).setUint32(0, data.length)
+  new DataView(head.buffer, head.byteOffset + head.length - 4, 4).setUint32(0, dataBytes)
   return head
 }
 

@@ -322,12 +322,16 @@ export class OutboundLink {
     this.sendChunks(ws)
   }
 
-  /** Hand the snapshot's next chunks to ws, one frame each, while its window has room. */
+  /**
+   * Hand the snapshot's next chunks to ws, one frame each, while its window has room and they
+   * are read (a chunk still being read from the snapshot's file flushes again when it is).
+   */
   private sendChunks(ws: WebSocket): void {
     const send = this.snapshot
     const {snapshotWindowBytes, maxPayload} = this.deps.limits
     while (send !== undefined && !send.done && this.snapshotInflightBytes < snapshotWindowBytes) {
-      const item = send.next()
+      const item = send.next(() => this.onChunkRead(send))
+      if (item === null) return this.onChunkRead(send, true)
       const last = send.done
       this.snapshotInflightBytes += item.length
       this.inflightMessages++
@@ -335,6 +339,23 @@ export class OutboundLink {
       const generation = this.generation
       ws.send(encodeFrame([item], {maxBytes: maxPayload}), {binary: true}, (error) => this.onChunkWritten(generation, send, item.length, last, error))
     }
+  }
+
+  /**
+   * A chunk of `send` was read (or could not be: its file gone, an I/O error): flush it, or
+   * drop the snapshot. Once some of it went out, the connection is closed too, so the peer
+   * discards what it reassembled (the core re-sends a snapshot, the newest, when it re-probes).
+   */
+  private onChunkRead(send: SnapshotSend, waiting = false): void {
+    if (this.snapshot !== send) return
+    if (send.error === null) {
+      if (!waiting && this.state === 'open') this.scheduleFlush()
+      return
+    }
+    this.snapshot = undefined
+    this.deps.counters.droppedDisconnected++
+    this.deps.logger.warn('snapshot send abandoned: its data could not be read', {peer: this.deps.peer, index: send.index, sentBytes: send.sentBytes, error: send.error.message})
+    if (send.sentBytes > 0) this.ws?.terminate()
   }
 
   /** A chunk reached the kernel: free its window room; the last one ends the snapshot. */
@@ -386,6 +407,7 @@ export class OutboundLink {
   /** Count everything not yet written as dropped and forget it. */
   private dropQueue(): void {
     this.deps.counters.droppedDisconnected += this.queuedMessages + (this.snapshot !== undefined && this.snapshotInflightBytes === 0 ? 1 : 0)
+    this.snapshot?.release()
     this.snapshot = undefined
     this.snapshotInflightBytes = 0
     this.queue = []

@@ -222,9 +222,9 @@ export class PeerTransport implements Network {
   }
 
   /**
-   * Encode for sending: one message's bytes, or a snapshot too large for one frame as a
-   * {@link SnapshotSend} (its chunks are made as they are sent). Counts the drop and returns
-   * undefined when the message is invalid or over its size limit.
+   * Encode for sending: one message's bytes, or a snapshot too large for one frame, or whose
+   * data are in a file, as a {@link SnapshotSend} (its chunks are made, and read, as they are
+   * sent). Counts the drop and returns undefined when the message is invalid or over its size limit.
    */
   private encode(message: Message, link: OutboundLink): Uint8Array | SnapshotSend | undefined {
     if (message.from !== this.self) {
@@ -236,7 +236,8 @@ export class PeerTransport implements Network {
     try {
       if (chunkable) {
         const head = encodeSnapshotHead(message, {maxBytes: this.limits.maxSnapshotBytes})
-        if (head.length + message.snapshot.data.length > this.maxMessageBytes) return new SnapshotSend(message, head, this.chunkBytes)
+        const {data} = message.snapshot
+        if (!(data instanceof Uint8Array) || head.length + data.length > this.maxMessageBytes) return new SnapshotSend(message, head, this.chunkBytes)
       }
       return encodeMessage(message, {maxBytes: this.maxMessageBytes})
     } catch (error) {

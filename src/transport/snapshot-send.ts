@@ -1,10 +1,13 @@
 /**
- * SnapshotSend: one snapshot message too large for a frame, on its way to one peer as chunk
- * items made one at a time from the snapshot's own bytes (its encoded head, then slices of its
- * data: no encoded copy of the whole message). The outbound link pulls the next chunk only while
- * its window of chunks in flight has room (limits.ts, `snapshotWindowBytes`).
+ * SnapshotSend: one snapshot message on its way to one peer as chunk items made one at a time
+ * (its encoded head, then slices of its data: no encoded copy of the whole message). The data
+ * are the snapshot's bytes, or the snapshot file a node keeps a handle on, read a chunk ahead in
+ * the thread pool: at most one chunk read ahead plus the window in flight are in memory. The
+ * outbound link pulls the next chunk only while its window of chunks in flight has room
+ * (limits.ts, `snapshotWindowBytes`); a chunk not read yet wakes the link when it is.
  */
 import type {NodeId, SnapshotRequest} from '../raft/types.js'
+import {openSnapshotData, type SnapshotDataReader} from '../replica/snapshot-data.js'
 import {encodeChunk} from './codec.js'
 
 /** The chunks of one snapshot message, produced in order by {@link next}. */
@@ -19,24 +22,33 @@ export class SnapshotSend {
   readonly messageTerm: number
   /** Bytes of the whole encoded message (head + data). */
   readonly total: number
+  /** Why the data could not be read (the send is then over, unfinished), or null. */
+  error: Error | null = null
   /** Bytes of the message handed out as chunks so far. */
   private offset = 0
   private readonly from: NodeId
-  private readonly data: Uint8Array
+  private readonly message: SnapshotRequest
+  private reader: SnapshotDataReader | null = null
+  /** The next chunk's bytes (head and/or data), read ahead. */
+  private ahead: Uint8Array | null = null
+  private fetching = false
+  private released = false
+  /** True while {@link next} runs: a read finishing then needs no wake-up. */
+  private inNext = false
 
   /**
-   * @param message the snapshot message; its data is referenced, never changed (the core's snapshots are immutable)
+   * @param message the snapshot message; its data (bytes or a file handle) are read, never changed (the core's snapshots are immutable)
    * @param head `encodeSnapshotHead(message)`
-   * @param chunkBytes data bytes per chunk (≥ 1)
+   * @param chunkBytes message bytes per chunk (≥ 1)
    */
   constructor(message: SnapshotRequest, private readonly head: Uint8Array, private readonly chunkBytes: number) {
+    this.message = message
     this.from = message.from
     this.to = message.to
     this.index = message.snapshot.meta.index
     this.term = message.snapshot.meta.term
     this.messageTerm = message.term
-    this.data = message.snapshot.data
-    this.total = head.length + this.data.length
+    this.total = head.length + message.snapshot.data.byteLength
   }
 
   /** True once every chunk was handed out. */
@@ -54,21 +66,79 @@ export class SnapshotSend {
     return message.snapshot.meta.index === this.index && message.snapshot.meta.term === this.term && message.term === this.messageTerm
   }
 
-  /** The next chunk item (an input of encodeFrame). Call only while not {@link done}. */
-  next(): Uint8Array {
-    const offset = this.offset
-    const end = Math.min(offset + this.chunkBytes, this.total)
-    this.offset = end
-    return encodeChunk({from: this.from, to: this.to, total: this.total, offset, data: this.slice(offset, end)})
+  /**
+   * The next chunk item (an input of encodeFrame), or null when its bytes are still being read:
+   * then `wake` is called once they are (or once reading failed: {@link error}). Call only while
+   * not {@link done} and without an error.
+   */
+  next(wake: () => void): Uint8Array | null {
+    this.inNext = true
+    try {
+      if (this.ahead === null) this.fetch(wake)
+      const piece = this.ahead
+      if (piece === null) return null
+      this.ahead = null
+      const offset = this.offset
+      this.offset += piece.length
+      if (this.done) this.release()
+      else this.fetch(wake)
+      return encodeChunk({from: this.from, to: this.to, total: this.total, offset, data: piece})
+    } finally {
+      this.inNext = false
+    }
   }
 
-  /** Bytes [start, end) of head + data (a view of the data, or a small copy where the head ends). */
-  private slice(start: number, end: number): Uint8Array {
+  /** Close the data's file (the send ended or was dropped). Idempotent. */
+  release(): void {
+    this.released = true
+    this.ahead = null
+    this.reader?.close()
+    this.reader = null
+  }
+
+  /** Read the chunk at {@link offset} ahead, unless one is read or being read. */
+  private fetch(wake: () => void): void {
+    if (this.fetching || this.ahead !== null || this.error !== null || this.released || this.done) return
+    const start = this.offset
+    const end = Math.min(start + this.chunkBytes, this.total)
     const headBytes = this.head.length
-    if (start >= headBytes) return this.data.subarray(start - headBytes, end - headBytes)
-    const piece = new Uint8Array(end - start)
-    piece.set(this.head.subarray(start, Math.min(end, headBytes)))
-    if (end > headBytes) piece.set(this.data.subarray(0, end - headBytes), headBytes - start)
-    return piece
+    if (end <= headBytes) return void (this.ahead = this.head.subarray(start, end))
+    this.fetching = true
+    this.withReader(wake, (reader) => {
+      const dataStart = Math.max(0, start - headBytes)
+      reader.read(dataStart, end - headBytes - dataStart, (err, bytes) => {
+        if (err !== null || bytes === null) return this.fail(err ?? new Error('no data read'), wake)
+        if (start >= headBytes) return this.fetched(bytes, wake)
+        const piece = new Uint8Array(end - start)
+        piece.set(this.head.subarray(start))
+        piece.set(bytes, headBytes - start)
+        this.fetched(piece, wake)
+      })
+    })
+  }
+
+  private withReader(wake: () => void, use: (reader: SnapshotDataReader) => void): void {
+    if (this.reader !== null) return use(this.reader)
+    openSnapshotData(this.message.snapshot.data, (err, reader) => {
+      if (err !== null || reader === null) return this.fail(err ?? new Error('no reader'), wake)
+      if (this.released) return reader.close()
+      this.reader = reader
+      use(reader)
+    })
+  }
+
+  private fetched(piece: Uint8Array, wake: () => void): void {
+    this.fetching = false
+    if (this.released) return
+    this.ahead = piece
+    if (!this.inNext) wake()
+  }
+
+  private fail(err: Error, wake: () => void): void {
+    this.fetching = false
+    if (this.released) return
+    this.error = err
+    this.release()
+    if (!this.inNext) wake()
   }
 }

@@ -62,7 +62,7 @@ describe('node run --restore', () => {
     const recovered = storage.load()
     storage.close()
     assert.deepEqual(recovered.snapshot?.meta, {index: 12, term: 4, conf: {voters: ['m1', 'm2', 'm3'], learners: []}})
-    assert.deepEqual(Buffer.from(recovered.snapshot!.data), Buffer.from(data))
+    assert.deepEqual(Buffer.from(recovered.snapshotBytes!), Buffer.from(data))
     assert.deepEqual(recovered.hardState, {term: 4, vote: null, commit: 12})
     assert.equal(recovered.entries.length, 0)
     const before = fingerprint(dataDir)

@@ -13,6 +13,7 @@
  *
  * Everything is deterministic: node `k` draws its election timeouts from `SeededRng(seed + k)`.
  */
+import {snapshotBytes} from '../../src/replica/snapshot-data.js'
 import {
   RaftNode,
   SeededRng,
@@ -191,7 +192,7 @@ export class Harness {
     const slot: Slot = {
       id, ordinal: this.slots.size + 1, options: {...this.defaults, ...options}, initialConf: undefined,
       node: null, persisted: {hardState: persisted.hardState, snapshot: snap, entries: persisted.entries.slice()},
-      sm: snap ? (JSON.parse(dec.decode(snap.data)) as Applied[]) : [], appliedIndex: snap?.meta.index ?? 0,
+      sm: snap ? (JSON.parse(dec.decode(snapshotBytes(snap.data))) as Applied[]) : [], appliedIndex: snap?.meta.index ?? 0,
       restarts: 0, readStates: [], events: [], rebuilding: false,
     }
     this.slots.set(id, slot)
@@ -396,7 +397,7 @@ export class Harness {
     if (slot.node !== null) throw new Error(`harness: ${id} is up`)
     slot.restarts++
     const snap = slot.persisted.snapshot
-    slot.sm = snap ? (JSON.parse(dec.decode(snap.data)) as Applied[]) : []
+    slot.sm = snap ? (JSON.parse(dec.decode(snapshotBytes(snap.data))) as Applied[]) : []
     slot.appliedIndex = snap?.meta.index ?? 0
     slot.node = this.boot(slot)
     this.trace(`${id}: restarted term=${slot.node.status().term} commit=${slot.node.status().commitIndex} last=${slot.node.status().lastIndex}`)
@@ -461,7 +462,7 @@ export class Harness {
       const s = rd.snapshot
       p.snapshot = s
       p.entries = []
-      slot.sm = JSON.parse(dec.decode(s.data)) as Applied[]
+      slot.sm = JSON.parse(dec.decode(snapshotBytes(s.data))) as Applied[]
       slot.appliedIndex = s.meta.index
       this.trace(`${slot.id}: install snapshot ${s.meta.index}/${s.meta.term} ${fmtConf(s.meta.conf)}`)
     }

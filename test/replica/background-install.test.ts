@@ -8,6 +8,7 @@
  */
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
+import {snapshotBytes} from '../../src/replica/snapshot-data.js'
 import {SeededRng} from '../../src/raft/index.js'
 import type {Message} from '../../src/raft/types.js'
 import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
@@ -132,7 +133,7 @@ class Cluster {
     const recovered = disk.load()
     disk.close()
     const sm = new KvStateMachine()
-    if (recovered.snapshot) sm.restore(recovered.snapshot.data)
+    if (recovered.snapshot) sm.restore(recovered.snapshotBytes!)
     let applied = recovered.snapshot?.meta.index ?? 0
     // Every entry its log holds (all of them committed here: n3 only ever received committed
     // ones); the commit index itself need not be durable.
@@ -211,7 +212,7 @@ describe('snapshot install in the background (replica)', () => {
       const old = readAll(c.sms.get('n3')!, ['a', 'b', 'c'], 40)
       startInstall(c)
       const snapshotState = new KvStateMachine()
-      snapshotState.restore(c.get('n1').latestSnapshot().data)
+      snapshotState.restore(snapshotBytes(c.get('n1').latestSnapshot().data))
       const fresh = readAll(snapshotState, ['a', 'b', 'c'], 40)
       if (at !== 'during the decode') {
         while (!c.slices.runOne());

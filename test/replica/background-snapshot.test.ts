@@ -8,6 +8,7 @@ import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
+import {snapshotBytes} from '../../src/replica/snapshot-data.js'
 import {SeededRng} from '../../src/raft/index.js'
 import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
 import type {Storage} from '../../src/replica/ports.js'
@@ -77,7 +78,7 @@ describe('background snapshots (replica)', () => {
     assert.equal(disk.stats().snapshotIndex, captured)
     assert.equal(disk.stats().firstIndex, captured + 1, 'log compacted up to the snapshot')
     const restored = new KvStateMachine()
-    restored.restore(disk.load().snapshot!.data)
+    restored.restore(snapshotBytes(disk.load().snapshot!.data))
     assert.equal(restored.read('k11'), 'v')
     assert.equal(restored.read('late'), null, 'the snapshot holds the state at its index, not the later write')
   })

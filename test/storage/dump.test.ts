@@ -99,7 +99,7 @@ describe('dumpStorage', () => {
     assert.deepEqual(dump.hardState, {term: 2, vote: 'n2', commit: 7})
     assert.equal(dump.snapshots.length, 1)
     assert.deepEqual(dump.snapshots[0].meta, snapshot(5, 1).meta)
-    assert.equal(dump.snapshots[0].dataBytes, snapshot(5, 1).data.length)
+    assert.equal(dump.snapshots[0].dataBytes, snapshot(5, 1).data.byteLength)
     assert.equal(dump.snapshots[0].bytes, statSync(dump.snapshots[0].file).size)
     assert.deepEqual(dump.entries.map((e) => e.entry).map((e) => `${e.index}@${e.term}`), ['1@1', '2@1', '3@1', '4@1', '5@1', '6@1', '7@1', '8@2', '9@2'], 'the rewritten suffix replaces the old one; entries below the snapshot still on disk are listed')
     const rec = loaded(dir)

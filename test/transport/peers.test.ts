@@ -130,7 +130,7 @@ describe('PeerTransport: snapshots larger than a frame', () => {
     connectAll([a, b])
     await waitFor(() => a.transport.isReachable('b'), 'a → b up')
     const snapshot = bigSnapshot('a', 'b', 5 * 1024 * 1024)
-    assert.ok(snapshot.snapshot.data.length > DEFAULT_MAX_PAYLOAD_BYTES)
+    assert.ok(snapshot.snapshot.data.byteLength > DEFAULT_MAX_PAYLOAD_BYTES)
     a.transport.send(heartbeat('a', 'b', 1))
     a.transport.send(snapshot)
     a.transport.send(heartbeat('a', 'b', 2))
