@@ -10,8 +10,10 @@
  * (request to durable, log compacted), the longest interval between two pings (an interval of
  * 5 ms means no stall), the longest event-loop delay seen by perf_hooks' monitorEventLoopDelay,
  * the cost of the copy-on-write capture itself (`KvStateMachine.capture()`, timed apart after
- * the snapshot), the writes answered while the snapshot was in progress, and the longest and
- * total garbage-collection pause meanwhile (printed per run).
+ * the snapshot), the writes answered while the snapshot was in progress, the longest and
+ * total garbage-collection pause meanwhile, and the most CPU time the loop's thread used between
+ * two pings (Linux schedstat: a stall's own work, apart from waiting for a CPU on a busy
+ * machine) (printed per run).
  *
  * Then the WAL's bytes on disk (its segments after the snapshot compacted the log), the snapshot
  * file's, and the bound 2 × (snapshot + one segment); and a restart: a new store and replica over
@@ -89,6 +91,12 @@ type RunResult = Omit<SizeRow, 'walMiB' | 'snapshotMiB' | 'diskBoundMiB'> & {
   readonly maxGcPauseMs: number
   /** Garbage-collection pauses during the snapshot, ms in all. */
   readonly gcPauseMs: number
+  /**
+   * The most time the event loop's thread spent on a CPU between two pings during the snapshot,
+   * ms (Linux schedstat; null elsewhere): the stall's own work, whatever else the machine ran
+   * (a gap of 80 ms with 20 ms on a CPU was 60 ms of waiting for one).
+   */
+  readonly maxGapCpuMs: number | null
 }
 
 /** WAL segment size of the runs: `--segment-bytes`, default the daemon's (`node run --segment-size`). */
@@ -106,10 +114,11 @@ function storagePort(inner: FileStorage, mode: string): Storage {
   return port
 }
 
-/** The KV state machine, without its capture in mode `before`. */
+/** The KV state machine: in mode `after` with its capture into one reused buffer, as the daemon's (src/daemon/state-hash.ts); without a capture in mode `before`. */
 function machinePort(kv: KvStateMachine, mode: string): StateMachine {
-  if (mode === 'after') return kv
-  return {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d)}
+  const port: StateMachine = {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d)}
+  if (mode === 'after') port.capture = () => kv.capture(undefined, undefined, true)
+  return port
 }
 
 async function idle(replica: Replica): Promise<void> {
@@ -196,7 +205,16 @@ async function runOne(keys: number, mode: string): Promise<RunResult> {
   }
 }
 
-type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered' | 'maxGcPauseMs' | 'gcPauseMs'>
+type SnapshotFigures = Pick<RunResult, 'keys' | 'mode' | 'snapshotMs' | 'longestPingGapMs' | 'maxLoopDelayMs' | 'writesAnswered' | 'maxGcPauseMs' | 'gcPauseMs' | 'maxGapCpuMs'>
+
+/** This thread's time on a CPU so far, ms (Linux /proc/self/task/TID/schedstat; the main thread's id is the pid), or null. */
+function threadCpuMs(): number | null {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6
+  } catch {
+    return null
+  }
+}
 
 async function measure(replica: Replica, keys: number, mode: string, storage: FileStorage): Promise<SnapshotFigures> {
   const delay = monitorEventLoopDelay({resolution: 1})
@@ -204,6 +222,8 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   const gc = new PerformanceObserver((list) => void gcPauses.push(...list.getEntries().map((e) => e.duration)))
   let last = performance.now()
   let longestGap = 0
+  let lastCpu = threadCpuMs()
+  let maxGapCpu = 0
   let writesAnswered = 0
   let seq = 0
   let snapshotting = true
@@ -211,6 +231,9 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
     const now = performance.now()
     longestGap = Math.max(longestGap, now - last)
     last = now
+    const cpu = threadCpuMs()
+    if (cpu !== null && lastCpu !== null) maxGapCpu = Math.max(maxGapCpu, cpu - lastCpu)
+    lastCpu = cpu
     replica.propose(encodeCommand({op: 'put', key: `late-${seq++}`, value: VALUE}), (o) => {
       if (o.ok && snapshotting) writesAnswered++
     })
@@ -220,6 +243,7 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
   delay.enable()
   gc.observe({entryTypes: ['gc']})
   longestGap = 0
+  maxGapCpu = 0
   const start = performance.now()
   let end = 0
   const done = new Promise<void>((resolve) => replica.snapshotWhenIdle(() => {
@@ -242,6 +266,7 @@ async function measure(replica: Replica, keys: number, mode: string, storage: Fi
     writesAnswered,
     maxGcPauseMs: Math.max(0, ...gcPauses),
     gcPauseMs: gcPauses.reduce((a, b) => a + b, 0),
+    maxGapCpuMs: lastCpu === null ? null : maxGapCpu,
   }
 }
 
@@ -280,6 +305,8 @@ async function main(): Promise<void> {
         results.push(child(keys, mode))
         log(`${keys} keys ${mode} run ${k + 1}: ${JSON.stringify(results[k])}`)
       }
+      const gapCpu = results.map((r) => r.maxGapCpuMs).filter((ms): ms is number => ms !== null)
+      if (gapCpu.length > 0) log(`${keys} keys ${mode}: most CPU time of the loop's thread between two pings, median of ${gapCpu.length}: ${round(medianOf(gapCpu))} ms (longest gap ${round(medianOf(results.map((r) => r.longestPingGapMs)))} ms)`)
       rows.push({
         keys, mode,
         snapshotMs: round(medianOf(results.map((r) => r.snapshotMs))),

@@ -16,17 +16,28 @@
  * plots (writes/s and stall over time) as `<--plots>-writes.svg` and `<--plots>-stall.svg`
  * (default docs/perf/soak), and destroys the cluster (`--keep` keeps its folder for the logs
  * and prints where it is). /proc/loadavg is recorded before, after the preload, and after.
+ *
+ * The daemons' timing and Node flags, to tell garbage-collection pauses from CPU starvation:
+ * `--tick`, `--election-ticks`, `--heartbeat-ticks` (as `cluster start`'s; defaults the
+ * daemon's: 5ms, 30, 6, an election timeout of 150–300 ms; etcd's 1 s is `--election-ticks 200
+ * --heartbeat-ticks 20`), and `--node-flags="--trace-gc ..."` (with `=`: the value starts with dashes): Node/V8 flags added to the
+ * daemons' own (RAFTCTL_DAEMON_NODE_FLAGS, else DEFAULT_DAEMON_NODE_FLAGS); the daemons'
+ * output, `--trace-gc` lines included, goes to their log files (`--keep` to read them). The
+ * flags are read once when the daemons' module loads, so with `--node-flags` the benchmark runs
+ * itself again as a child process with the variable set.
  */
+import {spawnSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {performance} from 'node:perf_hooks'
 import {parseArgs} from 'node:util'
 import {LoadGenerator, benchValue} from '../src/bench/loadgen.js'
 import {metricValue, raftEventsFromLog, soakPlots, summarizeSoak, type SoakNodeSample, type SoakSample} from '../src/bench/soak-summary.js'
 import {preloadKeys} from '../src/bench/preload.js'
 import {CLUSTER_HEADER} from '../src/client/connection.js'
-import {LocalCluster, type ClusterStatus} from '../src/cluster/index.js'
+import {DAEMON_NODE_FLAGS, LocalCluster, CLUSTER_DEFAULTS, type ClusterStatus} from '../src/cluster/index.js'
 import {parseDuration} from '../src/common/units.js'
 
 const {values: args} = parseArgs({
@@ -39,8 +50,15 @@ const {values: args} = parseArgs({
     sample: {type: 'string', default: '1s'},
     plots: {type: 'string', default: 'docs/perf/soak'},
     keep: {type: 'boolean', default: false},
+    tick: {type: 'string', default: CLUSTER_DEFAULTS.tick},
+    'election-ticks': {type: 'string', default: String(CLUSTER_DEFAULTS.electionTicks)},
+    'heartbeat-ticks': {type: 'string', default: String(CLUSTER_DEFAULTS.heartbeatTicks)},
+    'node-flags': {type: 'string', default: ''},
   },
 })
+
+/** Set in the child run of `--node-flags`: the daemons' flags are in RAFTCTL_DAEMON_NODE_FLAGS already. */
+const CHILD_MARK = 'RAFTCTL_SOAK_NODE_FLAGS_SET'
 
 /** The load generator's key names (its default prefix): the preload writes the keys the load overwrites. */
 const KEY_PREFIX = 'bench-'
@@ -109,9 +127,10 @@ async function main(): Promise<void> {
   let keep = args.keep
   try {
     log(`creating a 3-node cluster in ${home} (--snapshot-every ${snapshotEvery}); load ${loadBefore}`)
-    await cluster.start(3, {snapshotEvery})
+    await cluster.start(3, {snapshotEvery, tick: args.tick, electionTicks: Number(args['election-ticks']), heartbeatTicks: Number(args['heartbeat-ticks'])})
     const st = await cluster.waitForLeader()
     const ids = await cluster.nodeIds()
+    const daemonStartedAt = Object.fromEntries(ids.map((id) => [id, processStartEpochMs(cluster.pid(id))]))
     /** Writes acknowledged (reset when the measured load starts). */
     let acked = 0
     const gen = new LoadGenerator({
@@ -172,7 +191,10 @@ async function main(): Promise<void> {
     writeFileSync(`${args.plots}-stall.svg`, plots.stall)
     if (summary.elections > 0 || events.length > 0) keep = true
     const report = {
-      options: {keys, clients, durationMs, snapshotEvery, valueSize: Number(args['value-size']), sampleMs},
+      options: {
+        keys, clients, durationMs, snapshotEvery, valueSize: Number(args['value-size']), sampleMs,
+        tick: args.tick, electionTicks: Number(args['election-ticks']), heartbeatTicks: Number(args['heartbeat-ticks']), daemonNodeFlags: DAEMON_NODE_FLAGS,
+      },
       loadavg: {before: loadBefore, afterPreload: loadAfterPreload, after: loadAfter},
       preloadSeconds: Math.round(preloadMs / 100) / 10,
       startedAt: new Date(runStartEpoch).toISOString(),
@@ -183,6 +205,7 @@ async function main(): Promise<void> {
       events: events.map((e) => ({...e, t: Math.round((e.time - runStartEpoch) / 100) / 10})),
       plots: [`${args.plots}-writes.svg`, `${args.plots}-stall.svg`],
       clusterHome: keep ? home : null,
+      daemonStartedAt,
       samples,
     }
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
@@ -197,4 +220,27 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+/**
+ * When process `pid` started, ms since the epoch (Linux: /proc/PID/stat's start time after boot,
+ * 10 ms resolution), or null: places a daemon's `--trace-gc` lines (ms since its start) in time.
+ */
+function processStartEpochMs(pid: number | null): number | null {
+  try {
+    if (pid === null) return null
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1])
+    return bootSeconds * 1000 + startTicks * 10
+  } catch {
+    return null
+  }
+}
+
+/** Run this benchmark again with `--node-flags` added to the daemons' Node flags; its exit status. */
+function runWithNodeFlags(flags: string): number {
+  const env = {...process.env, RAFTCTL_DAEMON_NODE_FLAGS: [...DAEMON_NODE_FLAGS, flags].join(' ').trim(), [CHILD_MARK]: '1'}
+  return spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {env, stdio: 'inherit'}).status ?? 1
+}
+
+if (args['node-flags'] !== '' && process.env[CHILD_MARK] === undefined) process.exitCode = runWithNodeFlags(args['node-flags']!)
+else await main()

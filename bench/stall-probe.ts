@@ -11,7 +11,7 @@
  *   KEYS=1000000 node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof bench/stall-probe.ts
  *   node bench/profile-gaps.mjs /tmp/prof/<largest>.cpuprofile /tmp/stall-probe-gaps.json 50
  */
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PerformanceObserver, performance} from 'node:perf_hooks'
@@ -50,7 +50,9 @@ const port: Storage = {
 const kv = new KvStateMachine()
 const replica = new Replica({
   raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
-  storage: port, network: {send: () => {}}, stateMachine: kv,
+  // The daemon's capture: pieces in one reused buffer (src/daemon/state-hash.ts).
+  storage: port, network: {send: () => {}},
+  stateMachine: {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d), capture: () => kv.capture(undefined, undefined, true)},
   initialConf: {voters: ['n1'], learners: []}, snapshotEvery: SNAP_EVERY,
 })
 const idle = async (): Promise<void> => { while (replica.syncing) await new Promise((r) => setImmediate(r)) }
@@ -66,34 +68,42 @@ await new Promise((r) => setTimeout(r, 200))
 const mu = process.memoryUsage(); console.error(`loaded: heapUsed ${(mu.heapUsed / 2 ** 20).toFixed(0)} MiB external ${(mu.external / 2 ** 20).toFixed(0)} MiB arrayBuffers ${(mu.arrayBuffers / 2 ** 20).toFixed(0)}`)
 gcs.length = 0
 let last = performance.now(); let seq = 0
-const gaps: {from: number; to: number; fromNs: bigint; toNs: bigint}[] = []
+const gaps: {from: number; to: number; fromNs: bigint; toNs: bigint; runMs: number; waitMs: number}[] = []
 let lastNs = process.hrtime.bigint()
+// The main thread's time on a CPU and waiting for one (Linux schedstat, ns): a gap the thread
+// spent running is work on the loop; one it spent waiting is the machine's other load.
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`
+const sched = (): [number, number] => { try { const [run, wait] = readFileSync(SCHEDSTAT, 'utf8').split(' ').map(Number); return [run / 1e6, wait / 1e6] } catch { return [0, 0] } }
+let lastSched = sched()
 const ping = setInterval(() => {
-  const now = performance.now(); const nowNs = process.hrtime.bigint()
-  if (now - last > 20) gaps.push({from: last, to: now, fromNs: lastNs, toNs: nowNs})
-  last = now; lastNs = nowNs
+  const now = performance.now(); const nowNs = process.hrtime.bigint(); const s = sched()
+  if (now - last > 20) gaps.push({from: last, to: now, fromNs: lastNs, toNs: nowNs, runMs: s[0] - lastSched[0], waitMs: s[1] - lastSched[1]})
+  last = now; lastNs = nowNs; lastSched = s
   replica.propose(encodeCommand({op: 'put', key: `late-${seq++}`, value: VALUE}), () => {})
   replica.process()
 }, 5)
 await new Promise((r) => setTimeout(r, 50))
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
-let start = 0
+const allGaps: typeof gaps = []
+/** One round's timeline: marks, GC pauses over 5 ms and ping gaps, in time order, from `t0`. */
+const timeline = (t0: number): void => {
+  const lines: [number, string][] = []
+  for (const e of events) lines.push([e.t, `MARK ${e.what}`])
+  for (const g of gcs) if (g.d > 5) lines.push([g.t, `GC kind=${g.kind} ${g.d.toFixed(1)} ms (ends ${(g.t + g.d - t0).toFixed(0)})`])
+  for (const g of gaps) lines.push([g.from, `GAP ${(g.to - g.from).toFixed(1)} ms until ${(g.to - t0).toFixed(0)} (main thread on CPU ${g.runMs.toFixed(1)} ms, waiting for a CPU ${g.waitMs.toFixed(1)} ms)`])
+  lines.sort((a, b) => a[0] - b[0])
+  for (const [t, s] of lines) console.log(`${(t - t0).toFixed(0).padStart(7)}  ${s}`)
+}
 for (let round = 1; round <= ROUNDS; round++) {
   gaps.length = 0; gcs.length = 0; events.length = 0
-  start = performance.now(); mark('snapshot requested')
+  const start = performance.now(); mark('snapshot requested')
   await new Promise<void>((resolve) => replica.snapshotWhenIdle(() => { mark('snapshot done'); resolve() }))
   await new Promise((r) => setTimeout(r, 300))
   const m = process.memoryUsage()
-  if (ROUNDS > 1) console.log(`round ${round}: longest gap ${Math.max(0, ...gaps.map((g) => g.to - g.from)).toFixed(1)} ms, snapshot ${(events.find((e) => e.what === 'snapshot done')!.t - start).toFixed(0)} ms, gc max ${Math.max(0, ...gcs.map((g) => g.d)).toFixed(1)} ms total ${gcs.reduce((a, g) => a + g.d, 0).toFixed(0)} ms; rss ${(m.rss / 2 ** 20).toFixed(0)} MiB heap ${(m.heapUsed / 2 ** 20).toFixed(0)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)}`)
+  console.log(`round ${round}: longest gap ${Math.max(0, ...gaps.map((g) => g.to - g.from)).toFixed(1)} ms, snapshot ${(events.find((e) => e.what === 'snapshot done')!.t - start).toFixed(0)} ms, gc max ${Math.max(0, ...gcs.map((g) => g.d)).toFixed(1)} ms total ${gcs.reduce((a, g) => a + g.d, 0).toFixed(0)} ms; rss ${(m.rss / 2 ** 20).toFixed(0)} MiB heap ${(m.heapUsed / 2 ** 20).toFixed(0)} arrayBuffers ${(m.arrayBuffers / 2 ** 20).toFixed(0)}`)
+  timeline(start)
+  allGaps.push(...gaps)
 }
 clearInterval(ping)
-const t0 = start
-const lines: [number, string][] = []
-for (const e of events) lines.push([e.t, `MARK ${e.what}`])
-for (const g of gcs) if (g.d > 5) lines.push([g.t, `GC kind=${g.kind} ${g.d.toFixed(1)} ms (ends ${(g.t + g.d - t0).toFixed(0)})`])
-for (const g of gaps) lines.push([g.from, `GAP ${(g.to - g.from).toFixed(1)} ms until ${(g.to - t0).toFixed(0)}`])
-lines.sort((a, b) => a[0] - b[0])
-for (const [t, s] of lines) console.log(`${(t - t0).toFixed(0).padStart(7)}  ${s}`)
-console.log(`longest gap ${Math.max(0, ...gaps.map((g) => g.to - g.from)).toFixed(1)} ms; snapshot ${(events.find((e) => e.what === 'snapshot done')!.t - t0).toFixed(0)} ms; gc total ${gcs.reduce((a, g) => a + g.d, 0).toFixed(0)} ms`)
-writeFileSync(process.env.GAPS_OUT ?? '/tmp/stall-probe-gaps.json', JSON.stringify(gaps.map((g) => ({from: String(g.fromNs), to: String(g.toNs)}))))
+writeFileSync(process.env.GAPS_OUT ?? '/tmp/stall-probe-gaps.json', JSON.stringify(allGaps.map((g) => ({from: String(g.fromNs), to: String(g.toNs)}))))
 replica.stop(); inner.close(); rmSync(dir, {recursive: true, force: true})

@@ -57,10 +57,18 @@ export function parseRequest(text: string, options: RequestParseOptions = NO_OPT
   const limits = limitsOf(options)
   const raw = parseFrame(text, limits.maxFrameBytes, 'BAD_REQUEST')
   if (!raw.ok) return raw
-  const id = readRequestId(raw.value)
+  return parseRequestObject(raw.value, options)
+}
+
+/**
+ * {@link parseRequest} of a frame already parsed as a JSON object (a binary put's header,
+ * src/admin/binary-put.ts): the same checks from the id on. Never throws.
+ */
+export function parseRequestObject(raw: Record<string, unknown>, options: RequestParseOptions = NO_OPTIONS): ParseRequestResult {
+  const id = readRequestId(raw)
   if (!id.ok) return id
   try {
-    return {ok: true, request: readRequest(raw.value, id.id, limits, options.route)}
+    return {ok: true, request: readRequest(raw, id.id, limitsOf(options), options.route)}
   } catch (error) {
     return {ok: false, id: id.id, error: asParseError(error, 'BAD_REQUEST')}
   }

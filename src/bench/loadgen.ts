@@ -22,6 +22,7 @@ import {WebSocket} from 'ws'
 import {routeUrl} from '../client/endpoints.js'
 import {CLUSTER_HEADER, type ClientTlsOptions} from '../client/connection.js'
 import {ECHO_OMITTED_FROM} from '../admin/protocol.js'
+import {BINARY_FRAMES_HEADER, BINARY_PUT_FROM, BINARY_PUT_KIND, acceptsBinaryPut} from '../admin/binary-put.js'
 import {mark, tracing} from '../trace/latency.js'
 import {Histogram, type HistogramSummary} from './histogram.js'
 
@@ -153,7 +154,8 @@ class BenchConnection {
   private nextId = 1
   private closed = false
 
-  private constructor(readonly node: string, private readonly ws: WebSocket) {
+  /** @param binaryPut the daemon accepts binary put frames (its upgrade response said so). */
+  private constructor(readonly node: string, private readonly ws: WebSocket, private readonly binaryPut: boolean) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (tracing) mark('client.recv')
       this.onMessage(data, isBinary)
@@ -178,10 +180,12 @@ class BenchConnection {
         ws.terminate()
         reject(new Error(`${url} refused the connection (HTTP ${res.statusCode})`))
       })
+      let binaryPut = false
+      ws.once('upgrade', (res) => (binaryPut = acceptsBinaryPut(res.headers[BINARY_FRAMES_HEADER])))
       ws.once('open', () => {
         ws.setMaxListeners(0)
         ws.removeAllListeners('error')
-        resolve(new BenchConnection(node, ws))
+        resolve(new BenchConnection(node, ws, binaryPut))
       })
       ws.once('close', () => reject(new Error(`${url} closed while opening`)))
     })
@@ -198,7 +202,8 @@ class BenchConnection {
     return new Promise<Reply>((resolve) => {
       this.pending.set(id, {sentAt: performance.now(), resolve})
       if (tracing) mark('client.send')
-      this.ws.send(requestFrame(id, tail), {binary: false})
+      const binary = this.binaryPut && typeof tail !== 'string' && tail.value.length >= BINARY_PUT_FROM
+      this.ws.send(requestFrame(id, tail, binary), {binary})
     })
   }
 
@@ -549,18 +554,28 @@ export class LoadGenerator {
 }
 
 /**
- * What follows `{"v":1,"id":N` in a request frame: text, or, for a large value, the text before
- * the value, the value's bytes and the text after it, sent as one text frame built as bytes
- * (one copy of the value per send, where a string of the whole frame would be concatenated,
- * flattened and UTF-8 encoded per send: for 256 KiB most of the load generator's CPU per write).
- * The frame's bytes are the same either way.
+ * What follows `{"v":1,"id":N` in a request frame: text, or, for a large value, the put's other
+ * fields (`fields`, without the closing brace) and the value's bytes. A daemon that accepts binary
+ * put frames gets one for a value of BINARY_PUT_FROM+ bytes (src/admin/binary-put.ts: the value's
+ * bytes after a JSON header, as KvClient sends them); else a text frame built as bytes. Either way one copy of the
+ * value per send, where a string of the whole frame would be concatenated, flattened and UTF-8
+ * encoded per send (for 256 KiB most of the load generator's CPU per write).
  */
-export type Tail = string | {readonly before: string; readonly value: Buffer; readonly after: string}
+export type Tail = string | {readonly fields: string; readonly value: Buffer}
 
-/** The text of request `id` with `tail`: a string, or its UTF-8 bytes when the tail carries bytes. */
-export function requestFrame(id: number, tail: Tail): string | Buffer {
+/**
+ * The frame of request `id` with `tail`: a string, or bytes when the tail carries bytes: a binary
+ * put frame when `binary` (the daemon accepts them), else the JSON text's UTF-8 bytes.
+ */
+export function requestFrame(id: number, tail: Tail, binary = false): string | Buffer {
   if (typeof tail === 'string') return `{"v":1,"id":${id}${tail}`
-  return Buffer.concat([Buffer.from(`{"v":1,"id":${id}${tail.before}`), tail.value, Buffer.from(tail.after)])
+  const head = `{"v":1,"id":${id}${tail.fields}`
+  if (!binary) return Buffer.concat([Buffer.from(`${head},"value":"`), tail.value, Buffer.from('"}')])
+  const header = Buffer.from(`${head}}`)
+  const prefix = Buffer.allocUnsafe(5)
+  prefix[0] = BINARY_PUT_KIND
+  prefix.writeUInt32BE(header.length, 1)
+  return Buffer.concat([prefix, header, tail.value])
 }
 
 /**
@@ -571,7 +586,7 @@ export function requestFrame(id: number, tail: Tail): string | Buffer {
 export function writeTail(key: string, value: string, bytes: Buffer, clientId: string, seq: number): Tail {
   const after = `","session":{"clientId":"${clientId}","seq":${seq}}`
   if (value.length < ECHO_OMITTED_FROM) return `,"type":"put","key":"${key}","value":"${value}${after}}`
-  return {before: `,"type":"put","key":"${key}","value":"`, value: bytes, after: `${after},"echo":false}`}
+  return {fields: `,"type":"put","key":"${key}","session":{"clientId":"${clientId}","seq":${seq}},"echo":false`, value: bytes}
 }
 
 /** A value of `size` ASCII letters and digits (random, so nothing downstream can shortcut it). */

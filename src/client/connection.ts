@@ -14,6 +14,7 @@ import {
   DEFAULT_MAX_RESPONSE_BYTES, encodeRequest, isOutcomeUnknown, parseResponse, specOf,
   type AdminEvent, type ProtocolError, type ProtocolLimits, type RequestParamsMap, type RequestType, type ResultMap, type ServerMessage,
 } from '../admin/protocol.js'
+import {BINARY_FRAMES_HEADER, BINARY_PUT_FROM, acceptsBinaryPut, encodeBinaryPut} from '../admin/binary-put.js'
 import type {ErrorCode} from '../common/errors.js'
 import {ClientError} from './errors.js'
 
@@ -103,6 +104,8 @@ export class Connection {
   /** The TCP (or TLS) socket under the WebSocket, known once the upgrade is answered. */
   private socket: {readonly bytesRead: number} | undefined
   private readonly closed: Promise<void>
+  /** The daemon accepts binary put frames (its upgrade response said so: src/admin/binary-put.ts). */
+  private binaryPut = false
 
   private constructor(ws: WebSocket, options: ConnectionOptions) {
     this.url = options.url
@@ -111,7 +114,10 @@ export class Connection {
     this.limits = options.limits ?? {}
     this.maxInFlight = positive(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, 'maxInFlight')
     this.closed = new Promise((resolve) => ws.once('close', () => resolve()))
-    ws.once('upgrade', (res) => (this.socket = res.socket))
+    ws.once('upgrade', (res) => {
+      this.socket = res.socket
+      this.binaryPut = acceptsBinaryPut(res.headers[BINARY_FRAMES_HEADER])
+    })
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
     ws.on('close', (code, reason) => this.onSocketClose(code, reason.toString('utf8')))
   }
@@ -143,6 +149,14 @@ export class Connection {
     return this.closeReason === undefined && this.ws.readyState === WebSocket.OPEN
   }
 
+  /**
+   * True when the daemon accepts binary put frames (its upgrade response said so), so puts of
+   * {@link BINARY_PUT_FROM}+ UTF-16 units go as bytes; false for a daemon older than them.
+   */
+  get binaryPuts(): boolean {
+    return this.binaryPut
+  }
+
   /** Requests waiting for their response. */
   get inFlight(): number {
     return this.pending.size
@@ -159,7 +173,7 @@ export class Connection {
     const refusal = this.refusal()
     if (refusal !== undefined) return Promise.reject(refusal)
     const id = this.nextId++
-    const encoded = encodeRequest(id, type, params, this.limits)
+    const encoded = this.encode(id, type, params)
     if (!encoded.ok) return Promise.reject(new ClientError(encoded.error.code, encoded.error.message))
     const write = specOf(type)?.effect === 'write'
     const timeoutMs = options.timeoutMs ?? this.timeoutMs
@@ -167,10 +181,24 @@ export class Connection {
     return new Promise<ResultMap[T]>((resolve, reject) => {
       const timer = setTimeout(() => this.expire(id, timeoutMs), timeoutMs)
       this.pending.set(id, {type, write, resolve: resolve as (result: unknown) => void, reject, timer})
-      this.ws.send(encoded.text, (error) => {
+      this.ws.send(encoded.frame, (error) => {
         if (error) this.settleError(id, 'UNAVAILABLE', `sending to ${this.url} failed: ${error.message}`)
       })
     })
+  }
+
+  /**
+   * The frame of a request: a binary put frame for a put of {@link BINARY_PUT_FROM}+ UTF-16 units
+   * when the daemon accepts them (its value's bytes are not JSON-escaped, parsed or re-encoded),
+   * else JSON text. Both are checked as the daemon would check them.
+   */
+  private encode<T extends RequestType>(id: number, type: T, params: RequestParamsMap[T]): {ok: true; frame: string | Buffer} | {ok: false; error: {code: ErrorCode; message: string}} {
+    if (type === 'put' && this.binaryPut && (params as RequestParamsMap['put']).value?.length >= BINARY_PUT_FROM) {
+      const binary = encodeBinaryPut(id, params as RequestParamsMap['put'], this.limits)
+      return binary.ok ? {ok: true, frame: binary.bytes} : binary
+    }
+    const text = encodeRequest(id, type, params, this.limits)
+    return text.ok ? {ok: true, frame: text.text} : text
   }
 
   private refusal(): ClientError | undefined {
@@ -483,3 +511,4 @@ function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`)
   return value
 }
+

@@ -11,8 +11,9 @@ import type {RawData, WebSocket} from 'ws'
 import {NodeServer, checkClusterHeader, corkForRun, type PeerTransport, type ServerTlsOptions, type UpgradeRejection} from '../transport/index.js'
 import {
   formatError, formatEvent, formatResponse, invalidUtf8Request, parseRequest, DEFAULT_PROTOCOL_LIMITS,
-  type AdminEvent, type LeaderHint, type RequestOf, type RequestType, type ResultMap, type RouteName,
+  type AdminEvent, type LeaderHint, type ParseRequestResult, type RequestOf, type RequestType, type ResultMap, type RouteName,
 } from '../admin/protocol.js'
+import {BINARY_FRAMES_HEADER, BINARY_FRAMES_VALUE, parseBinaryRequest} from '../admin/binary-put.js'
 import type {ErrorCode} from '../common/errors.js'
 import {mark, tracing} from '../trace/latency.js'
 import {normalizeAddress, readTlsMaterial, type DaemonConfig} from './config.js'
@@ -70,7 +71,10 @@ export class DaemonServer implements ServedAt {
   serve(services: Services): void {
     this.services = services
     // The handler checks each frame's UTF-8 itself (onSocket) to answer INVALID_UTF8 rather than close.
-    const options = {maxPayload: MAX_REQUEST_FRAME_BYTES, acceptInvalidUtf8: true, verify: (req: IncomingMessage) => this.verifyCluster(req)}
+    const options = {
+      maxPayload: MAX_REQUEST_FRAME_BYTES, acceptInvalidUtf8: true, verify: (req: IncomingMessage) => this.verifyCluster(req),
+      upgradeHeaders: {[BINARY_FRAMES_HEADER]: BINARY_FRAMES_VALUE},
+    }
     this.http.route('/client', (ws) => this.onSocket(ws, 'client'), options)
     this.http.route('/admin', (ws) => this.onSocket(ws, 'admin'), options)
   }
@@ -122,11 +126,8 @@ export class DaemonServer implements ServedAt {
     ws.on('error', (err) => this.logger.debug('client socket error', {error: err.message}))
     ws.on('close', () => this.subscribers.delete(ws))
     ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        send(ws, formatError(null, {code: 'BAD_REQUEST', message: 'frames must be JSON text'}))
-        return
-      }
       const bytes = frameBytes(data)
+      if (isBinary) return this.onParsed(ws, parseBinaryRequest(bytes, PARSE_OPTIONS[route]))
       if (!isUtf8(bytes)) {
         const refused = invalidUtf8Request(bytes.toString('utf8'))
         send(ws, formatError(refused.id ?? null, refused.error))
@@ -138,7 +139,11 @@ export class DaemonServer implements ServedAt {
 
   private onFrame(ws: WebSocket, route: RouteName, text: string): void {
     if (tracing) mark('server.request')
-    const parsed = parseRequest(text, PARSE_OPTIONS[route])
+    this.onParsed(ws, parseRequest(text, PARSE_OPTIONS[route]))
+  }
+
+  /** A parsed frame (text, or a binary put: src/admin/binary-put.ts): refused, or handed to the services. */
+  private onParsed(ws: WebSocket, parsed: ParseRequestResult): void {
     if (!parsed.ok) {
       send(ws, formatError(parsed.id ?? null, parsed.error))
       return

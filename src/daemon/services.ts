@@ -23,6 +23,7 @@ import {SnapshotStreams} from './snapshot-streams.js'
 import type {Diagnostics} from './diagnostics.js'
 import type {StateHasher} from './state-hash.js'
 import {WatchRefused, type WatchHub, type WatchSink} from './watch-hub.js'
+import {valueBytesOf} from '../admin/binary-put.js'
 
 /** raftctl version reported by status. */
 export const VERSION = '0.1.0'
@@ -258,7 +259,7 @@ function operatorAddress(address: string): string {
  * messages (it leaves first unless the Ready also flushes appends before writing its own batch).
  */
 function write<T extends WriteType>(op: T, command: (req: RequestOf<T>) => KvWriteCommand, result: (r: KvResultOf<T>, req: RequestOf<T>) => ResultMap[T]): Service<T> {
-  return (s, req, answer) => proposeWrite(s, command(req), (err, r) => {
+  return (s, req, answer) => proposeWrite(s, command(req), valueBytesOf(req), (err, r) => {
     if (err !== null) return answer(err)
     if (r!.op !== op) return answer(new ServiceError('FAILED', `a ${op} was answered with a ${r!.op} result`))
     answer(null, result(r as KvResultOf<T>, req))
@@ -266,11 +267,11 @@ function write<T extends WriteType>(op: T, command: (req: RequestOf<T>) => KvWri
 }
 
 /** Propose a KV write and call `answer` exactly once, as {@link proposeOnce}, with the state machine's result. */
-function proposeWrite(s: Services, command: KvWriteCommand, answer: (error: ServiceError | null, result?: KvOkResult) => void): void {
+function proposeWrite(s: Services, command: KvWriteCommand, valueUtf8: Uint8Array | undefined, answer: (error: ServiceError | null, result?: KvOkResult) => void): void {
   const {kv, replica, metrics} = s.parts
   let data: Uint8Array
   try {
-    data = encodeCommand(command, kv.limits)
+    data = encodeCommand(command, kv.limits, valueUtf8)
   } catch (err) {
     const e = err as {code?: string; message: string}
     return answer(new ServiceError(e.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', e.message))

@@ -184,6 +184,8 @@ export function errorResult(code: KvResultCode, message: string): KvErrorResult 
 interface Field {
   readonly text: string
   readonly bytes: number
+  /** The UTF-8 bytes of `text` when the caller had them (written as they are). */
+  readonly utf8?: Uint8Array
 }
 
 /** The checked fields of a command. */
@@ -202,10 +204,12 @@ interface CommandParts {
 /**
  * Encode a command. Throws {@link KvError} `BAD_REQUEST` for a structurally invalid command
  * (unknown op, empty key, non-string field, lone surrogate, bad session, session on `get`) and,
- * when `limits` is given, `PAYLOAD_TOO_LARGE` for a field over its limit.
+ * when `limits` is given, `PAYLOAD_TOO_LARGE` for a field over its limit. `valueUtf8`: a put's
+ * value as UTF-8 bytes the caller checked (valid, decoding to `command.value`), copied as they are
+ * instead of encoding the string again (the daemon's binary put frames; same output either way).
  */
-export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_LIMITS): Uint8Array {
-  const parts = commandParts(command, limits)
+export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_LIMITS, valueUtf8?: Uint8Array): Uint8Array {
+  const parts = commandParts(command, limits, valueUtf8)
   const writer = new ByteWriter(commandSize(parts))
   writer.u8(KV_CODEC_VERSION)
   writer.u8(parts.op)
@@ -221,13 +225,15 @@ export function encodeCommand(command: KvCommand, limits: KvPayloadLimits = NO_L
   return writer.bytes
 }
 
-function commandParts(command: KvCommand, limits: KvPayloadLimits): CommandParts {
+function commandParts(command: KvCommand, limits: KvPayloadLimits, valueUtf8: Uint8Array | undefined): CommandParts {
   if (typeof command !== 'object' || command === null) throw badRequest('command must be an object')
   if (!Object.hasOwn(OP_CODES, command.op)) throw badRequest(`unknown op ${JSON.stringify(command.op)}`)
   const key = command.op === 'txn' ? EMPTY : command.op === 'deletePrefix' ? field(command.prefix, 'prefix', limits.maxKeyBytes) : field(command.key, 'key', limits.maxKeyBytes)
   if (key.bytes === 0 && command.op !== 'deletePrefix' && command.op !== 'txn') throw badRequest('key must not be empty')
   const expected = command.op === 'cas' && command.expected !== null ? field(command.expected, 'expected', limits.maxValueBytes) : null
-  const value = command.op === 'get' || command.op === 'delete' || command.op === 'deletePrefix' || command.op === 'txn' ? null : field(command.value, 'value', limits.maxValueBytes)
+  const value = command.op === 'get' || command.op === 'delete' || command.op === 'deletePrefix' || command.op === 'txn' ? null
+    : valueUtf8 !== undefined && command.op === 'put' ? bytesField(command.value, valueUtf8, limits.maxValueBytes)
+      : field(command.value, 'value', limits.maxValueBytes)
   const txn = command.op === 'txn' ? txnFields(command, limits) : null
   const session = command.op === 'get' ? sessionOfGet(command) : command.session
   const clientId = session === undefined ? null : sessionClientId(session, limits)
@@ -258,8 +264,20 @@ function field(text: unknown, name: string, maxBytes: number): Field {
   return {text, bytes}
 }
 
+/**
+ * A put's value given with its UTF-8 bytes (a binary put frame, src/admin/binary-put.ts): the
+ * caller checked that `utf8` is valid UTF-8 and decodes to `text`; only the limit is checked here.
+ */
+function bytesField(text: unknown, utf8: Uint8Array, maxBytes: number): Field {
+  if (typeof text !== 'string') throw badRequest('value must be a string')
+  if (utf8.length > maxBytes) throw tooLarge(`value is ${utf8.length} bytes, over the limit of ${maxBytes}`)
+  return {text, bytes: utf8.length, utf8}
+}
+
 function writeField(writer: ByteWriter, f: Field): void {
-  writer.string(f.text, f.bytes)
+  if (f.utf8 === undefined) return writer.string(f.text, f.bytes)
+  writer.u32(f.bytes)
+  writer.raw(f.utf8)
 }
 
 function commandSize(parts: CommandParts): number {

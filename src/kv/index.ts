@@ -34,7 +34,7 @@ export {
   type TxnOp,
   type TxnResult,
 } from './commands.js'
-export {crc32} from './crc32.js'
+export {crc32, useNativeCrc32} from './crc32.js'
 export {KV_RESULT_CODES, KvError, isKvResultCode, type KvErrorCode, type KvResultCode} from './errors.js'
 export {DEFAULT_KV_LIMITS, resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
 export {

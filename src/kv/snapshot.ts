@@ -92,60 +92,113 @@ export const SNAPSHOT_CLOCK_KEYS = 64
  * encoded then by {@link encodeSessions}), as pieces of about `pieceBytes` (or `pieceMs` of
  * work, see {@link SNAPSHOT_PIECE_MS}) whose concatenation is a snapshot in the format above.
  * Lazy: each `next()` encodes one piece, so the caller can interleave them with writes to the
- * store. Where a piece ends depends on the clock; the bytes never do. The pieces are
- * consecutive views of one buffer (whole: `new Uint8Array(pieces[0].buffer,
- * pieces[0].byteOffset, total)`). The capture is released when the generator ends or is
- * abandoned (`return()`). Byte-identical to {@link encodeSnapshot} of the state at the capture,
- * whatever changed meanwhile. Per key it allocates nothing: each string is written straight into
- * the buffer by the native UTF-8 writer (which returns the byte count, so nothing is measured
- * twice), its length prefix filled in after.
+ * store. Where a piece ends depends on the clock; the bytes never do. The capture is released
+ * when the generator ends or is abandoned (`return()`). Byte-identical to {@link encodeSnapshot}
+ * of the state at the capture, whatever changed meanwhile. Per key it allocates nothing: each
+ * string is written straight into the buffer by the native UTF-8 writer (which returns the byte
+ * count, so nothing is measured twice), its length prefix filled in after.
+ *
+ * Where the pieces live (`reuse`):
+ * - false (default): consecutive views of one buffer of the whole snapshot, allocated at the
+ *   first piece (whole: `new Uint8Array(pieces[0].buffer, pieces[0].byteOffset, total)`), for a
+ *   consumer that keeps them. That buffer (122 MiB at 1M keys of 100 B) is external memory to
+ *   V8, and growing it by more than 64 MiB starts a mark-compact of the whole heap: one per
+ *   snapshot, 100–1,000 ms of pauses at 1M keys on a busy machine.
+ * - true: every piece is written into one buffer of about `pieceBytes` (larger only for an entry
+ *   that does not fit in it), reused: **a piece is valid only until the next `next()`**, for a
+ *   consumer that writes or hashes each piece before asking for the next. Memory outside the
+ *   heap stays at one piece whatever the state's size.
  */
 export function* encodeSnapshotPieces(
-  appliedIndex: number, capture: KvStoreCapture, sessions: Uint8Array, pieceBytes = SNAPSHOT_PIECE_BYTES, pieceMs = SNAPSHOT_PIECE_MS,
+  appliedIndex: number, capture: KvStoreCapture, sessions: Uint8Array, pieceBytes = SNAPSHOT_PIECE_BYTES, pieceMs = SNAPSHOT_PIECE_MS, reuse = false,
 ): Generator<Uint8Array, void, undefined> {
   try {
-    // One buffer for the whole snapshot (its size is known at the capture), each piece a view
-    // of it: a consumer that wants the whole data gets it without a copy (see concatPieces).
-    // Not zero-filled: every byte is written (checked at the end).
     const total = MIN_SNAPSHOT_BYTES + 16 * capture.size + capture.dataBytes + sessions.length - 4
-    const buf = Buffer.allocUnsafeSlow(total)
-    const whole = new Uint8Array(buf.buffer, buf.byteOffset, total)
-    const header = new ByteWriter(whole.subarray(0, 18))
+    // Not zero-filled: every byte handed out is written (the total is checked at the end).
+    const scratch = Buffer.allocUnsafeSlow(reuse ? Math.max(HEADER_BYTES, pieceBytes + ENTRY_SLACK_BYTES) : total)
+    let buf = scratch
+    const header = new ByteWriter(new Uint8Array(buf.buffer, buf.byteOffset, HEADER_BYTES))
     header.raw(KV_SNAPSHOT_MAGIC)
     header.u16(KV_SNAPSHOT_VERSION)
     header.u53(appliedIndex)
     header.u32(capture.size)
-    let at = header.offset
-    let crc = crc32(whole, 0, at)
-    yield whole.subarray(0, at)
-    let start = at
+    let at = HEADER_BYTES
+    let start = 0
+    /** Bytes handed out in earlier buffers (reuse), for the size check. */
+    let before = 0
+    let crc = 0
+    /** The piece so far, checksummed; the next one starts after it (in a reused buffer: at its start). */
+    const cut = (): Uint8Array => {
+      crc = crc32(buf, start, at, crc)
+      const piece = new Uint8Array(buf.buffer, buf.byteOffset + start, at - start)
+      if (reuse) {
+        before += at
+        buf = scratch
+        at = 0
+      }
+      start = at
+      return piece
+    }
+    yield cut()
     let keys = 0
     let began = performance.now()
-    const emit = (key: string, value: string, modIndex: number): boolean => {
+    /** An entry that did not fit in the reused buffer: written at the start of the next piece. */
+    const held: {entry: [string, string, number] | null} = {entry: null}
+    const put = (key: string, value: string, modIndex: number): void => {
+      // Only a reused buffer can be too small (the whole one is sized exactly); 3 bytes of UTF-8
+      // per UTF-16 unit at most, so a piece ends at most that early.
+      if (reuse && at === 0 && 16 + 3 * (key.length + value.length) > buf.length) {
+        buf = Buffer.allocUnsafeSlow(16 + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8'))
+      }
       at = putString(buf, at, key)
       at = putString(buf, at, value)
       buf.writeUInt32BE(Math.floor(modIndex / TWO_32), at)
       buf.writeUInt32BE(modIndex % TWO_32, at + 4)
       at += 8
+    }
+    const emit = (key: string, value: string, modIndex: number): boolean => {
+      if (reuse && at > 0 && at + 16 + 3 * (key.length + value.length) > buf.length) {
+        held.entry = [key, value, modIndex]
+        return false
+      }
+      put(key, value, modIndex)
       if (at - start >= pieceBytes) return false
       return ++keys % SNAPSHOT_CLOCK_KEYS !== 0 || performance.now() - began < pieceMs
     }
-    while (!capture.read(emit)) {
-      crc = crc32(whole, start, at, crc)
-      yield whole.subarray(start, at)
-      start = at
+    for (let all = capture.read(emit); ; all = capture.read(emit)) {
+      if (all && held.entry === null) break
+      yield cut()
+      if (held.entry !== null) put(...held.entry)
+      held.entry = null
       began = performance.now()
+      if (all) break
     }
-    if (at + sessions.length + 4 !== total) throw new Error(`snapshot capture size mismatch: ${total - at - sessions.length - 4} bytes left`)
-    whole.set(sessions, at)
+    if (before + at + sessions.length + 4 !== total) throw new Error(`snapshot capture size mismatch: ${total - before - at - sessions.length - 4} bytes left`)
+    if (at + sessions.length + 4 > buf.length) {
+      // A reused buffer too small for the sessions: they go as pieces of their own.
+      if (at > start) yield cut()
+      crc = crc32(sessions, 0, sessions.length, crc)
+      yield sessions
+      const trailer = Buffer.allocUnsafe(4)
+      trailer.writeUInt32BE(crc, 0)
+      return yield new Uint8Array(trailer.buffer, trailer.byteOffset, 4)
+    }
+    buf.set(sessions, at)
     at += sessions.length
-    crc = crc32(whole, start, at, crc)
+    crc = crc32(buf, start, at, crc)
     buf.writeUInt32BE(crc, at)
-    yield whole.subarray(start)
+    at += 4
+    yield new Uint8Array(buf.buffer, buf.byteOffset + start, at - start)
   } finally {
     capture.release()
   }
 }
+
+/** magic + version + appliedIndex + key count: the first piece. */
+const HEADER_BYTES = 18
+
+/** Room a reused piece buffer has beyond `pieceBytes`: the last entry of a piece of 100-byte values fits without ending the piece early. */
+const ENTRY_SLACK_BYTES = 4096
 
 const TWO_32 = 0x1_0000_0000
 

@@ -208,11 +208,14 @@ export class KvStateMachine {
    * copy-on-write capture is O(1) (the bounded session table is encoded at once); each piece costs about {@link SNAPSHOT_PIECE_BYTES} of encoding. One open capture at
    * a time: throws while the pieces of the previous one are neither exhausted nor returned.
    * `pieceBytes` (default SNAPSHOT_PIECE_BYTES) is the size, `pieceMs` (default
-   * SNAPSHOT_PIECE_MS) the encoding time, at which a piece ends.
+   * SNAPSHOT_PIECE_MS) the encoding time, at which a piece ends. `reuse` (default false): every
+   * piece in one reused buffer, valid only until the next `next()`, for a consumer that writes
+   * or hashes each piece before the next (no buffer of the whole snapshot, which forces a
+   * mark-compact of the heap per snapshot; see encodeSnapshotPieces).
    */
-  capture(pieceBytes?: number, pieceMs?: number): Iterator<Uint8Array> {
+  capture(pieceBytes?: number, pieceMs?: number, reuse = false): Iterator<Uint8Array> {
     const capture = this.store.capture()
-    const pieces = encodeSnapshotPieces(this.applied, capture, encodeSessions(this.sessions), pieceBytes, pieceMs)
+    const pieces = encodeSnapshotPieces(this.applied, capture, encodeSessions(this.sessions), pieceBytes, pieceMs, reuse)
     // A generator returned before its first piece never runs its `finally`: release here too.
     return {
       next: () => pieces.next(),

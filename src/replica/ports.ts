@@ -73,6 +73,8 @@ export interface Storage {
    * that carries it, which then does not write it again: at most one local and one received
    * snapshot at a time, at different indexes. `data` is what the node keeps of the snapshot: a
    * handle on its file (`SnapshotFileData`, the daemon: the pieces are not kept), or the bytes.
+   * Each piece is read before the next is pulled and may be reused by the iterator after that
+   * ({@link StateMachine.capture}): a storage that keeps the bytes copies them.
    */
   writeSnapshot?(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: SnapshotData | null) => void): void
   /** Release files and handles. */
@@ -126,6 +128,8 @@ export interface StateMachine<R = ApplyResult> {
    * Optional: the state as of now, serialized lazily: each `next()` gives the next piece of what
    * {@link snapshot} would return now, even after later `apply` calls. Must be cheap to call (a
    * copy-on-write capture, not a copy). At most one open at a time (exhausted or returned ends it).
+   * A piece may be valid only until the next `next()` (one reused buffer: the daemon's KV state
+   * machine), so {@link Storage.writeSnapshot} copies what it keeps.
    */
   capture?(): Iterator<Uint8Array>
   /** Replace the whole state with a snapshot's. Throws on malformed data. */

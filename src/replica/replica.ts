@@ -735,7 +735,7 @@ export class Replica<R = ApplyResult> {
     return index
   }
 
-  /** The latest snapshot the core holds (local or installed; index 0 and empty data before the first): its data are never modified. */
+  /** The latest snapshot the core holds (local or installed; index 0 and empty data before the first): its data (bytes, or the storage's handle on its file: read them with `openSnapshotData`) are never modified. */
   latestSnapshot(): Snapshot {
     return this.core.latestSnapshot()
   }

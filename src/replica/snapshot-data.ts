@@ -31,8 +31,12 @@ export function snapshotBytes(data: SnapshotData): Uint8Array {
 export interface SnapshotDataReader {
   /** Size of the data. */
   readonly byteLength: number
-  /** Bytes [at, at + length) of the data (at + length ≤ byteLength), in a fresh buffer or a view of immutable bytes. */
-  read(at: number, length: number, done: (err: Error | null, bytes: Uint8Array | null) => void): void
+  /**
+   * Bytes [at, at + length) of the data (at + length ≤ byteLength): a view of immutable bytes in
+   * memory, or read from the file into `into` (its first `length` bytes; at least that long) when
+   * given, else into a fresh buffer. A caller that passes `into` must not touch it until `done`.
+   */
+  read(at: number, length: number, done: (err: Error | null, bytes: Uint8Array | null) => void, into?: Uint8Array): void
   /** Release the file (idempotent). */
   close(): void
 }

@@ -6,7 +6,10 @@
  * schedule (./nemesis.ts), the KV clients with sessions and retries (./workload.ts), the safety
  * invariants (./invariants.ts, checked after every event) and the liveness phase
  * (./liveness.ts); with `recover`, a disaster that loses a majority for good and recovers from
- * the most up-to-date survivor (./recovery.ts). One seed decides everything.
+ * the most up-to-date survivor (./recovery.ts). Snapshots may take time to send, reported in
+ * flight to their sender as the daemon's transport does (./snapshot-sends.ts), and a leader's
+ * one-entry batches may be saved in its loop as the daemon's are (`loopSaves`). One seed decides
+ * everything.
  */
 import {SeededRng} from '../raft/index.js'
 import type {Message, NodeId} from '../raft/types.js'
@@ -26,6 +29,8 @@ import {NodeChecks} from './checks.js'
 import {resolveOptions, type ResolvedSimOptions, type SimOptions, type SimResult} from './options.js'
 import {GROW_BACK_EVERY_MS, byUpToDate, drawSurvivors, growBack, positions} from './recovery.js'
 import {forceNewCluster} from '../storage/index.js'
+import {savesInLoop} from '../storage/save-policy.js'
+import {SLOW_SNAPSHOT_SEND_MAX_MS, SNAPSHOT_CHUNK_EVERY_MS, SnapshotSends, type SnapshotMessage, type SnapshotSend} from './snapshot-sends.js'
 import {quorumOf} from '../common/quorum.js'
 import type {SimEvent, SimNode, SimStats} from './types.js'
 
@@ -41,6 +46,9 @@ export class Simulation implements NemesisHost, LivenessHost {
   private readonly checks: NodeChecks
   private readonly ledger = new ExactlyOnce()
   private readonly network: SimNetwork
+  private readonly snapshotSends: SnapshotSends
+  /** SimOptions.loopSaves as the seed drew it. */
+  private readonly loopSaves: boolean
   private readonly nemesis: Nemesis
   private readonly workload: Workload
   private clock = 0
@@ -59,7 +67,9 @@ export class Simulation implements NemesisHost, LivenessHost {
   private readonly recent: string[] = []
   readonly stats: SimStats = {
     nodes: 0, events: 0, messages: 0, dropped: 0, elections: 0, leaders: 0, proposals: 0,
-    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, diskLosses: 0, confChanges: 0, snapshots: 0, recoveries: 0, lostEntries: 0, walSegmentsDeleted: 0, virtualMs: 0,
+    acknowledged: 0, retries: 0, deduplicated: 0, crashes: 0, diskLosses: 0, confChanges: 0, snapshots: 0,
+    snapshotSends: 0, snapshotSendsCut: 0, snapshotsDroppedInFlight: 0, snapshotInFlightReports: 0, loopSaves: 0,
+    recoveries: 0, lostEntries: 0, walSegmentsDeleted: 0, virtualMs: 0,
   }
 
   constructor(options: SimOptions) {
@@ -69,6 +79,12 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.rng = new SeededRng(options.seed)
     const netRng = this.rng.fork()
     this.diskRng = new SeededRng(options.seed * 31 + 7)
+    // The daemon's ways (in-loop saves, snapshots sent over time): their own sequence, so that
+    // the main one draws the same cluster, network, nemesis and workload with them or without.
+    const daemonRng = new SeededRng(options.seed * 53 + 29)
+    this.loopSaves = this.o.loopSaves ?? daemonRng.int(2) === 0
+    const slowSnapshots = daemonRng.int(3) !== 0
+    this.snapshotSends = new SnapshotSends(daemonRng.fork(), this.o.snapshotSendMs ?? (slowSnapshots ? SLOW_SNAPSHOT_SEND_MAX_MS : 0))
     const n = options.nodes ?? 3 + this.rng.int(5)
     this.network = new SimNetwork(netRng, {lossRate: this.rng.float() * 0.15, dupRate: this.rng.float() * 0.05, maxDelay: 1 + this.rng.int(20)})
     const clientEvery = 2 + this.rng.int(20)
@@ -83,7 +99,9 @@ export class Simulation implements NemesisHost, LivenessHost {
     for (const id of founders) this.startNode(id, {voters: founders, learners: []})
     this.stats.nodes = n
     const p = this.network.profile
-    this.log(`start seed=${options.seed} nodes=${n} clients=${clients} nemesis=${mix} loss=${p.lossRate.toFixed(3)} dup=${p.dupRate.toFixed(3)} delay<=${p.maxDelay}ms`)
+    const saves = this.o.disk === 'async' ? ` loop-saves=${this.loopSaves ? 'on' : 'off'}` : ''
+    this.log(`start seed=${options.seed} nodes=${n} clients=${clients} nemesis=${mix} loss=${p.lossRate.toFixed(3)} dup=${p.dupRate.toFixed(3)} delay<=${p.maxDelay}ms` +
+      ` snapshot-send<=${this.snapshotSends.maxMs}ms${saves}`)
   }
 
   /** Run the safety phase then the liveness phase. Never throws: violations become the result. */
@@ -135,6 +153,7 @@ export class Simulation implements NemesisHost, LivenessHost {
       case 'restart': return this.restart(ev.node)
       case 'crash': return this.crashNow(ev.node, ev.restartAfter)
       case 'persisted': return this.onPersisted(ev)
+      case 'snapshotChunk': return this.onSnapshotChunk(ev)
       case 'disaster': return this.disaster()
       case 'grow': return this.onGrow(ev.voters)
     }
@@ -239,11 +258,22 @@ export class Simulation implements NemesisHost, LivenessHost {
     this.startReplica(node, initialConf)
   }
 
-  /** An empty disk for node `id` (its background syncs complete on the simulation's clock). */
+  /**
+   * An empty disk for node `id` (its background syncs complete on the simulation's clock; with
+   * loop saves, the batches the daemon's leader saves in its loop are saved at once).
+   */
   private newDisk(id: NodeId): SimDisk {
-    return this.o.disk === 'sync' ? new SimDisk() : new SimDisk((complete) => {
+    if (this.o.disk === 'sync') return new SimDisk()
+    const schedule = (complete: () => void): void => {
       const at = this.clock + this.diskRng.int(this.o.maxDiskMs + 1)
       this.queue.push(at, {kind: 'persisted', node: id, epoch: this.nodes.get(id)!.epoch, complete})
+    }
+    if (!this.loopSaves) return new SimDisk(schedule)
+    // No chaos disk delay in the simulator: its slow disks are the seeded sync latencies.
+    return new SimDisk(schedule, (write) => {
+      const inLoop = savesInLoop(write, 0)
+      if (inLoop) this.stats.loopSaves++
+      return inLoop
     })
   }
 
@@ -415,7 +445,8 @@ export class Simulation implements NemesisHost, LivenessHost {
       n.disk.crash()
       this.checks.inv.forgetUnpersistedTerms(n.id, n.disk.load().hardState.term)
     }
-    this.queue.removeWhere((e) => e.kind === 'deliver' || e.kind === 'restart' || e.kind === 'crash' || e.kind === 'persisted')
+    this.queue.removeWhere((e) => e.kind === 'deliver' || e.kind === 'restart' || e.kind === 'crash' || e.kind === 'persisted' || e.kind === 'snapshotChunk')
+    this.snapshotSends.clear()
     const [chosen] = positions(survivors.map((id) => this.nodes.get(id)!)).sort(byUpToDate)
     const {node, position} = chosen!
     const log = new Map(node.disk.load().entries.map((e) => [e.index, e]))
@@ -453,10 +484,71 @@ export class Simulation implements NemesisHost, LivenessHost {
     if (this.network.takeVoteCrash(m)) {
       this.queue.push(this.clock, {kind: 'crash', node: m.from, restartAfter: 1 + this.rng.int(10)})
     }
+    if (m.type === 'snapshot' && this.sendSnapshot(m)) return
+    this.route(m)
+  }
+
+  /** The network's fate of `m`, its copies queued for delivery. */
+  private route(m: Message): void {
     const delays = this.network.route(m)
     this.o.observer?.onSend(this.clock, m, delays)
     if (delays.length === 0) this.stats.dropped++
     for (const d of delays) this.queue.push(this.clock + d, {kind: 'deliver', msg: m})
+  }
+
+  /**
+   * A snapshot as the daemon's transport sends it: dropped while another one to that peer is on
+   * its way; else, if the seed makes it take time, begun in chunks (true: it is handled here).
+   */
+  private sendSnapshot(m: SnapshotMessage): boolean {
+    if (this.snapshotSends.busy(m.from, m.to)) {
+      this.stats.snapshotsDroppedInFlight++
+      this.o.observer?.onSend(this.clock, m, [])
+      return true
+    }
+    const to = this.nodes.get(m.to)
+    const send = this.snapshotSends.begin(m, this.clock, this.nodes.get(m.from)!.epoch, to?.epoch ?? -1)
+    if (send === null) return false
+    this.stats.snapshotSends++
+    this.log(`${m.from} sends snapshot ${m.snapshot.meta.index} to ${m.to} over ${send.end - this.clock}ms`)
+    this.queue.push(Math.min(this.clock + SNAPSHOT_CHUNK_EVERY_MS, send.end), {kind: 'snapshotChunk', from: m.from, to: m.to, id: send.id})
+    return true
+  }
+
+  /**
+   * A chunk of a snapshot send is written: the send is cut if either end crashed or restarted
+   * or a partition now separates them (nothing half-sent arrives, as a connection closed
+   * mid-snapshot delivers nothing); else its sender is told it is in flight, as the daemon's
+   * transport tells after every chunk, and after the last chunk the message goes through the
+   * network like any other.
+   */
+  private onSnapshotChunk(ev: Extract<SimEvent, {kind: 'snapshotChunk'}>): void {
+    const send = this.snapshotSends.get(ev.from, ev.to, ev.id)
+    if (send === undefined) return
+    const from = this.nodes.get(ev.from)!
+    if (this.sendCut(send, from)) {
+      this.snapshotSends.end(send)
+      this.stats.snapshotSendsCut++
+      this.o.observer?.onSend(this.clock, send.msg, [])
+      return this.log(`snapshot ${send.msg.snapshot.meta.index} from ${ev.from} to ${ev.to} cut`)
+    }
+    const last = this.clock >= send.end
+    if (last) {
+      this.snapshotSends.end(send)
+      this.route(send.msg)
+    } else {
+      this.queue.push(Math.min(this.clock + SNAPSHOT_CHUNK_EVERY_MS, send.end), ev)
+    }
+    this.stats.snapshotInFlightReports++
+    this.guard(from, (r) => r.reportSnapshotInFlight(ev.to, send.msg.snapshot.meta.index, send.msg.term))
+  }
+
+  /** Whether `send`'s connection is gone: an end crashed or restarted since it began, or a partition cuts it now. */
+  private sendCut(send: SnapshotSend, from: SimNode): boolean {
+    const to = this.nodes.get(send.msg.to)
+    if (from.replica === null || from.epoch !== send.fromEpoch) return true
+    if (to === undefined || to.replica === null || to.epoch !== send.toEpoch) return true
+    return this.network.partitioned(send.msg.from, send.msg.to)
   }
 
   /** Faults and the workload stop, every node restarts: the liveness phase begins. */

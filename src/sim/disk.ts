@@ -51,9 +51,18 @@ export class SimDisk implements Storage {
   /**
    * @param scheduleSync how background syncs complete (async disks); absent: every save is
    * durable when it returns (`--disk sync`) and the port has no saveAsync.
+   * @param inLoop which batches handed to saveAsync are saved at once instead, `done` called
+   * before saveAsync returns (the daemon's port for a leader's one-entry batch,
+   * src/storage/save-policy.ts); absent: none.
    */
-  constructor(scheduleSync?: SyncScheduler) {
-    if (scheduleSync) this.saveAsync = (write, done) => this.startSync(scheduleSync, write, done)
+  constructor(scheduleSync?: SyncScheduler, inLoop?: (write: StorageWrite) => boolean) {
+    if (scheduleSync) {
+      this.saveAsync = (write, done) => {
+        if (inLoop?.(write) !== true) return this.startSync(scheduleSync, write, done)
+        this.save(write)
+        done(null)
+      }
+    }
   }
 
   /** {@inheritDoc Storage.saveAsync} Present only on async disks. */

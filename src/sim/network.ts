@@ -6,7 +6,7 @@
  */
 import type {SeededRng} from '../raft/index.js'
 import type {Message, NodeId} from '../raft/types.js'
-import {activeFaults, decideFate, type Fault} from '../chaos/faults.js'
+import {activeFaults, decideFate, partitionBlocks, type Fault} from '../chaos/faults.js'
 
 /** Background network conditions of one run, drawn from the seed. */
 export interface NetworkProfile {
@@ -44,6 +44,11 @@ export class SimNetwork {
     let delays = fate.delays
     if (!this.healed && delays.length > 0 && this.rng.float() < this.profile.dupRate) delays = [...delays, delays[0]! + this.rng.int(MAX_DUPLICATE_LAG_MS)]
     return delays.map((d) => Math.max(1, Math.round(d)))
+  }
+
+  /** True when a partition in force stops messages from `from` to `to` (a connection between them is cut). */
+  partitioned(from: NodeId, to: NodeId): boolean {
+    return this.faults.some((f) => f.kind === 'partition' && partitionBlocks(f, from, to))
   }
 
   /** Drop the faults whose time is over. */

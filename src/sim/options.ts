@@ -52,6 +52,22 @@ export interface SimOptions {
    */
   readonly backgroundSaves?: 'always' | 'leader'
   /**
+   * With async disks, a batch that the daemon's leader would write and sync in its event loop
+   * (src/storage/save-policy.ts `savesInLoop`: one entry of at most 64 KiB) is saved at once
+   * inside `saveAsync`, whose callback then runs before it returns, as in the daemon (whoever
+   * saves through `saveAsync`: the leader only with `backgroundSaves: 'leader'`, as there). Default:
+   * drawn from the seed (about half the seeds).
+   */
+  readonly loopSaves?: boolean
+  /**
+   * Longest virtual time a snapshot message takes to send (./snapshot-sends.ts): each one takes
+   * a seeded 0..this ms, reported in flight to its sender every chunk as the daemon's transport
+   * does, another snapshot to that peer meanwhile dropped. 0: snapshots are messages like any
+   * other. Default: drawn from the seed (0 for about a third of the seeds, else
+   * SLOW_SNAPSHOT_SEND_MAX_MS).
+   */
+  readonly snapshotSendMs?: number
+  /**
    * Whether leaders send commit notices at once (the core's `commitNotices`). Default true;
    * the daemon runs with false (the commit index rides on the next append or heartbeat).
    */
@@ -103,7 +119,8 @@ export interface SimResult {
 }
 
 /** Options with every default filled in. */
-export type ResolvedSimOptions = Required<Omit<SimOptions, 'bugs' | 'kvBugs' | 'nodes' | 'observer'>> & {readonly observer?: SimObserver} & {readonly bugs: PlantedBugs; readonly kvBugs: PlantedKvBugs}
+export type ResolvedSimOptions = Required<Omit<SimOptions, 'bugs' | 'kvBugs' | 'nodes' | 'observer' | 'loopSaves' | 'snapshotSendMs'>> & {readonly observer?: SimObserver} & {readonly bugs: PlantedBugs; readonly kvBugs: PlantedKvBugs}
+  & Pick<SimOptions, 'loopSaves' | 'snapshotSendMs'>
 
 /** `options` with the defaults of {@link SIM_DEFAULTS} (and no planted bugs) where absent. */
 export function resolveOptions(options: SimOptions): ResolvedSimOptions {

@@ -15,13 +15,18 @@ export interface SimBatchResult {
   readonly events: number
 }
 
-/** The command that replays one seed exactly (with the disk mode, background saves, commit notices and recovery when not the defaults). */
-export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves' | 'commitNotices' | 'recover'> = {}): string {
+/**
+ * The command that replays one seed exactly (with the disk mode, background saves, commit
+ * notices, recovery, loop saves and snapshot send time when not the defaults).
+ */
+export function replayCommand(seed: number, options: Pick<SimOptions, 'disk' | 'backgroundSaves' | 'commitNotices' | 'recover' | 'loopSaves' | 'snapshotSendMs'> = {}): string {
   const disk = options.disk === 'sync' ? ' --disk sync' : ''
   const saves = options.backgroundSaves === 'leader' ? ' --background-saves leader' : ''
   const notices = options.commitNotices === false ? ' --no-commit-notices' : ''
   const recover = options.recover ? ' --recover' : ''
-  return `raftctl sim run --seed ${seed}${disk}${saves}${notices}${recover}`
+  const loop = options.loopSaves === undefined ? '' : options.loopSaves ? ' --loop-saves' : ' --no-loop-saves'
+  const snapshots = options.snapshotSendMs === undefined ? '' : ` --snapshot-send-ms ${options.snapshotSendMs}`
+  return `raftctl sim run --seed ${seed}${disk}${saves}${notices}${recover}${loop}${snapshots}`
 }
 
 /**

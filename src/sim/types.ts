@@ -43,6 +43,16 @@ export interface SimStats {
   diskLosses: number
   confChanges: number
   snapshots: number
+  /** Snapshot messages sent over time, in chunks (SimOptions.snapshotSendMs; ./snapshot-sends.ts). */
+  snapshotSends: number
+  /** ... of those cut by a crash of either end or a partition before their last chunk. */
+  snapshotSendsCut: number
+  /** Snapshots not sent because another one to that peer was on its way (the daemon's `droppedSnapshotInFlight`). */
+  snapshotsDroppedInFlight: number
+  /** Reports to a leader that its snapshot to a peer is still on its way (`Replica.reportSnapshotInFlight`). */
+  snapshotInFlightReports: number
+  /** Batches handed to `saveAsync` that were written and synced at once, in the loop (SimOptions.loopSaves). */
+  loopSaves: number
   /** Disaster recoveries (SimOptions.recover): a majority lost for good, recovered from one survivor. */
   recoveries: number
   /** Committed entries the recoveries lost (the survivor did not hold them). */
@@ -71,6 +81,8 @@ export type SimEvent =
   | {readonly kind: 'restart'; readonly node: NodeId}
   | {readonly kind: 'crash'; readonly node: NodeId; readonly restartAfter: number}
   | {readonly kind: 'persisted'; readonly node: NodeId; readonly epoch: number; readonly complete: () => void}
+  /** The next chunk of snapshot send `id` from `from` to `to` is written (./snapshot-sends.ts). */
+  | {readonly kind: 'snapshotChunk'; readonly from: NodeId; readonly to: NodeId; readonly id: number}
   | {readonly kind: 'disaster'}
   /** The operator's next step of growing a recovered cluster back to `voters` voters. */
   | {readonly kind: 'grow'; readonly voters: number}

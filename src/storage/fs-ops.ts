@@ -10,7 +10,7 @@ import {mark, tracing} from '../trace/latency.js'
 export interface FsOps {
   openSync(path: string, flags: string): number
   closeSync(fd: number): void
-  /** Write `length` bytes of `buffer` from `offset` at file `position`; returns bytes written. */
+  /** Write `length` bytes of `buffer` from `offset` at file `position`; returns bytes written. Keeps no reference to `buffer` (FileStorage reuses it). */
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number
   readFileSync(path: string): Buffer
   fdatasyncSync(fd: number): void

@@ -93,16 +93,16 @@ export class MemoryStorage implements Storage, LogView {
   }
 
   /**
-   * {@inheritDoc Storage.writeSnapshot} Reads every piece at once and calls `done` before
-   * returning (nothing to write: the snapshot is kept when `saveSnapshot` adopts it). Injected
-   * failures are not consumed here.
+   * {@inheritDoc Storage.writeSnapshot} Reads every piece at once (each copied: the iterator
+   * may reuse its buffer) and calls `done` before returning (nothing to write: the snapshot is
+   * kept when `saveSnapshot` adopts it). Injected failures are not consumed here.
    */
   writeSnapshot(_meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: SnapshotData | null) => void): void {
     let data: Uint8Array
     try {
       this.#checkOpen()
       const parts: Uint8Array[] = []
-      for (let r = pieces.next(); !r.done; r = pieces.next()) parts.push(r.value)
+      for (let r = pieces.next(); !r.done; r = pieces.next()) parts.push(r.value.slice())
       data = concat(parts)
     } catch (err) {
       pieces.return?.()

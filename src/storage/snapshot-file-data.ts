@@ -30,10 +30,12 @@ function fileReader(data: SnapshotFileData, fd: number): SnapshotDataReader {
   let isOpen = true
   return {
     byteLength: data.byteLength,
-    read(at, length, done) {
+    read(at, length, done, into) {
       if (!isOpen) return done(new Error('snapshot reader is closed'), null)
       if (at < 0 || at + length > data.byteLength) return done(new RangeError(`read [${at}, ${at + length}) is outside the snapshot's ${data.byteLength} bytes`), null)
-      readAll(fd, Buffer.allocUnsafe(length), data.offset + at, 0, done)
+      if (into !== undefined && into.length < length) return done(new RangeError(`a buffer of ${into.length} bytes cannot take ${length}`), null)
+      const target = into === undefined ? Buffer.allocUnsafe(length) : Buffer.from(into.buffer, into.byteOffset, length)
+      readAll(fd, target, data.offset + at, 0, done)
     },
     close() {
       if (!isOpen) return

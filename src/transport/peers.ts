@@ -15,6 +15,8 @@
  * other messages passing between them; the receiver reassembles it, up to `maxSnapshotBytes`.
  * While one is being sent to a peer, another snapshot to it (the core's re-send of the same one
  * every election timeout) is dropped before it is encoded and counted (`droppedSnapshotInFlight`).
+ * Each chunk written marks the peer reachable again: a drop during a long snapshot does not
+ * leave it shown unreachable until the snapshot's end.
  */
 import type {IncomingMessage} from 'node:http'
 import type {WebSocket} from 'ws'
@@ -255,7 +257,8 @@ export class PeerTransport implements Network {
 
   /**
    * True while the outbound connection to `peer` is open and nothing to it has been dropped
-   * since (a queue overflow clears it until the queue drains). False for unknown peers.
+   * since (a queue overflow clears it until the queue drains or, while a snapshot is being sent
+   * to it, until its next chunk is written). False for unknown peers.
    */
   isReachable(peer: NodeId): boolean {
     return this.reachability.get(peer) === 'reachable'
@@ -331,7 +334,14 @@ export class PeerTransport implements Network {
     })
   }
 
+  /**
+   * A chunk of the snapshot to `peer` was written to the kernel: the peer is taking data, so it
+   * is reachable again even if a message to it was dropped since (a queue overflow would
+   * otherwise keep it unreachable until the whole snapshot had left, `onDrained`), then the
+   * driver is told the snapshot is still on its way.
+   */
   private snapshotProgress(peer: NodeId, index: number, term: number): void {
+    if (this.outbound.get(peer)?.connected === true) this.setReachability(peer, 'reachable')
     try {
       this.options.onSnapshotProgress?.(peer, index, term)
     } catch (error) {

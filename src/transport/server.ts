@@ -97,6 +97,8 @@ export interface RouteOptions {
    * instead of closing the connection with code 1007, so it can answer with an error. Default false.
    */
   readonly acceptInvalidUtf8?: boolean
+  /** Extra headers of the route's upgrade response (a capability the client reads, e.g. binary put frames). */
+  readonly upgradeHeaders?: Readonly<Record<string, string>>
 }
 
 /** Options of {@link NodeServer.listen}. */
@@ -353,6 +355,8 @@ export class NodeServer {
     requirePositiveInteger('maxPayload', maxPayload)
     const wss = new WebSocketServer({noServer: true, maxPayload, perMessageDeflate: false, skipUTF8Validation: options.acceptInvalidUtf8 === true})
     wss.on('error', (error) => this.logger.error('websocket server error', {path, error: errorText(error)}))
+    const extra = Object.entries(options.upgradeHeaders ?? {}).map(([name, value]) => `${name}: ${value}`)
+    if (extra.length > 0) wss.on('headers', (headers) => headers.push(...extra))
     this.routes.set(path, {handler, peersOnly: options.peersOnly === true, verify: options.verify, wss})
   }
 

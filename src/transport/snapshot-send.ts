@@ -2,7 +2,9 @@
  * SnapshotSend: one snapshot message on its way to one peer as chunk items made one at a time
  * (its encoded head, then slices of its data: no encoded copy of the whole message). The data
  * are the snapshot's bytes, or the snapshot file a node keeps a handle on, read a chunk ahead in
- * the thread pool: at most one chunk read ahead plus the window in flight are in memory. The
+ * the thread pool into one buffer reused for every chunk (a chunk item is a copy: the buffer is
+ * free again once its chunk is encoded): at most one chunk read ahead plus the window in flight
+ * are in memory, and a send allocates no read buffer per chunk. The
  * outbound link pulls the next chunk only while its window of chunks in flight has room
  * (limits.ts, `snapshotWindowBytes`); a chunk not read yet wakes the link when it is.
  */
@@ -35,6 +37,8 @@ export class SnapshotSend {
   private released = false
   /** True while {@link next} runs: a read finishing then needs no wake-up. */
   private inNext = false
+  /** Where chunks of a file are read, reused (allocated at the first read). */
+  private readBuffer: Uint8Array | null = null
 
   /**
    * @param message the snapshot message; its data (bytes or a file handle) are read, never changed (the core's snapshots are immutable)
@@ -80,18 +84,25 @@ export class SnapshotSend {
       this.ahead = null
       const offset = this.offset
       this.offset += piece.length
+      // Encode (a copy) before the next read may reuse the buffer `piece` is in.
+      const item = encodeChunk({from: this.from, to: this.to, total: this.total, offset, data: piece})
       if (this.done) this.release()
       else this.fetch(wake)
-      return encodeChunk({from: this.from, to: this.to, total: this.total, offset, data: piece})
+      return item
     } finally {
       this.inNext = false
     }
   }
 
-  /** Close the data's file (the send ended or was dropped). Idempotent. */
+  /** Close the data's file (the send ended or was dropped): now, or once a read in progress ends. Idempotent. */
   release(): void {
     this.released = true
     this.ahead = null
+    this.readBuffer = null
+    if (!this.fetching) this.closeReader()
+  }
+
+  private closeReader(): void {
     this.reader?.close()
     this.reader = null
   }
@@ -106,6 +117,7 @@ export class SnapshotSend {
     this.fetching = true
     this.withReader(wake, (reader) => {
       const dataStart = Math.max(0, start - headBytes)
+      this.readBuffer ??= new Uint8Array(this.chunkBytes)
       reader.read(dataStart, end - headBytes - dataStart, (err, bytes) => {
         if (err !== null || bytes === null) return this.fail(err ?? new Error('no data read'), wake)
         if (start >= headBytes) return this.fetched(bytes, wake)
@@ -113,7 +125,7 @@ export class SnapshotSend {
         piece.set(this.head.subarray(start))
         piece.set(bytes, headBytes - start)
         this.fetched(piece, wake)
-      })
+      }, this.readBuffer)
     })
   }
 
@@ -121,7 +133,10 @@ export class SnapshotSend {
     if (this.reader !== null) return use(this.reader)
     openSnapshotData(this.message.snapshot.data, (err, reader) => {
       if (err !== null || reader === null) return this.fail(err ?? new Error('no reader'), wake)
-      if (this.released) return reader.close()
+      if (this.released) {
+        this.fetching = false
+        return reader.close()
+      }
       this.reader = reader
       use(reader)
     })
@@ -129,14 +144,14 @@ export class SnapshotSend {
 
   private fetched(piece: Uint8Array, wake: () => void): void {
     this.fetching = false
-    if (this.released) return
+    if (this.released) return this.closeReader()
     this.ahead = piece
     if (!this.inNext) wake()
   }
 
   private fail(err: Error, wake: () => void): void {
     this.fetching = false
-    if (this.released) return
+    if (this.released) return this.closeReader()
     this.error = err
     this.release()
     if (!this.inNext) wake()

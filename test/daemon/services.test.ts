@@ -187,6 +187,18 @@ test('hash: the SHA-256 of the snapshot encoding of the state as applied now', a
   }
 })
 
+test('hash of a state of several snapshot pieces (each hashed before the next reuses its buffer) is the SHA-256 of the whole encoding', async () => {
+  const c = await leaderWith([])
+  try {
+    // Values of 200 KB: the 256 KiB pieces hold one or two each, so the encoding spans several.
+    for (const k of ['a', 'b', 'c', 'd']) await ask(c.services, request('put', {key: k, value: k.repeat(200_000)}))
+    const r = await ask(c.services, request('hash', {}))
+    assert.deepEqual(r, {node: 'n1', index: c.replica.applied, hash: sha256(c.kv.snapshot())})
+  } finally {
+    c.cleanup()
+  }
+})
+
 test('hash at an index not yet applied answers once it is, with the state there (not the later one)', async () => {
   const early = await leaderWith([])
   const same = await leaderWith(['a', 'b'])

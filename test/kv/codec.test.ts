@@ -9,6 +9,7 @@ import {
   DEFAULT_KV_LIMITS,
   KvError,
   crc32,
+  useNativeCrc32,
   decodeCommand,
   decodeResult,
   encodeCommand,
@@ -234,7 +235,8 @@ describe('crc32', () => {
     return (crc ^ 0xffffffff) >>> 0
   }
 
-  it('agrees with the bitwise definition on any range and continued checksum, whatever the alignment (property)', () => {
+  /** crc32 of random ranges, whole and continued from a cut, against {@link reference}. */
+  function agreesWithReference(numRuns: number): void {
     fc.assert(
       fc.property(fc.uint8Array({maxLength: 80}), fc.nat(), fc.nat(), fc.nat(), (bytes, a, b, cut) => {
         const start = bytes.length === 0 ? 0 : a % (bytes.length + 1)
@@ -244,7 +246,21 @@ describe('crc32', () => {
         assert.equal(crc32(bytes, start, end), whole)
         assert.equal(crc32(bytes, mid, end, crc32(bytes, start, mid)), whole)
       }),
-      {numRuns: 500},
+      {numRuns},
     )
+  }
+
+  it('agrees with the bitwise definition on any range and continued checksum, whatever the alignment (property)', () => {
+    agreesWithReference(500)
+  })
+
+  it('gives the same checksums with zlib\'s installed (as the daemon does), on any range and continued', async () => {
+    const zlib = await import('node:zlib')
+    useNativeCrc32(zlib.crc32)
+    try {
+      agreesWithReference(300)
+    } finally {
+      useNativeCrc32(null)
+    }
   })
 })

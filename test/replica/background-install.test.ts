@@ -16,6 +16,8 @@ import type {SliceRunner, Storage} from '../../src/replica/ports.js'
 import {FileStorage, MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 import {testTempDir} from '../helpers.js'
+import {SnapshotFileData} from '../../src/storage/snapshot-file-data.js'
+import {largestReachableBuffer} from './reachable-buffers.js'
 
 const VOTERS = ['n1', 'n2', 'n3']
 
@@ -204,6 +206,10 @@ describe('snapshot install in the background (replica)', () => {
     assert.deepEqual(readAll(sm, ['a', 'b', 'c'], 40), readAll(c.sms.get('n1')!, ['a', 'b', 'c'], 40))
     assert.equal(sm.read('c0'), 'during')
     assert.equal(n3.applied, c.get('n1').applied)
+    const kept = n3.latestSnapshot().data
+    assert.ok(kept instanceof SnapshotFileData, 'once installed, n3 keeps a handle on the snapshot file, not the bytes it received')
+    const largest = largestReachableBuffer(n3)
+    assert.ok(largest < kept.byteLength, `n3 holds a buffer of ${largest} bytes, the snapshot is ${kept.byteLength}`)
   })
 
   for (const at of ['during the decode', 'after the file, before the WAL record', 'after the install'] as const) {

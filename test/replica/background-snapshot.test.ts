@@ -4,20 +4,22 @@
  * durable, and a crash at any point of it (before the file is written, during serialization,
  * before the rename, after the rename, after the compaction) loses no acknowledged write.
  */
-import {readdirSync} from 'node:fs'
+import {readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 import {snapshotBytes} from '../../src/replica/snapshot-data.js'
 import {SeededRng} from '../../src/raft/index.js'
 import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
-import type {Storage} from '../../src/replica/ports.js'
+import type {StateMachine, Storage} from '../../src/replica/ports.js'
 import {FileStorage, MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 import {nodeFs} from '../../src/storage/fs-ops.js'
 import {FaultFs, errno, tempDir} from '../storage/helpers.js'
+import {SnapshotFileData} from '../../src/storage/snapshot-file-data.js'
+import {largestReachableBuffer} from './reachable-buffers.js'
 
-function singleNode(storage: Storage, sm = new KvStateMachine(), snapshotEvery = 0): Replica {
+function singleNode(storage: Storage, sm: StateMachine = new KvStateMachine(), snapshotEvery = 0): Replica {
   return new Replica({
     raft: {id: 'n1', rng: new SeededRng(1), electionTicks: 10, heartbeatTicks: 1},
     storage,
@@ -81,6 +83,32 @@ describe('background snapshots (replica)', () => {
     restored.restore(snapshotBytes(disk.load().snapshot!.data))
     assert.equal(restored.read('k11'), 'v')
     assert.equal(restored.read('late'), null, 'the snapshot holds the state at its index, not the later write')
+  })
+
+  it('after a snapshot the replica keeps a handle on its file, not its encoded bytes; a restart restores it from the file', async (t) => {
+    const dir = tempDir(t)
+    const disk = new FileStorage({dir, syncMode: 'none'})
+    disk.load()
+    const r = singleNode(port(disk))
+    elect(r)
+    putAll(r, keys('k', 3000), 'v'.repeat(100))
+    const index = await new Promise<number | null>((resolve) => r.snapshotWhenIdle(resolve))
+    assert.equal(index, r.applied)
+    const {meta, data} = r.latestSnapshot()
+    assert.equal(meta.index, index)
+    assert.ok(!(data instanceof Uint8Array), 'the core holds no bytes')
+    assert.ok(data instanceof SnapshotFileData)
+    const file = statSync(data.path).size
+    assert.ok(data.byteLength > 3000 * 100 && data.byteLength < file, `data ${data.byteLength} of the file's ${file} bytes`)
+    const largest = largestReachableBuffer(r)
+    assert.ok(largest < data.byteLength, `the replica holds a buffer of ${largest} bytes, the snapshot is ${data.byteLength}`)
+    disk.close()
+    const reopened = new FileStorage({dir, syncMode: 'none'})
+    const sm = new KvStateMachine()
+    const again = singleNode(port(reopened), sm)
+    assert.equal(sm.read('k2999'), 'v'.repeat(100))
+    assert.ok(again.latestSnapshot().data instanceof SnapshotFileData)
+    reopened.close()
   })
 
   it('snapshotWhenIdle answers once the snapshot is durable; a second request during it gets a later snapshot', () => {
@@ -189,6 +217,52 @@ const CRASH_POINTS: {name: string; hold: [HeldOp, number] | null; recovered: 0 |
   {name: 'after the rename (directory fsync pending, log not compacted)', hold: ['fsync', 0], recovered: 'captured'},
   {name: 'after the snapshot completed and the log was compacted', hold: null, recovered: 'captured'},
 ]
+
+describe("the daemon's capture: pieces in one reused buffer", () => {
+  it('the snapshot file FileStorage writes from them holds the state at the capture byte for byte, with writes during it', async (t) => {
+    const dir = tempDir(t, 'raftctl-bgsnap-')
+    const storage = new FileStorage({dir})
+    const kv = new KvStateMachine()
+    // As src/daemon/state-hash.ts: 4 KiB pieces here, so that the buffer is reused hundreds of times.
+    const sm: StateMachine = {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d), capture: () => kv.capture(4096, undefined, true)}
+    const r = singleNode(port(storage), sm)
+    t.after(() => {
+      r.stop()
+      storage.close()
+    })
+    elect(r)
+    for (const [k, key] of keys('a', 3000).entries()) r.propose(encodeCommand({op: 'put', key, value: `${k}`.repeat(40)}), () => {})
+    r.process()
+    const expected = kv.snapshot()
+    let answered: number | null | undefined
+    r.snapshotWhenIdle((i) => (answered = i))
+    putAll(r, keys('a', 500), 'overwritten during the snapshot')
+    await until(() => answered !== undefined, 'the snapshot completes')
+    const file = readdirSync(join(dir, 'snapshots')).filter((f) => f.endsWith('.snap'))
+    assert.equal(file.length, 1)
+    const reopened = new FileStorage({dir})
+    const recovered = reopened.load()
+    reopened.close()
+    assert.equal(recovered.snapshot?.meta.index, answered)
+    assert.deepEqual(Buffer.from(recovered.snapshotBytes ?? snapshotBytes(recovered.snapshot!.data)), Buffer.from(expected))
+  })
+})
+
+describe('MemoryStorage with a capture that reuses its buffer', () => {
+  it('keeps a copy of each piece: the snapshot it holds is the state at the capture', () => {
+    const kv = new KvStateMachine()
+    const sm: StateMachine = {apply: (i, d) => kv.apply(i, d), snapshot: () => kv.snapshot(), restore: (d) => kv.restore(d), capture: () => kv.capture(1024, undefined, true)}
+    const r = singleNode(port(new MemoryStorage()), sm)
+    elect(r)
+    putAll(r, keys('a', 200), 'v'.repeat(50))
+    const expected = kv.snapshot()
+    let answered: number | null | undefined
+    r.snapshotWhenIdle((i) => (answered = i))
+    assert.equal(answered, r.applied)
+    assert.deepEqual(Buffer.from(snapshotBytes(r.latestSnapshot().data)), Buffer.from(expected))
+    r.stop()
+  })
+})
 
 describe('background snapshots: a crash at any point loses no acknowledged write', () => {
   for (const point of CRASH_POINTS) {

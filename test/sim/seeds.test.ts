@@ -101,6 +101,8 @@ test('the replay command names every non-default mode', () => {
   assert.equal(replayCommand(5, {disk: 'sync'}), 'raftctl sim run --seed 5 --disk sync')
   assert.equal(replayCommand(5, {disk: 'async', backgroundSaves: 'leader'}), 'raftctl sim run --seed 5 --background-saves leader')
   assert.equal(replayCommand(5, {backgroundSaves: 'leader', commitNotices: false}), 'raftctl sim run --seed 5 --background-saves leader --no-commit-notices')
+  assert.equal(replayCommand(5, {loopSaves: true, snapshotSendMs: 400}), 'raftctl sim run --seed 5 --loop-saves --snapshot-send-ms 400')
+  assert.equal(replayCommand(5, {loopSaves: false, snapshotSendMs: 0}), 'raftctl sim run --seed 5 --no-loop-saves --snapshot-send-ms 0')
 })
 
 /**

@@ -7,13 +7,17 @@
  * Order-based: no assertion on wall-clock time.
  */
 import assert from 'node:assert/strict'
-import {snapshotBytes} from '../../src/replica/snapshot-data.js'
+import {unlinkSync, writeFileSync} from 'node:fs'
 import {createServer, connect, type Server, type Socket} from 'node:net'
+import {join} from 'node:path'
 import {afterEach, describe, it} from 'node:test'
 import type {Message} from '../../src/raft/types.js'
+import {snapshotBytes} from '../../src/replica/snapshot-data.js'
+import {SnapshotFileData} from '../../src/storage/snapshot-file-data.js'
 import {decodeMessage, decodeMessageInPlace, encodeMessage, encodeSnapshotHead} from '../../src/transport/codec.js'
 import {startNode, waitFor} from './helpers.js'
 import type {TestNode} from './helpers.js'
+import {testTempDir} from '../helpers.js'
 
 type SnapshotMessage = Extract<Message, {type: 'snapshot'}>
 
@@ -194,6 +198,45 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     assert.ok(progress.length >= 100 && progress.every(([peer, index]) => peer === 'b' && index === 9), 'each chunk written is reported with the snapshot\'s index')
   })
 
+  it('a snapshot kept as a file arrives intact over many windows, read from the file as the window drains, even once the file is deleted', async (t) => {
+    const [a, b] = await connectedPair()
+    const message = snapshot(400_000)
+    const bytes = snapshotBytes(message.snapshot.data)
+    const path = join(testTempDir(t), 'snap')
+    writeFileSync(path, Buffer.concat([Buffer.from('frame-head'), bytes, Buffer.from('crc!')]))
+    const fromFile: SnapshotMessage = {...message, snapshot: {meta: message.snapshot.meta, data: new SnapshotFileData(path, 10, bytes.length)}}
+    a.transport.send(fromFile)
+    a.transport.flush()
+    let most = 0
+    let deleted = false
+    while (b.inbox.length === 0) {
+      most = Math.max(most, stats(a, 'b').queuedBytes)
+      if (!deleted && progress.length > 0) {
+        unlinkSync(path) // a newer snapshot replaced it: the send holds the file open
+        deleted = true
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    const frameBound = LIMITS.snapshotWindowBytes + LIMITS.maxPayload
+    assert.ok(most <= frameBound, `queued ${most} bytes at once, window ${LIMITS.snapshotWindowBytes}`)
+    assert.ok(deleted, 'the file was deleted while the snapshot was on its way')
+    assert.deepStrictEqual(b.inbox, [message], 'the same message as if the bytes had been in memory')
+    assert.equal(stats(a, 'b').snapshotsSent, 1)
+    assert.ok(stats(b, 'a').framesReceived >= 100, 'one frame per chunk of under 4 KiB')
+  })
+
+  it('a snapshot whose file is gone is not sent (counted as dropped); the next one goes out', async (t) => {
+    const [a, b] = await connectedPair()
+    const gone: SnapshotMessage = {...snapshot(10), snapshot: {meta: snapshot(10).snapshot.meta, data: new SnapshotFileData(join(testTempDir(t), 'missing'), 0, 50_000)}}
+    a.transport.send(gone)
+    await waitFor(() => stats(a, 'b').snapshotInFlight === null, 'the send abandoned')
+    const next = snapshot(50_000, 12)
+    a.transport.send(next)
+    await waitFor(() => b.inbox.length > 0, 'the next snapshot arrives')
+    assert.deepStrictEqual(b.inbox, [next])
+    assert.equal(stats(a, 'b').snapshotsSent, 1)
+  })
+
   it('heartbeats sent while the snapshot is on its way are delivered before it', async () => {
     const [a, b, proxy] = await relayedPair()
     const message = snapshot(SLOW_SNAPSHOT_BYTES)
@@ -240,6 +283,34 @@ describe('PeerTransport: sending a snapshot in chunks', () => {
     await waitFor(() => b.inbox.length === 1, 'the snapshot')
     assert.deepStrictEqual(b.inbox, [message])
     assert.equal(stats(a, 'b').snapshotsSent, 1)
+  })
+
+  it('a message dropped (queue full) while a snapshot is on its way: the peer is reachable again at the next chunk written, not only once the snapshot has left', async () => {
+    // Status shows `reachable` from isReachable: before, one drop left the peer unreachable for
+    // the rest of a long snapshot send (onDrained waits for the send to end).
+    const seen: {reachable: boolean; sending: boolean}[] = []
+    const a: TestNode = await startNode('a', {transport: {
+      limits: {...LIMITS, maxQueuedMessages: 64},
+      onSnapshotProgress: () => seen.push({reachable: a.transport.isReachable('b'), sending: stats(a, 'b').snapshotInFlight !== null}),
+    }})
+    const b = await startNode('b', {transport: {limits: LIMITS}})
+    started.push(a, b)
+    const proxy = await relay(b.server.port)
+    a.transport.setPeer('b', `ws://127.0.0.1:${proxy.port}/raft`)
+    await waitFor(() => a.transport.isReachable('b'), 'a → b up')
+    const message = snapshot(SLOW_SNAPSHOT_BYTES)
+    await sendUntilWindowFull(a, proxy, message)
+    for (let round = 1; stats(a, 'b').droppedQueueFull === 0 && round <= 1000; round++) a.transport.send(heartbeat(round))
+    assert.ok(stats(a, 'b').droppedQueueFull > 0, 'a heartbeat was dropped: the queue is full')
+    assert.equal(a.transport.isReachable('b'), false, 'a drop marks the peer unreachable')
+    seen.length = 0
+    proxy.release()
+    await waitFor(() => b.inbox.some((m) => m.type === 'snapshot'), 'the snapshot')
+    assert.deepStrictEqual(b.inbox.find((m) => m.type === 'snapshot'), message)
+    const during = seen.filter((s) => s.sending)
+    assert.ok(during.length > 0, 'chunks were written while the snapshot was still on its way')
+    assert.ok(during.some((s) => s.reachable), `reachable while the snapshot was still being sent (${during.length} chunks written meanwhile, none reachable)`)
+    assert.equal(a.transport.isReachable('b'), true)
   })
 
   it('a slow link: the snapshot arrives on the first connection, though a\'s pings wait behind it for longer than the pong tolerance', async () => {

@@ -48,7 +48,9 @@ export default class SimRun extends BaseCommand {
   static override description = `Runs real Raft replicas with the real KV state machine (client sessions included) and in-memory
 storage on a virtual clock, with a simulated network and disks. One seed decides
 everything: cluster size (3-7), message delay, loss, duplication and reordering, partitions
-(one-way too), disks that persist in the background (or at once, with --disk sync), crashes
+(one-way too), disks that persist in the background (or at once, with --disk sync; a leader's
+one-entry batches in its loop, as the daemon saves them, in about half the seeds), snapshots
+that take time to send (reported in flight to the leader, as the daemon's transport does), crashes
 that lose unsynced or tear writes, restarts, disks lost (a node restarted empty, rebuilding), KV clients whose timed-out writes are retried
 with the same session seq, membership changes, leader
 transfers, manual elections and snapshots. Safety is checked after every event (one leader per
@@ -78,6 +80,8 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     // No oclif dependsOn: it fires on a boolean's default too; run() checks that --seed is given.
     open: Flags.boolean({description: 'with --seed: serve the run in the playground view (127.0.0.1, a token) and open it in the browser; runs until Ctrl-C', default: false}),
     trace: Flags.string({description: 'with --seed: write the run as a trace file (raftctl playground --trace FILE shows it)'}),
+    'loop-saves': Flags.boolean({description: 'with async disks, a batch the daemon\'s leader saves in its event loop (one entry of at most 64 KiB) is saved at once, its callback run before saveAsync returns, as in the daemon (default: drawn from the seed, about half the seeds; --no-loop-saves: never)', allowNo: true}),
+    'snapshot-send-ms': Flags.integer({description: 'longest virtual time a snapshot takes to send: each takes 0..N ms, reported in flight to its sender every chunk and another to that peer dropped meanwhile, as the daemon\'s transport does; 0: snapshots are messages like any other (default: drawn from the seed, 0 or 400)', min: 0, max: 60_000}),
     'commit-notices': Flags.boolean({description: 'leaders tell followers a new commit index at once (--no-commit-notices: it rides on the next append or heartbeat, as in the daemon)', default: true, allowNo: true}),
   }
 
@@ -88,6 +92,7 @@ bound (liveness). A failure prints the seed, the property, the last events and t
     const common = {
       nodes: flags.nodes, safetyMs: flags['safety-ms'], livenessMs: flags['liveness-ms'], disk: flags.disk as 'async' | 'sync',
       backgroundSaves: flags['background-saves'] as 'always' | 'leader', commitNotices: flags['commit-notices'], recover: flags.recover,
+      loopSaves: flags['loop-saves'], snapshotSendMs: flags['snapshot-send-ms'],
     }
     if ((flags.open || flags.trace !== undefined) && flags.seed === undefined) throw new RaftctlError('BAD_USAGE', '--open and --trace show one run: pass --seed N')
     if (flags.seed !== undefined) {
@@ -147,7 +152,14 @@ bound (liveness). A failure prints the seed, the property, the last events and t
   }
 }
 
+/** `, 3 snapshot sends over time (1 cut, 2 re-sends dropped, 25 in-flight reports)`, or nothing without such sends. */
+function sends(s: SimStats): string {
+  if (s.snapshotSends === 0) return ''
+  return `, ${s.snapshotSends} snapshot sends over time (${s.snapshotSendsCut} cut, ${s.snapshotsDroppedInFlight} re-sends dropped, ${s.snapshotInFlightReports} in-flight reports)`
+}
+
 function summarize(s: SimStats): string {
+  const loop = s.loopSaves > 0 ? `, ${s.loopSaves} batches saved in the loop` : ''
   const recovered = s.recoveries > 0 ? `, ${s.recoveries} disaster recover${s.recoveries > 1 ? 'ies' : 'y'} (${s.lostEntries} committed entries lost)` : ''
-  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.diskLosses} disks lost, ${s.confChanges} membership changes, ${s.snapshots} snapshots${recovered}`
+  return `${s.nodes} nodes, ${s.events} events, ${s.elections} elections, ${s.leaders} leaders, ${s.acknowledged}/${s.proposals} writes acknowledged, ${s.retries} retries (${s.deduplicated} committed twice, applied once), ${s.crashes} crashes, ${s.diskLosses} disks lost, ${s.confChanges} membership changes, ${s.snapshots} snapshots${sends(s)}${loop}${recovered}`
 }

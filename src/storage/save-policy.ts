@@ -1,7 +1,9 @@
 /**
  * Where a leader writes and syncs a batch: in its event loop, or with the `fdatasync` in libuv's
  * thread pool (pipelined group commit, docs/performance.md). Followers always sync in their loop
- * (`backgroundSaves: 'leader'`); this decides for the leader's own batches.
+ * (`backgroundSaves: 'leader'`); this decides for the leader's own batches. The daemon's storage
+ * port (src/daemon/node.ts) and the simulator's disks (src/sim, `loopSaves`) both call it, so the
+ * seeds check the policy the daemon runs.
  */
 import type {StorageWrite} from '../replica/ports.js'
 

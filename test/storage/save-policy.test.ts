@@ -1,5 +1,5 @@
 /**
- * The leader's save policy (src/daemon/save-policy.ts): which batches it syncs in its loop, and
+ * The leader's save policy (src/storage/save-policy.ts): which batches it syncs in its loop, and
  * that a replica whose `saveAsync` completes at once for those (as the daemon's port does) and in
  * the background for the others commits every write exactly once, in order, on every node.
  */
@@ -10,7 +10,7 @@ import {Replica, type ProposalOutcome} from '../../src/replica/replica.js'
 import {withSaveAsync, type StorageWrite} from '../../src/replica/ports.js'
 import {MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
-import {LOOP_SAVE_MAX_BYTES, LOOP_SAVE_MAX_ENTRIES, savesInLoop} from '../../src/daemon/save-policy.js'
+import {LOOP_SAVE_MAX_BYTES, LOOP_SAVE_MAX_ENTRIES, savesInLoop} from '../../src/storage/save-policy.js'
 
 function entries(n: number, bytes = 10): Entry[] {
   return Array.from({length: n}, (_, i) => ({index: i + 1, term: 1, type: 'normal', data: new Uint8Array(bytes)}) as Entry)
