@@ -232,7 +232,8 @@ export const ECHO_OMITTED_FROM = 1024
 export function frameText(frame: Record<string, unknown>): string {
   let tail = ''
   let rest: Record<string, unknown> | null = null
-  for (const name of Object.keys(frame)) {
+  // for…in, not Object.keys: no array per frame (a frame is a plain object with own fields only).
+  for (const name in frame) {
     const value = frame[name]
     if (typeof value !== 'string' || value.length < PLAIN_STRING_FROM || !isPlainJsonString(value)) continue
     rest ??= {...frame}

@@ -10,7 +10,9 @@
  *
  * Cost on the write path: the history keeps, per changing entry, its index, a reference to its
  * command bytes (the Raft log holds them anyway) and the state machine's {@link KvChangeSummary}
- * (null for a put, delete or cas), in preallocated rings: an apply allocates nothing here. The
+ * (null for a put, delete or cas), and its byte count, in preallocated rings: an apply allocates
+ * nothing here, and dropping the oldest entry reads only the rings (not that entry's objects,
+ * long out of the CPU's caches by then). The
  * change list is decoded from the bytes only when a watcher reads the entry ({@link changesOf};
  * the last one decoded is cached, as watchers that keep up all read the newest entry).
  *
@@ -73,6 +75,8 @@ interface Watcher {
 export class WatchHub implements KvChangeListener {
   /** The kept entries, a ring of parallel slots: the `count` oldest-first from position `start`. */
   private indexes = new Float64Array(INITIAL_RING_CAPACITY)
+  /** Each kept entry's {@link entryBytes}, counted once when it comes (dropping it reads no old object). */
+  private sizes = new Float64Array(INITIAL_RING_CAPACITY)
   private datas: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(INITIAL_RING_CAPACITY).fill(undefined)
   private summaries: (KvChangeSummary | undefined)[] = new Array<KvChangeSummary | undefined>(INITIAL_RING_CAPACITY).fill(undefined)
   private start = 0
@@ -142,8 +146,10 @@ export class WatchHub implements KvChangeListener {
     this.indexes[at] = index
     this.datas[at] = data
     this.summaries[at] = summary
+    const size = entryBytes(data, summary)
+    this.sizes[at] = size
     this.count++
-    this.bytes += entryBytes(data, summary)
+    this.bytes += size
     this.trim()
     if (this.watchers.size > 0) for (const w of this.watchers) if (!w.waiting) this.pump(w)
   }
@@ -185,15 +191,18 @@ export class WatchHub implements KvChangeListener {
   private grow(): void {
     const capacity = this.indexes.length * 2
     const indexes = new Float64Array(capacity)
+    const sizes = new Float64Array(capacity)
     const datas = new Array<Uint8Array | undefined>(capacity).fill(undefined)
     const summaries = new Array<KvChangeSummary | undefined>(capacity).fill(undefined)
     for (let i = 0; i < this.count; i++) {
       const at = (this.start + i) % this.indexes.length
       indexes[i] = this.indexes[at]!
+      sizes[i] = this.sizes[at]!
       datas[i] = this.datas[at]
       summaries[i] = this.summaries[at]
     }
     this.indexes = indexes
+    this.sizes = sizes
     this.datas = datas
     this.summaries = summaries
     this.start = 0
@@ -202,7 +211,7 @@ export class WatchHub implements KvChangeListener {
   /** Forget the oldest kept entry (its references too, so its bytes can be collected). */
   private dropOldest(): void {
     const at = this.start
-    this.bytes -= entryBytes(this.datas[at]!, this.summaries[at]!)
+    this.bytes -= this.sizes[at]!
     this.oldest = this.indexes[at]! + 1
     this.datas[at] = undefined
     this.summaries[at] = undefined

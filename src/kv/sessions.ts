@@ -59,10 +59,10 @@ export class SessionTable {
   /** Classify a write from `session`; changes nothing. */
   lookup(session: KvSession): SessionCheck {
     const record = this.sessions.get(session.clientId)
-    if (record === undefined) return session.seq === 1 ? {kind: 'new'} : expired(session)
+    if (record === undefined) return session.seq === 1 ? NEW : expired(session)
     if (session.seq === record.seq) return {kind: 'duplicate', result: record.result}
     if (session.seq < record.seq) return stale(session, record.seq)
-    return {kind: 'new'}
+    return NEW
   }
 
   /** Mark a known session used at `index` (a deduplicated retry): it becomes the most recent. */
@@ -97,9 +97,14 @@ export class SessionTable {
   }
 
   private put(record: SessionRecord): void {
-    this.remove(record.clientId)
+    const old = this.sessions.get(record.clientId)
+    if (old === undefined) this.bytes += recordBytes(record)
+    else {
+      // Same client id: only the results' bytes differ (the id's UTF-8 length is not measured again on every write).
+      this.sessions.delete(record.clientId)
+      this.bytes += resultBytes(record.result) - resultBytes(old.result)
+    }
     this.sessions.set(record.clientId, record)
-    this.bytes += recordBytes(record)
     this.newestIndex = record.lastIndex
   }
 
@@ -110,6 +115,9 @@ export class SessionTable {
     this.bytes -= recordBytes(record)
   }
 }
+
+/** {@link SessionTable.lookup}'s answer for a write to apply (one object: nothing allocated per write). */
+const NEW: SessionCheck = Object.freeze({kind: 'new'})
 
 function recordBytes(record: SessionRecord): number {
   return utf8Length(record.clientId) + resultBytes(record.result) + SESSION_OVERHEAD_BYTES

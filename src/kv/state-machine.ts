@@ -136,7 +136,19 @@ export class KvStateMachine {
 
   /** {@link apply} with a listener: tells it the entry's {@link KvChangeSummary}, listing changes only for txn and deletePrefix. */
   private applyWatched(index: number, data: Uint8Array, command: KvCommand, listener: KvChangeListener): KvResult {
-    const changes: KvChange[] | null = command.op === 'txn' || command.op === 'deletePrefix' ? [] : null
+    if (command.op === 'txn' || command.op === 'deletePrefix') return this.applyListed(index, data, command, listener)
+    // A single-key write: its result says what changed (no change list, no try/finally on the path of every put).
+    this.executed = false
+    const result = this.applyCommand(index, command)
+    if (!this.executed || !result.ok) return result
+    if (result.op === 'append') listener.changed(index, data, result.value)
+    else if (result.op === 'put' || (result.op === 'delete' && result.deleted) || (result.op === 'cas' && result.swapped)) listener.changed(index, data, null)
+    return result
+  }
+
+  /** {@link applyWatched} for a txn or deletePrefix: the store lists the keys it changes while applying. */
+  private applyListed(index: number, data: Uint8Array, command: KvCommand, listener: KvChangeListener): KvResult {
+    const changes: KvChange[] = []
     this.store.changes = changes
     this.executed = false
     let result: KvResult
@@ -145,13 +157,7 @@ export class KvStateMachine {
     } finally {
       this.store.changes = null
     }
-    if (!this.executed) return result
-    if (changes !== null) {
-      if (changes.length > 0) listener.changed(index, data, changes)
-    } else if (result.ok) {
-      if (result.op === 'append') listener.changed(index, data, result.value)
-      else if (result.op === 'put' || (result.op === 'delete' && result.deleted) || (result.op === 'cas' && result.swapped)) listener.changed(index, data, null)
-    }
+    if (this.executed && changes.length > 0) listener.changed(index, data, changes)
     return result
   }
 

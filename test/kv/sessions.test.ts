@@ -119,6 +119,22 @@ describe('session eviction', () => {
     assert.equal(sm.sessionCount, 2)
   })
 
+  it('the bytes counted for sessions equal a recount from scratch after new seqs, retries, evictions and multi-byte client ids', () => {
+    const sm = new KvStateMachine({maxSessions: 5})
+    const seqs = new Map<string, number>()
+    for (let i = 1; i <= 400; i++) {
+      const clientId = `клиент-é-${(i * 7) % 9}`
+      const retry = i % 5 === 0 && seqs.has(clientId)
+      const seq = retry ? seqs.get(clientId)! : (seqs.get(clientId) ?? 0) + 1
+      seqs.set(clientId, seq)
+      if (code(run(sm, i, append(clientId, seq, 'ж'.repeat(i % 13)))) === 'SESSION_EXPIRED') seqs.delete(clientId) // evicted: start again at seq 1
+    }
+    const recount = new KvStateMachine({maxSessions: 5})
+    recount.restore(sm.snapshot())
+    assert.equal(sm.sessionCount, 5)
+    assert.equal(sm.approximateBytes, recount.approximateBytes)
+  })
+
   it('memory stays bounded under many clients', () => {
     const sm = new KvStateMachine({maxSessions: 100})
     for (let i = 1; i <= 5000; i++) run(sm, i, {op: 'put', key: `k${i % 10}`, value: 'v', session: {clientId: `client-${i}`, seq: 1}})
