@@ -57,12 +57,6 @@ export interface ReplicaOptions<R = ApplyResult> {
    */
   readonly snapshotEveryBytes?: number
   /**
-   * The byte trigger also waits until the entries applied since the last snapshot hold this many
-   * times that snapshot's size: snapshots of a large state write at most as much as the WAL.
-   * Default 1 ({@link REPLICA_DEFAULTS}). 0: `snapshotEveryBytes` alone.
-   */
-  readonly snapshotBytesFactor?: number
-  /**
    * Most bytes of entry data kept behind a snapshot: compaction keeps at most `compactionLag`
    * entries and at most this many bytes, whichever is fewer. Default 16 MiB ({@link REPLICA_DEFAULTS}).
    */
@@ -95,22 +89,11 @@ export interface ReplicaOptions<R = ApplyResult> {
   readonly runInSlices?: SliceRunner
 }
 
-/**
- * Default `snapshotBytesFactor` (1): the byte trigger also waits for as many bytes as the last
- * snapshot holds, so a large state is written out at most once per as many bytes of new data and
- * snapshots never write more than the WAL does. With 64 MiB alone, 1,000 keys of 256 KiB (a
- * 256 MB state) were written in full every 64 MiB applied: 4 bytes of snapshot per byte of WAL,
- * the largest cost of a 256 KiB write (docs/performance.md, Large values). The entries since the
- * last snapshot stay in memory and in the WAL meanwhile: at most about the state's size more.
- */
-export const DEFAULT_SNAPSHOT_BYTES_FACTOR = 1
-
 /** Defaults of {@link ReplicaOptions}: the node defaults of src/common/defaults.ts. */
 export const REPLICA_DEFAULTS = {
   snapshotEvery: NODE_DEFAULTS.snapshotEvery,
   compactionLag: NODE_DEFAULTS.compactionLag,
   snapshotEveryBytes: NODE_DEFAULTS.snapshotEveryBytes,
-  snapshotBytesFactor: DEFAULT_SNAPSHOT_BYTES_FACTOR,
   compactionLagBytes: NODE_DEFAULTS.compactionLagBytes,
   backgroundSaves: 'always',
 } as const
@@ -137,7 +120,6 @@ export class Replica<R = ApplyResult> {
   private readonly snapshotEvery: number
   private readonly compactionLag: number
   private readonly snapshotEveryBytes: number
-  private readonly snapshotBytesFactor: number
   private readonly compactionLagBytes: number
   /** Data bytes of the applied entries the log may still hold (for the byte bounds). */
   private readonly appliedBytes: AppliedBytes
@@ -190,7 +172,6 @@ export class Replica<R = ApplyResult> {
     this.snapshotEvery = options.snapshotEvery ?? REPLICA_DEFAULTS.snapshotEvery
     this.compactionLag = options.compactionLag ?? REPLICA_DEFAULTS.compactionLag
     this.snapshotEveryBytes = options.snapshotEveryBytes ?? REPLICA_DEFAULTS.snapshotEveryBytes
-    this.snapshotBytesFactor = options.snapshotBytesFactor ?? REPLICA_DEFAULTS.snapshotBytesFactor
     this.compactionLagBytes = options.compactionLagBytes ?? REPLICA_DEFAULTS.compactionLagBytes
     this.backgroundSaves = options.backgroundSaves ?? REPLICA_DEFAULTS.backgroundSaves
     this.onEvent = options.onEvent
@@ -633,9 +614,8 @@ export class Replica<R = ApplyResult> {
 
   /**
    * Snapshot the state machine every `snapshotEvery` applied entries, or once the entries applied
-   * since the last snapshot hold more than `snapshotEveryBytes` of data and more than
-   * `snapshotBytesFactor` times the last snapshot's size, and compact the log: in the background
-   * when the ports allow it (one at a time), else at once.
+   * since the last snapshot hold more than `snapshotEveryBytes` of data, and compact the log: in
+   * the background when the ports allow it (one at a time), else at once.
    */
   private maybeSnapshot(): void {
     if (!this.snapshotDue()) return
@@ -648,9 +628,7 @@ export class Replica<R = ApplyResult> {
     const sinceSnapshot = this.appliedIndex - this.lastSnapshotIndex
     if (sinceSnapshot <= 0) return false
     if (this.snapshotEvery > 0 && sinceSnapshot >= this.snapshotEvery) return true
-    if (this.snapshotEveryBytes <= 0) return false
-    const threshold = Math.max(this.snapshotEveryBytes, this.snapshotBytesFactor * this.core.latestSnapshot().data.byteLength)
-    return this.appliedBytes.between(this.lastSnapshotIndex, this.appliedIndex) > threshold
+    return this.snapshotEveryBytes > 0 && this.appliedBytes.between(this.lastSnapshotIndex, this.appliedIndex) > this.snapshotEveryBytes
   }
 
   /**

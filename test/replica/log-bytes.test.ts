@@ -12,7 +12,7 @@ import type {Storage} from '../../src/replica/ports.js'
 import {MemoryStorage} from '../../src/storage/index.js'
 import {KvStateMachine, encodeCommand} from '../../src/kv/index.js'
 
-type Limits = Pick<ReplicaOptions, 'snapshotEvery' | 'compactionLag' | 'snapshotEveryBytes' | 'compactionLagBytes' | 'snapshotBytesFactor'>
+type Limits = Pick<ReplicaOptions, 'snapshotEvery' | 'compactionLag' | 'snapshotEveryBytes' | 'compactionLagBytes'>
 
 /** The storage ports: snapshots at once (no writeSnapshot), or in the background (MemoryStorage's own). */
 const MODES: Record<string, (disk: MemoryStorage) => Storage> = {
@@ -90,40 +90,6 @@ for (const [mode, ports] of Object.entries(MODES)) {
       const snap = r.status().snapshotIndex
       assert.equal(snap, 20)
       assert.equal(disk.stats().firstIndex, snap + 1, 'nothing kept behind the snapshot')
-    })
-
-    it('as the state grows, the byte trigger waits for as many bytes as the last snapshot holds (snapshotBytesFactor 1): snapshots write no more than the log', () => {
-      const snapshotsWhileGrowing = (factor: number): {amplification: number; violations: string[]} => {
-        const r = leader(ports(new MemoryStorage()), {snapshotEvery: 100_000, compactionLag: 0, snapshotEveryBytes: 2_000, snapshotBytesFactor: factor})
-        let last = {index: r.status().snapshotIndex, size: 0}
-        let since = 0
-        let written = 0
-        let logged = 0
-        const violations: string[] = []
-        for (let i = 0; i < 120; i++) {
-          const data = encodeCommand({op: 'put', key: `k${i}`, value: 'x'.repeat(500)})
-          let ok = false
-          r.propose(data, (o) => (ok = o.ok))
-          r.process()
-          assert.ok(ok, `put ${i} applied`)
-          since += data.length
-          logged += data.length
-          const index = r.status().snapshotIndex
-          if (index === last.index) continue
-          const size = r.latestSnapshot().data.byteLength
-          if (factor > 0 && since <= factor * last.size) violations.push(`snapshot at ${index} after ${since} bytes, the last held ${last.size}`)
-          written += size
-          last = {index, size}
-          since = 0
-        }
-        return {amplification: written / logged, violations}
-      }
-      const grown = snapshotsWhileGrowing(1)
-      const fixed = snapshotsWhileGrowing(0)
-      assert.deepEqual(grown.violations, [])
-      // A state that only grows doubles between snapshots at most, so they sum to under twice the log (a steady state: once).
-      assert.ok(grown.amplification < 2, `snapshots wrote ${grown.amplification.toFixed(2)} bytes per byte of log with the factor`)
-      assert.ok(fixed.amplification > 3 * grown.amplification, `without it (factor 0) ${fixed.amplification.toFixed(2)} bytes per byte of log, against ${grown.amplification.toFixed(2)}`)
     })
   })
 }
