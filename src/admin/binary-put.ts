@@ -13,7 +13,7 @@
  * costs the leader a JSON parse, a UTF-8 decode of the frame and a UTF-8 encode into the entry).
  */
 import {isAscii, isUtf8} from 'node:buffer'
-import {encodeRequest, invalidUtf8Request, isRequestId, parseRequestObject, type ParseError, type ParseRequestResult, type RequestParseOptions} from './protocol.js'
+import {NO_OPTIONS, encodeRequest, invalidUtf8Request, isRequestId, limitsOf, parseRequestObject, type ParseError, type ParseRequestResult, type RequestParseOptions} from './protocol.js'
 import {resolveProtocolLimits, type ProtocolLimits} from './limits.js'
 import type {PutParams, Request} from './messages.js'
 import {describe, isRecord, isWellFormed, own} from './schema.js'
@@ -125,20 +125,6 @@ export function parseBinaryRequest(frame: Buffer, options: RequestParseOptions =
   const raw = parseHeader(header.toString('utf8'))
   if (!raw.ok) return raw
   return withValue(raw.value, frame.subarray(headerEnd), limits, options)
-}
-
-const NO_OPTIONS: RequestParseOptions = Object.freeze({})
-
-/** Resolved limits per options object: a daemon passes the same options with every frame. */
-const resolvedLimits = new WeakMap<RequestParseOptions, ProtocolLimits>()
-
-function limitsOf(options: RequestParseOptions): ProtocolLimits {
-  let limits = resolvedLimits.get(options)
-  if (limits === undefined) {
-    limits = resolveProtocolLimits(options)
-    resolvedLimits.set(options, limits)
-  }
-  return limits
 }
 
 type HeaderResult = {readonly ok: true; readonly value: Record<string, unknown>} | {readonly ok: false; readonly error: ParseError}

@@ -74,12 +74,14 @@ export function parseRequestObject(raw: Record<string, unknown>, options: Reques
   }
 }
 
-const NO_OPTIONS: RequestParseOptions = Object.freeze({})
+/** The parse options of a caller that gives none (the default limits, any route). */
+export const NO_OPTIONS: RequestParseOptions = Object.freeze({})
 
 /** Resolved limits per options object: a daemon passes the same options with every frame. */
 const resolvedLimits = new WeakMap<RequestParseOptions, ProtocolLimits>()
 
-function limitsOf(options: RequestParseOptions): ProtocolLimits {
+/** The protocol limits of `options`, resolved once per options object (text and binary frames share the cache). */
+export function limitsOf(options: RequestParseOptions): ProtocolLimits {
   let limits = resolvedLimits.get(options)
   if (limits === undefined) {
     limits = resolveProtocolLimits(options)
