@@ -25,7 +25,7 @@ import {KvError} from './errors.js'
 import type {KvLimits} from './limits.js'
 import {SessionTable, type SessionRecord} from './sessions.js'
 import {KvStore, type KvStoreCapture} from './store.js'
-import {VALUE_BYTES_FROM, type KvValue} from './value.js'
+import type {KvValue} from './value.js'
 
 /**
  * Size at which {@link encodeSnapshotPieces} ends a piece: 256 KiB. Each piece is encoded in one
@@ -363,7 +363,7 @@ function readStore(reader: ByteReader, store: KvStore, from: number, to: number,
       const start = reader.offset
       const key = reader.string('key')
       if (key.length === 0) reader.fail('empty key')
-      const value = restoredValue(reader)
+      const value = reader.string('value')
       const dataBytes = reader.offset - start - 8
       const modIndex = appliedIndex === null ? 0 : reader.u53('modIndex')
       if (appliedIndex !== null && modIndex > appliedIndex) reader.fail(`modIndex ${modIndex} is after the applied index ${appliedIndex}`)
@@ -374,17 +374,6 @@ function readStore(reader: ByteReader, store: KvStore, from: number, to: number,
     throw error
   }
   return to
-}
-
-/**
- * A key's value from a snapshot: text, or from {@link VALUE_BYTES_FROM} bytes on a copy of its
- * checked UTF-8 bytes (value.ts): a copy costs a fraction of a decode (about 1 ms for 256 KiB on
- * a busy core), and never a view, which would keep the whole snapshot's buffer alive (or read a
- * buffer its source reuses).
- */
-function restoredValue(reader: ByteReader): KvValue {
-  const value = reader.value('value', Infinity, VALUE_BYTES_FROM, true)
-  return typeof value === 'string' ? value : value.slice()
 }
 
 function readSessions(reader: ByteReader, limits: KvLimits, appliedIndex: number): SessionTable {
