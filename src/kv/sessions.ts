@@ -36,7 +36,6 @@ export type SessionCheck =
 export class SessionTable {
   /** Invariant: iteration order is strictly increasing `lastIndex`; size ≤ maxSessions. */
   private readonly sessions = new Map<string, SessionRecord>()
-  /** {@link approximateBytes} less the values of results held as bytes (counted when read). */
   private bytes = 0
   /** `lastIndex` of the most recently used session (the last in map order), 0 when none yet. */
   private newestIndex = 0
@@ -48,15 +47,9 @@ export class SessionTable {
     return this.sessions.size
   }
 
-  /**
-   * Approximate memory of the table: client ids, cached results and a fixed overhead each. A
-   * result's value held as bytes (value.ts) counts the UTF-16 units of its text, as a string
-   * would; they are counted here, when read (a pass over each such value), not on every write.
-   */
+  /** Approximate memory of the table: client ids, cached results and a fixed overhead each. */
   get approximateBytes(): number {
-    let held = 0
-    for (const record of this.sessions.values()) held += heldUnits(record.result)
-    return this.bytes + held
+    return this.bytes
   }
 
   /** Sessions in least-recently-used-first order. */
@@ -133,16 +126,11 @@ function recordBytes(record: SessionRecord): number {
 
 /**
  * About what a result costs beyond what the store holds: its strings in UTF-16 units, plus a fixed
- * 16; a value held as bytes is left to {@link heldUnits} (the same figure whichever form it has).
+ * 16 (a value held as bytes counts the units of its text: the same figure whichever form it has).
  */
 function resultBytes(result: KvResult): number {
   if (!result.ok) return 16 + result.code.length + result.message.length
-  return 16 + ('value' in result && typeof result.value === 'string' ? result.value.length : 0)
-}
-
-/** The UTF-16 units of a result's value held as bytes (0 for text or no value). */
-function heldUnits(result: KvResult): number {
-  return result.ok && 'value' in result && result.value instanceof Uint8Array ? valueUnits(result.value) : 0
+  return 16 + ('value' in result && result.value !== null ? valueUnits(result.value) : 0)
 }
 
 function expired(session: KvSession): SessionCheck {
