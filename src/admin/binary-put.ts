@@ -7,8 +7,7 @@
  *
  * Layout: `u8 kind (1: put) | u32 header length (big-endian) | header | value`, where header is
  * the put's JSON request text without `value` (`{"v":1,"id":7,"type":"put","key":"k",…}`) and
- * value is the rest of the message: the value's UTF-8 bytes (decoded into the request's `value`
- * only when read). The daemon checks the header
+ * value is the rest of the message: the value's UTF-8 bytes. The daemon checks the header
  * exactly as a text frame (same codes, same messages) and the value's bytes natively (UTF-8,
  * byte limit); the bytes go into the Raft entry as they are (issue 23: a 256 KiB value no longer
  * costs the leader a JSON parse, a UTF-8 decode of the frame and a UTF-8 encode into the entry).
@@ -154,20 +153,8 @@ function withValue(raw: Record<string, unknown>, bytes: Buffer, limits: Protocol
   const tooLarge = checkValueBytes(bytes.length, limits)
   if (tooLarge !== undefined) return {ok: false, id: request.id, error: tooLarge}
   if (!isUtf8(bytes)) return {ok: false, id: request.id, error: {code: 'INVALID_UTF8', message: 'value: is not valid UTF-8; nothing was applied'}}
-  lazyValue(request, bytes)
+  // readRequest made `request` afresh. ASCII decodes as latin1 at copy speed; UTF-8 decoding checks and widens.
+  request.value = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8')
   valueBytes.set(request, bytes)
   return {ok: true, request}
-}
-
-/**
- * Make `request.value` the text of `bytes` (valid UTF-8), decoded the first time it is read: the
- * daemon puts the bytes themselves in the entry and its store keeps them (src/kv/value.ts), so a
- * put nobody echoes is never decoded (a 256 KiB value's decode was about 8% of the leader's CPU).
- * `request` is readRequest's own fresh object.
- */
-function lazyValue(request: {value: string}, bytes: Buffer): void {
-  let text: string | undefined
-  // ASCII decodes as latin1 at copy speed; UTF-8 decoding checks and widens.
-  const decode = (): string => (text ??= bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8'))
-  Object.defineProperty(request, 'value', {enumerable: true, configurable: true, get: decode, set: (value: string) => void (text = value)})
 }

@@ -18,9 +18,8 @@ import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage} from '../storage/index.js'
 import {PeerTransport} from '../transport/index.js'
-import {KvStateMachine, useNativeCrc32, useNativeUtf8, type KvResult} from '../kv/index.js'
+import {KvStateMachine, useNativeCrc32, type KvResult} from '../kv/index.js'
 import {crc32 as zlibCrc32} from 'node:zlib'
-import {isAscii, isUtf8} from 'node:buffer'
 import type {AdminEvent} from '../admin/protocol.js'
 import {dialTls, normalizeAddress, readTlsMaterial, type DaemonConfig} from './config.js'
 import {DaemonMetrics} from './metrics.js'
@@ -64,8 +63,6 @@ export const STARTUP_FREE_SPACE_PROBE_BYTES = 1024 * 1024
 
 // A daemon checksums snapshots with zlib's CRC-32 (the same result as src/kv's own, several times faster).
 useNativeCrc32(zlibCrc32)
-// ...and checks large values' UTF-8 with node:buffer's checks (src/kv keeps them as bytes: value.ts).
-useNativeUtf8({isUtf8, isAscii})
 
 /** One running node. Create with {@link Node.start}; stop with {@link Node.stop}. */
 export class Node {

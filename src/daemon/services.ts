@@ -8,7 +8,7 @@
  * state machine, the replica loop, the address book, chaos and metrics, and never the server
  * or the node that composed them.
  */
-import {encodeCommand, valueText, type KeyRange, type KvOkResult, type KvResult, type KvStateMachine, type KvWriteCommand} from '../kv/index.js'
+import {encodeCommand, type KeyRange, type KvOkResult, type KvResult, type KvStateMachine, type KvWriteCommand} from '../kv/index.js'
 import type {ErrorCode} from '../common/errors.js'
 import {RaftctlError} from '../common/errors.js'
 import {MAX_RANGE_LIMIT, MAX_RANGE_RESPONSE_BYTES, SNAPSHOT_CHUNK_BYTES, type LeaderHint, type NodeStatus, type RequestOf, type RequestType, type ResultMap} from '../admin/protocol.js'
@@ -177,8 +177,7 @@ type KvResultOf<T extends WriteType> = Extract<KvOkResult, {op: T}>
 /** Every request type's service: the one table the server dispatches through. */
 export const SERVICES: {readonly [T in RequestType]: Service<T>} = {
   // Writes: answered from the apply callback.
-  // A binary put's value goes on as its bytes (never decoded by this node: binary-put.ts); echoed as text.
-  put: write('put', (req) => ({op: 'put', key: req.key, value: valueBytesOf(req) ?? req.value, session: req.session}), (r, req) => (req.echo === false ? {} : {value: valueText(r.value)})),
+  put: write('put', (req) => ({op: 'put', key: req.key, value: req.value, session: req.session}), (r, req) => (req.echo === false ? {} : {value: r.value})),
   delete: write('delete', (req) => ({op: 'delete', key: req.key, session: req.session}), (r) => ({deleted: r.deleted})),
   cas: write('cas', (req) => ({op: 'cas', key: req.key, expected: req.expected, value: req.value, session: req.session}), (r) => ({swapped: r.swapped, value: r.value})),
   append: write('append', (req) => ({op: 'append', key: req.key, value: req.value, session: req.session}), (r) => ({value: r.value})),

@@ -94,7 +94,7 @@ export function resolveStorageDir(dir: string): string {
 
 /** The dump's view of a KV command. */
 export function describeCommand(command: KvCommand): DumpCommand {
-  const utf8 = (s: string | Uint8Array): number => Buffer.byteLength(s, 'utf8')
+  const utf8 = (s: string): number => Buffer.byteLength(s, 'utf8')
   switch (command.op) {
     case 'get':
       return {op: 'get', key: command.key}

@@ -8,7 +8,6 @@
  * for commands and results, `CORRUPT` for snapshots), never a RangeError or TypeError.
  */
 import {KvError, type KvErrorCode} from './errors.js'
-import {isValidUtf8, type KvValue} from './value.js'
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', {fatal: true, ignoreBOM: true})
@@ -64,11 +63,6 @@ function nativeUtf8Length(text: string): number {
   if (room > MAX_SCRATCH) return encoder.encode(text).length
   if (scratch.length < room) scratch = new Uint8Array(room)
   return encoder.encodeInto(text, scratch).written
-}
-
-/** Number of UTF-8 bytes of a value (see value.ts): its length when it is bytes, else {@link utf8Length}. */
-export function valueByteLength(value: KvValue): number {
-  return typeof value === 'string' ? utf8Length(value) : value.length
 }
 
 /** Bytes taken by a length-prefixed byte string of `length` bytes. */
@@ -144,13 +138,6 @@ export class ByteWriter {
       if (written !== byteLength || read !== text.length) throw new RangeError(`utf8Length mismatch: expected ${byteLength} bytes, wrote ${written}`)
     }
     this.pos += byteLength
-  }
-
-  /** A value as {@link string} writes its text: `byteLength` is its {@link valueByteLength}; bytes are copied as they are. */
-  value(value: KvValue, byteLength: number): void {
-    if (typeof value === 'string') return this.string(value, byteLength)
-    this.u32(byteLength)
-    this.raw(value)
   }
 
   private room(length: number): void {
@@ -244,27 +231,10 @@ export class ByteReader {
    * not valid UTF-8, and with `PAYLOAD_TOO_LARGE` when longer than `maxBytes`.
    */
   string(what: string, maxBytes = Infinity): string {
-    return this.decode(this.sized(what, maxBytes), what)
-  }
-
-  /**
-   * A value (see value.ts) written as {@link string}: text when shorter than `bytesFrom` bytes,
-   * else a view of the input (no copy, no decode), checked to be valid UTF-8 unless `check` is
-   * false (the caller encoded these very bytes from checked text). Fails as {@link string}.
-   */
-  value(what: string, maxBytes: number, bytesFrom: number, check: boolean): KvValue {
-    const bytes = this.sized(what, maxBytes)
-    if (bytes.length < bytesFrom) return this.decode(bytes, what)
-    if (check && !isValidUtf8(bytes)) this.fail(`${what} is not valid UTF-8`)
-    return bytes
-  }
-
-  /** The bytes of a uint32-length-prefixed field, at most `maxBytes` (else `PAYLOAD_TOO_LARGE`), as a view. */
-  private sized(what: string, maxBytes: number): Uint8Array {
     const length = this.u32(what, ' length')
     this.need(length, what)
     if (length > maxBytes) this.fail(`${what} is ${length} bytes, over the limit of ${maxBytes}`, 'PAYLOAD_TOO_LARGE')
-    return this.raw(length, what)
+    return this.decode(this.raw(length, what), what)
   }
 
   /** Fail unless every byte was consumed. */

@@ -23,7 +23,6 @@ import {ByteReader, ByteWriter, isWellFormed, prefixed, utf8Length} from './byte
 import {KvError, isKvResultCode, type KvResultCode} from './errors.js'
 import {DEFAULT_KV_LIMITS, type KvPayloadLimits} from './limits.js'
 import {readTxnFields, txnFields, writeTxnFields, type TxnCommand, type TxnFields} from './txn.js'
-import {isValidUtf8, type KvValue} from './value.js'
 
 export type {TxnCommand, TxnCompare, TxnOp} from './txn.js'
 
@@ -48,15 +47,11 @@ export interface GetCommand {
   readonly key: string
 }
 
-/**
- * Set `key` to `value`: text, or its UTF-8 bytes (valid UTF-8, never modified afterwards: the
- * store may keep them; see value.ts). Decoded commands carry text unless decoded with
- * {@link ValueDecoding}.
- */
+/** Set `key` to `value`. */
 export interface PutCommand {
   readonly op: 'put'
   readonly key: string
-  readonly value: KvValue
+  readonly value: string
   readonly session?: KvSession
 }
 
@@ -111,11 +106,11 @@ export interface GetResult {
   readonly value: string | null
 }
 
-/** Result of a `put`: the value written, in the form its command carried it (`valueText` gives its text). */
+/** Result of a `put`: the value written. */
 export interface PutResult {
   readonly ok: true
   readonly op: 'put'
-  readonly value: KvValue
+  readonly value: string
 }
 
 /** Result of a `delete`: whether the key existed. */
@@ -187,7 +182,6 @@ export function errorResult(code: KvResultCode, message: string): KvErrorResult 
 
 /** A checked string field and its UTF-8 byte length, gathered once for sizing and writing. */
 interface Field {
-  /** The text (empty when only `utf8` is known). */
   readonly text: string
   readonly bytes: number
   /** The UTF-8 bytes of `text` when the caller had them (written as they are). */
@@ -239,7 +233,7 @@ function commandParts(command: KvCommand, limits: KvPayloadLimits, valueUtf8: Ui
   const expected = command.op === 'cas' && command.expected !== null ? field(command.expected, 'expected', limits.maxValueBytes) : null
   const value = command.op === 'get' || command.op === 'delete' || command.op === 'deletePrefix' || command.op === 'txn' ? null
     : valueUtf8 !== undefined && command.op === 'put' ? bytesField(command.value, valueUtf8, limits.maxValueBytes)
-      : valueField(command.value, 'value', limits.maxValueBytes)
+      : field(command.value, 'value', limits.maxValueBytes)
   const txn = command.op === 'txn' ? txnFields(command, limits) : null
   const session = command.op === 'get' ? sessionOfGet(command) : command.session
   const clientId = session === undefined ? null : sessionClientId(session, limits)
@@ -272,20 +266,12 @@ function field(text: unknown, name: string, maxBytes: number): Field {
 
 /**
  * A put's value given with its UTF-8 bytes (a binary put frame, src/admin/binary-put.ts): the
- * caller checked that `utf8` is valid UTF-8 and decodes to `value` (or is `value`); only the limit
- * is checked here.
+ * caller checked that `utf8` is valid UTF-8 and decodes to `text`; only the limit is checked here.
  */
-function bytesField(value: unknown, utf8: Uint8Array, maxBytes: number): Field {
-  if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw badRequest('value must be a string')
+function bytesField(text: unknown, utf8: Uint8Array, maxBytes: number): Field {
+  if (typeof text !== 'string') throw badRequest('value must be a string')
   if (utf8.length > maxBytes) throw tooLarge(`value is ${utf8.length} bytes, over the limit of ${maxBytes}`)
-  return {text: typeof value === 'string' ? value : '', bytes: utf8.length, utf8}
-}
-
-/** A value (text, or UTF-8 bytes checked here) as a field. */
-function valueField(value: unknown, name: string, maxBytes: number): Field {
-  if (!(value instanceof Uint8Array)) return field(value, name, maxBytes)
-  if (!isValidUtf8(value)) throw badRequest(`${name} is not valid UTF-8`)
-  return bytesField(value, value, maxBytes)
+  return {text, bytes: utf8.length, utf8}
 }
 
 function writeField(writer: ByteWriter, f: Field): void {
@@ -312,28 +298,13 @@ export function isSeq(seq: unknown): seq is number {
 // Commands: decode
 
 /**
- * How {@link decodeCommand} gives a put's value: text when shorter than `bytesFrom` UTF-8 bytes,
- * else a view of the input bytes (see value.ts; the caller must never modify the input after),
- * checked to be valid UTF-8 unless `check` is false (the caller encoded the input itself from
- * checked text).
- */
-export interface ValueDecoding {
-  readonly bytesFrom: number
-  readonly check: boolean
-}
-
-/** Every value as text (the default of {@link decodeCommand}). */
-const TEXT_VALUES: ValueDecoding = {bytesFrom: Infinity, check: true}
-
-/**
  * Decode and validate a command. Throws {@link KvError}: `BAD_REQUEST` when the bytes are
  * malformed (empty, truncated, wrong version, unknown op or flags, invalid UTF-8, empty key or
  * client id, seq out of range, trailing bytes), `PAYLOAD_TOO_LARGE` when a key, value,
  * `expected` or client id is over `limits` (default {@link DEFAULT_KV_LIMITS}).
- * Lengths are checked against the input before anything is allocated. `values`: how a put's
- * value is given (default: as text).
+ * Lengths are checked against the input before anything is allocated.
  */
-export function decodeCommand(data: Uint8Array, limits: KvPayloadLimits = DEFAULT_KV_LIMITS, values: ValueDecoding = TEXT_VALUES): KvCommand {
+export function decodeCommand(data: Uint8Array, limits: KvPayloadLimits = DEFAULT_KV_LIMITS): KvCommand {
   const reader = new ByteReader(data, 'BAD_REQUEST')
   const version = reader.u8('version')
   if (version !== KV_CODEC_VERSION) reader.fail(`unsupported command version ${version}`)
@@ -343,7 +314,7 @@ export function decodeCommand(data: Uint8Array, limits: KvPayloadLimits = DEFAUL
   const key = reader.string('key', limits.maxKeyBytes)
   if (key.length === 0 && op !== 'deletePrefix' && op !== 'txn') reader.fail('key must not be empty')
   if (key.length !== 0 && op === 'txn') reader.fail('a txn has an empty key')
-  const command = readOpFields(reader, op, key, flags, limits, values)
+  const command = readOpFields(reader, op, key, flags, limits)
   reader.end('command')
   return command
 }
@@ -354,7 +325,7 @@ function checkFlags(reader: ByteReader, op: KvOp, flags: number): void {
 }
 
 /** The op's fields, then the session when flagged (one object built, in wire order). */
-function readOpFields(reader: ByteReader, op: KvOp, key: string, flags: number, limits: KvPayloadLimits, values: ValueDecoding): KvCommand {
+function readOpFields(reader: ByteReader, op: KvOp, key: string, flags: number, limits: KvPayloadLimits): KvCommand {
   const hasSession = (flags & FLAG_SESSION) !== 0
   switch (op) {
     case 'get':
@@ -367,10 +338,7 @@ function readOpFields(reader: ByteReader, op: KvOp, key: string, flags: number, 
       const fields = readTxnFields(reader, limits)
       return hasSession ? {op, ...fields, session: readSession(reader, limits)} : {op, ...fields}
     }
-    case 'put': {
-      const value = reader.value('value', limits.maxValueBytes, values.bytesFrom, values.check)
-      return hasSession ? {op, key, value, session: readSession(reader, limits)} : {op, key, value}
-    }
+    case 'put':
     case 'append': {
       const value = reader.string('value', limits.maxValueBytes)
       return hasSession ? {op, key, value, session: readSession(reader, limits)} : {op, key, value}
@@ -424,7 +392,6 @@ function resultFields(result: KvResult): Part[] {
     case 'get':
       return [opt(result.value)]
     case 'put':
-      return [{kind: 'str', field: valueField(result.value, 'value', Infinity)}]
     case 'append':
       return [str(result.value, 'value')]
     case 'delete':

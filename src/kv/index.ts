@@ -33,7 +33,6 @@ export {
   type TxnCompare,
   type TxnOp,
   type TxnResult,
-  type ValueDecoding,
 } from './commands.js'
 export {crc32, useNativeCrc32} from './crc32.js'
 export {KV_RESULT_CODES, KvError, isKvResultCode, type KvErrorCode, type KvResultCode} from './errors.js'
@@ -45,4 +44,3 @@ export {
 export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} from './snapshot.js'
 export {KvStateMachine, changesOf, type KvChangeListener, type KvChangeSummary} from './state-machine.js'
 export type {KvChange} from './store.js'
-export {VALUE_BYTES_FROM, isValidUtf8, useNativeUtf8, valueText, valueUnits, type KvValue, type NativeUtf8} from './value.js'

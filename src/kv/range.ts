@@ -4,7 +4,6 @@
  * (every matching key counted, the listed ones cut by a key limit and a byte budget). Pure: a
  * read of the state, nothing here changes it.
  */
-import {valueText, type KvValue} from './value.js'
 
 /**
  * Order of two well-formed strings by their UTF-8 bytes (which is Unicode code point order).
@@ -109,9 +108,9 @@ function isLowSurrogate(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff
 }
 
-/** The value and modIndex of a key, as the store keeps them (the value as text or bytes: value.ts). */
+/** The value and modIndex of a key, as the store keeps them. */
 export interface StoredValue {
-  readonly value: KvValue
+  readonly value: string
   readonly modIndex: number
 }
 
@@ -128,7 +127,7 @@ export function answerRange(sortedKeys: readonly string[], lookup: (key: string)
   for (let i = start; i < end && kvs.length < query.limit; i++) {
     const key = sortedKeys[i]!
     const stored = lookup(key)
-    const value = query.keysOnly ? undefined : valueText(stored.value)
+    const value = query.keysOnly ? undefined : stored.value
     bytes += rangeEntryBytes(key, value)
     if (bytes > query.maxBytes && kvs.length > 0) break
     kvs.push(value === undefined ? {key, modIndex: stored.modIndex} : {key, value, modIndex: stored.modIndex})

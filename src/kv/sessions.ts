@@ -7,7 +7,6 @@
  */
 import {utf8Length} from './bytes.js'
 import {errorResult, type KvErrorResult, type KvResult, type KvSession} from './commands.js'
-import {valueUnits} from './value.js'
 
 /** Fixed per-session cost counted by {@link SessionTable.approximateBytes} (seq, index, map entry). */
 const SESSION_OVERHEAD_BYTES = 32
@@ -124,13 +123,10 @@ function recordBytes(record: SessionRecord): number {
   return utf8Length(record.clientId) + resultBytes(record.result) + SESSION_OVERHEAD_BYTES
 }
 
-/**
- * About what a result costs beyond what the store holds: its strings in UTF-16 units, plus a fixed
- * 16 (a value held as bytes counts the units of its text: the same figure whichever form it has).
- */
+/** About what a result costs beyond what the store holds: its strings in UTF-16 units, plus a fixed 16. */
 function resultBytes(result: KvResult): number {
   if (!result.ok) return 16 + result.code.length + result.message.length
-  return 16 + ('value' in result && result.value !== null ? valueUnits(result.value) : 0)
+  return 16 + ('value' in result && result.value !== null ? result.value.length : 0)
 }
 
 function expired(session: KvSession): SessionCheck {

@@ -18,14 +18,13 @@
  * is still read: its keys get modIndex 0, "unknown", until written again. Any other version is
  * refused as `CORRUPT` naming the versions this build reads.
  */
-import {ByteReader, ByteWriter, utf8Length, valueByteLength} from './bytes.js'
+import {ByteReader, ByteWriter, utf8Length} from './bytes.js'
 import {decodeResult, encodeResult, type KvResult} from './commands.js'
 import {crc32} from './crc32.js'
 import {KvError} from './errors.js'
 import type {KvLimits} from './limits.js'
 import {SessionTable, type SessionRecord} from './sessions.js'
 import {KvStore, type KvStoreCapture} from './store.js'
-import type {KvValue} from './value.js'
 
 /**
  * Size at which {@link encodeSnapshotPieces} ends a piece: 256 KiB. Each piece is encoded in one
@@ -55,7 +54,7 @@ export interface KvState {
 
 /** Serialize `state`. Deterministic: equal states give byte-identical output. */
 export function encodeSnapshot(state: KvState): Uint8Array {
-  const entries = [...state.store.entries()].map(([key, value]) => ({key, value, keyBytes: utf8Length(key), valueBytes: valueByteLength(value.value)}))
+  const entries = [...state.store.entries()].map(([key, value]) => ({key, value, keyBytes: utf8Length(key), valueBytes: utf8Length(value.value)}))
   const sessions = [...state.sessions.records()].map((record) => ({record, idBytes: utf8Length(record.clientId), result: encodeResult(record.result)}))
   let size = MIN_SNAPSHOT_BYTES
   for (const entry of entries) size += 16 + entry.keyBytes + entry.valueBytes
@@ -67,7 +66,7 @@ export function encodeSnapshot(state: KvState): Uint8Array {
   writer.u32(entries.length)
   for (const entry of entries) {
     writer.string(entry.key, entry.keyBytes)
-    writer.value(entry.value.value, entry.valueBytes)
+    writer.string(entry.value.value, entry.valueBytes)
     writer.u53(entry.value.modIndex)
   }
   writer.u32(sessions.length)
@@ -144,21 +143,21 @@ export function* encodeSnapshotPieces(
     let keys = 0
     let began = performance.now()
     /** An entry that did not fit in the reused buffer: written at the start of the next piece. */
-    const held: {entry: [string, KvValue, number] | null} = {entry: null}
-    const put = (key: string, value: KvValue, modIndex: number): void => {
+    const held: {entry: [string, string, number] | null} = {entry: null}
+    const put = (key: string, value: string, modIndex: number): void => {
       // Only a reused buffer can be too small (the whole one is sized exactly); 3 bytes of UTF-8
       // per UTF-16 unit at most, so a piece ends at most that early.
-      if (reuse && at === 0 && 16 + 3 * key.length + room(value) > buf.length) {
-        buf = Buffer.allocUnsafeSlow(16 + Buffer.byteLength(key, 'utf8') + valueByteLength(value))
+      if (reuse && at === 0 && 16 + 3 * (key.length + value.length) > buf.length) {
+        buf = Buffer.allocUnsafeSlow(16 + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8'))
       }
       at = putString(buf, at, key)
-      at = typeof value === 'string' ? putString(buf, at, value) : putBytes(buf, at, value)
+      at = putString(buf, at, value)
       buf.writeUInt32BE(Math.floor(modIndex / TWO_32), at)
       buf.writeUInt32BE(modIndex % TWO_32, at + 4)
       at += 8
     }
-    const emit = (key: string, value: KvValue, modIndex: number): boolean => {
-      if (reuse && at > 0 && at + 16 + 3 * key.length + room(value) > buf.length) {
+    const emit = (key: string, value: string, modIndex: number): boolean => {
+      if (reuse && at > 0 && at + 16 + 3 * (key.length + value.length) > buf.length) {
         held.entry = [key, value, modIndex]
         return false
       }
@@ -213,19 +212,6 @@ function putString(buf: Buffer, at: number, text: string): number {
   if (room < 0 || (written === room && written < Buffer.byteLength(text, 'utf8'))) throw new Error('snapshot capture size mismatch: the buffer is full')
   buf.writeUInt32BE(written, at)
   return at + 4 + written
-}
-
-/** Most bytes `value` takes in UTF-8: 3 per UTF-16 unit of text, its length when it is bytes. */
-function room(value: KvValue): number {
-  return typeof value === 'string' ? 3 * value.length : value.length
-}
-
-/** A uint32 byte length then `bytes`, at `at` of `buf`; returns the offset after (throws as {@link putString} when they do not fit). */
-function putBytes(buf: Buffer, at: number, bytes: Uint8Array): number {
-  if (at + 4 + bytes.length > buf.length) throw new Error('snapshot capture size mismatch: the buffer is full')
-  buf.writeUInt32BE(bytes.length, at)
-  buf.set(bytes, at + 4)
-  return at + 4 + bytes.length
 }
 
 /** The sessions section of a snapshot (count, then each session), for {@link encodeSnapshotPieces}. */

@@ -5,14 +5,13 @@
  * async; the same entries in the same order give the same results and byte-identical
  * snapshots on every node (given the same limits).
  */
-import {decodeCommand, errorResult, type KvCommand, type KvResult, type ValueDecoding} from './commands.js'
+import {decodeCommand, errorResult, type KvCommand, type KvResult} from './commands.js'
 import {KvError} from './errors.js'
 import {resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
 import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
 import {SnapshotDecoder, decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
 import {KvStore, type KvChange} from './store.js'
-import {VALUE_BYTES_FROM, valueText} from './value.js'
 
 /**
  * How an applied entry changed the state, in the cheapest form from which {@link changesOf}
@@ -170,14 +169,11 @@ export class KvStateMachine {
    * then holds the string the request carried instead of a second copy. Only commands of
    * {@link PREPARED_FROM_BYTES} or more that carry a value (put, cas, append) are kept; the result
    * is the same as decoding (encoding checked the same limits, and decoding returns an equal
-   * command). A put whose value came as bytes (a binary put frame's, a view of the request's
-   * frame) is kept as `data` decoded without checking its UTF-8 again: its value a view of `data`,
-   * whose buffer is the entry's own, not of the frame. Held weakly: an entry never applied leaves
-   * nothing behind.
+   * command). Held weakly: an entry never applied leaves nothing behind.
    */
   prepare(data: Uint8Array, command: KvCommand): void {
     if (data.length < PREPARED_FROM_BYTES || (command.op !== 'put' && command.op !== 'cas' && command.op !== 'append')) return
-    this.prepared.set(data, command.op === 'put' && typeof command.value !== 'string' ? decodeCommand(data, this.limits, ENCODED_VALUES) : command)
+    this.prepared.set(data, command)
   }
 
   private takePrepared(data: Uint8Array): KvCommand | undefined {
@@ -273,7 +269,7 @@ export class KvStateMachine {
   /** The decoded command, or the error result when `data` is malformed. */
   private decode(data: Uint8Array): KvCommand | KvResult {
     try {
-      return decodeCommand(data, this.limits, APPLIED_VALUES)
+      return decodeCommand(data, this.limits)
     } catch (error) {
       const code = error instanceof KvError && error.code === 'PAYLOAD_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST'
       return errorResult(code, error instanceof Error ? error.message : 'malformed command')
@@ -307,15 +303,6 @@ export class KvStateMachine {
 /** Smallest encoded command {@link KvStateMachine.prepare} keeps (smaller ones decode in about a microsecond). */
 export const PREPARED_FROM_BYTES = 1024
 
-/**
- * How applied entries give a put's value: from {@link VALUE_BYTES_FROM} bytes on as a view of the
- * entry's bytes (no decode, no copy; the log never modifies an entry's data), checked as UTF-8.
- */
-const APPLIED_VALUES: ValueDecoding = {bytesFrom: VALUE_BYTES_FROM, check: true}
-
-/** {@link APPLIED_VALUES} for an entry this node encoded itself from checked bytes ({@link KvStateMachine.prepare}). */
-const ENCODED_VALUES: ValueDecoding = {bytesFrom: VALUE_BYTES_FROM, check: false}
-
 /** Decoding a command that was applied needs no limits: they were checked when it was. */
 const APPLIED_LIMITS: KvPayloadLimits = {maxKeyBytes: Infinity, maxValueBytes: Infinity, maxClientIdBytes: Infinity, maxTxnOps: Infinity}
 
@@ -330,7 +317,7 @@ export function changesOf(data: Uint8Array, summary: KvChangeSummary): readonly 
   switch (command.op) {
     case 'put':
     case 'cas':
-      return [{key: command.key, value: valueText(command.value)}]
+      return [{key: command.key, value: command.value}]
     case 'append':
       return [{key: command.key, value: summary ?? command.value}]
     case 'delete':

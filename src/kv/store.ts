@@ -10,15 +10,13 @@
  * that follows the main one; when the capture ends the tombstones go and the overflow is
  * appended, which restores the order a node without a capture has. Range reads use a sorted list of the keys, built on
  * the first range read after keys were added or removed (a cache: it changes no result), so that
- * applying a write never costs more than a map update. A value is held as its command carried
- * it: text, or (a large put's) UTF-8 bytes, made text only when read (value.ts).
+ * applying a write never costs more than a map update.
  */
-import {utf8Length, valueByteLength} from './bytes.js'
+import {utf8Length} from './bytes.js'
 import {errorResult, type KvCommand, type KvResult, type TxnCommand, type TxnOp} from './commands.js'
 import type {KvLimits} from './limits.js'
 import {answerRange, compareKeys, type RangeAnswer, type RangeQuery, type StoredValue} from './range.js'
 import {compareHolds} from './txn.js'
-import {valueText, valuesEqual, type KvValue} from './value.js'
 
 /** One key changed by an applied entry: its new value, or null when it was deleted. */
 export interface KvChange {
@@ -28,12 +26,12 @@ export interface KvChange {
 
 /** A key's value and the index of the entry that last wrote it. Mutated in place on overwrite. */
 interface Slot {
-  value: KvValue
+  value: string
   modIndex: number
 }
 
 /** A key's value as a capture saw it, kept once the live key changes (null: absent then). */
-export type CapturedValue = {readonly value: KvValue; readonly modIndex: number} | null
+export type CapturedValue = {readonly value: string; readonly modIndex: number} | null
 
 /** The slot of a key deleted while a capture is open (compared by identity; never mutated). */
 const TOMBSTONE: Slot = Object.freeze({value: '', modIndex: -1}) as Slot
@@ -101,7 +99,7 @@ export class KvStoreCapture {
    * writes to the store in between. Visits no key added since the capture once the captured
    * ones are handed out.
    */
-  read(emit: (key: string, value: KvValue, modIndex: number) => boolean): boolean {
+  read(emit: (key: string, value: string, modIndex: number) => boolean): boolean {
     while (this.handed < this.size) {
       const key = this.nextKey()
       if (key === undefined) return true
@@ -166,14 +164,8 @@ export class KvStore {
     return this.bytes
   }
 
-  /** The value of `key` as text, or null when absent. */
+  /** The value of `key`, or null when absent. */
   get(key: string): string | null {
-    const slot = this.live(key)
-    return slot === undefined ? null : valueText(slot.value)
-  }
-
-  /** The value of `key` as held (text or bytes), or null when absent. */
-  private held(key: string): KvValue | null {
     return this.live(key)?.value ?? null
   }
 
@@ -232,7 +224,7 @@ export class KvStore {
    * plus value, is counted here when not given; a snapshot decoder passes the byte lengths it
    * read (counting a million 100-byte values again costs a restart ~100 ms).
    */
-  load(key: string, value: KvValue, modIndex: number, dataBytes = utf8Length(key) + valueByteLength(value)): boolean {
+  load(key: string, value: string, modIndex: number, dataBytes = utf8Length(key) + utf8Length(value)): boolean {
     const size = this.data.size
     if (this.capturing !== null) throw new Error('load while a capture is open')
     this.data.set(key, {value, modIndex})
@@ -272,7 +264,7 @@ export class KvStore {
    * past `maxDataBytes`. A branch writes each key at most once (checked on decode).
    */
   private txn(command: TxnCommand, index: number): KvResult {
-    const succeeded = command.compare.every((c) => compareHolds(c, this.held(c.key), this.modIndexOf(c.key)))
+    const succeeded = command.compare.every((c) => compareHolds(c, this.get(c.key), this.modIndexOf(c.key)))
     const ops = succeeded ? command.success : command.failure
     const total = this.bytes + this.growth(ops)
     if (total > this.bytes && total > this.limits.maxDataBytes) {
@@ -291,13 +283,13 @@ export class KvStore {
     for (const o of ops) {
       const old = this.live(o.key)
       const keyBytes = utf8Length(o.key)
-      if (old !== undefined) growth -= keyBytes + valueByteLength(old.value)
+      if (old !== undefined) growth -= keyBytes + utf8Length(old.value)
       if (o.op === 'put') growth += keyBytes + utf8Length(o.value)
     }
     return growth
   }
 
-  private put(key: string, value: KvValue, index: number): KvResult {
+  private put(key: string, value: string, index: number): KvResult {
     return this.write(key, value, index) ?? {ok: true, op: 'put', value}
   }
 
@@ -341,15 +333,14 @@ export class KvStore {
       this.data.delete(key)
     }
     this.count--
-    this.bytes -= utf8Length(key) + valueByteLength(old.value)
+    this.bytes -= utf8Length(key) + utf8Length(old.value)
     this.sorted = null
     this.changes?.push({key, value: null})
   }
 
   private cas(key: string, expected: string | null, value: string, index: number): KvResult {
-    const current = this.held(key)
-    const equal = current === null || expected === null ? current === expected : valuesEqual(current, expected)
-    if (!equal) return {ok: true, op: 'cas', swapped: false, value: current === null ? null : valueText(current)}
+    const current = this.get(key)
+    if (current !== expected) return {ok: true, op: 'cas', swapped: false, value: current}
     return this.write(key, value, index) ?? {ok: true, op: 'cas', swapped: true, value}
   }
 
@@ -363,11 +354,11 @@ export class KvStore {
   }
 
   /** Set `key` to `value` unless that grows the store past `maxDataBytes`; returns the error if so. */
-  private write(key: string, value: KvValue, index: number): KvResult | null {
+  private write(key: string, value: string, index: number): KvResult | null {
     const keyBytes = utf8Length(key)
     const old = this.live(key)
-    const before = old === undefined ? 0 : keyBytes + valueByteLength(old.value)
-    const after = keyBytes + valueByteLength(value)
+    const before = old === undefined ? 0 : keyBytes + utf8Length(old.value)
+    const after = keyBytes + utf8Length(value)
     const total = this.bytes - before + after
     if (after > before && total > this.limits.maxDataBytes) {
       return errorResult('STORAGE_FULL', `the write would take the store to ${total} bytes, over maxDataBytes ${this.limits.maxDataBytes}`)
@@ -377,7 +368,7 @@ export class KvStore {
   }
 
   /** Set `key` (whose slot is `old`) to `value`, written by the entry at `index`, the store then holding `total` bytes; limits already checked. */
-  private set(key: string, value: KvValue, index: number, old: Slot | undefined, total: number): void {
+  private set(key: string, value: string, index: number, old: Slot | undefined, total: number): void {
     this.capturing?.preserve(key, old)
     if (old === undefined) this.add(key, {value, modIndex: index})
     else {
@@ -385,13 +376,13 @@ export class KvStore {
       old.modIndex = index
     }
     this.bytes = total
-    this.changes?.push({key, value: valueText(value)})
+    this.changes?.push({key, value})
   }
 
   /** {@link set} for a txn's put, sizes computed here. */
   private setUnchecked(key: string, value: string, index: number): void {
     const old = this.live(key)
-    const before = old === undefined ? 0 : utf8Length(key) + valueByteLength(old.value)
+    const before = old === undefined ? 0 : utf8Length(key) + utf8Length(old.value)
     this.set(key, value, index, old, this.bytes - before + utf8Length(key) + utf8Length(value))
   }
 

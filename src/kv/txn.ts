@@ -13,7 +13,6 @@
 import {ByteReader, ByteWriter, isWellFormed, prefixed, utf8Length} from './bytes.js'
 import {KvError} from './errors.js'
 import type {KvPayloadLimits} from './limits.js'
-import {valuesEqual, type KvValue} from './value.js'
 
 /**
  * One condition of a {@link TxnCommand}: the key's value equals `value`, or the key is absent,
@@ -100,8 +99,8 @@ export function readTxnFields(reader: ByteReader, limits: KvPayloadLimits): Pick
 }
 
 /** Whether `compare` holds for the key's current value and modIndex (null: absent). */
-export function compareHolds(compare: TxnCompare, value: KvValue | null, modIndex: number | null): boolean {
-  if ('value' in compare) return value !== null && valuesEqual(value, compare.value)
+export function compareHolds(compare: TxnCompare, value: string | null, modIndex: number | null): boolean {
+  if ('value' in compare) return value === compare.value
   if ('absent' in compare) return value === null
   return modIndex === compare.modIndex
 }

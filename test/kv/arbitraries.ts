@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check'
 import assert from 'node:assert/strict'
-import {decodeResult, encodeCommand, encodeResult, valueText, type KvCommand, type KvResult, type KvSession, type KvStateMachine} from '../../src/kv/index.js'
+import {decodeResult, encodeCommand, encodeResult, type KvCommand, type KvResult, type KvSession, type KvStateMachine} from '../../src/kv/index.js'
 
 /** Any well-formed Unicode string (astral code points included; no lone surrogates). */
 export const text = (maxLength = 20): fc.Arbitrary<string> =>
@@ -62,15 +62,8 @@ export function run(sm: KvStateMachine, index: number, c: KvCommand): KvResult {
 export function wellFormed(result: KvResult | null): KvResult {
   assert.ok(result !== null, 'a command has a result')
   const decoded = decodeResult(encodeResult(result))
-  assert.deepEqual(decoded, textOf(result))
+  assert.deepEqual(decoded, result)
   return decoded
-}
-
-/** `result` with a put's value as text (a large value is held as its UTF-8 bytes: src/kv/value.ts; same value). */
-export function textOf(result: KvResult): KvResult
-export function textOf(result: KvResult | null): KvResult | null
-export function textOf(result: KvResult | null): KvResult | null {
-  return result !== null && result.ok && result.op === 'put' ? {...result, value: valueText(result.value)} : result
 }
 
 /** A machine fed commands at consecutive indexes starting after its applied index. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import fc from 'fast-check'
-import {KvStateMachine, type KvCommand, type KvValue} from '../../src/kv/index.js'
+import {KvStateMachine, type KvCommand} from '../../src/kv/index.js'
 import {DEFAULT_KV_LIMITS} from '../../src/kv/limits.js'
 import {SNAPSHOT_CLOCK_KEYS, decodeSnapshot} from '../../src/kv/snapshot.js'
 import {KvStore, KvStoreCapture} from '../../src/kv/store.js'
@@ -220,7 +220,7 @@ describe('KvStateMachine.capture', () => {
     for (let i = 0; i < 10_000; i++) put(`k${i}`, `v${i}`, i + 1)
     const atCapture = [...twin.entries()].map(([k, v]) => [k, v.value, v.modIndex])
     const capture = store.capture()
-    const read: (readonly [string, KvValue, number])[] = []
+    const read: (readonly [string, string, number])[] = []
     capture.read((key, value, modIndex) => (read.push([key, value, modIndex]), read.length < 10))
     const visitsBefore = data.visits
     del('k5000')
