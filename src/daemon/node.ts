@@ -18,7 +18,7 @@ import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage} from '../storage/index.js'
 import {PeerTransport} from '../transport/index.js'
-import {KvStateMachine, useNativeCrc32, useNativeUtf8Decoder, type KvResult} from '../kv/index.js'
+import {KvStateMachine, useNativeCrc32, type KvResult} from '../kv/index.js'
 import {crc32 as zlibCrc32} from 'node:zlib'
 import type {AdminEvent} from '../admin/protocol.js'
 import {dialTls, normalizeAddress, readTlsMaterial, type DaemonConfig} from './config.js'
@@ -41,7 +41,6 @@ import {ConsistencyCheck} from './consistency-check.js'
 import {VERSION} from './services.js'
 import {StartupReporter} from './startup-status.js'
 import {savesInLoop} from '../storage/save-policy.js'
-import {decodeUtf8} from './utf8.js'
 
 export {VERSION} from './services.js'
 
@@ -64,8 +63,6 @@ export const STARTUP_FREE_SPACE_PROBE_BYTES = 1024 * 1024
 
 // A daemon checksums snapshots with zlib's CRC-32 (the same result as src/kv's own, several times faster).
 useNativeCrc32(zlibCrc32)
-// ...and decodes long strings (large values) with node:buffer: an ASCII value is a latin1 copy.
-useNativeUtf8Decoder(decodeUtf8)
 
 /** One running node. Create with {@link Node.start}; stop with {@link Node.stop}. */
 export class Node {

@@ -19,30 +19,6 @@ const LONE_SURROGATE = /[\uD800-\uDFFF]/u
 /** `String.prototype.isWellFormed` (ES2024; Node 20 has it), or undefined on an older engine. */
 const nativeIsWellFormed = (String.prototype as {isWellFormed?: (this: string) => boolean}).isWellFormed
 
-/**
- * Strings of at least this many UTF-8 bytes are decoded by the host's decoder when one is
- * installed ({@link useNativeUtf8Decoder}): 1 KiB (shorter ones cost less through TextDecoder than
- * the host's checks and the call).
- */
-export const NATIVE_DECODE_FROM = 1024
-
-/** The host's UTF-8 decoder (see {@link useNativeUtf8Decoder}), or null: TextDecoder. */
-let nativeDecode: ((bytes: Uint8Array) => string | null) | null = null
-
-/**
- * Decode strings of {@link NATIVE_DECODE_FROM} bytes or more with `decode` from now on: it returns
- * the text of valid UTF-8 bytes (exactly what a fatal TextDecoder gives), or null when they are not
- * valid UTF-8 (null: TextDecoder again). src/kv imports no node:* module; the daemon installs one
- * built on node:buffer (`isUtf8`, then `isAscii` and a latin1 copy, else a UTF-8 decode), as it
- * installs zlib's CRC-32 (issue 23: the fatal TextDecoder took about 1 ms for a 256 KiB ASCII
- * value on a busy core, 10–11% of a follower's CPU at 256 KiB and 64 clients; the latin1 copy a
- * sixth of that). Values stay strings: holding them as the entry's bytes instead was measured to
- * cost more (docs/performance.md, "values as bytes, tried").
- */
-export function useNativeUtf8Decoder(decode: ((bytes: Uint8Array) => string | null) | null): void {
-  nativeDecode = decode
-}
-
 /** UTF-8 bytes of a string. The caller must have checked {@link isWellFormed}. */
 export function utf8(text: string): Uint8Array {
   return encoder.encode(text)
@@ -272,7 +248,6 @@ export class ByteReader {
   }
 
   private decode(bytes: Uint8Array, what: string): string {
-    if (nativeDecode !== null && bytes.length >= NATIVE_DECODE_FROM) return nativeDecode(bytes) ?? this.fail(`${what} is not valid UTF-8`)
     try {
       return decoder.decode(bytes)
     } catch {

@@ -35,7 +35,6 @@ export {
   type TxnResult,
 } from './commands.js'
 export {crc32, useNativeCrc32} from './crc32.js'
-export {NATIVE_DECODE_FROM, useNativeUtf8Decoder} from './bytes.js'
 export {KV_RESULT_CODES, KvError, isKvResultCode, type KvErrorCode, type KvResultCode} from './errors.js'
 export {DEFAULT_KV_LIMITS, resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
 export {
