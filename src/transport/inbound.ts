@@ -8,9 +8,9 @@
  * - with a `receiveSnapshot` sink (the daemon: a temp file, src/storage/snapshot-receive.ts), the
  *   message's head is decoded from the first chunk(s) and its data are handed to the sink as they
  *   come (written in the thread pool); past {@link SNAPSHOT_RECEIVE_QUEUE_BYTES} not yet written
- *   the socket is paused until the disk catches up. After the last chunk the socket is paused
- *   while the sink checks and syncs the file, then the snapshot (its data a handle on the file)
- *   is delivered, then what came after it: order is kept. A sink that fails (a full disk, a
+ *   the socket is paused until the disk catches up. After the last chunk the sink checks and
+ *   syncs the file, then the snapshot (its data a handle on the file) is delivered; messages that
+ *   come during that sync are delivered at once (see finishStreaming). A sink that fails (a full disk, a
  *   corrupt snapshot) removes its file; the snapshot is not delivered (a corrupt one also closes
  *   the connection, 1007), and the leader sends it again. A connection closed mid-way (the
  *   leader restarted, or was replaced) aborts the sink, which removes its file.
@@ -114,10 +114,9 @@ export class InboundLink {
   private assembly: Assembly | undefined
   /** The same with a sink ({@link InboundLinkDeps.receiveSnapshot}). */
   private streaming: Streaming | undefined
-  /** Items waiting while a received snapshot is being finished (checked and synced): delivered after it, in order. */
+  /** The items of the frame being processed, in order. */
   private backlog: FrameItem[] = []
-  /** True while a received snapshot is being finished. */
-  private finishing = false
+  /** True while the socket is paused for a sink that fell behind. */
   private paused = false
 
   constructor(private readonly ws: WebSocket, readonly peer: NodeId, private readonly deps: InboundLinkDeps) {
@@ -221,7 +220,7 @@ export class InboundLink {
   private drain(): void {
     const ready: Message[] = []
     try {
-      while (!this.finishing && !this.closing && this.backlog.length > 0) {
+      while (!this.closing && this.backlog.length > 0) {
         const item = this.backlog.shift()!
         if (item.type !== 'snapshotChunk') ready.push(item)
         else this.streamChunk(item, ready)
@@ -258,9 +257,10 @@ export class InboundLink {
     if (data.length > 0 && streaming.sink !== null) this.writeToSink(streaming, data)
     if (streaming.received < streaming.total) return
     this.streaming = undefined
+    this.updatePause(undefined)
     if (streaming.sink === null) return
     if (ready.length > 0) this.deps.deliver(ready.splice(0))
-    this.finishStreaming(streaming, streaming.sink, streaming.head!)
+    this.finishStreaming(streaming.sink, streaming.head!)
   }
 
   private startStreaming(chunk: SnapshotChunk): Streaming {
@@ -298,27 +298,26 @@ export class InboundLink {
     this.updatePause(streaming)
   }
 
-  /** Every chunk is in: the sink checks and syncs the file, then the snapshot is delivered, then the backlog. */
-  private finishStreaming(streaming: Streaming, sink: SnapshotSink, head: SnapshotHead): void {
-    this.finishing = true
-    this.updatePause(streaming)
+  /**
+   * Every chunk is in: the sink checks and syncs the file (in the thread pool), then the snapshot
+   * is delivered. Messages that come meanwhile are delivered at once, before it (the leader's
+   * heartbeats keep this node from timing out during a sync of a large file; Raft tolerates the
+   * reordering, and a leader sends this node no entries until it acknowledged the snapshot).
+   */
+  private finishStreaming(sink: SnapshotSink, head: SnapshotHead): void {
     sink.finish((err, data) => {
-      this.finishing = false
       if (err !== null || data === null) {
         this.dropSnapshot(head, 'refused', err)
-        if ((err as {code?: string} | null)?.code === 'CORRUPT') return this.refuse(CLOSE_CODES.INVALID_PAYLOAD, 'corrupt snapshot', errorText(err))
-      } else {
-        this.deps.deliver([{type: 'snapshot', from: head.from, to: head.to, term: head.term, snapshot: {meta: head.meta, data}}])
+        if ((err as {code?: string} | null)?.code === 'CORRUPT' && !this.closing) this.refuse(CLOSE_CODES.INVALID_PAYLOAD, 'corrupt snapshot', errorText(err))
+        return
       }
-      this.updatePause(undefined)
-      this.drain()
+      this.deps.deliver([{type: 'snapshot', from: head.from, to: head.to, term: head.term, snapshot: {meta: head.meta, data}}])
     })
   }
 
-  /** Pause the socket while a snapshot is being finished or its sink is behind by more than {@link SNAPSHOT_RECEIVE_QUEUE_BYTES}; resume after. */
+  /** Pause the socket while the sink of the snapshot being received is behind by more than {@link SNAPSHOT_RECEIVE_QUEUE_BYTES}; resume after. */
   private updatePause(streaming: Streaming | undefined): void {
-    const current = streaming ?? this.streaming
-    const pause = this.finishing || (current !== undefined && current.queued > SNAPSHOT_RECEIVE_QUEUE_BYTES)
+    const pause = streaming !== undefined && this.streaming === streaming && streaming.queued > SNAPSHOT_RECEIVE_QUEUE_BYTES
     if (pause === this.paused || this.closed) return
     this.paused = pause
     if (pause) this.ws.pause()
