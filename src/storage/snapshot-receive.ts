@@ -4,8 +4,8 @@
  * format (snapshot-file.ts: prefix, data, CRC-32), so that installing it renames the file into
  * place ({@link ReceivedSnapshotFile.adoptAs}, as a locally taken snapshot) instead of writing
  * it again. Writes run in the thread pool, in order; the data are checked as they stream in (the
- * state machine's checksum, when given) and the file is fdatasync'd before the snapshot is
- * handed on. A temp file is named `<16-hex index>.snap.<n>.recv.tmp`: one left by a crash is
+ * state machine's checksum, when given) and the file is fdatasync'd every few MiB as it grows
+ * (as a local snapshot's) and before the snapshot is handed on. A temp file is named `<16-hex index>.snap.<n>.recv.tmp`: one left by a crash is
  * removed when the storage opens (as every `*.tmp` there), and an abandoned or refused transfer
  * removes its own. No whole encoded snapshot is ever in memory.
  */
@@ -15,7 +15,7 @@ import type {SnapshotData, SnapshotMeta} from '../raft/types.js'
 import type {SnapshotDataCheck, SnapshotDataReader, SnapshotSink, SnapshotSource} from '../replica/snapshot-data.js'
 import {corrupt, toStorageError} from './errors.js'
 import {unlinkAsync, writeFullyAsync, type FsOps} from './fs-ops.js'
-import {encodePrefix, hex16, SNAPSHOT_SUFFIX, TEMP_SUFFIX} from './snapshot-file.js'
+import {DEFAULT_SNAPSHOT_SYNC_BYTES, encodePrefix, hex16, SNAPSHOT_SUFFIX, TEMP_SUFFIX} from './snapshot-file.js'
 import {SnapshotFileData} from './snapshot-file-data.js'
 
 /** What a {@link FileSnapshotSink} needs from its storage. */
@@ -25,6 +25,8 @@ export interface ReceiveContext {
   readonly dir: string
   /** fdatasync the file before it is handed on (false only with the storage's unsafe `none` sync mode). */
   readonly sync: boolean
+  /** Also fdatasync after every this many bytes written (0: only at the end), as a local snapshot's file ({@link DEFAULT_SNAPSHOT_SYNC_BYTES}): the WAL's syncs never wait behind a whole received snapshot's dirty pages. */
+  readonly syncEveryBytes?: number
 }
 
 let received = 0
@@ -102,6 +104,8 @@ export class FileSnapshotSink implements SnapshotSink {
   #fd: number | null
   /** Next file position to write at. */
   #at = 0
+  /** File position of the last periodic fdatasync. */
+  #syncedAt = 0
   #crc: number
   #queued: QueuedWrite[] = []
   #writing = false
@@ -157,13 +161,22 @@ export class FileSnapshotSink implements SnapshotSink {
     if (next === undefined) return this.#maybeFinish()
     this.#writing = true
     writeFullyAsync(this.context.ops, this.#fd!, next.bytes, this.#at, (err) => {
-      this.#writing = false
-      if (this.#aborted) return this.#closeWhenIdle()
-      if (err) return next.done(this.#fail(toStorageError(err, 'receiving snapshot', this.path)))
+      if (err || this.#aborted) return this.#written(next, err)
       this.#at += next.bytes.length
-      next.done(null)
-      this.#pump()
+      const every = this.context.syncEveryBytes ?? DEFAULT_SNAPSHOT_SYNC_BYTES
+      if (!this.context.sync || every === 0 || this.#at - this.#syncedAt < every) return this.#written(next, null)
+      this.#syncedAt = this.#at
+      this.context.ops.fdatasync(this.#fd!, (syncErr) => this.#written(next, syncErr))
     })
+  }
+
+  /** A queued write (and its periodic sync) ended. */
+  #written(write: QueuedWrite, err: NodeJS.ErrnoException | null): void {
+    this.#writing = false
+    if (this.#aborted) return this.#closeWhenIdle()
+    if (err) return write.done(this.#fail(toStorageError(err, 'receiving snapshot', this.path)))
+    write.done(null)
+    this.#pump()
   }
 
   /** Once every byte is written and `finish` was asked: check, write the trailer, sync, close, hand on. */

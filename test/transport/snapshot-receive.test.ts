@@ -208,6 +208,23 @@ describe('PeerTransport: receiving a snapshot into a file', () => {
     assert.deepStrictEqual(readdirSync(snapDir), [])
   })
 
+  it('the file is fdatasync\'d every snapshotSyncBytes as it grows, not only at the end (the WAL\'s syncs never wait behind it all)', async (t) => {
+    const dir = testTempDir(t, 'raftctl-snaprecv-')
+    let syncs = 0
+    const fs = {...nodeFs, fdatasync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      syncs++
+      nodeFs.fdatasync(fd, cb)
+    }}
+    const store = new FileStorage({dir, fs, snapshotSyncBytes: 64 * 1024})
+    store.load()
+    stores.push(store)
+    const data = kvSnapshot(20_000)
+    const sink = store.openSnapshotReceive(message(data).snapshot.meta, data.length, new SnapshotChecksum(data.length))
+    for (let at = 0; at < data.length; at += 16 * 1024) sink.write(data.subarray(at, at + 16 * 1024), () => {})
+    const before = await new Promise<number>((resolve, reject) => sink.finish((err) => (err ? reject(err) : resolve(syncs))))
+    assert.ok(before >= Math.floor(data.length / (64 * 1024)), `${before} syncs for ${data.length} bytes`)
+  })
+
   it('the checksum and the announced size are checked before the snapshot is handed on', async (t) => {
     const {store, snapDir} = storage(t)
     const data = kvSnapshot(200)
