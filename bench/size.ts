@@ -28,7 +28,8 @@
  * /proc/loadavg before and after. `--json` prints one JSON document. `--segment-bytes` sets the
  * WAL segment size (default the daemon's).
  *
- * `--modes none` runs no snapshot run (only the catch-up).
+ * `--modes none` runs no snapshot run (only the catch-up). `--keep-logs DIR` copies the catch-up
+ * daemons' logs there before their cluster is removed (with `--trace-gc` in RAFTCTL_DAEMON_NODE_FLAGS).
  *
  * Then, per size (unless `--skip-catch-up`), a new node's catch-up by snapshot with real daemons
  * (see `catchUp` below), with the leader's and the new node's peak RSS and longest event-loop
@@ -37,7 +38,7 @@
  * for docs/performance.md is printed.
  */
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {PerformanceObserver, monitorEventLoopDelay} from 'node:perf_hooks'
@@ -67,6 +68,7 @@ const {values: args} = parseArgs({
     plots: {type: 'string', default: 'docs/perf/size'},
     'skip-catch-up': {type: 'boolean', default: false},
     'catch-up-timeout': {type: 'string', default: '5m'},
+    'keep-logs': {type: 'string'},
   },
 })
 
@@ -387,8 +389,20 @@ async function catchUp(keys: number): Promise<CatchUpRow> {
     log(`${keys} keys: the catch-up run failed: ${(error as Error).message}`)
     return {keys, catchUpMs: null, snapshotMiB: null}
   } finally {
+    if (args['keep-logs'] !== undefined) keepLogs(cluster, args['keep-logs'], keys)
     if (cluster.exists()) await cluster.destroy().catch(() => undefined)
     rmSync(home, {recursive: true, force: true})
+  }
+}
+
+/** Copy the catch-up cluster's daemon logs to `dir` as `catchup-<keys>-<node>.log` (`--keep-logs DIR`: e.g. with `--trace-gc` in RAFTCTL_DAEMON_NODE_FLAGS). */
+function keepLogs(cluster: LocalCluster, dir: string, keys: number): void {
+  try {
+    mkdirSync(dir, {recursive: true})
+    const logs = dirname(cluster.paths.logFile('x'))
+    for (const name of readdirSync(logs)) if (name.endsWith('.log')) copyFileSync(join(logs, name), join(dir, `catchup-${keys}-${name}`))
+  } catch (error) {
+    log(`could not keep the catch-up logs: ${(error as Error).message}`)
   }
 }
 

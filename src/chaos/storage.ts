@@ -48,6 +48,11 @@ export class SlowStorage implements Storage {
     return this.inner.writeSnapshot?.bind(this.inner)
   }
 
+  /** Passed through, as writeSnapshot (no delay: the received file was synced as it arrived). */
+  get adoptSnapshot(): Storage['adoptSnapshot'] {
+    return this.inner.adoptSnapshot?.bind(this.inner)
+  }
+
   close(): void {
     this.inner.close()
   }

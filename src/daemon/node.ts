@@ -18,7 +18,7 @@ import {MessageSampler} from './message-sampler.js'
 import {ChaosNetwork, FaultRegistry, SlowStorage, blockingSleep} from '../chaos/index.js'
 import {FileStorage} from '../storage/index.js'
 import {PeerTransport} from '../transport/index.js'
-import {KvStateMachine, useNativeCrc32, type KvResult} from '../kv/index.js'
+import {KvStateMachine, SnapshotChecksum, useNativeCrc32, type KvResult} from '../kv/index.js'
 import {crc32 as zlibCrc32} from 'node:zlib'
 import type {AdminEvent} from '../admin/protocol.js'
 import {dialTls, normalizeAddress, readTlsMaterial, type DaemonConfig} from './config.js'
@@ -135,6 +135,8 @@ export class Node {
       },
       onReachable: (peer) => this.diagnostics.node({type: 'peerReachable', peer}),
       onSnapshotProgress: (peer, index, term) => this.replica.reportSnapshotInFlight(peer, index, term),
+      // A chunked snapshot from the leader streams to a temp file, checked with the KV checksum as it comes.
+      receiveSnapshot: (meta, byteLength) => this.storage.openSnapshotReceive(meta, byteLength, new SnapshotChecksum(byteLength)),
       tls: dialTls(tls),
       logger,
     })
@@ -211,6 +213,9 @@ export class Node {
     // other storage call); their end runs under the guard too.
     const writeSnapshot = slow.writeSnapshot!
     port.writeSnapshot = (meta, pieces, done) => writeSnapshot(meta, pieces, (err, data) => this.loop.guard(() => done(err, data)))
+    // A snapshot received from the leader was streamed to a file as it arrived: installing it renames that file.
+    const adoptSnapshot = slow.adoptSnapshot!
+    port.adoptSnapshot = (meta, data, done) => adoptSnapshot(meta, data, (err, kept) => this.loop.guard(() => done(err, kept)))
     return port
   }
 

@@ -51,6 +51,21 @@ export class StateHasher {
           this.afterRestore()
         }}
       },
+      beginStreamRestore: (byteLength) => {
+        const job = kv.beginStreamRestore(byteLength)
+        return {
+          space: () => job.space(),
+          received: (n) => job.received(n),
+          step: () => job.step(),
+          get done() {
+            return job.done
+          },
+          commit: () => {
+            job.commit()
+            this.afterRestore()
+          },
+        }
+      },
       // One capture at a time: while ours is open, the replica snapshots without one. Pieces in
       // one reused buffer: the storage writes each before pulling the next and keeps none, so
       // no buffer of the whole snapshot (122 MiB at 1M keys) starts a mark-compact per snapshot.

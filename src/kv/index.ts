@@ -41,6 +41,6 @@ export {
   RANGE_ENTRY_OVERHEAD_BYTES, compareKeys, jsonStringBytes, rangeEntryBytes,
   type KeyRange, type RangeAnswer, type RangeEntry, type RangeQuery,
 } from './range.js'
-export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} from './snapshot.js'
+export {KV_SNAPSHOT_MAGIC, KV_SNAPSHOT_VERSION, KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX, SnapshotChecksum} from './snapshot.js'
 export {KvStateMachine, changesOf, type KvChangeListener, type KvChangeSummary} from './state-machine.js'
 export type {KvChange} from './store.js'

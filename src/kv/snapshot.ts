@@ -399,3 +399,181 @@ function corrupt(message: string): KvError {
 function hex(value: number): string {
   return value.toString(16).padStart(8, '0')
 }
+
+/**
+ * The check of a snapshot's bytes as they stream in, piece by piece in order (a snapshot received
+ * from the leader, before anyone decodes it): the CRC-32 of every byte but the last four must be
+ * the last four (big-endian), as {@link decodeSnapshot} checks. `verify` gives null when the
+ * `byteLength` bytes all came and match, else why not.
+ */
+export class SnapshotChecksum {
+  private crc = 0
+  private seen = 0
+  private readonly trailer = new Uint8Array(4)
+
+  constructor(private readonly byteLength: number) {}
+
+  /** The next piece of the snapshot's bytes. */
+  update(piece: Uint8Array): void {
+    const bodyEnd = Math.max(0, this.byteLength - 4)
+    const from = this.seen
+    const to = from + piece.length
+    if (from < bodyEnd) this.crc = crc32(piece, 0, Math.min(to, bodyEnd) - from, this.crc)
+    for (let at = Math.max(from, bodyEnd); at < Math.min(to, this.byteLength); at++) this.trailer[at - bodyEnd] = piece[at - from]!
+    this.seen = to
+  }
+
+  /** Null when whole and sound, else the reason. */
+  verify(): string | null {
+    if (this.byteLength < MIN_SNAPSHOT_BYTES) return `snapshot is ${this.byteLength} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`
+    if (this.seen !== this.byteLength) return `snapshot has ${this.seen} of its ${this.byteLength} bytes`
+    const stored = new DataView(this.trailer.buffer).getUint32(0)
+    return stored === this.crc ? null : `checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(this.crc)}`
+  }
+}
+
+/**
+ * Bytes a {@link SnapshotStreamDecoder} asks for at a time: 1 MiB (one read in the thread pool;
+ * about 10,000 keys of 100 B, decoded over several slices).
+ */
+export const STREAM_DECODE_READ_BYTES = 1024 * 1024
+
+/**
+ * {@link SnapshotDecoder} for a snapshot that is not in memory (a file received from the leader):
+ * the caller reads its bytes in order into {@link space} (one reused buffer of about
+ * {@link STREAM_DECODE_READ_BYTES}, grown only for an entry larger than it) and reports them with
+ * {@link received}; each {@link step} decodes at most `step.keys` complete keys of what came, into
+ * a fresh store nothing else sees. The checksum is computed as the bytes come and checked at the
+ * end, before {@link result} gives anything (a corrupt snapshot throws {@link KvError} `CORRUPT`,
+ * as does a malformed one, from the step that finds it). The sessions and the checksum, at the
+ * end, are decoded once all bytes are in. Never holds more than a read's worth of the encoded
+ * snapshot (plus the sessions section).
+ */
+export class SnapshotStreamDecoder {
+  private buf: Uint8Array
+  /** Unconsumed bytes are buf[start, end). */
+  private start = 0
+  private end = 0
+  private got = 0
+  private crc = 0
+  private version = 0
+  private appliedIndex = 0
+  private keyCount = -1
+  private nextKey = 0
+  private readonly store: KvStore
+  private state: KvState | null = null
+
+  constructor(readonly byteLength: number, private readonly limits: KvLimits, private readonly readBytes = STREAM_DECODE_READ_BYTES, private readonly size: DecodeStepSize = DECODE_STEP) {
+    if (!Number.isSafeInteger(byteLength) || byteLength < MIN_SNAPSHOT_BYTES) throw corrupt(`snapshot is ${byteLength} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`)
+    this.buf = new Uint8Array(Math.min(byteLength, readBytes + ENTRY_SLACK_BYTES))
+    this.store = new KvStore(limits)
+  }
+
+  /** Where the next bytes of the snapshot go (as many as its length, or fewer), or null once all of them came. */
+  space(): Uint8Array | null {
+    if (this.got === this.byteLength) return null
+    if (this.start > 0) {
+      this.buf.copyWithin(0, this.start, this.end)
+      this.end -= this.start
+      this.start = 0
+    }
+    if (this.buf.length - this.end < this.readBytes / 2) {
+      const grown = new Uint8Array(Math.min(this.byteLength, this.end + this.readBytes))
+      grown.set(this.buf.subarray(0, this.end))
+      this.buf = grown
+    }
+    return this.buf.subarray(this.end, this.end + Math.min(this.buf.length - this.end, this.byteLength - this.got))
+  }
+
+  /** The next `n` bytes were written at the start of the last {@link space}. */
+  received(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0 || this.end + n > this.buf.length || this.got + n > this.byteLength) throw new RangeError(`received ${n} bytes: more than the space given`)
+    const bodyEnd = this.byteLength - 4
+    if (this.got < bodyEnd) this.crc = crc32(this.buf, this.end, this.end + Math.min(n, bodyEnd - this.got), this.crc)
+    this.end += n
+    this.got += n
+  }
+
+  /** True once every byte came. */
+  get complete(): boolean {
+    return this.got === this.byteLength
+  }
+
+  /** True once the whole snapshot is decoded ({@link result}). */
+  get done(): boolean {
+    return this.state !== null
+  }
+
+  /**
+   * Decode a bounded piece of what came; true when nothing more can be done until more bytes
+   * come ({@link space}) or the decode is {@link done}. Throws KvError `CORRUPT`.
+   */
+  step(): boolean {
+    if (this.state !== null) return true
+    if (this.keyCount < 0) return this.header()
+    if (this.nextKey < this.keyCount) return this.keys()
+    if (!this.complete) return true
+    return this.finish()
+  }
+
+  /** The decoded state; throws until {@link done}. */
+  result(): KvState {
+    if (this.state === null) throw new Error('snapshot decode not finished')
+    return this.state
+  }
+
+  private header(): boolean {
+    if (this.end - this.start < HEADER_BYTES) return true
+    const head = this.buf.subarray(this.start, this.start + HEADER_BYTES)
+    if (!KV_SNAPSHOT_MAGIC.every((byte, i) => head[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
+    const reader = new ByteReader(head, 'CORRUPT')
+    reader.raw(4, 'header')
+    this.version = reader.u16('version')
+    if (this.version !== KV_SNAPSHOT_VERSION && this.version !== KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX) {
+      throw corrupt(`unsupported KV snapshot version ${this.version} (this raftctl reads versions ${KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} and ${KV_SNAPSHOT_VERSION}; a newer raftctl wrote it?)`)
+    }
+    this.appliedIndex = reader.u53('appliedIndex')
+    this.keyCount = reader.u32('key count')
+    this.start += HEADER_BYTES
+    return false
+  }
+
+  /** Decode the complete keys that came, at most `size.keys`; true when none is complete. */
+  private keys(): boolean {
+    const withMod = this.version === KV_SNAPSHOT_VERSION
+    const view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+    const max = Math.min(this.keyCount - this.nextKey, this.size.keys)
+    let at = this.start
+    let count = 0
+    while (count < max) {
+      if (this.end - at < 4) break
+      const keyEnd = at + 4 + view.getUint32(at)
+      if (this.end - keyEnd < 4) break
+      const entryEnd = keyEnd + 4 + view.getUint32(keyEnd) + (withMod ? 8 : 0)
+      if (entryEnd > this.end) break
+      at = entryEnd
+      count++
+    }
+    if (count === 0) {
+      if (this.complete) throw corrupt(`key #${this.nextKey}: truncated`)
+      return true
+    }
+    const reader = new ByteReader(this.buf.subarray(this.start, at), 'CORRUPT')
+    this.nextKey = readStore(reader, this.store, this.nextKey, this.nextKey + count, withMod ? this.appliedIndex : null)
+    this.start = at
+    return false
+  }
+
+  private finish(): true {
+    const bodyEnd = this.end - 4
+    if (bodyEnd < this.start) throw corrupt('snapshot ends before its sessions')
+    const stored = new DataView(this.buf.buffer, this.buf.byteOffset + bodyEnd, 4).getUint32(0)
+    if (stored !== this.crc) throw corrupt(`checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(this.crc)}`)
+    const reader = new ByteReader(this.buf.subarray(this.start, bodyEnd), 'CORRUPT')
+    const sessions = readSessions(reader, this.limits, this.appliedIndex)
+    reader.end('snapshot')
+    this.state = {appliedIndex: this.appliedIndex, store: this.store, sessions}
+    this.start = this.end
+    return true
+  }
+}

@@ -10,7 +10,7 @@ import {KvError} from './errors.js'
 import {resolveLimits, type KvLimits, type KvOptions, type KvPayloadLimits} from './limits.js'
 import type {RangeAnswer, RangeQuery} from './range.js'
 import {SessionTable} from './sessions.js'
-import {SnapshotDecoder, decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
+import {SnapshotDecoder, SnapshotStreamDecoder, decodeSnapshot, encodeSessions, encodeSnapshot, encodeSnapshotPieces, type KvState} from './snapshot.js'
 import {KvStore, type KvChange} from './store.js'
 
 /**
@@ -245,6 +245,24 @@ export class KvStateMachine {
     const decoder = new SnapshotDecoder(data, this.limits)
     return {
       step: () => decoder.step(),
+      commit: () => this.adopt(decoder.result()),
+    }
+  }
+
+  /**
+   * {@link beginRestore} for a snapshot read in pieces (see {@link SnapshotStreamDecoder}): the
+   * caller reads its `byteLength` bytes in order into `space()`, reports them with `received`,
+   * and calls `step()` (true: needs more bytes, or `done`) until `done`, then `commit()`.
+   */
+  beginStreamRestore(byteLength: number): {space(): Uint8Array | null; received(n: number): void; step(): boolean; readonly done: boolean; commit(): void} {
+    const decoder = new SnapshotStreamDecoder(byteLength, this.limits)
+    return {
+      space: () => decoder.space(),
+      received: (n) => decoder.received(n),
+      step: () => decoder.step(),
+      get done() {
+        return decoder.done
+      },
       commit: () => this.adopt(decoder.result()),
     }
   }

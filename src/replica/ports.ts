@@ -77,6 +77,14 @@ export interface Storage {
    * ({@link StateMachine.capture}): a storage that keeps the bytes copies them.
    */
   writeSnapshot?(meta: SnapshotMeta, pieces: Iterator<Uint8Array>, done: (err: Error | null, data: SnapshotData | null) => void): void
+  /**
+   * Optional: make `data`, a snapshot received from the leader that this storage already wrote
+   * durably as it arrived (its transport sink: a temp file), the snapshot file of `meta`, in the
+   * background and without writing it again; then as after {@link writeSnapshot}: `done(null,
+   * kept)` with what the node keeps, and the {@link save} that carries the snapshot adopts it.
+   * Fails (`done(err, null)`) for data it did not receive.
+   */
+  adoptSnapshot?(meta: SnapshotMeta, data: SnapshotData, done: (err: Error | null, data: SnapshotData | null) => void): void
   /** Release files and handles. */
   close(): void
 }
@@ -94,6 +102,7 @@ export function withSaveAsync(storage: Storage, saveAsync: NonNullable<Storage['
     close: () => storage.close(),
     saveAsync,
     ...(storage.writeSnapshot ? {writeSnapshot: storage.writeSnapshot.bind(storage)} : {}),
+    ...(storage.adoptSnapshot ? {adoptSnapshot: storage.adoptSnapshot.bind(storage)} : {}),
   }
 }
 
@@ -141,6 +150,23 @@ export interface StateMachine<R = ApplyResult> {
    * `commit()` the state machine is unchanged; an abandoned job leaves nothing behind.
    */
   beginRestore?(data: Uint8Array): RestoreJob
+  /**
+   * Optional: {@link beginRestore} for a snapshot whose `byteLength` bytes are not in memory (a
+   * file received from the leader): the replica reads them in order into the job's `space()` and
+   * reports each read with `received(n)`; `step()` then decodes a bounded piece of what came and
+   * returns true when it needs more bytes or is `done`. The whole encoded snapshot is never held.
+   */
+  beginStreamRestore?(byteLength: number): StreamRestoreJob
+}
+
+/** A {@link StateMachine.beginStreamRestore} job: fed with the snapshot's bytes, decoded in steps, then committed. */
+export interface StreamRestoreJob extends RestoreJob {
+  /** Where the next bytes go (read up to its length), or null once all came. */
+  space(): Uint8Array | null
+  /** `n` bytes were written at the start of the last `space()`. */
+  received(n: number): void
+  /** True once the whole snapshot is decoded and checked: `commit()` may follow. */
+  readonly done: boolean
 }
 
 /** A {@link StateMachine.restore} in steps (see {@link StateMachine.beginRestore}). */

@@ -15,8 +15,8 @@ import {RaftNode, type ConfChangeOptions, type RaftOptions, type RaftEvent, type
 import type {ConfChange, ConfState, Entry, HardState, Message, NodeId, Snapshot, SnapshotData} from '../raft/types.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
 import {AppliedBytes} from './applied-bytes.js'
-import type {ApplyResult, Network, RestoreJob, SliceRunner, StateMachine, Storage, StorageWrite} from './ports.js'
-import {snapshotBytes} from './snapshot-data.js'
+import type {ApplyResult, Network, RestoreJob, SliceRunner, StateMachine, Storage, StorageWrite, StreamRestoreJob} from './ports.js'
+import {isSnapshotSource, openSnapshotData, releaseSnapshotData, snapshotBytes, type SnapshotSource} from './snapshot-data.js'
 
 /**
  * How a proposal ended. `unknown` means it may or may not take effect (never "failed"). `R` is
@@ -131,6 +131,8 @@ export class Replica<R = ApplyResult> {
   private readonly runInSlices?: SliceRunner
   /** True while a snapshot from the leader is being installed in the background (`persisting` too). */
   private installing = false
+  /** The snapshot from the leader the core holds and that is not being installed yet (see afterSnapshotMessage). */
+  private receivedSnapshot: Snapshot | null = null
   /** True while a Ready's batch is being synced by `saveAsync` (no new Ready starts meanwhile). */
   private persisting = false
   /** Called once no batch is being synced. */
@@ -213,8 +215,25 @@ export class Replica<R = ApplyResult> {
 
   /** Deliver a message from a peer (processing happens in {@link process}). */
   receive(message: Message): void {
-    if (this.stopped) return
+    if (this.stopped) {
+      if (message.type === 'snapshot') releaseSnapshotData(message.snapshot.data)
+      return
+    }
     this.core.step(message)
+    if (message.type === 'snapshot') this.afterSnapshotMessage(message.snapshot)
+  }
+
+  /**
+   * A snapshot from the leader went to the core: data it did not keep (stale, or a log that
+   * already holds it), and a received snapshot it kept before and has now replaced with this
+   * one before installing it, are released (a received temp file is deleted at once, not at the
+   * next start-up). The one being installed is never released: the storage adopts its file.
+   */
+  private afterSnapshotMessage(snapshot: Snapshot): void {
+    if (this.core.latestSnapshot() !== snapshot) return releaseSnapshotData(snapshot.data)
+    const replaced = this.receivedSnapshot
+    this.receivedSnapshot = snapshot
+    if (replaced !== null && replaced !== snapshot) releaseSnapshotData(replaced.data)
   }
 
   /** Deliver a message and process at once (the simulator's path). */
@@ -372,6 +391,8 @@ export class Replica<R = ApplyResult> {
     this.proposals.clear()
     this.failReads('SHUTTING_DOWN', 'node stopped')
     this.endSnapshotWaiters(null)
+    if (this.receivedSnapshot !== null) releaseSnapshotData(this.receivedSnapshot.data)
+    this.receivedSnapshot = null
   }
 
   // ------------------------------------------------------------------ the Ready contract
@@ -460,35 +481,93 @@ export class Replica<R = ApplyResult> {
     const write = this.planWrite(rd)!
     this.persisting = true
     this.installing = true
+    if (this.receivedSnapshot === snapshot) this.receivedSnapshot = null
+    const {data} = snapshot
+    if (isSnapshotSource(data) && this.sm.beginStreamRestore !== undefined && this.storage.adoptSnapshot !== undefined) {
+      return this.installFromSource(rd, snapshot, write, data)
+    }
     let job: RestoreJob
     try {
-      job = this.sm.beginRestore!(snapshotBytes(snapshot.data))
+      job = this.sm.beginRestore!(snapshotBytes(data))
     } catch (err) {
       return this.failInstall(err as Error)
     }
-    // A storage failure meanwhile (a local background snapshot failing) has already stopped
-    // the replica: the install ends there, without a second failure report.
-    const ended = (): boolean => this.stopped || this.storageFailure !== null
-    this.runInSlices!(() => ended() || job.step(), (err) => {
-      if (ended()) return
+    this.runInSlices!(() => this.installEnded() || job.step(), (err) => {
+      if (this.installEnded()) return
       if (err !== null) return this.failInstall(err)
-      this.storage.writeSnapshot!(snapshot.meta, piecesOf(snapshotBytes(snapshot.data)), (writeErr, kept) => {
-        if (ended()) return
-        if (writeErr !== null) return this.failInstall(writeErr)
-        try {
-          this.storage.save(write)
-        } catch (saveErr) {
-          return this.failInstall(saveErr as Error)
-        }
-        job.commit()
-        this.persisting = false
-        this.installing = false
-        this.finishReady(rd, false, true)
-        if (kept !== null) this.core.replaceSnapshotData(snapshot.meta.index, kept)
-        this.runIdleWaiters()
-        this.process()
-      })
+      this.storage.writeSnapshot!(snapshot.meta, piecesOf(snapshotBytes(data)), (writeErr, kept) => this.installed(rd, snapshot, write, job, writeErr, kept))
     })
+  }
+
+  /**
+   * A storage failure meanwhile (a local background snapshot failing) has already stopped the
+   * replica: a background install ends there, without a second failure report.
+   */
+  private installEnded(): boolean {
+    return this.stopped || this.storageFailure !== null
+  }
+
+  /**
+   * {@link installInBackground} for a snapshot whose data are in a file (received from the leader,
+   * streamed there by the transport): read in pieces in the thread pool, each decoded in slices
+   * into the new state; then the storage adopts the file as its snapshot (a rename: the bytes are
+   * not written again). The encoded snapshot is never in memory whole.
+   */
+  private installFromSource(rd: Ready, snapshot: Snapshot, write: StorageWrite, source: SnapshotSource): void {
+    let job: StreamRestoreJob
+    try {
+      job = this.sm.beginStreamRestore!(source.byteLength)
+    } catch (err) {
+      return this.failInstall(err as Error)
+    }
+    openSnapshotData(source, (openErr, reader) => {
+      let at = 0
+      /** Decode what came (a read's failure, passed in, fails the install under the host's guard), then read on. */
+      const decode = (failure: Error | null): void => this.runInSlices!(() => {
+        if (failure !== null) throw failure
+        return this.installEnded() || job.step()
+      }, (err) => {
+        if (this.installEnded() || err !== null || job.done) reader?.close()
+        if (this.installEnded()) return
+        if (err !== null) return this.failInstall(err)
+        if (!job.done) return readNext()
+        this.storage.adoptSnapshot!(snapshot.meta, source, (adoptErr, kept) => this.installed(rd, snapshot, write, job, adoptErr, kept))
+      })
+      const readNext = (): void => {
+        const space = job.space()
+        if (space === null) return decode(new Error(`snapshot ${snapshot.meta.index} ended before it decoded whole (${source.describe()})`))
+        reader!.read(at, space.length, (err, bytes) => {
+          if (err !== null || bytes === null) return decode(err ?? new Error('snapshot read gave nothing'))
+          try {
+            job.received(space.length)
+          } catch (receivedErr) {
+            return decode(receivedErr as Error)
+          }
+          at += space.length
+          decode(null)
+        }, space)
+      }
+      if (openErr !== null || reader === null) return decode(openErr ?? new Error(`cannot read ${source.describe()}`))
+      readNext()
+    })
+  }
+
+  /** The decoded snapshot's file is durable (or failed): save the batch that records it, switch to the new state, go on. */
+  private installed(rd: Ready, snapshot: Snapshot, write: StorageWrite, job: RestoreJob, err: Error | null, kept: SnapshotData | null): void {
+    if (this.installEnded()) return
+    if (err !== null) return this.failInstall(err)
+    try {
+      this.storage.save(write)
+    } catch (saveErr) {
+      return this.failInstall(saveErr as Error)
+    }
+    job.commit()
+    this.persisting = false
+    this.installing = false
+    this.finishReady(rd, false, true)
+    if (kept !== null) this.core.replaceSnapshotData(snapshot.meta.index, kept)
+    this.runIdleWaiters()
+    this.process()
   }
 
   private failInstall(err: Error): void {

@@ -16,7 +16,10 @@ import {
   type SnapshotMark,
 } from './record.js'
 import {recover, storagePaths, type EntryLoc} from './recovery.js'
-import {DEFAULT_SNAPSHOT_SYNC_BYTES, listSnapshotFiles, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
+import {DEFAULT_SNAPSHOT_SYNC_BYTES, hex16, listSnapshotFiles, SNAPSHOT_SUFFIX, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
+import type {SnapshotFileData} from './snapshot-file-data.js'
+import {FileSnapshotSink, ReceivedSnapshotFile} from './snapshot-receive.js'
+import {isSnapshotSource, type SnapshotDataCheck, type SnapshotSink} from '../replica/snapshot-data.js'
 import type {StorageLogger, StorageStats} from './types.js'
 import {segmentsBelowSnapshot, Wal} from './wal.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
@@ -344,6 +347,45 @@ export class FileStorage implements Storage, LogView {
       this.#prewritten.set(prewrittenKey(meta), written.path)
       done(null, written.data)
     }, this.#o.snapshotSyncBytes)
+  }
+
+  /**
+   * A sink for a snapshot received from the leader (the transport's `receiveSnapshot`): its data
+   * are streamed to a temp file in the snapshot folder, checked by `check` as they come, and
+   * fdatasync'd; the result is a {@link ReceivedSnapshotFile} that {@link adoptSnapshot} renames
+   * into place at install (see snapshot-receive.ts). Throws StorageError when the file cannot be
+   * made, or when the store failed or is closed.
+   */
+  openSnapshotReceive(meta: SnapshotMeta, byteLength: number, check?: SnapshotDataCheck): SnapshotSink {
+    this.#usable()
+    return new FileSnapshotSink({ops: this.#o.ops, dir: this.#o.snapDir, sync: this.#o.sync, syncEveryBytes: this.#o.snapshotSyncBytes}, meta, byteLength, check)
+  }
+
+  /**
+   * {@inheritDoc Storage.adoptSnapshot} A {@link ReceivedSnapshotFile} of this store holding
+   * `meta` is renamed into place and the folder fsync'd in the background, without writing its
+   * bytes again; then, as after {@link writeSnapshot}, the `save` that carries the snapshot
+   * adopts that file. Other data: STORAGE_IO (the caller writes them with writeSnapshot).
+   */
+  adoptSnapshot(meta: SnapshotMeta, data: SnapshotData, done: (err: Error | null, data: SnapshotData | null) => void): void {
+    const o = this.#o
+    const path = join(o.snapDir, hex16(meta.index) + SNAPSHOT_SUFFIX)
+    let kept: SnapshotFileData
+    try {
+      this.#usable()
+      if (!(data instanceof ReceivedSnapshotFile) || data.context.dir !== o.snapDir || !data.pending || data.meta.index !== meta.index || data.meta.term !== meta.term) {
+        throw new StorageError('STORAGE_IO', `snapshot ${meta.index} is not a file this store received (${isSnapshotSource(data) ? data.describe() : 'bytes'})`, {file: o.snapDir})
+      }
+      kept = data.adoptAs(path)
+    } catch (err) {
+      return done(toStorageError(err, 'placing received snapshot', path), null)
+    }
+    const placed = (): void => {
+      this.#prewritten.set(prewrittenKey(meta), path)
+      done(null, kept)
+    }
+    if (!o.sync) return placed()
+    fsyncDirAsync(o.ops, o.snapDir, (err) => (err ? done(toStorageError(err, 'syncing directory', o.snapDir), null) : placed()))
   }
 
   /** The path of the file {@link writeSnapshot} wrote for `meta`, consumed; null when there is none. */

@@ -3,7 +3,7 @@
  * validation (contract violations are RangeErrors thrown before anything is written), the
  * snapshot-install rule, and which entries of a batch are kept.
  */
-import {SnapshotFileData} from './snapshot-file-data.js'
+import {isSnapshotSource} from '../replica/snapshot-data.js'
 import type {Entry, HardState, Snapshot, SnapshotMeta} from '../raft/types.js'
 import type {StorageWrite} from '../replica/ports.js'
 
@@ -58,7 +58,7 @@ export function validateHardState(hs: HardState): void {
 export function validateSnapshot(snapshot: Snapshot): void {
   const {meta} = snapshot
   if (!isCount(meta.index, 0) || !isCount(meta.term, 0)) throw new RangeError('snapshot: index and term must be integers >= 0')
-  if (!(snapshot.data instanceof Uint8Array) && !(snapshot.data instanceof SnapshotFileData)) throw new RangeError('snapshot: data must be a Uint8Array or a SnapshotFileData')
+  if (!(snapshot.data instanceof Uint8Array) && !isSnapshotSource(snapshot.data)) throw new RangeError('snapshot: data must be a Uint8Array or a snapshot file handle')
   for (const id of [...meta.conf.voters, ...meta.conf.learners]) {
     if (typeof id !== 'string' || Buffer.byteLength(id) > MAX_NODE_ID_BYTES) throw new RangeError('snapshot: bad node id in conf')
   }

@@ -67,7 +67,8 @@ function encodeIds(ids: readonly NodeId[]): Buffer[] {
   })]
 }
 
-function encodePrefix(meta: SnapshotMeta): Buffer {
+/** The bytes of a snapshot file before its data: magic, version, metadata. */
+export function encodePrefix(meta: SnapshotMeta): Buffer {
   const fixed = Buffer.alloc(16)
   writeU64(fixed, 0, meta.index)
   writeU64(fixed, 8, meta.term)

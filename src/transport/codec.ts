@@ -20,7 +20,7 @@
  */
 import type {
   AppendRequest, AppendResponse, ConfState, Entry, EntryType, Heartbeat, HeartbeatResponse, Message,
-  MessageType, NodeId, SnapshotRequest, TimeoutNow, VoteRequest, VoteResponse,
+  MessageType, NodeId, SnapshotMeta, SnapshotRequest, TimeoutNow, VoteRequest, VoteResponse,
 } from '../raft/types.js'
 import {DEFAULT_MAX_PAYLOAD_BYTES, MAX_CONF_MEMBERS, MAX_MESSAGES_PER_FRAME, MAX_NODE_ID_BYTES} from './limits.js'
 
@@ -614,16 +614,67 @@ const snapshotCodec: BodyCodec<SnapshotRequest> = {
     w.blob(data as Uint8Array) // size() checked it is bytes
   },
   read(r, from, to) {
-    const term = r.u64('term')
-    const index = r.u64('snapshot.meta.index')
-    const snapTerm = r.u64('snapshot.meta.term')
-    const voters = readIdList(r, 'voters')
-    const learners = readIdList(r, 'learners')
-    const conf = {voters, learners}
-    checkConf(conf)
+    const {term, meta} = readSnapshotFields(r)
     const data = r.blob('snapshot.data')
-    return {type: 'snapshot', from, to, term, snapshot: {meta: {index, term: snapTerm, conf}, data}}
+    return {type: 'snapshot', from, to, term, snapshot: {meta, data}}
   },
+}
+
+/** A snapshot message's fields before its data: the message term and the snapshot's meta. */
+function readSnapshotFields(r: Reader): {term: number; meta: SnapshotMeta} {
+  const term = r.u64('term')
+  const index = r.u64('snapshot.meta.index')
+  const snapTerm = r.u64('snapshot.meta.term')
+  const voters = readIdList(r, 'voters')
+  const learners = readIdList(r, 'learners')
+  const conf = {voters, learners}
+  checkConf(conf)
+  return {term, meta: {index, term: snapTerm, conf}}
+}
+
+/** Most bytes {@link encodeSnapshotHead} can give: version, type, two ids, three u64, two full id lists, the data length. */
+export const MAX_SNAPSHOT_HEAD_BYTES = 2 + 2 * (1 + MAX_NODE_ID_BYTES) + 24 + 4 + MAX_CONF_MEMBERS * (1 + MAX_NODE_ID_BYTES) + 4
+
+/** A snapshot message without its data, as read from the start of its encoding ({@link decodeSnapshotHead}). */
+export interface SnapshotHead {
+  readonly from: NodeId
+  readonly to: NodeId
+  /** The message's term. */
+  readonly term: number
+  readonly meta: SnapshotMeta
+  /** Bytes of the head ({@link encodeSnapshotHead}'s output): the data start there. */
+  readonly headBytes: number
+  /** Bytes of the data, after the head, to the message's end. */
+  readonly dataBytes: number
+}
+
+/**
+ * The head of a snapshot message of `total` bytes from its first bytes `prefix` (untrusted; a
+ * chunked snapshot's first chunks), for a receiver that streams the data elsewhere instead of
+ * reassembling the message: null while `prefix` is too short to hold the whole head (give it more
+ * bytes). The message must be a snapshot whose data run exactly to `total`.
+ * @throws CodecError `BAD_FRAME` (not a snapshot, malformed, or a data length that does not end at `total`), `UNKNOWN_TYPE`.
+ */
+export function decodeSnapshotHead(prefix: Uint8Array, total: number): SnapshotHead | null {
+  const view = plainView(prefix, Math.max(prefix.length, 1))
+  const r = new Reader(view, 0, view.length)
+  try {
+    const version = r.u8('version')
+    if (version !== WIRE_VERSION) throw bad(`unsupported wire version ${version} (this node speaks ${WIRE_VERSION})`)
+    const code = r.u8('type')
+    if (code !== TYPE_CODES.snapshot) throw bad(`chunks carried a ${TYPE_BY_CODE.get(code) ?? `type ${code}`} message, not a snapshot`)
+    const from = r.nodeId('from')
+    const to = r.nodeId('to')
+    const {term, meta} = readSnapshotFields(r)
+    const dataBytes = r.u32('snapshot.data')
+    const headBytes = r.offset
+    if (headBytes + dataBytes !== total) throw bad(`snapshot data of ${dataBytes} bytes after a ${headBytes}-byte head do not end at the message's ${total} bytes`)
+    return {from, to, term, meta, headBytes, dataBytes}
+  } catch (error) {
+    // A short prefix may simply stop inside the head: wait for more, up to the largest head.
+    if (error instanceof CodecError && view.length < Math.min(total, MAX_SNAPSHOT_HEAD_BYTES) && /truncated|out of range/.test(error.message)) return null
+    throw error
+  }
 }
 
 const timeoutNowCodec: BodyCodec<TimeoutNow> = {

@@ -22,6 +22,7 @@ import type {IncomingMessage} from 'node:http'
 import type {WebSocket} from 'ws'
 import type {Message, NodeId} from '../raft/types.js'
 import type {Network} from '../replica/ports.js'
+import type {OpenSnapshotSink} from '../replica/snapshot-data.js'
 import {
   CodecError, encodeMessage, encodeSnapshotHead, FRAME_HEADER_BYTES, FRAME_MESSAGE_OVERHEAD, isValidNodeId, MAX_CHUNK_HEADER_BYTES,
 } from './codec.js'
@@ -69,6 +70,12 @@ export interface PeerTransportOptions {
    * way (or, after its last chunk, has left). Called from a ws write callback; a throw is logged.
    */
   readonly onSnapshotProgress?: (peer: NodeId, index: number, term: number) => void
+  /**
+   * Where a snapshot received in chunks goes as they arrive (the daemon: a temp file in its
+   * snapshot folder, FileStorage.openSnapshotReceive); the delivered message's data are then what
+   * the sink gives (a handle on the file). Absent: chunks are reassembled in memory. See inbound.ts.
+   */
+  readonly receiveSnapshot?: OpenSnapshotSink
   /** Overrides of the limits in limits.ts. */
   readonly limits?: Partial<PeerLimits>
   /** Client TLS options for dialling `wss://` peers. */
@@ -407,6 +414,7 @@ export class PeerTransport implements Network {
       counters: this.countersFor(peer),
       deliver: (messages) => this.deliver(messages),
       onClose: (closed) => this.onInboundClosed(closed),
+      receiveSnapshot: this.options.receiveSnapshot,
     })
     this.inbound.set(peer, link)
     this.logger.info('inbound peer connected', {peer})
