@@ -142,6 +142,8 @@ export class FileSnapshotSink implements SnapshotSink {
 
   /** {@inheritDoc SnapshotSink.finish} */
   finish(done: (err: Error | null, data: SnapshotData | null) => void): void {
+    // A write failed already (the file is gone): say so now; #maybeFinish would wait forever.
+    if (this.#failed !== null) return done(this.#failed, null)
     this.#finish = done
     this.#maybeFinish()
   }
@@ -174,7 +176,13 @@ export class FileSnapshotSink implements SnapshotSink {
   #written(write: QueuedWrite, err: NodeJS.ErrnoException | null): void {
     this.#writing = false
     if (this.#aborted) return this.#closeWhenIdle()
-    if (err) return write.done(this.#fail(toStorageError(err, 'receiving snapshot', this.path)))
+    if (err) {
+      const failure = this.#fail(toStorageError(err, 'receiving snapshot', this.path))
+      write.done(failure)
+      // A failure after finish() was asked ends it too (else its caller would wait forever).
+      if (this.#finish !== null) this.#end(failure)
+      return
+    }
     write.done(null)
     this.#pump()
   }

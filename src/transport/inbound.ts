@@ -216,7 +216,7 @@ export class InboundLink {
     this.drain()
   }
 
-  /** Deliver and stream the backlog's items in order, until it is empty or a snapshot is being finished. */
+  /** Deliver and stream the backlog's items in order, until it is empty (items after a finished snapshot's last chunk go out before it: see finishStreaming). */
   private drain(): void {
     const ready: Message[] = []
     try {
@@ -336,6 +336,12 @@ export class InboundLink {
     this.streaming = undefined
     this.backlog = []
     sink?.abort()
+    // A paused socket reads neither the peer's close frame nor its FIN: a close would then wait
+    // for ws's 30 s close timer, on both ends. (Frames read from now on are ignored: closing.)
+    if (this.paused && !this.closed) {
+      this.paused = false
+      this.ws.resume()
+    }
   }
 
   /** Add a chunk to the assembly; returns the snapshot message once the last chunk is in. */

@@ -241,4 +241,27 @@ describe('PeerTransport: receiving a snapshot into a file', () => {
     await waitFor(() => readdirSync(snapDir).length === 0, 'both temp files removed')
     assert.ok(!existsSync(join(snapDir, `${(40).toString(16).padStart(16, '0')}.snap`)))
   })
+
+  it('a write that fails after finish() was asked ends finish with the error, and a finish asked after a failure answers at once', async (t) => {
+    const dir = testTempDir(t, 'raftctl-snaprecv-')
+    let writes = 0
+    const fs = {...nodeFs, write: (fd: number, b: Uint8Array, o: number, l: number, p: number, cb: (err: NodeJS.ErrnoException | null, n: number) => void) => {
+      if (++writes === 3) return void setImmediate(() => cb(Object.assign(new Error('ENOSPC: injected'), {code: 'ENOSPC'}), 0))
+      nodeFs.write!(fd, b, o, l, p, cb)
+    }}
+    const store = new FileStorage({dir, fs})
+    store.load()
+    stores.push(store)
+    const data = kvSnapshot(50)
+    const meta = message(data).snapshot.meta
+    const sink = store.openSnapshotReceive(meta, data.length, new SnapshotChecksum(data.length))
+    const half = data.length >> 1
+    sink.write(data.subarray(0, half), () => {})
+    sink.write(data.subarray(half), () => {})
+    const err = await new Promise<Error | null>((resolve) => sink.finish((e) => resolve(e)))
+    assert.equal((err as {code?: string} | null)?.code, 'STORAGE_FULL', String(err))
+    const again = await new Promise<Error | null>((resolve) => sink.finish((e) => resolve(e)))
+    assert.equal(again, err, 'a second finish gets the same failure at once')
+    await waitFor(() => readdirSync(join(dir, 'snapshots')).length === 0, 'the temp file removed')
+  })
 })
