@@ -32,6 +32,9 @@
  * fails that system's cells of that size with the reason. It writes the table, the JSON
  * (docs/perf/matrix.json, or --out) and the plots (docs/perf/matrix-*.svg) and replaces the
  * section between the markers of docs/performance.md; `--print-only` writes nothing.
+ * `--cell-repeats N` (default 1) runs each cell N times per system, the systems' order rotating
+ * from run to run, and keeps each system's run of median throughput with the range of all
+ * (`rowFromRepeats`): a 256 KiB cell swung 2x with the order alone.
  * `--etcdctl-perf s|m|l|xl` also runs `etcdctl check perf --load L` (etcd's own Go driver, 60 s,
  * rate-limited) against the first cluster size's etcd, with its client CPU per op measured, as
  * a second view of etcd beside the JavaScript gRPC client.
@@ -53,7 +56,7 @@ import {startBackground} from '../src/bench/background.js'
 import {
   ETCDCTL_PERF_LOADS, MATRIX_BEGIN, MATRIX_DEFAULTS, MATRIX_END, failedRow, formatBytes, matrixCells, matrixPlots, matrixSection, matrixTable,
   matrixTargets, medianBackground, parseBashTimes, parseCount, parseEtcdctlPerf, parseList, parseOp, parseValueSize, replaceBetweenMarkers,
-  rowFromMeasure, type EtcdctlPerfRun, type MatrixDims, type MatrixRow,
+  rowFromRepeats, type CellMeasure, type EtcdctlPerfRun, type MatrixDims, type MatrixRow,
 } from '../src/bench/matrix.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -74,6 +77,7 @@ const {values: args} = parseArgs({
     background: {type: 'string', default: '0'},
     'etcdctl-perf': {type: 'string'},
     'print-only': {type: 'boolean', default: false},
+    'cell-repeats': {type: 'string', default: '1'},
     'docs-dir': {type: 'string', default: 'docs'},
     keys: {type: 'string', default: '1000'},
     connections: {type: 'string', default: '4'},
@@ -89,6 +93,9 @@ const WARMUP_MS = parseDuration(args.warmup!)
 const WARMUP_PASS_MS = parseDuration(args['warmup-pass']!)
 const REPEATS = Math.max(1, Number(args.repeats))
 const MATRIX = args.matrix!
+/** Runs per system in each matrix cell (`--cell-repeats`), the order of the systems rotating from run to run. */
+const CELL_REPEATS = Number(args['cell-repeats'])
+if (!Number.isInteger(CELL_REPEATS) || CELL_REPEATS < 1) throw new RangeError(`--cell-repeats must be a positive integer, got ${args['cell-repeats']}`)
 const CLIENTS = MATRIX ? 64 : Number(args.clients ?? '64')
 const VALUE_SIZE = parseSize(args['value-size']!)
 const KEYS = Number(args.keys)
@@ -790,27 +797,31 @@ async function runMatrix(root: string, versions: Record<string, string>): Promis
           }
         }
         for (const cell of cells.filter((c) => c.nodes === nodes && c.valueBytes === valueBytes && c.op === op)) {
-          const order = systems.map((_, i) => systems[(i + turn) % systems.length]!)
-          turn++
+          const runs = new Map<string, (CellMeasure | string)[]>()
+          for (let repeat = 0; repeat < CELL_REPEATS; repeat++) {
+            const order = systems.map((_, i) => systems[(i + turn) % systems.length]!)
+            turn++
+            for (const s of order) {
+              if (unavailable.has(s.name)) continue
+              const list = runs.get(s.name) ?? []
+              runs.set(s.name, list)
+              try {
+                const keys = op === 'reads' ? readKeys(valueBytes) : KEYS
+                list.push(await s.run({name: op === 'writes' ? 'writes64' : 'reads64', clients: cell.clients, read: op === 'reads', valueBytes, keys}))
+              } catch (error) {
+                list.push(reasonOf(error))
+              }
+            }
+          }
           const cellRows = new Map<string, MatrixRow>()
-          for (const s of order) {
+          for (const s of systems) {
             const reason = unavailable.get(s.name)
-            if (reason !== undefined) {
-              cellRows.set(s.name, failedRow(cell, s.name, reason))
-              continue
-            }
-            try {
-              const keys = op === 'reads' ? readKeys(valueBytes) : KEYS
-              const m = await s.run({name: op === 'writes' ? 'writes64' : 'reads64', clients: cell.clients, read: op === 'reads', valueBytes, keys})
-              cellRows.set(s.name, rowFromMeasure(cell, s.name, m))
-            } catch (error) {
-              cellRows.set(s.name, failedRow(cell, s.name, reasonOf(error)))
-            }
+            cellRows.set(s.name, reason !== undefined ? failedRow(cell, s.name, reason) : rowFromRepeats(cell, s.name, runs.get(s.name) ?? ['not run']))
           }
           for (const name of SYSTEMS) {
             const r = cellRows.get(name) ?? failedRow(cell, name, down.get(name) ?? 'not run')
             rows.push(r)
-            console.error(`${nodes} nodes ${op.padEnd(6)} ${formatBytes(valueBytes).padStart(7)} ${String(cell.clients).padStart(4)} clients ${name.padEnd(9)} ${r.status === 'ok' ? `${String(Math.round(r.throughput!)).padStart(6)} ops/s  p50 ${r.p50!.toFixed(2)} ms  p99 ${r.p99!.toFixed(2)} ms  client ${r.clientCpuMsPerOp?.toFixed(3) ?? '?'} / server ${r.serverCpuMsPerOp?.toFixed(3) ?? '?'} CPU ms/op  background ${r.backgroundCores?.toFixed(2) ?? '?'} cores${r.errors ? `  ${r.errors} errors` : ''}` : `failed: ${r.reason}`}`)
+            console.error(`${nodes} nodes ${op.padEnd(6)} ${formatBytes(valueBytes).padStart(7)} ${String(cell.clients).padStart(4)} clients ${name.padEnd(9)} ${r.status === 'ok' ? `${String(Math.round(r.throughput!)).padStart(6)} ops/s${r.throughputRange ? ` (${Math.round(r.throughputRange[0])}–${Math.round(r.throughputRange[1])} in ${r.runs} runs)` : ''}  p50 ${r.p50!.toFixed(2)} ms  p99 ${r.p99!.toFixed(2)} ms  client ${r.clientCpuMsPerOp?.toFixed(3) ?? '?'} / server ${r.serverCpuMsPerOp?.toFixed(3) ?? '?'} CPU ms/op  background ${r.backgroundCores?.toFixed(2) ?? '?'} cores${r.errors ? `  ${r.errors} errors` : ''}` : `failed: ${r.reason}`}`)
           }
         }
       }

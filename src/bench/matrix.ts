@@ -67,6 +67,13 @@ export interface MatrixRow extends MatrixCell {
   readonly serverCpuMsPerOp: number | null
   /** Cores used by other programs (and the --background spinners) during the cell. */
   readonly backgroundCores: number | null
+  /**
+   * Runs of this system in this cell (`--cell-repeats`, the systems' order rotating from run to
+   * run) and the lowest and highest throughput among those that completed: the row's figures
+   * are those of the run with the median throughput. Absent: one run.
+   */
+  readonly runs?: number
+  readonly throughputRange?: readonly [number, number]
 }
 
 /** What one run of one system in one cell gave (before it is judged ok or failed). */
@@ -145,6 +152,27 @@ export function rowFromMeasure(cell: MatrixCell, system: string, m: CellMeasure)
   }
 }
 
+/**
+ * The row of a system measured `measures.length` times in one cell (`--cell-repeats`): the run
+ * with the median throughput among those that completed anything (the lower middle one of an
+ * even count), whole, so its p50, p99 and CPU figures belong together; with the number of runs
+ * and the throughput's range. Failed runs count in `runs` but are not chosen; when every run
+ * failed, the row is failed with the last run's reason. Why: one 5 s cell of 256 KiB values
+ * swung 2x with the order of the systems (docs/performance.md), so one run is not a verdict.
+ */
+export function rowFromRepeats(cell: MatrixCell, system: string, measures: readonly (CellMeasure | string)[]): MatrixRow {
+  if (measures.length === 0) throw new RangeError('rowFromRepeats needs at least one run')
+  const done = measures.filter((m): m is CellMeasure => typeof m !== 'string' && m.ops > 0).sort((a, b) => a.throughput - b.throughput)
+  if (done.length === 0) {
+    const last = measures.at(-1)!
+    return {...(typeof last === 'string' ? failedRow(cell, system, last) : rowFromMeasure(cell, system, last)), runs: measures.length}
+  }
+  const chosen = done[Math.floor((done.length - 1) / 2)]!
+  const row = rowFromMeasure(cell, system, chosen)
+  if (measures.length === 1) return row
+  return {...row, runs: measures.length, throughputRange: [done[0]!.throughput, done.at(-1)!.throughput]}
+}
+
 /** A cell that could not be measured, with the reason. */
 export function failedRow(cell: MatrixCell, system: string, reason: string, errors = 0): MatrixRow {
   return {
@@ -179,12 +207,20 @@ export function matrixTable(rows: readonly MatrixRow[]): string {
   for (const r of rows) {
     lines.push(`| ${[
       String(r.nodes), r.op, formatBytes(r.valueBytes), String(r.clients), r.system,
-      r.throughput === null ? '-' : String(Math.round(r.throughput)), num(r.mbPerSec, 2), ms(r.p50), ms(r.p99),
+      throughputText(r), num(r.mbPerSec, 2), ms(r.p50), ms(r.p99),
       num(r.clientCpuMsPerOp, 3), num(r.serverCpuMsPerOp, 3), String(r.errors),
       r.status === 'ok' ? 'ok' : `failed: ${escapeCell(r.reason ?? '')}`,
     ].join(' | ')} |`)
   }
   return lines.join('\n')
+}
+
+/** `1234`, or `1234 (1100–1300, 3 runs)` for a row of several runs. */
+function throughputText(r: MatrixRow): string {
+  if (r.throughput === null) return r.runs !== undefined && r.runs > 1 ? `- (${r.runs} runs)` : '-'
+  const median = String(Math.round(r.throughput))
+  if (r.runs === undefined || r.runs <= 1 || r.throughputRange === undefined) return median
+  return `${median} (${Math.round(r.throughputRange[0])}–${Math.round(r.throughputRange[1])}, ${r.runs} runs)`
 }
 
 function escapeCell(s: string): string {

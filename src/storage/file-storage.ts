@@ -16,7 +16,7 @@ import {
   type SnapshotMark,
 } from './record.js'
 import {recover, storagePaths, type EntryLoc} from './recovery.js'
-import {listSnapshotFiles, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
+import {DEFAULT_SNAPSHOT_SYNC_BYTES, listSnapshotFiles, writeSnapshotFile, writeSnapshotFileAsync} from './snapshot-file.js'
 import type {StorageLogger, StorageStats} from './types.js'
 import {segmentsBelowSnapshot, Wal} from './wal.js'
 import {NODE_DEFAULTS} from '../common/defaults.js'
@@ -89,6 +89,12 @@ export interface FileStorageOptions {
    * crash before they finish leaves files that recovery deletes (as after a crash mid-deletion).
    */
   readonly cleanupInBackground?: boolean
+  /**
+   * A snapshot written in the background is fdatasync'd after every this many bytes, so its
+   * dirty pages never pile up ahead of the WAL's syncs (0: only at the end). Default
+   * {@link DEFAULT_SNAPSHOT_SYNC_BYTES} (8 MiB).
+   */
+  readonly snapshotSyncBytes?: number
 }
 
 interface Resolved {
@@ -104,6 +110,7 @@ interface Resolved {
   readonly ops: FsOps
   readonly onLoadProgress?: (readBytes: number, totalBytes: number) => void
   readonly cleanupInBackground: boolean
+  readonly snapshotSyncBytes: number
 }
 
 interface EncodedBatch {
@@ -134,6 +141,7 @@ function resolve(options: FileStorageOptions): Resolved {
     ops: options.fs ?? nodeFs,
     onLoadProgress: options.onLoadProgress,
     cleanupInBackground: options.cleanupInBackground ?? false,
+    snapshotSyncBytes: integer('snapshotSyncBytes', options.snapshotSyncBytes, DEFAULT_SNAPSHOT_SYNC_BYTES, 0),
   }
 }
 
@@ -335,7 +343,7 @@ export class FileStorage implements Storage, LogView {
       if (err !== null || written === null) return done(err, null)
       this.#prewritten.set(prewrittenKey(meta), written.path)
       done(null, written.data)
-    })
+    }, this.#o.snapshotSyncBytes)
   }
 
   /** The path of the file {@link writeSnapshot} wrote for `meta`, consumed; null when there is none. */

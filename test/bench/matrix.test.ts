@@ -8,7 +8,7 @@ import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {
   MATRIX_BEGIN, MATRIX_END, failedRow, formatBytes, matrixCells, matrixPlots, matrixSection, matrixTable, matrixTargets,
-  parseBashTimes, parseCount, parseEtcdctlPerf, parseList, parseOp, parseValueSize, referencePoint, replaceBetweenMarkers, rowFromMeasure,
+  parseBashTimes, parseCount, parseEtcdctlPerf, parseList, parseOp, parseValueSize, referencePoint, replaceBetweenMarkers, rowFromMeasure, rowFromRepeats,
   type CellMeasure, type MatrixCell, type MatrixDims, type MatrixRow,
 } from '../../src/bench/matrix.js'
 
@@ -47,6 +47,27 @@ test('a run that completed nothing is failed with its most frequent error; one w
   assert.equal(some.status, 'ok')
   assert.equal(some.errors, 3)
   assert.equal(some.mbPerSec, (100 * 16384) / 1e6)
+})
+
+test('a cell of several runs keeps the whole run of median throughput, the range of all, and ignores failed runs unless all failed', () => {
+  const c = cell(262144, 64)
+  const runs = [measure({throughput: 310, p99: 900}), 'TIMEOUT', measure({throughput: 133, p99: 2000}), measure({throughput: 233, p99: 1200, serverCpuMsPerOp: 4.2})]
+  const row = rowFromRepeats(c, 'raftctl', runs)
+  assert.equal(row.throughput, 233)
+  assert.equal(row.p99, 1200, 'the p99 of the chosen run, not of another')
+  assert.equal(row.serverCpuMsPerOp, 4.2)
+  assert.equal(row.runs, 4)
+  assert.deepEqual(row.throughputRange, [133, 310])
+  assert.match(matrixTable([row]), /\| raftctl \| 233 \(133–310, 4 runs\) \|/)
+  const even = rowFromRepeats(c, 'etcd', [measure({throughput: 100}), measure({throughput: 200})])
+  assert.equal(even.throughput, 100, 'the lower middle of an even count')
+  const allFailed = rowFromRepeats(c, 'zookeeper', ['ECONNRESET', 'TIMEOUT'])
+  assert.equal(allFailed.status, 'failed')
+  assert.equal(allFailed.reason, 'TIMEOUT')
+  assert.equal(allFailed.runs, 2)
+  const one = rowFromRepeats(c, 'etcd', [measure({throughput: 150})])
+  assert.deepEqual(one, rowFromMeasure(c, 'etcd', measure({throughput: 150})), 'one run: the row as before')
+  assert.throws(() => rowFromRepeats(c, 'etcd', []), /at least one run/)
 })
 
 test('the table keeps failed cells with their reason, and shows client CPU beside server CPU in every row', () => {
