@@ -19,7 +19,7 @@ interface Report {
   readonly summary: {readonly seconds: number}
   readonly clusterHome: string | null
   readonly daemonStartedAt: Record<string, number | null>
-  readonly samples: readonly {t: number; nodes: readonly {id: string; snapshotIndex: number | null}[]}[]
+  readonly samples: readonly {t: number; nodes: readonly {id: string; snapshotIndex: number | null; leader?: string | null}[]}[]
   readonly events: readonly {node: string; time: number; msg: string; fields: Record<string, unknown>}[]
 }
 
@@ -75,13 +75,19 @@ const longestBefore = (node: string | null, t: number): Pause | null => {
 }
 const show = (p: Pause | null): string => (p === null ? 'none' : `${p.ms.toFixed(0)} ms ${p.kind}`)
 const lastLeader = new Map<string, string>()
+/** The leader `node` reported in the last status sample before `time` (for a leader elected before the events begin). */
+const sampledLeader = (node: string, time: number): string | null => {
+  let leader: string | null = null
+  for (const s of report.samples) if (runFrom + s.t * 1000 < time) leader = s.nodes.find((n) => n.id === node)?.leader ?? leader
+  return leader
+}
 let elections = 0
 let gcCaused = 0
 for (const e of report.events) {
   if (e.msg === 'leader changed' && typeof e.fields.leader === 'string') lastLeader.set(e.node, e.fields.leader)
   if (e.msg !== 'election started' || e.fields.cause !== 'timeout' || e.time < runFrom) continue
   elections++
-  const leader = lastLeader.get(e.node) ?? null
+  const leader = lastLeader.get(e.node) ?? sampledLeader(e.node, e.time)
   const onLeader = longestBefore(leader, e.time)
   const onSelf = longestBefore(e.node, e.time)
   if ((onLeader?.ms ?? 0) >= 100 || (onSelf?.ms ?? 0) >= 100) gcCaused++
