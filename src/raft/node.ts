@@ -567,7 +567,7 @@ export class RaftNode {
 
   private tickElection(): void {
     this.electionElapsed++
-    if (this.isVoter() && !this.rebuilding && this.electionElapsed >= this.randomizedTimeout) {
+    if (this.electionElapsed >= this.randomizedTimeout && this.mayCampaign()) {
       this.electionElapsed = 0
       this.startElection('timeout', {})
     }
@@ -878,7 +878,7 @@ export class RaftNode {
   }
 
   private handleTimeoutNow(_m: TimeoutNow): void {
-    if (!this.isVoter() || this.role === 'leader' || this.rebuilding) return
+    if (this.role === 'leader' || !this.mayCampaign()) return
     this.startElection('transfer', {forced: true})
   }
 
@@ -1119,6 +1119,22 @@ export class RaftNode {
 
   private isVoter(): boolean {
     return this.conf.voters.includes(this.id)
+  }
+
+  /**
+   * May this node start an election (a timeout, or TimeoutNow)? Not while rebuilding. A voter of
+   * its latest configuration may; so may a node that a configuration entry not yet committed here
+   * removed, if it was a voter before that entry (dissertation §4.2.2: such a server "might still
+   * be needed until the Cnew entry is committed"). Its own vote does not count then (the tally
+   * counts the latest configuration's voters), and as leader it steps down once the removal
+   * commits ({@link maybeLeaveRemoved}). Without this, a removal left uncommitted by a crash could
+   * stall the cluster for good: the removed node held the longest log, so no other candidate got
+   * its vote, and it never ran (simulator seed 19156, with a node that lost its disk not voting).
+   */
+  private mayCampaign(): boolean {
+    if (this.rebuilding) return false
+    if (this.isVoter()) return true
+    return this.confIndex > this.log.committed && this.confIndex - 1 >= this.log.snapshotIndex && this.confAt(this.confIndex - 1).voters.includes(this.id)
   }
 
   private members(): NodeId[] {

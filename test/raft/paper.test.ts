@@ -795,6 +795,26 @@ describe('§6 cluster membership changes', () => {
     assert.deepEqual([...h.delivered.slice(markD), ...h.dropped.slice(markX)].filter((m) => m.to === 'n3'), [])
   })
 
+  it('§6 a node removed by an entry not yet committed still campaigns (dissertation §4.2.2), without counting itself, and steps down once the removal commits', () => {
+    const h = elected(4)
+    h.isolate('n1')
+    assert.deepEqual(h.proposeConfChange('n1', {type: 'remove', node: 'n1'}), {ok: true, index: 6, term: 2})
+    h.stabilize()
+    h.crashAndRestart('n1')
+    assert.equal(h.status('n1').lastIndex, 6, 'only n1 holds its removal, not committed')
+    assert.deepEqual(h.status('n1').conf, {voters: ['n2', 'n3', 'n4'], learners: []})
+    h.crash('n4')
+    h.heal()
+    // n2 and n3 need 3 votes of n1..n4; n1 refuses them (its log is longer) and n4 is down: only n1 can lead.
+    h.tickUntil(() => h.status('n2').commitIndex >= 6 && h.leader() !== null && h.leader() !== 'n1', 800)
+    const n1 = roleChanges(h, 'n1')
+    const won = n1.indexOf('candidate>leader@3:won')
+    assert.ok(won > 0, `n1, still needed, was elected by n2 and n3: ${n1.join(' ')}`)
+    assert.deepEqual(n1.slice(won + 1), ['leader>follower@3:removed'], 'then stepped down once its removal committed')
+    assert.deepEqual(h.status('n2').conf, {voters: ['n2', 'n3', 'n4'], learners: []})
+    assert.ok(['n2', 'n3'].includes(h.leader()!), `leader ${h.leader()}`)
+  })
+
   it('§6 removing the leader: it leads until the removal commits (without counting itself), then steps down', () => {
     const h = elected()
     h.crash('n3')

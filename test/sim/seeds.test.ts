@@ -69,6 +69,17 @@ for (const [seed, disk] of [[4, 'sync'], [14, 'sync'], [210, 'sync'], [549, 'asy
   })
 }
 
+/**
+ * Found by a 100,000-seed sweep (default options): a node that lost its disk (rebuilding, so it
+ * may not vote) and a voter holding, uncommitted, the entry that removed it (so it never
+ * campaigned, yet no other candidate could get its vote: its log was the longest) left the
+ * cluster without a leader for good (liveness). Fix: RaftNode.mayCampaign, dissertation §4.2.2.
+ */
+test('regression seed 19156 (a node removed by an uncommitted entry still campaigns)', () => {
+  const r = runSeed({seed: 19156})
+  assert.equal(r.ok, true, r.violation?.message)
+})
+
 test('the workload retries writes with the same session seq, and the retries that commit twice are applied once', () => {
   let retries = 0
   let deduplicated = 0
