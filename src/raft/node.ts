@@ -809,7 +809,9 @@ export class RaftNode {
     if (changedFrom > 0) this.afterLogChange(changedFrom, truncated, m.entries)
     const lastNew = m.prevIndex + m.entries.length
     this.log.commitTo(Math.min(m.commit, lastNew))
-    this.maybeFinishRebuilding(m.term, Math.min(m.commit, lastNew))
+    // The leader's own commit index, not the part of it this append covers: a rebuilding node
+    // that holds only a prefix ending in an entry of this term has not caught up (seed 63636).
+    this.maybeFinishRebuilding(m.term, m.commit)
     reply(true, lastNew)
   }
 
@@ -822,11 +824,13 @@ export class RaftNode {
     this.followLeader(m.from)
     const last = this.log.lastIndex()
     const shortLog = m.commit > last
+    // A heartbeat's commit is capped at this follower's match: holding it says nothing of the
+    // entries committed beyond it, so it never ends rebuilding (seed 63636: a rebuilding node
+    // that held 9 of 89 committed entries voted, and a leader without entry 64 was elected).
+    // The leader sends a rebuilding follower that has caught up an append with its whole
+    // commit index instead (handleHeartbeatResponse).
     if (shortLog) this.setRebuilding(true)
-    else {
-      this.log.commitTo(m.commit)
-      this.maybeFinishRebuilding(m.term, m.commit)
-    }
+    else this.log.commitTo(m.commit)
     this.send({
       type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round,
       ...this.lifeFields(), ...(shortLog ? {lastIndex: last} : {}),
@@ -919,6 +923,9 @@ export class RaftNode {
     if (m.round > pr.ackedRound && !pr.rebuilding) pr.ackedRound = m.round
     this.releaseConfirmedReads()
     if (pr.match < this.log.lastIndex()) this.resumeLagging(m.from, pr)
+    // A rebuilding follower holding every entry: an append carries the whole commit index, which
+    // lets it stop rebuilding (a heartbeat's commit, capped at its match, does not).
+    else if (pr.rebuilding && pr.state === 'replicate') this.sendAppend(m.from)
   }
 
   /** A heartbeat answered but the follower is behind: unpause, and re-probe if stalled. */

@@ -80,6 +80,18 @@ test('regression seed 19156 (a node removed by an uncommitted entry still campai
   assert.equal(r.ok, true, r.violation?.message)
 })
 
+/**
+ * Found by a 100,000-seed sweep (default options; safety): a node that lost its disk stopped
+ * rebuilding on a heartbeat, whose commit index the leader caps at the follower's match, while it
+ * held 9 of 89 committed entries; it then voted, and a leader lacking committed entry 64 was
+ * elected (leader completeness). Fix: only an append's commit index ends rebuilding; the leader
+ * sends one to a rebuilding follower that holds every entry.
+ */
+test('regression seed 63636 (a rebuilding node stops rebuilding only once it holds the leader commit index)', () => {
+  const r = runSeed({seed: 63636})
+  assert.equal(r.ok, true, r.violation?.message)
+})
+
 test('the workload retries writes with the same session seq, and the retries that commit twice are applied once', () => {
   let retries = 0
   let deduplicated = 0
