@@ -327,8 +327,13 @@ export class SnapshotDecoder {
 function checkHeader(data: Uint8Array): number {
   if (!(data instanceof Uint8Array)) throw corrupt('snapshot must be a Uint8Array')
   if (data.length < MIN_SNAPSHOT_BYTES) throw corrupt(`snapshot is ${data.length} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`)
-  if (!KV_SNAPSHOT_MAGIC.every((byte, i) => data[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
-  const version = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint16(4)
+  return checkMagicAndVersion(data)
+}
+
+/** The magic and the version at the start of `head` (the version, or KvError CORRUPT): shared by the whole-buffer and the streaming decoders. */
+function checkMagicAndVersion(head: Uint8Array): number {
+  if (!KV_SNAPSHOT_MAGIC.every((byte, i) => head[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
+  const version = new DataView(head.buffer, head.byteOffset, head.byteLength).getUint16(4)
   if (version !== KV_SNAPSHOT_VERSION && version !== KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX) {
     throw corrupt(`unsupported KV snapshot version ${version} (this raftctl reads versions ${KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} and ${KV_SNAPSHOT_VERSION}; a newer raftctl wrote it?)`)
   }
@@ -455,7 +460,8 @@ export class SnapshotStreamDecoder {
   private start = 0
   private end = 0
   private got = 0
-  private crc = 0
+  /** The checksum of the bytes as they come, checked once all came. */
+  private readonly checksum: SnapshotChecksum
   private version = 0
   private appliedIndex = 0
   private keyCount = -1
@@ -467,6 +473,7 @@ export class SnapshotStreamDecoder {
     if (!Number.isSafeInteger(byteLength) || byteLength < MIN_SNAPSHOT_BYTES) throw corrupt(`snapshot is ${byteLength} bytes, shorter than the minimum ${MIN_SNAPSHOT_BYTES}`)
     this.buf = new Uint8Array(Math.min(byteLength, readBytes + ENTRY_SLACK_BYTES))
     this.store = new KvStore(limits)
+    this.checksum = new SnapshotChecksum(byteLength)
   }
 
   /** Where the next bytes of the snapshot go (as many as its length, or fewer), or null once all of them came. */
@@ -488,8 +495,7 @@ export class SnapshotStreamDecoder {
   /** The next `n` bytes were written at the start of the last {@link space}. */
   received(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0 || this.end + n > this.buf.length || this.got + n > this.byteLength) throw new RangeError(`received ${n} bytes: more than the space given`)
-    const bodyEnd = this.byteLength - 4
-    if (this.got < bodyEnd) this.crc = crc32(this.buf, this.end, this.end + Math.min(n, bodyEnd - this.got), this.crc)
+    this.checksum.update(this.buf.subarray(this.end, this.end + n))
     this.end += n
     this.got += n
   }
@@ -525,13 +531,9 @@ export class SnapshotStreamDecoder {
   private header(): boolean {
     if (this.end - this.start < HEADER_BYTES) return true
     const head = this.buf.subarray(this.start, this.start + HEADER_BYTES)
-    if (!KV_SNAPSHOT_MAGIC.every((byte, i) => head[i] === byte)) throw corrupt('not a KV snapshot (bad magic)')
+    this.version = checkMagicAndVersion(head)
     const reader = new ByteReader(head, 'CORRUPT')
-    reader.raw(4, 'header')
-    this.version = reader.u16('version')
-    if (this.version !== KV_SNAPSHOT_VERSION && this.version !== KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX) {
-      throw corrupt(`unsupported KV snapshot version ${this.version} (this raftctl reads versions ${KV_SNAPSHOT_VERSION_WITHOUT_MOD_INDEX} and ${KV_SNAPSHOT_VERSION}; a newer raftctl wrote it?)`)
-    }
+    reader.raw(6, 'header')
     this.appliedIndex = reader.u53('appliedIndex')
     this.keyCount = reader.u32('key count')
     this.start += HEADER_BYTES
@@ -567,8 +569,8 @@ export class SnapshotStreamDecoder {
   private finish(): true {
     const bodyEnd = this.end - 4
     if (bodyEnd < this.start) throw corrupt('snapshot ends before its sessions')
-    const stored = new DataView(this.buf.buffer, this.buf.byteOffset + bodyEnd, 4).getUint32(0)
-    if (stored !== this.crc) throw corrupt(`checksum mismatch: stored 0x${hex(stored)}, computed 0x${hex(this.crc)}`)
+    const mismatch = this.checksum.verify()
+    if (mismatch !== null) throw corrupt(mismatch)
     const reader = new ByteReader(this.buf.subarray(this.start, bodyEnd), 'CORRUPT')
     const sessions = readSessions(reader, this.limits, this.appliedIndex)
     reader.end('snapshot')
