@@ -351,14 +351,16 @@ function readStore(reader: ByteReader, store: KvStore, from: number, to: number,
   let i = from
   try {
     for (; i < to; i++) {
-      const start = reader.offset
+      const keyStart = reader.offset
       const key = reader.string('key')
       if (key.length === 0) reader.fail('empty key')
+      const valueStart = reader.offset
       const value = reader.string('value')
-      const dataBytes = reader.offset - start - 8
+      const valueBytes = reader.offset - valueStart - 4
+      const keyBytes = valueStart - keyStart - 4
       const modIndex = appliedIndex === null ? 0 : reader.u53('modIndex')
       if (appliedIndex !== null && modIndex > appliedIndex) reader.fail(`modIndex ${modIndex} is after the applied index ${appliedIndex}`)
-      if (!store.load(key, value, modIndex, dataBytes)) reader.fail('duplicate key')
+      if (!store.load(key, value, modIndex, valueBytes, keyBytes)) reader.fail('duplicate key')
     }
   } catch (error) {
     if (error instanceof KvError) throw new KvError(error.code, `key #${i}: ${error.message}`)

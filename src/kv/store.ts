@@ -2,7 +2,9 @@
  * The key-value data itself and the semantics of each operation (get, put, delete, cas,
  * append, deletePrefix, and range reads), with byte accounting for the `maxValueBytes` and
  * `maxDataBytes` limits. Each key keeps its `modIndex`: the log index of the entry that last
- * wrote it. Sessions live elsewhere (sessions.ts); this module knows nothing of exactly-once.
+ * wrote it. The map holds only a record number per key; values and modIndexes are in
+ * {@link KeyRecords}, outside the JavaScript heap (so a full garbage collection marks the keys
+ * alone: see key-records.ts). Sessions live elsewhere (sessions.ts); this module knows nothing of exactly-once.
  * Iteration order is Map insertion order, the same on every node that applied the same
  * commands, so snapshots are deterministic. While a capture is open, a deleted key stays in the
  * map as a tombstone (so the capture, which iterates the live map, still finds it in its place),
@@ -15,6 +17,7 @@
 import {utf8Length} from './bytes.js'
 import {errorResult, type KvCommand, type KvResult, type TxnCommand, type TxnOp} from './commands.js'
 import type {KvLimits} from './limits.js'
+import {KeyRecords} from './key-records.js'
 import {answerRange, compareKeys, type RangeAnswer, type RangeQuery, type StoredValue} from './range.js'
 import {compareHolds} from './txn.js'
 
@@ -24,17 +27,17 @@ export interface KvChange {
   readonly value: string | null
 }
 
-/** A key's value and the index of the entry that last wrote it. Mutated in place on overwrite. */
-interface Slot {
-  value: string
-  modIndex: number
-}
+/**
+ * What the store's map holds for a key: the number of its record in {@link KeyRecords} (value,
+ * value length, modIndex; kept on overwrite), or {@link TOMBSTONE}.
+ */
+type Slot = number
 
 /** A key's value as a capture saw it, kept once the live key changes (null: absent then). */
 export type CapturedValue = {readonly value: string; readonly modIndex: number} | null
 
-/** The slot of a key deleted while a capture is open (compared by identity; never mutated). */
-const TOMBSTONE: Slot = Object.freeze({value: '', modIndex: -1}) as Slot
+/** The slot of a key deleted while a capture is open (no record has this number). */
+const TOMBSTONE: Slot = -1
 
 /**
  * A copy-on-write view of a {@link KvStore} frozen at the moment {@link KvStore.capture} was
@@ -75,7 +78,13 @@ export class KvStoreCapture {
   /** Captured keys handed out by {@link read} so far (at most {@link size}). */
   private handed = 0
 
-  constructor(private readonly store: KvStore, private readonly data: Map<string, Slot>, size: number, dataBytes: number) {
+  constructor(
+    private readonly store: KvStore,
+    private readonly data: Map<string, Slot>,
+    private readonly records: KeyRecords,
+    size: number,
+    dataBytes: number,
+  ) {
     this.walk = data.keys()
     this.size = size
     this.dataBytes = dataBytes
@@ -89,7 +98,7 @@ export class KvStoreCapture {
   /** Called by the store before it changes `key` (whose slot is `slot`, undefined when absent). */
   preserve(key: string, slot: Slot | undefined): void {
     if (this.before.has(key)) return
-    this.before.set(key, slot === undefined ? null : {value: slot.value, modIndex: slot.modIndex})
+    this.before.set(key, slot === undefined ? null : {value: this.records.value(slot), modIndex: this.records.modIndex(slot)})
   }
 
   /**
@@ -104,10 +113,14 @@ export class KvStoreCapture {
       const key = this.nextKey()
       if (key === undefined) return true
       const changed = this.before.get(key)
-      const slot = changed === undefined ? this.data.get(key)! : changed
-      if (slot === null) continue
+      if (changed === null) continue
       this.handed++
-      if (!emit(key, slot.value, slot.modIndex)) return this.handed === this.size
+      if (changed !== undefined) {
+        if (!emit(key, changed.value, changed.modIndex)) return this.handed === this.size
+        continue
+      }
+      const slot = this.data.get(key)!
+      if (!emit(key, this.records.value(slot), this.records.modIndex(slot))) return this.handed === this.size
     }
     return true
   }
@@ -130,6 +143,8 @@ export class KvStoreCapture {
 export class KvStore {
   /** Number of live keys in `data` (its size less the tombstones). */
   private count = 0
+  /** Each live key's value and modIndex, by the number `data` holds for it. */
+  private readonly records = new KeyRecords()
   /** The keys made tombstones during the open capture, removed from `data` when it ends. */
   private tombstones: string[] = []
   /**
@@ -166,12 +181,24 @@ export class KvStore {
 
   /** The value of `key`, or null when absent. */
   get(key: string): string | null {
-    return this.live(key)?.value ?? null
+    const slot = this.live(key)
+    return slot === undefined ? null : this.records.value(slot)
   }
 
   /** The index of the entry that last wrote `key`, or null when absent. */
   modIndexOf(key: string): number | null {
-    return this.live(key)?.modIndex ?? null
+    const slot = this.live(key)
+    return slot === undefined ? null : this.records.modIndex(slot)
+  }
+
+  /** Bytes the store holds outside the JavaScript heap (small values and per-key records). */
+  get externalBytes(): number {
+    return this.records.externalBytes
+  }
+
+  /** `slot`'s value and modIndex as an object (made for the caller). */
+  private stored(slot: Slot): StoredValue {
+    return {value: this.records.value(slot), modIndex: this.records.modIndex(slot)}
   }
 
   /** The slot of `key`, or undefined when absent (a tombstone is absent). */
@@ -183,8 +210,8 @@ export class KvStore {
 
   /** Every entry as `[key, {value, modIndex}]`, in the deterministic iteration order. */
   *entries(): IterableIterator<[string, StoredValue]> {
-    for (const entry of this.data) if (entry[1] !== TOMBSTONE) yield entry
-    if (this.overflow !== null) yield* this.overflow
+    for (const [key, slot] of this.data) if (slot !== TOMBSTONE) yield [key, this.stored(slot)]
+    if (this.overflow !== null) for (const [key, slot] of this.overflow) yield [key, this.stored(slot)]
   }
 
   /**
@@ -193,7 +220,7 @@ export class KvStore {
    */
   capture(): KvStoreCapture {
     if (this.capturing !== null) throw new Error('a capture of this store is already open')
-    this.capturing = new KvStoreCapture(this, this.data, this.count, this.bytes)
+    this.capturing = new KvStoreCapture(this, this.data, this.records, this.count, this.bytes)
     return this.capturing
   }
 
@@ -213,24 +240,24 @@ export class KvStore {
 
   /** Answer a range read (see {@link answerRange}). */
   range(query: RangeQuery): RangeAnswer {
-    return answerRange(this.sortedKeys(), (key) => this.live(key)!, query)
+    return answerRange(this.sortedKeys(), (key) => this.stored(this.live(key)!), query)
   }
 
   /**
    * Add an entry while loading a snapshot. Returns false when `key` was already present: the
    * snapshot is malformed and this store must be discarded (its entry for `key` was replaced;
    * one map operation per key instead of a lookup then an insert, on a million keys at restart).
-   * Limits are not checked: they apply to new writes only. `dataBytes`, the UTF-8 bytes of key
-   * plus value, is counted here when not given; a snapshot decoder passes the byte lengths it
+   * Limits are not checked: they apply to new writes only. `valueBytes` and `keyBytes`, the
+   * UTF-8 lengths, are counted here when not given; a snapshot decoder passes the byte lengths it
    * read (counting a million 100-byte values again costs a restart ~100 ms).
    */
-  load(key: string, value: string, modIndex: number, dataBytes = utf8Length(key) + utf8Length(value)): boolean {
+  load(key: string, value: string, modIndex: number, valueBytes = utf8Length(value), keyBytes = utf8Length(key)): boolean {
     const size = this.data.size
     if (this.capturing !== null) throw new Error('load while a capture is open')
-    this.data.set(key, {value, modIndex})
+    this.data.set(key, this.records.add(value, valueBytes, modIndex))
     if (this.data.size === size) return false
     this.count++
-    this.bytes += dataBytes
+    this.bytes += keyBytes + valueBytes
     this.sorted = null
     return true
   }
@@ -283,7 +310,7 @@ export class KvStore {
     for (const o of ops) {
       const old = this.live(o.key)
       const keyBytes = utf8Length(o.key)
-      if (old !== undefined) growth -= keyBytes + utf8Length(old.value)
+      if (old !== undefined) growth -= keyBytes + this.records.valueBytes(old)
       if (o.op === 'put') growth += keyBytes + utf8Length(o.value)
     }
     return growth
@@ -333,7 +360,8 @@ export class KvStore {
       this.data.delete(key)
     }
     this.count--
-    this.bytes -= utf8Length(key) + utf8Length(old.value)
+    this.bytes -= utf8Length(key) + this.records.valueBytes(old)
+    this.records.remove(old)
     this.sorted = null
     this.changes?.push({key, value: null})
   }
@@ -357,24 +385,25 @@ export class KvStore {
   private write(key: string, value: string, index: number): KvResult | null {
     const keyBytes = utf8Length(key)
     const old = this.live(key)
-    const before = old === undefined ? 0 : keyBytes + utf8Length(old.value)
-    const after = keyBytes + utf8Length(value)
+    const before = old === undefined ? 0 : keyBytes + this.records.valueBytes(old)
+    const valueBytes = utf8Length(value)
+    const after = keyBytes + valueBytes
     const total = this.bytes - before + after
     if (after > before && total > this.limits.maxDataBytes) {
       return errorResult('STORAGE_FULL', `the write would take the store to ${total} bytes, over maxDataBytes ${this.limits.maxDataBytes}`)
     }
-    this.set(key, value, index, old, total)
+    this.set(key, value, valueBytes, index, old, total)
     return null
   }
 
-  /** Set `key` (whose slot is `old`) to `value`, written by the entry at `index`, the store then holding `total` bytes; limits already checked. */
-  private set(key: string, value: string, index: number, old: Slot | undefined, total: number): void {
+  /**
+   * Set `key` (whose slot is `old`) to `value` of `valueBytes` UTF-8 bytes, written by the entry
+   * at `index`, the store then holding `total` bytes; limits already checked.
+   */
+  private set(key: string, value: string, valueBytes: number, index: number, old: Slot | undefined, total: number): void {
     this.capturing?.preserve(key, old)
-    if (old === undefined) this.add(key, {value, modIndex: index})
-    else {
-      old.value = value
-      old.modIndex = index
-    }
+    if (old === undefined) this.add(key, this.records.add(value, valueBytes, index))
+    else this.records.replace(old, value, valueBytes, index)
     this.bytes = total
     this.changes?.push({key, value})
   }
@@ -382,8 +411,9 @@ export class KvStore {
   /** {@link set} for a txn's put, sizes computed here. */
   private setUnchecked(key: string, value: string, index: number): void {
     const old = this.live(key)
-    const before = old === undefined ? 0 : utf8Length(key) + utf8Length(old.value)
-    this.set(key, value, index, old, this.bytes - before + utf8Length(key) + utf8Length(value))
+    const before = old === undefined ? 0 : utf8Length(key) + this.records.valueBytes(old)
+    const valueBytes = utf8Length(value)
+    this.set(key, value, valueBytes, index, old, this.bytes - before + utf8Length(key) + valueBytes)
   }
 
   /**

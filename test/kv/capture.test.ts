@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import {KvStateMachine, type KvCommand} from '../../src/kv/index.js'
 import {DEFAULT_KV_LIMITS} from '../../src/kv/limits.js'
 import {SNAPSHOT_CLOCK_KEYS, decodeSnapshot} from '../../src/kv/snapshot.js'
+import {KeyRecords} from '../../src/kv/key-records.js'
 import {KvStore, KvStoreCapture} from '../../src/kv/store.js'
 import {feed, run, streamCommand} from './arbitraries.js'
 
@@ -44,10 +45,9 @@ function drainWhileApplying(sm: KvStateMachine, pieces: Iterator<Uint8Array>, du
   return concat(parts)
 }
 
-type Stored = {value: string; modIndex: number}
 
 /** A Map that counts the steps of its key iterators: the keys a capture's walk visits. */
-class CountingMap extends Map<string, Stored> {
+class CountingMap extends Map<string, number> {
   visits = 0
   override keys(): MapIterator<string> {
     const walk = super.keys()
@@ -187,12 +187,13 @@ describe('KvStateMachine.capture', () => {
 
   it('keys added after the capture are never walked: reading a capture of 100 keys visits 100 keys however many were added since', () => {
     const data = new CountingMap()
-    for (let i = 0; i < 100; i++) data.set(`k${i}`, {value: `v${i}`, modIndex: i + 1})
-    const capture = new KvStoreCapture(new KvStore(DEFAULT_KV_LIMITS), data, 100, 0)
+    const records = new KeyRecords()
+    for (let i = 0; i < 100; i++) data.set(`k${i}`, records.add(`v${i}`, `v${i}`.length, i + 1))
+    const capture = new KvStoreCapture(new KvStore(DEFAULT_KV_LIMITS), data, records, 100, 0)
     // As the store does for a key added during the capture: its absence recorded, then the key appended.
     const add = (key: string): void => {
       capture.preserve(key, undefined)
-      data.set(key, {value: 'new', modIndex: 1000})
+      data.set(key, records.add('new', 3, 1000))
     }
     for (let i = 0; i < 10_000; i++) add(`late${i}`)
     const read: string[] = []

@@ -1,0 +1,150 @@
+/**
+ * Small values' UTF-8 bytes, held outside the JavaScript heap in fixed-size slots. Why: a key's
+ * value as a string is one more object for V8's full collections to mark and move, and an
+ * overwritten one is garbage in the old generation; with a million 100-byte keys, a node's heap
+ * held ~245 MB and its full collections paused it for 150–250 ms on a busy machine, long enough
+ * to lose its leadership. Here a value is bytes in a chunk (a Buffer, whose memory V8 neither
+ * marks nor moves), found by a number. Overwriting frees the old slot for the next value of its
+ * size, so an overwrite leaves no garbage.
+ *
+ * Slots come in {@link ARENA_SIZE_CLASSES}; a value takes the smallest that holds it (at most a
+ * third of a slot is wasted). Chunks are allocated as a class fills, growing from
+ * {@link ARENA_FIRST_CHUNK_BYTES} to {@link ARENA_CHUNK_BYTES}, and are kept (a freed slot is
+ * reused, never returned to the system). Values over {@link ARENA_MAX_VALUE_BYTES} do not go
+ * here: the store keeps them as strings (one object per value is small against its bytes, and a
+ * copy of a large value would cost more than it saves).
+ */
+
+/**
+ * Slot sizes in bytes, each at most 1.5 × the one before (closer around 100 bytes, the common
+ * small value): a value takes the smallest that fits. Sixteen at most (a handle has 4 bits for it).
+ */
+export const ARENA_SIZE_CLASSES: readonly number[] = [16, 24, 32, 48, 64, 80, 96, 112, 128, 160, 192, 256, 384, 512, 768, 1024]
+
+/** Largest value, in UTF-8 bytes, the arena holds: 1 KiB (the largest slot). */
+export const ARENA_MAX_VALUE_BYTES = 1024
+
+/** Bytes of the largest chunk of slots: 1 MiB. */
+export const ARENA_CHUNK_BYTES = 1024 * 1024
+
+/**
+ * Bytes of a class's first chunk: 4 KiB; each next chunk is twice the one before, up to
+ * {@link ARENA_CHUNK_BYTES}, so a store of a few keys holds a few KiB, not megabytes.
+ */
+export const ARENA_FIRST_CHUNK_BYTES = 4 * 1024
+
+/**
+ * A handle is `(chunk << SLOT_BITS | slot in chunk) << CLASS_BITS | class`: 4 bits of class, 16 of
+ * slot (a chunk of 1 MiB holds at most 65,536 slots of 16 bytes), and 11 of chunk (2,047 chunks of
+ * at most 1 MiB per class), all in an int32.
+ */
+const CLASS_BITS = 4
+const SLOT_BITS = 16
+const CLASS_MASK = (1 << CLASS_BITS) - 1
+const SLOT_MASK = (1 << SLOT_BITS) - 1
+/** Chunks a class may have: a handle must stay a non-negative int32. */
+const MAX_CHUNKS = 2 ** (31 - CLASS_BITS - SLOT_BITS) - 1
+
+if (ARENA_SIZE_CLASSES.length > CLASS_MASK + 1) throw new Error(`at most ${CLASS_MASK + 1} size classes`)
+
+/** Size class index for each byte count 0..ARENA_MAX_VALUE_BYTES. */
+const CLASS_OF_BYTES: Uint8Array = (() => {
+  const table = new Uint8Array(ARENA_MAX_VALUE_BYTES + 1)
+  let cls = 0
+  for (let bytes = 0; bytes <= ARENA_MAX_VALUE_BYTES; bytes++) {
+    while (ARENA_SIZE_CLASSES[cls]! < bytes) cls++
+    table[bytes] = cls
+  }
+  return table
+})()
+
+/** A growable stack of int32s outside the JavaScript heap. */
+export class IntStack {
+  private items = new Int32Array(64)
+  private length = 0
+
+  get size(): number {
+    return this.length
+  }
+
+  push(item: number): void {
+    if (this.length === this.items.length) {
+      const grown = new Int32Array(this.items.length * 2)
+      grown.set(this.items)
+      this.items = grown
+    }
+    this.items[this.length++] = item
+  }
+
+  /** The last item pushed, removed; -1 when empty. */
+  pop(): number {
+    return this.length === 0 ? -1 : this.items[--this.length]!
+  }
+}
+
+/** The slots of one size. */
+class SizeClass {
+  readonly chunks: Buffer[] = []
+  /** Freed places (`chunk << SLOT_BITS | slot`), reused first. */
+  readonly free = new IntStack()
+  /** Slots handed out of the last chunk. */
+  private usedInLast = 0
+  /** Slots the last chunk holds. */
+  private lastSlots = 0
+
+  constructor(readonly slotBytes: number) {}
+
+  /** A free place, `chunk << SLOT_BITS | slot`. */
+  take(): number {
+    const place = this.free.pop()
+    if (place !== -1) return place
+    if (this.usedInLast === this.lastSlots) this.addChunk()
+    return ((this.chunks.length - 1) << SLOT_BITS) | this.usedInLast++
+  }
+
+  private addChunk(): void {
+    if (this.chunks.length === MAX_CHUNKS) throw new Error(`the value arena is full: ${MAX_CHUNKS} chunks of ${this.slotBytes}-byte slots`)
+    const bytes = Math.min(ARENA_FIRST_CHUNK_BYTES * 2 ** this.chunks.length, ARENA_CHUNK_BYTES)
+    this.lastSlots = Math.max(1, Math.floor(bytes / this.slotBytes))
+    this.usedInLast = 0
+    this.chunks.push(Buffer.allocUnsafeSlow(this.lastSlots * this.slotBytes))
+  }
+}
+
+/** Where values of at most {@link ARENA_MAX_VALUE_BYTES} UTF-8 bytes are kept (see the file's header). */
+export class ValueArena {
+  private readonly classes = ARENA_SIZE_CLASSES.map((bytes) => new SizeClass(bytes))
+
+  /** Bytes of chunks allocated (held whether or not their slots are in use). */
+  get allocatedBytes(): number {
+    let total = 0
+    for (const cls of this.classes) for (const chunk of cls.chunks) total += chunk.length
+    return total
+  }
+
+  /**
+   * Store the well-formed `text`, whose UTF-8 length is `bytes` (at most
+   * {@link ARENA_MAX_VALUE_BYTES}); returns its handle, a small non-negative integer.
+   */
+  put(text: string, bytes: number): number {
+    const index = CLASS_OF_BYTES[bytes]!
+    const cls = this.classes[index]!
+    const place = cls.take()
+    if (bytes > 0) cls.chunks[place >>> SLOT_BITS]!.write(text, (place & SLOT_MASK) * cls.slotBytes, bytes, 'utf8')
+    return (place << CLASS_BITS) | index
+  }
+
+  /** The text stored under `handle`, whose UTF-8 length is `bytes`. */
+  get(handle: number, bytes: number): string {
+    if (bytes === 0) return ''
+    const cls = this.classes[handle & CLASS_MASK]!
+    const place = handle >>> CLASS_BITS
+    const at = (place & SLOT_MASK) * cls.slotBytes
+    return cls.chunks[place >>> SLOT_BITS]!.toString('utf8', at, at + bytes)
+  }
+
+  /** Free the slot of `handle`: the next value of its size class may take it. */
+  release(handle: number): void {
+    this.classes[handle & CLASS_MASK]!.free.push(handle >>> CLASS_BITS)
+  }
+}
