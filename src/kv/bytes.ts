@@ -7,6 +7,7 @@
  * Every read failure throws a {@link KvError} with the code the caller chose (`BAD_REQUEST`
  * for commands and results, `CORRUPT` for snapshots), never a RangeError or TypeError.
  */
+import {isUtf8} from 'node:buffer'
 import {KvError, type KvErrorCode} from './errors.js'
 
 const encoder = new TextEncoder()
@@ -18,6 +19,12 @@ const MAX_SAFE_HIGH = 0x1f_ffff
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u
 /** `String.prototype.isWellFormed` (ES2024; Node 20 has it), or undefined on an older engine. */
 const nativeIsWellFormed = (String.prototype as {isWellFormed?: (this: string) => boolean}).isWellFormed
+
+/** True when every byte of `bytes` from `start` to `end` is ASCII (valid UTF-8 on its own). */
+function isAscii(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false
+  return true
+}
 
 /** UTF-8 bytes of a string. The caller must have checked {@link isWellFormed}. */
 export function utf8(text: string): Uint8Array {
@@ -154,6 +161,7 @@ export class ByteWriter {
 /** Bounds-checked reader; every failure is a {@link KvError} with code `code`. */
 export class ByteReader {
   private pos = 0
+  private asBuffer: Buffer | null = null
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -235,6 +243,26 @@ export class ByteReader {
     this.need(length, what)
     if (length > maxBytes) this.fail(`${what} is ${length} bytes, over the limit of ${maxBytes}`, 'PAYLOAD_TOO_LARGE')
     return this.decode(this.raw(length, what), what)
+  }
+
+  /**
+   * A uint32-length-prefixed UTF-8 string left as bytes: fails as {@link string} does when
+   * truncated or not valid UTF-8, else moves past it and returns its byte length (its bytes are
+   * {@link input}'s, ending at {@link offset}). Makes no string and, for ASCII, no object.
+   */
+  utf8(what: string): number {
+    const length = this.u32(what, ' length')
+    this.need(length, what)
+    const start = this.pos
+    if (!isAscii(this.bytes, start, start + length) && !isUtf8(this.bytes.subarray(start, start + length))) this.fail(`${what} is not valid UTF-8`)
+    this.pos += length
+    return length
+  }
+
+  /** The bytes being read, as a Buffer over the same memory (made once). */
+  get input(): Buffer {
+    this.asBuffer ??= Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
+    return this.asBuffer
   }
 
   /** Fail unless every byte was consumed. */

@@ -26,12 +26,22 @@ export class KeyRecords {
 
   /** A new record holding `value` (UTF-8 length `bytes`) written at `modIndex`; returns its number. */
   add(value: string, bytes: number, modIndex: number): number {
-    let record = this.freeRecords.pop()
-    if (record === -1) {
-      if (this.used === this.modIndexes.length) this.grow()
-      record = this.used++
-    }
+    const record = this.newRecord()
     this.store(record, value, bytes)
+    this.modIndexes[record] = modIndex
+    return record
+  }
+
+  /**
+   * A new record whose value is the `bytes` bytes of `source` from `start`, which the caller
+   * checked are valid UTF-8 (a restore: values up to {@link ARENA_MAX_VALUE_BYTES} are copied as
+   * bytes, never made a string); returns its number.
+   */
+  addBytes(source: Buffer, start: number, bytes: number, modIndex: number): number {
+    if (bytes > ARENA_MAX_VALUE_BYTES) return this.add(source.toString('utf8', start, start + bytes), bytes, modIndex)
+    const record = this.newRecord()
+    this.byteLengths[record] = bytes
+    this.handles[record] = this.arena.putBytes(source, start, bytes)
     this.modIndexes[record] = modIndex
     return record
   }
@@ -54,6 +64,16 @@ export class KeyRecords {
     return handle === -1 ? this.large.get(record)! : this.arena.get(handle, this.byteLengths[record]!)
   }
 
+  /**
+   * Write the UTF-8 bytes of the value of `record` into `target` at `at` (room checked by the
+   * caller: {@link valueBytes}). A snapshot's path: a small value is copied, never made a string.
+   */
+  copyValue(record: number, target: Buffer, at: number): void {
+    const handle = this.handles[record]!
+    if (handle === -1) target.write(this.large.get(record)!, at, 'utf8')
+    else this.arena.copy(handle, this.byteLengths[record]!, target, at)
+  }
+
   /** UTF-8 length of the value of `record`. */
   valueBytes(record: number): number {
     return this.byteLengths[record]!
@@ -66,6 +86,13 @@ export class KeyRecords {
   /** Bytes the tables and the arena hold outside the JavaScript heap. */
   get externalBytes(): number {
     return this.modIndexes.byteLength + this.handles.byteLength + this.byteLengths.byteLength + this.arena.allocatedBytes
+  }
+
+  private newRecord(): number {
+    const record = this.freeRecords.pop()
+    if (record !== -1) return record
+    if (this.used === this.modIndexes.length) this.grow()
+    return this.used++
   }
 
   private store(record: number, value: string, bytes: number): void {

@@ -24,7 +24,7 @@ import {crc32} from './crc32.js'
 import {KvError} from './errors.js'
 import type {KvLimits} from './limits.js'
 import {SessionTable, type SessionRecord} from './sessions.js'
-import {KvStore, type KvStoreCapture} from './store.js'
+import {KvStore, type CapturedText, type KvStoreCapture} from './store.js'
 
 /**
  * Size at which {@link encodeSnapshotPieces} ends a piece: 256 KiB. Each piece is encoded in one
@@ -94,9 +94,10 @@ export const SNAPSHOT_CLOCK_KEYS = 64
  * Lazy: each `next()` encodes one piece, so the caller can interleave them with writes to the
  * store. Where a piece ends depends on the clock; the bytes never do. The capture is released
  * when the generator ends or is abandoned (`return()`). Byte-identical to {@link encodeSnapshot}
- * of the state at the capture, whatever changed meanwhile. Per key it allocates nothing: each
- * string is written straight into the buffer by the native UTF-8 writer (which returns the byte
- * count, so nothing is measured twice), its length prefix filled in after.
+ * of the state at the capture, whatever changed meanwhile. Per key it allocates nothing: a key
+ * (and a value the store keeps as a string) is written straight into the buffer by the native
+ * UTF-8 writer (which returns the byte count, so nothing is measured twice), its length prefix
+ * filled in after; a value the store keeps as bytes is copied from them.
  *
  * Where the pieces live (`reuse`):
  * - false (default): consecutive views of one buffer of the whole snapshot, allocated at the
@@ -142,23 +143,28 @@ export function* encodeSnapshotPieces(
     yield cut()
     let keys = 0
     let began = performance.now()
-    /** An entry that did not fit in the reused buffer: written at the start of the next piece. */
+    /**
+     * An entry that did not fit in the reused buffer: written at the start of the next piece (its
+     * value as text: the record may change before then).
+     */
     const held: {entry: [string, string, number] | null} = {entry: null}
-    const put = (key: string, value: string, modIndex: number): void => {
-      // Only a reused buffer can be too small (the whole one is sized exactly); 3 bytes of UTF-8
-      // per UTF-16 unit at most, so a piece ends at most that early.
-      if (reuse && at === 0 && 16 + 3 * (key.length + value.length) > buf.length) {
-        buf = Buffer.allocUnsafeSlow(16 + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8'))
+    /** Most bytes an entry can take: 3 bytes of UTF-8 per UTF-16 unit at most. */
+    const room = (key: string, value: CapturedText): number => 16 + 3 * key.length + (typeof value === 'string' ? 3 * value.length : capture.bytesOf(value))
+    const put = (key: string, value: CapturedText, modIndex: number): void => {
+      // Only a reused buffer can be too small (the whole one is sized exactly), so a piece ends
+      // at most `room` early.
+      if (reuse && at === 0 && room(key, value) > buf.length) {
+        buf = Buffer.allocUnsafeSlow(16 + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(capture.text(value), 'utf8'))
       }
       at = putString(buf, at, key)
-      at = putString(buf, at, value)
+      at = typeof value === 'string' ? putString(buf, at, value) : putRecordValue(buf, at, capture, value)
       buf.writeUInt32BE(Math.floor(modIndex / TWO_32), at)
       buf.writeUInt32BE(modIndex % TWO_32, at + 4)
       at += 8
     }
-    const emit = (key: string, value: string, modIndex: number): boolean => {
-      if (reuse && at > 0 && at + 16 + 3 * (key.length + value.length) > buf.length) {
-        held.entry = [key, value, modIndex]
+    const emit = (key: string, value: CapturedText, modIndex: number): boolean => {
+      if (reuse && at > 0 && at + room(key, value) > buf.length) {
+        held.entry = [key, capture.text(value), modIndex]
         return false
       }
       put(key, value, modIndex)
@@ -212,6 +218,19 @@ function putString(buf: Buffer, at: number, text: string): number {
   if (room < 0 || (written === room && written < Buffer.byteLength(text, 'utf8'))) throw new Error('snapshot capture size mismatch: the buffer is full')
   buf.writeUInt32BE(written, at)
   return at + 4 + written
+}
+
+/**
+ * A uint32 byte length then the bytes of the value of the capture's live record `record`, at
+ * `at` of `buf`; returns the offset after. Throws when `buf` has no room (a capture whose size
+ * was wrong).
+ */
+function putRecordValue(buf: Buffer, at: number, capture: KvStoreCapture, record: number): number {
+  const bytes = capture.bytesOf(record)
+  if (buf.length - at - 4 < bytes) throw new Error('snapshot capture size mismatch: the buffer is full')
+  buf.writeUInt32BE(bytes, at)
+  capture.copyValue(record, buf, at + 4)
+  return at + 4 + bytes
 }
 
 /** The sessions section of a snapshot (count, then each session), for {@link encodeSnapshotPieces}. */
@@ -354,13 +373,12 @@ function readStore(reader: ByteReader, store: KvStore, from: number, to: number,
       const keyStart = reader.offset
       const key = reader.string('key')
       if (key.length === 0) reader.fail('empty key')
-      const valueStart = reader.offset
-      const value = reader.string('value')
-      const valueBytes = reader.offset - valueStart - 4
-      const keyBytes = valueStart - keyStart - 4
+      const keyBytes = reader.offset - keyStart - 4
+      const valueBytes = reader.utf8('value')
+      const valueStart = reader.offset - valueBytes
       const modIndex = appliedIndex === null ? 0 : reader.u53('modIndex')
       if (appliedIndex !== null && modIndex > appliedIndex) reader.fail(`modIndex ${modIndex} is after the applied index ${appliedIndex}`)
-      if (!store.load(key, value, modIndex, valueBytes, keyBytes)) reader.fail('duplicate key')
+      if (!store.loadBytes(key, keyBytes, reader.input, valueStart, valueBytes, modIndex)) reader.fail('duplicate key')
     }
   } catch (error) {
     if (error instanceof KvError) throw new KvError(error.code, `key #${i}: ${error.message}`)

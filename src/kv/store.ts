@@ -36,6 +36,15 @@ type Slot = number
 /** A key's value as a capture saw it, kept once the live key changes (null: absent then). */
 export type CapturedValue = {readonly value: string; readonly modIndex: number} | null
 
+/**
+ * A value handed out by {@link KvStoreCapture.read}: its text when the key changed since the
+ * capture (the copy kept then), or else the number of the live record that holds it, to be read
+ * with the capture's {@link KvStoreCapture.text}, {@link KvStoreCapture.bytesOf} or
+ * {@link KvStoreCapture.copyValue} before the store changes again (a snapshot copies the bytes;
+ * no string is made).
+ */
+export type CapturedText = string | number
+
 /** The slot of a key deleted while a capture is open (no record has this number). */
 const TOMBSTONE: Slot = -1
 
@@ -102,13 +111,14 @@ export class KvStoreCapture {
   }
 
   /**
-   * Hand the next keys of the store as it was at the capture to `emit`, until `emit` returns
+   * Hand the next keys of the store as it was at the capture to `emit` (a value as a
+   * {@link CapturedText}: valid only until `read` returns), until `emit` returns
    * false (after that key) or every key was handed; returns true when every key was. Each key
    * exactly once, in the store's order at the capture. May be called again and again with
    * writes to the store in between. Visits no key added since the capture once the captured
    * ones are handed out.
    */
-  read(emit: (key: string, value: string, modIndex: number) => boolean): boolean {
+  read(emit: (key: string, value: CapturedText, modIndex: number) => boolean): boolean {
     while (this.handed < this.size) {
       const key = this.nextKey()
       if (key === undefined) return true
@@ -120,9 +130,24 @@ export class KvStoreCapture {
         continue
       }
       const slot = this.data.get(key)!
-      if (!emit(key, this.records.value(slot), this.records.modIndex(slot))) return this.handed === this.size
+      if (!emit(key, slot, this.records.modIndex(slot))) return this.handed === this.size
     }
     return true
+  }
+
+  /** The text of a value {@link read} handed out. */
+  text(value: CapturedText): string {
+    return typeof value === 'string' ? value : this.records.value(value)
+  }
+
+  /** UTF-8 length of the value of live record `record` handed out by {@link read}. */
+  bytesOf(record: number): number {
+    return this.records.valueBytes(record)
+  }
+
+  /** Write the UTF-8 bytes of the value of live record `record` handed out by {@link read} into `target` at `at`. */
+  copyValue(record: number, target: Buffer, at: number): void {
+    this.records.copyValue(record, target, at)
   }
 
   private nextKey(): string | undefined {
@@ -244,17 +269,19 @@ export class KvStore {
   }
 
   /**
-   * Add an entry while loading a snapshot. Returns false when `key` was already present: the
-   * snapshot is malformed and this store must be discarded (its entry for `key` was replaced;
-   * one map operation per key instead of a lookup then an insert, on a million keys at restart).
-   * Limits are not checked: they apply to new writes only. `valueBytes` and `keyBytes`, the
-   * UTF-8 lengths, are counted here when not given; a snapshot decoder passes the byte lengths it
-   * read (counting a million 100-byte values again costs a restart ~100 ms).
+   * Add an entry while loading a snapshot, its value given as the `valueBytes` bytes of `source`
+   * from `start`, which the caller checked are valid UTF-8 (a small value is copied as bytes, never
+   * made a string). Returns false when `key` was already present: the snapshot is malformed and
+   * this store must be discarded (its entry for `key` was replaced; one map operation per key
+   * instead of a lookup then an insert, on a million keys at restart). Limits are not checked:
+   * they apply to new writes only. The decoder passes the UTF-8 lengths it read (counting a
+   * million 100-byte values again costs a restart ~100 ms).
    */
-  load(key: string, value: string, modIndex: number, valueBytes = utf8Length(value), keyBytes = utf8Length(key)): boolean {
-    const size = this.data.size
+  loadBytes(key: string, keyBytes: number, source: Buffer, start: number, valueBytes: number, modIndex: number): boolean {
     if (this.capturing !== null) throw new Error('load while a capture is open')
-    this.data.set(key, this.records.add(value, valueBytes, modIndex))
+    const slot = this.records.addBytes(source, start, valueBytes, modIndex)
+    const size = this.data.size
+    this.data.set(key, slot)
     if (this.data.size === size) return false
     this.count++
     this.bytes += keyBytes + valueBytes

@@ -143,6 +143,26 @@ export class ValueArena {
     return cls.chunks[place >>> SLOT_BITS]!.toString('utf8', at, at + bytes)
   }
 
+  /**
+   * Store `bytes` bytes of `source` from `start`, which the caller checked are valid UTF-8 (at
+   * most {@link ARENA_MAX_VALUE_BYTES}); returns the handle. A restore's path: no string made.
+   */
+  putBytes(source: Buffer, start: number, bytes: number): number {
+    const index = CLASS_OF_BYTES[bytes]!
+    const cls = this.classes[index]!
+    const place = cls.take()
+    source.copy(cls.chunks[place >>> SLOT_BITS]!, (place & SLOT_MASK) * cls.slotBytes, start, start + bytes)
+    return (place << CLASS_BITS) | index
+  }
+
+  /** Copy the `bytes` bytes stored under `handle` into `target` at `at`. A snapshot's path: no string made. */
+  copy(handle: number, bytes: number, target: Uint8Array, at: number): void {
+    const cls = this.classes[handle & CLASS_MASK]!
+    const place = handle >>> CLASS_BITS
+    const from = (place & SLOT_MASK) * cls.slotBytes
+    cls.chunks[place >>> SLOT_BITS]!.copy(target, at, from, from + bytes)
+  }
+
   /** Free the slot of `handle`: the next value of its size class may take it. */
   release(handle: number): void {
     this.classes[handle & CLASS_MASK]!.free.push(handle >>> CLASS_BITS)

@@ -222,7 +222,7 @@ describe('KvStateMachine.capture', () => {
     const atCapture = [...twin.entries()].map(([k, v]) => [k, v.value, v.modIndex])
     const capture = store.capture()
     const read: (readonly [string, string, number])[] = []
-    capture.read((key, value, modIndex) => (read.push([key, value, modIndex]), read.length < 10))
+    capture.read((key, value, modIndex) => (read.push([key, capture.text(value), modIndex]), read.length < 10))
     const visitsBefore = data.visits
     del('k5000')
     put('k5000', 'back', 20_001)
@@ -235,7 +235,7 @@ describe('KvStateMachine.capture', () => {
     assert.equal(store.get('k5000'), 'back')
     assert.equal(store.get('fresh'), null)
     assert.equal(store.size, twin.size)
-    capture.read((key, value, modIndex) => (read.push([key, value, modIndex]), true))
+    capture.read((key, value, modIndex) => (read.push([key, capture.text(value), modIndex]), true))
     assert.deepEqual(read, atCapture, 'the capture still reads the state at the capture, in order')
     capture.release()
     assert.deepEqual([...store.entries()], [...twin.entries()], 'afterwards the order of a store that never captured')
