@@ -7,7 +7,6 @@
  * Every read failure throws a {@link KvError} with the code the caller chose (`BAD_REQUEST`
  * for commands and results, `CORRUPT` for snapshots), never a RangeError or TypeError.
  */
-import {isUtf8} from 'node:buffer'
 import {KvError, type KvErrorCode} from './errors.js'
 
 const encoder = new TextEncoder()
@@ -248,13 +247,14 @@ export class ByteReader {
   /**
    * A uint32-length-prefixed UTF-8 string left as bytes: fails as {@link string} does when
    * truncated or not valid UTF-8, else moves past it and returns its byte length (its bytes are
-   * {@link input}'s, ending at {@link offset}). Makes no string and, for ASCII, no object.
+   * {@link input}'s, ending at {@link offset}). Makes no string for ASCII (checked in place);
+   * anything else is checked by the same decoder {@link string} uses, its string dropped.
    */
   utf8(what: string): number {
     const length = this.u32(what, ' length')
     this.need(length, what)
     const start = this.pos
-    if (!isAscii(this.bytes, start, start + length) && !isUtf8(this.bytes.subarray(start, start + length))) this.fail(`${what} is not valid UTF-8`)
+    if (!isAscii(this.bytes, start, start + length)) this.decode(this.bytes.subarray(start, start + length), what)
     this.pos += length
     return length
   }

@@ -7,7 +7,7 @@
  * {@link ARENA_MAX_VALUE_BYTES} live in a {@link ValueArena}; larger ones stay strings in a map
  * by record number. Record numbers of removed keys are reused.
  */
-import {ARENA_MAX_VALUE_BYTES, IntStack, ValueArena} from './value-arena.js'
+import {ARENA_MAX_VALUE_BYTES, NumberStack, ValueArena} from './value-arena.js'
 
 /** Records the tables start with room for; they double as needed. */
 const INITIAL_RECORDS = 1024
@@ -15,12 +15,12 @@ const INITIAL_RECORDS = 1024
 /** The records of every live key (see the file's header). */
 export class KeyRecords {
   private modIndexes = new Float64Array(INITIAL_RECORDS)
-  /** Arena handle of a small value; -1 for a large one (in {@link large}). */
-  private handles = new Int32Array(INITIAL_RECORDS)
+  /** Arena handle of a small value (a safe integer); -1 for a large one (in {@link large}). */
+  private handles = new Float64Array(INITIAL_RECORDS)
   private byteLengths = new Int32Array(INITIAL_RECORDS)
   private readonly large = new Map<number, string>()
   private readonly arena = new ValueArena()
-  private readonly freeRecords = new IntStack()
+  private readonly freeRecords = new NumberStack()
   /** Record numbers ever handed out. */
   private used = 0
 
@@ -114,7 +114,7 @@ export class KeyRecords {
   private grow(): void {
     const size = this.modIndexes.length * 2
     this.modIndexes = copyInto(new Float64Array(size), this.modIndexes)
-    this.handles = copyInto(new Int32Array(size), this.handles)
+    this.handles = copyInto(new Float64Array(size), this.handles)
     this.byteLengths = copyInto(new Int32Array(size), this.byteLengths)
   }
 }

@@ -239,6 +239,12 @@ export class KvStore {
     if (this.overflow !== null) for (const [key, slot] of this.overflow) yield [key, this.stored(slot)]
   }
 
+  /** Every live key, in the deterministic iteration order (no value read). */
+  private *liveKeys(): IterableIterator<string> {
+    for (const [key, slot] of this.data) if (slot !== TOMBSTONE) yield key
+    if (this.overflow !== null) yield* this.overflow.keys()
+  }
+
   /**
    * Freeze the current contents as a copy-on-write view, in O(1) (see {@link KvStoreCapture});
    * one at a time: throws when one is open. Release it when done.
@@ -458,7 +464,7 @@ export class KvStore {
 
   /** Every live key in order, building the list on first use. */
   private sortedKeys(): string[] {
-    this.sorted ??= [...this.entries()].map(([key]) => key).sort(compareKeys)
+    this.sorted ??= [...this.liveKeys()].sort(compareKeys)
     return this.sorted
   }
 }

@@ -34,18 +34,25 @@ export const ARENA_CHUNK_BYTES = 1024 * 1024
 export const ARENA_FIRST_CHUNK_BYTES = 4 * 1024
 
 /**
- * A handle is `(chunk << SLOT_BITS | slot in chunk) << CLASS_BITS | class`: 4 bits of class, 16 of
- * slot (a chunk of 1 MiB holds at most 65,536 slots of 16 bytes), and 11 of chunk (2,047 chunks of
- * at most 1 MiB per class), all in an int32.
+ * A handle is `(chunk × SLOTS_PER_CHUNK + slot in chunk) × CLASSES + class`, a safe integer (held
+ * in a Float64Array by the records): a 1 MiB chunk holds at most 65,536 slots of 16 bytes, and
+ * there is no limit on chunks but memory (a fixed-width handle would make the arena "full" at some
+ * count, which a store with a large `maxDataBytes` could reach in the middle of an apply).
  */
-const CLASS_BITS = 4
-const SLOT_BITS = 16
-const CLASS_MASK = (1 << CLASS_BITS) - 1
-const SLOT_MASK = (1 << SLOT_BITS) - 1
-/** Chunks a class may have: a handle must stay a non-negative int32. */
-const MAX_CHUNKS = 2 ** (31 - CLASS_BITS - SLOT_BITS) - 1
+const CLASSES = 16
+const SLOTS_PER_CHUNK = ARENA_CHUNK_BYTES / 16
 
-if (ARENA_SIZE_CLASSES.length > CLASS_MASK + 1) throw new Error(`at most ${CLASS_MASK + 1} size classes`)
+if (ARENA_SIZE_CLASSES.length > CLASSES) throw new Error(`at most ${CLASSES} size classes`)
+
+/** The size class of `handle`. */
+function classOf(handle: number): number {
+  return handle % CLASSES
+}
+
+/** The place (`chunk × SLOTS_PER_CHUNK + slot`) of `handle`. */
+function placeOf(handle: number): number {
+  return Math.floor(handle / CLASSES)
+}
 
 /** Size class index for each byte count 0..ARENA_MAX_VALUE_BYTES. */
 const CLASS_OF_BYTES: Uint8Array = (() => {
@@ -58,9 +65,9 @@ const CLASS_OF_BYTES: Uint8Array = (() => {
   return table
 })()
 
-/** A growable stack of int32s outside the JavaScript heap. */
-export class IntStack {
-  private items = new Int32Array(64)
+/** A growable stack of safe integers outside the JavaScript heap. */
+export class NumberStack {
+  private items = new Float64Array(64)
   private length = 0
 
   get size(): number {
@@ -69,7 +76,7 @@ export class IntStack {
 
   push(item: number): void {
     if (this.length === this.items.length) {
-      const grown = new Int32Array(this.items.length * 2)
+      const grown = new Float64Array(this.items.length * 2)
       grown.set(this.items)
       this.items = grown
     }
@@ -85,8 +92,8 @@ export class IntStack {
 /** The slots of one size. */
 class SizeClass {
   readonly chunks: Buffer[] = []
-  /** Freed places (`chunk << SLOT_BITS | slot`), reused first. */
-  readonly free = new IntStack()
+  /** Freed places (`chunk × SLOTS_PER_CHUNK + slot`), reused first. */
+  readonly free = new NumberStack()
   /** Slots handed out of the last chunk. */
   private usedInLast = 0
   /** Slots the last chunk holds. */
@@ -94,16 +101,25 @@ class SizeClass {
 
   constructor(readonly slotBytes: number) {}
 
-  /** A free place, `chunk << SLOT_BITS | slot`. */
+  /** A free place, `chunk × SLOTS_PER_CHUNK + slot`. */
   take(): number {
     const place = this.free.pop()
     if (place !== -1) return place
     if (this.usedInLast === this.lastSlots) this.addChunk()
-    return ((this.chunks.length - 1) << SLOT_BITS) | this.usedInLast++
+    return (this.chunks.length - 1) * SLOTS_PER_CHUNK + this.usedInLast++
+  }
+
+  /** The chunk of `place`. */
+  chunkOf(place: number): Buffer {
+    return this.chunks[Math.floor(place / SLOTS_PER_CHUNK)]!
+  }
+
+  /** Where in its chunk `place` starts. */
+  offsetOf(place: number): number {
+    return (place % SLOTS_PER_CHUNK) * this.slotBytes
   }
 
   private addChunk(): void {
-    if (this.chunks.length === MAX_CHUNKS) throw new Error(`the value arena is full: ${MAX_CHUNKS} chunks of ${this.slotBytes}-byte slots`)
     const bytes = Math.min(ARENA_FIRST_CHUNK_BYTES * 2 ** this.chunks.length, ARENA_CHUNK_BYTES)
     this.lastSlots = Math.max(1, Math.floor(bytes / this.slotBytes))
     this.usedInLast = 0
@@ -130,17 +146,17 @@ export class ValueArena {
     const index = CLASS_OF_BYTES[bytes]!
     const cls = this.classes[index]!
     const place = cls.take()
-    if (bytes > 0) cls.chunks[place >>> SLOT_BITS]!.write(text, (place & SLOT_MASK) * cls.slotBytes, bytes, 'utf8')
-    return (place << CLASS_BITS) | index
+    if (bytes > 0) cls.chunkOf(place).write(text, cls.offsetOf(place), bytes, 'utf8')
+    return place * CLASSES + index
   }
 
   /** The text stored under `handle`, whose UTF-8 length is `bytes`. */
   get(handle: number, bytes: number): string {
     if (bytes === 0) return ''
-    const cls = this.classes[handle & CLASS_MASK]!
-    const place = handle >>> CLASS_BITS
-    const at = (place & SLOT_MASK) * cls.slotBytes
-    return cls.chunks[place >>> SLOT_BITS]!.toString('utf8', at, at + bytes)
+    const cls = this.classes[classOf(handle)]!
+    const place = placeOf(handle)
+    const at = cls.offsetOf(place)
+    return cls.chunkOf(place).toString('utf8', at, at + bytes)
   }
 
   /**
@@ -151,20 +167,20 @@ export class ValueArena {
     const index = CLASS_OF_BYTES[bytes]!
     const cls = this.classes[index]!
     const place = cls.take()
-    source.copy(cls.chunks[place >>> SLOT_BITS]!, (place & SLOT_MASK) * cls.slotBytes, start, start + bytes)
-    return (place << CLASS_BITS) | index
+    source.copy(cls.chunkOf(place), cls.offsetOf(place), start, start + bytes)
+    return place * CLASSES + index
   }
 
   /** Copy the `bytes` bytes stored under `handle` into `target` at `at`. A snapshot's path: no string made. */
   copy(handle: number, bytes: number, target: Uint8Array, at: number): void {
-    const cls = this.classes[handle & CLASS_MASK]!
-    const place = handle >>> CLASS_BITS
-    const from = (place & SLOT_MASK) * cls.slotBytes
-    cls.chunks[place >>> SLOT_BITS]!.copy(target, at, from, from + bytes)
+    const cls = this.classes[classOf(handle)]!
+    const place = placeOf(handle)
+    const from = cls.offsetOf(place)
+    cls.chunkOf(place).copy(target, at, from, from + bytes)
   }
 
   /** Free the slot of `handle`: the next value of its size class may take it. */
   release(handle: number): void {
-    this.classes[handle & CLASS_MASK]!.free.push(handle >>> CLASS_BITS)
+    this.classes[classOf(handle)]!.free.push(placeOf(handle))
   }
 }
