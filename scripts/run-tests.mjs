@@ -15,7 +15,7 @@
  * straight through; the leftover report comes after it, on stderr.
  */
 import {spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import {availableParallelism, tmpdir} from 'node:os'
 import {join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -116,18 +116,57 @@ function runNodeTests(files, tmp, unit) {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))))
 }
 
+/** Prefix of the runner's own temp folder. */
+const RUN_PREFIX = 'raftctl-tests-'
+/** File in that folder holding the runner's pid, so a later run can tell the folder was abandoned. */
+const OWNER_FILE = 'runner.pid'
+
+/** True while a process with this pid exists (EPERM: it exists, owned by someone else). */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return error.code === 'EPERM'
+  }
+}
+
+/**
+ * Remove the temp folders of earlier runs whose runner is gone (killed with SIGKILL, e.g. when a
+ * session or CI job ends, it could not run its own clean-up). A folder without a pid file, or
+ * whose runner still runs, is left alone. Returns the names removed.
+ */
+export function removeAbandonedRuns(dir = tmpdir()) {
+  const removed = []
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(RUN_PREFIX)) continue
+    let pid
+    try {
+      pid = Number(readFileSync(join(dir, name, OWNER_FILE), 'utf8'))
+    } catch {
+      continue
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue
+    rmSync(join(dir, name), {recursive: true, force: true})
+    removed.push(name)
+  }
+  return removed
+}
+
 async function main() {
   const {set, files} = parseArgs(process.argv.slice(2))
   if (files.length === 0) {
     console.error(`no test files in the ${set} set`)
     return 1
   }
-  const tmp = mkdtempSync(join(tmpdir(), 'raftctl-tests-'))
+  for (const name of removeAbandonedRuns()) console.error(`removed ${join(tmpdir(), name)}, left by an earlier run that was killed`)
+  const tmp = mkdtempSync(join(tmpdir(), RUN_PREFIX))
   let code
   try {
+    writeFileSync(join(tmp, OWNER_FILE), String(process.pid))
     shareTsxCache(tmp)
     code = await runNodeTests(files, tmp, set === 'unit')
-    const left = describeLeftovers(tmp, [TSX_CACHE])
+    const left = describeLeftovers(tmp, [TSX_CACHE, OWNER_FILE])
     if (left.length > 0) {
       console.error(`\nThe tests left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temp directory (each test must remove what it creates):`)
       for (const line of left) console.error(`  ${line}`)

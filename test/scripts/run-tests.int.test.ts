@@ -2,12 +2,14 @@
  * scripts/run-tests.mjs, the runner behind `npm test` and `npm run test:unit`, run as a program
  * on fixture test files: it fails a run that leaves anything in the temp directory and names
  * what was left, passes a tidy run, keeps Node's closing summary, removes its own temp folder,
- * and under `--unit` makes a test that starts a process fail.
+ * under `--unit` makes a test that starts a process fail, and removes the temp folder of an
+ * earlier run that was killed (its runner gone) and only that.
  */
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {readdirSync} from 'node:fs'
+import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {testTempDir} from '../helpers.js'
 
@@ -55,4 +57,20 @@ test('--unit: a test that starts a process fails, naming the convention', (t) =>
   assert.match(unit.stdout, /unit tests start no process/)
   const all = runner(tmp, fixture('spawns'))
   assert.equal(all.status, 0, 'outside the unit set it may')
+})
+
+test('a temp folder left by a killed run is removed at the next run; one whose runner lives, or with no pid file, is kept', (t) => {
+  const tmp = testTempDir(t, 'raftctl-runner-')
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid
+  const folder = (name: string, pid: number | null): void => {
+    mkdirSync(join(tmp, name, 'raftctl-daemon-x'), {recursive: true})
+    if (pid !== null) writeFileSync(join(tmp, name, 'runner.pid'), String(pid))
+  }
+  folder('raftctl-tests-killed', gone!)
+  folder('raftctl-tests-running', process.pid)
+  folder('raftctl-tests-unknown', null)
+  const r = runner(tmp, fixture('cleans-temp'))
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stderr, /raftctl-tests-killed, left by an earlier run that was killed/)
+  assert.deepEqual(leftByRunner(tmp).sort(), ['raftctl-tests-running', 'raftctl-tests-unknown'])
 })
