@@ -216,11 +216,6 @@ export class KvStore {
     return slot === undefined ? null : this.records.modIndex(slot)
   }
 
-  /** Bytes the store holds outside the JavaScript heap (small values and per-key records). */
-  get externalBytes(): number {
-    return this.records.externalBytes
-  }
-
   /** `slot`'s value and modIndex as an object (made for the caller). */
   private stored(slot: Slot): StoredValue {
     return {value: this.records.value(slot), modIndex: this.records.modIndex(slot)}

@@ -70,10 +70,6 @@ export class NumberStack {
   private items = new Float64Array(64)
   private length = 0
 
-  get size(): number {
-    return this.length
-  }
-
   push(item: number): void {
     if (this.length === this.items.length) {
       const grown = new Float64Array(this.items.length * 2)
