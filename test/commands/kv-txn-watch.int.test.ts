@@ -36,10 +36,15 @@ function watchProcess(args: string[], until: (lines: number) => boolean): {lines
   let err = ''
   const lines = (): unknown[] => out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
   const give = setTimeout(() => child.kill('SIGKILL'), 60_000)
+  // One Ctrl-C, as a user presses it: a second one (sent on output that came after the first)
+  // finds the handler gone and kills the process (exit null), as a second Ctrl-C should.
+  let interrupted = false
   const ended = new Promise<{lines: unknown[]; exit: number | null}>((resolve) => {
     child.stdout.on('data', (d) => {
       out += d
-      if (until(out.split('\n').filter(Boolean).length)) child.kill('SIGINT')
+      if (interrupted || !until(out.split('\n').filter(Boolean).length)) return
+      interrupted = true
+      child.kill('SIGINT')
     })
     child.stderr.on('data', (d) => { err += d })
     child.once('exit', (code) => {
